@@ -1,0 +1,151 @@
+//! The one boundary between the engine and a database.
+//!
+//! A driver is a thin, honest layer: it knows its dialect's SQL, its lock and how to run a body
+//! with or without a transaction. It makes no decisions: the runner decides what to run and in
+//! which order, and hands the driver [`LedgerWrite`]s to record.
+
+use crate::ledger::{LedgerState, LedgerWrite};
+use crate::migration::Script;
+use std::ops::Range;
+use std::time::Duration;
+
+/// Names of the tables a driver keeps, derived from the compatibility table's name so that two
+/// migration sets in one schema never share a ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNames {
+    /// Schema of all three tables (`None`: the driver's default, e.g. `current_schema()`).
+    pub schema: Option<String>,
+    /// golang-migrate's table (default `schema_migrations`).
+    pub compat: String,
+    /// Strata's ledger: `<compat>_ledger`.
+    pub ledger: String,
+    /// Strata's action log: `<compat>_log`.
+    pub log: String,
+}
+
+impl TableNames {
+    /// Names derived from the compatibility table's name.
+    ///
+    /// ```
+    /// let t = strata_core::TableNames::new(None, "schema_migrations");
+    /// assert_eq!(t.ledger, "schema_migrations_ledger");
+    /// assert_eq!(t.log, "schema_migrations_log");
+    /// ```
+    pub fn new(schema: Option<String>, compat: &str) -> TableNames {
+        TableNames {
+            schema,
+            compat: compat.to_string(),
+            ledger: format!("{compat}_ledger"),
+            log: format!("{compat}_log"),
+        }
+    }
+}
+
+impl Default for TableNames {
+    fn default() -> Self {
+        TableNames::new(None, "schema_migrations")
+    }
+}
+
+/// An error from the database, with whatever structure the server gave.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// Could not connect (refused, authentication, unknown database, TLS...).
+    #[error("{message}")]
+    Connect {
+        /// One-line cause (never contains a password).
+        message: String,
+        /// What to check.
+        hint: Option<String>,
+    },
+    /// A statement failed.
+    #[error("{message}")]
+    Statement {
+        /// The server's message.
+        message: String,
+        /// SQLSTATE, where the backend has one.
+        code: Option<String>,
+        /// The server's DETAIL.
+        detail: Option<String>,
+        /// The server's HINT.
+        hint: Option<String>,
+        /// Byte range (within the SQL the driver was given) of the failing statement, if known.
+        statement: Option<Range<usize>>,
+        /// Byte offset (within the SQL the driver was given) the server pointed at, if any.
+        position: Option<usize>,
+    },
+    /// The migration lock could not be taken in time.
+    #[error("timeout: can't acquire database lock after {waited:?}{}", holder.as_ref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
+    LockTimeout {
+        /// How long we waited.
+        waited: Duration,
+        /// Who holds it, if the backend can tell.
+        holder: Option<String>,
+    },
+    /// The connection was lost or some other client-side failure.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl DriverError {
+    /// A [`DriverError::Statement`] with only a message.
+    pub fn statement(message: impl Into<String>) -> DriverError {
+        DriverError::Statement {
+            message: message.into(),
+            code: None,
+            detail: None,
+            hint: None,
+            statement: None,
+            position: None,
+        }
+    }
+}
+
+/// What `drop` removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DropReport {
+    /// `kind name` of each object dropped, e.g. `table users`.
+    pub dropped: Vec<String>,
+}
+
+/// A database backend. Object-safe and synchronous: a migration run is a sequential
+/// conversation with one session.
+pub trait Driver {
+    /// Dialect, for splitting statements.
+    fn dialect(&self) -> strata_sql::Dialect;
+
+    /// Take the migration lock, waiting at most `timeout`. Must not block forever.
+    fn lock(&mut self, timeout: Duration) -> Result<(), DriverError>;
+
+    /// Release the migration lock.
+    fn unlock(&mut self) -> Result<(), DriverError>;
+
+    /// Create the compatibility table, the ledger and the log if they are missing.
+    fn ensure_tables(&mut self) -> Result<(), DriverError>;
+
+    /// Read the compatibility row and the ledger. Missing tables read as empty.
+    fn read_state(&mut self) -> Result<LedgerState, DriverError>;
+
+    /// Apply `writes` in one transaction.
+    fn write(&mut self, writes: &[LedgerWrite]) -> Result<(), DriverError>;
+
+    /// Run `script`'s body and apply `writes` in one transaction: both commit or neither does.
+    fn run_in_transaction(
+        &mut self,
+        script: &Script,
+        writes: &[LedgerWrite],
+    ) -> Result<(), DriverError>;
+
+    /// Run one piece of SQL outside any transaction the driver opens itself (autocommit). Used
+    /// for no-transaction statements (one at a time) and self-managed files (whole).
+    fn run_autocommit(&mut self, sql: &str) -> Result<(), DriverError>;
+
+    /// Remove everything in the target schema (or file).
+    fn drop_all(&mut self) -> Result<DropReport, DriverError>;
+
+    /// Server notices (e.g. `RAISE NOTICE`) received since the last call.
+    fn take_notices(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+}

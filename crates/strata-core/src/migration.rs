@@ -1,0 +1,141 @@
+//! The migration model: what a migration is once its files have been read.
+
+use crate::checksum::Checksum;
+use serde::Serialize;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// A migration version. golang-migrate allows any `u64`; Strata refuses versions above
+/// `i64::MAX` at read time because they cannot be stored in a PostgreSQL `bigint`.
+pub type Version = u64;
+
+/// Which way a migration is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Apply.
+    Up,
+    /// Revert.
+    Down,
+}
+
+impl Direction {
+    /// `u` or `d`, as golang-migrate prints it.
+    pub fn letter(self) -> char {
+        match self {
+            Direction::Up => 'u',
+            Direction::Down => 'd',
+        }
+    }
+}
+
+/// How a script is executed. Chosen by the source (directives, or what the SQL requires), never
+/// guessed at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TxMode {
+    /// Body and ledger records commit together in one transaction (the default).
+    Transaction,
+    /// Statements run one by one in autocommit, with the dirty flag set around them.
+    NoTransaction,
+    /// The file has its own `BEGIN`/`COMMIT`: run as written, with the dirty flag around it.
+    SelfManaged,
+}
+
+impl TxMode {
+    /// The name used in the ledger and in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TxMode::Transaction => "transaction",
+            TxMode::NoTransaction => "no-transaction",
+            TxMode::SelfManaged => "self-managed",
+        }
+    }
+
+    /// Parse [`TxMode::as_str`]'s output.
+    pub fn parse(s: &str) -> Option<TxMode> {
+        match s {
+            "transaction" => Some(TxMode::Transaction),
+            "no-transaction" => Some(TxMode::NoTransaction),
+            "self-managed" => Some(TxMode::SelfManaged),
+            _ => None,
+        }
+    }
+}
+
+/// The file layout a migration was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// golang-migrate `N_name.up.sql` / `N_name.down.sql`.
+    Pair,
+    /// One file with `-- UP` / `-- DOWN`.
+    Markers,
+    /// sql-migrate `-- +migrate Up` / `-- +migrate Down`.
+    SqlMigrate,
+    /// dbmate `-- migrate:up` / `-- migrate:down`.
+    Dbmate,
+    /// goose `-- +goose Up` / `-- +goose Down`.
+    Goose,
+    /// A numbered up-only file with no markers, such as `00_schema.sql`.
+    Legacy,
+}
+
+/// One direction of a migration: the SQL and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    /// The file this SQL was read from.
+    pub path: PathBuf,
+    /// The SQL of this direction (for marker files: the section's text, markers excluded).
+    pub sql: String,
+    /// Byte offset of `sql` within the file (after BOM removal and CRLF→LF), to map positions
+    /// in `sql` back to file lines.
+    pub offset: usize,
+    /// 1-based line of the file on which `sql` starts.
+    pub first_line: usize,
+    /// How the script runs.
+    pub mode: TxMode,
+    /// Why that mode was chosen (a directive, or the statement that requires it), for `plan`.
+    pub mode_reason: Option<String>,
+    /// Explicit statement boundaries (goose/sql-migrate `StatementBegin`/`StatementEnd` blocks
+    /// and the plain statements between them), as byte ranges into `sql`. `None`: the lexer
+    /// decides.
+    pub statements: Option<Vec<Range<usize>>>,
+}
+
+impl Script {
+    /// Whether the script has nothing to run (empty or whitespace/comments only).
+    pub fn is_blank(&self) -> bool {
+        self.sql.trim().is_empty()
+            || strata_sql::split(&self.sql, strata_sql::Dialect::Postgres)
+                .statements
+                .is_empty()
+    }
+}
+
+/// A migration read from disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// Its version.
+    pub version: Version,
+    /// Its name (the title part of the file name; may be empty).
+    pub name: String,
+    /// The up script, if any (golang-migrate allows down-only versions).
+    pub up: Option<Script>,
+    /// The down script, if any.
+    pub down: Option<Script>,
+    /// Checksum of the file carrying the up part (or the down file when there is no up part).
+    pub checksum: Checksum,
+    /// The layout it was read from.
+    pub format: Format,
+}
+
+impl Migration {
+    /// The script for `direction`.
+    pub fn script(&self, direction: Direction) -> Option<&Script> {
+        match direction {
+            Direction::Up => self.up.as_ref(),
+            Direction::Down => self.down.as_ref(),
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Reading migration folders in every layout teams already use.
+//!
+//! - golang-migrate pairs: `^([0-9]+)_(.*)\.(up|down)\.(.*)$` (see [`filename`]);
+//! - single files with markers: `-- UP`/`-- DOWN`, sql-migrate, dbmate, goose (see [`markers`]);
+//! - legacy numbered up-only files without markers (`00_schema.sql`).
+//!
+//! Only [`fs`] touches the filesystem; [`assemble`] turns already-read files into a [`Source`]
+//! and is pure, so every rule here is tested without a disk.
+
+pub mod filename;
+pub mod fs;
+pub mod markers;
+
+mod assemble;
+mod error;
+
+pub use assemble::assemble;
+pub use error::{SourceError, SourceErrors};
+pub use fs::read_dir;
+
+use crate::migration::Migration;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// A file as read from disk, before parsing: its path and raw bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawFile {
+    /// The file's path (as it will be shown in messages).
+    pub path: PathBuf,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A file in the migrations folder that is not a migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IgnoredFile {
+    /// Its path.
+    pub path: PathBuf,
+    /// Why it was ignored (for `status`).
+    pub reason: String,
+}
+
+/// Every migration found in a folder, sorted by version, plus the files that were ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Source {
+    /// The folder that was read.
+    pub dir: PathBuf,
+    /// Migrations in ascending version order; versions are unique.
+    pub migrations: Vec<Migration>,
+    /// Files that match no migration pattern (listed by `status`, never silently dropped).
+    pub ignored: Vec<IgnoredFile>,
+}
+
+impl Source {
+    /// The migration with `version`, if present.
+    pub fn get(&self, version: crate::Version) -> Option<&Migration> {
+        self.migrations
+            .binary_search_by_key(&version, |m| m.version)
+            .ok()
+            .map(|i| &self.migrations[i])
+    }
+}

@@ -1,0 +1,2 @@
+//! Strata's database drivers.
+pub mod url;
