@@ -131,6 +131,11 @@ pub trait Driver {
     fn write(&mut self, writes: &[LedgerWrite]) -> Result<(), DriverError>;
 
     /// Run `script`'s body and apply `writes` in one transaction: both commit or neither does.
+    ///
+    /// The driver times the body and stamps that time on the `Insert` and `Log` writes
+    /// (see `runner::stamp_duration`). Run `script.statements` one by one when given, else the
+    /// whole `script.sql`. On failure, report the failing statement's byte range and the
+    /// server's position relative to `script.sql`.
     fn run_in_transaction(
         &mut self,
         script: &Script,

@@ -1,18 +1,25 @@
 //! Strata's engine: migration sources, the ledger model, the planner and the runner.
 //!
 //! The flow is data all the way: files are read into a [`Source`]; the database's
-//! [`LedgerState`] is read through a [`Driver`]; [`plan()`] (pure) decides what to run or returns
+//! [`LedgerState`] is read through a [`Driver`]; [`plan::plan`] (pure) decides what to run or returns
 //! every conflict; the [`runner`] executes the plan through the driver and returns a report.
 #![warn(missing_docs)]
 
 pub mod checksum;
 pub mod driver;
+pub mod error;
 pub mod ledger;
 pub mod migration;
+pub mod plan;
+pub mod report;
+pub mod runner;
 pub mod source;
+pub mod status;
 
 pub use checksum::Checksum;
 pub use driver::{DropReport, Driver, DriverError, TableNames};
+pub use error::{Error, Location};
+pub use report::{Event, Report, StepReport};
 pub use ledger::{Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, Origin};
 pub use migration::{Direction, Format, Migration, Script, TxMode, Version};
 pub use source::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};

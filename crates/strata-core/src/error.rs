@@ -1,0 +1,93 @@
+//! The engine's error type. Each variant carries the context a person (or a program) needs:
+//! which migration, which file, line and column, which statement.
+
+use crate::driver::DriverError;
+use crate::migration::{Direction, Version};
+use crate::plan::Conflict;
+use crate::report::Report;
+use crate::source::SourceErrors;
+use std::path::PathBuf;
+
+/// Where in a file a failing statement is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line in the file.
+    pub line: usize,
+    /// 1-based column in the file.
+    pub column: usize,
+    /// The failing statement's text (or the whole script when it could not be narrowed down).
+    pub statement: String,
+    /// 1-based line in the file where `statement` starts.
+    pub statement_line: usize,
+}
+
+/// Everything that can go wrong in a run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The migration files have problems.
+    #[error("{0}")]
+    Source(#[from] SourceErrors),
+    /// The plan could not be made.
+    #[error("{}", conflicts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("\n"))]
+    Conflicts {
+        /// Every conflict found.
+        conflicts: Vec<Conflict>,
+    },
+    /// The database failed outside any migration (connect, lock, bookkeeping).
+    #[error("{0}")]
+    Driver(#[from] DriverError),
+    /// A migration failed. `report` holds what was applied before it.
+    #[error("migration {version} ({name}) failed{}: {cause}", location.as_ref().map(|l| format!(" at {}:{}:{}", l.path.display(), l.line, l.column)).unwrap_or_default())]
+    Migration {
+        /// Its version.
+        version: Version,
+        /// Its name.
+        name: String,
+        /// Which way it ran.
+        direction: Direction,
+        /// Whether golang-migrate's row was left dirty (a non-transactional migration).
+        dirty: bool,
+        /// Where it failed, when known.
+        location: Option<Location>,
+        /// The database's error.
+        cause: DriverError,
+        /// What was applied before the failure.
+        report: Report,
+    },
+    /// `up N` / `down N` ran out of migrations after applying some (golang-migrate's
+    /// "limit N short").
+    #[error("limit {short} short")]
+    LimitShort {
+        /// How many of N could not be run.
+        short: u64,
+        /// What was applied.
+        report: Report,
+    },
+    /// The run was interrupted (Ctrl-C) after the current migration.
+    #[error("interrupted after {} migration(s)", report.steps.len())]
+    Interrupted {
+        /// What was applied.
+        report: Report,
+    },
+    /// `version` on a database with nothing applied.
+    #[error("no migration")]
+    NilVersion,
+    /// A bad argument, e.g. `force -2`.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    /// The report of what was applied before the error, if the error happened mid-run.
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            Error::Migration { report, .. }
+            | Error::LimitShort { report, .. }
+            | Error::Interrupted { report } => Some(report),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,750 @@
+//! The planner: a pure function from (migrations on disk, ledger, request, options) to a
+//! [`Plan`] or the complete list of [`Conflict`]s.
+//!
+//! Dry-run, `status` and the real run share this code, so what `plan` prints is exactly what
+//! `up` does. Nothing here does IO.
+//!
+//! Before planning, the ledger is [`reconcile`]d with golang-migrate's one-row table, so a team
+//! can switch between golang-migrate and Strata on a live database in either direction:
+//! - a database golang-migrate left at version V (clean) and no ledger yet: every file up to V
+//!   is adopted (ledger rows with origin `adopted`, batch 0);
+//! - golang-migrate ran `up` after Strata: the versions between the ledger's head and V are
+//!   adopted;
+//! - golang-migrate ran `down` after Strata: ledger rows above V are removed.
+//!
+//! A dirty row is never reconciled: it is a [`Conflict::Dirty`] with the fix.
+
+use crate::ledger::{
+    compat_for, Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, Origin,
+};
+use crate::migration::{Direction, Migration, TxMode, Version};
+use crate::source::Source;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "command", content = "argument")]
+pub enum Request {
+    /// Apply all pending migrations, or the next `limit`.
+    Up(Option<u64>),
+    /// Revert all applied migrations (`None`) or the last `limit`.
+    Down(Option<u64>),
+    /// Migrate up or down so that `version` is the newest applied.
+    Goto(Version),
+}
+
+/// Switches that change what the planner accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Apply pending migrations older than the newest applied one (golang-migrate silently skips
+    /// them forever; Strata refuses unless this is set).
+    pub allow_out_of_order: bool,
+    /// Who runs the plan (`user@host`), recorded in the ledger.
+    pub actor: String,
+}
+
+/// One reason a plan cannot be made. All are reported together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Conflict {
+    /// golang-migrate's row is dirty: a migration started and did not finish.
+    Dirty {
+        /// The version in the row (golang-migrate's dirty semantics: the target of the step).
+        version: i64,
+    },
+    /// An applied migration's file was edited since it was applied.
+    Edited {
+        /// Its version.
+        version: Version,
+        /// Its name.
+        name: String,
+        /// Checksum recorded when applied.
+        applied: String,
+        /// Checksum of the file now.
+        now: String,
+    },
+    /// An applied migration has no file any more.
+    Missing {
+        /// Its version.
+        version: Version,
+        /// Its name as recorded.
+        name: String,
+    },
+    /// A pending migration is older than the newest applied one.
+    OutOfOrder {
+        /// Its version.
+        version: Version,
+        /// Its name.
+        name: String,
+        /// The newest applied version.
+        head: Version,
+    },
+    /// A migration to revert has no down part.
+    NoDown {
+        /// Its version.
+        version: Version,
+        /// Its name.
+        name: String,
+    },
+    /// `goto` names a version that no file has.
+    UnknownTarget {
+        /// The version asked for.
+        version: Version,
+    },
+    /// There are no migrations at all.
+    NoMigrations,
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Conflict::Dirty { version } => write!(
+                f,
+                "Dirty database version {version}. Fix and force version."
+            ),
+            Conflict::Edited { version, name, applied, now } => write!(
+                f,
+                "migration {version} ({name}) was edited after it was applied (checksum {} then, {} now)",
+                &applied[..applied.len().min(12)],
+                &now[..now.len().min(12)]
+            ),
+            Conflict::Missing { version, name } => write!(
+                f,
+                "migration {version} ({name}) is applied but its file is missing"
+            ),
+            Conflict::OutOfOrder { version, name, head } => write!(
+                f,
+                "migration {version} ({name}) is pending but older than the newest applied version {head}"
+            ),
+            Conflict::NoDown { version, name } => {
+                write!(f, "migration {version} ({name}) has no down part to revert it")
+            }
+            Conflict::UnknownTarget { version } => {
+                write!(f, "no migration found for version {version}")
+            }
+            Conflict::NoMigrations => write!(f, "no migrations found"),
+        }
+    }
+}
+
+impl Conflict {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Conflict::Dirty { version } => format!(
+                "check what the failed migration left behind, repair it by hand, then run `force {version}` if it completed or `force <previous version>` if it did not"
+            ),
+            Conflict::Edited { version, .. } => format!(
+                "restore the file as it was applied, or put the change in a new migration (use `strata status` to see which files changed; version {version})"
+            ),
+            Conflict::Missing { .. } => {
+                "restore the file (e.g. from version control), or check out the branch that has it".into()
+            }
+            Conflict::OutOfOrder { .. } => {
+                "rename it to a version above the newest applied one, or pass --allow-out-of-order to apply it anyway".into()
+            }
+            Conflict::NoDown { .. } => {
+                "add a down part (a .down.sql file or a down section), or use `force` to set the version without running anything".into()
+            }
+            Conflict::UnknownTarget { .. } => "pick a version that has a migration file".into(),
+            Conflict::NoMigrations => "check -path / MIGRATION_DIR, or create one with `strata create`".into(),
+        })
+    }
+}
+
+/// One migration to run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// Its version.
+    pub version: Version,
+    /// Its name.
+    pub name: String,
+    /// Which way.
+    pub direction: Direction,
+    /// How it runs (`None`: no script in that direction, only the records are written).
+    pub mode: Option<TxMode>,
+    /// golang-migrate's row once this step is done.
+    pub compat_after: Option<CompatRow>,
+    /// golang-migrate's row while a non-transactional step runs (the dirty protocol).
+    pub compat_dirty: CompatRow,
+}
+
+/// What a request will do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// The request planned.
+    pub request: Request,
+    /// Ledger fixes from [`reconcile`], written before any step.
+    #[serde(skip)]
+    pub reconcile: Vec<LedgerWrite>,
+    /// The batch new ledger rows get.
+    pub batch: i64,
+    /// Migrations to run, in order.
+    pub steps: Vec<Step>,
+    /// For `up N`/`down N`: how many of the N steps could not be planned (golang-migrate's
+    /// "limit N short").
+    pub short: u64,
+}
+
+impl Plan {
+    /// Whether there is nothing to run and nothing to record.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty() && self.reconcile.is_empty()
+    }
+}
+
+/// Bring the ledger in line with golang-migrate's row (see the module docs). Returns the writes
+/// to make and the state as it will be once they are made.
+pub fn reconcile(
+    source: &Source,
+    state: &LedgerState,
+    actor: &str,
+) -> Result<(Vec<LedgerWrite>, LedgerState), Conflict> {
+    if let Some(CompatRow { version, dirty: true }) = state.compat {
+        return Err(Conflict::Dirty { version });
+    }
+    let compat_head = state.compat.map(|c| c.version).filter(|v| *v >= 0);
+    let ledger_head = state.head().map(|v| v as i64);
+    let mut writes = Vec::new();
+    let mut next = state.clone();
+    match (compat_head, ledger_head) {
+        (a, b) if a == b => {}
+        (Some(v), b) if b.is_none_or(|b| v > b) => {
+            // golang-migrate applied up to v: adopt every file above the ledger's head up to v.
+            if source.get(v as Version).is_none() {
+                return Err(Conflict::Missing {
+                    version: v as Version,
+                    name: String::new(),
+                });
+            }
+            for m in &source.migrations {
+                let above = b.is_none_or(|b| m.version as i64 > b);
+                if above && m.version as i64 <= v && next.get(m.version).is_none() {
+                    let row = ledger_row(m, 0, 0, actor, Origin::Adopted);
+                    writes.push(LedgerWrite::Insert(row.clone()));
+                    writes.push(LedgerWrite::Log(log(
+                        Action::Adopt,
+                        m,
+                        Some(0),
+                        actor,
+                        "applied by golang-migrate; adopted",
+                    )));
+                    next.applied.push(row);
+                }
+            }
+            next.applied.sort_by_key(|a| a.version);
+        }
+        (a, _) => {
+            // golang-migrate reverted below the ledger's head: forget what it reverted.
+            let floor = a.unwrap_or(-1);
+            for row in state.applied.iter().filter(|r| r.version as i64 > floor) {
+                writes.push(LedgerWrite::Delete(row.version));
+                writes.push(LedgerWrite::Log(LogEntry {
+                    action: Action::Adopt,
+                    version: Some(row.version),
+                    name: row.name.clone(),
+                    batch: None,
+                    checksum: row.checksum.clone(),
+                    duration_ms: 0,
+                    actor: actor.to_string(),
+                    detail: "reverted by golang-migrate; removed from the ledger".into(),
+                }));
+            }
+            next.applied.retain(|r| r.version as i64 <= floor);
+        }
+    }
+    Ok((writes, next))
+}
+
+/// Plan `request`. Returns every conflict found, not only the first.
+///
+/// ```
+/// use strata_core::plan::{plan, PlanOptions, Request};
+/// use strata_core::{LedgerState, Source};
+/// let empty = Source::default();
+/// let err = plan(&empty, &LedgerState::default(), Request::Up(None), &PlanOptions::default());
+/// assert!(err.is_err()); // no migrations at all
+/// ```
+pub fn plan(
+    source: &Source,
+    state: &LedgerState,
+    request: Request,
+    options: &PlanOptions,
+) -> Result<Plan, Vec<Conflict>> {
+    let (reconcile, state) =
+        reconcile(source, state, &options.actor).map_err(|c| vec![c])?;
+    let mut conflicts = drift(source, &state);
+    let applied: BTreeSet<Version> = state.applied.iter().map(|a| a.version).collect();
+    let head = applied.iter().next_back().copied();
+
+    let pending = |upto: Option<Version>| -> Vec<&Migration> {
+        source
+            .migrations
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .filter(|m| upto.is_none_or(|u| m.version <= u))
+            .collect()
+    };
+    let out_of_order = |list: &[&Migration], conflicts: &mut Vec<Conflict>| {
+        if options.allow_out_of_order {
+            return;
+        }
+        if let Some(head) = head {
+            for m in list.iter().filter(|m| m.version < head) {
+                conflicts.push(Conflict::OutOfOrder {
+                    version: m.version,
+                    name: m.name.clone(),
+                    head,
+                });
+            }
+        }
+    };
+
+    let mut short = 0;
+    let (direction, chosen): (Direction, Vec<Version>) = match request {
+        Request::Up(limit) => {
+            if source.migrations.is_empty() && applied.is_empty() {
+                conflicts.push(Conflict::NoMigrations);
+            }
+            let list = pending(None);
+            out_of_order(&list, &mut conflicts);
+            let mut versions: Vec<Version> = list.iter().map(|m| m.version).collect();
+            if let Some(n) = limit {
+                short = n.saturating_sub(versions.len() as u64);
+                versions.truncate(n.min(usize::MAX as u64) as usize);
+            }
+            (Direction::Up, versions)
+        }
+        Request::Down(limit) => {
+            let mut versions: Vec<Version> = applied.iter().rev().copied().collect();
+            if let Some(n) = limit {
+                short = n.saturating_sub(versions.len() as u64);
+                versions.truncate(n.min(usize::MAX as u64) as usize);
+            }
+            (Direction::Down, versions)
+        }
+        Request::Goto(target) => {
+            if source.get(target).is_none() {
+                conflicts.push(Conflict::UnknownTarget { version: target });
+            }
+            if head.is_some_and(|h| target < h) {
+                let versions = applied.iter().rev().copied().filter(|v| *v > target);
+                (Direction::Down, versions.collect())
+            } else {
+                let list = pending(Some(target));
+                out_of_order(&list, &mut conflicts);
+                (Direction::Up, list.iter().map(|m| m.version).collect())
+            }
+        }
+    };
+
+    // Build steps, tracking the applied set as each step changes it.
+    let mut now = applied.clone();
+    let mut steps = Vec::with_capacity(chosen.len());
+    for version in chosen {
+        let Some(m) = source.get(version) else {
+            // Missing files are already reported by `drift`.
+            continue;
+        };
+        let script = m.script(direction);
+        if direction == Direction::Down && script.is_none() {
+            conflicts.push(Conflict::NoDown {
+                version,
+                name: m.name.clone(),
+            });
+        }
+        let compat_dirty = match direction {
+            Direction::Up => CompatRow { version: version as i64, dirty: true },
+            Direction::Down => CompatRow {
+                version: now.range(..version).next_back().map_or(-1, |v| *v as i64),
+                dirty: true,
+            },
+        };
+        match direction {
+            Direction::Up => now.insert(version),
+            Direction::Down => now.remove(&version),
+        };
+        steps.push(Step {
+            version,
+            name: m.name.clone(),
+            direction,
+            mode: script.map(|s| s.mode),
+            compat_after: compat_for(now.iter().next_back().copied()),
+            compat_dirty,
+        });
+    }
+
+    if conflicts.is_empty() {
+        Ok(Plan {
+            request,
+            reconcile,
+            batch: state.last_batch() + 1,
+            steps,
+            short,
+        })
+    } else {
+        conflicts.dedup();
+        Err(conflicts)
+    }
+}
+
+/// Applied migrations whose file was edited or is missing.
+pub fn drift(source: &Source, state: &LedgerState) -> Vec<Conflict> {
+    let mut conflicts = Vec::new();
+    for row in &state.applied {
+        match source.get(row.version) {
+            None => conflicts.push(Conflict::Missing {
+                version: row.version,
+                name: row.name.clone(),
+            }),
+            Some(m) => {
+                let now = m.checksum.to_hex();
+                if let Some(applied) = row.checksum.as_ref().filter(|c| **c != now) {
+                    conflicts.push(Conflict::Edited {
+                        version: row.version,
+                        name: m.name.clone(),
+                        applied: applied.clone(),
+                        now,
+                    });
+                }
+            }
+        }
+    }
+    conflicts
+}
+
+/// The writes `force V` makes: golang-migrate's row becomes `(V, clean)` (or empty for -1), and
+/// the ledger is made to agree: rows above V are removed, files up to V without a row are
+/// recorded as forced. Nothing is run.
+pub fn plan_force(
+    source: &Source,
+    state: &LedgerState,
+    version: i64,
+    actor: &str,
+) -> Vec<LedgerWrite> {
+    let mut writes = Vec::new();
+    for row in state.applied.iter().filter(|r| r.version as i64 > version) {
+        writes.push(LedgerWrite::Delete(row.version));
+    }
+    let batch = state.last_batch() + 1;
+    for m in source.migrations.iter().filter(|m| m.version as i64 <= version) {
+        if state.get(m.version).is_none() {
+            writes.push(LedgerWrite::Insert(ledger_row(m, batch, 0, actor, Origin::Forced)));
+        }
+    }
+    writes.push(LedgerWrite::SetCompat(if version < 0 {
+        None
+    } else {
+        Some(CompatRow { version, dirty: false })
+    }));
+    let from = match state.compat {
+        None => "nothing applied".to_string(),
+        Some(c) if c.dirty => format!("{} (dirty)", c.version),
+        Some(c) => c.version.to_string(),
+    };
+    writes.push(LedgerWrite::Log(LogEntry {
+        action: Action::Force,
+        version: (version >= 0).then_some(version as Version),
+        name: source
+            .get(version.max(0) as Version)
+            .filter(|_| version >= 0)
+            .map(|m| m.name.clone())
+            .unwrap_or_default(),
+        batch: None,
+        checksum: None,
+        duration_ms: 0,
+        actor: actor.to_string(),
+        detail: format!("forced from {from}"),
+    }));
+    writes
+}
+
+/// A ledger row for `m`.
+pub fn ledger_row(
+    m: &Migration,
+    batch: i64,
+    duration_ms: i64,
+    actor: &str,
+    origin: Origin,
+) -> AppliedMigration {
+    AppliedMigration {
+        version: m.version,
+        name: m.name.clone(),
+        checksum: Some(m.checksum.to_hex()),
+        batch,
+        applied_at: String::new(),
+        duration_ms,
+        applied_by: actor.to_string(),
+        mode: m.up.as_ref().map_or(TxMode::Transaction, |s| s.mode),
+        origin,
+    }
+}
+
+/// A log entry about `m`.
+pub fn log(
+    action: Action,
+    m: &Migration,
+    batch: Option<i64>,
+    actor: &str,
+    detail: &str,
+) -> LogEntry {
+    LogEntry {
+        action,
+        version: Some(m.version),
+        name: m.name.clone(),
+        batch,
+        checksum: Some(m.checksum.to_hex()),
+        duration_ms: 0,
+        actor: actor.to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checksum::Checksum;
+    use crate::migration::{Format, Script};
+    use std::path::PathBuf;
+
+    fn script(sql: &str) -> Script {
+        Script {
+            path: PathBuf::from("x.sql"),
+            sql: sql.into(),
+            offset: 0,
+            first_line: 1,
+            mode: TxMode::Transaction,
+            mode_reason: None,
+            statements: None,
+        }
+    }
+
+    /// Source with versions; `spec` is (version, has_up, has_down).
+    fn source(spec: &[(Version, bool, bool)]) -> Source {
+        Source {
+            dir: PathBuf::from("m"),
+            migrations: spec
+                .iter()
+                .map(|&(v, up, down)| Migration {
+                    version: v,
+                    name: format!("m{v}"),
+                    up: up.then(|| script(&format!("-- up {v}"))),
+                    down: down.then(|| script(&format!("-- down {v}"))),
+                    checksum: Checksum::of(format!("-- up {v}").as_bytes()),
+                    format: Format::Pair,
+                })
+                .collect(),
+            ignored: vec![],
+        }
+    }
+
+    fn applied(src: &Source, versions: &[Version], batch: i64) -> LedgerState {
+        let rows: Vec<_> = versions
+            .iter()
+            .map(|v| ledger_row(src.get(*v).unwrap(), batch, 1, "t", Origin::Applied))
+            .collect();
+        LedgerState {
+            compat: compat_for(versions.iter().max().copied()),
+            applied: rows,
+        }
+    }
+
+    fn opts() -> PlanOptions {
+        PlanOptions { allow_out_of_order: false, actor: "t".into() }
+    }
+
+    fn versions(p: &Plan) -> Vec<(Version, char)> {
+        p.steps.iter().map(|s| (s.version, s.direction.letter())).collect()
+    }
+
+    // The worked example from golang-migrate's test fixture (compat §3.6).
+    fn fixture() -> Source {
+        source(&[(1, true, true), (3, true, false), (4, true, true), (5, false, true), (7, true, true)])
+    }
+
+    #[test]
+    fn up_from_nothing_applies_every_version_in_order() {
+        let src = fixture();
+        let p = plan(&src, &LedgerState::default(), Request::Up(None), &opts()).unwrap();
+        assert_eq!(versions(&p), [(1, 'u'), (3, 'u'), (4, 'u'), (5, 'u'), (7, 'u')]);
+        assert_eq!(p.steps[3].mode, None, "v5 has no up part: records only");
+        assert_eq!(p.steps[4].compat_after, Some(CompatRow { version: 7, dirty: false }));
+        assert_eq!(p.batch, 1);
+    }
+
+    #[test]
+    fn up_n_reports_how_many_are_short() {
+        let src = fixture();
+        let state = applied(&src, &[1, 3, 4, 5], 1);
+        let p = plan(&src, &state, Request::Up(Some(2)), &opts()).unwrap();
+        assert_eq!(versions(&p), [(7, 'u')]);
+        assert_eq!(p.short, 1);
+        assert_eq!(p.batch, 2);
+    }
+
+    #[test]
+    fn up_at_head_is_an_empty_plan() {
+        let src = fixture();
+        let state = applied(&src, &[1, 3, 4, 5, 7], 1);
+        let p = plan(&src, &state, Request::Up(None), &opts()).unwrap();
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn up_with_no_migrations_at_all_is_a_conflict() {
+        let err = plan(&Source::default(), &LedgerState::default(), Request::Up(None), &opts());
+        assert_eq!(err.unwrap_err(), vec![Conflict::NoMigrations]);
+    }
+
+    #[test]
+    fn down_all_refuses_versions_without_down_part_and_names_them() {
+        let src = fixture();
+        let state = applied(&src, &[1, 3, 4, 5, 7], 1);
+        let err = plan(&src, &state, Request::Down(None), &opts()).unwrap_err();
+        assert_eq!(err, vec![Conflict::NoDown { version: 3, name: "m3".into() }]);
+    }
+
+    #[test]
+    fn down_n_reverts_newest_first_with_golang_migrate_dirty_targets() {
+        let src = fixture();
+        let state = applied(&src, &[1, 3, 4, 5, 7], 1);
+        let p = plan(&src, &state, Request::Down(Some(3)), &opts()).unwrap();
+        assert_eq!(versions(&p), [(7, 'd'), (5, 'd'), (4, 'd')]);
+        // A failed down of 7 leaves golang-migrate's row at the predecessor, dirty.
+        assert_eq!(p.steps[0].compat_dirty, CompatRow { version: 5, dirty: true });
+        assert_eq!(p.steps[2].compat_after, Some(CompatRow { version: 3, dirty: false }));
+    }
+
+    #[test]
+    fn down_of_first_version_empties_compat_row_and_dirty_is_minus_one() {
+        let src = source(&[(1, true, true)]);
+        let state = applied(&src, &[1], 1);
+        let p = plan(&src, &state, Request::Down(Some(1)), &opts()).unwrap();
+        assert_eq!(p.steps[0].compat_after, None);
+        assert_eq!(p.steps[0].compat_dirty, CompatRow { version: -1, dirty: true });
+    }
+
+    #[test]
+    fn goto_goes_up_or_down_and_keeps_the_target_applied() {
+        let src = fixture();
+        let p = plan(&src, &LedgerState::default(), Request::Goto(4), &opts()).unwrap();
+        assert_eq!(versions(&p), [(1, 'u'), (3, 'u'), (4, 'u')]);
+        let state = applied(&src, &[1, 3, 4, 5, 7], 1);
+        let p = plan(&src, &state, Request::Goto(4), &opts()).unwrap();
+        assert_eq!(versions(&p), [(7, 'd'), (5, 'd')]);
+        let p = plan(&src, &state, Request::Goto(7), &opts()).unwrap();
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn goto_unknown_version_is_a_conflict() {
+        let src = fixture();
+        let err = plan(&src, &LedgerState::default(), Request::Goto(6), &opts()).unwrap_err();
+        assert_eq!(err, vec![Conflict::UnknownTarget { version: 6 }]);
+    }
+
+    #[test]
+    fn plan_reports_all_conflicts_not_just_first() {
+        let src = source(&[(1, true, true), (2, true, true), (3, true, true), (5, true, true)]);
+        let mut state = applied(&src, &[1, 3, 5], 1);
+        state.applied[0].checksum = Some("0".repeat(64)); // 1 edited
+        state.applied.push(ledger_row(src.get(5).unwrap(), 1, 1, "t", Origin::Applied));
+        state.applied[3].version = 4; // 4 applied but no file
+        state.applied.sort_by_key(|a| a.version);
+        let err = plan(&src, &state, Request::Up(None), &opts()).unwrap_err();
+        assert_eq!(err.len(), 3, "{err:?}");
+        assert!(matches!(err[0], Conflict::Edited { version: 1, .. }));
+        assert!(matches!(err[1], Conflict::Missing { version: 4, .. }));
+        assert!(matches!(err[2], Conflict::OutOfOrder { version: 2, head: 5, .. }));
+    }
+
+    #[test]
+    fn out_of_order_pending_is_applied_when_allowed_without_moving_compat_head() {
+        let src = source(&[(1, true, true), (2, true, true), (3, true, true)]);
+        let state = applied(&src, &[1, 3], 1);
+        let o = PlanOptions { allow_out_of_order: true, ..opts() };
+        let p = plan(&src, &state, Request::Up(None), &o).unwrap();
+        assert_eq!(versions(&p), [(2, 'u')]);
+        assert_eq!(p.steps[0].compat_after, Some(CompatRow { version: 3, dirty: false }));
+    }
+
+    #[test]
+    fn dirty_database_is_a_conflict_naming_the_version() {
+        let src = fixture();
+        let state = LedgerState {
+            compat: Some(CompatRow { version: 4, dirty: true }),
+            applied: vec![],
+        };
+        let err = plan(&src, &state, Request::Up(None), &opts()).unwrap_err();
+        assert_eq!(err, vec![Conflict::Dirty { version: 4 }]);
+        assert_eq!(err[0].to_string(), "Dirty database version 4. Fix and force version.");
+    }
+
+    #[test]
+    fn reconcile_adopts_golang_migrate_database_on_first_contact() {
+        let src = fixture();
+        let state = LedgerState {
+            compat: Some(CompatRow { version: 4, dirty: false }),
+            applied: vec![],
+        };
+        let (writes, next) = reconcile(&src, &state, "t").unwrap();
+        let adopted: Vec<_> = next.applied.iter().map(|a| (a.version, a.origin, a.batch)).collect();
+        assert_eq!(adopted, [(1, Origin::Adopted, 0), (3, Origin::Adopted, 0), (4, Origin::Adopted, 0)]);
+        assert_eq!(writes.len(), 6);
+        let p = plan(&src, &state, Request::Up(None), &opts()).unwrap();
+        assert_eq!(versions(&p), [(5, 'u'), (7, 'u')]);
+    }
+
+    #[test]
+    fn reconcile_follows_golang_migrate_runs_in_both_directions() {
+        let src = fixture();
+        // Strata applied 1, 3; golang-migrate then went up to 5.
+        let mut state = applied(&src, &[1, 3], 1);
+        state.compat = Some(CompatRow { version: 5, dirty: false });
+        let (_, next) = reconcile(&src, &state, "t").unwrap();
+        assert_eq!(next.applied.iter().map(|a| a.version).collect::<Vec<_>>(), [1, 3, 4, 5]);
+        // Strata applied everything; golang-migrate then went down to 3.
+        let mut state = applied(&src, &[1, 3, 4, 5, 7], 1);
+        state.compat = Some(CompatRow { version: 3, dirty: false });
+        let (writes, next) = reconcile(&src, &state, "t").unwrap();
+        assert_eq!(next.applied.iter().map(|a| a.version).collect::<Vec<_>>(), [1, 3]);
+        assert!(writes.contains(&LedgerWrite::Delete(7)));
+        // ... or all the way down (empty table).
+        state.compat = None;
+        let (_, next) = reconcile(&src, &state, "t").unwrap();
+        assert!(next.applied.is_empty());
+    }
+
+    #[test]
+    fn reconcile_refuses_a_version_not_on_disk() {
+        let src = fixture();
+        let state = LedgerState {
+            compat: Some(CompatRow { version: 6, dirty: false }),
+            applied: vec![],
+        };
+        assert!(matches!(reconcile(&src, &state, "t"), Err(Conflict::Missing { version: 6, .. })));
+    }
+
+    #[test]
+    fn force_rewrites_ledger_to_agree_with_the_forced_version() {
+        let src = fixture();
+        let state = applied(&src, &[1, 3, 4, 5, 7], 1);
+        let w = plan_force(&src, &state, 3, "t");
+        assert!(w.contains(&LedgerWrite::Delete(7)));
+        assert!(w.contains(&LedgerWrite::Delete(4)));
+        assert!(w.contains(&LedgerWrite::SetCompat(Some(CompatRow { version: 3, dirty: false }))));
+        let w = plan_force(&src, &LedgerState::default(), 4, "t");
+        let forced: Vec<_> = w
+            .iter()
+            .filter_map(|w| match w {
+                LedgerWrite::Insert(r) => Some((r.version, r.origin)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(forced, [(1, Origin::Forced), (3, Origin::Forced), (4, Origin::Forced)]);
+        let w = plan_force(&src, &state, -1, "t");
+        assert!(w.contains(&LedgerWrite::SetCompat(None)));
+    }
+}

@@ -1,0 +1,409 @@
+//! The runner: executes a [`Plan`] through a [`Driver`], one migration at a time, keeping the
+//! ledger, the log and golang-migrate's row in step with what actually ran.
+//!
+//! How each migration runs depends on its [`TxMode`]:
+//! - `Transaction`: the body and its records go to [`Driver::run_in_transaction`], so they commit
+//!   together. A failure leaves the database exactly as before (not dirty) — a deliberate
+//!   improvement over golang-migrate, which marks the database dirty even when the body rolled
+//!   back.
+//! - `NoTransaction`: golang-migrate's dirty protocol: the row is set to `(target, dirty)`, the
+//!   statements run one by one in autocommit, then the records are written. A failure leaves
+//!   the row dirty and the log names the statement reached.
+//! - `SelfManaged`: the file carries its own `BEGIN`/`COMMIT`; it runs whole, as golang-migrate
+//!   runs it, inside the same dirty protocol.
+//!
+//! The migration lock is held for the whole run and always released, also on error.
+
+use crate::driver::{DropReport, Driver, DriverError};
+use crate::error::{Error, Location};
+use crate::ledger::{Action, CompatRow, LedgerState, LedgerWrite, LogEntry, Origin};
+use crate::migration::{Direction, Migration, Script, TxMode};
+use crate::plan::{self, Plan, PlanOptions, Request, Step};
+use crate::report::{Event, Report, StepReport};
+use crate::source::Source;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Settings of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// How long to wait for the migration lock.
+    pub lock_timeout: Duration,
+    /// Planner switches (out-of-order, actor).
+    pub plan: PlanOptions,
+    /// golang-migrate's `x-multi-statement=true`: run transactional migrations statement by
+    /// statement in autocommit (split by the real lexer, not at every `;`).
+    pub statement_mode: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            lock_timeout: Duration::from_secs(15),
+            plan: PlanOptions::default(),
+            statement_mode: false,
+        }
+    }
+}
+
+/// Runs migrations of one [`Source`] against one database.
+///
+/// ```no_run
+/// # fn demo(driver: &mut dyn strata_core::Driver, source: &strata_core::Source) -> Result<(), strata_core::Error> {
+/// use strata_core::runner::{Migrator, RunOptions};
+/// use strata_core::plan::Request;
+/// let mut m = Migrator::new(driver, source, RunOptions::default());
+/// let report = m.run(Request::Up(None), &mut |_event| {})?;
+/// println!("{} migration(s) applied", report.steps.len());
+/// # Ok(()) }
+/// ```
+pub struct Migrator<'a> {
+    driver: &'a mut dyn Driver,
+    source: &'a Source,
+    options: RunOptions,
+    stop: Option<&'a AtomicBool>,
+}
+
+impl<'a> Migrator<'a> {
+    /// A migrator for `source` on `driver`.
+    pub fn new(driver: &'a mut dyn Driver, source: &'a Source, options: RunOptions) -> Self {
+        Migrator {
+            driver,
+            source,
+            options,
+            stop: None,
+        }
+    }
+
+    /// Stop after the running migration once `flag` becomes true (e.g. set by a Ctrl-C handler).
+    pub fn with_stop_flag(mut self, flag: &'a AtomicBool) -> Self {
+        self.stop = Some(flag);
+        self
+    }
+
+    /// Read the database's state without changing anything (no lock, no table creation).
+    pub fn state(&mut self) -> Result<LedgerState, Error> {
+        Ok(self.driver.read_state()?)
+    }
+
+    /// Plan `request` against the database's current state without running it.
+    pub fn plan(&mut self, request: Request) -> Result<Plan, Error> {
+        let state = self.driver.read_state()?;
+        plan::plan(self.source, &state, request, &self.options.plan)
+            .map_err(|conflicts| Error::Conflicts { conflicts })
+    }
+
+    /// Plan and run `request` under the migration lock. `on_event` sees each migration start and
+    /// finish, and server notices, as they happen.
+    pub fn run(
+        &mut self,
+        request: Request,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<Report, Error> {
+        self.locked(|m| m.run_locked(request, on_event))
+    }
+
+    /// Set golang-migrate's row to `(version, clean)` (`-1`: nothing applied) and make the
+    /// ledger agree, running nothing. Ignores the dirty flag, like golang-migrate.
+    pub fn force(&mut self, version: i64) -> Result<(), Error> {
+        if version < -1 {
+            return Err(Error::Invalid(format!(
+                "argument V must be >= -1 (got {version})"
+            )));
+        }
+        self.locked(|m| {
+            let state = m.driver.read_state()?;
+            let writes = plan::plan_force(m.source, &state, version, &m.options.plan.actor);
+            m.driver.write(&writes)?;
+            Ok(())
+        })
+    }
+
+    /// golang-migrate's current row; [`Error::NilVersion`] when nothing is applied.
+    pub fn version(&mut self) -> Result<CompatRow, Error> {
+        match self.driver.read_state()?.compat {
+            Some(row) if row.version >= 0 => Ok(row),
+            _ => Err(Error::NilVersion),
+        }
+    }
+
+    /// Remove everything in the target schema (or file), under the lock.
+    pub fn drop_all(&mut self) -> Result<DropReport, Error> {
+        self.locked(|m| Ok(m.driver.drop_all()?))
+    }
+
+    fn locked<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+        self.driver.lock(self.options.lock_timeout)?;
+        let result = f(self);
+        let unlocked = self.driver.unlock();
+        match (result, unlocked) {
+            (Ok(v), Ok(())) => Ok(v),
+            (Ok(_), Err(e)) => Err(e.into()),
+            // The run's error matters more than a failed unlock (the session ends anyway).
+            (Err(e), _) => Err(e),
+        }
+    }
+
+    fn run_locked(
+        &mut self,
+        request: Request,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<Report, Error> {
+        self.driver.ensure_tables()?;
+        let state = self.driver.read_state()?;
+        let plan = plan::plan(self.source, &state, request, &self.options.plan)
+            .map_err(|conflicts| Error::Conflicts { conflicts })?;
+        let mut report = Report::default();
+        if !plan.reconcile.is_empty() {
+            self.driver.write(&plan.reconcile)?;
+            report.reconciled = plan
+                .reconcile
+                .iter()
+                .filter(|w| !matches!(w, LedgerWrite::Log(_)))
+                .count();
+        }
+        for step in &plan.steps {
+            if self.stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+                return Err(Error::Interrupted { report });
+            }
+            let done = self.step(&plan, step, &report, on_event)?;
+            on_event(Event::Finished(done.clone()));
+            report.steps.push(done);
+        }
+        if plan.short > 0 {
+            return Err(Error::LimitShort {
+                short: plan.short,
+                report,
+            });
+        }
+        Ok(report)
+    }
+
+    fn step(
+        &mut self,
+        plan: &Plan,
+        step: &Step,
+        report: &Report,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<StepReport, Error> {
+        let m = self
+            .source
+            .get(step.version)
+            .expect("planned steps name migrations of the source");
+        on_event(Event::Started {
+            version: step.version,
+            name: step.name.clone(),
+            direction: step.direction,
+        });
+        let actor = self.options.plan.actor.clone();
+        let script = m.script(step.direction);
+        let mode = script.map(|s| self.effective_mode(s));
+        let started = Instant::now();
+
+        let mut records = match step.direction {
+            Direction::Up => {
+                let mut row = plan::ledger_row(m, plan.batch, 0, &actor, Origin::Applied);
+                row.mode = mode.unwrap_or(TxMode::Transaction);
+                vec![LedgerWrite::Insert(row)]
+            }
+            Direction::Down => vec![LedgerWrite::Delete(step.version)],
+        };
+        records.push(LedgerWrite::SetCompat(step.compat_after));
+        let action = match step.direction {
+            Direction::Up => Action::Up,
+            Direction::Down => Action::Down,
+        };
+        records.push(LedgerWrite::Log(plan::log(
+            action,
+            m,
+            Some(plan.batch),
+            &actor,
+            mode.map_or("no script in this direction", TxMode::as_str),
+        )));
+
+        let outcome = match (script, mode) {
+            (None, _) | (_, None) => self.driver.write(&records).map_err(|e| (e, None, false)),
+            (Some(script), Some(TxMode::Transaction)) => self
+                .driver
+                .run_in_transaction(script, &records)
+                .map_err(|e| (e, None, false)),
+            (Some(script), Some(mode)) => {
+                self.run_dirty_protocol(m, step, script, mode, &records, started)
+            }
+        };
+        for message in self.driver.take_notices() {
+            on_event(Event::Notice {
+                version: step.version,
+                message,
+            });
+        }
+        let duration = started.elapsed();
+        match outcome {
+            Ok(()) => Ok(StepReport {
+                version: step.version,
+                name: step.name.clone(),
+                direction: step.direction,
+                mode,
+                duration,
+            }),
+            Err((cause, statement, dirty)) => {
+                let location = script.map(|s| locate(s, &cause, statement));
+                let mut detail = cause.to_string();
+                if let Some(l) = &location {
+                    detail = format!("{}:{}:{}: {detail}", l.path.display(), l.line, l.column);
+                }
+                // Best effort: the failure itself is what matters; a broken connection may
+                // refuse this too.
+                let _ = self.driver.write(&[LedgerWrite::Log(LogEntry {
+                    action: Action::Fail,
+                    duration_ms: duration.as_millis() as i64,
+                    ..plan::log(Action::Fail, m, Some(plan.batch), &actor, &detail)
+                })]);
+                Err(Error::Migration {
+                    version: step.version,
+                    name: step.name.clone(),
+                    direction: step.direction,
+                    dirty,
+                    location,
+                    cause,
+                    report: report.clone(),
+                })
+            }
+        }
+    }
+
+    /// golang-migrate's dirty protocol around a non-transactional body. On error returns the
+    /// driver error, the failing statement's range in the script (when run statement by
+    /// statement) and whether the row was left dirty.
+    fn run_dirty_protocol(
+        &mut self,
+        m: &Migration,
+        step: &Step,
+        script: &Script,
+        mode: TxMode,
+        records: &[LedgerWrite],
+        started: Instant,
+    ) -> Result<(), (DriverError, Option<Range<usize>>, bool)> {
+        let actor = &self.options.plan.actor;
+        self.driver
+            .write(&[
+                LedgerWrite::SetCompat(Some(step.compat_dirty)),
+                LedgerWrite::Log(plan::log(Action::Start, m, None, actor, mode.as_str())),
+            ])
+            .map_err(|e| (e, None, false))?;
+        if mode == TxMode::SelfManaged {
+            self.driver
+                .run_autocommit(&script.sql)
+                .map_err(|e| (e, None, true))?;
+        } else {
+            let ranges = statement_ranges(script, self.driver.dialect());
+            let total = ranges.len();
+            for (i, range) in ranges.into_iter().enumerate() {
+                self.driver
+                    .run_autocommit(&script.sql[range.clone()])
+                    .map_err(|e| {
+                        let e = shift(e, range.start, i + 1, total);
+                        (e, Some(range), true)
+                    })?;
+            }
+        }
+        let elapsed = started.elapsed().as_millis() as i64;
+        let stamped: Vec<LedgerWrite> = records
+            .iter()
+            .cloned()
+            .map(|w| stamp_duration(w, elapsed))
+            .collect();
+        self.driver.write(&stamped).map_err(|e| (e, None, true))
+    }
+
+    fn effective_mode(&self, script: &Script) -> TxMode {
+        match script.mode {
+            TxMode::Transaction if self.options.statement_mode => TxMode::NoTransaction,
+            mode => mode,
+        }
+    }
+}
+
+/// Set `duration_ms` on ledger rows and log entries (drivers do the same for transactional
+/// runs, where only they can time the body).
+pub fn stamp_duration(w: LedgerWrite, ms: i64) -> LedgerWrite {
+    match w {
+        LedgerWrite::Insert(mut row) => {
+            row.duration_ms = ms;
+            LedgerWrite::Insert(row)
+        }
+        LedgerWrite::Log(mut log) => {
+            log.duration_ms = ms;
+            LedgerWrite::Log(log)
+        }
+        other => other,
+    }
+}
+
+/// The statements of a script as byte ranges: explicit blocks if the source gave them, else the
+/// lexer's split.
+pub fn statement_ranges(script: &Script, dialect: strata_sql::Dialect) -> Vec<Range<usize>> {
+    match &script.statements {
+        Some(ranges) => ranges.clone(),
+        None => strata_sql::split(&script.sql, dialect)
+            .statements
+            .into_iter()
+            .map(|s| s.range)
+            .collect(),
+    }
+}
+
+/// Make a statement error's offsets relative to the whole script instead of the statement.
+fn shift(e: DriverError, by: usize, index: usize, total: usize) -> DriverError {
+    match e {
+        DriverError::Statement {
+            message,
+            code,
+            detail,
+            hint,
+            statement,
+            position,
+        } => DriverError::Statement {
+            message: format!("{message} (statement {index} of {total})"),
+            code,
+            detail,
+            hint,
+            statement: statement.map(|r| r.start + by..r.end + by),
+            position: position.map(|p| p + by),
+        },
+        other => other,
+    }
+}
+
+/// Where in the file a failure is: from the server's position, else the failing statement's
+/// start, else the script's start.
+fn locate(script: &Script, cause: &DriverError, known: Option<Range<usize>>) -> Location {
+    let (statement, position) = match cause {
+        DriverError::Statement {
+            statement,
+            position,
+            ..
+        } => (statement.clone().or(known), *position),
+        _ => (known, None),
+    };
+    let len = script.sql.len();
+    let statement = statement.filter(|r| r.start <= r.end && r.end <= len);
+    let offset = position
+        .filter(|p| *p <= len)
+        .or(statement.as_ref().map(|r| r.start))
+        .unwrap_or_else(|| script.sql.len() - script.sql.trim_start().len());
+    let at = strata_sql::line_col(&script.sql, offset);
+    let text = statement
+        .as_ref()
+        .map_or(script.sql.trim(), |r| script.sql[r.clone()].trim());
+    let statement_start = statement.map_or(offset, |r| r.start);
+    Location {
+        path: script.path.clone(),
+        line: script.first_line + at.line - 1,
+        column: at.column,
+        statement: text.to_string(),
+        statement_line: script.first_line + strata_sql::line_col(&script.sql, statement_start).line
+            - 1,
+    }
+}

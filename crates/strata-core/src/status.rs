@@ -1,0 +1,130 @@
+//! `status`: every migration on disk and in the ledger, with its state. Pure.
+
+use crate::ledger::{LedgerState, Origin};
+use crate::migration::Version;
+use crate::plan::{reconcile, Conflict};
+use crate::source::Source;
+use serde::Serialize;
+
+/// The state of one migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Applied, and the file is unchanged.
+    Applied,
+    /// Not applied yet.
+    Pending,
+    /// Not applied, and older than the newest applied version (`up` refuses it unless
+    /// `--allow-out-of-order`).
+    OutOfOrder,
+    /// Applied, but the file was edited since.
+    Edited,
+    /// Applied, but its file is gone.
+    Missing,
+}
+
+impl State {
+    /// The word shown in the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::OutOfOrder => "out-of-order",
+            State::Edited => "edited",
+            State::Missing => "missing",
+        }
+    }
+}
+
+/// One row of `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusRow {
+    /// Version.
+    pub version: Version,
+    /// Name (from the file, or the ledger when the file is missing).
+    pub name: String,
+    /// State.
+    pub state: State,
+    /// Batch, when applied.
+    pub batch: Option<i64>,
+    /// When applied (RFC 3339 UTC).
+    pub applied_at: Option<String>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: Option<i64>,
+    /// Who applied it.
+    pub applied_by: Option<String>,
+    /// How the ledger row came to be.
+    pub origin: Option<Origin>,
+    /// The file (up part), if any.
+    pub file: Option<String>,
+}
+
+/// The whole status: rows, plus golang-migrate's view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// One row per version on disk or in the ledger, ascending.
+    pub migrations: Vec<StatusRow>,
+    /// golang-migrate's current version (`None`: nothing applied).
+    pub version: Option<i64>,
+    /// Whether golang-migrate's row is dirty.
+    pub dirty: bool,
+    /// Files in the folder that are not migrations.
+    pub ignored: Vec<crate::source::IgnoredFile>,
+}
+
+/// Compute the status. Rows golang-migrate applied that Strata has not adopted yet show as
+/// applied (with origin `adopted`), exactly as the next run will record them.
+pub fn status(source: &Source, state: &LedgerState) -> Status {
+    let view = match reconcile(source, state, "") {
+        Ok((_, view)) => view,
+        Err(Conflict::Dirty { .. }) | Err(_) => state.clone(),
+    };
+    let head = view.head();
+    let mut rows: Vec<StatusRow> = Vec::new();
+    for m in &source.migrations {
+        let applied = view.get(m.version);
+        let state = match applied {
+            Some(a) if a.checksum.as_ref().is_some_and(|c| *c != m.checksum.to_hex()) => {
+                State::Edited
+            }
+            Some(_) => State::Applied,
+            None if head.is_some_and(|h| m.version < h) => State::OutOfOrder,
+            None => State::Pending,
+        };
+        rows.push(StatusRow {
+            version: m.version,
+            name: m.name.clone(),
+            state,
+            batch: applied.map(|a| a.batch),
+            applied_at: applied.map(|a| a.applied_at.clone()).filter(|s| !s.is_empty()),
+            duration_ms: applied.map(|a| a.duration_ms),
+            applied_by: applied.map(|a| a.applied_by.clone()),
+            origin: applied.map(|a| a.origin),
+            file: m
+                .up
+                .as_ref()
+                .or(m.down.as_ref())
+                .map(|s| s.path.display().to_string()),
+        });
+    }
+    for a in view.applied.iter().filter(|a| source.get(a.version).is_none()) {
+        rows.push(StatusRow {
+            version: a.version,
+            name: a.name.clone(),
+            state: State::Missing,
+            batch: Some(a.batch),
+            applied_at: Some(a.applied_at.clone()).filter(|s| !s.is_empty()),
+            duration_ms: Some(a.duration_ms),
+            applied_by: Some(a.applied_by.clone()),
+            origin: Some(a.origin),
+            file: None,
+        });
+    }
+    rows.sort_by_key(|r| r.version);
+    Status {
+        migrations: rows,
+        version: state.compat.map(|c| c.version),
+        dirty: state.compat.is_some_and(|c| c.dirty),
+        ignored: source.ignored.clone(),
+    }
+}

@@ -1,0 +1,463 @@
+//! The SQLite driver (rusqlite with a bundled SQLite: nothing to install).
+//!
+//! - golang-migrate's SQLite table is kept as its drivers create it:
+//!   `(version uint64, dirty bool)` plus the unique index `version_unique`.
+//! - Transactional migrations run statement by statement inside `BEGIN IMMEDIATE ... COMMIT`
+//!   together with their records, so the failing statement is always known.
+//! - The migration lock is an OS file lock on a sidecar file `<db>.strata-lock` (SQLite has no
+//!   advisory locks, and golang-migrate's SQLite drivers lock nothing across processes). The lock
+//!   dies with the process, so a killed runner never leaves it behind.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use strata_core::ledger::{AppliedMigration, CompatRow, LedgerState, LedgerWrite, Origin};
+use strata_core::runner::stamp_duration;
+use strata_core::{DropReport, Driver, DriverError, Script, TableNames, TxMode};
+use strata_sql::Dialect;
+
+/// The SQLite driver: one connection to one database file.
+pub struct SqliteDriver {
+    conn: Connection,
+    path: PathBuf,
+    tables: TableNames,
+    lock: Option<File>,
+}
+
+/// `"name"` with embedded quotes doubled.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+// language=SQL
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
+
+impl SqliteDriver {
+    /// Open (or create) the database file at `path`.
+    pub fn open(path: &Path, tables: TableNames) -> Result<SqliteDriver, DriverError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(DriverError::Connect {
+                    message: format!(
+                        "cannot open SQLite database {}: folder {} does not exist",
+                        path.display(),
+                        dir.display()
+                    ),
+                    hint: Some("create the folder, or check the path in the database URL".into()),
+                });
+            }
+        }
+        let conn = Connection::open(path).map_err(|e| DriverError::Connect {
+            message: format!("cannot open SQLite database {}: {e}", path.display()),
+            hint: None,
+        })?;
+        // Readers of the same file (an app at start-up) may hold it briefly.
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(|e| DriverError::Other(e.to_string()))?;
+        Ok(SqliteDriver {
+            conn,
+            path: path.to_path_buf(),
+            tables,
+            lock: None,
+        })
+    }
+
+    /// The underlying connection, for tests and embedders.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push(".strata-lock");
+        PathBuf::from(p)
+    }
+
+    fn table_exists(&self, name: &str) -> Result<bool, DriverError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(err)
+    }
+
+    fn apply_writes(&self, writes: &[LedgerWrite]) -> Result<(), DriverError> {
+        let compat = quote(&self.tables.compat);
+        let ledger = quote(&self.tables.ledger);
+        let log = quote(&self.tables.log);
+        for w in writes {
+            match w {
+                LedgerWrite::SetCompat(row) => {
+                    self.conn
+                        .execute(&format!("DELETE FROM {compat}"), [])
+                        .map_err(err)?;
+                    if let Some(CompatRow { version, dirty }) = row {
+                        self.conn
+                            .execute(
+                                &format!("INSERT INTO {compat} (version, dirty) VALUES (?1, ?2)"),
+                                params![version, dirty],
+                            )
+                            .map_err(err)?;
+                    }
+                }
+                LedgerWrite::Insert(r) => {
+                    self.conn
+                        .execute(
+                            &format!(
+                                "INSERT OR REPLACE INTO {ledger} (version, name, checksum, batch, applied_at, duration_ms, applied_by, mode, origin) \
+                                 VALUES (?1, ?2, ?3, ?4, {NOW}, ?5, ?6, ?7, ?8)"
+                            ),
+                            params![
+                                r.version as i64,
+                                r.name,
+                                r.checksum,
+                                r.batch,
+                                r.duration_ms,
+                                r.applied_by,
+                                r.mode.as_str(),
+                                r.origin.as_str()
+                            ],
+                        )
+                        .map_err(err)?;
+                }
+                LedgerWrite::Delete(v) => {
+                    self.conn
+                        .execute(
+                            &format!("DELETE FROM {ledger} WHERE version = ?1"),
+                            [*v as i64],
+                        )
+                        .map_err(err)?;
+                }
+                LedgerWrite::Log(e) => {
+                    self.conn
+                        .execute(
+                            &format!(
+                                "INSERT INTO {log} (action, version, name, batch, checksum, duration_ms, actor, detail, at) \
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, {NOW})"
+                            ),
+                            params![
+                                e.action.as_str(),
+                                e.version.map(|v| v as i64),
+                                e.name,
+                                e.batch,
+                                e.checksum,
+                                e.duration_ms,
+                                e.actor,
+                                e.detail
+                            ],
+                        )
+                        .map_err(err)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Run `f` inside `BEGIN IMMEDIATE ... COMMIT`, rolling back on error.
+    fn transaction<T>(
+        &self,
+        f: impl FnOnce(&Self) -> Result<T, DriverError>,
+    ) -> Result<T, DriverError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT").map_err(err)?;
+                Ok(v)
+            }
+            Err(e) => {
+                // The transaction may already be gone (e.g. the script ended it).
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A rusqlite error as a driver error (statement context is added by callers).
+fn err(e: rusqlite::Error) -> DriverError {
+    let code = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => Some(format!("{:?}", f.code)),
+        rusqlite::Error::SqlInputError { error, .. } => Some(format!("{:?}", error.code)),
+        _ => None,
+    };
+    let message = match &e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        other => other.to_string(),
+    };
+    DriverError::Statement {
+        message,
+        code,
+        detail: None,
+        hint: None,
+        statement: None,
+        position: None,
+    }
+}
+
+/// Run one statement's text; errors carry the statement's range and SQLite's error offset,
+/// both relative to the script that `range` indexes.
+fn run_statement(conn: &Connection, sql: &str, range: std::ops::Range<usize>) -> Result<(), DriverError> {
+    let text = &sql[range.clone()];
+    conn.execute_batch(text).map_err(|e| {
+        let offset = match &e {
+            rusqlite::Error::SqlInputError { offset, .. } if *offset >= 0 => {
+                Some(range.start + *offset as usize)
+            }
+            _ => None,
+        };
+        match err(e) {
+            DriverError::Statement {
+                message,
+                code,
+                detail,
+                hint,
+                ..
+            } => DriverError::Statement {
+                message,
+                code,
+                detail,
+                hint,
+                statement: Some(range),
+                position: offset,
+            },
+            other => other,
+        }
+    })
+}
+
+impl Driver for SqliteDriver {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
+        let path = self.lock_path();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| DriverError::Other(format!("cannot open lock file {}: {e}", path.display())))?;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if started.elapsed() >= timeout {
+                        let mut holder = String::new();
+                        let _ = file.read_to_string(&mut holder);
+                        let holder = holder.trim();
+                        return Err(DriverError::LockTimeout {
+                            waited: started.elapsed(),
+                            holder: Some(if holder.is_empty() {
+                                format!("another process (lock file {})", path.display())
+                            } else {
+                                format!("{holder} (lock file {})", path.display())
+                            }),
+                        });
+                    }
+                    std::thread::sleep(pause.min(timeout.saturating_sub(started.elapsed())));
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(DriverError::Other(format!(
+                        "cannot lock {}: {e}",
+                        path.display()
+                    )))
+                }
+            }
+        }
+        // Say who holds it, for the next runner's timeout message.
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "pid {}", std::process::id());
+        let _ = file.flush();
+        self.lock = Some(file);
+        Ok(())
+    }
+
+    fn unlock(&mut self) -> Result<(), DriverError> {
+        if let Some(file) = self.lock.take() {
+            let _ = file.set_len(0);
+            file.unlock()
+                .map_err(|e| DriverError::Other(format!("cannot unlock: {e}")))?;
+        }
+        Ok(())
+    }
+
+    fn ensure_tables(&mut self) -> Result<(), DriverError> {
+        let compat = quote(&self.tables.compat);
+        let index = quote(&format!("{}_version_unique", self.tables.compat));
+        let ledger = quote(&self.tables.ledger);
+        let log = quote(&self.tables.log);
+        // The compatibility table exactly as golang-migrate's SQLite drivers create it (their
+        // index is always named `version_unique`; ours is per table so two sets can coexist,
+        // and golang-migrate's `IF NOT EXISTS` leaves it alone).
+        let compat_sql = if self.table_exists(&self.tables.compat)? {
+            String::new()
+        } else {
+            format!(
+                "CREATE TABLE IF NOT EXISTS {compat} (version uint64, dirty bool);\n\
+                 CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {compat} (version);"
+            )
+        };
+        // No AUTOINCREMENT: it creates sqlite_sequence, which golang-migrate's drop cannot drop.
+        self.conn
+            .execute_batch(&format!(
+                "{compat_sql}
+                 CREATE TABLE IF NOT EXISTS {ledger} (
+                     version INTEGER PRIMARY KEY,
+                     name TEXT NOT NULL,
+                     checksum TEXT,
+                     batch INTEGER NOT NULL,
+                     applied_at TEXT NOT NULL,
+                     duration_ms INTEGER NOT NULL,
+                     applied_by TEXT NOT NULL,
+                     mode TEXT NOT NULL,
+                     origin TEXT NOT NULL
+                 );
+                 CREATE TABLE IF NOT EXISTS {log} (
+                     id INTEGER PRIMARY KEY,
+                     action TEXT NOT NULL,
+                     version INTEGER,
+                     name TEXT NOT NULL,
+                     batch INTEGER,
+                     checksum TEXT,
+                     duration_ms INTEGER NOT NULL,
+                     actor TEXT NOT NULL,
+                     detail TEXT NOT NULL,
+                     at TEXT NOT NULL
+                 );"
+            ))
+            .map_err(err)
+    }
+
+    fn read_state(&mut self) -> Result<LedgerState, DriverError> {
+        let mut state = LedgerState::default();
+        if self.table_exists(&self.tables.compat)? {
+            state.compat = self
+                .conn
+                .query_row(
+                    &format!("SELECT version, dirty FROM {} LIMIT 1", quote(&self.tables.compat)),
+                    [],
+                    |r| {
+                        Ok(CompatRow {
+                            version: r.get(0)?,
+                            dirty: r.get(1)?,
+                        })
+                    },
+                )
+                .optional()
+                .map_err(err)?;
+        }
+        if self.table_exists(&self.tables.ledger)? {
+            let mut stmt = self
+                .conn
+                .prepare(&format!(
+                    "SELECT version, name, checksum, batch, applied_at, duration_ms, applied_by, mode, origin \
+                     FROM {} ORDER BY version",
+                    quote(&self.tables.ledger)
+                ))
+                .map_err(err)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    let mode: String = r.get(7)?;
+                    let origin: String = r.get(8)?;
+                    Ok(AppliedMigration {
+                        version: r.get::<_, i64>(0)? as u64,
+                        name: r.get(1)?,
+                        checksum: r.get(2)?,
+                        batch: r.get(3)?,
+                        applied_at: r.get(4)?,
+                        duration_ms: r.get(5)?,
+                        applied_by: r.get(6)?,
+                        mode: TxMode::parse(&mode).unwrap_or(TxMode::Transaction),
+                        origin: Origin::parse(&origin).unwrap_or(Origin::Applied),
+                    })
+                })
+                .map_err(err)?;
+            for row in rows {
+                state.applied.push(row.map_err(err)?);
+            }
+        }
+        Ok(state)
+    }
+
+    fn write(&mut self, writes: &[LedgerWrite]) -> Result<(), DriverError> {
+        self.transaction(|d| d.apply_writes(writes))
+    }
+
+    fn run_in_transaction(
+        &mut self,
+        script: &Script,
+        writes: &[LedgerWrite],
+    ) -> Result<(), DriverError> {
+        let ranges = strata_core::runner::statement_ranges(script, Dialect::Sqlite);
+        self.transaction(|d| {
+            let started = Instant::now();
+            for range in ranges {
+                run_statement(&d.conn, &script.sql, range)?;
+            }
+            let ms = started.elapsed().as_millis() as i64;
+            let stamped: Vec<_> = writes.iter().cloned().map(|w| stamp_duration(w, ms)).collect();
+            d.apply_writes(&stamped)
+        })
+    }
+
+    fn run_autocommit(&mut self, sql: &str) -> Result<(), DriverError> {
+        run_statement(&self.conn, sql, 0..sql.len())
+    }
+
+    fn drop_all(&mut self) -> Result<DropReport, DriverError> {
+        let mut report = DropReport::default();
+        let objects: Vec<(String, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT type, name FROM sqlite_master \
+                     WHERE type IN ('view', 'table', 'trigger') AND name NOT LIKE 'sqlite_%' \
+                     ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' THEN 1 ELSE 2 END, name",
+                )
+                .map_err(err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(err)?;
+            rows.collect::<Result<_, _>>().map_err(err)?
+        };
+        // Foreign keys would make the drop order matter; they are not checked while dropping.
+        self.conn
+            .execute_batch("PRAGMA foreign_keys = OFF")
+            .map_err(err)?;
+        let result = self.transaction(|d| {
+            for (kind, name) in &objects {
+                d.conn
+                    .execute_batch(&format!("DROP {} IF EXISTS {}", kind.to_uppercase(), quote(name)))
+                    .map_err(err)?;
+            }
+            // sqlite_sequence cannot be dropped (golang-migrate's drop fails on it); empty it.
+            if d.table_exists("sqlite_sequence")? {
+                d.conn
+                    .execute_batch("DELETE FROM sqlite_sequence")
+                    .map_err(err)?;
+            }
+            Ok(())
+        });
+        let _ = self.conn.execute_batch("PRAGMA foreign_keys = ON");
+        result?;
+        self.conn.execute_batch("VACUUM").map_err(err)?;
+        report.dropped = objects
+            .into_iter()
+            .map(|(kind, name)| format!("{kind} {name}"))
+            .collect();
+        Ok(report)
+    }
+}
