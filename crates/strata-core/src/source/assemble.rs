@@ -1,9 +1,436 @@
-//! PLACEHOLDER: pure assembly of read files into a Source.
-use super::{RawFile, Source, SourceErrors};
-use std::path::Path;
+//! Pure assembly of already-read files into a [`Source`]: names, text, sections, transaction
+//! modes, duplicates. Every problem is collected; nothing here touches the disk.
+
+use super::filename::{classify_name, NameKind};
+use super::markers::{self, lines, parse_sections, CommentLines, Directive, Sections};
+use super::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};
+use crate::checksum::Checksum;
+use crate::migration::{Direction, Format, Migration, Script, TxMode, Version};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use strata_sql::{classify, line_col, split, Dialect, StatementKind};
+
+/// Strata's own directive: run this script outside a transaction.
+pub const NO_TRANSACTION_DIRECTIVE: &str = "strata:no-transaction";
+
+/// One file that names a version, with whatever could be read from it.
+struct Claim {
+    version: Version,
+    path: PathBuf,
+    pair: bool,
+    up: bool,
+    down: bool,
+    name: String,
+    format: Format,
+    scripts: [Option<Script>; 2],
+    checksum: Checksum,
+}
 
 /// Turn the files of one folder into a [`Source`], reporting every problem at once.
-pub fn assemble(dir: &Path, files: Vec<RawFile>, dialect: strata_sql::Dialect) -> Result<Source, SourceErrors> {
-    let _ = (files, dialect);
-    Ok(Source { dir: dir.to_path_buf(), ..Source::default() })
+///
+/// Files are processed in path order whatever the caller's order, so messages are stable.
+pub fn assemble(
+    dir: &Path,
+    mut files: Vec<RawFile>,
+    dialect: Dialect,
+) -> Result<Source, SourceErrors> {
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut errors = Vec::new();
+    let mut ignored = Vec::new();
+    let mut claims = Vec::new();
+    for file in &files {
+        let Some(name) = file.path.file_name().and_then(|n| n.to_str()) else {
+            ignored.push(IgnoredFile {
+                path: file.path.clone(),
+                reason: "file name is not valid UTF-8".into(),
+            });
+            continue;
+        };
+        match classify_name(name) {
+            NameKind::Ignored(reason) => ignored.push(IgnoredFile {
+                path: file.path.clone(),
+                reason,
+            }),
+            NameKind::Pair(p) => {
+                let Some(version) = p.version else {
+                    errors.push(SourceError::VersionTooLarge {
+                        path: file.path.clone(),
+                        digits: p.digits.into(),
+                    });
+                    continue;
+                };
+                let mut claim = Claim::new(version, file, true, p.title, Format::Pair);
+                let up = p.direction == Direction::Up;
+                (claim.up, claim.down) = (up, !up);
+                match decode(file) {
+                    Ok(text) => {
+                        let script = build_script(
+                            file,
+                            &text,
+                            0..text.len(),
+                            1,
+                            &[],
+                            None,
+                            dialect,
+                            &mut errors,
+                        );
+                        claim.scripts[usize::from(!up)] = Some(script);
+                    }
+                    Err(e) => errors.push(e),
+                }
+                claims.push(claim);
+            }
+            NameKind::Single(s) => {
+                let Some(version) = s.version else {
+                    errors.push(SourceError::VersionTooLarge {
+                        path: file.path.clone(),
+                        digits: s.digits.into(),
+                    });
+                    continue;
+                };
+                let mut claim = Claim::new(version, file, false, s.title, Format::Legacy);
+                // Until the content says otherwise, a numbered .sql file claims the up direction.
+                claim.up = true;
+                let text = match decode(file) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        errors.push(e);
+                        claims.push(claim);
+                        continue;
+                    }
+                };
+                let sections = match parse_sections(&text) {
+                    Ok(s) => s,
+                    Err(list) => {
+                        let marker = |e: markers::MarkerError| SourceError::Marker {
+                            path: file.path.clone(),
+                            line: e.line,
+                            message: e.message,
+                        };
+                        errors.extend(list.into_iter().map(marker));
+                        claims.push(claim);
+                        continue;
+                    }
+                };
+                if sections.format == Format::Legacy && s.looks_like_misnamed_pair() {
+                    // Running a down script as an up migration would be destructive: skip it.
+                    let reason = format!(
+                        "has no markers and its name looks like a misspelt pair file; rename it to {}_{}.up.sql / .down.sql or add `-- UP` / `-- DOWN` markers",
+                        s.digits,
+                        s.title.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim_end_matches(['_', '-'])
+                    );
+                    ignored.push(IgnoredFile {
+                        path: file.path.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+                single_scripts(file, &text, &sections, &mut claim, dialect, &mut errors);
+                claims.push(claim);
+            }
+        }
+    }
+
+    let mut by_version: BTreeMap<Version, Vec<&Claim>> = BTreeMap::new();
+    for c in &claims {
+        by_version.entry(c.version).or_default().push(c);
+    }
+    let mut migrations = Vec::new();
+    for (version, group) in by_version {
+        let mut clash = false;
+        for (direction, wants) in [
+            (Direction::Up, (|c: &Claim| c.up) as fn(&Claim) -> bool),
+            (Direction::Down, |c| c.down),
+        ] {
+            let mut it = group.iter().filter(|c| wants(c));
+            let Some(first) = it.next() else { continue };
+            for other in it {
+                clash = true;
+                errors.push(SourceError::Duplicate {
+                    version,
+                    direction,
+                    first: first.path.clone(),
+                    second: other.path.clone(),
+                });
+            }
+        }
+        let single = group.iter().find(|c| !c.pair);
+        let pair = group.iter().find(|c| c.pair);
+        if let (false, Some(s), Some(p)) = (clash, single, pair) {
+            errors.push(SourceError::MixedLayout {
+                version,
+                single: s.path.clone(),
+                pair: p.path.clone(),
+            });
+            clash = true;
+        }
+        if !clash {
+            migrations.push(merge(version, &group));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(SourceErrors(errors));
+    }
+    Ok(Source {
+        dir: dir.to_path_buf(),
+        migrations,
+        ignored,
+    })
 }
+
+impl Claim {
+    fn new(version: Version, file: &RawFile, pair: bool, title: &str, format: Format) -> Claim {
+        Claim {
+            version,
+            path: file.path.clone(),
+            pair,
+            up: false,
+            down: false,
+            name: title.to_string(),
+            format,
+            scripts: [None, None],
+            checksum: Checksum::of(&file.bytes),
+        }
+    }
+}
+
+/// One migration from the (non-clashing) files of a version: at most one up and one down claim.
+fn merge(version: Version, group: &[&Claim]) -> Migration {
+    let up = group.iter().find(|c| c.up);
+    let down = group.iter().find(|c| c.down);
+    // The file carrying the up part names the migration and gives its checksum.
+    let main = up.or(down).expect("a group has at least one claim");
+    Migration {
+        version,
+        name: main.name.clone(),
+        up: up.and_then(|c| c.scripts[0].clone()),
+        down: down.and_then(|c| c.scripts[1].clone()),
+        checksum: main.checksum,
+        format: main.format,
+    }
+}
+
+/// Fill a single file's claim from its sections.
+fn single_scripts(
+    file: &RawFile,
+    text: &str,
+    sections: &Sections,
+    claim: &mut Claim,
+    dialect: Dialect,
+    errors: &mut Vec<SourceError>,
+) {
+    claim.format = sections.format;
+    claim.up = sections.up.is_some();
+    claim.down = sections.down.is_some();
+    if sections.up.is_none() {
+        let expected = sections.expected_up_marker().to_string();
+        errors.push(SourceError::NoUpSection {
+            path: file.path.clone(),
+            expected,
+        });
+    }
+    // A `-- strata:no-transaction` in the header (before the first marker) covers both sections.
+    let first_marker = [&sections.up, &sections.down]
+        .iter()
+        .filter_map(|s| s.as_ref())
+        .map(|s| s.marker_line)
+        .min();
+    let header = match first_marker {
+        Some(line) if line > 1 => lines(text).nth(line - 2).map_or(0, |(_, _, _, next)| next),
+        _ => 0,
+    };
+    let header_directive = scan_directives(file, &text[..header], 1, errors);
+    for (i, section) in [&sections.up, &sections.down].into_iter().enumerate() {
+        let Some(section) = section else { continue };
+        let explicit: Vec<Directive> = [
+            header_directive.clone(),
+            section.no_transaction.clone(),
+            sections.file_no_transaction.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let statements = section.statements(text, dialect);
+        let script = build_script(
+            file,
+            text,
+            section.range.clone(),
+            section.first_line,
+            &explicit,
+            statements,
+            dialect,
+            errors,
+        );
+        claim.scripts[i] = Some(script);
+    }
+}
+
+/// Build one script and decide its transaction mode.
+///
+/// Order: an explicit directive (Strata's in the script itself first, then `explicit`, which the
+/// caller lists by priority); else the script's own transaction control → self-managed; else a
+/// statement that cannot run in a transaction → no-transaction; else a transaction.
+#[allow(clippy::too_many_arguments)]
+fn build_script(
+    file: &RawFile,
+    text: &str,
+    range: Range<usize>,
+    first_line: usize,
+    explicit: &[Directive],
+    statements: Option<Vec<Range<usize>>>,
+    dialect: Dialect,
+    errors: &mut Vec<SourceError>,
+) -> Script {
+    let sql = &text[range.clone()];
+    let own = scan_directives(file, sql, first_line, errors);
+    let (mode, mode_reason) = match own.iter().chain(explicit).next() {
+        Some(d) => (
+            TxMode::NoTransaction,
+            Some(format!("`{}` at line {}", d.text, d.line)),
+        ),
+        None => mode_from_statements(sql, first_line, statements.as_deref(), dialect),
+    };
+    Script {
+        path: file.path.clone(),
+        sql: sql.to_string(),
+        offset: range.start,
+        first_line,
+        mode,
+        mode_reason,
+        statements,
+    }
+}
+
+fn mode_from_statements(
+    sql: &str,
+    first_line: usize,
+    explicit: Option<&[Range<usize>]>,
+    dialect: Dialect,
+) -> (TxMode, Option<String>) {
+    let ranges: Vec<Range<usize>> = match explicit {
+        Some(r) => r.to_vec(),
+        None => split(sql, dialect)
+            .statements
+            .into_iter()
+            .map(|s| s.range)
+            .collect(),
+    };
+    let mut no_tx = None;
+    for r in ranges {
+        // Skip leading comments so the keyword is found whichever way the lexer bounds a statement.
+        let start = r.start + skip_comments(&sql[r.clone()]);
+        if start >= r.end {
+            continue;
+        }
+        let line = first_line + line_col(sql, start).line - 1;
+        match classify(&sql[start..r.end]) {
+            StatementKind::Begin => return self_managed("BEGIN", line),
+            StatementKind::Commit => return self_managed("COMMIT", line),
+            StatementKind::Rollback => return self_managed("ROLLBACK", line),
+            // SQLite only refuses VACUUM inside a transaction.
+            StatementKind::NoTransaction(name)
+                if no_tx.is_none()
+                    && (dialect == Dialect::Postgres || name.eq_ignore_ascii_case("VACUUM")) =>
+            {
+                no_tx = Some(format!(
+                    "{name} at line {line} cannot run inside a transaction"
+                ));
+            }
+            _ => {}
+        }
+    }
+    match no_tx {
+        Some(reason) => (TxMode::NoTransaction, Some(reason)),
+        None => (TxMode::Transaction, None),
+    }
+}
+
+fn self_managed(word: &str, line: usize) -> (TxMode, Option<String>) {
+    (
+        TxMode::SelfManaged,
+        Some(format!("file has its own {word} at line {line}")),
+    )
+}
+
+/// Bytes of leading whitespace and comments in `s`.
+fn skip_comments(s: &str) -> usize {
+    let mut rest = s;
+    loop {
+        let t = rest.trim_start();
+        if let Some(after) = t.strip_prefix("--") {
+            rest = after.find('\n').map_or("", |i| &after[i..]);
+        } else if let Some(after) = t.strip_prefix("/*") {
+            rest = after.find("*/").map_or("", |i| &after[i + 2..]);
+        } else {
+            return s.len() - t.len();
+        }
+    }
+}
+
+/// Find `-- strata:...` directives in the leading comments of `sql` (1-based `first_line`).
+/// Unknown ones, and ones after the first statement, are errors rather than silently ignored.
+fn scan_directives(
+    file: &RawFile,
+    sql: &str,
+    first_line: usize,
+    errors: &mut Vec<SourceError>,
+) -> Option<Directive> {
+    let mut comments = CommentLines::default();
+    let mut before_first = true;
+    let mut found = None;
+    for (n, start, end, _) in lines(sql) {
+        let line = &sql[start..end];
+        let n = first_line + n - 1;
+        before_first = before_first && comments.is_comment(line);
+        let Some(word) = line
+            .trim()
+            .strip_prefix("--")
+            .map(str::trim)
+            .filter(|w| w.starts_with("strata:"))
+        else {
+            continue;
+        };
+        let word = word.split_whitespace().next().unwrap_or_default();
+        let message = if word != NO_TRANSACTION_DIRECTIVE {
+            format!("unknown Strata directive `{word}` (known: {NO_TRANSACTION_DIRECTIVE})")
+        } else if !before_first {
+            format!("`-- {word}` must come before the first statement")
+        } else {
+            found.get_or_insert(Directive {
+                line: n,
+                text: line.trim().to_string(),
+            });
+            continue;
+        };
+        errors.push(SourceError::Marker {
+            path: file.path.clone(),
+            line: n,
+            message,
+        });
+    }
+    found
+}
+
+/// Check UTF-8, drop a leading BOM and turn CRLF into LF.
+fn decode(file: &RawFile) -> Result<String, SourceError> {
+    match std::str::from_utf8(&file.bytes) {
+        Ok(s) => Ok(s
+            .strip_prefix('\u{feff}')
+            .unwrap_or(s)
+            .replace("\r\n", "\n")),
+        Err(e) => {
+            let byte = e.valid_up_to();
+            let line = file.bytes[..byte].iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(SourceError::NotUtf8 {
+                path: file.path.clone(),
+                line,
+                byte,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "assemble_tests.rs"]
+mod tests;

@@ -76,6 +76,16 @@ pub enum SourceError {
         /// The marker that would start it.
         expected: String,
     },
+    /// One version is both a single file (markers or legacy) and a pair file.
+    #[error("version {version} is both a single file ({}) and a pair file ({}); keep one layout", single.display(), pair.display())]
+    MixedLayout {
+        /// The version.
+        version: Version,
+        /// The single file.
+        single: PathBuf,
+        /// The pair file.
+        pair: PathBuf,
+    },
 }
 
 fn direction_word(d: Direction) -> &'static str {

@@ -1,8 +1,244 @@
-//! PLACEHOLDER: the only module that reads migration files from disk.
-use super::{Source, SourceErrors};
+//! The only module that reads migration files from disk: list one folder, read the candidate
+//! files, and hand their bytes to the pure [`assemble`](super::assemble).
+
+use super::filename::{classify_name, NameKind};
+use super::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};
+use std::io::ErrorKind;
 use std::path::Path;
 
 /// Read every migration in `dir` (non-recursive).
+///
+/// Entries are handled in file-name order. Hidden files, sub-folders and anything that is not a
+/// regular file are listed in [`Source::ignored`] with a reason; symlinks are followed to files,
+/// and a broken or looping symlink is an [`SourceError::Io`] naming it. Files whose names cannot
+/// be migrations are not even opened. IO errors and content errors are reported together.
 pub fn read_dir(dir: &Path, dialect: strata_sql::Dialect) -> Result<Source, SourceErrors> {
-    super::assemble(dir, Vec::new(), dialect)
+    let fail = |e: SourceError| Err(SourceErrors(vec![e]));
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return fail(SourceError::DirMissing {
+                path: dir.to_path_buf(),
+            })
+        }
+        Err(e) => return fail(io(dir, &e)),
+        Ok(m) if !m.is_dir() => {
+            return fail(SourceError::NotADir {
+                path: dir.to_path_buf(),
+            })
+        }
+        Ok(_) => {}
+    }
+    let listing = match std::fs::read_dir(dir) {
+        Ok(l) => l,
+        Err(e) => return fail(io(dir, &e)),
+    };
+    let mut errors = Vec::new();
+    let mut names = Vec::new();
+    for entry in listing {
+        match entry {
+            Ok(e) => names.push(e.file_name()),
+            Err(e) => errors.push(io(dir, &e)),
+        }
+    }
+    names.sort();
+
+    let mut ignored = Vec::new();
+    let mut files = Vec::new();
+    for name in names {
+        let path = dir.join(&name);
+        let mut ignore = |reason: &str| {
+            ignored.push(IgnoredFile {
+                path: path.clone(),
+                reason: reason.to_string(),
+            })
+        };
+        let Some(name) = name.to_str() else {
+            ignore("file name is not valid UTF-8");
+            continue;
+        };
+        // Decided by name before any stat, so hidden entries (`.git`, editor swap files,
+        // dangling dot-links) never cause errors.
+        let kind = classify_name(name);
+        if let NameKind::Ignored(reason) = &kind {
+            if name.starts_with('.') {
+                ignore(reason);
+                continue;
+            }
+        }
+        // `metadata` follows symlinks; the OS reports loops (ELOOP) instead of hanging.
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push(io(&path, &e));
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            match kind {
+                NameKind::Ignored(_) => ignore("directory"),
+                _ => ignore("directory named like a migration; only files directly in the migrations folder are read"),
+            }
+            continue;
+        }
+        if !meta.is_file() {
+            // A FIFO or device would block or never end when read.
+            ignore("not a regular file");
+            continue;
+        }
+        if let NameKind::Ignored(reason) = &kind {
+            ignore(reason);
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => files.push(RawFile { path, bytes }),
+            Err(e) => errors.push(io(&path, &e)),
+        }
+    }
+
+    match super::assemble(dir, files, dialect) {
+        Ok(mut source) if errors.is_empty() => {
+            source.ignored.extend(ignored);
+            source.ignored.sort_by(|a, b| a.path.cmp(&b.path));
+            Ok(source)
+        }
+        Ok(_) => Err(SourceErrors(errors)),
+        Err(SourceErrors(more)) => {
+            errors.extend(more);
+            Err(SourceErrors(errors))
+        }
+    }
+}
+
+fn io(path: &Path, e: &std::io::Error) -> SourceError {
+    SourceError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migration::{Format, TxMode};
+    use std::fs;
+    use strata_sql::Dialect;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) {
+        fs::write(dir.join(name), bytes).unwrap();
+    }
+
+    #[test]
+    fn read_dir_reads_a_real_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        write(d, "1_create.up.sql", b"CREATE TABLE a (id int);\n");
+        write(d, "1_create.down.sql", b"DROP TABLE a;\n");
+        write(d, "2_idx.sql", b"-- +goose Up\nCREATE INDEX CONCURRENTLY i ON a (id);\n-- +goose Down\nDROP INDEX i;\n");
+        write(d, "README.md", b"\xff not even utf-8, never opened");
+        write(d, ".hidden.up.sql", b"SELECT 1;");
+        fs::create_dir(d.join("archive")).unwrap();
+        fs::create_dir(d.join("3_old.up.sql")).unwrap();
+        let src = read_dir(d, Dialect::Postgres).unwrap();
+        assert_eq!(src.dir, d);
+        assert_eq!(src.migrations.len(), 2);
+        assert_eq!(
+            src.get(1).unwrap().up.as_ref().unwrap().path,
+            d.join("1_create.up.sql")
+        );
+        assert_eq!(src.get(2).unwrap().format, Format::Goose);
+        assert_eq!(
+            src.get(2).unwrap().up.as_ref().unwrap().mode,
+            TxMode::NoTransaction
+        );
+        let ignored: Vec<(String, &str)> = src
+            .ignored
+            .iter()
+            .map(|i| {
+                (
+                    i.path.file_name().unwrap().to_string_lossy().into_owned(),
+                    i.reason.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(ignored.len(), 4, "{ignored:?}");
+        assert_eq!(ignored[0], (".hidden.up.sql".into(), "hidden file"));
+        assert!(
+            ignored[1].0 == "3_old.up.sql"
+                && ignored[1].1.starts_with("directory named like a migration")
+        );
+        assert!(ignored[2].0 == "README.md" && ignored[2].1.contains("N_title.sql"));
+        assert_eq!(ignored[3], ("archive".into(), "directory"));
+    }
+
+    #[test]
+    fn read_dir_missing_and_not_a_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let missing = tmp.path().join("nope");
+        assert_eq!(
+            read_dir(&missing, Dialect::Postgres).unwrap_err().0,
+            [SourceError::DirMissing { path: missing }]
+        );
+        let file = tmp.path().join("f.sql");
+        write(tmp.path(), "f.sql", b"");
+        assert_eq!(
+            read_dir(&file, Dialect::Postgres).unwrap_err().0,
+            [SourceError::NotADir { path: file }]
+        );
+    }
+
+    #[test]
+    fn read_dir_reports_non_utf8_with_io_errors_together() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        write(d, "1_a.up.sql", b"SELECT 1;\nSELECT '\xc3\x28';\n");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(d.join("nowhere.sql"), d.join("2_broken.up.sql")).unwrap();
+        let errs = read_dir(d, Dialect::Postgres).unwrap_err().0;
+        #[cfg(unix)]
+        assert!(
+            matches!(&errs[0], SourceError::Io { path, .. } if *path == d.join("2_broken.up.sql")),
+            "{errs:?}"
+        );
+        assert_eq!(
+            errs.last().unwrap(),
+            &SourceError::NotUtf8 {
+                path: d.join("1_a.up.sql"),
+                line: 2,
+                byte: 18
+            }
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_dir_follows_symlinks_and_reports_loops() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().join("m");
+        fs::create_dir(&d).unwrap();
+        write(tmp.path(), "shared.sql", b"SELECT 1;\n");
+        symlink(tmp.path().join("shared.sql"), d.join("1_linked.up.sql")).unwrap();
+        let src = read_dir(&d, Dialect::Postgres).unwrap();
+        assert_eq!(src.get(1).unwrap().up.as_ref().unwrap().sql, "SELECT 1;\n");
+
+        symlink(d.join("3_b.up.sql"), d.join("3_a.up.sql")).unwrap();
+        symlink(d.join("3_a.up.sql"), d.join("3_b.up.sql")).unwrap();
+        let errs = read_dir(&d, Dialect::Postgres).unwrap_err().0;
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(matches!(&errs[0], SourceError::Io { path, .. } if *path == d.join("3_a.up.sql")));
+        assert!(errs[1].to_string().contains("3_b.up.sql"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_dir_skips_fifos_without_blocking() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("1_pipe.up.sql");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !matches!(status, Ok(s) if s.success()) {
+            return; // no mkfifo on this system
+        }
+        let src = read_dir(tmp.path(), Dialect::Postgres).unwrap();
+        assert_eq!(src.ignored[0].reason, "not a regular file");
+    }
 }
