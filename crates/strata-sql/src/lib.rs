@@ -1,9 +1,16 @@
 //! Pure SQL lexing and statement splitting for Strata.
 //!
-//! This crate performs no IO and never fails: every problem (an unterminated quote, dollar quote or
-//! comment) is reported as a [`Diagnostic`] pointing at where the construct started, and the
-//! statements found so far are still returned. Statements are byte ranges into the input, so the
-//! caller can always show the exact text, line and column.
+//! This crate performs no IO and never fails (no function returns an error or panics on any
+//! input): every problem (an unterminated quote, dollar quote, comment or block) is reported as a
+//! [`Diagnostic`] pointing at where the construct started, and the statements found so far are
+//! still returned. Statements are byte ranges into the input, so the caller can always show the
+//! exact text, line and column.
+//!
+//! * [`tokenize`] is a lossless lexer: its tokens cover the input exactly.
+//! * [`split`] cuts a script into statements, keeping `;` inside strings, dollar quotes,
+//!   comments, PostgreSQL `BEGIN ATOMIC ... END` routine bodies and SQLite trigger bodies.
+//! * [`classify`] tells transaction control and statements that must run outside a
+//!   transaction block (e.g. `CREATE INDEX CONCURRENTLY`) from everything else.
 //!
 //! ```
 //! use strata_sql::{split, Dialect};
@@ -18,12 +25,16 @@
 mod span;
 pub use span::{line_col, LineCol};
 
-// PLACEHOLDER: replaced by the real lexer/splitter (see split.rs when it lands).
+mod lexer;
+pub use lexer::{tokenize, Token, TokenKind};
+
 mod split;
 pub use split::{split, Diagnostic, DiagnosticKind, Split, Statement};
 
 mod classify;
-pub use classify::{classify, StatementKind};
+pub use classify::{
+    classify, classify_with, has_transaction_control, requires_no_transaction, StatementKind,
+};
 
 /// The SQL dialect whose quoting and block rules the lexer follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

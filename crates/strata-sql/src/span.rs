@@ -26,3 +26,62 @@ pub fn line_col(text: &str, offset: usize) -> LineCol {
     let column = before[line_start..].chars().count() + 1;
     LineCol { line, column }
 }
+
+/// Computes [`LineCol`]s for increasing offsets in one pass over the text, so that positioning
+/// every statement of a large file stays linear. Falls back to [`line_col`] if asked to go back.
+pub(crate) struct Cursor<'a> {
+    text: &'a str,
+    offset: usize,
+    at: LineCol,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Cursor {
+            text,
+            offset: 0,
+            at: LineCol { line: 1, column: 1 },
+        }
+    }
+
+    pub(crate) fn line_col(&mut self, offset: usize) -> LineCol {
+        if offset < self.offset || !self.text.is_char_boundary(offset) {
+            return line_col(self.text, offset);
+        }
+        for c in self.text[self.offset..offset].chars() {
+            if c == '\n' {
+                self.at = LineCol {
+                    line: self.at.line + 1,
+                    column: 1,
+                };
+            } else {
+                self.at.column += 1;
+            }
+        }
+        self.offset = offset;
+        self.at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_matches_line_col_for_increasing_offsets() {
+        let text = "ab\nçd\n\né;x";
+        let mut cursor = Cursor::new(text);
+        for (offset, _) in text.char_indices() {
+            assert_eq!(cursor.line_col(offset), line_col(text, offset), "{offset}");
+        }
+        assert_eq!(cursor.line_col(text.len()), line_col(text, text.len()));
+        assert_eq!(cursor.line_col(1), line_col(text, 1));
+    }
+
+    #[test]
+    fn line_col_counts_columns_in_chars_and_clamps() {
+        assert_eq!(line_col("é€x", "é€".len()), LineCol { line: 1, column: 3 });
+        assert_eq!(line_col("é", 1), LineCol { line: 1, column: 1 });
+        assert_eq!(line_col("a\n", 99), LineCol { line: 2, column: 1 });
+    }
+}

@@ -1,5 +1,17 @@
-//! PLACEHOLDER splitter: splits on every `;`. To be replaced by the real lexer-based splitter.
-use crate::{line_col, Dialect, LineCol};
+//! Statement splitting on top of the lexer.
+//!
+//! A `;` ends a statement unless it is inside a token (string, dollar quote, quoted identifier,
+//! comment) or inside a block whose body legitimately contains semicolons:
+//!
+//! * PostgreSQL: SQL-standard routine bodies, `CREATE [OR REPLACE] FUNCTION|PROCEDURE ...
+//!   BEGIN ATOMIC ... END` (CREATE FUNCTION, "sql_body"), and parentheses, e.g. the multi-action
+//!   `CREATE RULE ... DO (INSERT ...; INSERT ...)`. Both mirror psql's own splitter (psqlscan.l
+//!   tracks `paren_depth` and `begin_depth`, counting `CASE ... END` inside a body).
+//! * SQLite: `CREATE [TEMP|TEMPORARY] TRIGGER ... BEGIN ...; ...; END` (the trigger body is a
+//!   list of `;`-terminated statements), again counting `CASE ... END` inside the body.
+use crate::lexer::{Lexer, Token, TokenKind};
+use crate::span::Cursor;
+use crate::{Dialect, LineCol};
 use std::ops::Range;
 
 /// One statement: a byte range into the input, including its terminating `;` if any.
@@ -21,15 +33,22 @@ impl Statement {
 
 /// What kind of problem a diagnostic reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DiagnosticKind {
     /// A `'...'` or `E'...'` string that never ends.
     UnterminatedString,
-    /// A `"..."` identifier that never ends.
+    /// A `"..."` identifier (or SQLite `[...]`, `` `...` ``) that never ends.
     UnterminatedIdentifier,
     /// A `$tag$ ... $tag$` body that never ends.
     UnterminatedDollarQuote,
     /// A `/* ... */` comment that never ends.
     UnterminatedComment,
+    /// A `BEGIN ATOMIC` routine body or SQLite trigger body with no matching `END`: the rest of
+    /// the input became one statement.
+    UnterminatedBlock,
+    /// A PostgreSQL `(` never closed although a `;` followed it: the rest of the input became
+    /// one statement.
+    UnclosedParenthesis,
 }
 
 /// A problem found while splitting; never fatal.
@@ -37,7 +56,7 @@ pub enum DiagnosticKind {
 pub struct Diagnostic {
     /// What went wrong.
     pub kind: DiagnosticKind,
-    /// Where the offending construct started.
+    /// Where the offending construct started (its opening delimiter or keyword).
     pub range: Range<usize>,
     /// Position of `range.start`.
     pub start: LineCol,
@@ -50,30 +69,588 @@ pub struct Diagnostic {
 pub struct Split {
     /// Statements in order. Whitespace-and-comment-only pieces are not statements.
     pub statements: Vec<Statement>,
-    /// Problems found; empty for well-formed input.
+    /// Problems found, in input order; empty for well-formed input.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Split `sql` into statements.
-pub fn split(sql: &str, _dialect: Dialect) -> Split {
+///
+/// Never fails: unterminated constructs are reported in [`Split::diagnostics`] and run to the end
+/// of the input, which then counts as (part of) the last statement.
+///
+/// ```
+/// use strata_sql::{split, Dialect};
+/// let sql = "-- setup\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC SELECT 1; END;\nSELECT ';' ; ;";
+/// let out = split(sql, Dialect::Postgres);
+/// let texts: Vec<&str> = out.statements.iter().map(|s| s.text(sql)).collect();
+/// assert_eq!(texts, [
+///     "CREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC SELECT 1; END;",
+///     "SELECT ';' ;",
+/// ]);
+/// assert_eq!(out.statements[0].start.line, 2);
+/// assert!(out.diagnostics.is_empty());
+///
+/// let bad = split("SELECT 1;\nSELECT 'oops;", Dialect::Sqlite);
+/// assert_eq!(bad.statements.len(), 2);
+/// assert_eq!((bad.diagnostics[0].start.line, bad.diagnostics[0].start.column), (2, 8));
+/// ```
+pub fn split(sql: &str, dialect: Dialect) -> Split {
+    let tokens: Vec<(usize, Token)> = Lexer::new(sql, dialect).collect();
+    let mut cursor = Cursor::new(sql);
     let mut out = Split::default();
-    let mut start = 0;
-    for (i, c) in sql.char_indices() {
-        if c == ';' {
-            push(sql, start, i + 1, &mut out);
-            start = i + 1;
+    let mut current: Option<Pending> = None;
+    for (i, &(offset, token)) in tokens.iter().enumerate() {
+        let text = &sql[offset..offset + token.len];
+        if !token.terminated {
+            out.diagnostics
+                .push(unterminated(token.kind, text, offset, &mut cursor));
         }
+        if token.is_trivia() {
+            continue;
+        }
+        if token.kind == TokenKind::Semicolon {
+            match &mut current {
+                // An empty statement (`;;`) is not a statement.
+                None => {}
+                Some(p) if p.depth == 0 && p.paren == 0 => {
+                    out.statements.push(p.finish(offset + 1));
+                    current = None;
+                }
+                Some(p) => {
+                    p.end = offset + 1;
+                    p.swallowed = true;
+                }
+            }
+            continue;
+        }
+        let p = current.get_or_insert_with(|| Pending::new(offset, cursor.line_col(offset)));
+        p.end = offset + token.len;
+        p.feed(dialect, token.kind, text, offset, || {
+            next_word(sql, &tokens[i + 1..])
+        });
     }
-    push(sql, start, sql.len(), &mut out);
+    if let Some(p) = current {
+        if let Some(begin) = p.depth_opened.filter(|_| p.depth > 0) {
+            out.diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::UnterminatedBlock,
+                range: begin..begin + "BEGIN".len(),
+                start: cursor.line_col(begin),
+                message: "this BEGIN block is never closed by END; the rest of the input became \
+                          one statement"
+                    .into(),
+            });
+        }
+        if let Some(open) = p.paren_opened.filter(|_| p.paren > 0 && p.swallowed) {
+            out.diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::UnclosedParenthesis,
+                range: open..open + 1,
+                start: cursor.line_col(open),
+                message: "this `(` is never closed, so the `;` after it did not end the \
+                          statement"
+                    .into(),
+            });
+        }
+        out.statements.push(p.finish(p.end));
+    }
+    out.diagnostics.sort_by_key(|d| d.range.start);
     out
 }
 
-fn push(sql: &str, start: usize, end: usize, out: &mut Split) {
-    let piece = &sql[start..end];
-    let lead = piece.len() - piece.trim_start().len();
-    if piece.trim().is_empty() {
-        return;
+/// The next non-trivia token, if it is a word.
+fn next_word<'a>(sql: &'a str, rest: &[(usize, Token)]) -> Option<&'a str> {
+    let &(offset, token) = rest.iter().find(|(_, t)| !t.is_trivia())?;
+    (token.kind == TokenKind::Word).then(|| &sql[offset..offset + token.len])
+}
+
+fn unterminated(kind: TokenKind, text: &str, offset: usize, cursor: &mut Cursor) -> Diagnostic {
+    let (kind, open, message) = match kind {
+        TokenKind::String => {
+            let open = if text.starts_with('\'') { 1 } else { 2 };
+            (
+                DiagnosticKind::UnterminatedString,
+                open,
+                "string literal is never closed".to_string(),
+            )
+        }
+        TokenKind::DollarString => {
+            let open = text[1..].find('$').map_or(1, |i| i + 2);
+            let message = format!(
+                "dollar-quoted string is never closed by `{}`",
+                &text[..open]
+            );
+            (DiagnosticKind::UnterminatedDollarQuote, open, message)
+        }
+        TokenKind::BlockComment => (
+            DiagnosticKind::UnterminatedComment,
+            2,
+            "block comment is never closed by `*/`".into(),
+        ),
+        _ => {
+            let close = match text.as_bytes()[0] {
+                b'[' => ']',
+                b'`' => '`',
+                _ => '"',
+            };
+            let message = format!("quoted identifier is never closed by `{close}`");
+            (DiagnosticKind::UnterminatedIdentifier, 1, message)
+        }
+    };
+    Diagnostic {
+        kind,
+        range: offset..offset + open,
+        start: cursor.line_col(offset),
+        message,
     }
-    let s = start + lead;
-    out.statements.push(Statement { range: s..end, start: line_col(sql, s) });
+}
+
+/// The statement being accumulated.
+struct Pending {
+    start: usize,
+    start_pos: LineCol,
+    /// End of the last non-trivia token so far (trailing comments are not part of a statement
+    /// that has no `;`).
+    end: usize,
+    /// The first few words, upper-cased (`""` for a non-word token), to recognise
+    /// `CREATE ... FUNCTION` and `CREATE ... TRIGGER`.
+    lead: [String; 4],
+    lead_len: usize,
+    /// `BEGIN ... END` / `CASE ... END` nesting inside a block body.
+    depth: usize,
+    depth_opened: Option<usize>,
+    /// PostgreSQL parenthesis nesting.
+    paren: usize,
+    paren_opened: Option<usize>,
+    /// Whether a `;` was kept inside the statement.
+    swallowed: bool,
+}
+
+impl Pending {
+    fn new(start: usize, start_pos: LineCol) -> Self {
+        Pending {
+            start,
+            start_pos,
+            end: start,
+            lead: Default::default(),
+            lead_len: 0,
+            depth: 0,
+            depth_opened: None,
+            paren: 0,
+            paren_opened: None,
+            swallowed: false,
+        }
+    }
+
+    fn finish(&self, end: usize) -> Statement {
+        Statement {
+            range: self.start..end,
+            start: self.start_pos,
+        }
+    }
+
+    fn lead_is(&self, words: &[&str]) -> bool {
+        self.lead_len >= words.len() && self.lead.iter().zip(words).all(|(a, b)| a == b)
+    }
+
+    /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, the statements psql watches for BEGIN.
+    fn is_routine(&self) -> bool {
+        ["FUNCTION", "PROCEDURE"]
+            .iter()
+            .any(|w| self.lead_is(&["CREATE", w]) || self.lead_is(&["CREATE", "OR", "REPLACE", w]))
+    }
+
+    /// `CREATE [TEMP|TEMPORARY] TRIGGER` (SQLite has no `OR REPLACE` for triggers).
+    fn is_trigger(&self) -> bool {
+        self.lead_is(&["CREATE", "TRIGGER"])
+            || self.lead_is(&["CREATE", "TEMP", "TRIGGER"])
+            || self.lead_is(&["CREATE", "TEMPORARY", "TRIGGER"])
+    }
+
+    fn feed<'a>(
+        &mut self,
+        dialect: Dialect,
+        kind: TokenKind,
+        text: &str,
+        offset: usize,
+        next_word: impl FnOnce() -> Option<&'a str>,
+    ) {
+        let word = kind == TokenKind::Word;
+        if self.lead_len < self.lead.len() {
+            if word {
+                self.lead[self.lead_len] = text.to_ascii_uppercase();
+            }
+            self.lead_len += 1;
+        }
+        match dialect {
+            Dialect::Postgres => {
+                match text {
+                    "(" if kind == TokenKind::Punct => {
+                        if self.paren == 0 {
+                            self.paren_opened = Some(offset);
+                        }
+                        self.paren += 1;
+                        return;
+                    }
+                    ")" if kind == TokenKind::Punct => {
+                        self.paren = self.paren.saturating_sub(1);
+                        return;
+                    }
+                    _ => {}
+                }
+                if !word || self.paren > 0 || !self.is_routine() {
+                    return;
+                }
+                let opens = text.eq_ignore_ascii_case("BEGIN")
+                    && next_word().is_some_and(|w| w.eq_ignore_ascii_case("ATOMIC"));
+                self.count(text, opens, offset);
+            }
+            Dialect::Sqlite => {
+                if word && self.is_trigger() {
+                    self.count(text, text.eq_ignore_ascii_case("BEGIN"), offset);
+                }
+            }
+        }
+    }
+
+    /// Track block nesting. `CASE` only counts inside a body (as in psql), since outside one its
+    /// `END` cannot be confused with the body's.
+    fn count(&mut self, word: &str, opens: bool, offset: usize) {
+        if opens || (self.depth > 0 && word.eq_ignore_ascii_case("CASE")) {
+            if self.depth == 0 {
+                self.depth_opened = Some(offset);
+            }
+            self.depth += 1;
+        } else if word.eq_ignore_ascii_case("END") {
+            self.depth = self.depth.saturating_sub(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dialect::{Postgres as Pg, Sqlite};
+
+    /// Split, assert there are no diagnostics, and return the statement texts.
+    fn split_ok(sql: &str, dialect: Dialect) -> Vec<&str> {
+        let out = split(sql, dialect);
+        assert!(
+            out.diagnostics.is_empty(),
+            "unexpected diagnostics: {:?}",
+            out.diagnostics
+        );
+        out.statements.iter().map(|s| s.text(sql)).collect()
+    }
+
+    fn lc(line: usize, column: usize) -> LineCol {
+        LineCol { line, column }
+    }
+
+    #[test]
+    fn split_separates_statements_on_semicolon() {
+        assert_eq!(
+            split_ok("SELECT 1; SELECT 2;\nSELECT 3;", Pg),
+            ["SELECT 1;", "SELECT 2;", "SELECT 3;"]
+        );
+    }
+
+    #[test]
+    fn split_keeps_trailing_statement_without_semicolon() {
+        assert_eq!(
+            split_ok("SELECT 1;\nSELECT 2  -- tail\n", Pg),
+            ["SELECT 1;", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn split_excludes_leading_whitespace_and_comments() {
+        let sql = "\n  -- a\n/* b */ SELECT 1 /* inner */ ; -- after";
+        assert_eq!(split_ok(sql, Pg), ["SELECT 1 /* inner */ ;"]);
+    }
+
+    #[test]
+    fn split_skips_empty_and_comment_only_pieces() {
+        assert!(split_ok("", Pg).is_empty());
+        assert!(split_ok(" ;; \n-- only a comment\n/* and */ ;", Pg).is_empty());
+        assert_eq!(split_ok(";;SELECT 1;;", Sqlite), ["SELECT 1;"]);
+    }
+
+    #[test]
+    fn split_keeps_semicolon_inside_string() {
+        assert_eq!(
+            split_ok("SELECT 'a;''b'; SELECT 2", Pg),
+            ["SELECT 'a;''b';", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn split_keeps_semicolon_inside_escape_string() {
+        assert_eq!(
+            split_ok(r"SELECT E'it\'s; ok'; SELECT 2", Pg),
+            [r"SELECT E'it\'s; ok';", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn split_ends_standard_string_at_backslash_quote() {
+        assert_eq!(
+            split_ok(r"SELECT 'a\'; SELECT 2", Pg),
+            [r"SELECT 'a\';", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn split_keeps_semicolon_inside_dollar_quote() {
+        let sql = "CREATE FUNCTION f() RETURNS void AS $$ BEGIN PERFORM 1; END; $$ LANGUAGE plpgsql;\nSELECT 1;";
+        assert_eq!(
+            split_ok(sql, Pg),
+            [
+                "CREATE FUNCTION f() RETURNS void AS $$ BEGIN PERFORM 1; END; $$ LANGUAGE plpgsql;",
+                "SELECT 1;"
+            ]
+        );
+    }
+
+    #[test]
+    fn split_keeps_semicolon_inside_tagged_dollar_quote() {
+        let sql = "DO $body$ BEGIN RAISE NOTICE '$$;'; END $body$; SELECT $1;";
+        assert_eq!(
+            split_ok(sql, Pg),
+            [
+                "DO $body$ BEGIN RAISE NOTICE '$$;'; END $body$;",
+                "SELECT $1;"
+            ]
+        );
+    }
+
+    #[test]
+    fn split_keeps_semicolon_inside_comments() {
+        assert_eq!(
+            split_ok("SELECT 1 -- x;\n; SELECT /* ; */ 2;", Pg),
+            ["SELECT 1 -- x;\n;", "SELECT /* ; */ 2;"]
+        );
+    }
+
+    #[test]
+    fn split_keeps_semicolon_inside_nested_comment_in_postgres() {
+        assert_eq!(
+            split_ok("SELECT /* a /* ; */ ; */ 1; SELECT 2", Pg),
+            ["SELECT /* a /* ; */ ; */ 1;", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn split_does_not_nest_comments_in_sqlite() {
+        assert_eq!(
+            split_ok("SELECT /* a /* */ 1; SELECT 2", Sqlite),
+            ["SELECT /* a /* */ 1;", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn split_keeps_semicolon_inside_quoted_identifiers() {
+        assert_eq!(
+            split_ok(r#"SELECT "a;""b" FROM t; SELECT 2"#, Pg),
+            [r#"SELECT "a;""b" FROM t;"#, "SELECT 2"]
+        );
+        assert_eq!(
+            split_ok("SELECT [a;b], `c;` FROM t; SELECT 2", Sqlite),
+            ["SELECT [a;b], `c;` FROM t;", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn split_keeps_begin_atomic_body_together() {
+        let f = "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  INSERT INTO t VALUES (a);\n  SELECT a + 1;\nEND;";
+        let sql = format!("{f}\nSELECT 1;");
+        assert_eq!(split_ok(&sql, Pg), [f, "SELECT 1;"]);
+        let p = "create procedure p() begin atomic; insert into t values (1); end;";
+        assert_eq!(split_ok(p, Pg), [p]);
+    }
+
+    #[test]
+    fn split_counts_case_inside_begin_atomic() {
+        let f = "CREATE FUNCTION f(x int) RETURNS text LANGUAGE sql BEGIN ATOMIC\n  SELECT CASE WHEN x > 0 THEN 'pos' ELSE CASE WHEN x < 0 THEN 'neg' END END;\n  SELECT 'done';\nEND;";
+        assert_eq!(split_ok(&format!("{f} SELECT 2;"), Pg), [f, "SELECT 2;"]);
+    }
+
+    #[test]
+    fn split_ignores_atomic_keywords_inside_strings() {
+        let sql = "CREATE FUNCTION f() RETURNS text LANGUAGE sql RETURN 'BEGIN ATOMIC'; SELECT 1;";
+        assert_eq!(split_ok(sql, Pg).len(), 2);
+    }
+
+    #[test]
+    fn split_treats_plain_begin_as_its_own_statement() {
+        assert_eq!(
+            split_ok("BEGIN; SELECT 1; COMMIT;", Pg),
+            ["BEGIN;", "SELECT 1;", "COMMIT;"]
+        );
+        assert_eq!(
+            split_ok("BEGIN; SELECT 1; END;", Sqlite),
+            ["BEGIN;", "SELECT 1;", "END;"]
+        );
+    }
+
+    #[test]
+    fn split_keeps_begin_without_atomic_outside_routines_separate() {
+        // `BEGIN ATOMIC` only opens a body in CREATE FUNCTION/PROCEDURE.
+        assert_eq!(
+            split_ok("DO 'x'; BEGIN; SELECT 1;", Pg),
+            ["DO 'x';", "BEGIN;", "SELECT 1;"]
+        );
+    }
+
+    #[test]
+    fn split_keeps_semicolon_inside_parentheses_in_postgres() {
+        let rule = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));";
+        assert_eq!(
+            split_ok(&format!("{rule}\nSELECT 1;"), Pg),
+            [rule, "SELECT 1;"]
+        );
+    }
+
+    #[test]
+    fn split_keeps_sqlite_trigger_body_together() {
+        let t = "CREATE TRIGGER trg AFTER INSERT ON t\nBEGIN\n  UPDATE t SET n = n + 1;\n  INSERT INTO log VALUES ('x;');\nEND;";
+        assert_eq!(
+            split_ok(&format!("{t}\nSELECT 1;"), Sqlite),
+            [t, "SELECT 1;"]
+        );
+    }
+
+    #[test]
+    fn split_keeps_sqlite_temp_trigger_body_together() {
+        for kw in ["TEMP", "temporary"] {
+            let t = format!("CREATE {kw} TRIGGER IF NOT EXISTS trg BEFORE DELETE ON t BEGIN SELECT 1; SELECT 2; END;");
+            assert_eq!(
+                split_ok(&format!("{t} SELECT 3"), Sqlite),
+                [t.as_str(), "SELECT 3"]
+            );
+        }
+    }
+
+    #[test]
+    fn split_counts_case_inside_sqlite_trigger() {
+        let t = "CREATE TRIGGER trg AFTER UPDATE ON t WHEN CASE WHEN new.a THEN 1 END\nBEGIN\n  UPDATE t SET b = CASE WHEN new.a > 0 THEN 1 ELSE 0 END;\n  SELECT CASE new.a WHEN 1 THEN RAISE(ABORT, 'no;') END;\nEND;";
+        assert_eq!(
+            split_ok(&format!("{t}\nSELECT 1;"), Sqlite),
+            [t, "SELECT 1;"]
+        );
+    }
+
+    #[test]
+    fn split_does_not_track_parentheses_in_sqlite() {
+        assert_eq!(
+            split_ok("SELECT (1; SELECT 2)", Sqlite),
+            ["SELECT (1;", "SELECT 2)"]
+        );
+    }
+
+    #[test]
+    fn split_reports_statement_positions_in_chars() {
+        let sql = "-- héllo\n  SELECT 'é';  SELECT 2;\n\n\tINSERT INTO \"日本\" VALUES (1)";
+        let out = split(sql, Pg);
+        let starts: Vec<LineCol> = out.statements.iter().map(|s| s.start).collect();
+        assert_eq!(starts, [lc(2, 3), lc(2, 16), lc(4, 2)]);
+        assert_eq!(
+            out.statements[2].text(sql),
+            "INSERT INTO \"日本\" VALUES (1)"
+        );
+    }
+
+    #[test]
+    fn split_handles_unicode_text() {
+        assert_eq!(
+            split_ok(
+                "INSERT INTO t VALUES ('日本語;ß'); SELECT 'ü' AS \"ü;\"; SELECT é",
+                Pg
+            ),
+            [
+                "INSERT INTO t VALUES ('日本語;ß');",
+                "SELECT 'ü' AS \"ü;\";",
+                "SELECT é"
+            ]
+        );
+    }
+
+    #[test]
+    fn split_reports_unterminated_string_where_it_starts() {
+        let sql = "SELECT 1;\nSELECT 'é', 'abc; SELECT 2;";
+        let out = split(sql, Pg);
+        assert_eq!(out.statements.len(), 2);
+        assert_eq!(out.statements[1].text(sql), "SELECT 'é', 'abc; SELECT 2;");
+        let d = &out.diagnostics[0];
+        assert_eq!(d.kind, DiagnosticKind::UnterminatedString);
+        assert_eq!(&sql[d.range.clone()], "'");
+        assert_eq!(d.start, lc(2, 13));
+    }
+
+    #[test]
+    fn split_reports_unterminated_escape_string_with_prefix() {
+        let out = split("SELECT E'abc\\'", Pg);
+        assert_eq!(out.diagnostics[0].range, 7..9);
+    }
+
+    #[test]
+    fn split_reports_unterminated_dollar_quote_with_tag() {
+        let sql = "DO $fn$ BEGIN; END $f$;";
+        let out = split(sql, Pg);
+        let d = &out.diagnostics[0];
+        assert_eq!(
+            (d.kind, &sql[d.range.clone()], d.start),
+            (DiagnosticKind::UnterminatedDollarQuote, "$fn$", lc(1, 4))
+        );
+        assert!(d.message.contains("$fn$"), "{}", d.message);
+        assert_eq!(out.statements.len(), 1);
+    }
+
+    #[test]
+    fn split_reports_unterminated_comment_and_identifier() {
+        let out = split("SELECT 1;\n  /* a /* b */", Pg);
+        assert_eq!(out.statements.len(), 1);
+        let d = &out.diagnostics[0];
+        assert_eq!(
+            (d.kind, d.range.clone(), d.start),
+            (DiagnosticKind::UnterminatedComment, 12..14, lc(2, 3))
+        );
+
+        let out = split("SELECT \"a; SELECT [b", Sqlite);
+        assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(
+            out.diagnostics[0].kind,
+            DiagnosticKind::UnterminatedIdentifier
+        );
+        let out = split("SELECT [b", Sqlite);
+        assert_eq!(
+            (
+                out.diagnostics[0].range.clone(),
+                out.diagnostics[0].message.contains(']')
+            ),
+            (7..8, true)
+        );
+    }
+
+    #[test]
+    fn split_reports_unterminated_trigger_body() {
+        let sql = "CREATE TRIGGER t AFTER INSERT ON x\nBEGIN SELECT 1;\nSELECT 2;";
+        let out = split(sql, Sqlite);
+        assert_eq!(out.statements.len(), 1);
+        let d = &out.diagnostics[0];
+        assert_eq!(
+            (d.kind, d.start),
+            (DiagnosticKind::UnterminatedBlock, lc(2, 1))
+        );
+    }
+
+    #[test]
+    fn split_reports_unclosed_parenthesis_only_when_it_swallowed_a_semicolon() {
+        let out = split("SELECT (1;\nSELECT 2;", Pg);
+        assert_eq!(out.statements.len(), 1);
+        assert_eq!(
+            (out.diagnostics[0].kind, out.diagnostics[0].range.clone()),
+            (DiagnosticKind::UnclosedParenthesis, 7..8)
+        );
+        let out = split("SELECT (1", Pg);
+        assert!(out.diagnostics.is_empty());
+    }
 }

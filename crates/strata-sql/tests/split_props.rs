@@ -1,0 +1,161 @@
+//! Property tests: the lexer is lossless and the splitter's output is well-formed for any input.
+use proptest::prelude::*;
+use strata_sql::{classify_with, split, tokenize, Dialect, TokenKind};
+
+const DIALECTS: [Dialect; 2] = [Dialect::Postgres, Dialect::Sqlite];
+
+/// Check every invariant for one input; the fuzz target checks the same ones.
+fn check(sql: &str) {
+    for dialect in DIALECTS {
+        let tokens = tokenize(sql, dialect);
+        assert_eq!(tokens.iter().map(|t| t.len).sum::<usize>(), sql.len());
+        let mut offset = 0;
+        let mut rejoined = String::with_capacity(sql.len());
+        let mut spans = Vec::with_capacity(tokens.len());
+        for t in &tokens {
+            assert!(t.len > 0, "empty token");
+            // Slicing panics if a boundary is not on a char boundary.
+            rejoined.push_str(&sql[offset..offset + t.len]);
+            spans.push((offset, offset + t.len, *t));
+            offset += t.len;
+        }
+        assert_eq!(rejoined, sql);
+
+        let out = split(sql, dialect);
+        let mut prev_end = 0;
+        for s in &out.statements {
+            assert!(
+                prev_end <= s.range.start
+                    && s.range.start < s.range.end
+                    && s.range.end <= sql.len()
+            );
+            assert!(sql.is_char_boundary(s.range.start) && sql.is_char_boundary(s.range.end));
+            assert_eq!(s.start, strata_sql::line_col(sql, s.range.start));
+            prev_end = s.range.end;
+            let _ = classify_with(s.text(sql), dialect);
+        }
+        // Every token outside the statements is whitespace, a comment or a `;`, and statements
+        // start and end on token boundaries.
+        for &(start, end, t) in &spans {
+            let inside = out
+                .statements
+                .iter()
+                .any(|s| s.range.start <= start && end <= s.range.end);
+            let outside = out
+                .statements
+                .iter()
+                .all(|s| end <= s.range.start || s.range.end <= start);
+            assert!(
+                inside || outside,
+                "statement boundary inside token at {start}..{end}"
+            );
+            if outside {
+                assert!(
+                    t.is_trivia() || t.kind == TokenKind::Semicolon,
+                    "{:?} between statements",
+                    t.kind
+                );
+            }
+        }
+        for d in &out.diagnostics {
+            assert!(d.range.start < d.range.end && d.range.end <= sql.len());
+            assert!(sql.is_char_boundary(d.range.start) && sql.is_char_boundary(d.range.end));
+        }
+    }
+}
+
+/// Strings built mostly from characters that matter to the lexer, plus some unicode.
+fn sqlish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        prop::sample::select(vec![
+            "'",
+            "''",
+            "\"",
+            "$",
+            "$$",
+            "$a$",
+            "$1",
+            ";",
+            "-",
+            "--",
+            "/",
+            "*",
+            "/*",
+            "*/",
+            "\n",
+            " ",
+            "E",
+            "e'",
+            "\\",
+            "[",
+            "]",
+            "`",
+            "(",
+            ")",
+            "?",
+            ":",
+            "@",
+            "1",
+            ".",
+            "x",
+            "é",
+            "日",
+            "BEGIN",
+            "ATOMIC",
+            "END",
+            "CASE",
+            "CREATE",
+            "FUNCTION",
+            "TRIGGER",
+            "TEMP",
+            "OR",
+            "REPLACE",
+            "PROCEDURE",
+        ])
+        .prop_map(str::to_string),
+        any::<char>().prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..64).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn split_invariants_hold_for_arbitrary_strings(sql in any::<String>()) {
+        check(&sql);
+    }
+
+    #[test]
+    fn split_invariants_hold_for_sqlish_strings(sql in sqlish()) {
+        check(&sql);
+    }
+}
+
+#[test]
+fn split_invariants_hold_for_tricky_inputs() {
+    for sql in [
+        "",
+        ";",
+        "$",
+        "$$",
+        "$a",
+        "$a$",
+        "E'",
+        "e'\\",
+        "/*",
+        "/*/",
+        "--",
+        "[",
+        "`",
+        "\"",
+        "'",
+        "é'",
+        "(;",
+        "CREATE FUNCTION f() BEGIN ATOMIC",
+        "CREATE TRIGGER t BEGIN CASE END; END",
+        "CREATE FUNCTION f() BEGIN ATOMIC END END;",
+    ] {
+        check(sql);
+    }
+}
