@@ -1,1 +1,103 @@
-fn main() {}
+//! `strata`: database schema migrations, a drop-in replacement for golang-migrate.
+
+mod args;
+mod commands;
+mod exit;
+mod prompt;
+mod render;
+mod settings;
+
+use args::{Cli, Command};
+use clap::Parser;
+use settings::{Env, Settings};
+use std::process::ExitCode;
+
+/// A command's failure, rendered by [`main`] with the matching exit code.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad command line (exit 2).
+    Usage(String),
+    /// A runtime failure (exit 1).
+    Failed(String),
+    /// A confirmation was declined (exit 1); printed without `error:`.
+    Declined(String),
+    /// An engine error (exit code by kind).
+    Engine(strata_core::Error),
+}
+
+impl From<strata_core::Error> for CliError {
+    fn from(e: strata_core::Error) -> Self {
+        CliError::Engine(e)
+    }
+}
+
+impl From<strata_core::DriverError> for CliError {
+    fn from(e: strata_core::DriverError) -> Self {
+        CliError::Engine(e.into())
+    }
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        use strata_core::{DriverError, Error};
+        match self {
+            CliError::Usage(_) => exit::USAGE,
+            CliError::Failed(_) | CliError::Declined(_) => exit::FAILURE,
+            CliError::Engine(Error::Conflicts { .. }) => exit::CONFLICT,
+            CliError::Engine(Error::Driver(DriverError::LockTimeout { .. })) => exit::LOCK_TIMEOUT,
+            CliError::Engine(_) => exit::FAILURE,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let argv = args::normalize(std::env::args_os());
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout and errors to stderr with its own exit codes
+            // (0 for help, 2 for usage errors), matching golang-migrate's.
+            let _ = e.print();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    if cli.global.version {
+        println!("{}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    match run(cli) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(e) => {
+            match &e {
+                CliError::Declined(msg) => eprintln!("{msg}"),
+                CliError::Usage(msg) | CliError::Failed(msg) => eprintln!("error: {msg}"),
+                CliError::Engine(err) => eprintln!("error: {}", render::engine_error(err)),
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        let _ = Cli::command().print_help();
+        return Err(CliError::Usage("no command given".into()));
+    };
+    let settings = Settings::resolve(&cli.global, &Env::from_process())?;
+    match command {
+        Command::Create(args) => {
+            for path in commands::create::create(&args)? {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
+        Command::Up { limit, .. } => commands::up(&settings, limit.as_deref()),
+        Command::Down { limit, all } => commands::down(&settings, &limit, all),
+        Command::Goto { version } => commands::goto(&settings, version.as_deref()),
+        Command::Force { version } => commands::force(&settings, version.as_deref()),
+        Command::Version { .. } => commands::version(&settings),
+        Command::Drop { force } => commands::drop(&settings, force),
+        Command::Status { format } => commands::status(&settings, format),
+    }
+}

@@ -113,6 +113,7 @@ impl<'a> Migrator<'a> {
             )));
         }
         self.locked(|m| {
+            m.driver.ensure_tables()?;
             let state = m.driver.read_state()?;
             let writes = plan::plan_force(m.source, &state, version, &m.options.plan.actor);
             m.driver.write(&writes)?;

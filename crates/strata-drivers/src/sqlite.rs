@@ -181,11 +181,15 @@ impl SqliteDriver {
 
 /// A rusqlite error as a driver error (statement context is added by callers).
 fn err(e: rusqlite::Error) -> DriverError {
+    // SQLite's generic SQLITE_ERROR says nothing the message does not; name only specific codes
+    // (constraint violations, busy, read-only...).
     let code = match &e {
-        rusqlite::Error::SqliteFailure(f, _) => Some(format!("{:?}", f.code)),
-        rusqlite::Error::SqlInputError { error, .. } => Some(format!("{:?}", error.code)),
+        rusqlite::Error::SqliteFailure(f, _) | rusqlite::Error::SqlInputError { error: f, .. } => {
+            Some(f.code).filter(|c| *c != rusqlite::ErrorCode::Unknown)
+        }
         _ => None,
-    };
+    }
+    .map(|c| format!("{c:?}"));
     let message = match &e {
         rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
         rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),

@@ -1,0 +1,235 @@
+//! Command-line grammar.
+//!
+//! Two spellings are accepted: golang-migrate's (Go `flag` package: `-path x`, `-database=y`,
+//! single-dash long flags, global flags before the command) and the usual GNU style
+//! (`--path x`). [`normalize`] rewrites the first into the second before clap parses, so existing
+//! Makefiles work with `MIGRATE_BIN=strata`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+
+/// Long flag names that golang-migrate users may write with one dash.
+const LONG_FLAGS: &[&str] = &[
+    "source",
+    "path",
+    "database",
+    "prefetch",
+    "lock-timeout",
+    "verbose",
+    "version",
+    "help",
+    "ext",
+    "dir",
+    "seq",
+    "digits",
+    "format",
+    "tz",
+    "all",
+    "allow-out-of-order",
+    "yes",
+];
+
+/// Rewrite Go-style `-name` / `-name=value` into `--name` / `--name=value` for known long flags.
+/// Stops at `--`, like Go's flag parser. `-h` and one-letter flags are left alone.
+pub fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut rest = false;
+    for arg in args {
+        if rest {
+            out.push(arg);
+            continue;
+        }
+        let Some(s) = arg.to_str() else {
+            out.push(arg);
+            continue;
+        };
+        if s == "--" {
+            rest = true;
+            out.push(arg);
+            continue;
+        }
+        // Go accepts `--name` too, so only single-dash forms need rewriting.
+        if let Some(body) = s.strip_prefix('-').filter(|b| !b.starts_with('-')) {
+            let name = body.split('=').next().unwrap_or(body);
+            if LONG_FLAGS.contains(&name) {
+                out.push(OsString::from(format!("-{s}")));
+                continue;
+            }
+        }
+        out.push(arg);
+    }
+    out
+}
+
+/// Strata: database schema migrations, compatible with golang-migrate.
+#[derive(Debug, Parser)]
+#[command(
+    name = "strata",
+    disable_version_flag = true,
+    about = "Database schema migrations: a drop-in replacement for golang-migrate, with history, drift detection and safe locking.",
+    after_help = "Flags may be written golang-migrate style (-path x -database=y) or GNU style (--path x).\nExit codes: 0 ok (also \"no change\"), 1 failure, 2 usage, 3 conflict (dirty, drift, out of order), 4 lock timeout."
+)]
+pub struct Cli {
+    /// Global settings.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Settings every command shares.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Source URL of the migrations (`file://DIR`).
+    #[arg(long, global = true, value_name = "URL")]
+    pub source: Option<String>,
+    /// Folder of the migrations (shorthand for -source file://DIR) [env: MIGRATION_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub path: Option<String>,
+    /// Database URL, e.g. sqlite://app.db or postgres://user@host/db [env: DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    /// Seconds to wait for the migration lock.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 15)]
+    pub lock_timeout: u64,
+    /// Accepted for golang-migrate compatibility; has no effect.
+    #[arg(long, global = true, value_name = "N", hide = true)]
+    pub prefetch: Option<u64>,
+    /// Print more detail.
+    #[arg(long, global = true)]
+    pub verbose: bool,
+    /// Print Strata's version.
+    #[arg(long)]
+    pub version: bool,
+    /// Apply pending migrations older than the newest applied one.
+    #[arg(long, global = true)]
+    pub allow_out_of_order: bool,
+}
+
+/// Output format of commands that report data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// For programs.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new pair of up/down migration files.
+    Create(CreateArgs),
+    /// Migrate up or down to version V.
+    Goto {
+        /// Target version.
+        #[arg(value_name = "V")]
+        version: Option<String>,
+    },
+    /// Apply all or N up migrations.
+    Up {
+        /// How many to apply (all when absent).
+        #[arg(value_name = "N")]
+        limit: Option<String>,
+        /// Ignored, as golang-migrate ignores extra arguments.
+        #[arg(hide = true, num_args = 0..)]
+        extra: Vec<String>,
+    },
+    /// Apply all or N down migrations (bare `down` asks for confirmation).
+    Down {
+        /// How many to revert.
+        #[arg(value_name = "N", num_args = 0..)]
+        limit: Vec<String>,
+        /// Revert all without asking.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Drop everything inside the database (asks unless -f).
+    Drop {
+        /// Do not ask for confirmation.
+        #[arg(short = 'f')]
+        force: bool,
+    },
+    /// Set version V but don't run any migration (ignores dirty state); -1 means nothing applied.
+    Force {
+        /// The version (`force -- -1` or `force -1` for none).
+        #[arg(value_name = "V", allow_negative_numbers = true)]
+        version: Option<String>,
+    },
+    /// Print the current migration version.
+    Version {
+        /// Ignored, as golang-migrate ignores arguments to `version`.
+        #[arg(hide = true, num_args = 0.., allow_hyphen_values = true)]
+        extra: Vec<String>,
+    },
+    /// Show every migration: version, name, applied or pending, when, by whom.
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+}
+
+/// `create` flags (golang-migrate's).
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// File extension (required), e.g. sql.
+    #[arg(long)]
+    pub ext: Option<String>,
+    /// Folder to create the files in (default: the current folder).
+    #[arg(long)]
+    pub dir: Option<String>,
+    /// Use sequential versions (000001) instead of timestamps.
+    #[arg(long)]
+    pub seq: bool,
+    /// Digits of a sequential version.
+    #[arg(long, default_value_t = 6)]
+    pub digits: i64,
+    /// Timestamp layout (Go layout 20060102150405, `unix` or `unixNano`).
+    #[arg(long, default_value = "20060102150405")]
+    pub format: String,
+    /// Time zone of the timestamp: UTC or Local.
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    /// The migration's name.
+    pub name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(args: &[&str]) -> Vec<String> {
+        normalize(args.iter().map(OsString::from))
+            .into_iter()
+            .map(|s| s.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn normalize_rewrites_go_style_flags_and_stops_at_double_dash() {
+        assert_eq!(
+            norm(&["strata", "-path", "m", "-database=sqlite://a.db", "down", "-all"]),
+            ["strata", "--path", "m", "--database=sqlite://a.db", "down", "--all"]
+        );
+        assert_eq!(norm(&["strata", "force", "--", "-version"]), ["strata", "force", "--", "-version"]);
+        assert_eq!(norm(&["strata", "force", "-1", "drop", "-f"]), ["strata", "force", "-1", "drop", "-f"]);
+    }
+
+    #[test]
+    fn cli_parses_golang_migrate_command_lines() {
+        let cli = Cli::parse_from(normalize(
+            ["strata", "-path", "m", "-database", "sqlite://x.db", "up", "2"].map(OsString::from),
+        ));
+        assert_eq!(cli.global.path.as_deref(), Some("m"));
+        assert!(matches!(cli.command, Some(Command::Up { limit: Some(ref n), .. }) if n == "2"));
+        let cli = Cli::parse_from(normalize(["strata", "force", "--", "-1"].map(OsString::from)));
+        assert!(matches!(cli.command, Some(Command::Force { version: Some(ref v) }) if v == "-1"));
+        let cli = Cli::parse_from(normalize(
+            ["strata", "create", "-ext", "sql", "-dir", "m", "-seq", "init"].map(OsString::from),
+        ));
+        assert!(matches!(cli.command, Some(Command::Create(ref c)) if c.seq && c.name.as_deref() == Some("init")));
+    }
+}

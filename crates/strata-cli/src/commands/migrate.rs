@@ -1,0 +1,172 @@
+//! The commands that talk to a database.
+
+use super::{migrator, open, read_source, Target};
+use crate::args::OutputFormat;
+use crate::prompt::confirm;
+use crate::render;
+use crate::settings::Settings;
+use crate::CliError;
+use strata_core::plan::Request;
+use strata_core::report::Event;
+use strata_core::{Error, Source};
+
+/// `up [N]`.
+pub fn up(settings: &Settings, limit: Option<&str>) -> Result<(), CliError> {
+    let limit = limit.map(parse_limit).transpose()?;
+    if limit == Some(0) {
+        eprintln!("no change");
+        return Ok(());
+    }
+    run(settings, Request::Up(limit))
+}
+
+/// `down [N] | -all` (bare `down` asks).
+pub fn down(settings: &Settings, args: &[String], all: bool) -> Result<(), CliError> {
+    if all && !args.is_empty() {
+        return Err(CliError::Failed("-all cannot be used with other arguments".into()));
+    }
+    if args.len() > 1 {
+        return Err(CliError::Failed("too many arguments".into()));
+    }
+    if let Some(n) = args.first() {
+        let n = parse_limit(n)?;
+        if n == 0 {
+            eprintln!("no change");
+            return Ok(());
+        }
+        return run(settings, Request::Down(Some(n)));
+    }
+    if !all {
+        // Connect first, as golang-migrate does, so a bad URL is reported before asking.
+        settings.require_database()?;
+        if !confirm("Are you sure you want to apply all down migrations? [y/N]")? {
+            return Err(CliError::Declined(
+                "Not applying all down migrations (use `down -all` to skip this question, or `down N`)".into(),
+            ));
+        }
+        eprintln!("Applying all down migrations");
+    }
+    run(settings, Request::Down(None))
+}
+
+/// `goto V`.
+pub fn goto(settings: &Settings, version: Option<&str>) -> Result<(), CliError> {
+    let v = version.ok_or_else(|| CliError::Failed("please specify version argument V".into()))?;
+    let v: u64 = v
+        .parse()
+        .map_err(|_| CliError::Failed(format!("can't read version argument V: {v:?}")))?;
+    run(settings, Request::Goto(v))
+}
+
+fn parse_limit(n: &str) -> Result<u64, CliError> {
+    n.parse()
+        .map_err(|_| CliError::Failed(format!("can't read limit argument N: {n:?}")))
+}
+
+fn run(settings: &Settings, request: Request) -> Result<(), CliError> {
+    let mut target = open(settings)?;
+    let source = read_source(settings, &target.url)?;
+    let mut m = migrator(&mut target, &source, settings);
+    let verbose = settings.verbose;
+    let result = m.run(request, &mut |event| match event {
+        Event::Started { version, name, direction } if verbose => {
+            eprintln!("Start {version}/{} {name}", direction.letter())
+        }
+        Event::Finished(step) => eprintln!("{}", render::step_line(&step)),
+        Event::Notice { version, message } => eprintln!("notice ({version}): {message}"),
+        _ => {}
+    });
+    match result {
+        Ok(report) => {
+            if report.reconciled > 0 {
+                eprintln!(
+                    "adopted the state golang-migrate left ({} ledger change(s))",
+                    report.reconciled
+                );
+            }
+            if report.steps.is_empty() {
+                eprintln!("no change");
+            }
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `force V`.
+pub fn force(settings: &Settings, version: Option<&str>) -> Result<(), CliError> {
+    let v = version.ok_or_else(|| CliError::Failed("please specify version argument V".into()))?;
+    let v: i64 = v
+        .parse()
+        .map_err(|_| CliError::Failed(format!("can't read version argument V: {v:?}")))?;
+    if v < -1 {
+        return Err(CliError::Failed("argument V must be >= -1".into()));
+    }
+    let mut target = open(settings)?;
+    // The folder is optional (golang-migrate issue #120): with it, the ledger records which
+    // files the forced version covers.
+    let source = match settings.dir {
+        Some(_) => read_source(settings, &target.url)?,
+        None => Source::default(),
+    };
+    let mut m = migrator(&mut target, &source, settings);
+    m.force(v)?;
+    Ok(())
+}
+
+/// `version`: prints `V` or `V (dirty)` on stdout.
+pub fn version(settings: &Settings) -> Result<(), CliError> {
+    let mut target = open(settings)?;
+    let source = Source::default();
+    let mut m = migrator(&mut target, &source, settings);
+    let row = m.version().map_err(|e| match e {
+        Error::NilVersion => CliError::Failed("no migration (nothing is applied)".into()),
+        other => other.into(),
+    })?;
+    if row.dirty {
+        println!("{} (dirty)", row.version);
+    } else {
+        println!("{}", row.version);
+    }
+    Ok(())
+}
+
+/// `drop [-f]`.
+pub fn drop(settings: &Settings, force: bool) -> Result<(), CliError> {
+    settings.require_database()?;
+    if !force {
+        if !confirm("Are you sure you want to drop the entire database schema? [y/N]")? {
+            return Err(CliError::Declined(
+                "Aborted dropping the entire database schema (use `drop -f` to skip this question)".into(),
+            ));
+        }
+        eprintln!("Dropping the entire database schema");
+    }
+    let mut target: Target = open(settings)?;
+    let source = Source::default();
+    let mut m = migrator(&mut target, &source, settings);
+    let report = m.drop_all()?;
+    if settings.verbose {
+        for object in report.dropped {
+            eprintln!("dropped {object}");
+        }
+    }
+    Ok(())
+}
+
+/// `status`: the table (or JSON) on stdout. Changes nothing.
+pub fn status(settings: &Settings, format: OutputFormat) -> Result<(), CliError> {
+    let mut target = open(settings)?;
+    let source = read_source(settings, &target.url)?;
+    let mut m = migrator(&mut target, &source, settings);
+    let state = m.state()?;
+    let status = strata_core::status::status(&source, &state);
+    match format {
+        OutputFormat::Text => print!("{}", render::status_table(&status)),
+        OutputFormat::Json => {
+            let value = serde_json::json!({ "schema_version": 1, "status": status });
+            println!("{}", serde_json::to_string_pretty(&value).expect("status serialises"));
+        }
+    }
+    Ok(())
+}

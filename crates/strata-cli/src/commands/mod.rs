@@ -1,0 +1,66 @@
+//! One function per command. Each gets resolved [`Settings`] and prints through stdout (data)
+//! and stderr (progress, errors).
+
+pub mod create;
+mod migrate;
+
+pub use migrate::{down, drop, force, goto, status, up, version};
+
+use crate::settings::Settings;
+use crate::CliError;
+use strata_core::runner::{Migrator, RunOptions};
+use strata_core::{Driver, Source};
+use strata_drivers::{Backend, ConnectOptions, DatabaseUrl};
+
+/// An open database plus what was read from its URL.
+pub struct Target {
+    /// The parsed URL (redacted when displayed).
+    pub url: DatabaseUrl,
+    /// The driver.
+    pub driver: Box<dyn Driver>,
+}
+
+/// Parse the URL and connect.
+pub fn open(settings: &Settings) -> Result<Target, CliError> {
+    let raw = settings.require_database()?;
+    let url = DatabaseUrl::parse(raw).map_err(|e| CliError::Failed(e.to_string()))?;
+    let options = ConnectOptions {
+        statement_timeout: settings.statement_timeout.or(url.statement_timeout()),
+        require_tls: settings.require_tls,
+        ..ConnectOptions::default()
+    };
+    let driver = strata_drivers::connect(&url, &options)?;
+    Ok(Target { url, driver })
+}
+
+/// Read the migrations folder for the target's dialect.
+pub fn read_source(settings: &Settings, url: &DatabaseUrl) -> Result<Source, CliError> {
+    let dialect = match url.backend() {
+        Backend::Sqlite => strata_sql::Dialect::Sqlite,
+        _ => strata_sql::Dialect::Postgres,
+    };
+    let dir = settings.require_dir()?;
+    Ok(strata_core::source::read_dir(dir, dialect).map_err(strata_core::Error::from)?)
+}
+
+/// Run options from settings.
+pub fn run_options(settings: &Settings, url: &DatabaseUrl) -> RunOptions {
+    RunOptions {
+        lock_timeout: settings.lock_timeout,
+        plan: strata_core::plan::PlanOptions {
+            allow_out_of_order: settings.allow_out_of_order,
+            actor: settings.actor.clone(),
+        },
+        statement_mode: url.multi_statement(),
+    }
+}
+
+/// A migrator over an open target.
+pub fn migrator<'a>(
+    target: &'a mut Target,
+    source: &'a Source,
+    settings: &Settings,
+) -> Migrator<'a> {
+    let options = run_options(settings, &target.url);
+    Migrator::new(&mut *target.driver, source, options)
+}

@@ -1,0 +1,242 @@
+//! Rendering for people: per-migration lines, errors with source excerpts, the status table.
+//! Data goes to stdout; progress, warnings and errors to stderr (the callers choose the stream).
+
+use std::fmt::Write as _;
+use std::time::Duration;
+use strata_core::plan::Conflict;
+use strata_core::report::StepReport;
+use strata_core::status::Status;
+use strata_core::{DriverError, Error, Location};
+
+/// A duration as Go prints it (`845.2µs`, `12.51ms`, `1.2s`), since golang-migrate's lines show
+/// Go durations and people compare the two.
+pub fn go_duration(d: Duration) -> String {
+    let ns = d.as_nanos();
+    let (value, unit) = if ns < 1_000 {
+        return format!("{ns}ns");
+    } else if ns < 1_000_000 {
+        (ns as f64 / 1e3, "µs")
+    } else if ns < 1_000_000_000 {
+        (ns as f64 / 1e6, "ms")
+    } else {
+        (ns as f64 / 1e9, "s")
+    };
+    let s = format!("{value:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}{unit}")
+}
+
+/// golang-migrate's per-migration line: `1/u create_users_table (12.51ms)`.
+pub fn step_line(step: &StepReport) -> String {
+    let name = if step.name.is_empty() { "<empty>" } else { &step.name };
+    format!(
+        "{}/{} {} ({})",
+        step.version,
+        step.direction.letter(),
+        name,
+        go_duration(step.duration)
+    )
+}
+
+/// An excerpt of a failing statement with a caret under the column, rustc style.
+pub fn excerpt(loc: &Location) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "  --> {}:{}:{}", loc.path.display(), loc.line, loc.column);
+    let lines: Vec<&str> = loc.statement.lines().collect();
+    let width = (loc.statement_line + lines.len()).to_string().len();
+    let _ = writeln!(out, "{:width$} |", "");
+    // Show the statement around the failing line, at most 7 lines.
+    let failing = loc.line.saturating_sub(loc.statement_line);
+    let from = failing.saturating_sub(3);
+    let to = (failing + 4).min(lines.len());
+    if from > 0 {
+        let _ = writeln!(out, "{:width$} | ...", "");
+    }
+    for (i, line) in lines.iter().enumerate().take(to).skip(from) {
+        let n = loc.statement_line + i;
+        let _ = writeln!(out, "{n:width$} | {line}");
+        if i == failing {
+            let _ = writeln!(out, "{:width$} | {}^", "", " ".repeat(loc.column.saturating_sub(1)));
+        }
+    }
+    if to < lines.len() {
+        let _ = writeln!(out, "{:width$} | ...", "");
+    }
+    out
+}
+
+/// Render an engine error for people. Returns the text after `error: `.
+pub fn engine_error(err: &Error) -> String {
+    match err {
+        Error::Migration {
+            version,
+            name,
+            direction,
+            dirty,
+            location,
+            cause,
+            report,
+        } => {
+            let mut out = format!(
+                "migration failed: {version}/{} {name}: {}\n",
+                direction.letter(),
+                cause_message(cause)
+            );
+            if let Some(loc) = location {
+                out.push_str(&excerpt(loc));
+            }
+            if let DriverError::Statement {
+                code, detail, hint, ..
+            } = cause
+            {
+                if let Some(code) = code {
+                    let _ = writeln!(out, "  = code: {code}");
+                }
+                if let Some(detail) = detail {
+                    let _ = writeln!(out, "  = detail: {detail}");
+                }
+                if let Some(hint) = hint {
+                    let _ = writeln!(out, "  = hint: {hint}");
+                }
+            }
+            if *dirty {
+                let _ = writeln!(
+                    out,
+                    "note: this migration runs outside a transaction, so the database is left dirty at version {version}: \
+                     check what it changed, then run `force {version}` if it completed or `force <previous version>` if not"
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "note: the migration ran in a transaction and was rolled back: the database is as it was before it"
+                );
+            }
+            if !report.steps.is_empty() {
+                let done: Vec<String> = report.steps.iter().map(|s| s.version.to_string()).collect();
+                let _ = writeln!(out, "note: applied before the failure: {}", done.join(", "));
+            }
+            out.trim_end().to_string()
+        }
+        Error::Conflicts { conflicts } => conflicts_text(conflicts),
+        Error::Driver(cause) => cause_message(cause),
+        Error::LimitShort { short, report } => format!(
+            "limit {short} short ({} applied, then no more migrations)",
+            report.steps.len()
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn cause_message(cause: &DriverError) -> String {
+    match cause {
+        DriverError::Connect {
+            message,
+            hint: Some(hint),
+        } => format!("{message}\nhint: {hint}"),
+        other => other.to_string(),
+    }
+}
+
+fn conflicts_text(conflicts: &[Conflict]) -> String {
+    let mut out = String::new();
+    if conflicts.len() > 1 {
+        let _ = writeln!(out, "{} problems, nothing was changed:", conflicts.len());
+        for c in conflicts {
+            let _ = writeln!(out, "  - {c}");
+        }
+    } else if let Some(c) = conflicts.first() {
+        let _ = writeln!(out, "{c}");
+    }
+    let mut hints: Vec<String> = conflicts.iter().filter_map(Conflict::hint).collect();
+    hints.dedup();
+    for h in hints {
+        let _ = writeln!(out, "hint: {h}");
+    }
+    out.trim_end().to_string()
+}
+
+/// The status table.
+pub fn status_table(status: &Status) -> String {
+    let header = ["VERSION", "NAME", "STATE", "BATCH", "APPLIED AT", "DURATION", "BY"];
+    let rows: Vec<[String; 7]> = status
+        .migrations
+        .iter()
+        .map(|r| {
+            let mut state = r.state.as_str().to_string();
+            if r.origin.is_some_and(|o| o != strata_core::Origin::Applied) {
+                state = format!("{state} ({})", r.origin.unwrap().as_str());
+            }
+            [
+                r.version.to_string(),
+                r.name.clone(),
+                state,
+                r.batch.map(|b| b.to_string()).unwrap_or_default(),
+                r.applied_at.clone().unwrap_or_default(),
+                r.duration_ms.map(|d| format!("{d}ms")).unwrap_or_default(),
+                r.applied_by.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[String]| {
+        let text: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", text.join("  ").trim_end());
+    };
+    line(&header.map(String::from));
+    for row in &rows {
+        line(row);
+    }
+    for f in &status.ignored {
+        let _ = writeln!(out, "ignored: {} ({})", f.path.display(), f.reason);
+    }
+    let pending = status
+        .migrations
+        .iter()
+        .filter(|r| r.state != strata_core::status::State::Applied)
+        .count();
+    let version = match status.version {
+        None => "nothing applied".to_string(),
+        Some(v) if status.dirty => format!("version {v} (dirty)"),
+        Some(v) => format!("version {v}"),
+    };
+    let _ = writeln!(out, "{version}; {pending} not applied");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn go_duration_matches_go_formatting() {
+        assert_eq!(go_duration(Duration::from_nanos(500)), "500ns");
+        assert_eq!(go_duration(Duration::from_nanos(845_200)), "845.2µs");
+        assert_eq!(go_duration(Duration::from_micros(12_510)), "12.51ms");
+        assert_eq!(go_duration(Duration::from_millis(1200)), "1.2s");
+    }
+
+    #[test]
+    fn excerpt_puts_caret_under_failing_column() {
+        let loc = Location {
+            path: PathBuf::from("m/2_x.up.sql"),
+            line: 3,
+            column: 8,
+            statement: "SELECT 1\nFROM t\nWHERE bogus = 1;".into(),
+            statement_line: 1,
+        };
+        let text = excerpt(&loc);
+        assert!(text.contains("--> m/2_x.up.sql:3:8"), "{text}");
+        assert!(text.contains("3 | WHERE bogus = 1;\n  |        ^"), "{text}");
+    }
+}

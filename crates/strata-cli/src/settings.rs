@@ -1,0 +1,180 @@
+//! Settings resolve once: flags > environment > defaults. Commands never read the environment;
+//! they get a [`Settings`]. All environment variable names live in [`Env`].
+
+use crate::args::Global;
+use crate::CliError;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The environment variables Strata reads, captured once at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// `DATABASE_URL`: the database when -database is absent.
+    pub database_url: Option<String>,
+    /// `MIGRATION_DIR`: the migrations folder when -path/-source are absent.
+    pub migration_dir: Option<String>,
+    /// `MIGRATION_TIMEOUT`: statement timeout for migrations (`30s`, `5m`, `1500ms`, or seconds).
+    pub migration_timeout: Option<String>,
+    /// `DATABASE_SSL`: `true` requires TLS (at least sslmode=require).
+    pub database_ssl: Option<String>,
+    /// `USER` (or `LOGNAME`), for the ledger's applied_by.
+    pub user: Option<String>,
+}
+
+impl Env {
+    /// Read the process environment.
+    pub fn from_process() -> Env {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Env {
+            database_url: var("DATABASE_URL"),
+            migration_dir: var("MIGRATION_DIR"),
+            migration_timeout: var("MIGRATION_TIMEOUT"),
+            database_ssl: var("DATABASE_SSL"),
+            user: var("USER").or_else(|| var("LOGNAME")),
+        }
+    }
+}
+
+/// Everything a command needs to know, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The migrations folder, if one was given.
+    pub dir: Option<PathBuf>,
+    /// The database URL, if one was given (may hold a password: never print it raw).
+    pub database: Option<String>,
+    /// How long to wait for the migration lock.
+    pub lock_timeout: Duration,
+    /// Statement timeout for migration bodies.
+    pub statement_timeout: Option<Duration>,
+    /// Require TLS.
+    pub require_tls: bool,
+    /// Apply out-of-order migrations.
+    pub allow_out_of_order: bool,
+    /// Print more.
+    pub verbose: bool,
+    /// `user@host`, recorded in the ledger.
+    pub actor: String,
+}
+
+impl Settings {
+    /// Resolve flags and environment.
+    pub fn resolve(global: &Global, env: &Env) -> Result<Settings, CliError> {
+        let dir = match (&global.source, &global.path) {
+            (Some(source), _) => Some(parse_source(source)?),
+            (None, Some(path)) => Some(PathBuf::from(path)),
+            (None, None) => env.migration_dir.as_ref().map(PathBuf::from),
+        };
+        let statement_timeout = env
+            .migration_timeout
+            .as_deref()
+            .map(|v| {
+                parse_duration(v).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "MIGRATION_TIMEOUT={v:?} is not a duration (examples: 30s, 5m, 1500ms, 60)"
+                    ))
+                })
+            })
+            .transpose()?;
+        let require_tls = match env.database_ssl.as_deref().map(str::to_ascii_lowercase) {
+            None => false,
+            Some(v) if ["1", "true", "t", "yes", "require"].contains(&v.as_str()) => true,
+            Some(v) if ["0", "false", "f", "no", "disable"].contains(&v.as_str()) => false,
+            Some(v) => {
+                return Err(CliError::Usage(format!(
+                    "DATABASE_SSL={v:?} is not a boolean (use true or false)"
+                )))
+            }
+        };
+        Ok(Settings {
+            dir,
+            database: global.database.clone().or_else(|| env.database_url.clone()),
+            lock_timeout: Duration::from_secs(global.lock_timeout),
+            statement_timeout,
+            require_tls,
+            allow_out_of_order: global.allow_out_of_order,
+            verbose: global.verbose,
+            actor: format!(
+                "{}@{}",
+                env.user.as_deref().unwrap_or("unknown"),
+                hostname()
+            ),
+        })
+    }
+
+    /// The migrations folder, or a usage error saying how to give one.
+    pub fn require_dir(&self) -> Result<&PathBuf, CliError> {
+        self.dir.as_ref().ok_or_else(|| {
+            CliError::Usage(
+                "no migrations folder: pass -path DIR (or -source file://DIR, or set MIGRATION_DIR)"
+                    .into(),
+            )
+        })
+    }
+
+    /// The database URL, or a usage error saying how to give one.
+    pub fn require_database(&self) -> Result<&str, CliError> {
+        self.database.as_deref().ok_or_else(|| {
+            CliError::Usage("no database: pass -database URL (or set DATABASE_URL)".into())
+        })
+    }
+}
+
+/// `file://dir`, `file:///abs`, or a plain path.
+fn parse_source(source: &str) -> Result<PathBuf, CliError> {
+    match source.split_once("://") {
+        Some(("file", rest)) => Ok(PathBuf::from(if rest.is_empty() { "." } else { rest })),
+        Some((scheme, _)) => Err(CliError::Usage(format!(
+            "unsupported source scheme {scheme:?} in -source: only file:// is supported"
+        ))),
+        None => Ok(PathBuf::from(source)),
+    }
+}
+
+/// `30s`, `5m`, `1h`, `1500ms` or plain seconds.
+pub fn parse_duration(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let (num, unit) = match v.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => v.split_at(i),
+        None => (v, "s"),
+    };
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_duration_accepts_units_and_plain_seconds() {
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1500ms"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("60"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_duration("soon"), None);
+        assert_eq!(parse_duration("5 parsecs"), None);
+    }
+
+    #[test]
+    fn source_url_forms_resolve_to_folders() {
+        assert_eq!(parse_source("file://migrations").unwrap(), PathBuf::from("migrations"));
+        assert_eq!(parse_source("file:///abs/m").unwrap(), PathBuf::from("/abs/m"));
+        assert!(parse_source("s3://bucket").is_err());
+    }
+}
