@@ -172,7 +172,9 @@ pub fn status_table(status: &Status) -> String {
                 state,
                 r.batch.map(|b| b.to_string()).unwrap_or_default(),
                 r.applied_at.clone().unwrap_or_default(),
-                r.duration_ms.map(|d| format!("{d}ms")).unwrap_or_default(),
+                r.duration_ms
+                    .map(|d| if d == 0 { "<1ms".into() } else { format!("{d}ms") })
+                    .unwrap_or_default(),
                 r.applied_by.clone().unwrap_or_default(),
             ]
         })

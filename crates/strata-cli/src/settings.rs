@@ -30,7 +30,7 @@ impl Env {
             migration_dir: var("MIGRATION_DIR"),
             migration_timeout: var("MIGRATION_TIMEOUT"),
             database_ssl: var("DATABASE_SSL"),
-            user: var("USER").or_else(|| var("LOGNAME")),
+            user: var("USER").or_else(|| var("LOGNAME")).or_else(os_user),
         }
     }
 }
@@ -146,6 +146,20 @@ pub fn parse_duration(v: &str) -> Option<Duration> {
         _ => return None,
     };
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// The name of the account running this process, from /etc/passwd (containers often have no
+/// `USER` set).
+fn os_user() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id: u32 = fields.nth(1)?.parse().ok()?;
+        (id == uid).then(|| name.to_string())
+    })
 }
 
 fn hostname() -> String {
