@@ -211,25 +211,61 @@ mod tests {
     #[test]
     fn normalize_rewrites_go_style_flags_and_stops_at_double_dash() {
         assert_eq!(
-            norm(&["strata", "-path", "m", "-database=sqlite://a.db", "down", "-all"]),
-            ["strata", "--path", "m", "--database=sqlite://a.db", "down", "--all"]
+            norm(&[
+                "strata",
+                "-path",
+                "m",
+                "-database=sqlite://a.db",
+                "down",
+                "-all"
+            ]),
+            [
+                "strata",
+                "--path",
+                "m",
+                "--database=sqlite://a.db",
+                "down",
+                "--all"
+            ]
         );
-        assert_eq!(norm(&["strata", "force", "--", "-version"]), ["strata", "force", "--", "-version"]);
-        assert_eq!(norm(&["strata", "force", "-1", "drop", "-f"]), ["strata", "force", "-1", "drop", "-f"]);
+        assert_eq!(
+            norm(&["strata", "force", "--", "-version"]),
+            ["strata", "force", "--", "-version"]
+        );
+        assert_eq!(
+            norm(&["strata", "force", "-1", "drop", "-f"]),
+            ["strata", "force", "-1", "drop", "-f"]
+        );
     }
 
     #[test]
     fn cli_parses_golang_migrate_command_lines() {
         let cli = Cli::parse_from(normalize(
-            ["strata", "-path", "m", "-database", "sqlite://x.db", "up", "2"].map(OsString::from),
+            [
+                "strata",
+                "-path",
+                "m",
+                "-database",
+                "sqlite://x.db",
+                "up",
+                "2",
+            ]
+            .map(OsString::from),
         ));
         assert_eq!(cli.global.path.as_deref(), Some("m"));
         assert!(matches!(cli.command, Some(Command::Up { limit: Some(ref n), .. }) if n == "2"));
-        let cli = Cli::parse_from(normalize(["strata", "force", "--", "-1"].map(OsString::from)));
+        let cli = Cli::parse_from(normalize(
+            ["strata", "force", "--", "-1"].map(OsString::from),
+        ));
         assert!(matches!(cli.command, Some(Command::Force { version: Some(ref v) }) if v == "-1"));
         let cli = Cli::parse_from(normalize(
-            ["strata", "create", "-ext", "sql", "-dir", "m", "-seq", "init"].map(OsString::from),
+            [
+                "strata", "create", "-ext", "sql", "-dir", "m", "-seq", "init",
+            ]
+            .map(OsString::from),
         ));
-        assert!(matches!(cli.command, Some(Command::Create(ref c)) if c.seq && c.name.as_deref() == Some("init")));
+        assert!(
+            matches!(cli.command, Some(Command::Create(ref c)) if c.seq && c.name.as_deref() == Some("init"))
+        );
     }
 }

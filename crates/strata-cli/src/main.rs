@@ -22,18 +22,18 @@ pub enum CliError {
     /// A confirmation was declined (exit 1); printed without `error:`.
     Declined(String),
     /// An engine error (exit code by kind).
-    Engine(strata_core::Error),
+    Engine(Box<strata_core::Error>),
 }
 
 impl From<strata_core::Error> for CliError {
     fn from(e: strata_core::Error) -> Self {
-        CliError::Engine(e)
+        CliError::Engine(Box::new(e))
     }
 }
 
 impl From<strata_core::DriverError> for CliError {
     fn from(e: strata_core::DriverError) -> Self {
-        CliError::Engine(e.into())
+        CliError::Engine(Box::new(e.into()))
     }
 }
 
@@ -43,9 +43,11 @@ impl CliError {
         match self {
             CliError::Usage(_) => exit::USAGE,
             CliError::Failed(_) | CliError::Declined(_) => exit::FAILURE,
-            CliError::Engine(Error::Conflicts { .. }) => exit::CONFLICT,
-            CliError::Engine(Error::Driver(DriverError::LockTimeout { .. })) => exit::LOCK_TIMEOUT,
-            CliError::Engine(_) => exit::FAILURE,
+            CliError::Engine(e) => match **e {
+                Error::Conflicts { .. } => exit::CONFLICT,
+                Error::Driver(DriverError::LockTimeout { .. }) => exit::LOCK_TIMEOUT,
+                _ => exit::FAILURE,
+            },
         }
     }
 }

@@ -28,7 +28,11 @@ pub fn go_duration(d: Duration) -> String {
 
 /// golang-migrate's per-migration line: `1/u create_users_table (12.51ms)`.
 pub fn step_line(step: &StepReport) -> String {
-    let name = if step.name.is_empty() { "<empty>" } else { &step.name };
+    let name = if step.name.is_empty() {
+        "<empty>"
+    } else {
+        &step.name
+    };
     format!(
         "{}/{} {} ({})",
         step.version,
@@ -41,7 +45,13 @@ pub fn step_line(step: &StepReport) -> String {
 /// An excerpt of a failing statement with a caret under the column, rustc style.
 pub fn excerpt(loc: &Location) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "  --> {}:{}:{}", loc.path.display(), loc.line, loc.column);
+    let _ = writeln!(
+        out,
+        "  --> {}:{}:{}",
+        loc.path.display(),
+        loc.line,
+        loc.column
+    );
     let lines: Vec<&str> = loc.statement.lines().collect();
     let width = (loc.statement_line + lines.len()).to_string().len();
     let _ = writeln!(out, "{:width$} |", "");
@@ -56,7 +66,12 @@ pub fn excerpt(loc: &Location) -> String {
         let n = loc.statement_line + i;
         let _ = writeln!(out, "{n:width$} | {line}");
         if i == failing {
-            let _ = writeln!(out, "{:width$} | {}^", "", " ".repeat(loc.column.saturating_sub(1)));
+            let _ = writeln!(
+                out,
+                "{:width$} | {}^",
+                "",
+                " ".repeat(loc.column.saturating_sub(1))
+            );
         }
     }
     if to < lines.len() {
@@ -112,7 +127,8 @@ pub fn engine_error(err: &Error) -> String {
                 );
             }
             if !report.steps.is_empty() {
-                let done: Vec<String> = report.steps.iter().map(|s| s.version.to_string()).collect();
+                let done: Vec<String> =
+                    report.steps.iter().map(|s| s.version.to_string()).collect();
                 let _ = writeln!(out, "note: applied before the failure: {}", done.join(", "));
             }
             out.trim_end().to_string()
@@ -157,7 +173,15 @@ fn conflicts_text(conflicts: &[Conflict]) -> String {
 
 /// The status table.
 pub fn status_table(status: &Status) -> String {
-    let header = ["VERSION", "NAME", "STATE", "BATCH", "APPLIED AT", "DURATION", "BY"];
+    let header = [
+        "VERSION",
+        "NAME",
+        "STATE",
+        "BATCH",
+        "APPLIED AT",
+        "DURATION",
+        "BY",
+    ];
     let rows: Vec<[String; 7]> = status
         .migrations
         .iter()
@@ -173,7 +197,13 @@ pub fn status_table(status: &Status) -> String {
                 r.batch.map(|b| b.to_string()).unwrap_or_default(),
                 r.applied_at.clone().unwrap_or_default(),
                 r.duration_ms
-                    .map(|d| if d == 0 { "<1ms".into() } else { format!("{d}ms") })
+                    .map(|d| {
+                        if d == 0 {
+                            "<1ms".into()
+                        } else {
+                            format!("{d}ms")
+                        }
+                    })
                     .unwrap_or_default(),
                 r.applied_by.clone().unwrap_or_default(),
             ]
@@ -239,6 +269,9 @@ mod tests {
         };
         let text = excerpt(&loc);
         assert!(text.contains("--> m/2_x.up.sql:3:8"), "{text}");
-        assert!(text.contains("3 | WHERE bogus = 1;\n  |        ^"), "{text}");
+        assert!(
+            text.contains("3 | WHERE bogus = 1;\n  |        ^"),
+            "{text}"
+        );
     }
 }

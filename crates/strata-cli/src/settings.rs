@@ -187,8 +187,14 @@ mod tests {
 
     #[test]
     fn source_url_forms_resolve_to_folders() {
-        assert_eq!(parse_source("file://migrations").unwrap(), PathBuf::from("migrations"));
-        assert_eq!(parse_source("file:///abs/m").unwrap(), PathBuf::from("/abs/m"));
+        assert_eq!(
+            parse_source("file://migrations").unwrap(),
+            PathBuf::from("migrations")
+        );
+        assert_eq!(
+            parse_source("file:///abs/m").unwrap(),
+            PathBuf::from("/abs/m")
+        );
         assert!(parse_source("s3://bucket").is_err());
     }
 }

@@ -4,6 +4,9 @@
 //! [`LedgerState`] is read through a [`Driver`]; [`plan::plan`] (pure) decides what to run or returns
 //! every conflict; the [`runner`] executes the plan through the driver and returns a report.
 #![warn(missing_docs)]
+// Errors carry the server's full diagnostics (message, detail, hint, SQLSTATE, spans) by value so
+// programs can match on them; they are returned once per run, never in a hot loop.
+#![allow(clippy::result_large_err)]
 
 pub mod checksum;
 pub mod driver;
@@ -17,9 +20,9 @@ pub mod source;
 pub mod status;
 
 pub use checksum::Checksum;
-pub use driver::{DropReport, Driver, DriverError, TableNames};
+pub use driver::{Driver, DriverError, DropReport, TableNames};
 pub use error::{Error, Location};
-pub use report::{Event, Report, StepReport};
 pub use ledger::{Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, Origin};
 pub use migration::{Direction, Format, Migration, Script, TxMode, Version};
+pub use report::{Event, Report, StepReport};
 pub use source::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};

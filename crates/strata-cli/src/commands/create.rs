@@ -18,7 +18,9 @@ pub fn create(args: &CreateArgs) -> Result<Vec<PathBuf>, CliError> {
     let ext = format!(".{}", ext.trim_start_matches('.'));
     const DEFAULT_FORMAT: &str = "20060102150405";
     if args.seq && args.format != DEFAULT_FORMAT {
-        return Err(CliError::Failed("the seq and format options are mutually exclusive".into()));
+        return Err(CliError::Failed(
+            "the seq and format options are mutually exclusive".into(),
+        ));
     }
     let dir = PathBuf::from(args.dir.as_deref().unwrap_or("."));
     std::fs::create_dir_all(&dir)
@@ -45,7 +47,9 @@ pub fn create(args: &CreateArgs) -> Result<Vec<PathBuf>, CliError> {
     let prefix = format!("{version}_");
     for entry in list(&dir)? {
         if entry.starts_with(&prefix) && entry.ends_with(&ext) {
-            return Err(CliError::Failed(format!("duplicate migration version: {version}")));
+            return Err(CliError::Failed(format!(
+                "duplicate migration version: {version}"
+            )));
         }
     }
     let mut created = Vec::new();
@@ -83,7 +87,10 @@ fn highest_version(dir: &Path, ext: &str) -> Result<u64, CliError> {
             )));
         }
         let v: u64 = digits.parse().map_err(|_| {
-            CliError::Failed(format!("version too large in {}", dir.join(&name).display()))
+            CliError::Failed(format!(
+                "version too large in {}",
+                dir.join(&name).display()
+            ))
         })?;
         max = max.max(v);
     }

@@ -23,7 +23,9 @@ pub fn up(settings: &Settings, limit: Option<&str>) -> Result<(), CliError> {
 /// `down [N] | -all` (bare `down` asks).
 pub fn down(settings: &Settings, args: &[String], all: bool) -> Result<(), CliError> {
     if all && !args.is_empty() {
-        return Err(CliError::Failed("-all cannot be used with other arguments".into()));
+        return Err(CliError::Failed(
+            "-all cannot be used with other arguments".into(),
+        ));
     }
     if args.len() > 1 {
         return Err(CliError::Failed("too many arguments".into()));
@@ -69,7 +71,11 @@ fn run(settings: &Settings, request: Request) -> Result<(), CliError> {
     let mut m = migrator(&mut target, &source, settings);
     let verbose = settings.verbose;
     let result = m.run(request, &mut |event| match event {
-        Event::Started { version, name, direction } if verbose => {
+        Event::Started {
+            version,
+            name,
+            direction,
+        } if verbose => {
             eprintln!("Start {version}/{} {name}", direction.letter())
         }
         Event::Finished(step) => eprintln!("{}", render::step_line(&step)),
@@ -137,7 +143,8 @@ pub fn drop(settings: &Settings, force: bool) -> Result<(), CliError> {
     if !force {
         if !confirm("Are you sure you want to drop the entire database schema? [y/N]")? {
             return Err(CliError::Declined(
-                "Aborted dropping the entire database schema (use `drop -f` to skip this question)".into(),
+                "Aborted dropping the entire database schema (use `drop -f` to skip this question)"
+                    .into(),
             ));
         }
         eprintln!("Dropping the entire database schema");
@@ -165,7 +172,10 @@ pub fn status(settings: &Settings, format: OutputFormat) -> Result<(), CliError>
         OutputFormat::Text => print!("{}", render::status_table(&status)),
         OutputFormat::Json => {
             let value = serde_json::json!({ "schema_version": 1, "status": status });
-            println!("{}", serde_json::to_string_pretty(&value).expect("status serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).expect("status serialises")
+            );
         }
     }
     Ok(())
