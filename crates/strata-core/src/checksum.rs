@@ -65,7 +65,10 @@ mod tests {
     fn checksum_ignores_crlf_and_bom_but_not_other_edits() {
         let lf = Checksum::of(b"CREATE TABLE a();\nSELECT 1;\n");
         assert_eq!(lf, Checksum::of(b"CREATE TABLE a();\r\nSELECT 1;\r\n"));
-        assert_eq!(lf, Checksum::of(b"\xEF\xBB\xBFCREATE TABLE a();\nSELECT 1;\n"));
+        assert_eq!(
+            lf,
+            Checksum::of(b"\xEF\xBB\xBFCREATE TABLE a();\nSELECT 1;\n")
+        );
         assert_ne!(lf, Checksum::of(b"CREATE TABLE a();\nSELECT 2;\n"));
         // A lone CR is content, not a line ending.
         assert_ne!(lf, Checksum::of(b"CREATE TABLE a();\rSELECT 1;\n"));

@@ -84,7 +84,11 @@ pub fn status(source: &Source, state: &LedgerState) -> Status {
     for m in &source.migrations {
         let applied = view.get(m.version);
         let state = match applied {
-            Some(a) if a.checksum.as_ref().is_some_and(|c| *c != m.checksum.to_hex()) => {
+            Some(a)
+                if a.checksum
+                    .as_ref()
+                    .is_some_and(|c| *c != m.checksum.to_hex()) =>
+            {
                 State::Edited
             }
             Some(_) => State::Applied,
@@ -96,7 +100,9 @@ pub fn status(source: &Source, state: &LedgerState) -> Status {
             name: m.name.clone(),
             state,
             batch: applied.map(|a| a.batch),
-            applied_at: applied.map(|a| a.applied_at.clone()).filter(|s| !s.is_empty()),
+            applied_at: applied
+                .map(|a| a.applied_at.clone())
+                .filter(|s| !s.is_empty()),
             duration_ms: applied.map(|a| a.duration_ms),
             applied_by: applied.map(|a| a.applied_by.clone()),
             origin: applied.map(|a| a.origin),
@@ -107,7 +113,11 @@ pub fn status(source: &Source, state: &LedgerState) -> Status {
                 .map(|s| s.path.display().to_string()),
         });
     }
-    for a in view.applied.iter().filter(|a| source.get(a.version).is_none()) {
+    for a in view
+        .applied
+        .iter()
+        .filter(|a| source.get(a.version).is_none())
+    {
         rows.push(StatusRow {
             version: a.version,
             name: a.name.clone(),

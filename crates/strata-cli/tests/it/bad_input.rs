@@ -5,10 +5,22 @@ use crate::support::{three, Project};
 #[test]
 fn two_files_for_one_version_name_both() {
     let p = Project::new();
-    p.pair("003", "alice", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;");
-    p.pair("003", "bob", "CREATE TABLE b (id INTEGER);", "DROP TABLE b;");
+    p.pair(
+        "003",
+        "alice",
+        "CREATE TABLE a (id INTEGER);",
+        "DROP TABLE a;",
+    );
+    p.pair(
+        "003",
+        "bob",
+        "CREATE TABLE b (id INTEGER);",
+        "DROP TABLE b;",
+    );
     let out = p.run(&["up"]);
-    out.code(1).stderr_has("003_alice.up.sql").stderr_has("003_bob.up.sql");
+    out.code(1)
+        .stderr_has("003_alice.up.sql")
+        .stderr_has("003_bob.up.sql");
     assert!(p.tables().is_empty());
 }
 
@@ -36,7 +48,10 @@ fn marker_file_without_up_section_is_named_with_the_expected_marker() {
 #[test]
 fn down_before_up_is_reported_with_its_line() {
     let p = Project::new();
-    p.file("1_x.sql", "-- migrate:down\nDROP TABLE x;\n-- migrate:up\nCREATE TABLE x (id INTEGER);\n");
+    p.file(
+        "1_x.sql",
+        "-- migrate:down\nDROP TABLE x;\n-- migrate:up\nCREATE TABLE x (id INTEGER);\n",
+    );
     p.run(&["up"]).code(1).stderr_has("1_x.sql:");
     assert!(p.tables().is_empty());
 }
@@ -49,7 +64,10 @@ fn non_utf8_file_is_named_with_line() {
         b"CREATE TABLE a (id INTEGER);\nSELECT '\xff';\n",
     )
     .unwrap();
-    p.run(&["up"]).code(1).stderr_has("1_bad.up.sql:2").stderr_has("UTF-8");
+    p.run(&["up"])
+        .code(1)
+        .stderr_has("1_bad.up.sql:2")
+        .stderr_has("UTF-8");
 }
 
 #[test]
@@ -70,12 +88,24 @@ fn failing_statement_is_located_with_excerpt_and_nothing_is_applied() {
         .stderr_has("3 | INSERT INTO nope VALUES (1);")
         .stderr_has("rolled back")
         .stderr_has("applied before the failure: 1");
-    assert_eq!(p.tables(), ["a"], "b was rolled back with the failing migration");
-    assert_eq!(p.compat(), Some((1, false)), "not dirty: the migration ran in a transaction");
+    assert_eq!(
+        p.tables(),
+        ["a"],
+        "b was rolled back with the failing migration"
+    );
+    assert_eq!(
+        p.compat(),
+        Some((1, false)),
+        "not dirty: the migration ran in a transaction"
+    );
     // The failure is in the log.
     let fails: i64 = p
         .db()
-        .query_row("SELECT count(*) FROM schema_migrations_log WHERE action = 'fail' AND version = 2", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM schema_migrations_log WHERE action = 'fail' AND version = 2",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(fails, 1);
 }
@@ -83,9 +113,16 @@ fn failing_statement_is_located_with_excerpt_and_nothing_is_applied() {
 #[test]
 fn syntax_error_points_at_the_column() {
     let p = Project::new();
-    p.pair("1", "typo", "CREATE TABLE a (id INTEGER);\nCREATE TABLEE b (id INTEGER);\n", "");
+    p.pair(
+        "1",
+        "typo",
+        "CREATE TABLE a (id INTEGER);\nCREATE TABLEE b (id INTEGER);\n",
+        "",
+    );
     let out = p.run(&["up"]);
-    out.code(1).stderr_has("1_typo.up.sql:2:").stderr_has("CREATE TABLEE b");
+    out.code(1)
+        .stderr_has("1_typo.up.sql:2:")
+        .stderr_has("CREATE TABLEE b");
     assert!(p.tables().is_empty());
 }
 
@@ -93,7 +130,9 @@ fn syntax_error_points_at_the_column() {
 fn bad_limit_argument_is_named() {
     let p = Project::new();
     three(&p);
-    p.run(&["up", "two"]).code(1).stderr_has("can't read limit argument N");
+    p.run(&["up", "two"])
+        .code(1)
+        .stderr_has("can't read limit argument N");
 }
 
 #[test]

@@ -7,15 +7,37 @@ fn create_seq_numbers_files_after_the_highest_version() {
     let p = Project::new();
     let out = output({
         let mut c = p.bare();
-        c.args(["create", "-ext", "sql", "-dir", "migrations", "-seq", "create_users_table"]);
+        c.args([
+            "create",
+            "-ext",
+            "sql",
+            "-dir",
+            "migrations",
+            "-seq",
+            "create_users_table",
+        ]);
         c
     });
     out.ok().stdout_has("000001_create_users_table.up.sql");
-    assert!(p.path().join("migrations/000001_create_users_table.up.sql").exists());
-    assert!(p.path().join("migrations/000001_create_users_table.down.sql").exists());
+    assert!(p
+        .path()
+        .join("migrations/000001_create_users_table.up.sql")
+        .exists());
+    assert!(p
+        .path()
+        .join("migrations/000001_create_users_table.down.sql")
+        .exists());
     let out = output({
         let mut c = p.bare();
-        c.args(["create", "--ext", ".sql", "--dir", "migrations", "--seq", "add_email"]);
+        c.args([
+            "create",
+            "--ext",
+            ".sql",
+            "--dir",
+            "migrations",
+            "--seq",
+            "add_email",
+        ]);
         c
     });
     out.ok().stdout_has("000002_add_email.down.sql");
@@ -100,11 +122,20 @@ fn up_n_applies_the_next_n_and_each_run_is_a_batch() {
     assert_eq!(p.tables(), ["a", "b"]);
     assert_eq!(p.compat(), Some((2, false)));
     p.run(&["up", "2"]).code(1).stderr_has("limit 1 short");
-    assert_eq!(p.compat(), Some((3, false)), "the available step is still applied");
+    assert_eq!(
+        p.compat(),
+        Some((3, false)),
+        "the available step is still applied"
+    );
     let batches: Vec<i64> = {
         let db = p.db();
-        let mut s = db.prepare("SELECT batch FROM schema_migrations_ledger ORDER BY version").unwrap();
-        s.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+        let mut s = db
+            .prepare("SELECT batch FROM schema_migrations_ledger ORDER BY version")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
     };
     assert_eq!(batches, [1, 1, 2]);
 }
@@ -138,7 +169,8 @@ fn bare_down_without_terminal_refuses_and_changes_nothing() {
     three(&p);
     p.run(&["up"]).ok();
     let out = p.run(&["down"]);
-    out.code(1).stderr_has("Are you sure you want to apply all down migrations? [y/N]");
+    out.code(1)
+        .stderr_has("Are you sure you want to apply all down migrations? [y/N]");
     out.stderr_has("Not applying all down migrations");
     assert_eq!(p.tables(), ["a", "b", "c"]);
 }
@@ -147,7 +179,9 @@ fn bare_down_without_terminal_refuses_and_changes_nothing() {
 fn down_all_with_a_count_is_a_usage_error() {
     let p = Project::new();
     three(&p);
-    p.run(&["down", "-all", "2"]).code(1).stderr_has("-all cannot be used with other arguments");
+    p.run(&["down", "-all", "2"])
+        .code(1)
+        .stderr_has("-all cannot be used with other arguments");
 }
 
 #[test]
@@ -158,9 +192,14 @@ fn goto_moves_up_and_down_to_the_target() {
     assert_eq!(p.compat(), Some((2, false)));
     assert_eq!(p.tables(), ["a", "b"]);
     p.run(&["goto", "3"]).ok();
-    p.run(&["goto", "1"]).ok().stderr_has("3/d").stderr_has("2/d");
+    p.run(&["goto", "1"])
+        .ok()
+        .stderr_has("3/d")
+        .stderr_has("2/d");
     assert_eq!(p.tables(), ["a"]);
-    p.run(&["goto", "7"]).code(3).stderr_has("no migration found for version 7");
+    p.run(&["goto", "7"])
+        .code(3)
+        .stderr_has("no migration found for version 7");
 }
 
 #[test]
@@ -175,20 +214,28 @@ fn force_sets_version_without_running_and_minus_one_empties() {
     assert_eq!(p.compat(), None);
     assert!(p.ledger_versions().is_empty());
     p.run(&["force", "-1"]).ok();
-    p.run(&["force", "--", "-2"]).code(1).stderr_has("argument V must be >= -1");
-    p.run(&["force", "x"]).code(1).stderr_has("can't read version argument V");
+    p.run(&["force", "--", "-2"])
+        .code(1)
+        .stderr_has("argument V must be >= -1");
+    p.run(&["force", "x"])
+        .code(1)
+        .stderr_has("can't read version argument V");
 }
 
 #[test]
 fn version_prints_current_dirty_or_nothing_applied() {
     let p = Project::new();
     three(&p);
-    p.run(&["version"]).code(1).stderr_has("error: no migration");
+    p.run(&["version"])
+        .code(1)
+        .stderr_has("error: no migration");
     p.run(&["up", "2"]).ok();
     let out = p.run(&["version"]);
     out.ok();
     assert_eq!(out.stdout, "2\n");
-    p.db().execute("UPDATE schema_migrations SET dirty = 1", []).unwrap();
+    p.db()
+        .execute("UPDATE schema_migrations SET dirty = 1", [])
+        .unwrap();
     assert_eq!(p.run(&["version"]).ok().stdout, "2 (dirty)\n");
 }
 
@@ -225,7 +272,9 @@ fn drop_without_f_and_without_terminal_refuses() {
     let p = Project::new();
     three(&p);
     p.run(&["up"]).ok();
-    p.run(&["drop"]).code(1).stderr_has("Aborted dropping the entire database schema");
+    p.run(&["drop"])
+        .code(1)
+        .stderr_has("Aborted dropping the entire database schema");
     assert_eq!(p.tables(), ["a", "b", "c"]);
 }
 
@@ -258,10 +307,18 @@ fn gnu_flags_and_environment_variables_work() {
     let p = Project::new();
     three(&p);
     let mut cmd = p.bare();
-    cmd.args(["--path", "migrations", "--database=sqlite://app.db", "up", "1"]);
+    cmd.args([
+        "--path",
+        "migrations",
+        "--database=sqlite://app.db",
+        "up",
+        "1",
+    ]);
     output(cmd).ok();
     let mut cmd = p.bare();
-    cmd.env("DATABASE_URL", "sqlite://app.db").env("MIGRATION_DIR", "migrations").arg("up");
+    cmd.env("DATABASE_URL", "sqlite://app.db")
+        .env("MIGRATION_DIR", "migrations")
+        .arg("up");
     output(cmd).ok();
     assert_eq!(p.compat(), Some((3, false)));
 }
@@ -271,7 +328,9 @@ fn missing_database_or_folder_is_a_usage_error_that_says_how() {
     let p = Project::new();
     let mut cmd = p.bare();
     cmd.args(["-path", "migrations", "up"]);
-    output(cmd).code(2).stderr_has("pass -database URL (or set DATABASE_URL)");
+    output(cmd)
+        .code(2)
+        .stderr_has("pass -database URL (or set DATABASE_URL)");
     let mut cmd = p.bare();
     cmd.args(["-database", "sqlite://app.db", "up"]);
     output(cmd).code(2).stderr_has("pass -path DIR");
@@ -292,7 +351,12 @@ fn unknown_command_or_flag_exits_two() {
 fn golang_migrate_sqlite_database_is_adopted_on_first_contact() {
     let p = Project::new();
     three(&p);
-    p.pair("000004", "create_d", "CREATE TABLE d (id INTEGER);", "DROP TABLE d;");
+    p.pair(
+        "000004",
+        "create_d",
+        "CREATE TABLE d (id INTEGER);",
+        "DROP TABLE d;",
+    );
     // What golang-migrate's sqlite3 driver leaves after `up 3`.
     p.db()
         .execute_batch(
@@ -302,12 +366,19 @@ fn golang_migrate_sqlite_database_is_adopted_on_first_contact() {
              CREATE TABLE a (id INTEGER); CREATE TABLE b (id INTEGER); CREATE TABLE c (id INTEGER);",
         )
         .unwrap();
-    p.run(&["up"]).ok().stderr_has("4/u create_d").stderr_has("adopted");
+    p.run(&["up"])
+        .ok()
+        .stderr_has("4/u create_d")
+        .stderr_has("adopted");
     assert_eq!(p.ledger_versions(), [1, 2, 3, 4]);
     assert_eq!(p.compat(), Some((4, false)));
     let origin: String = p
         .db()
-        .query_row("SELECT origin FROM schema_migrations_ledger WHERE version = 2", [], |r| r.get(0))
+        .query_row(
+            "SELECT origin FROM schema_migrations_ledger WHERE version = 2",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(origin, "adopted");
 }

@@ -7,9 +7,13 @@ fn edited_applied_file_is_refused_until_restored() {
     let p = Project::new();
     three(&p);
     p.run(&["up", "2"]).ok();
-    p.file("000001_create_a.up.sql", "CREATE TABLE a (id INTEGER, extra TEXT);");
+    p.file(
+        "000001_create_a.up.sql",
+        "CREATE TABLE a (id INTEGER, extra TEXT);",
+    );
     let out = p.run(&["up"]);
-    out.code(3).stderr_has("migration 1 (create_a) was edited after it was applied");
+    out.code(3)
+        .stderr_has("migration 1 (create_a) was edited after it was applied");
     assert_eq!(p.compat(), Some((2, false)));
     p.run(&["status"]).ok().stdout_has("edited");
     p.file("000001_create_a.up.sql", "CREATE TABLE a (id INTEGER);");
@@ -23,7 +27,9 @@ fn applied_file_missing_from_disk_is_refused() {
     p.run(&["up", "2"]).ok();
     p.remove("000002_create_b.up.sql");
     p.remove("000002_create_b.down.sql");
-    p.run(&["up"]).code(3).stderr_has("migration 2 (create_b) is applied but its file is missing");
+    p.run(&["up"])
+        .code(3)
+        .stderr_has("migration 2 (create_b) is applied but its file is missing");
     p.run(&["status"]).ok().stdout_has("missing");
 }
 
@@ -35,7 +41,12 @@ fn all_conflicts_are_reported_at_once() {
     p.file("000001_create_a.up.sql", "CREATE TABLE a (x INTEGER);");
     p.remove("000002_create_b.up.sql");
     p.remove("000002_create_b.down.sql");
-    p.pair("000000", "older", "CREATE TABLE o (id INTEGER);", "DROP TABLE o;");
+    p.pair(
+        "000000",
+        "older",
+        "CREATE TABLE o (id INTEGER);",
+        "DROP TABLE o;",
+    );
     let out = p.run(&["up"]);
     out.code(3)
         .stderr_has("3 problems")
@@ -52,9 +63,15 @@ fn out_of_order_migration_is_refused_unless_allowed() {
     p.run(&["up"]).ok();
     p.pair("2", "b", "CREATE TABLE b (id INTEGER);", "DROP TABLE b;");
     p.run(&["up"]).code(3).stderr_has("--allow-out-of-order");
-    p.run(&["-allow-out-of-order", "up"]).ok().stderr_has("2/u b");
+    p.run(&["-allow-out-of-order", "up"])
+        .ok()
+        .stderr_has("2/u b");
     assert_eq!(p.tables(), ["a", "b", "c"]);
-    assert_eq!(p.compat(), Some((3, false)), "golang-migrate's row keeps the highest version");
+    assert_eq!(
+        p.compat(),
+        Some((3, false)),
+        "golang-migrate's row keeps the highest version"
+    );
 }
 
 #[test]
@@ -68,16 +85,31 @@ fn failing_no_transaction_migration_leaves_dirty_state_and_blocks_next_run() {
         "DROP TABLE b;",
     );
     let out = p.run(&["up"]);
-    out.code(1).stderr_has("dirty").stderr_has("2_notx.up.sql:3:1");
-    assert_eq!(p.compat(), Some((2, true)), "golang-migrate's dirty semantics: the target version");
-    assert_eq!(p.tables(), ["a", "b"], "statements before the failure stay committed");
+    out.code(1)
+        .stderr_has("dirty")
+        .stderr_has("2_notx.up.sql:3:1");
+    assert_eq!(
+        p.compat(),
+        Some((2, true)),
+        "golang-migrate's dirty semantics: the target version"
+    );
+    assert_eq!(
+        p.tables(),
+        ["a", "b"],
+        "statements before the failure stay committed"
+    );
     p.run(&["version"]).ok();
     assert_eq!(p.run(&["version"]).stdout, "2 (dirty)\n");
-    p.run(&["up"]).code(3).stderr_has("Dirty database version 2. Fix and force version.");
+    p.run(&["up"])
+        .code(3)
+        .stderr_has("Dirty database version 2. Fix and force version.");
     // The documented recovery: repair, then force.
     p.run(&["force", "1"]).ok();
     p.db().execute_batch("DROP TABLE b").unwrap();
-    p.file("2_notx.up.sql", "-- strata:no-transaction\nCREATE TABLE b (id INTEGER);\n");
+    p.file(
+        "2_notx.up.sql",
+        "-- strata:no-transaction\nCREATE TABLE b (id INTEGER);\n",
+    );
     p.run(&["up"]).ok();
     assert_eq!(p.compat(), Some((2, false)));
 }
@@ -104,7 +136,12 @@ fn lock_held_by_another_runner_times_out_with_its_own_exit_code() {
 fn concurrent_runners_apply_each_migration_exactly_once() {
     let p = Project::new();
     for v in 1..=20 {
-        p.pair(&format!("{v:03}"), &format!("t{v}"), &format!("CREATE TABLE t{v} (id INTEGER);"), "");
+        p.pair(
+            &format!("{v:03}"),
+            &format!("t{v}"),
+            &format!("CREATE TABLE t{v} (id INTEGER);"),
+            "",
+        );
     }
     let children: Vec<_> = (0..4)
         .map(|_| {
@@ -119,14 +156,22 @@ fn concurrent_runners_apply_each_migration_exactly_once() {
     let mut lines = 0;
     for child in children {
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         lines += String::from_utf8_lossy(&out.stderr).matches("/u ").count();
     }
     assert_eq!(lines, 20, "each migration applied by exactly one runner");
     assert_eq!(p.ledger_versions(), (1..=20).collect::<Vec<i64>>());
     let ups: i64 = p
         .db()
-        .query_row("SELECT count(*) FROM schema_migrations_log WHERE action = 'up'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM schema_migrations_log WHERE action = 'up'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(ups, 20);
 }

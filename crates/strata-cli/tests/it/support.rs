@@ -60,7 +60,8 @@ impl Project {
     /// `strata -path migrations -database sqlite://app.db ARGS`, golang-migrate style.
     pub fn run(&self, args: &[&str]) -> Output {
         let mut cmd = self.bare();
-        cmd.args(["-path", "migrations", "-database", "sqlite://app.db"]).args(args);
+        cmd.args(["-path", "migrations", "-database", "sqlite://app.db"])
+            .args(args);
         output(cmd)
     }
 
@@ -112,32 +113,63 @@ pub fn output(mut cmd: Command) -> Output {
 impl Output {
     #[track_caller]
     pub fn ok(&self) -> &Self {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn stdout_has(&self, needle: &str) -> &Self {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}:\n{}", self.stdout);
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
         self
     }
 }
 
 /// Three pairs creating tables a, b, c.
 pub fn three(p: &Project) {
-    p.pair("000001", "create_a", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;");
-    p.pair("000002", "create_b", "CREATE TABLE b (id INTEGER);", "DROP TABLE b;");
-    p.pair("000003", "create_c", "CREATE TABLE c (id INTEGER);", "DROP TABLE c;");
+    p.pair(
+        "000001",
+        "create_a",
+        "CREATE TABLE a (id INTEGER);",
+        "DROP TABLE a;",
+    );
+    p.pair(
+        "000002",
+        "create_b",
+        "CREATE TABLE b (id INTEGER);",
+        "DROP TABLE b;",
+    );
+    p.pair(
+        "000003",
+        "create_c",
+        "CREATE TABLE c (id INTEGER);",
+        "DROP TABLE c;",
+    );
 }
