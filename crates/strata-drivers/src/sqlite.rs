@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use strata_core::ledger::{AppliedMigration, CompatRow, LedgerState, LedgerWrite, Origin};
 use strata_core::runner::stamp_duration;
-use strata_core::{DropReport, Driver, DriverError, Script, TableNames, TxMode};
+use strata_core::{Driver, DriverError, DropReport, Script, TableNames, TxMode};
 use strata_sql::Dialect;
 
 /// The SQLite driver: one connection to one database file.
@@ -207,7 +207,11 @@ fn err(e: rusqlite::Error) -> DriverError {
 
 /// Run one statement's text; errors carry the statement's range and SQLite's error offset,
 /// both relative to the script that `range` indexes.
-fn run_statement(conn: &Connection, sql: &str, range: std::ops::Range<usize>) -> Result<(), DriverError> {
+fn run_statement(
+    conn: &Connection,
+    sql: &str,
+    range: std::ops::Range<usize>,
+) -> Result<(), DriverError> {
     let text = &sql[range.clone()];
     conn.execute_batch(text).map_err(|e| {
         let offset = match &e {
@@ -249,7 +253,9 @@ impl Driver for SqliteDriver {
             .read(true)
             .write(true)
             .open(&path)
-            .map_err(|e| DriverError::Other(format!("cannot open lock file {}: {e}", path.display())))?;
+            .map_err(|e| {
+                DriverError::Other(format!("cannot open lock file {}: {e}", path.display()))
+            })?;
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {
@@ -351,7 +357,10 @@ impl Driver for SqliteDriver {
             state.compat = self
                 .conn
                 .query_row(
-                    &format!("SELECT version, dirty FROM {} LIMIT 1", quote(&self.tables.compat)),
+                    &format!(
+                        "SELECT version, dirty FROM {} LIMIT 1",
+                        quote(&self.tables.compat)
+                    ),
                     [],
                     |r| {
                         Ok(CompatRow {
@@ -412,7 +421,11 @@ impl Driver for SqliteDriver {
                 run_statement(&d.conn, &script.sql, range)?;
             }
             let ms = started.elapsed().as_millis() as i64;
-            let stamped: Vec<_> = writes.iter().cloned().map(|w| stamp_duration(w, ms)).collect();
+            let stamped: Vec<_> = writes
+                .iter()
+                .cloned()
+                .map(|w| stamp_duration(w, ms))
+                .collect();
             d.apply_writes(&stamped)
         })
     }
@@ -444,7 +457,11 @@ impl Driver for SqliteDriver {
         let result = self.transaction(|d| {
             for (kind, name) in &objects {
                 d.conn
-                    .execute_batch(&format!("DROP {} IF EXISTS {}", kind.to_uppercase(), quote(name)))
+                    .execute_batch(&format!(
+                        "DROP {} IF EXISTS {}",
+                        kind.to_uppercase(),
+                        quote(name)
+                    ))
                     .map_err(err)?;
             }
             // sqlite_sequence cannot be dropped (golang-migrate's drop fails on it); empty it.

@@ -1,1 +1,1133 @@
-//! URL parsing.
+//! Database URLs: parsing, validation and password redaction.
+//!
+//! Strata accepts golang-migrate's URLs unchanged:
+//!
+//! | scheme | backend |
+//! |---|---|
+//! | `postgres://`, `postgresql://`, `pgx://`, `pgx4://`, `pgx5://` | PostgreSQL |
+//! | `sqlite://`, `sqlite3://` | SQLite (`sqlite://app.db` relative, `sqlite:///abs/app.db` absolute) |
+//! | `mysql://` | refused: not supported yet |
+//!
+//! PostgreSQL URLs have the libpq/lib/pq shape
+//! `postgres://user:password@host:port[,host2:port2]/dbname?key=value&...`. Reserved characters
+//! in the user and password should be percent-encoded, but an unencoded `@`, `/` or `?` in the
+//! password is tolerated (the *last* `@` before the host separates the user info).
+//!
+//! Query parameters:
+//! - golang-migrate's `x-migrations-table`, `x-migrations-table-quoted`, `x-statement-timeout`
+//!   and `x-multi-statement` (same names, values and error texts); every other `x-` key is
+//!   accepted and dropped, as golang-migrate does.
+//! - connection settings: `host` (a value starting with `/` is a Unix socket directory; a
+//!   percent-encoded `/` in the host part works too), `port`, `user`, `password`, `dbname`,
+//!   `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `connect_timeout`, `application_name`,
+//!   `options`; accepted and ignored: `sslsni`, `binary_parameters`,
+//!   `fallback_application_name`, `target_session_attrs`, `channel_binding`, `keepalives*`.
+//! - anything else (`search_path`, `timezone`, ...) is a session setting, applied right after
+//!   connecting, as lib/pq passes unknown keys as startup parameters.
+//!
+//! **A password never appears in any output of this module**: [`Display`](std::fmt::Display)
+//! and [`Debug`] print `***` in its place (also for a `password=` query parameter), and no
+//! [`UrlError`] quotes any part of the URL's user info or host section, so even a malformed URL
+//! cannot leak it (golang-migrate issues #1242, #1278).
+
+use percent_encoding::percent_decode_str;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+use strata_core::TableNames;
+
+/// The schemes Strata understands, in the order error messages list them.
+pub const SUPPORTED_SCHEMES: &[&str] =
+    &["postgres", "postgresql", "pgx", "pgx5", "sqlite", "sqlite3"];
+
+/// golang-migrate's default table name.
+pub const DEFAULT_MIGRATIONS_TABLE: &str = "schema_migrations";
+
+/// Which backend a URL addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// PostgreSQL (`postgres`, `postgresql`, `pgx`, `pgx4`, `pgx5`).
+    Postgres,
+    /// SQLite (`sqlite`, `sqlite3`).
+    Sqlite,
+}
+
+/// PostgreSQL `sslmode`, with libpq's meanings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SslMode {
+    /// Never use TLS.
+    Disable,
+    /// Use TLS if the server offers it, without verifying the certificate; else plain text.
+    Prefer,
+    /// Always use TLS; the certificate is not verified (unless `sslrootcert` is given, in which
+    /// case it behaves as `verify-ca`, like libpq).
+    Require,
+    /// Always use TLS and verify the certificate chain against `sslrootcert`, not the host name.
+    VerifyCa,
+    /// Always use TLS, verify the chain and that the certificate names the host.
+    VerifyFull,
+}
+
+impl SslMode {
+    /// The libpq spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    fn parse(s: &str) -> Option<SslMode> {
+        Some(match s {
+            "disable" => SslMode::Disable,
+            "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            _ => return None,
+        })
+    }
+}
+
+/// One server address of a PostgreSQL URL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Host {
+    /// A host name or IP address (IPv6 without brackets).
+    Tcp(String),
+    /// A directory holding the server's Unix socket.
+    Unix(PathBuf),
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Tcp(h) if h.contains(':') => write!(f, "[{h}]"),
+            Host::Tcp(h) => f.write_str(h),
+            Host::Unix(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// Why a database URL was refused. No variant ever quotes the URL's user info or host section,
+/// so a password cannot leak through these messages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// The URL is empty.
+    #[error("URL cannot be empty")]
+    Empty,
+    /// No `scheme://` prefix.
+    #[error("no scheme: a database URL starts with a scheme, e.g. postgres://user@host:5432/db")]
+    NoScheme,
+    /// A scheme Strata does not know.
+    #[error("unknown database URL scheme \"{0}\": supported schemes are postgres, postgresql, pgx, pgx5, sqlite, sqlite3")]
+    UnknownScheme(String),
+    /// A backend Strata will support later.
+    #[error("{0}:// is not supported yet: supported schemes are postgres, postgresql, pgx, pgx5, sqlite, sqlite3")]
+    NotSupportedYet(String),
+    /// A bad port number (the text is not quoted: it could be part of a mistyped password).
+    #[error("invalid port in the database URL: expected a number from 1 to 65535 after the host (percent-encode reserved characters such as @ / ? : in the password)")]
+    InvalidPort,
+    /// Bad percent-encoding in some part of the URL.
+    #[error("invalid percent-encoding in the database URL's {0}")]
+    BadEncoding(&'static str),
+    /// A malformed host section.
+    #[error("invalid host in the database URL: {0}")]
+    InvalidHost(&'static str),
+    /// A query parameter with a bad value (the value is quoted only for non-secret keys).
+    #[error("invalid value {value:?} for {key}: {expected}")]
+    InvalidValue {
+        /// The parameter.
+        key: String,
+        /// What was given.
+        value: String,
+        /// What is accepted.
+        expected: &'static str,
+    },
+    /// golang-migrate's "unable to parse option" error for `x-` booleans and numbers.
+    #[error("unable to parse option {key}: {reason}")]
+    InvalidOption {
+        /// The parameter.
+        key: String,
+        /// Go's `strconv` error text, e.g. `strconv.ParseBool: parsing "x": invalid syntax`.
+        reason: String,
+    },
+    /// `x-migrations-table-quoted=true` with an unquoted table (golang-migrate's text).
+    #[error("x-migrations-table must be quoted (for instance '\"migrate\".\"schema_migrations\"') when x-migrations-table-quoted is enabled, current value is: {0}")]
+    TableNotQuoted(String),
+    /// `x-migrations-table-quoted=true` with three or more quoted parts (golang-migrate's text).
+    #[error("\"{0}\" MigrationsTable contains too many dot characters")]
+    TableTooManyDots(String),
+    /// An empty table name, e.g. `x-migrations-table=""` in quoted mode.
+    #[error("x-migrations-table names an empty table")]
+    EmptyTable,
+    /// `sqlite://:memory:`.
+    #[error("sqlite://:memory: is not supported: an in-memory database vanishes when Strata exits; use a file such as sqlite://app.db")]
+    SqliteMemory,
+    /// `sqlite://` with no path.
+    #[error("the sqlite URL names no file: use sqlite://app.db (relative) or sqlite:///abs/app.db (absolute)")]
+    SqliteNoPath,
+}
+
+/// A parsed database URL. `Display` and `Debug` show it with the password replaced by `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    scheme: String,
+    backend: Backend,
+    user: Option<String>,
+    password: Option<String>,
+    /// The user info as given, without the password (for display).
+    user_raw: Option<String>,
+    hosts: Vec<(Host, Option<u16>)>,
+    /// The host section as given (for display).
+    hosts_raw: String,
+    /// Decoded URL path including its leading `/` (golang-migrate's lock uses it as is).
+    path: String,
+    path_raw: String,
+    /// Decoded query parameters in order, `x-` keys included.
+    query: Vec<(String, String)>,
+    query_raw: String,
+    sqlite_path: Option<PathBuf>,
+}
+
+/// Keys understood by the PostgreSQL connector itself (not session settings).
+const CONNECTION_KEYS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "user",
+    "password",
+    "dbname",
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "sslsni",
+    "sslpassword",
+    "connect_timeout",
+    "application_name",
+    "fallback_application_name",
+    "options",
+    "binary_parameters",
+    "target_session_attrs",
+    "channel_binding",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "disable_prepared_binary_result",
+];
+
+impl DatabaseUrl {
+    /// Parse and validate a database URL.
+    ///
+    /// Every setting is checked here (sslmode, ports, `x-` options), so a bad URL fails before
+    /// any connection attempt.
+    pub fn parse(input: &str) -> Result<DatabaseUrl, UrlError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(UrlError::Empty);
+        }
+        let Some(sep) = s.find("://") else {
+            return Err(UrlError::NoScheme);
+        };
+        let scheme_raw = &s[..sep];
+        let valid_scheme = scheme_raw
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && scheme_raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if !valid_scheme {
+            // Not quoted: text before `://` could be anything, including a password.
+            return Err(UrlError::NoScheme);
+        }
+        let scheme = scheme_raw.to_ascii_lowercase();
+        let rest = &s[sep + 3..];
+        match scheme.as_str() {
+            "postgres" | "postgresql" | "pgx" | "pgx4" | "pgx5" => {
+                Self::parse_postgres(scheme, rest)
+            }
+            "sqlite" | "sqlite3" => Self::parse_sqlite(scheme, rest),
+            "mysql" => Err(UrlError::NotSupportedYet(scheme)),
+            _ => Err(UrlError::UnknownScheme(scheme)),
+        }
+    }
+
+    fn parse_sqlite(scheme: String, rest: &str) -> Result<DatabaseUrl, UrlError> {
+        let (path_raw, query_raw) = rest.split_once('?').unwrap_or((rest, ""));
+        let path = decode(path_raw, "path")?;
+        if path.starts_with(":memory:") || path.contains("mode=memory") {
+            return Err(UrlError::SqliteMemory);
+        }
+        if path.is_empty() || path == "/" {
+            return Err(UrlError::SqliteNoPath);
+        }
+        let query = parse_query(query_raw)?;
+        let url = DatabaseUrl {
+            scheme,
+            backend: Backend::Sqlite,
+            user: None,
+            password: None,
+            user_raw: None,
+            hosts: Vec::new(),
+            hosts_raw: String::new(),
+            path: path.clone(),
+            path_raw: path_raw.to_string(),
+            query,
+            query_raw: query_raw.to_string(),
+            sqlite_path: Some(PathBuf::from(path)),
+        };
+        url.validate_x_options()?;
+        Ok(url)
+    }
+
+    fn parse_postgres(scheme: String, rest: &str) -> Result<DatabaseUrl, UrlError> {
+        // Where does the user info end? Normally at the last `@` before the query. A password
+        // containing an unencoded `?` puts its `@` after the first `?`; tell that apart from a
+        // query value containing `@` (`application_name=me@host`) by the absence of `=`/`&`
+        // between the `?` and the `@`.
+        let first_q = rest.find('?').unwrap_or(rest.len());
+        let mut at = rest[..first_q].rfind('@');
+        if let Some(last_at) = rest.rfind('@') {
+            if last_at > first_q {
+                let between = &rest[first_q..last_at];
+                if !between.contains('=') && !between.contains('&') {
+                    at = Some(last_at);
+                }
+            }
+        }
+        let (userinfo, after) = match at {
+            Some(i) => (Some(&rest[..i]), &rest[i + 1..]),
+            None => (None, rest),
+        };
+        let (mut user, mut password, mut user_raw) = (None, None, None);
+        if let Some(info) = userinfo {
+            let (u, p) = match info.split_once(':') {
+                Some((u, p)) => (u, Some(p)),
+                None => (info, None),
+            };
+            user = Some(decode(u, "user name")?).filter(|u| !u.is_empty());
+            password = match p {
+                Some(p) => Some(decode(p, "password")?),
+                None => None,
+            };
+            user_raw = Some(u.to_string());
+        }
+        let host_end = after.find(['/', '?']).unwrap_or(after.len());
+        let hosts_raw = &after[..host_end];
+        let after_host = &after[host_end..];
+        let (path_raw, query_raw) = after_host.split_once('?').unwrap_or((after_host, ""));
+        let path = decode(path_raw, "database name")?;
+        let mut hosts = parse_hosts(hosts_raw)?;
+        let query = parse_query(query_raw)?;
+
+        let first = |k: &str| {
+            query
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        // libpq: query parameters override the URI's components.
+        if let Some(h) = first("host") {
+            let ports: Vec<Option<u16>> = hosts.iter().map(|(_, p)| *p).collect();
+            hosts = h
+                .split(',')
+                .enumerate()
+                .map(|(i, h)| {
+                    let host = if h.starts_with('/') {
+                        Host::Unix(PathBuf::from(h))
+                    } else {
+                        Host::Tcp(h.to_string())
+                    };
+                    (host, ports.get(i).copied().flatten())
+                })
+                .collect();
+        }
+        if let Some(p) = first("port") {
+            let ports = p
+                .split(',')
+                .map(parse_port)
+                .collect::<Result<Vec<u16>, UrlError>>()?;
+            if hosts.is_empty() {
+                hosts.push((Host::Tcp("localhost".into()), None));
+            }
+            for (i, (_, port)) in hosts.iter_mut().enumerate() {
+                *port = ports.get(i).or(ports.first()).copied();
+            }
+        }
+        if let Some(u) = first("user") {
+            user = Some(u.to_string());
+        }
+        if let Some(p) = first("password") {
+            password = Some(p.to_string());
+        }
+        let mut url = DatabaseUrl {
+            scheme,
+            backend: Backend::Postgres,
+            user,
+            password,
+            user_raw,
+            hosts,
+            hosts_raw: hosts_raw.to_string(),
+            path,
+            path_raw: path_raw.to_string(),
+            query,
+            query_raw: query_raw.to_string(),
+            sqlite_path: None,
+        };
+        if let Some(db) = url.param("dbname").map(str::to_string) {
+            url.path = format!("/{db}");
+        }
+        url.validate_postgres()?;
+        url.validate_x_options()?;
+        Ok(url)
+    }
+
+    fn validate_postgres(&self) -> Result<(), UrlError> {
+        if let Some(v) = self.param("sslmode") {
+            if SslMode::parse(v).is_none() {
+                return Err(UrlError::InvalidValue {
+                    key: "sslmode".into(),
+                    value: v.into(),
+                    expected: "expected disable, prefer, require, verify-ca or verify-full",
+                });
+            }
+        }
+        if let Some(v) = self.param("connect_timeout") {
+            if v.trim().parse::<u64>().is_err() {
+                return Err(UrlError::InvalidValue {
+                    key: "connect_timeout".into(),
+                    value: v.into(),
+                    expected: "expected a whole number of seconds",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_x_options(&self) -> Result<(), UrlError> {
+        if let Some(v) = self.param("x-multi-statement") {
+            go_parse_bool("x-multi-statement", v)?;
+        }
+        if let Some(v) = self.param("x-statement-timeout") {
+            go_atoi("x-statement-timeout", v)?;
+        }
+        if let Some(v) = self.param("x-multi-statement-max-size") {
+            go_atoi("x-multi-statement-max-size", v)?;
+        }
+        self.tables().map(|_| ())
+    }
+
+    /// The first value of a query parameter (golang-migrate reads the first one, like Go's
+    /// `url.Values.Get`). Crate-private: `password` must not escape.
+    pub(crate) fn param(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The scheme as written (lower-cased), e.g. `postgres` or `pgx5`.
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// Which backend the URL addresses.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The user name, if given.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// Whether a password was given (the password itself stays inside this crate).
+    pub fn has_password(&self) -> bool {
+        self.password.is_some()
+    }
+
+    /// The password, for the connector only.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
+    /// The servers to try, in order, with their ports if given (default 5432).
+    pub fn hosts(&self) -> &[(Host, Option<u16>)] {
+        &self.hosts
+    }
+
+    /// The database name: the URL path without its leading `/` (or `dbname=`); `None` if empty.
+    pub fn database(&self) -> Option<&str> {
+        Some(self.path.strip_prefix('/').unwrap_or(&self.path)).filter(|d| !d.is_empty())
+    }
+
+    /// The URL path as golang-migrate's CLI sees it (decoded, with its leading `/`, e.g.
+    /// `/mydb`): part of the CLI's advisory lock key.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The `sslmode`. When the URL has none, Strata uses **`prefer`**: try TLS, fall back to
+    /// plain text if the server does not offer it.
+    ///
+    /// This is a deliberate divergence from golang-migrate's lib/pq, whose default is
+    /// `require` (a server without TLS then fails with "SSL is not enabled on the server"
+    /// unless every URL says `sslmode=disable`). `prefer` is libpq's and pgx's default, so the
+    /// same URL that works with `psql` works with Strata, and a TLS server still gets TLS.
+    /// To insist on TLS, say `sslmode=require` (or stronger), or set `DATABASE_SSL=true`
+    /// (which the CLI turns into [`ConnectOptions::require_tls`](crate::ConnectOptions)).
+    pub fn ssl_mode(&self) -> SslMode {
+        self.param("sslmode")
+            .and_then(SslMode::parse)
+            .unwrap_or(SslMode::Prefer)
+    }
+
+    /// Whether `sslmode` was given explicitly.
+    pub fn ssl_mode_given(&self) -> bool {
+        self.param("sslmode").is_some()
+    }
+
+    /// `sslrootcert`: the CA certificate file (PEM) for `verify-ca`/`verify-full`.
+    pub fn ssl_root_cert(&self) -> Option<PathBuf> {
+        self.param("sslrootcert").map(PathBuf::from)
+    }
+
+    /// `sslcert`: client certificate file (PEM).
+    pub fn ssl_cert(&self) -> Option<PathBuf> {
+        self.param("sslcert").map(PathBuf::from)
+    }
+
+    /// `sslkey`: client private key file (PEM).
+    pub fn ssl_key(&self) -> Option<PathBuf> {
+        self.param("sslkey").map(PathBuf::from)
+    }
+
+    /// `application_name`, if the URL sets one.
+    pub fn application_name(&self) -> Option<&str> {
+        self.param("application_name")
+    }
+
+    /// `options` (passed to the server at startup, e.g. `-c geqo=off`).
+    pub fn options(&self) -> Option<&str> {
+        self.param("options")
+    }
+
+    /// `connect_timeout` in seconds (0 or absent: none).
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        self.param("connect_timeout")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .map(Duration::from_secs)
+    }
+
+    /// `search_path`, if given.
+    pub fn search_path(&self) -> Option<&str> {
+        self.param("search_path")
+    }
+
+    /// Session settings to apply after connecting: every query parameter that is neither an
+    /// `x-` option nor a connection key (`search_path`, `timezone`, `lock_timeout`, ...), in
+    /// URL order, first value per key.
+    pub fn session_settings(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        for (k, v) in &self.query {
+            if k.starts_with("x-") || CONNECTION_KEYS.contains(&k.as_str()) {
+                continue;
+            }
+            if out.iter().any(|(seen, _)| seen == k) {
+                continue;
+            }
+            out.push((k, v));
+        }
+        out
+    }
+
+    /// The compatibility table's name and schema (from `x-migrations-table` and
+    /// `x-migrations-table-quoted`, with golang-migrate's rules), and the ledger and log names
+    /// derived from it.
+    ///
+    /// Unquoted mode: the value is **one** identifier (a `.` is part of the name), schema
+    /// `None` (the connection's `current_schema()`). Quoted mode: the value must start and end
+    /// with `"`; each `"..."` part is taken (`"s"."t"` → schema `s`, table `t`; `"t"` → table
+    /// `t`); three or more parts are an error. Names are always quoted when used in SQL, so
+    /// any character is harmless.
+    pub fn tables(&self) -> Result<TableNames, UrlError> {
+        let given = self.param("x-migrations-table").unwrap_or("");
+        let quoted = match self.param("x-migrations-table-quoted") {
+            Some(v) if !v.is_empty() => go_parse_bool("x-migrations-table-quoted", v)?,
+            _ => false,
+        };
+        if given.is_empty() {
+            return Ok(TableNames::new(None, DEFAULT_MIGRATIONS_TABLE));
+        }
+        if !quoted {
+            return Ok(TableNames::new(None, given));
+        }
+        if given.len() < 2 || !given.starts_with('"') || !given.ends_with('"') {
+            return Err(UrlError::TableNotQuoted(given.to_string()));
+        }
+        // Go: regexp `"(.*?)"`, FindAllStringSubmatch.
+        let mut parts = Vec::new();
+        let mut rest = given;
+        while let Some(open) = rest.find('"') {
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('"') else { break };
+            parts.push(&after[..close]);
+            rest = &after[close + 1..];
+        }
+        let (schema, table) = match parts.as_slice() {
+            [table] => (None, *table),
+            [schema, table] => (Some(schema.to_string()), *table),
+            [] => return Err(UrlError::TableNotQuoted(given.to_string())),
+            _ => return Err(UrlError::TableTooManyDots(given.to_string())),
+        };
+        if table.is_empty() || schema.as_deref() == Some("") {
+            return Err(UrlError::EmptyTable);
+        }
+        Ok(TableNames::new(schema, table))
+    }
+
+    /// `x-multi-statement`: golang-migrate's opt-in to run statements one by one (Strata
+    /// splits them with its real lexer, not at every `;`).
+    pub fn multi_statement(&self) -> bool {
+        self.param("x-multi-statement")
+            .and_then(|v| go_parse_bool("x-multi-statement", v).ok())
+            .unwrap_or(false)
+    }
+
+    /// `x-statement-timeout` in milliseconds (0 or absent: none).
+    pub fn statement_timeout(&self) -> Option<Duration> {
+        self.param("x-statement-timeout")
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|ms| *ms > 0)
+            .map(|ms| Duration::from_millis(ms as u64))
+    }
+
+    /// For SQLite URLs: the database file (`sqlite://app.db` → `app.db`, relative to the
+    /// working directory; `sqlite:///abs/app.db` → `/abs/app.db`).
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        self.sqlite_path.clone()
+    }
+
+    /// The URL with its password replaced by `***` (same as `Display`).
+    pub fn redacted(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://", self.scheme)?;
+        if self.user_raw.is_some() || self.password.is_some() {
+            if let Some(u) = &self.user_raw {
+                f.write_str(u)?;
+            }
+            if self.password.is_some() && self.param("password").is_none() {
+                f.write_str(":***")?;
+            }
+            f.write_str("@")?;
+        }
+        f.write_str(&self.hosts_raw)?;
+        f.write_str(&self.path_raw)?;
+        if !self.query_raw.is_empty() {
+            f.write_str("?")?;
+            f.write_str(&redact_query(&self.query_raw))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = UrlError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DatabaseUrl::parse(s)
+    }
+}
+
+/// Best-effort redaction of a URL string that may not parse (for messages about a URL that
+/// was refused): the user info's password and any `password=` query value become `***`.
+///
+/// ```
+/// use strata_drivers::url::redact;
+/// assert_eq!(redact("postgres://u:p@ss@h:x/db"), "postgres://u:***@h:x/db");
+/// assert_eq!(redact("postgres://h/db?password=s3cret&a=1"), "postgres://h/db?password=***&a=1");
+/// ```
+pub fn redact(raw: &str) -> String {
+    let Some(sep) = raw.find("://") else {
+        // No scheme: we cannot tell where a password is; show nothing of it.
+        return if raw.contains('@') || raw.contains(':') {
+            "<database URL>".to_string()
+        } else {
+            raw.to_string()
+        };
+    };
+    let (head, rest) = raw.split_at(sep + 3);
+    let first_q = rest.find('?').unwrap_or(rest.len());
+    let mut at = rest[..first_q].rfind('@');
+    if let Some(last_at) = rest.rfind('@') {
+        if last_at > first_q {
+            let between = &rest[first_q..last_at];
+            if !between.contains('=') && !between.contains('&') {
+                at = Some(last_at);
+            }
+        }
+    }
+    let (info, after) = match at {
+        Some(i) => {
+            let info = &rest[..i];
+            let user = info.split_once(':').map(|(u, _)| u);
+            let shown = match user {
+                Some(u) => format!("{u}:***@"),
+                None => format!("{info}@"),
+            };
+            (shown, &rest[i + 1..])
+        }
+        None => (String::new(), rest),
+    };
+    match after.split_once('?') {
+        Some((before, q)) => format!("{head}{info}{before}?{}", redact_query(q)),
+        None => format!("{head}{info}{after}"),
+    }
+}
+
+fn redact_query(q: &str) -> String {
+    q.split('&')
+        .map(|piece| {
+            let key = piece.split_once('=').map_or(piece, |(k, _)| k);
+            let key_dec = percent_decode_str(&key.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned();
+            if key_dec.eq_ignore_ascii_case("password")
+                || key_dec.eq_ignore_ascii_case("sslpassword")
+            {
+                format!("{key}=***")
+            } else {
+                piece.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn decode(s: &str, part: &'static str) -> Result<String, UrlError> {
+    if !valid_escapes(s) {
+        return Err(UrlError::BadEncoding(part));
+    }
+    percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| UrlError::BadEncoding(part))
+}
+
+/// Go's url package refuses `%` not followed by two hex digits.
+fn valid_escapes(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            if i + 2 >= b.len() || !(b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit()) {
+                return false;
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    true
+}
+
+fn parse_query(raw: &str) -> Result<Vec<(String, String)>, UrlError> {
+    let mut out = Vec::new();
+    for piece in raw.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
+        // Go's ParseQuery: `+` means space.
+        let k = decode(&k.replace('+', " "), "query")?;
+        let v = decode(&v.replace('+', " "), "query")?;
+        out.push((k, v));
+    }
+    Ok(out)
+}
+
+fn parse_port(s: &str) -> Result<u16, UrlError> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(UrlError::InvalidPort);
+    }
+    match s.parse::<u32>() {
+        Ok(p) if (1..=65535).contains(&p) => Ok(p as u16),
+        _ => Err(UrlError::InvalidPort),
+    }
+}
+
+fn parse_hosts(raw: &str) -> Result<Vec<(Host, Option<u16>)>, UrlError> {
+    let mut out = Vec::new();
+    if raw.is_empty() {
+        return Ok(out);
+    }
+    for item in raw.split(',') {
+        let (host, port) = if let Some(v6) = item.strip_prefix('[') {
+            let Some(end) = v6.find(']') else {
+                return Err(UrlError::InvalidHost("unclosed [ in an IPv6 address"));
+            };
+            let after = &v6[end + 1..];
+            let port = match after.strip_prefix(':') {
+                Some(p) => Some(parse_port(p)?),
+                None if after.is_empty() => None,
+                None => {
+                    return Err(UrlError::InvalidHost(
+                        "unexpected text after an IPv6 address",
+                    ))
+                }
+            };
+            (v6[..end].to_string(), port)
+        } else {
+            match item.rsplit_once(':') {
+                Some((h, p)) => (decode(h, "host")?, Some(parse_port(p)?)),
+                None => (decode(item, "host")?, None),
+            }
+        };
+        if host.is_empty() && port.is_none() {
+            continue;
+        }
+        let host = if host.starts_with('/') {
+            Host::Unix(PathBuf::from(host))
+        } else if host.is_empty() {
+            Host::Tcp("localhost".to_string())
+        } else {
+            Host::Tcp(host)
+        };
+        out.push((host, port));
+    }
+    Ok(out)
+}
+
+/// Go's `strconv.ParseBool`.
+fn go_parse_bool(key: &str, v: &str) -> Result<bool, UrlError> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(UrlError::InvalidOption {
+            key: key.to_string(),
+            reason: format!("strconv.ParseBool: parsing {v:?}: invalid syntax"),
+        }),
+    }
+}
+
+/// Go's `strconv.Atoi` (as golang-migrate uses it for `x-statement-timeout`).
+fn go_atoi(key: &str, v: &str) -> Result<i64, UrlError> {
+    v.parse::<i64>().map_err(|_| UrlError::InvalidOption {
+        key: key.to_string(),
+        reason: format!("strconv.Atoi: parsing {v:?}: invalid syntax"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> DatabaseUrl {
+        DatabaseUrl::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+    fn err(s: &str) -> String {
+        DatabaseUrl::parse(s).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn full_postgres_url() {
+        let u = p("postgres://alice:s3cret@db.example.com:6543/app?sslmode=require&search_path=app,public");
+        assert_eq!(u.backend(), Backend::Postgres);
+        assert_eq!(u.user(), Some("alice"));
+        assert_eq!(u.password(), Some("s3cret"));
+        assert_eq!(
+            u.hosts(),
+            &[(Host::Tcp("db.example.com".into()), Some(6543))]
+        );
+        assert_eq!(u.database(), Some("app"));
+        assert_eq!(u.path(), "/app");
+        assert_eq!(u.ssl_mode(), SslMode::Require);
+        assert_eq!(u.search_path(), Some("app,public"));
+        assert_eq!(u.session_settings(), vec![("search_path", "app,public")]);
+        assert_eq!(
+            u.to_string(),
+            "postgres://alice:***@db.example.com:6543/app?sslmode=require&search_path=app,public"
+        );
+        assert!(!format!("{u:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn all_postgres_schemes() {
+        for s in ["postgres", "postgresql", "pgx", "pgx4", "pgx5", "POSTGRES"] {
+            assert_eq!(
+                p(&format!("{s}://h/db")).backend(),
+                Backend::Postgres,
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn percent_encoded_password_and_user() {
+        let u = p("postgres://us%40er:p%40ss%2Fw%3Ard%3F@h/db");
+        assert_eq!(u.user(), Some("us@er"));
+        assert_eq!(u.password(), Some("p@ss/w:rd?"));
+        assert_eq!(u.to_string(), "postgres://us%40er:***@h/db");
+    }
+
+    #[test]
+    fn unencoded_reserved_characters_in_password_are_tolerated() {
+        let u = p("postgres://u:p@ss@h:5432/db");
+        assert_eq!(u.password(), Some("p@ss"));
+        assert_eq!(u.hosts()[0], (Host::Tcp("h".into()), Some(5432)));
+        let u = p("postgres://u:pa/ss@h/db");
+        assert_eq!(u.password(), Some("pa/ss"));
+        assert_eq!(u.database(), Some("db"));
+        let u = p("postgres://u:pa?ss@h/db?sslmode=disable");
+        assert_eq!(u.password(), Some("pa?ss"));
+        assert_eq!(u.ssl_mode(), SslMode::Disable);
+        // `@` in a query value is not user info.
+        let u = p("postgres://h/db?application_name=me@laptop");
+        assert_eq!(u.user(), None);
+        assert_eq!(u.application_name(), Some("me@laptop"));
+    }
+
+    #[test]
+    fn errors_never_contain_the_password() {
+        let cases = [
+            "postgres://u:p@ss@h:notaport/db",
+            "postgres://u:hunter2secret@h:99999/db",
+            "postgres://u:hunter2secret@h:/db",
+            "postgres://u:hunter2%zzsecret@h/db",
+            "postgres://u:hunter2secret@[::1/db",
+            "postgres://u:hunter2secret@h/db?sslmode=bogus",
+            "postgres://u:hunter2secret@h/db?x-multi-statement=maybe",
+            "postgres://u:hunter2secret@h/db?x-migrations-table=a.b&x-migrations-table-quoted=1",
+            "postgres://u:hunter2?secret@h:x/db",
+            "postgres://u:hunter2/secret@h:x/db",
+            "postgres://u:hunter2#secret@h:x/db",
+            "mysql://u:hunter2secret@tcp(h:3306)/db",
+            "u:hunter2secret@h/db",
+            "post gres://u:hunter2secret@h/db",
+            "pg:hunter2secret@h://",
+        ];
+        for c in cases {
+            let e = DatabaseUrl::parse(c).expect_err(c).to_string();
+            for secret in ["hunter2", "secret", "p@ss", "ss@h"] {
+                assert!(!e.contains(secret), "{c} -> {e}");
+            }
+        }
+        assert_eq!(
+            err("postgres://u:p@ss@h:notaport/db"),
+            UrlError::InvalidPort.to_string()
+        );
+    }
+
+    #[test]
+    fn password_query_parameter_is_redacted() {
+        let u = p("postgres://bob@h/db?password=t0psecret&sslmode=disable");
+        assert_eq!(u.password(), Some("t0psecret"));
+        assert_eq!(
+            u.to_string(),
+            "postgres://bob@h/db?password=***&sslmode=disable"
+        );
+        assert!(!format!("{u:?}").contains("t0psecret"));
+        assert!(u.session_settings().is_empty());
+    }
+
+    #[test]
+    fn redact_strings_that_do_not_parse() {
+        assert_eq!(
+            redact("postgres://u:p@ss@h:notaport/db"),
+            "postgres://u:***@h:notaport/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("u:secret@h"), "<database URL>");
+        assert_eq!(redact("pg://h/db?password=x"), "pg://h/db?password=***");
+    }
+
+    #[test]
+    fn schemes() {
+        assert_eq!(err(""), "URL cannot be empty");
+        assert!(err("localhost/db").starts_with("no scheme"));
+        let e = err("oracle://h/db");
+        assert!(e.contains("\"oracle\""), "{e}");
+        assert!(
+            e.contains("postgres, postgresql, pgx, pgx5, sqlite, sqlite3"),
+            "{e}"
+        );
+        assert!(err("mysql://u@tcp(h)/db").contains("mysql:// is not supported yet"));
+    }
+
+    #[test]
+    fn hosts_ports_sockets() {
+        let u = p("postgres://u@%2Fvar%2Frun%2Fpostgresql/db");
+        assert_eq!(
+            u.hosts(),
+            &[(Host::Unix("/var/run/postgresql".into()), None)]
+        );
+        let u = p("postgres:///db?host=/tmp&port=5433");
+        assert_eq!(u.hosts(), &[(Host::Unix("/tmp".into()), Some(5433))]);
+        let u = p("postgres://u@[::1]:5433/db");
+        assert_eq!(u.hosts(), &[(Host::Tcp("::1".into()), Some(5433))]);
+        let u = p("postgres://u@h1:5432,h2:5433/db");
+        assert_eq!(
+            u.hosts(),
+            &[
+                (Host::Tcp("h1".into()), Some(5432)),
+                (Host::Tcp("h2".into()), Some(5433))
+            ]
+        );
+        let u = p("postgres://u@/db");
+        assert!(u.hosts().is_empty());
+        assert_eq!(err("postgres://h:0/db"), UrlError::InvalidPort.to_string());
+        assert_eq!(
+            err("postgres://h:70000/db"),
+            UrlError::InvalidPort.to_string()
+        );
+    }
+
+    #[test]
+    fn database_names() {
+        assert_eq!(p("postgres://h/my%20db").database(), Some("my db"));
+        assert_eq!(p("postgres://h/my%20db").path(), "/my db");
+        assert_eq!(p("postgres://h/").database(), None);
+        assert_eq!(p("postgres://h").database(), None);
+        assert_eq!(p("postgres://h?dbname=other").database(), Some("other"));
+    }
+
+    #[test]
+    fn sslmode_values_and_default() {
+        assert_eq!(p("postgres://h/db").ssl_mode(), SslMode::Prefer);
+        assert!(!p("postgres://h/db").ssl_mode_given());
+        for (v, m) in [
+            ("disable", SslMode::Disable),
+            ("prefer", SslMode::Prefer),
+            ("require", SslMode::Require),
+            ("verify-ca", SslMode::VerifyCa),
+            ("verify-full", SslMode::VerifyFull),
+        ] {
+            assert_eq!(p(&format!("postgres://h/db?sslmode={v}")).ssl_mode(), m);
+        }
+        let e = err("postgres://h/db?sslmode=enable");
+        assert!(e.contains("sslmode") && e.contains("\"enable\""), "{e}");
+        let u = p(
+            "postgres://h/db?sslmode=verify-full&sslrootcert=/ca.pem&sslcert=/c.pem&sslkey=/k.pem",
+        );
+        assert_eq!(u.ssl_root_cert(), Some(PathBuf::from("/ca.pem")));
+        assert_eq!(u.ssl_cert(), Some(PathBuf::from("/c.pem")));
+        assert_eq!(u.ssl_key(), Some(PathBuf::from("/k.pem")));
+    }
+
+    #[test]
+    fn x_options_and_stripping() {
+        let u = p("postgres://h/db?x-statement-timeout=1500&x-multi-statement=true&x-custom=1&timezone=UTC&connect_timeout=7&application_name=ci");
+        assert_eq!(u.statement_timeout(), Some(Duration::from_millis(1500)));
+        assert!(u.multi_statement());
+        assert_eq!(u.connect_timeout(), Some(Duration::from_secs(7)));
+        assert_eq!(u.application_name(), Some("ci"));
+        assert_eq!(u.session_settings(), vec![("timezone", "UTC")]);
+        assert_eq!(
+            p("postgres://h/db?x-statement-timeout=0").statement_timeout(),
+            None
+        );
+        assert!(!p("postgres://h/db").multi_statement());
+        assert_eq!(
+            err("postgres://h/db?x-multi-statement=yes"),
+            "unable to parse option x-multi-statement: strconv.ParseBool: parsing \"yes\": invalid syntax"
+        );
+        assert_eq!(
+            err("postgres://h/db?x-statement-timeout=1s"),
+            "unable to parse option x-statement-timeout: strconv.Atoi: parsing \"1s\": invalid syntax"
+        );
+        assert!(err("postgres://h/db?connect_timeout=abc").contains("connect_timeout"));
+    }
+
+    #[test]
+    fn migrations_table_rules() {
+        let t = p("postgres://h/db").tables().unwrap();
+        assert_eq!(t, TableNames::new(None, "schema_migrations"));
+        let t = p("postgres://h/db?x-migrations-table=my.table")
+            .tables()
+            .unwrap();
+        assert_eq!(t, TableNames::new(None, "my.table"));
+        assert_eq!(t.ledger, "my.table_ledger");
+        let t = p("postgres://h/db?x-migrations-table=%22migrate%22.%22schema_migrations%22&x-migrations-table-quoted=1")
+            .tables()
+            .unwrap();
+        assert_eq!(
+            t,
+            TableNames::new(Some("migrate".into()), "schema_migrations")
+        );
+        let t = p("postgres://h/db?x-migrations-table=\"only\"&x-migrations-table-quoted=true")
+            .tables()
+            .unwrap();
+        assert_eq!(t, TableNames::new(None, "only"));
+        let t = p("postgres://h/db?x-migrations-table=\"a.b\"&x-migrations-table-quoted=t")
+            .tables()
+            .unwrap();
+        assert_eq!(t, TableNames::new(None, "a.b"));
+        // quoted=false keeps the quotes as part of the one identifier
+        let t = p("postgres://h/db?x-migrations-table=\"s\".\"t\"&x-migrations-table-quoted=false")
+            .tables()
+            .unwrap();
+        assert_eq!(t.compat, "\"s\".\"t\"");
+        assert_eq!(
+            err("postgres://h/db?x-migrations-table=migrate.schema_migrations&x-migrations-table-quoted=1"),
+            "x-migrations-table must be quoted (for instance '\"migrate\".\"schema_migrations\"') when x-migrations-table-quoted is enabled, current value is: migrate.schema_migrations"
+        );
+        assert_eq!(
+            err("postgres://h/db?x-migrations-table=\"migrate\".\"schema_migrations\".\"toomany\"&x-migrations-table-quoted=1"),
+            "\"\"migrate\".\"schema_migrations\".\"toomany\"\" MigrationsTable contains too many dot characters"
+        );
+        assert_eq!(
+            err("postgres://h/db?x-migrations-table-quoted=maybe"),
+            "unable to parse option x-migrations-table-quoted: strconv.ParseBool: parsing \"maybe\": invalid syntax"
+        );
+        // An injection attempt is just a strange (quoted) name.
+        let t = p("postgres://h/db?x-migrations-table=a%22;drop%20table%20x;--")
+            .tables()
+            .unwrap();
+        assert_eq!(t.compat, "a\";drop table x;--");
+    }
+
+    #[test]
+    fn sqlite_urls() {
+        let u = p("sqlite://app.db");
+        assert_eq!(u.backend(), Backend::Sqlite);
+        assert_eq!(u.sqlite_path(), Some(PathBuf::from("app.db")));
+        assert_eq!(
+            p("sqlite:///abs/app.db").sqlite_path(),
+            Some(PathBuf::from("/abs/app.db"))
+        );
+        assert_eq!(
+            p("sqlite3://./data/app.db?x-migrations-table=mig").sqlite_path(),
+            Some(PathBuf::from("./data/app.db"))
+        );
+        assert_eq!(
+            p("sqlite3://app.db?x-migrations-table=mig")
+                .tables()
+                .unwrap()
+                .compat,
+            "mig"
+        );
+        assert_eq!(
+            p("sqlite://my%20app.db").sqlite_path(),
+            Some(PathBuf::from("my app.db"))
+        );
+        assert_eq!(err("sqlite://:memory:"), UrlError::SqliteMemory.to_string());
+        assert_eq!(err("sqlite://"), UrlError::SqliteNoPath.to_string());
+        assert_eq!(p("sqlite://app.db").to_string(), "sqlite://app.db");
+    }
+}

@@ -1,0 +1,218 @@
+//! Turning `postgres` client errors into [`DriverError`]s.
+//!
+//! Statement errors keep the server's structure (SQLSTATE, message, detail, hint, position).
+//! Connection errors become one line naming the server (never the password) plus a hint of
+//! what to check: connection refused, wrong password (28P01), unknown database (3D000),
+//! missing privilege (42501), TLS problems, timeouts.
+
+use postgres::error::{DbError, ErrorPosition};
+use std::error::Error as _;
+use strata_core::DriverError;
+
+/// A statement error from the server, with no statement range or position yet (the caller
+/// maps the server's position onto its own SQL). Client-side failures (connection lost) become
+/// [`DriverError::Other`].
+pub(crate) fn db_error(e: &postgres::Error) -> DriverError {
+    match e.as_db_error() {
+        Some(db) => statement_from_db(db),
+        None if e.is_closed() => DriverError::Other(format!(
+            "the connection to the server was lost: {}",
+            one_line(&e.to_string())
+        )),
+        None => DriverError::Other(one_line(&chain(e))),
+    }
+}
+
+fn statement_from_db(db: &DbError) -> DriverError {
+    DriverError::Statement {
+        message: db.message().to_string(),
+        code: Some(db.code().code().to_string()),
+        detail: db.detail().map(str::to_string),
+        hint: db.hint().map(str::to_string),
+        statement: None,
+        position: None,
+    }
+}
+
+/// The server's 1-based character position in the query that was sent, if it gave one.
+pub(crate) fn server_position(e: &postgres::Error) -> Option<u32> {
+    match e.as_db_error()?.position()? {
+        ErrorPosition::Original(p) => Some(*p),
+        ErrorPosition::Internal { .. } => None,
+    }
+}
+
+/// The SQLSTATE of an error, if it came from the server.
+pub(crate) fn sqlstate(e: &postgres::Error) -> Option<&str> {
+    e.as_db_error().map(|d| d.code().code())
+}
+
+/// Where a connection was going, for messages. Holds no password.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    /// `host:port` (or the socket directory), several joined by `, `.
+    pub server: String,
+    pub user: String,
+    pub database: String,
+    pub tls: &'static str,
+}
+
+/// A one-line connection error with a hint. `secret` (the password) is scrubbed from the text
+/// as a last line of defence, although neither the client nor the server ever echo it.
+pub(crate) fn connect_error(e: &postgres::Error, t: &Target, secret: Option<&str>) -> DriverError {
+    let (cause, hint): (String, Option<String>) = if let Some(db) = e.as_db_error() {
+        let msg = db.message().to_string();
+        match db.code().code() {
+            "28P01" => (
+                format!("password authentication failed for user \"{}\"", t.user),
+                Some("check the user name and password in the database URL (percent-encode reserved characters such as @ : / ? in the password)".into()),
+            ),
+            "28000" => (
+                msg,
+                Some("the server's pg_hba.conf has no entry for this host, user, database and TLS setting; check sslmode and the server's pg_hba.conf".into()),
+            ),
+            "3D000" => (
+                format!("database \"{}\" does not exist", t.database),
+                Some("check the database name in the URL path, or create it (createdb)".into()),
+            ),
+            "42501" => (
+                match db.detail() {
+                    Some(d) => format!("{msg} ({d})"),
+                    None => msg,
+                },
+                Some(format!("grant the role the privilege it needs, e.g. GRANT CONNECT ON DATABASE \"{}\" TO \"{}\"", t.database, t.user)),
+            ),
+            "53300" => (msg, Some("the server has no free connection slots; retry later or raise max_connections".into())),
+            "57P03" => (msg, Some("the server is starting up or shutting down; retry in a moment".into())),
+            _ => (msg, None),
+        }
+    } else {
+        let text = chain(e);
+        let io = io_kind(e);
+        if io == Some(std::io::ErrorKind::ConnectionRefused) {
+            (
+                "connection refused".into(),
+                Some("is PostgreSQL running and accepting TCP connections there? check the host and port in the database URL".into()),
+            )
+        } else if io == Some(std::io::ErrorKind::NotFound) && t.server.starts_with('/') {
+            (
+                "no server socket in that directory".into(),
+                Some("is PostgreSQL running, with its unix_socket_directories set to that directory?".into()),
+            )
+        } else if text.contains("server does not support TLS") {
+            (
+                "the server does not support TLS".into(),
+                Some("sslmode (or DATABASE_SSL=true) requires TLS; enable ssl on the server or use sslmode=prefer/disable".into()),
+            )
+        } else if text.contains("TLS") || text.contains("certificate") {
+            let hint = if text.contains("NotValidForName") || text.contains("not valid for name") {
+                "sslmode=verify-full checks that the server certificate names the host in the URL; connect by a name the certificate lists, or use sslmode=verify-ca"
+            } else if [
+                "UnknownIssuer",
+                "unknown issuer",
+                "BadSignature",
+                "bad signature",
+            ]
+            .iter()
+            .any(|s| text.contains(s))
+            {
+                "the server certificate was not signed by the CA in sslrootcert; check sslrootcert"
+            } else {
+                "check sslmode, sslrootcert, sslcert and sslkey"
+            };
+            (
+                format!("TLS handshake failed: {}", tls_cause(&text)),
+                Some(hint.into()),
+            )
+        } else if text.contains("timeout") || text.contains("timed out") {
+            (
+                "timed out".into(),
+                Some(
+                    "check the host and port, firewalls, and connect_timeout in the database URL"
+                        .into(),
+                ),
+            )
+        } else if text.contains("lookup address") || text.contains("Name or service not known") {
+            (
+                "unknown host name".into(),
+                Some("check the host name in the database URL".into()),
+            )
+        } else {
+            (text, None)
+        }
+    };
+    let message = scrub(
+        &one_line(&format!(
+            "cannot connect to {} as user \"{}\" ({}): {cause}",
+            t.server, t.user, t.tls
+        )),
+        secret,
+    );
+    DriverError::Connect {
+        message,
+        hint: hint.map(|h| scrub(&h, secret)),
+    }
+}
+
+fn tls_cause(text: &str) -> String {
+    // "error performing TLS handshake: invalid peer certificate: NotValidForName..." → the tail.
+    let t = text
+        .strip_prefix("error performing TLS handshake: ")
+        .unwrap_or(text);
+    t.to_string()
+}
+
+fn io_kind(e: &postgres::Error) -> Option<std::io::ErrorKind> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = e.source();
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// The error and its sources, `: `-joined, without repeating a source already in the text.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cur = err.source();
+    }
+    out
+}
+
+/// Collapse whitespace (newlines included) so a message is one line.
+pub(crate) fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Replace every occurrence of `secret` by `***` (only for secrets long enough not to mangle
+/// ordinary words).
+pub(crate) fn scrub(s: &str, secret: Option<&str>) -> String {
+    match secret {
+        Some(p) if p.len() >= 3 => s.replace(p, "***"),
+        _ => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_and_one_line() {
+        assert_eq!(
+            scrub("user hunter2 failed", Some("hunter2")),
+            "user *** failed"
+        );
+        assert_eq!(scrub("a b", Some("a")), "a b");
+        assert_eq!(one_line("a\n  b\tc"), "a b c");
+    }
+}

@@ -1,0 +1,243 @@
+//! The migration lock: golang-migrate's session advisory lock keys, taken by polling.
+//!
+//! golang-migrate derives its key from `schema\0table\0database` (CRC32-IEEE times
+//! 1486364155, wrapping at 2^32), where the CLI's database name is the URL path *with* its
+//! leading `/` and the library's (`WithInstance`) is `current_database()` without it. Strata
+//! takes **both** keys, so it excludes golang-migrate runners of either kind, and it takes them
+//! with `pg_try_advisory_lock` in a polling loop bounded by a timeout — never the blocking
+//! `pg_advisory_lock`, which can hang forever (golang-migrate issue #269) or deadlock.
+
+use super::errors::db_error;
+use super::sql;
+use postgres::Client;
+use std::time::{Duration, Instant};
+use strata_core::DriverError;
+
+/// golang-migrate's `advisoryLockIDSalt`.
+pub const SALT: u32 = 1_486_364_155;
+
+/// golang-migrate's `GenerateAdvisoryLockId(databaseName, additionalNames...)`: CRC32-IEEE of
+/// the additional names and the database name joined by NUL, times [`SALT`], wrapping.
+///
+/// ```
+/// use strata_drivers::postgres::lock::advisory_lock_id;
+/// assert_eq!(advisory_lock_id("/mydb", &["public", "schema_migrations"]), 616192132);
+/// ```
+pub fn advisory_lock_id(database: &str, additional: &[&str]) -> u32 {
+    let mut input = String::new();
+    for name in additional {
+        input.push_str(name);
+        input.push('\0');
+    }
+    input.push_str(database);
+    crc32fast::hash(input.as_bytes()).wrapping_mul(SALT)
+}
+
+/// The keys Strata takes for a migrations table, as `bigint`s (never `int`: keys go up to
+/// 2^32 - 1): the CLI form (`url_path`, e.g. `/mydb`; golang-migrate uses
+/// `current_database()` when the path is empty) and the library form (`current_database()`).
+/// Equal keys are listed once.
+pub fn lock_keys(schema: &str, table: &str, url_path: &str, current_database: &str) -> Vec<i64> {
+    let cli_name = if url_path.is_empty() {
+        current_database
+    } else {
+        url_path
+    };
+    let mut keys = vec![
+        advisory_lock_id(cli_name, &[schema, table]) as i64,
+        advisory_lock_id(current_database, &[schema, table]) as i64,
+    ];
+    keys.dedup();
+    keys
+}
+
+/// Take every key in `keys` on this session, polling with short sleeps (backing off to 200 ms)
+/// until `timeout`. If only some keys can be had, the ones taken are released before sleeping,
+/// so two runners never hold one key each. On timeout, says who holds the lock.
+pub(crate) fn acquire(
+    client: &mut Client,
+    keys: &[i64],
+    timeout: Duration,
+) -> Result<(), DriverError> {
+    let start = Instant::now();
+    let mut nap = Duration::from_millis(5);
+    loop {
+        if try_all(client, keys)? {
+            return Ok(());
+        }
+        let waited = start.elapsed();
+        if waited >= timeout {
+            let holder = holder(client, keys).unwrap_or(None);
+            return Err(DriverError::LockTimeout { waited, holder });
+        }
+        std::thread::sleep(nap.min(timeout - waited));
+        nap = (nap * 2).min(Duration::from_millis(200));
+    }
+}
+
+fn try_all(client: &mut Client, keys: &[i64]) -> Result<bool, DriverError> {
+    let got: Vec<bool> = match keys {
+        [a] => {
+            let row = client
+                .query_one(sql::TRY_LOCK_1, &[a])
+                .map_err(|e| db_error(&e))?;
+            vec![row.get(0)]
+        }
+        [a, b] => {
+            let row = client
+                .query_one(sql::TRY_LOCK_2, &[a, b])
+                .map_err(|e| db_error(&e))?;
+            vec![row.get(0), row.get(1)]
+        }
+        _ => {
+            let mut got = Vec::new();
+            for k in keys {
+                let row = client
+                    .query_one(sql::TRY_LOCK_1, &[k])
+                    .map_err(|e| db_error(&e))?;
+                got.push(row.get(0));
+            }
+            got
+        }
+    };
+    if got.iter().all(|g| *g) {
+        return Ok(true);
+    }
+    for (k, g) in keys.iter().zip(&got) {
+        if *g {
+            client
+                .query_one(sql::UNLOCK, &[k])
+                .map_err(|e| db_error(&e))?;
+        }
+    }
+    Ok(false)
+}
+
+/// Release every key (a key not held is ignored, as golang-migrate ignores the result).
+pub(crate) fn release(client: &mut Client, keys: &[i64]) -> Result<(), DriverError> {
+    for k in keys {
+        client
+            .query_one(sql::UNLOCK, &[k])
+            .map_err(|e| db_error(&e))?;
+    }
+    Ok(())
+}
+
+/// Describe the session holding one of `keys`: pid, application_name, user, state and for how
+/// long, and its current (or last) query.
+pub(crate) fn holder(client: &mut Client, keys: &[i64]) -> Result<Option<String>, DriverError> {
+    let keys = keys.to_vec();
+    let row = client
+        .query_opt(sql::LOCK_HOLDER, &[&keys])
+        .map_err(|e| db_error(&e))?;
+    Ok(row.map(|r| {
+        let pid: i32 = r.get(0);
+        let app: String = r.get(1);
+        let user: String = r.get(2);
+        let state: String = r.get(3);
+        let state_for: f64 = r.get(4);
+        let connected: f64 = r.get(5);
+        let query: String = r.get(6);
+        describe_holder(pid, &app, &user, &state, state_for, connected, &query)
+    }))
+}
+
+/// One line naming a lock holder.
+pub fn describe_holder(
+    pid: i32,
+    app: &str,
+    user: &str,
+    state: &str,
+    state_for_secs: f64,
+    connected_secs: f64,
+    query: &str,
+) -> String {
+    let mut q: String = query.split_whitespace().collect::<Vec<_>>().join(" ");
+    if q.chars().count() > 120 {
+        q = q.chars().take(117).collect::<String>() + "...";
+    }
+    let app = if app.is_empty() {
+        "(none)".to_string()
+    } else {
+        format!("{app:?}")
+    };
+    format!(
+        "pid {pid}, application_name {app}, user {user:?}, state {state:?} for {state_for_secs:.1}s, \
+         connected {connected_secs:.1}s ago, query: {q:?}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every vector of compat §4.4.
+    #[test]
+    fn golang_migrate_vectors() {
+        assert_eq!(advisory_lock_id("database_name", &[]), 1764327054);
+        assert_eq!(
+            advisory_lock_id("database_name", &["schema_name_1"]),
+            2453313553
+        );
+        assert_eq!(
+            advisory_lock_id("database_name", &["schema_name_2"]),
+            235207038
+        );
+        assert_eq!(
+            advisory_lock_id("database_name", &["schema_name_1", "schema_name_2"]),
+            3743845847
+        );
+        assert_eq!(
+            advisory_lock_id("/mydb", &["public", "schema_migrations"]),
+            616192132
+        );
+        assert_eq!(
+            advisory_lock_id("mydb", &["public", "schema_migrations"]),
+            2103762914
+        );
+        assert_eq!(
+            advisory_lock_id("/postgres", &["public", "schema_migrations"]),
+            3280485947
+        );
+        assert_eq!(
+            advisory_lock_id("/mydb", &["migrate", "schema_migrations"]),
+            1258982956
+        );
+        assert_eq!(advisory_lock_id("mydb:schema_migrations", &[]), 1906445756);
+        assert_eq!(advisory_lock_id("/mydb", &[]), 2054976106);
+    }
+
+    #[test]
+    fn keys_are_cli_and_library_forms() {
+        assert_eq!(
+            lock_keys("public", "schema_migrations", "/mydb", "mydb"),
+            vec![616192132, 2103762914]
+        );
+        // Empty URL path: golang-migrate uses current_database() for both.
+        assert_eq!(
+            lock_keys("public", "schema_migrations", "", "mydb"),
+            vec![2103762914]
+        );
+        // Keys above i32::MAX stay positive bigints.
+        assert!(
+            lock_keys("public", "schema_migrations", "/postgres", "postgres")[0] > i32::MAX as i64
+        );
+    }
+
+    #[test]
+    fn holder_line() {
+        let s = describe_holder(
+            42,
+            "psql",
+            "bob",
+            "idle",
+            3.04,
+            10.0,
+            "SELECT\n  pg_advisory_lock(1)",
+        );
+        assert_eq!(
+            s,
+            "pid 42, application_name \"psql\", user \"bob\", state \"idle\" for 3.0s, connected 10.0s ago, query: \"SELECT pg_advisory_lock(1)\""
+        );
+    }
+}

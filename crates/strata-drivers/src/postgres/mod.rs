@@ -1,0 +1,559 @@
+//! The PostgreSQL driver.
+//!
+//! One dedicated session does everything: the lock, the ledger reads and writes and the
+//! migration bodies, as golang-migrate does (§4.2 of the compat notes). What it keeps:
+//!
+//! - golang-migrate's compatibility table, created with golang-migrate's exact statement in the
+//!   schema golang-migrate would use (`current_schema()`, or the schema of the quoted
+//!   `x-migrations-table`), only when `information_schema` says it is absent (so a read-only
+//!   role can still read the version); written as TRUNCATE + INSERT;
+//! - Strata's ledger `<table>_ledger` and log `<table>_log` beside it.
+//!
+//! Transactional migrations run as `BEGIN; <body>; <ledger writes>; COMMIT` on that session,
+//! so a failure leaves nothing behind — not even golang-migrate's dirty flag (a deliberate
+//! improvement: golang-migrate marks the version dirty although PostgreSQL rolled the body
+//! back). The body goes to the server as one simple-query message (a `$$` body full of
+//! semicolons is just text to the server); a failing statement is located from the server's
+//! error position, or, without one, by re-running the statements one by one in a transaction
+//! that is rolled back.
+//!
+//! Server notices raised by migration SQL (`RAISE NOTICE`, `WARNING`s) are collected as
+//! `"<SEVERITY>: <message>"` lines and handed out by `take_notices`; notices caused by the
+//! driver's own statements (e.g. "relation ... already exists, skipping") are dropped.
+//!
+//! Deliberate divergences from golang-migrate, all safer: the lock is taken by polling with a
+//! timeout (never a blocking call); `x-statement-timeout` becomes the server-side
+//! `statement_timeout` of the session (golang-migrate cancels from the client); `drop_all`
+//! removes every kind of object in the schema, not only tables.
+
+pub mod connect;
+pub mod drop;
+pub mod errors;
+pub mod lock;
+pub mod sql;
+
+use crate::url::DatabaseUrl;
+use crate::ConnectOptions;
+use connect::Notices;
+use errors::{db_error, server_position, sqlstate};
+use postgres::Client;
+use sql::TableSql;
+use std::ops::Range;
+use std::time::Duration;
+use strata_core::{
+    AppliedMigration, CompatRow, DriverError, DropReport, LedgerState, LedgerWrite, Origin, Script,
+    TableNames, TxMode,
+};
+use strata_sql::Dialect;
+
+/// A PostgreSQL session running migrations. Build it with [`PostgresDriver::connect`] (or
+/// [`crate::connect`]).
+pub struct PostgresDriver {
+    client: Client,
+    notices: Notices,
+    /// Schema of the three tables.
+    schema: String,
+    /// `current_schema()` at connect (the schema `drop_all` empties); `None` if the search path
+    /// names no existing schema.
+    current_schema: Option<String>,
+    tables: TableNames,
+    sql: TableSql,
+    lock_keys: Vec<i64>,
+    locked: bool,
+}
+
+impl std::fmt::Debug for PostgresDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresDriver")
+            .field("schema", &self.schema)
+            .field("tables", &self.tables)
+            .field("lock_keys", &self.lock_keys)
+            .field("locked", &self.locked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresDriver {
+    /// Connect, apply session settings and resolve the schema, tables and lock keys.
+    pub fn connect(
+        url: &DatabaseUrl,
+        opts: &ConnectOptions,
+    ) -> Result<PostgresDriver, DriverError> {
+        let tables = url.tables()?;
+        let (mut client, notices) = connect::open(url, opts)?;
+        let row = client
+            .query_one(sql::SESSION_FACTS, &[])
+            .map_err(|e| db_error(&e))?;
+        let current_schema: Option<String> = row.get(0);
+        let current_database: String = row.get(1);
+        let schema = match (&tables.schema, &current_schema) {
+            (Some(s), _) => s.clone(),
+            (None, Some(s)) => s.clone(),
+            (None, None) => {
+                return Err(DriverError::Connect {
+                    message: "no schema: search_path names no existing schema".into(),
+                    hint: Some(
+                        "create the schema, or fix search_path (in the database URL or the role's settings)".into(),
+                    ),
+                })
+            }
+        };
+        let lock_keys = lock::lock_keys(&schema, &tables.compat, url.path(), &current_database);
+        let tables = TableNames {
+            schema: Some(schema.clone()),
+            ..tables
+        };
+        let sql = TableSql::new(&schema, &tables);
+        Ok(PostgresDriver {
+            client,
+            notices,
+            schema,
+            current_schema,
+            tables,
+            sql,
+            lock_keys,
+            locked: false,
+        })
+    }
+
+    /// The schema holding the compatibility table, ledger and log.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The table names, with the schema resolved.
+    pub fn tables(&self) -> &TableNames {
+        &self.tables
+    }
+
+    /// The advisory lock keys taken by [`lock`](strata_core::Driver::lock): golang-migrate's CLI
+    /// form (`/dbname`) first, then its library form (`dbname`).
+    pub fn lock_keys(&self) -> &[i64] {
+        &self.lock_keys
+    }
+
+    /// The underlying session, for tests and diagnostics.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// Run `f` and drop the notices it produced (the driver's own statements, e.g. "relation
+    /// already exists, skipping", are not the user's).
+    fn quietly<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let mark = self.notices.lock().map(|v| v.len()).unwrap_or(0);
+        let out = f(self);
+        if let Ok(mut v) = self.notices.lock() {
+            v.truncate(mark);
+        }
+        out
+    }
+
+    fn rollback(&mut self) {
+        // A failed ROLLBACK means the connection is gone; the original error says more.
+        self.quietly(|d| {
+            let _ = d.client.batch_execute("ROLLBACK");
+        });
+    }
+
+    fn apply_writes(&mut self, writes: &[LedgerWrite]) -> Result<(), DriverError> {
+        for w in writes {
+            match w {
+                LedgerWrite::SetCompat(row) => {
+                    self.client
+                        .execute(&self.sql.truncate_compat, &[])
+                        .map_err(|e| db_error(&e))?;
+                    // golang-migrate's rule: (-1, clean) is an empty table; (-1, dirty) is a row.
+                    if let Some(CompatRow { version, dirty }) = row {
+                        if *version >= 0 || *dirty {
+                            self.client
+                                .execute(&self.sql.insert_compat, &[version, dirty])
+                                .map_err(|e| db_error(&e))?;
+                        }
+                    }
+                }
+                LedgerWrite::Insert(m) => {
+                    let version = to_i64(m.version)?;
+                    self.client
+                        .execute(
+                            &self.sql.upsert_ledger,
+                            &[
+                                &version,
+                                &m.name,
+                                &m.checksum,
+                                &m.batch,
+                                &m.duration_ms,
+                                &m.applied_by,
+                                &m.mode.as_str(),
+                                &m.origin.as_str(),
+                            ],
+                        )
+                        .map_err(|e| db_error(&e))?;
+                }
+                LedgerWrite::Delete(v) => {
+                    let version = to_i64(*v)?;
+                    self.client
+                        .execute(&self.sql.delete_ledger, &[&version])
+                        .map_err(|e| db_error(&e))?;
+                }
+                LedgerWrite::Log(entry) => {
+                    let version = entry.version.map(to_i64).transpose()?;
+                    self.client
+                        .execute(
+                            &self.sql.insert_log,
+                            &[
+                                &entry.action.as_str(),
+                                &version,
+                                &entry.name,
+                                &entry.batch,
+                                &entry.checksum,
+                                &entry.duration_ms,
+                                &entry.actor,
+                                &entry.detail,
+                            ],
+                        )
+                        .map_err(|e| db_error(&e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Run a transactional script's body inside the open transaction.
+    fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
+        match &script.statements {
+            None => {
+                if script.sql.trim().is_empty() {
+                    return Ok(());
+                }
+                self.client.batch_execute(&script.sql).map_err(|e| {
+                    let mut err = db_error(&e);
+                    let position = server_position(&e).map(|p| char_to_byte(&script.sql, p));
+                    let statement = position.and_then(|b| statement_at(&script.sql, b));
+                    set_location(&mut err, statement.clone(), position);
+                    BodyError {
+                        needs_search: statement.is_none() && rerun_helps(&e),
+                        err,
+                    }
+                })
+            }
+            Some(ranges) => {
+                for r in ranges {
+                    let piece = &script.sql[r.clone()];
+                    if piece.trim().is_empty() {
+                        continue;
+                    }
+                    if let Err(e) = self.client.batch_execute(piece) {
+                        let mut err = db_error(&e);
+                        let position =
+                            server_position(&e).map(|p| r.start + char_to_byte(piece, p));
+                        set_location(&mut err, Some(r.clone()), position);
+                        return Err(BodyError {
+                            err,
+                            needs_search: false,
+                        });
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Re-run `sql`'s statements one by one in a transaction that is rolled back, to find the
+    /// one that fails. The session must not be in a transaction.
+    fn find_failing_statement(&mut self, sql: &str) -> Option<Range<usize>> {
+        let statements = strata_sql::split(sql, Dialect::Postgres).statements;
+        if statements.len() <= 1 {
+            return statements.first().map(|s| s.range.clone());
+        }
+        self.quietly(|d| {
+            d.client.batch_execute("BEGIN").ok()?;
+            let found = statements
+                .iter()
+                .find(|s| d.client.batch_execute(s.text(sql)).is_err())
+                .map(|s| s.range.clone());
+            let _ = d.client.batch_execute("ROLLBACK");
+            found
+        })
+    }
+}
+
+/// A body failure, and whether the failing statement still has to be found by re-running.
+struct BodyError {
+    err: DriverError,
+    needs_search: bool,
+}
+
+impl strata_core::Driver for PostgresDriver {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
+        if self.locked {
+            return Ok(());
+        }
+        let keys = self.lock_keys.clone();
+        self.quietly(|d| lock::acquire(&mut d.client, &keys, timeout))?;
+        self.locked = true;
+        Ok(())
+    }
+
+    fn unlock(&mut self) -> Result<(), DriverError> {
+        if !self.locked {
+            return Ok(());
+        }
+        let keys = self.lock_keys.clone();
+        self.quietly(|d| lock::release(&mut d.client, &keys))?;
+        self.locked = false;
+        Ok(())
+    }
+
+    fn ensure_tables(&mut self) -> Result<(), DriverError> {
+        let names = vec![
+            self.tables.compat.clone(),
+            self.tables.ledger.clone(),
+            self.tables.log.clone(),
+        ];
+        let schema = self.schema.clone();
+        let present: Vec<String> = self
+            .client
+            .query(sql::TABLES_PRESENT, &[&schema, &names])
+            .map_err(|e| db_error(&e))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let creates: Vec<&str> = [
+            (&names[0], &self.sql.create_compat),
+            (&names[1], &self.sql.create_ledger),
+            (&names[2], &self.sql.create_log),
+        ]
+        .into_iter()
+        .filter(|(name, _)| !present.contains(name))
+        .map(|(_, sql)| sql.as_str())
+        .collect();
+        if creates.is_empty() {
+            return Ok(());
+        }
+        let batch = format!("BEGIN; {}; COMMIT", creates.join("; "));
+        self.quietly(|d| d.client.batch_execute(&batch)).map_err(|e| {
+            self.rollback();
+            let mut err = db_error(&e);
+            if let DriverError::Statement { hint, code, .. } = &mut err {
+                if code.as_deref() == Some("42501") && hint.is_none() {
+                    *hint = Some(format!(
+                        "the role needs CREATE on schema \"{}\" to create the migrations tables, or an administrator creates them once",
+                        self.schema
+                    ));
+                }
+            }
+            err
+        })
+    }
+
+    fn read_state(&mut self) -> Result<LedgerState, DriverError> {
+        let compat = match self.client.query_opt(&self.sql.select_compat, &[]) {
+            Ok(row) => row.map(|r| CompatRow {
+                version: r.get(0),
+                dirty: r.get(1),
+            }),
+            Err(e) if sqlstate(&e) == Some("42P01") => None,
+            Err(e) => return Err(db_error(&e)),
+        };
+        let rows = match self.client.query(&self.sql.select_ledger, &[]) {
+            Ok(rows) => rows,
+            Err(e) if sqlstate(&e) == Some("42P01") => Vec::new(),
+            Err(e) => return Err(db_error(&e)),
+        };
+        let mut applied = Vec::with_capacity(rows.len());
+        for r in rows {
+            let version: i64 = r.get(0);
+            let mode: String = r.get(7);
+            let origin: String = r.get(8);
+            applied.push(AppliedMigration {
+                version: u64::try_from(version).map_err(|_| {
+                    DriverError::Other(format!("ledger holds a negative version {version}"))
+                })?,
+                name: r.get(1),
+                checksum: r.get(2),
+                batch: r.get(3),
+                applied_at: r.get(4),
+                duration_ms: r.get(5),
+                applied_by: r.get(6),
+                mode: TxMode::parse(&mode).ok_or_else(|| {
+                    DriverError::Other(format!("ledger row {version} has an unknown mode {mode:?}"))
+                })?,
+                origin: Origin::parse(&origin).ok_or_else(|| {
+                    DriverError::Other(format!(
+                        "ledger row {version} has an unknown origin {origin:?}"
+                    ))
+                })?,
+            });
+        }
+        Ok(LedgerState { compat, applied })
+    }
+
+    fn write(&mut self, writes: &[LedgerWrite]) -> Result<(), DriverError> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .batch_execute("BEGIN")
+            .map_err(|e| db_error(&e))?;
+        let result = self.apply_writes(writes).and_then(|_| {
+            self.client
+                .batch_execute("COMMIT")
+                .map_err(|e| db_error(&e))
+        });
+        if result.is_err() {
+            self.rollback();
+        }
+        result
+    }
+
+    fn run_in_transaction(
+        &mut self,
+        script: &Script,
+        writes: &[LedgerWrite],
+    ) -> Result<(), DriverError> {
+        self.client
+            .batch_execute("BEGIN")
+            .map_err(|e| db_error(&e))?;
+        if let Err(BodyError {
+            mut err,
+            needs_search,
+        }) = self.run_body(script)
+        {
+            self.rollback();
+            if needs_search {
+                let found = self.find_failing_statement(&script.sql);
+                set_location(&mut err, found, None);
+            }
+            return Err(err);
+        }
+        let result = self.apply_writes(writes).and_then(|_| {
+            self.client
+                .batch_execute("COMMIT")
+                .map_err(|e| db_error(&e))
+        });
+        if result.is_err() {
+            self.rollback();
+        }
+        result
+    }
+
+    fn run_autocommit(&mut self, sql: &str) -> Result<(), DriverError> {
+        if sql.trim().is_empty() {
+            return Ok(());
+        }
+        self.client.batch_execute(sql).map_err(|e| {
+            let mut err = db_error(&e);
+            let position = server_position(&e).map(|p| char_to_byte(sql, p));
+            let statement = match position {
+                Some(b) => statement_at(sql, b),
+                None => {
+                    let all = strata_sql::split(sql, Dialect::Postgres).statements;
+                    (all.len() == 1).then(|| all[0].range.clone())
+                }
+            };
+            set_location(&mut err, statement, position);
+            // A self-managed file may have failed inside its own BEGIN: leave the session clean.
+            self.rollback();
+            err
+        })
+    }
+
+    fn drop_all(&mut self) -> Result<DropReport, DriverError> {
+        let Some(schema) = self.current_schema.clone() else {
+            return Err(DriverError::Other(
+                "no schema: search_path names no existing schema".into(),
+            ));
+        };
+        self.quietly(|d| drop::drop_schema_objects(&mut d.client, &schema))
+    }
+
+    fn take_notices(&mut self) -> Vec<String> {
+        self.notices
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+}
+
+fn to_i64(v: u64) -> Result<i64, DriverError> {
+    i64::try_from(v).map_err(|_| {
+        DriverError::Other(format!("version {v} is too large for PostgreSQL's bigint"))
+    })
+}
+
+/// Whether re-running statements one by one can say more: not for errors that come from the
+/// session or the server's state rather than from a statement (timeouts, lost connections,
+/// deadlocks, resource limits), which would only repeat the wait.
+fn rerun_helps(e: &postgres::Error) -> bool {
+    match sqlstate(e) {
+        None => false,
+        Some(code) => !["57", "08", "53", "40", "58", "XX"]
+            .iter()
+            .any(|class| code.starts_with(class)),
+    }
+}
+
+fn set_location(err: &mut DriverError, stmt: Option<Range<usize>>, pos: Option<usize>) {
+    if let DriverError::Statement {
+        statement,
+        position,
+        ..
+    } = err
+    {
+        if stmt.is_some() {
+            *statement = stmt;
+        }
+        if pos.is_some() {
+            *position = pos;
+        }
+    }
+}
+
+/// The byte offset in `text` of the server's 1-based character position (PostgreSQL counts
+/// characters, not bytes); a position past the end maps to the end.
+pub fn char_to_byte(text: &str, position: u32) -> usize {
+    let index = (position as usize).saturating_sub(1);
+    text.char_indices()
+        .nth(index)
+        .map(|(b, _)| b)
+        .unwrap_or(text.len())
+}
+
+/// The statement (as split by the lexer) containing byte `offset`, or the next one when the
+/// offset falls between statements, or the last one when past the end.
+pub fn statement_at(sql: &str, offset: usize) -> Option<Range<usize>> {
+    let statements = strata_sql::split(sql, Dialect::Postgres).statements;
+    statements
+        .iter()
+        .find(|s| offset < s.range.end)
+        .or(statements.last())
+        .map(|s| s.range.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters() {
+        let sql = "SELECT 'é';\nSELEC 1;";
+        // The server counts characters: position 13 is the `S` of `SELEC`.
+        let b = char_to_byte(sql, 13);
+        assert_eq!(&sql[b..b + 5], "SELEC");
+        assert_eq!(char_to_byte(sql, 1), 0);
+        assert_eq!(char_to_byte(sql, 999), sql.len());
+    }
+
+    #[test]
+    fn statement_lookup() {
+        let sql = "CREATE TABLE a (x int);\nCREATE TABLEE b (x int);\nSELECT 1;";
+        let b = sql.find("TABLEE").unwrap();
+        let r = statement_at(sql, b).unwrap();
+        assert_eq!(&sql[r], "CREATE TABLEE b (x int);");
+        assert_eq!(&sql[statement_at(sql, sql.len()).unwrap()], "SELECT 1;");
+    }
+}

@@ -1,0 +1,182 @@
+//! The SQL text the PostgreSQL driver sends, as constants and pure builders.
+//!
+//! Identifiers from settings (schema, table names) are always quoted with [`quote_ident`];
+//! values are always bound as parameters (`$1`, ...), never spliced into the text. Nothing here
+//! talks to a server, so the exact text can be checked in unit tests.
+
+use strata_core::TableNames;
+
+/// Quote an identifier the way lib/pq's `QuoteIdentifier` does (and so golang-migrate): cut at
+/// the first NUL byte, double every `"`, wrap in `"`.
+///
+/// ```
+/// use strata_drivers::postgres::sql::quote_ident;
+/// assert_eq!(quote_ident("schema_migrations"), "\"schema_migrations\"");
+/// assert_eq!(quote_ident("a\";drop table x;--"), "\"a\"\";drop table x;--\"");
+/// ```
+pub fn quote_ident(name: &str) -> String {
+    let name = name.split('\0').next().unwrap_or("");
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `"schema"."name"`.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
+/// `SELECT current_schema(), current_database()` — the migrations schema (NULL when no
+/// `search_path` entry exists) and the library-form lock name.
+pub const SESSION_FACTS: &str = "SELECT current_schema()::text, current_database()::text";
+
+/// Which of the given tables exist in a schema. golang-migrate checks before `CREATE TABLE` so
+/// that a role without CREATE privilege can still read the version.
+pub const TABLES_PRESENT: &str = "SELECT table_name::text FROM information_schema.tables \
+     WHERE table_schema = $1 AND table_name = ANY($2)";
+
+/// Try both advisory lock keys at once (never the blocking `pg_advisory_lock`).
+pub const TRY_LOCK_2: &str = "SELECT pg_try_advisory_lock($1), pg_try_advisory_lock($2)";
+/// Try one advisory lock key.
+pub const TRY_LOCK_1: &str = "SELECT pg_try_advisory_lock($1)";
+/// Release one advisory lock key.
+pub const UNLOCK: &str = "SELECT pg_advisory_unlock($1)";
+
+/// Who holds one of the advisory lock keys `$1` (a `bigint[]`) in this database. Keys are
+/// 0..2^32, so they appear in `pg_locks` as `classid = 0, objid = key, objsubid = 1`.
+pub const LOCK_HOLDER: &str = "SELECT a.pid, coalesce(a.application_name, ''), \
+       coalesce(a.usename::text, ''), coalesce(a.state, ''), \
+       coalesce(extract(epoch FROM now() - a.state_change), 0)::float8, \
+       coalesce(extract(epoch FROM now() - a.backend_start), 0)::float8, \
+       coalesce(a.query, '') \
+     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objsubid = 1 \
+       AND l.objid::bigint = ANY($1) AND l.pid <> pg_backend_pid() \
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+     ORDER BY a.backend_start LIMIT 1";
+
+/// Statements for one set of tables (compatibility table, ledger, log) in one schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSql {
+    /// golang-migrate's exact `CREATE TABLE IF NOT EXISTS` for the compatibility table.
+    pub create_compat: String,
+    /// The ledger's `CREATE TABLE IF NOT EXISTS`.
+    pub create_ledger: String,
+    /// The log's `CREATE TABLE IF NOT EXISTS`.
+    pub create_log: String,
+    /// golang-migrate's version read.
+    pub select_compat: String,
+    /// Empty the compatibility table.
+    pub truncate_compat: String,
+    /// Insert the one compatibility row (`$1` version, `$2` dirty).
+    pub insert_compat: String,
+    /// Ledger rows in ascending version order.
+    pub select_ledger: String,
+    /// Insert or replace a ledger row (`$1`..`$8`).
+    pub upsert_ledger: String,
+    /// Delete a ledger row (`$1` version).
+    pub delete_ledger: String,
+    /// Append a log entry (`$1`..`$8`).
+    pub insert_log: String,
+}
+
+impl TableSql {
+    /// Build the statements for `tables` in `schema`.
+    pub fn new(schema: &str, tables: &TableNames) -> TableSql {
+        let compat = qualified(schema, &tables.compat);
+        let ledger = qualified(schema, &tables.ledger);
+        let log = qualified(schema, &tables.log);
+        TableSql {
+            create_compat: format!(
+                "CREATE TABLE IF NOT EXISTS {compat} (version bigint not null primary key, dirty boolean not null)"
+            ),
+            create_ledger: format!(
+                "CREATE TABLE IF NOT EXISTS {ledger} (\
+                 version bigint PRIMARY KEY, \
+                 name text NOT NULL DEFAULT '', \
+                 checksum text NULL, \
+                 batch bigint NOT NULL DEFAULT 0, \
+                 applied_at timestamptz NOT NULL DEFAULT now(), \
+                 duration_ms bigint NOT NULL DEFAULT 0, \
+                 applied_by text NOT NULL DEFAULT '', \
+                 mode text NOT NULL DEFAULT 'transaction', \
+                 origin text NOT NULL DEFAULT 'applied')"
+            ),
+            create_log: format!(
+                "CREATE TABLE IF NOT EXISTS {log} (\
+                 id bigserial PRIMARY KEY, \
+                 action text NOT NULL, \
+                 version bigint NULL, \
+                 name text NOT NULL DEFAULT '', \
+                 batch bigint NULL, \
+                 checksum text NULL, \
+                 duration_ms bigint NOT NULL DEFAULT 0, \
+                 actor text NOT NULL DEFAULT '', \
+                 detail text NOT NULL DEFAULT '', \
+                 at timestamptz NOT NULL DEFAULT now())"
+            ),
+            select_compat: format!("SELECT version, dirty FROM {compat} LIMIT 1"),
+            truncate_compat: format!("TRUNCATE {compat}"),
+            insert_compat: format!("INSERT INTO {compat} (version, dirty) VALUES ($1, $2)"),
+            select_ledger: format!(
+                "SELECT version, name, checksum, batch, \
+                 to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
+                 duration_ms, applied_by, mode, origin \
+                 FROM {ledger} ORDER BY version"
+            ),
+            upsert_ledger: format!(
+                "INSERT INTO {ledger} (version, name, checksum, batch, duration_ms, applied_by, mode, origin) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, \
+                 batch = EXCLUDED.batch, applied_at = now(), duration_ms = EXCLUDED.duration_ms, \
+                 applied_by = EXCLUDED.applied_by, mode = EXCLUDED.mode, origin = EXCLUDED.origin"
+            ),
+            delete_ledger: format!("DELETE FROM {ledger} WHERE version = $1"),
+            insert_log: format!(
+                "INSERT INTO {log} (action, version, name, batch, checksum, duration_ms, actor, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compat_table_is_golang_migrates_exact_text() {
+        let s = TableSql::new("public", &TableNames::default());
+        assert_eq!(
+            s.create_compat,
+            "CREATE TABLE IF NOT EXISTS \"public\".\"schema_migrations\" (version bigint not null primary key, dirty boolean not null)"
+        );
+        assert_eq!(
+            s.select_compat,
+            "SELECT version, dirty FROM \"public\".\"schema_migrations\" LIMIT 1"
+        );
+        assert_eq!(
+            s.truncate_compat,
+            "TRUNCATE \"public\".\"schema_migrations\""
+        );
+        assert_eq!(
+            s.insert_compat,
+            "INSERT INTO \"public\".\"schema_migrations\" (version, dirty) VALUES ($1, $2)"
+        );
+        assert!(s
+            .create_ledger
+            .starts_with("CREATE TABLE IF NOT EXISTS \"public\".\"schema_migrations_ledger\" ("));
+        assert!(s
+            .create_log
+            .starts_with("CREATE TABLE IF NOT EXISTS \"public\".\"schema_migrations_log\" ("));
+    }
+
+    #[test]
+    fn identifiers_are_quoted_and_injection_is_inert() {
+        let t = TableNames::new(None, "a\";drop table x;--");
+        let s = TableSql::new("my \"schema\"", &t);
+        assert_eq!(
+            s.truncate_compat,
+            "TRUNCATE \"my \"\"schema\"\"\".\"a\"\";drop table x;--\""
+        );
+        assert_eq!(quote_ident("nul\0after"), "\"nul\"");
+    }
+}

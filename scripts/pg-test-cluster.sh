@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The test kit's throwaway PostgreSQL cluster (crates/strata-testkit/src/cluster.rs).
+# The tests start it themselves when needed and leave it running for the next run; this script
+# only shows or stops it.
+#
+#   scripts/pg-test-cluster.sh status   # where it is and whether it runs
+#   scripts/pg-test-cluster.sh stop     # stop it (the next test run starts it again)
+#   scripts/pg-test-cluster.sh clean    # stop it and delete it
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base="${CARGO_TARGET_DIR:-$PWD/target}/strata-pg"
+data="$base/data"
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+pg_ctl="${bin:+$bin/}pg_ctl"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+case "${1:-status}" in
+status)
+    echo "cluster: $data (port $(cat "$base/port" 2>/dev/null || echo '?'))"
+    [ -d "$data" ] && as_pg "$pg_ctl" -D "$data" status || echo "not initialised"
+    ;;
+stop)
+    [ -f "$data/postmaster.pid" ] && as_pg "$pg_ctl" -D "$data" -m fast -w stop || echo "not running"
+    ;;
+clean)
+    [ -f "$data/postmaster.pid" ] && as_pg "$pg_ctl" -D "$data" -m fast -w stop || true
+    rm -rf "$base"
+    ;;
+*)
+    echo "usage: $0 status|stop|clean" >&2
+    exit 2
+    ;;
+esac
