@@ -139,6 +139,14 @@ pub fn engine_error(err: &Error) -> String {
             "limit {short} short ({} applied, then no more migrations)",
             report.steps.len()
         ),
+        Error::Interrupted { report } => {
+            let done: Vec<String> = report.steps.iter().map(|s| s.version.to_string()).collect();
+            format!(
+                "interrupted: stopped after {} migration(s){}; the database is consistent, run the command again to continue",
+                done.len(),
+                if done.is_empty() { String::new() } else { format!(" ({})", done.join(", ")) }
+            )
+        }
         other => other.to_string(),
     }
 }

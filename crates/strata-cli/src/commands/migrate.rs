@@ -6,6 +6,7 @@ use crate::prompt::confirm;
 use crate::render;
 use crate::settings::Settings;
 use crate::CliError;
+use std::sync::atomic::{AtomicBool, Ordering};
 use strata_core::plan::Request;
 use strata_core::report::Event;
 use strata_core::{Error, Source};
@@ -65,10 +66,20 @@ fn parse_limit(n: &str) -> Result<u64, CliError> {
         .map_err(|_| CliError::Failed(format!("can't read limit argument N: {n:?}")))
 }
 
+/// Set by the first Ctrl-C: the run stops after the migration in progress.
+static STOP: AtomicBool = AtomicBool::new(false);
+
 fn run(settings: &Settings, request: Request) -> Result<(), CliError> {
     let mut target = open(settings)?;
     let source = read_source(settings, &target.url)?;
-    let mut m = migrator(&mut target, &source, settings);
+    // Interrupting mid-migration would leave a no-transaction migration half done; finishing the
+    // current one and stopping is always consistent.
+    let _ = ctrlc::set_handler(|| {
+        if !STOP.swap(true, Ordering::SeqCst) {
+            eprintln!("Stopping after this running migration ...");
+        }
+    });
+    let mut m = migrator(&mut target, &source, settings).with_stop_flag(&STOP);
     let verbose = settings.verbose;
     let result = m.run(request, &mut |event| match event {
         Event::Started {

@@ -175,3 +175,47 @@ fn concurrent_runners_apply_each_migration_exactly_once() {
         .unwrap();
     assert_eq!(ups, 20);
 }
+
+#[test]
+fn ctrl_c_stops_after_the_running_migration_and_reports_what_was_applied() {
+    let p = Project::new();
+    // About two seconds of work, so the signal lands while it runs.
+    p.pair(
+        "1",
+        "slow",
+        "CREATE TABLE a (id INTEGER);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 8000000) SELECT count(*) FROM c;",
+        "DROP TABLE a;",
+    );
+    p.pair("2", "next", "CREATE TABLE b (id INTEGER);", "DROP TABLE b;");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("strata"))
+        .current_dir(p.path())
+        .args(["-path", "migrations", "-database", "sqlite://app.db", "up"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Stopping after this running migration"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1/u slow"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: stopped after 1 migration(s) (1)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        p.tables(),
+        ["a"],
+        "the running migration completed, the next did not start"
+    );
+    assert_eq!(p.compat(), Some((1, false)));
+    p.run(&["up"]).ok().stderr_has("2/u next");
+}
