@@ -219,15 +219,19 @@ impl PostgresDriver {
     }
 
     /// Run a transactional script's body inside the open transaction.
+    /// Open the transaction and run a transactional script's body. Without explicit statements,
+    /// `BEGIN` travels in the same message as the body (one round trip); the server's position
+    /// is then shifted back by the prefix.
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
+        const PREFIX: &str = "BEGIN;\n";
         match &script.statements {
             None => {
-                if script.sql.trim().is_empty() {
-                    return Ok(());
-                }
-                self.client.batch_execute(&script.sql).map_err(|e| {
+                let message = format!("{PREFIX}{}", script.sql);
+                self.client.batch_execute(&message).map_err(|e| {
                     let mut err = db_error(&e);
-                    let position = server_position(&e).map(|p| char_to_byte(&script.sql, p));
+                    let position = server_position(&e)
+                        .filter(|p| *p as usize > PREFIX.len())
+                        .map(|p| char_to_byte(&script.sql, p - PREFIX.len() as u32));
                     let statement = position.and_then(|b| statement_at(&script.sql, b));
                     set_location(&mut err, statement.clone(), position);
                     BodyError {
@@ -237,6 +241,10 @@ impl PostgresDriver {
                 })
             }
             Some(ranges) => {
+                self.client.batch_execute("BEGIN").map_err(|e| BodyError {
+                    err: db_error(&e),
+                    needs_search: false,
+                })?;
                 for r in ranges {
                     let piece = &script.sql[r.clone()];
                     if piece.trim().is_empty() {
@@ -415,9 +423,7 @@ impl strata_core::Driver for PostgresDriver {
         script: &Script,
         writes: &[LedgerWrite],
     ) -> Result<(), DriverError> {
-        self.client
-            .batch_execute("BEGIN")
-            .map_err(|e| db_error(&e))?;
+        let started = std::time::Instant::now();
         if let Err(BodyError {
             mut err,
             needs_search,
@@ -430,11 +436,17 @@ impl strata_core::Driver for PostgresDriver {
             }
             return Err(err);
         }
-        let result = self.apply_writes(writes).and_then(|_| {
-            self.client
-                .batch_execute("COMMIT")
-                .map_err(|e| db_error(&e))
-        });
+        // The records and COMMIT: one more round trip.
+        let ms = started.elapsed().as_millis() as i64;
+        let stamped: Vec<LedgerWrite> = writes
+            .iter()
+            .cloned()
+            .map(|w| strata_core::runner::stamp_duration(w, ms))
+            .collect();
+        let message = format!("{}COMMIT", self.sql.writes_sql(&stamped));
+        let result = self
+            .quietly(|d| d.client.batch_execute(&message))
+            .map_err(|e| db_error(&e));
         if result.is_err() {
             self.rollback();
         }

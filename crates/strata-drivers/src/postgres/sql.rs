@@ -1,9 +1,14 @@
 //! The SQL text the PostgreSQL driver sends, as constants and pure builders.
 //!
-//! Identifiers from settings (schema, table names) are always quoted with [`quote_ident`];
-//! values are always bound as parameters (`$1`, ...), never spliced into the text. Nothing here
-//! talks to a server, so the exact text can be checked in unit tests.
+//! Identifiers from settings (schema, table names) are always quoted with [`quote_ident`].
+//! Values are bound as parameters (`$1`, ...), with one deliberate exception: the records that
+//! commit together with a migration ([`TableSql::writes_sql`]) travel as literals quoted by
+//! [`quote_literal`] in the same simple-query message as `COMMIT`, so a migration costs two
+//! round trips instead of one per record. Nothing here talks to a server, so the exact text can
+//! be checked in unit tests.
 
+use std::fmt::Write as _;
+use strata_core::ledger::{CompatRow, LedgerWrite};
 use strata_core::TableNames;
 
 /// Quote an identifier the way lib/pq's `QuoteIdentifier` does (and so golang-migrate): cut at
@@ -17,6 +22,37 @@ use strata_core::TableNames;
 pub fn quote_ident(name: &str) -> String {
     let name = name.split('\0').next().unwrap_or("");
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A string literal that means `value` whatever `standard_conforming_strings` is: an `E'...'`
+/// escape string with `\` and `'` doubled. NUL bytes (which `text` cannot hold) are dropped.
+///
+/// ```
+/// use strata_drivers::postgres::sql::quote_literal;
+/// assert_eq!(quote_literal("it's"), "E'it''s'");
+/// assert_eq!(quote_literal("a\\'; DROP TABLE x; --"), "E'a\\\\''; DROP TABLE x; --'");
+/// ```
+pub fn quote_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 3);
+    out.push_str("E'");
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            '\0' => {}
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+fn opt_literal(value: Option<&str>) -> String {
+    value.map_or_else(|| "NULL".to_string(), quote_literal)
+}
+
+fn opt_int(value: Option<i64>) -> String {
+    value.map_or_else(|| "NULL".to_string(), |v| v.to_string())
 }
 
 /// `"schema"."name"`.
@@ -138,9 +174,146 @@ impl TableSql {
     }
 }
 
+impl TableSql {
+    /// `writes` as SQL text (statements ending in `;`), for sending in one message with
+    /// `COMMIT`. Same effect as binding them one by one: golang-migrate's TRUNCATE + INSERT and
+    /// its `-1` rule, an upsert of ledger rows, log appends.
+    pub fn writes_sql(&self, writes: &[LedgerWrite]) -> String {
+        let mut sql = String::new();
+        for w in writes {
+            match w {
+                LedgerWrite::SetCompat(row) => {
+                    let _ = writeln!(sql, "{};", self.truncate_compat);
+                    if let Some(CompatRow { version, dirty }) = row {
+                        if *version >= 0 || *dirty {
+                            let _ = writeln!(
+                                sql,
+                                "{};",
+                                self.insert_compat
+                                    .replace("$1", &version.to_string())
+                                    .replace("$2", if *dirty { "true" } else { "false" })
+                            );
+                        }
+                    }
+                }
+                LedgerWrite::Insert(m) => {
+                    let values = [
+                        (m.version as i64).to_string(),
+                        quote_literal(&m.name),
+                        opt_literal(m.checksum.as_deref()),
+                        m.batch.to_string(),
+                        m.duration_ms.to_string(),
+                        quote_literal(&m.applied_by),
+                        quote_literal(m.mode.as_str()),
+                        quote_literal(m.origin.as_str()),
+                    ];
+                    let _ = writeln!(sql, "{};", bind(&self.upsert_ledger, &values));
+                }
+                LedgerWrite::Delete(v) => {
+                    let _ = writeln!(
+                        sql,
+                        "{};",
+                        bind(&self.delete_ledger, &[(*v as i64).to_string()])
+                    );
+                }
+                LedgerWrite::Log(e) => {
+                    let values = [
+                        quote_literal(e.action.as_str()),
+                        opt_int(e.version.map(|v| v as i64)),
+                        quote_literal(&e.name),
+                        opt_int(e.batch),
+                        opt_literal(e.checksum.as_deref()),
+                        e.duration_ms.to_string(),
+                        quote_literal(&e.actor),
+                        quote_literal(&e.detail),
+                    ];
+                    let _ = writeln!(sql, "{};", bind(&self.insert_log, &values));
+                }
+            }
+        }
+        sql
+    }
+}
+
+/// Replace the placeholders `$1`..`$n` of `template` in one pass, so a value that itself
+/// contains `$1` is never substituted again.
+fn bind(template: &str, values: &[String]) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let digits = rest[i + 1..].bytes().take_while(u8::is_ascii_digit).count();
+        let n: usize = rest[i + 1..i + 1 + digits].parse().unwrap_or(0);
+        match values.get(n.wrapping_sub(1)) {
+            Some(v) if digits > 0 => out.push_str(v),
+            _ => out.push_str(&rest[i..i + 1 + digits]),
+        }
+        rest = &rest[i + 1 + digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strata_core::ledger::{Action, AppliedMigration, LogEntry, Origin};
+    use strata_core::TxMode;
+
+    #[test]
+    fn writes_sql_quotes_every_value_and_follows_the_minus_one_rule() {
+        let s = TableSql::new("public", &TableNames::default());
+        let sql = s.writes_sql(&[
+            LedgerWrite::Insert(AppliedMigration {
+                version: 7,
+                name: "o'brien $1 \\".into(),
+                checksum: None,
+                batch: 2,
+                applied_at: String::new(),
+                duration_ms: 5,
+                applied_by: "me@host".into(),
+                mode: TxMode::Transaction,
+                origin: Origin::Applied,
+            }),
+            LedgerWrite::SetCompat(Some(CompatRow {
+                version: 7,
+                dirty: false,
+            })),
+            LedgerWrite::SetCompat(Some(CompatRow {
+                version: -1,
+                dirty: false,
+            })),
+            LedgerWrite::Log(LogEntry {
+                action: Action::Up,
+                version: Some(7),
+                name: "x".into(),
+                batch: None,
+                checksum: Some("ab".into()),
+                duration_ms: 0,
+                actor: "me".into(),
+                detail: "'); DROP TABLE t; --".into(),
+            }),
+        ]);
+        assert!(sql.contains("VALUES (7, E'o''brien $1 \\\\', NULL, 2, 5, E'me@host', E'transaction', E'applied')"), "{sql}");
+        assert!(
+            sql.contains(
+                "INSERT INTO \"public\".\"schema_migrations\" (version, dirty) VALUES (7, false);"
+            ),
+            "{sql}"
+        );
+        assert_eq!(
+            sql.matches("INSERT INTO \"public\".\"schema_migrations\" (")
+                .count(),
+            1,
+            "(-1, clean) is an empty table: {sql}"
+        );
+        assert!(
+            sql.contains(
+                "VALUES (E'up', 7, E'x', NULL, E'ab', 0, E'me', E'''); DROP TABLE t; --');"
+            ),
+            "{sql}"
+        );
+    }
 
     #[test]
     fn compat_table_is_golang_migrates_exact_text() {
