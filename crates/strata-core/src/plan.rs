@@ -202,7 +202,11 @@ pub fn reconcile(
     state: &LedgerState,
     actor: &str,
 ) -> Result<(Vec<LedgerWrite>, LedgerState), Conflict> {
-    if let Some(CompatRow { version, dirty: true }) = state.compat {
+    if let Some(CompatRow {
+        version,
+        dirty: true,
+    }) = state.compat
+    {
         return Err(Conflict::Dirty { version });
     }
     let compat_head = state.compat.map(|c| c.version).filter(|v| *v >= 0);
@@ -273,8 +277,7 @@ pub fn plan(
     request: Request,
     options: &PlanOptions,
 ) -> Result<Plan, Vec<Conflict>> {
-    let (reconcile, state) =
-        reconcile(source, state, &options.actor).map_err(|c| vec![c])?;
+    let (reconcile, state) = reconcile(source, state, &options.actor).map_err(|c| vec![c])?;
     let mut conflicts = drift(source, &state);
     let applied: BTreeSet<Version> = state.applied.iter().map(|a| a.version).collect();
     let head = applied.iter().next_back().copied();
@@ -356,7 +359,10 @@ pub fn plan(
             });
         }
         let compat_dirty = match direction {
-            Direction::Up => CompatRow { version: version as i64, dirty: true },
+            Direction::Up => CompatRow {
+                version: version as i64,
+                dirty: true,
+            },
             Direction::Down => CompatRow {
                 version: now.range(..version).next_back().map_or(-1, |v| *v as i64),
                 dirty: true,
@@ -429,15 +435,28 @@ pub fn plan_force(
         writes.push(LedgerWrite::Delete(row.version));
     }
     let batch = state.last_batch() + 1;
-    for m in source.migrations.iter().filter(|m| m.version as i64 <= version) {
+    for m in source
+        .migrations
+        .iter()
+        .filter(|m| m.version as i64 <= version)
+    {
         if state.get(m.version).is_none() {
-            writes.push(LedgerWrite::Insert(ledger_row(m, batch, 0, actor, Origin::Forced)));
+            writes.push(LedgerWrite::Insert(ledger_row(
+                m,
+                batch,
+                0,
+                actor,
+                Origin::Forced,
+            )));
         }
     }
     writes.push(LedgerWrite::SetCompat(if version < 0 {
         None
     } else {
-        Some(CompatRow { version, dirty: false })
+        Some(CompatRow {
+            version,
+            dirty: false,
+        })
     }));
     let from = match state.compat {
         None => "nothing applied".to_string(),
@@ -552,25 +571,46 @@ mod tests {
     }
 
     fn opts() -> PlanOptions {
-        PlanOptions { allow_out_of_order: false, actor: "t".into() }
+        PlanOptions {
+            allow_out_of_order: false,
+            actor: "t".into(),
+        }
     }
 
     fn versions(p: &Plan) -> Vec<(Version, char)> {
-        p.steps.iter().map(|s| (s.version, s.direction.letter())).collect()
+        p.steps
+            .iter()
+            .map(|s| (s.version, s.direction.letter()))
+            .collect()
     }
 
     // The worked example from golang-migrate's test fixture (compat §3.6).
     fn fixture() -> Source {
-        source(&[(1, true, true), (3, true, false), (4, true, true), (5, false, true), (7, true, true)])
+        source(&[
+            (1, true, true),
+            (3, true, false),
+            (4, true, true),
+            (5, false, true),
+            (7, true, true),
+        ])
     }
 
     #[test]
     fn up_from_nothing_applies_every_version_in_order() {
         let src = fixture();
         let p = plan(&src, &LedgerState::default(), Request::Up(None), &opts()).unwrap();
-        assert_eq!(versions(&p), [(1, 'u'), (3, 'u'), (4, 'u'), (5, 'u'), (7, 'u')]);
+        assert_eq!(
+            versions(&p),
+            [(1, 'u'), (3, 'u'), (4, 'u'), (5, 'u'), (7, 'u')]
+        );
         assert_eq!(p.steps[3].mode, None, "v5 has no up part: records only");
-        assert_eq!(p.steps[4].compat_after, Some(CompatRow { version: 7, dirty: false }));
+        assert_eq!(
+            p.steps[4].compat_after,
+            Some(CompatRow {
+                version: 7,
+                dirty: false
+            })
+        );
         assert_eq!(p.batch, 1);
     }
 
@@ -594,7 +634,12 @@ mod tests {
 
     #[test]
     fn up_with_no_migrations_at_all_is_a_conflict() {
-        let err = plan(&Source::default(), &LedgerState::default(), Request::Up(None), &opts());
+        let err = plan(
+            &Source::default(),
+            &LedgerState::default(),
+            Request::Up(None),
+            &opts(),
+        );
         assert_eq!(err.unwrap_err(), vec![Conflict::NoMigrations]);
     }
 
@@ -603,7 +648,13 @@ mod tests {
         let src = fixture();
         let state = applied(&src, &[1, 3, 4, 5, 7], 1);
         let err = plan(&src, &state, Request::Down(None), &opts()).unwrap_err();
-        assert_eq!(err, vec![Conflict::NoDown { version: 3, name: "m3".into() }]);
+        assert_eq!(
+            err,
+            vec![Conflict::NoDown {
+                version: 3,
+                name: "m3".into()
+            }]
+        );
     }
 
     #[test]
@@ -613,8 +664,20 @@ mod tests {
         let p = plan(&src, &state, Request::Down(Some(3)), &opts()).unwrap();
         assert_eq!(versions(&p), [(7, 'd'), (5, 'd'), (4, 'd')]);
         // A failed down of 7 leaves golang-migrate's row at the predecessor, dirty.
-        assert_eq!(p.steps[0].compat_dirty, CompatRow { version: 5, dirty: true });
-        assert_eq!(p.steps[2].compat_after, Some(CompatRow { version: 3, dirty: false }));
+        assert_eq!(
+            p.steps[0].compat_dirty,
+            CompatRow {
+                version: 5,
+                dirty: true
+            }
+        );
+        assert_eq!(
+            p.steps[2].compat_after,
+            Some(CompatRow {
+                version: 3,
+                dirty: false
+            })
+        );
     }
 
     #[test]
@@ -623,7 +686,13 @@ mod tests {
         let state = applied(&src, &[1], 1);
         let p = plan(&src, &state, Request::Down(Some(1)), &opts()).unwrap();
         assert_eq!(p.steps[0].compat_after, None);
-        assert_eq!(p.steps[0].compat_dirty, CompatRow { version: -1, dirty: true });
+        assert_eq!(
+            p.steps[0].compat_dirty,
+            CompatRow {
+                version: -1,
+                dirty: true
+            }
+        );
     }
 
     #[test]
@@ -647,51 +716,94 @@ mod tests {
 
     #[test]
     fn plan_reports_all_conflicts_not_just_first() {
-        let src = source(&[(1, true, true), (2, true, true), (3, true, true), (5, true, true)]);
+        let src = source(&[
+            (1, true, true),
+            (2, true, true),
+            (3, true, true),
+            (5, true, true),
+        ]);
         let mut state = applied(&src, &[1, 3, 5], 1);
         state.applied[0].checksum = Some("0".repeat(64)); // 1 edited
-        state.applied.push(ledger_row(src.get(5).unwrap(), 1, 1, "t", Origin::Applied));
+        state
+            .applied
+            .push(ledger_row(src.get(5).unwrap(), 1, 1, "t", Origin::Applied));
         state.applied[3].version = 4; // 4 applied but no file
         state.applied.sort_by_key(|a| a.version);
         let err = plan(&src, &state, Request::Up(None), &opts()).unwrap_err();
         assert_eq!(err.len(), 3, "{err:?}");
         assert!(matches!(err[0], Conflict::Edited { version: 1, .. }));
         assert!(matches!(err[1], Conflict::Missing { version: 4, .. }));
-        assert!(matches!(err[2], Conflict::OutOfOrder { version: 2, head: 5, .. }));
+        assert!(matches!(
+            err[2],
+            Conflict::OutOfOrder {
+                version: 2,
+                head: 5,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn out_of_order_pending_is_applied_when_allowed_without_moving_compat_head() {
         let src = source(&[(1, true, true), (2, true, true), (3, true, true)]);
         let state = applied(&src, &[1, 3], 1);
-        let o = PlanOptions { allow_out_of_order: true, ..opts() };
+        let o = PlanOptions {
+            allow_out_of_order: true,
+            ..opts()
+        };
         let p = plan(&src, &state, Request::Up(None), &o).unwrap();
         assert_eq!(versions(&p), [(2, 'u')]);
-        assert_eq!(p.steps[0].compat_after, Some(CompatRow { version: 3, dirty: false }));
+        assert_eq!(
+            p.steps[0].compat_after,
+            Some(CompatRow {
+                version: 3,
+                dirty: false
+            })
+        );
     }
 
     #[test]
     fn dirty_database_is_a_conflict_naming_the_version() {
         let src = fixture();
         let state = LedgerState {
-            compat: Some(CompatRow { version: 4, dirty: true }),
+            compat: Some(CompatRow {
+                version: 4,
+                dirty: true,
+            }),
             applied: vec![],
         };
         let err = plan(&src, &state, Request::Up(None), &opts()).unwrap_err();
         assert_eq!(err, vec![Conflict::Dirty { version: 4 }]);
-        assert_eq!(err[0].to_string(), "Dirty database version 4. Fix and force version.");
+        assert_eq!(
+            err[0].to_string(),
+            "Dirty database version 4. Fix and force version."
+        );
     }
 
     #[test]
     fn reconcile_adopts_golang_migrate_database_on_first_contact() {
         let src = fixture();
         let state = LedgerState {
-            compat: Some(CompatRow { version: 4, dirty: false }),
+            compat: Some(CompatRow {
+                version: 4,
+                dirty: false,
+            }),
             applied: vec![],
         };
         let (writes, next) = reconcile(&src, &state, "t").unwrap();
-        let adopted: Vec<_> = next.applied.iter().map(|a| (a.version, a.origin, a.batch)).collect();
-        assert_eq!(adopted, [(1, Origin::Adopted, 0), (3, Origin::Adopted, 0), (4, Origin::Adopted, 0)]);
+        let adopted: Vec<_> = next
+            .applied
+            .iter()
+            .map(|a| (a.version, a.origin, a.batch))
+            .collect();
+        assert_eq!(
+            adopted,
+            [
+                (1, Origin::Adopted, 0),
+                (3, Origin::Adopted, 0),
+                (4, Origin::Adopted, 0)
+            ]
+        );
         assert_eq!(writes.len(), 6);
         let p = plan(&src, &state, Request::Up(None), &opts()).unwrap();
         assert_eq!(versions(&p), [(5, 'u'), (7, 'u')]);
@@ -702,14 +814,26 @@ mod tests {
         let src = fixture();
         // Strata applied 1, 3; golang-migrate then went up to 5.
         let mut state = applied(&src, &[1, 3], 1);
-        state.compat = Some(CompatRow { version: 5, dirty: false });
+        state.compat = Some(CompatRow {
+            version: 5,
+            dirty: false,
+        });
         let (_, next) = reconcile(&src, &state, "t").unwrap();
-        assert_eq!(next.applied.iter().map(|a| a.version).collect::<Vec<_>>(), [1, 3, 4, 5]);
+        assert_eq!(
+            next.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+            [1, 3, 4, 5]
+        );
         // Strata applied everything; golang-migrate then went down to 3.
         let mut state = applied(&src, &[1, 3, 4, 5, 7], 1);
-        state.compat = Some(CompatRow { version: 3, dirty: false });
+        state.compat = Some(CompatRow {
+            version: 3,
+            dirty: false,
+        });
         let (writes, next) = reconcile(&src, &state, "t").unwrap();
-        assert_eq!(next.applied.iter().map(|a| a.version).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(
+            next.applied.iter().map(|a| a.version).collect::<Vec<_>>(),
+            [1, 3]
+        );
         assert!(writes.contains(&LedgerWrite::Delete(7)));
         // ... or all the way down (empty table).
         state.compat = None;
@@ -721,10 +845,16 @@ mod tests {
     fn reconcile_refuses_a_version_not_on_disk() {
         let src = fixture();
         let state = LedgerState {
-            compat: Some(CompatRow { version: 6, dirty: false }),
+            compat: Some(CompatRow {
+                version: 6,
+                dirty: false,
+            }),
             applied: vec![],
         };
-        assert!(matches!(reconcile(&src, &state, "t"), Err(Conflict::Missing { version: 6, .. })));
+        assert!(matches!(
+            reconcile(&src, &state, "t"),
+            Err(Conflict::Missing { version: 6, .. })
+        ));
     }
 
     #[test]
@@ -734,7 +864,10 @@ mod tests {
         let w = plan_force(&src, &state, 3, "t");
         assert!(w.contains(&LedgerWrite::Delete(7)));
         assert!(w.contains(&LedgerWrite::Delete(4)));
-        assert!(w.contains(&LedgerWrite::SetCompat(Some(CompatRow { version: 3, dirty: false }))));
+        assert!(w.contains(&LedgerWrite::SetCompat(Some(CompatRow {
+            version: 3,
+            dirty: false
+        }))));
         let w = plan_force(&src, &LedgerState::default(), 4, "t");
         let forced: Vec<_> = w
             .iter()
@@ -743,7 +876,14 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(forced, [(1, Origin::Forced), (3, Origin::Forced), (4, Origin::Forced)]);
+        assert_eq!(
+            forced,
+            [
+                (1, Origin::Forced),
+                (3, Origin::Forced),
+                (4, Origin::Forced)
+            ]
+        );
         let w = plan_force(&src, &state, -1, "t");
         assert!(w.contains(&LedgerWrite::SetCompat(None)));
     }

@@ -14,7 +14,7 @@
 //!
 //! The migration lock is held for the whole run and always released, also on error.
 
-use crate::driver::{DropReport, Driver, DriverError};
+use crate::driver::{Driver, DriverError, DropReport};
 use crate::error::{Error, Location};
 use crate::ledger::{Action, CompatRow, LedgerState, LedgerWrite, LogEntry, Origin};
 use crate::migration::{Direction, Migration, Script, TxMode};
@@ -101,6 +101,17 @@ impl<'a> Migrator<'a> {
         request: Request,
         on_event: &mut dyn FnMut(Event),
     ) -> Result<Report, Error> {
+        // Double-checked locking (golang-migrate issue #468): app instances starting together
+        // must not queue behind a long run when there is nothing for them to do. Only a clean,
+        // empty plan short-cuts; anything else (pending work, or a dirty row that another
+        // runner's no-transaction migration may be holding) is decided again under the lock.
+        if let Ok(state) = self.driver.read_state() {
+            if let Ok(plan) = plan::plan(self.source, &state, request, &self.options.plan) {
+                if plan.is_empty() && plan.short == 0 {
+                    return Ok(Report::default());
+                }
+            }
+        }
         self.locked(|m| m.run_locked(request, on_event))
     }
 

@@ -219,3 +219,23 @@ fn ctrl_c_stops_after_the_running_migration_and_reports_what_was_applied() {
     assert_eq!(p.compat(), Some((1, false)));
     p.run(&["up"]).ok().stderr_has("2/u next");
 }
+
+#[test]
+fn runner_with_nothing_to_do_does_not_wait_for_a_held_lock() {
+    let p = Project::new();
+    three(&p);
+    p.run(&["up"]).ok();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(p.path().join("app.db.strata-lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    // Nothing pending: answered without the lock (a 1 s lock timeout would fail otherwise).
+    p.run(&["-lock-timeout", "1", "up"]).ok().stderr_has("no change");
+    // Something pending: must wait for the lock, and times out.
+    p.pair("000004", "create_d", "CREATE TABLE d (id INTEGER);", "DROP TABLE d;");
+    p.run(&["-lock-timeout", "1", "up"]).code(4);
+    lock.unlock().unwrap();
+}
