@@ -10,13 +10,20 @@ cd "$(dirname "$0")/.."
 have_pg() {
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1
 }
-if [ -z "${STRATA_TEST_DATABASE_URL:-}" ] && ! have_pg; then
+# openssl makes the throwaway cluster's TLS certificate (TLS tests).
+if [ -z "${STRATA_TEST_DATABASE_URL:-}" ] && { ! have_pg || ! command -v openssl >/dev/null 2>&1; }; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "scripts/test.sh: installing PostgreSQL server binaries" >&2
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        echo "scripts/test.sh: installing PostgreSQL server binaries and openssl" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openssl >/dev/null
     else
         echo "scripts/test.sh: no PostgreSQL binaries found; PostgreSQL tests will be skipped (CI=true makes that a failure)" >&2
     fi
 fi
 
-cargo test --workspace "$@"
+status=0
+cargo test --workspace "$@" || status=$?
+# The test kit leaves its cluster running so the next local run starts fast; CI leaves nothing.
+if [ "${CI:-}" = true ]; then
+    scripts/pg-test-cluster.sh stop >/dev/null 2>&1 || true
+fi
+exit "$status"
