@@ -15,6 +15,7 @@ const LONG_FLAGS: &[&str] = &[
     "database",
     "prefetch",
     "lock-timeout",
+    "ddl-lock-timeout",
     "verbose",
     "version",
     "help",
@@ -27,6 +28,10 @@ const LONG_FLAGS: &[&str] = &[
     "all",
     "allow-out-of-order",
     "yes",
+    "batches",
+    "limit",
+    "force",
+    "check",
 ];
 
 /// Rewrite Go-style `-name` / `-name=value` into `--name` / `--name=value` for known long flags.
@@ -93,6 +98,10 @@ pub struct Global {
     /// Seconds to wait for the migration lock.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 15)]
     pub lock_timeout: u64,
+    /// How long a migration statement may wait for a table lock, e.g. 5s (PostgreSQL
+    /// lock_timeout; default: wait) [env: STRATA_LOCK_TIMEOUT]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub ddl_lock_timeout: Option<String>,
     /// Accepted for golang-migrate compatibility; has no effect.
     #[arg(long, global = true, value_name = "N", hide = true)]
     pub prefetch: Option<u64>,
@@ -169,6 +178,60 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Exit 3 if anything is pending or in conflict (for CI gates).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Revert the last batch (each `up` run is one batch), newest first.
+    Rollback {
+        /// How many batches to revert.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        batches: u64,
+    },
+    /// Revert every applied migration (asks unless -f).
+    Reset {
+        /// Do not ask for confirmation.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+    /// Revert every applied migration, then apply them all again (asks unless -f).
+    Refresh {
+        /// Do not ask for confirmation.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+    /// Revert the newest applied migration and apply it again.
+    Redo,
+    /// Show the action log (up, down, rollback, force, baseline, adopt, ...), newest first.
+    History {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+        /// Show at most N entries.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Mark every migration up to V as applied without running it (for existing databases).
+    Baseline {
+        /// The version the database's schema already has.
+        #[arg(value_name = "V")]
+        version: Option<String>,
+        /// Baseline even though the database already has migration records.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+    /// Check files against the database (checksums, missing files, order, dirty); changes
+    /// nothing; exit 3 when anything is wrong.
+    Validate {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Accept the edited file of applied migration V: record its current checksum.
+    Accept {
+        /// The applied version whose file was edited on purpose.
+        #[arg(value_name = "V")]
+        version: Option<String>,
     },
 }
 
@@ -267,5 +330,39 @@ mod tests {
         assert!(
             matches!(cli.command, Some(Command::Create(ref c)) if c.seq && c.name.as_deref() == Some("init"))
         );
+    }
+
+    #[test]
+    fn history_commands_accept_golang_style_flags() {
+        let parse = |args: &[&str]| Cli::parse_from(normalize(args.iter().map(OsString::from)));
+        let cli = parse(&["strata", "rollback", "-batches", "2"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Rollback { batches: 2 })
+        ));
+        let cli = parse(&["strata", "rollback"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Rollback { batches: 1 })
+        ));
+        let cli = parse(&["strata", "history", "-limit=5", "-format", "json"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::History {
+                limit: Some(5),
+                format: OutputFormat::Json
+            })
+        ));
+        let cli = parse(&["strata", "baseline", "-force", "3"]);
+        assert!(
+            matches!(cli.command, Some(Command::Baseline { force: true, version: Some(ref v) }) if v == "3")
+        );
+        let cli = parse(&["strata", "status", "-check"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Status { check: true, .. })
+        ));
+        let cli = parse(&["strata", "reset", "-f"]);
+        assert!(matches!(cli.command, Some(Command::Reset { force: true })));
     }
 }

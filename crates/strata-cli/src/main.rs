@@ -23,6 +23,8 @@ pub enum CliError {
     Declined(String),
     /// An engine error (exit code by kind).
     Engine(Box<strata_core::Error>),
+    /// Exit with this code; the command already printed why (e.g. `validate` finding problems).
+    Exit(u8),
 }
 
 impl From<strata_core::Error> for CliError {
@@ -43,6 +45,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => exit::USAGE,
             CliError::Failed(_) | CliError::Declined(_) => exit::FAILURE,
+            CliError::Exit(code) => *code,
             CliError::Engine(e) => match **e {
                 Error::Conflicts { .. } => exit::CONFLICT,
                 Error::Driver(DriverError::LockTimeout { .. }) => exit::LOCK_TIMEOUT,
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
                 CliError::Declined(msg) => eprintln!("{msg}"),
                 CliError::Usage(msg) | CliError::Failed(msg) => eprintln!("error: {msg}"),
                 CliError::Engine(err) => eprintln!("error: {}", render::engine_error(err)),
+                CliError::Exit(_) => {}
             }
             ExitCode::from(e.exit_code())
         }
@@ -100,6 +104,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Force { version } => commands::force(&settings, version.as_deref()),
         Command::Version { .. } => commands::version(&settings),
         Command::Drop { force } => commands::drop(&settings, force),
-        Command::Status { format } => commands::status(&settings, format),
+        Command::Status { format, check } => commands::status(&settings, format, check),
+        Command::Rollback { batches } => commands::rollback(&settings, batches),
+        Command::Reset { force } => commands::reset(&settings, force),
+        Command::Refresh { force } => commands::refresh(&settings, force),
+        Command::Redo => commands::redo(&settings),
+        Command::History { format, limit } => commands::history(&settings, format, limit),
+        Command::Baseline { version, force } => {
+            commands::baseline(&settings, version.as_deref(), force)
+        }
+        Command::Validate { format } => commands::validate(&settings, format),
+        Command::Accept { version } => commands::accept(&settings, version.as_deref()),
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use strata_core::plan::Conflict;
 use strata_core::report::StepReport;
 use strata_core::status::Status;
-use strata_core::{DriverError, Error, Location};
+use strata_core::{Action, DriverError, Error, Location, LogRecord};
 
 /// A duration as Go prints it (`845.2µs`, `12.51ms`, `1.2s`), since golang-migrate's lines show
 /// Go durations and people compare the two.
@@ -157,11 +157,22 @@ fn cause_message(cause: &DriverError) -> String {
             message,
             hint: Some(hint),
         } => format!("{message}\nhint: {hint}"),
+        // golang-migrate's words, a readable wait (not `1.000763781s`), the holder, and what to do.
+        DriverError::LockTimeout { waited, holder } => format!(
+            "timeout: can't acquire database lock after {:.1}s{}\nhint: another migration run holds the lock; \
+             wait for it to finish, or raise -lock-timeout (seconds, default 15)",
+            waited.as_secs_f64(),
+            holder
+                .as_ref()
+                .map(|h| format!(" (held by {h})"))
+                .unwrap_or_default()
+        ),
         other => other.to_string(),
     }
 }
 
-fn conflicts_text(conflicts: &[Conflict]) -> String {
+/// Conflicts for people: one line each (a count first when several), then the hints.
+pub fn conflicts_text(conflicts: &[Conflict]) -> String {
     let mut out = String::new();
     if conflicts.len() > 1 {
         let _ = writeln!(out, "{} problems, nothing was changed:", conflicts.len());
@@ -253,6 +264,66 @@ pub fn status_table(status: &Status) -> String {
     out
 }
 
+/// The history table, newest first as given.
+pub fn history_table(records: &[LogRecord]) -> String {
+    let header = [
+        "ID", "AT", "ACTION", "VERSION", "NAME", "BATCH", "DURATION", "BY", "DETAIL",
+    ];
+    let rows: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| {
+            let e = &r.entry;
+            vec![
+                r.id.to_string(),
+                r.at.clone(),
+                e.action.as_str().to_string(),
+                e.version.map(|v| v.to_string()).unwrap_or_default(),
+                e.name.clone(),
+                e.batch.map(|b| b.to_string()).unwrap_or_default(),
+                match (e.action, e.duration_ms) {
+                    (Action::Up | Action::Down | Action::Rollback | Action::Fail, 0) => {
+                        "<1ms".into()
+                    }
+                    (Action::Up | Action::Down | Action::Rollback | Action::Fail, d) => {
+                        format!("{d}ms")
+                    }
+                    _ => String::new(),
+                },
+                e.actor.clone(),
+                e.detail.split_whitespace().collect::<Vec<_>>().join(" "),
+            ]
+        })
+        .collect();
+    let mut out = table(&header, &rows);
+    if records.is_empty() {
+        out.push_str("(no actions recorded)\n");
+    }
+    out
+}
+
+/// Left-aligned columns separated by two spaces, trailing spaces trimmed.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+        let text: Vec<String> = cells
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", text.join("  ").trim_end());
+    };
+    line(&mut header.iter().copied());
+    for row in rows {
+        line(&mut row.iter().map(String::as_str));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +351,39 @@ mod tests {
         assert!(
             text.contains("3 | WHERE bogus = 1;\n  |        ^"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn history_table_aligns_columns_and_flattens_multiline_details() {
+        let record = |id, action, detail: &str| LogRecord {
+            id,
+            at: "2026-01-02T03:04:05.678Z".into(),
+            entry: strata_core::LogEntry {
+                action,
+                version: Some(2),
+                name: "create_b".into(),
+                batch: Some(1),
+                checksum: None,
+                duration_ms: 0,
+                actor: "me@host".into(),
+                detail: detail.into(),
+            },
+        };
+        let text = history_table(&[
+            record(12, Action::Rollback, "rollback of batch 1; transaction"),
+            record(3, Action::Fail, "line one\n  line two"),
+        ]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("ID  AT  "), "{text}");
+        assert!(
+            lines[1].starts_with("12  2026-01-02T03:04:05.678Z  rollback  2"),
+            "{text}"
+        );
+        assert!(lines[2].ends_with("line one line two"), "{text}");
+        assert_eq!(
+            history_table(&[]).lines().last(),
+            Some("(no actions recorded)")
         );
     }
 }

@@ -17,6 +17,9 @@ pub struct Env {
     pub migration_timeout: Option<String>,
     /// `DATABASE_SSL`: `true` requires TLS (at least sslmode=require).
     pub database_ssl: Option<String>,
+    /// `STRATA_LOCK_TIMEOUT`: PostgreSQL `lock_timeout` for migration statements waiting on a
+    /// table lock (`5s`, `1500ms`, or seconds).
+    pub ddl_lock_timeout: Option<String>,
     /// `USER` (or `LOGNAME`), for the ledger's applied_by.
     pub user: Option<String>,
 }
@@ -30,6 +33,7 @@ impl Env {
             migration_dir: var("MIGRATION_DIR"),
             migration_timeout: var("MIGRATION_TIMEOUT"),
             database_ssl: var("DATABASE_SSL"),
+            ddl_lock_timeout: var("STRATA_LOCK_TIMEOUT"),
             user: var("USER").or_else(|| var("LOGNAME")).or_else(os_user),
         }
     }
@@ -46,6 +50,8 @@ pub struct Settings {
     pub lock_timeout: Duration,
     /// Statement timeout for migration bodies.
     pub statement_timeout: Option<Duration>,
+    /// How long a migration statement may wait for a table lock (PostgreSQL `lock_timeout`).
+    pub ddl_lock_timeout: Option<Duration>,
     /// Require TLS.
     pub require_tls: bool,
     /// Apply out-of-order migrations.
@@ -75,6 +81,19 @@ impl Settings {
                 })
             })
             .transpose()?;
+        let ddl_lock_timeout = match (&global.ddl_lock_timeout, &env.ddl_lock_timeout) {
+            (Some(v), _) => Some(parse_duration(v).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--ddl-lock-timeout {v:?} is not a duration (examples: 5s, 1500ms, 10)"
+                ))
+            })?),
+            (None, Some(v)) => Some(parse_duration(v).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "STRATA_LOCK_TIMEOUT={v:?} is not a duration (examples: 5s, 1500ms, 10)"
+                ))
+            })?),
+            (None, None) => None,
+        };
         let require_tls = match env.database_ssl.as_deref().map(str::to_ascii_lowercase) {
             None => false,
             Some(v) if ["1", "true", "t", "yes", "require"].contains(&v.as_str()) => true,
@@ -90,6 +109,7 @@ impl Settings {
             database: global.database.clone().or_else(|| env.database_url.clone()),
             lock_timeout: Duration::from_secs(global.lock_timeout),
             statement_timeout,
+            ddl_lock_timeout,
             require_tls,
             allow_out_of_order: global.allow_out_of_order,
             verbose: global.verbose,

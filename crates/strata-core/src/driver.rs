@@ -4,7 +4,7 @@
 //! with or without a transaction. It makes no decisions: the runner decides what to run and in
 //! which order, and hands the driver [`LedgerWrite`]s to record.
 
-use crate::ledger::{LedgerState, LedgerWrite};
+use crate::ledger::{LedgerState, LedgerWrite, LogRecord};
 use crate::migration::Script;
 use std::ops::Range;
 use std::time::Duration;
@@ -102,6 +102,9 @@ impl DriverError {
     }
 }
 
+/// Cancels the statement running on a driver's session (see [`Driver::cancel_handle`]).
+pub type CancelHandle = Box<dyn Fn() + Send + Sync>;
+
 /// What `drop` removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DropReport {
@@ -148,6 +151,23 @@ pub trait Driver {
 
     /// Remove everything in the target schema (or file).
     fn drop_all(&mut self) -> Result<DropReport, DriverError>;
+
+    /// The action log, newest first, at most `limit` entries (`None`: all). A missing log table
+    /// reads as empty. Read-only: no lock, no table creation.
+    ///
+    /// The default says the backend cannot: a new driver compiles before it implements this.
+    fn read_log(&mut self, limit: Option<usize>) -> Result<Vec<LogRecord>, DriverError> {
+        let _ = limit;
+        Err(DriverError::Other(
+            "this database driver cannot read the action log".into(),
+        ))
+    }
+
+    /// A handle that asks the server to cancel the statement this driver's session is running,
+    /// callable from another thread (e.g. a second Ctrl-C). `None`: the backend cannot.
+    fn cancel_handle(&self) -> Option<CancelHandle> {
+        None
+    }
 
     /// Server notices (e.g. `RAISE NOTICE`) received since the last call.
     fn take_notices(&mut self) -> Vec<String> {

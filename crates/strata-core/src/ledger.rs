@@ -126,6 +126,10 @@ pub enum Action {
     Fail,
     /// `drop` emptied the database.
     Drop,
+    /// `rollback` reverted a migration as part of undoing a batch.
+    Rollback,
+    /// `accept` re-recorded the checksum of an intentionally edited applied file.
+    Accept,
 }
 
 impl Action {
@@ -140,7 +144,26 @@ impl Action {
             Action::Start => "start",
             Action::Fail => "fail",
             Action::Drop => "drop",
+            Action::Rollback => "rollback",
+            Action::Accept => "accept",
         }
+    }
+
+    /// Parse [`Action::as_str`]'s output.
+    pub fn parse(s: &str) -> Option<Action> {
+        Some(match s {
+            "up" => Action::Up,
+            "down" => Action::Down,
+            "force" => Action::Force,
+            "baseline" => Action::Baseline,
+            "adopt" => Action::Adopt,
+            "start" => Action::Start,
+            "fail" => Action::Fail,
+            "drop" => Action::Drop,
+            "rollback" => Action::Rollback,
+            "accept" => Action::Accept,
+            _ => return None,
+        })
     }
 }
 
@@ -165,13 +188,27 @@ pub struct LogEntry {
     pub detail: String,
 }
 
+/// A log entry as read back from the database (for `history`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogRecord {
+    /// Its position in the log (ascending in the order entries were written).
+    pub id: i64,
+    /// When it was written, RFC 3339 UTC text (filled by the database).
+    pub at: String,
+    /// What was written.
+    #[serde(flatten)]
+    pub entry: LogEntry,
+}
+
 /// A change to the compatibility row, ledger or log. Drivers apply a slice of these in one
 /// transaction (or together with a migration's body).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LedgerWrite {
     /// Replace the compatibility row (TRUNCATE + INSERT; `None` empties the table).
     SetCompat(Option<CompatRow>),
-    /// Insert (or replace) a ledger row. `applied_at` is ignored: the database fills it.
+    /// Insert (or replace) a ledger row. `applied_at` is ignored: the database fills it (so
+    /// `accept`, which replaces a row to re-record its checksum, also stamps a new time; the
+    /// original time stays in the log).
     Insert(AppliedMigration),
     /// Delete the ledger row of a version.
     Delete(Version),

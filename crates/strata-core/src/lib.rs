@@ -20,9 +20,11 @@ pub mod source;
 pub mod status;
 
 pub use checksum::Checksum;
-pub use driver::{Driver, DriverError, DropReport, TableNames};
+pub use driver::{CancelHandle, Driver, DriverError, DropReport, TableNames};
 pub use error::{Error, Location};
-pub use ledger::{Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, Origin};
+pub use ledger::{
+    Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
+};
 pub use migration::{Direction, Format, Migration, Script, TxMode, Version};
 pub use report::{Event, Report, StepReport};
 pub use source::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};

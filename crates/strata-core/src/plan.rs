@@ -33,6 +33,18 @@ pub enum Request {
     Down(Option<u64>),
     /// Migrate up or down so that `version` is the newest applied.
     Goto(Version),
+    /// Revert the last `batches` batches (each `up` run is one batch), newest first. Batch 0
+    /// (rows adopted from golang-migrate or recorded by `baseline`, which Strata never ran) is
+    /// never rolled back: use `down N` for those.
+    Rollback {
+        /// How many batches, counted from the newest.
+        batches: u64,
+    },
+    /// Revert the newest applied migration and apply it again.
+    Redo,
+    /// Revert everything, then apply everything (one plan: conflicts anywhere stop it before
+    /// anything runs).
+    Refresh,
 }
 
 /// Switches that change what the planner accepts.
@@ -95,6 +107,18 @@ pub enum Conflict {
     },
     /// There are no migrations at all.
     NoMigrations,
+    /// `baseline` on a database that already has migration records.
+    AlreadyTracked {
+        /// Ledger rows present.
+        rows: usize,
+        /// golang-migrate's version, if its table has a row.
+        version: Option<i64>,
+    },
+    /// `accept` names a version that is not applied.
+    NotApplied {
+        /// The version asked for.
+        version: Version,
+    },
 }
 
 impl fmt::Display for Conflict {
@@ -125,6 +149,14 @@ impl fmt::Display for Conflict {
                 write!(f, "no migration found for version {version}")
             }
             Conflict::NoMigrations => write!(f, "no migrations found"),
+            Conflict::AlreadyTracked { rows, version } => write!(
+                f,
+                "the database already has migration records ({rows} ledger row(s){})",
+                version.map(|v| format!(", golang-migrate version {v}")).unwrap_or_default()
+            ),
+            Conflict::NotApplied { version } => {
+                write!(f, "migration {version} is not applied")
+            }
         }
     }
 }
@@ -150,6 +182,12 @@ impl Conflict {
             }
             Conflict::UnknownTarget { .. } => "pick a version that has a migration file".into(),
             Conflict::NoMigrations => "check -path / MIGRATION_DIR, or create one with `strata create`".into(),
+            Conflict::AlreadyTracked { .. } => {
+                "baseline is for a database no tool has tracked yet; pass --force to record it anyway (ledger rows above the version are removed, nothing is run)".into()
+            }
+            Conflict::NotApplied { .. } => {
+                "only an applied migration's checksum can be accepted; see `strata status`".into()
+            }
         })
     }
 }
@@ -163,6 +201,11 @@ pub struct Step {
     pub name: String,
     /// Which way.
     pub direction: Direction,
+    /// What the log calls it (`up`, `down`, or `rollback` when a batch is undone).
+    pub action: Action,
+    /// The batch of the ledger row: the new batch when applying, the reverted row's batch when
+    /// reverting.
+    pub batch: i64,
     /// How it runs (`None`: no script in that direction, only the records are written).
     pub mode: Option<TxMode>,
     /// golang-migrate's row once this step is done.
@@ -306,19 +349,25 @@ pub fn plan(
     };
 
     let mut short = 0;
-    let (direction, chosen): (Direction, Vec<Version>) = match request {
+    let downs = |versions: Vec<Version>| -> Vec<(Version, Direction)> {
+        versions.into_iter().map(|v| (v, Direction::Down)).collect()
+    };
+    let ups = |list: &[&Migration]| -> Vec<(Version, Direction)> {
+        list.iter().map(|m| (m.version, Direction::Up)).collect()
+    };
+    let chosen: Vec<(Version, Direction)> = match request {
         Request::Up(limit) => {
             if source.migrations.is_empty() && applied.is_empty() {
                 conflicts.push(Conflict::NoMigrations);
             }
             let list = pending(None);
             out_of_order(&list, &mut conflicts);
-            let mut versions: Vec<Version> = list.iter().map(|m| m.version).collect();
+            let mut chosen = ups(&list);
             if let Some(n) = limit {
-                short = n.saturating_sub(versions.len() as u64);
-                versions.truncate(n.min(usize::MAX as u64) as usize);
+                short = n.saturating_sub(chosen.len() as u64);
+                chosen.truncate(n.min(usize::MAX as u64) as usize);
             }
-            (Direction::Up, versions)
+            chosen
         }
         Request::Down(limit) => {
             let mut versions: Vec<Version> = applied.iter().rev().copied().collect();
@@ -326,27 +375,47 @@ pub fn plan(
                 short = n.saturating_sub(versions.len() as u64);
                 versions.truncate(n.min(usize::MAX as u64) as usize);
             }
-            (Direction::Down, versions)
+            downs(versions)
         }
         Request::Goto(target) => {
             if source.get(target).is_none() {
                 conflicts.push(Conflict::UnknownTarget { version: target });
             }
             if head.is_some_and(|h| target < h) {
-                let versions = applied.iter().rev().copied().filter(|v| *v > target);
-                (Direction::Down, versions.collect())
+                downs(
+                    applied
+                        .iter()
+                        .rev()
+                        .copied()
+                        .filter(|v| *v > target)
+                        .collect(),
+                )
             } else {
                 let list = pending(Some(target));
                 out_of_order(&list, &mut conflicts);
-                (Direction::Up, list.iter().map(|m| m.version).collect())
+                ups(&list)
             }
+        }
+        Request::Rollback { batches } => downs(rollback_order(&state, batches)),
+        Request::Redo => match head {
+            Some(h) => vec![(h, Direction::Down), (h, Direction::Up)],
+            None => Vec::new(),
+        },
+        Request::Refresh => {
+            if source.migrations.is_empty() && applied.is_empty() {
+                conflicts.push(Conflict::NoMigrations);
+            }
+            let mut chosen = downs(applied.iter().rev().copied().collect());
+            chosen.extend(source.migrations.iter().map(|m| (m.version, Direction::Up)));
+            chosen
         }
     };
 
     // Build steps, tracking the applied set as each step changes it.
+    let batch = state.last_batch() + 1;
     let mut now = applied.clone();
     let mut steps = Vec::with_capacity(chosen.len());
-    for version in chosen {
+    for (version, direction) in chosen {
         let Some(m) = source.get(version) else {
             // Missing files are already reported by `drift`.
             continue;
@@ -368,14 +437,26 @@ pub fn plan(
                 dirty: true,
             },
         };
-        match direction {
-            Direction::Up => now.insert(version),
-            Direction::Down => now.remove(&version),
+        let (action, row_batch) = match direction {
+            Direction::Up => {
+                now.insert(version);
+                (Action::Up, batch)
+            }
+            Direction::Down => {
+                now.remove(&version);
+                let action = match request {
+                    Request::Rollback { .. } => Action::Rollback,
+                    _ => Action::Down,
+                };
+                (action, state.get(version).map_or(0, |r| r.batch))
+            }
         };
         steps.push(Step {
             version,
             name: m.name.clone(),
             direction,
+            action,
+            batch: row_batch,
             mode: script.map(|s| s.mode),
             compat_after: compat_for(now.iter().next_back().copied()),
             compat_dirty,
@@ -386,7 +467,7 @@ pub fn plan(
         Ok(Plan {
             request,
             reconcile,
-            batch: state.last_batch() + 1,
+            batch,
             steps,
             short,
         })
@@ -419,6 +500,166 @@ pub fn drift(source: &Source, state: &LedgerState) -> Vec<Conflict> {
         }
     }
     conflicts
+}
+
+/// The versions `rollback` reverts: every ledger row in the newest `batches` batches, newest
+/// batch first and, within a batch, newest version first. Batch 0 (adopted or baseline rows,
+/// which Strata never ran) is never part of a rollback.
+pub fn rollback_order(state: &LedgerState, batches: u64) -> Vec<Version> {
+    let mut numbers: Vec<i64> = state
+        .applied
+        .iter()
+        .map(|a| a.batch)
+        .filter(|b| *b > 0)
+        .collect();
+    numbers.sort_unstable_by(|a, b| b.cmp(a));
+    numbers.dedup();
+    numbers.truncate(batches.min(usize::MAX as u64) as usize);
+    let mut rows: Vec<&AppliedMigration> = state
+        .applied
+        .iter()
+        .filter(|a| numbers.contains(&a.batch))
+        .collect();
+    rows.sort_by_key(|a| std::cmp::Reverse((a.batch, a.version)));
+    rows.into_iter().map(|a| a.version).collect()
+}
+
+/// Everything wrong between the files and the database, without changing anything (`validate`):
+/// a dirty row, applied files that were edited or are missing, pending migrations older than
+/// the newest applied one (unless `allow_out_of_order`). Empty when all is well.
+pub fn validate(source: &Source, state: &LedgerState, allow_out_of_order: bool) -> Vec<Conflict> {
+    let mut problems = Vec::new();
+    let view = match reconcile(source, state, "") {
+        Ok((_, view)) => view,
+        Err(c) => {
+            problems.push(c);
+            state.clone()
+        }
+    };
+    problems.extend(drift(source, &view));
+    if !allow_out_of_order {
+        if let Some(head) = view.head() {
+            for m in &source.migrations {
+                if m.version < head && view.get(m.version).is_none() {
+                    problems.push(Conflict::OutOfOrder {
+                        version: m.version,
+                        name: m.name.clone(),
+                        head,
+                    });
+                }
+            }
+        }
+    }
+    problems.dedup();
+    problems
+}
+
+/// The writes `baseline V` makes: every file up to `version` that has no ledger row is recorded
+/// as applied (origin `baseline`, batch 0, logged) without running anything, and
+/// golang-migrate's row becomes `(V, clean)`.
+///
+/// A database that already has migration records (ledger rows, or a golang-migrate row) is
+/// refused unless `force`; forced, ledger rows above `version` are removed (not reverted).
+pub fn plan_baseline(
+    source: &Source,
+    state: &LedgerState,
+    version: Version,
+    force: bool,
+    actor: &str,
+) -> Result<Vec<LedgerWrite>, Vec<Conflict>> {
+    let mut conflicts = Vec::new();
+    if source.get(version).is_none() {
+        conflicts.push(Conflict::UnknownTarget { version });
+    }
+    if !force && (!state.applied.is_empty() || state.compat.is_some()) {
+        conflicts.push(Conflict::AlreadyTracked {
+            rows: state.applied.len(),
+            version: state.compat.map(|c| c.version),
+        });
+    }
+    if !conflicts.is_empty() {
+        return Err(conflicts);
+    }
+    let mut writes = Vec::new();
+    for row in state.applied.iter().filter(|r| r.version > version) {
+        writes.push(LedgerWrite::Delete(row.version));
+        writes.push(LedgerWrite::Log(LogEntry {
+            action: Action::Baseline,
+            version: Some(row.version),
+            name: row.name.clone(),
+            batch: Some(row.batch),
+            checksum: row.checksum.clone(),
+            duration_ms: 0,
+            actor: actor.to_string(),
+            detail: format!("removed from the ledger by baseline {version} --force; not reverted"),
+        }));
+    }
+    for m in source.migrations.iter().filter(|m| m.version <= version) {
+        if state.get(m.version).is_none() {
+            writes.push(LedgerWrite::Insert(ledger_row(
+                m,
+                0,
+                0,
+                actor,
+                Origin::Baseline,
+            )));
+            writes.push(LedgerWrite::Log(log(
+                Action::Baseline,
+                m,
+                Some(0),
+                actor,
+                &format!("baseline {version}: recorded as applied, not run"),
+            )));
+        }
+    }
+    writes.push(LedgerWrite::SetCompat(compat_for(Some(version))));
+    Ok(writes)
+}
+
+/// The writes `accept V` makes: the ledger row of `version` takes the checksum of the file as it
+/// is now, logged with the old and the new checksum. Empty when the checksums already agree.
+pub fn plan_accept(
+    source: &Source,
+    state: &LedgerState,
+    version: Version,
+    actor: &str,
+) -> Result<Vec<LedgerWrite>, Conflict> {
+    let row = state.get(version).ok_or(Conflict::NotApplied { version })?;
+    let m = source.get(version).ok_or_else(|| Conflict::Missing {
+        version,
+        name: row.name.clone(),
+    })?;
+    let now = m.checksum.to_hex();
+    if row.checksum.as_deref() == Some(now.as_str()) {
+        return Ok(Vec::new());
+    }
+    let old = row.checksum.clone().unwrap_or_else(|| "none".into());
+    let accepted = AppliedMigration {
+        name: m.name.clone(),
+        checksum: Some(now.clone()),
+        ..row.clone()
+    };
+    Ok(vec![
+        LedgerWrite::Insert(accepted),
+        LedgerWrite::Log(LogEntry {
+            action: Action::Accept,
+            version: Some(version),
+            name: m.name.clone(),
+            batch: Some(row.batch),
+            checksum: Some(now.clone()),
+            duration_ms: 0,
+            actor: actor.to_string(),
+            detail: format!(
+                "checksum {old} -> {now} (applied {} by {})",
+                if row.applied_at.is_empty() {
+                    "?"
+                } else {
+                    &row.applied_at
+                },
+                row.applied_by
+            ),
+        }),
+    ])
 }
 
 /// The writes `force V` makes: golang-migrate's row becomes `(V, clean)` (or empty for -1), and
@@ -886,5 +1127,263 @@ mod tests {
         );
         let w = plan_force(&src, &state, -1, "t");
         assert!(w.contains(&LedgerWrite::SetCompat(None)));
+    }
+
+    /// `applied` with a batch per version.
+    fn batches(src: &Source, spec: &[(Version, i64)]) -> LedgerState {
+        let versions: Vec<Version> = spec.iter().map(|(v, _)| *v).collect();
+        let mut state = applied(src, &versions, 1);
+        for (row, (_, b)) in state.applied.iter_mut().zip(spec) {
+            row.batch = *b;
+        }
+        state
+    }
+
+    fn actions(p: &Plan) -> Vec<(Version, char, Action, i64)> {
+        p.steps
+            .iter()
+            .map(|s| (s.version, s.direction.letter(), s.action, s.batch))
+            .collect()
+    }
+
+    #[test]
+    fn rollback_reverts_the_whole_last_batch_newest_first_and_leaves_earlier_batches() {
+        // The worked example: 001 in batch 1, 002 and 003 in batch 2.
+        let src = source(&[(1, true, true), (2, true, true), (3, true, true)]);
+        let state = batches(&src, &[(1, 1), (2, 2), (3, 2)]);
+        let p = plan(&src, &state, Request::Rollback { batches: 1 }, &opts()).unwrap();
+        assert_eq!(
+            actions(&p),
+            [(3, 'd', Action::Rollback, 2), (2, 'd', Action::Rollback, 2)]
+        );
+        assert_eq!(p.steps[1].compat_after, compat_for(Some(1)));
+    }
+
+    #[test]
+    fn rollback_n_batches_orders_by_batch_then_version() {
+        // Out-of-order: 2 was applied in batch 3, after 4 in batch 2.
+        let src = source(&[
+            (1, true, true),
+            (2, true, true),
+            (3, true, true),
+            (4, true, true),
+        ]);
+        let state = batches(&src, &[(1, 1), (2, 3), (3, 2), (4, 2)]);
+        let p = plan(&src, &state, Request::Rollback { batches: 2 }, &opts()).unwrap();
+        let order: Vec<_> = p.steps.iter().map(|s| s.version).collect();
+        assert_eq!(order, [2, 4, 3]);
+        let p = plan(&src, &state, Request::Rollback { batches: 9 }, &opts()).unwrap();
+        assert_eq!(
+            p.steps.len(),
+            4,
+            "more batches than exist: all of them, no error"
+        );
+        assert_eq!(p.short, 0);
+    }
+
+    #[test]
+    fn rollback_never_reverts_batch_zero_and_with_nothing_applied_is_empty() {
+        let src = source(&[(1, true, true), (2, true, true)]);
+        let state = batches(&src, &[(1, 0), (2, 0)]);
+        let p = plan(&src, &state, Request::Rollback { batches: 1 }, &opts()).unwrap();
+        assert!(p.is_empty());
+        let p = plan(
+            &src,
+            &LedgerState::default(),
+            Request::Rollback { batches: 1 },
+            &opts(),
+        );
+        assert!(p.unwrap().is_empty());
+        let state = batches(&src, &[(1, 0), (2, 1)]);
+        let p = plan(&src, &state, Request::Rollback { batches: 5 }, &opts()).unwrap();
+        assert_eq!(versions(&p), [(2, 'd')]);
+    }
+
+    #[test]
+    fn rollback_of_a_batch_with_a_migration_without_down_is_refused_naming_it() {
+        let src = source(&[(1, true, true), (2, true, false), (3, true, true)]);
+        let state = batches(&src, &[(1, 1), (2, 2), (3, 2)]);
+        let err = plan(&src, &state, Request::Rollback { batches: 1 }, &opts()).unwrap_err();
+        assert_eq!(
+            err,
+            vec![Conflict::NoDown {
+                version: 2,
+                name: "m2".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn redo_reverts_and_reapplies_the_newest_migration_in_a_new_batch() {
+        let src = source(&[(1, true, true), (2, true, true)]);
+        let state = batches(&src, &[(1, 1), (2, 1)]);
+        let p = plan(&src, &state, Request::Redo, &opts()).unwrap();
+        assert_eq!(
+            actions(&p),
+            [(2, 'd', Action::Down, 1), (2, 'u', Action::Up, 2)]
+        );
+        assert_eq!(p.steps[0].compat_after, compat_for(Some(1)));
+        assert_eq!(p.steps[1].compat_after, compat_for(Some(2)));
+        let p = plan(&src, &LedgerState::default(), Request::Redo, &opts()).unwrap();
+        assert!(p.is_empty(), "nothing applied: nothing to redo");
+        let src = source(&[(1, true, true), (2, true, false)]);
+        let state = batches(&src, &[(1, 1), (2, 1)]);
+        let err = plan(&src, &state, Request::Redo, &opts()).unwrap_err();
+        assert!(matches!(err[..], [Conflict::NoDown { version: 2, .. }]));
+    }
+
+    #[test]
+    fn refresh_reverts_everything_then_applies_everything() {
+        let src = source(&[(1, true, true), (2, true, true), (3, true, true)]);
+        let state = batches(&src, &[(1, 1), (2, 2)]);
+        let p = plan(&src, &state, Request::Refresh, &opts()).unwrap();
+        assert_eq!(
+            versions(&p),
+            [(2, 'd'), (1, 'd'), (1, 'u'), (2, 'u'), (3, 'u')]
+        );
+        assert_eq!(p.steps[1].compat_after, None);
+        assert!(p.steps[2..].iter().all(|s| s.batch == 3));
+        // A missing down part anywhere stops it before anything runs.
+        let src = source(&[(1, true, false), (2, true, true)]);
+        let state = batches(&src, &[(1, 1), (2, 1)]);
+        let err = plan(&src, &state, Request::Refresh, &opts()).unwrap_err();
+        assert!(matches!(err[..], [Conflict::NoDown { version: 1, .. }]));
+    }
+
+    #[test]
+    fn validate_is_empty_when_files_and_database_agree() {
+        let src = fixture();
+        assert!(validate(&src, &LedgerState::default(), false).is_empty());
+        let state = applied(&src, &[1, 3, 4], 1);
+        assert!(
+            validate(&src, &state, false).is_empty(),
+            "pending above the head is fine"
+        );
+    }
+
+    #[test]
+    fn validate_reports_edited_missing_out_of_order_and_dirty_together() {
+        let src = source(&[(1, true, true), (2, true, true), (3, true, true)]);
+        let mut state = applied(&src, &[1, 3], 1);
+        state.applied[0].checksum = Some("0".repeat(64));
+        state
+            .applied
+            .push(ledger_row(src.get(3).unwrap(), 1, 1, "t", Origin::Applied));
+        state.applied[2].version = 4;
+        state.compat = Some(CompatRow {
+            version: 4,
+            dirty: true,
+        });
+        let problems = validate(&src, &state, false);
+        assert!(
+            matches!(problems[0], Conflict::Dirty { version: 4 }),
+            "{problems:?}"
+        );
+        assert!(problems
+            .iter()
+            .any(|c| matches!(c, Conflict::Edited { version: 1, .. })));
+        assert!(problems
+            .iter()
+            .any(|c| matches!(c, Conflict::Missing { version: 4, .. })));
+        assert!(problems.iter().any(|c| matches!(
+            c,
+            Conflict::OutOfOrder {
+                version: 2,
+                head: 4,
+                ..
+            }
+        )));
+        assert_eq!(problems.len(), 4);
+        let allowed = validate(&src, &state, true);
+        assert_eq!(allowed.len(), 3, "out-of-order allowed: {allowed:?}");
+    }
+
+    #[test]
+    fn baseline_records_files_up_to_v_as_baseline_without_running_them() {
+        let src = fixture();
+        let w = plan_baseline(&src, &LedgerState::default(), 4, false, "t").unwrap();
+        let rows: Vec<_> = w
+            .iter()
+            .filter_map(|w| match w {
+                LedgerWrite::Insert(r) => Some((r.version, r.origin, r.batch)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (1, Origin::Baseline, 0),
+                (3, Origin::Baseline, 0),
+                (4, Origin::Baseline, 0)
+            ]
+        );
+        let logged = w
+            .iter()
+            .filter(|w| matches!(w, LedgerWrite::Log(e) if e.action == Action::Baseline))
+            .count();
+        assert_eq!(logged, 3);
+        assert_eq!(w.last(), Some(&LedgerWrite::SetCompat(compat_for(Some(4)))));
+    }
+
+    #[test]
+    fn baseline_refuses_a_tracked_database_unless_forced_and_an_unknown_version() {
+        let src = fixture();
+        let state = applied(&src, &[1, 3, 4, 5], 1);
+        let err = plan_baseline(&src, &state, 3, false, "t").unwrap_err();
+        assert_eq!(
+            err,
+            vec![Conflict::AlreadyTracked {
+                rows: 4,
+                version: Some(5)
+            }]
+        );
+        let golang_only = LedgerState {
+            compat: compat_for(Some(1)),
+            applied: vec![],
+        };
+        assert!(plan_baseline(&src, &golang_only, 3, false, "t").is_err());
+        let w = plan_baseline(&src, &state, 3, true, "t").unwrap();
+        assert!(w.contains(&LedgerWrite::Delete(4)));
+        assert!(w.contains(&LedgerWrite::Delete(5)));
+        assert!(
+            !w.iter().any(|w| matches!(w, LedgerWrite::Insert(_))),
+            "1 and 3 stay as they are"
+        );
+        let err = plan_baseline(&src, &LedgerState::default(), 6, false, "t").unwrap_err();
+        assert_eq!(err, vec![Conflict::UnknownTarget { version: 6 }]);
+    }
+
+    #[test]
+    fn accept_rerecords_the_checksum_and_logs_old_and_new() {
+        let src = fixture();
+        let mut state = applied(&src, &[1, 3], 2);
+        state.applied[0].checksum = Some("a".repeat(64));
+        let w = plan_accept(&src, &state, 1, "t").unwrap();
+        let new = src.get(1).unwrap().checksum.to_hex();
+        match &w[..] {
+            [LedgerWrite::Insert(row), LedgerWrite::Log(e)] => {
+                assert_eq!(row.checksum.as_deref(), Some(new.as_str()));
+                assert_eq!(
+                    (row.batch, row.origin),
+                    (2, Origin::Applied),
+                    "row otherwise kept"
+                );
+                assert_eq!(e.action, Action::Accept);
+                assert!(
+                    e.detail.contains(&"a".repeat(64)) && e.detail.contains(&new),
+                    "{}",
+                    e.detail
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            plan_accept(&src, &state, 3, "t").unwrap().is_empty(),
+            "unchanged: nothing"
+        );
+        assert_eq!(
+            plan_accept(&src, &state, 4, "t"),
+            Err(Conflict::NotApplied { version: 4 })
+        );
     }
 }

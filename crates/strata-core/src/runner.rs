@@ -16,9 +16,9 @@
 
 use crate::driver::{Driver, DriverError, DropReport};
 use crate::error::{Error, Location};
-use crate::ledger::{Action, CompatRow, LedgerState, LedgerWrite, LogEntry, Origin};
-use crate::migration::{Direction, Migration, Script, TxMode};
-use crate::plan::{self, Plan, PlanOptions, Request, Step};
+use crate::ledger::{Action, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin};
+use crate::migration::{Direction, Migration, Script, TxMode, Version};
+use crate::plan::{self, Conflict, Plan, PlanOptions, Request, Step};
 use crate::report::{Event, Report, StepReport};
 use crate::source::Source;
 use std::ops::Range;
@@ -132,6 +132,69 @@ impl<'a> Migrator<'a> {
         })
     }
 
+    /// `baseline V`: record every migration up to `version` as applied without running it (see
+    /// [`plan::plan_baseline`]). Returns how many ledger rows were added.
+    pub fn baseline(&mut self, version: Version, force: bool) -> Result<usize, Error> {
+        self.locked(|m| {
+            m.driver.ensure_tables()?;
+            let state = m.driver.read_state()?;
+            let writes =
+                plan::plan_baseline(m.source, &state, version, force, &m.options.plan.actor)
+                    .map_err(|conflicts| Error::Conflicts { conflicts })?;
+            m.driver.write(&writes)?;
+            Ok(writes
+                .iter()
+                .filter(|w| matches!(w, LedgerWrite::Insert(_)))
+                .count())
+        })
+    }
+
+    /// `accept V`: re-record the checksum of an applied migration whose file was edited on
+    /// purpose (see [`plan::plan_accept`]). Returns `(old, new)` checksums, or `None` when they
+    /// already agreed (nothing written).
+    pub fn accept(&mut self, version: Version) -> Result<Option<(String, String)>, Error> {
+        self.locked(|m| {
+            m.driver.ensure_tables()?;
+            let state = m.driver.read_state()?;
+            let actor = m.options.plan.actor.clone();
+            let (mut writes, view) = plan::reconcile(m.source, &state, &actor)
+                .map_err(|c| Error::Conflicts { conflicts: vec![c] })?;
+            let accepted = plan::plan_accept(m.source, &view, version, &actor)
+                .map_err(|c| Error::Conflicts { conflicts: vec![c] })?;
+            if accepted.is_empty() {
+                return Ok(None);
+            }
+            let old = view
+                .get(version)
+                .and_then(|r| r.checksum.clone())
+                .unwrap_or_default();
+            let new = m
+                .source
+                .get(version)
+                .map(|s| s.checksum.to_hex())
+                .unwrap_or_default();
+            writes.extend(accepted);
+            m.driver.write(&writes)?;
+            Ok(Some((old, new)))
+        })
+    }
+
+    /// The action log, newest first (no lock, nothing created).
+    pub fn history(&mut self, limit: Option<usize>) -> Result<Vec<LogRecord>, Error> {
+        Ok(self.driver.read_log(limit)?)
+    }
+
+    /// Everything wrong between the files and the database (see [`plan::validate`]). Changes
+    /// nothing.
+    pub fn validate(&mut self) -> Result<Vec<Conflict>, Error> {
+        let state = self.driver.read_state()?;
+        Ok(plan::validate(
+            self.source,
+            &state,
+            self.options.plan.allow_out_of_order,
+        ))
+    }
+
     /// golang-migrate's current row; [`Error::NilVersion`] when nothing is applied.
     pub fn version(&mut self) -> Result<CompatRow, Error> {
         match self.driver.read_state()?.compat {
@@ -215,23 +278,26 @@ impl<'a> Migrator<'a> {
 
         let mut records = match step.direction {
             Direction::Up => {
-                let mut row = plan::ledger_row(m, plan.batch, 0, &actor, Origin::Applied);
+                let mut row = plan::ledger_row(m, step.batch, 0, &actor, Origin::Applied);
                 row.mode = mode.unwrap_or(TxMode::Transaction);
                 vec![LedgerWrite::Insert(row)]
             }
             Direction::Down => vec![LedgerWrite::Delete(step.version)],
         };
         records.push(LedgerWrite::SetCompat(step.compat_after));
-        let action = match step.direction {
-            Direction::Up => Action::Up,
-            Direction::Down => Action::Down,
+        let how = mode.map_or("no script in this direction", TxMode::as_str);
+        let detail = match (step.action, plan.request) {
+            (Action::Rollback, _) => format!("rollback of batch {}; {how}", step.batch),
+            (_, Request::Redo) => format!("redo; {how}"),
+            (_, Request::Refresh) => format!("refresh; {how}"),
+            _ => how.to_string(),
         };
         records.push(LedgerWrite::Log(plan::log(
-            action,
+            step.action,
             m,
-            Some(plan.batch),
+            Some(step.batch),
             &actor,
-            mode.map_or("no script in this direction", TxMode::as_str),
+            &detail,
         )));
 
         let outcome = match (script, mode) {
@@ -270,7 +336,7 @@ impl<'a> Migrator<'a> {
                 let _ = self.driver.write(&[LedgerWrite::Log(LogEntry {
                     action: Action::Fail,
                     duration_ms: duration.as_millis() as i64,
-                    ..plan::log(Action::Fail, m, Some(plan.batch), &actor, &detail)
+                    ..plan::log(Action::Fail, m, Some(step.batch), &actor, &detail)
                 })]);
                 Err(Error::Migration {
                     version: step.version,

@@ -72,6 +72,20 @@ pub struct Status {
     pub ignored: Vec<crate::source::IgnoredFile>,
 }
 
+impl Status {
+    /// How many things stand between the database and "everything applied, nothing wrong":
+    /// migrations not in the `applied` state (pending, out of order, edited, missing), plus one
+    /// for a dirty row. `status --check` fails when this is not zero.
+    pub fn unsettled(&self) -> usize {
+        let rows = self
+            .migrations
+            .iter()
+            .filter(|r| r.state != State::Applied)
+            .count();
+        rows + usize::from(self.dirty)
+    }
+}
+
 /// Compute the status. Rows golang-migrate applied that Strata has not adopted yet show as
 /// applied (with origin `adopted`), exactly as the next run will record them.
 pub fn status(source: &Source, state: &LedgerState) -> Status {
@@ -136,5 +150,40 @@ pub fn status(source: &Source, state: &LedgerState) -> Status {
         version: state.compat.map(|c| c.version),
         dirty: state.compat.is_some_and(|c| c.dirty),
         ignored: source.ignored.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(version: Version, state: State) -> StatusRow {
+        StatusRow {
+            version,
+            name: String::new(),
+            state,
+            batch: None,
+            applied_at: None,
+            duration_ms: None,
+            applied_by: None,
+            origin: None,
+            file: None,
+        }
+    }
+
+    #[test]
+    fn unsettled_counts_everything_but_applied_rows_and_a_dirty_row() {
+        let mut s = Status {
+            migrations: vec![row(1, State::Applied), row(2, State::Applied)],
+            version: Some(2),
+            dirty: false,
+            ignored: vec![],
+        };
+        assert_eq!(s.unsettled(), 0);
+        s.migrations.push(row(3, State::Pending));
+        s.migrations.push(row(4, State::Edited));
+        assert_eq!(s.unsettled(), 2);
+        s.dirty = true;
+        assert_eq!(s.unsettled(), 3);
     }
 }

@@ -13,7 +13,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use strata_core::ledger::{AppliedMigration, CompatRow, LedgerState, LedgerWrite, Origin};
+use strata_core::ledger::{
+    Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
+};
 use strata_core::runner::stamp_duration;
 use strata_core::{Driver, DriverError, DropReport, Script, TableNames, TxMode};
 use strata_sql::Dialect;
@@ -407,6 +409,54 @@ impl Driver for SqliteDriver {
 
     fn write(&mut self, writes: &[LedgerWrite]) -> Result<(), DriverError> {
         self.transaction(|d| d.apply_writes(writes))
+    }
+
+    fn read_log(&mut self, limit: Option<usize>) -> Result<Vec<LogRecord>, DriverError> {
+        if !self.table_exists(&self.tables.log)? {
+            return Ok(Vec::new());
+        }
+        // LIMIT -1 is SQLite's "no limit".
+        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT id, at, action, version, name, batch, checksum, duration_ms, actor, detail \
+                 FROM {} ORDER BY id DESC LIMIT ?1",
+                quote(&self.tables.log)
+            ))
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    LogEntry {
+                        action: Action::Up,
+                        version: r.get::<_, Option<i64>>(3)?.map(|v| v as u64),
+                        name: r.get(4)?,
+                        batch: r.get(5)?,
+                        checksum: r.get(6)?,
+                        duration_ms: r.get(7)?,
+                        actor: r.get(8)?,
+                        detail: r.get(9)?,
+                    },
+                ))
+            })
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at, action, entry) = row.map_err(err)?;
+            let action = Action::parse(&action).ok_or_else(|| {
+                DriverError::Other(format!("log entry {id} has an unknown action {action:?}"))
+            })?;
+            out.push(LogRecord {
+                id,
+                at,
+                entry: LogEntry { action, ..entry },
+            });
+        }
+        Ok(out)
     }
 
     fn run_in_transaction(

@@ -7,9 +7,10 @@ use crate::render;
 use crate::settings::Settings;
 use crate::CliError;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 use strata_core::plan::Request;
 use strata_core::report::Event;
-use strata_core::{Error, Source};
+use strata_core::{CancelHandle, Error, Source};
 
 /// `up [N]`.
 pub fn up(settings: &Settings, limit: Option<&str>) -> Result<(), CliError> {
@@ -69,14 +70,24 @@ fn parse_limit(n: &str) -> Result<u64, CliError> {
 /// Set by the first Ctrl-C: the run stops after the migration in progress.
 static STOP: AtomicBool = AtomicBool::new(false);
 
-fn run(settings: &Settings, request: Request) -> Result<(), CliError> {
+/// Asks the server to cancel the running statement (a second Ctrl-C), where the driver can.
+static CANCEL: OnceLock<CancelHandle> = OnceLock::new();
+
+pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError> {
     let mut target = open(settings)?;
     let source = read_source(settings, &target.url)?;
     // Interrupting mid-migration would leave a no-transaction migration half done; finishing the
-    // current one and stopping is always consistent.
+    // current one and stopping is always consistent. A second Ctrl-C is the user's explicit
+    // choice: cancel the running statement (a transactional migration then rolls back).
+    if let Some(cancel) = target.driver.cancel_handle() {
+        let _ = CANCEL.set(cancel);
+    }
     let _ = ctrlc::set_handler(|| {
         if !STOP.swap(true, Ordering::SeqCst) {
-            eprintln!("Stopping after this running migration ...");
+            eprintln!("Stopping after this running migration ... (Ctrl-C again cancels it)");
+        } else if let Some(cancel) = CANCEL.get() {
+            eprintln!("Cancelling the running statement ...");
+            cancel();
         }
     });
     let mut m = migrator(&mut target, &source, settings).with_stop_flag(&STOP);
@@ -172,8 +183,9 @@ pub fn drop(settings: &Settings, force: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `status`: the table (or JSON) on stdout. Changes nothing.
-pub fn status(settings: &Settings, format: OutputFormat) -> Result<(), CliError> {
+/// `status`: the table (or JSON) on stdout. Changes nothing. With `check`, exit 3 when anything
+/// is pending or in conflict.
+pub fn status(settings: &Settings, format: OutputFormat, check: bool) -> Result<(), CliError> {
     let mut target = open(settings)?;
     let source = read_source(settings, &target.url)?;
     let mut m = migrator(&mut target, &source, settings);
@@ -188,6 +200,11 @@ pub fn status(settings: &Settings, format: OutputFormat) -> Result<(), CliError>
                 serde_json::to_string_pretty(&value).expect("status serialises")
             );
         }
+    }
+    let unsettled = status.unsettled();
+    if check && unsettled > 0 {
+        eprintln!("status --check: {unsettled} migration(s) pending or in conflict");
+        return Err(CliError::Exit(crate::exit::CONFLICT));
     }
     Ok(())
 }

@@ -2,8 +2,10 @@
 //! and stderr (progress, errors).
 
 pub mod create;
+mod history;
 mod migrate;
 
+pub use history::{accept, baseline, history, redo, refresh, reset, rollback, validate};
 pub use migrate::{down, drop, force, goto, status, up, version};
 
 use crate::settings::Settings;
@@ -26,6 +28,7 @@ pub fn open(settings: &Settings) -> Result<Target, CliError> {
     let url = DatabaseUrl::parse(raw).map_err(|e| CliError::Failed(e.to_string()))?;
     let options = ConnectOptions {
         statement_timeout: settings.statement_timeout.or(url.statement_timeout()),
+        lock_timeout: settings.ddl_lock_timeout,
         require_tls: settings.require_tls,
         ..ConnectOptions::default()
     };

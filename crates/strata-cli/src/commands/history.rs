@@ -1,0 +1,150 @@
+//! Batches and history: `rollback`, `reset`, `refresh`, `redo`, `history`, `baseline`,
+//! `validate`, `accept`. The decisions live in `strata_core::plan`; these only parse, ask, and
+//! print.
+
+use super::migrate::run;
+use super::{migrator, open, read_source};
+use crate::args::OutputFormat;
+use crate::prompt::confirm;
+use crate::render;
+use crate::settings::Settings;
+use crate::{exit, CliError};
+use strata_core::plan::Request;
+use strata_core::{Source, Version};
+
+/// `rollback [--batches N]`: revert the last N batches, newest first.
+pub fn rollback(settings: &Settings, batches: u64) -> Result<(), CliError> {
+    if batches == 0 {
+        eprintln!("no change");
+        return Ok(());
+    }
+    run(settings, Request::Rollback { batches })
+}
+
+/// `reset [-f]`: revert every applied migration (asks on a terminal; refuses without one
+/// unless -f).
+pub fn reset(settings: &Settings, force: bool) -> Result<(), CliError> {
+    if !force {
+        settings.require_database()?;
+        if !confirm("Are you sure you want to revert every applied migration? [y/N]")? {
+            return Err(CliError::Declined(
+                "Not resetting (use `reset -f` to skip this question)".into(),
+            ));
+        }
+    }
+    run(settings, Request::Down(None))
+}
+
+/// `refresh [-f]`: revert every applied migration, then apply them all again.
+pub fn refresh(settings: &Settings, force: bool) -> Result<(), CliError> {
+    if !force {
+        settings.require_database()?;
+        if !confirm(
+            "Are you sure you want to revert every applied migration and apply them all again? [y/N]",
+        )? {
+            return Err(CliError::Declined(
+                "Not refreshing (use `refresh -f` to skip this question)".into(),
+            ));
+        }
+    }
+    run(settings, Request::Refresh)
+}
+
+/// `redo`: revert the newest applied migration and apply it again.
+pub fn redo(settings: &Settings) -> Result<(), CliError> {
+    run(settings, Request::Redo)
+}
+
+/// `history [--limit N] [--format json]`: the action log on stdout, newest first.
+pub fn history(
+    settings: &Settings,
+    format: OutputFormat,
+    limit: Option<usize>,
+) -> Result<(), CliError> {
+    let mut target = open(settings)?;
+    let source = Source::default();
+    let records = migrator(&mut target, &source, settings).history(limit)?;
+    match format {
+        OutputFormat::Text => print!("{}", render::history_table(&records)),
+        OutputFormat::Json => {
+            let value = serde_json::json!({ "schema_version": 1, "history": records });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).expect("history serialises")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `baseline V [--force]`: record every migration up to V as applied, running nothing.
+pub fn baseline(settings: &Settings, version: Option<&str>, force: bool) -> Result<(), CliError> {
+    let v = parse_version(version)?;
+    let mut target = open(settings)?;
+    let source = read_source(settings, &target.url)?;
+    let recorded = migrator(&mut target, &source, settings).baseline(v, force)?;
+    eprintln!("baseline {v}: {recorded} migration(s) recorded as applied (none run)");
+    Ok(())
+}
+
+/// `validate [--format json]`: every problem between the files and the database on stdout;
+/// exit 3 when there is any. Changes nothing.
+pub fn validate(settings: &Settings, format: OutputFormat) -> Result<(), CliError> {
+    let mut target = open(settings)?;
+    let source = read_source(settings, &target.url)?;
+    let problems = migrator(&mut target, &source, settings).validate()?;
+    match format {
+        OutputFormat::Text if problems.is_empty() => println!(
+            "ok: {} migration file(s) match the database",
+            source.migrations.len()
+        ),
+        OutputFormat::Text => println!("{}", render::conflicts_text(&problems)),
+        OutputFormat::Json => {
+            let problems: Vec<serde_json::Value> = problems
+                .iter()
+                .map(|c| {
+                    let mut v = serde_json::to_value(c).expect("conflict serialises");
+                    v["message"] = c.to_string().into();
+                    v["hint"] = c.hint().into();
+                    v
+                })
+                .collect();
+            let value = serde_json::json!({
+                "schema_version": 1,
+                "ok": problems.is_empty(),
+                "problems": problems,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).expect("validate serialises")
+            );
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Exit(exit::CONFLICT))
+    }
+}
+
+/// `accept V`: record the current checksum of applied migration V's edited file.
+pub fn accept(settings: &Settings, version: Option<&str>) -> Result<(), CliError> {
+    let v = parse_version(version)?;
+    let mut target = open(settings)?;
+    let source = read_source(settings, &target.url)?;
+    match migrator(&mut target, &source, settings).accept(v)? {
+        None => eprintln!("no change (the file of {v} matches its recorded checksum)"),
+        Some((old, new)) => eprintln!("accepted {v}: checksum {} -> {}", short(&old), short(&new)),
+    }
+    Ok(())
+}
+
+fn short(checksum: &str) -> &str {
+    &checksum[..checksum.len().min(12)]
+}
+
+fn parse_version(version: Option<&str>) -> Result<Version, CliError> {
+    let v = version.ok_or_else(|| CliError::Failed("please specify version argument V".into()))?;
+    v.parse()
+        .map_err(|_| CliError::Failed(format!("can't read version argument V: {v:?}")))
+}
