@@ -173,6 +173,27 @@ pub enum UrlError {
     SqliteNoPath,
 }
 
+/// A query value as it may appear in an error message. A value holding `=`, `?`, `&` or `@` is
+/// not shown: it is most likely two parameters run together (`?sslmode=require?password=...`,
+/// a second `?` for `&`), and the rest may be a password.
+fn shown(v: &str) -> String {
+    if v.contains(['=', '?', '&', '@']) {
+        "(not shown: it holds '=', '?', '&' or '@'; use '&' between parameters)".to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// [`shown`], quoted like Go's `%q` when shown.
+fn quoted(v: &str) -> String {
+    let s = shown(v);
+    if s == v {
+        format!("{v:?}")
+    } else {
+        s
+    }
+}
+
 /// A parsed database URL. `Display` and `Debug` show it with the password replaced by `***`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
@@ -394,7 +415,7 @@ impl DatabaseUrl {
             if SslMode::parse(v).is_none() {
                 return Err(UrlError::InvalidValue {
                     key: "sslmode".into(),
-                    value: v.into(),
+                    value: shown(v),
                     expected: "expected disable, prefer, require, verify-ca or verify-full",
                 });
             }
@@ -403,7 +424,7 @@ impl DatabaseUrl {
             if v.trim().parse::<u64>().is_err() {
                 return Err(UrlError::InvalidValue {
                     key: "connect_timeout".into(),
-                    value: v.into(),
+                    value: shown(v),
                     expected: "expected a whole number of seconds",
                 });
             }
@@ -572,7 +593,7 @@ impl DatabaseUrl {
             return Ok(TableNames::new(None, given));
         }
         if given.len() < 2 || !given.starts_with('"') || !given.ends_with('"') {
-            return Err(UrlError::TableNotQuoted(given.to_string()));
+            return Err(UrlError::TableNotQuoted(shown(given)));
         }
         // Go: regexp `"(.*?)"`, FindAllStringSubmatch.
         let mut parts = Vec::new();
@@ -586,8 +607,8 @@ impl DatabaseUrl {
         let (schema, table) = match parts.as_slice() {
             [table] => (None, *table),
             [schema, table] => (Some(schema.to_string()), *table),
-            [] => return Err(UrlError::TableNotQuoted(given.to_string())),
-            _ => return Err(UrlError::TableTooManyDots(given.to_string())),
+            [] => return Err(UrlError::TableNotQuoted(shown(given))),
+            _ => return Err(UrlError::TableTooManyDots(shown(given))),
         };
         if table.is_empty() || schema.as_deref() == Some("") {
             return Err(UrlError::EmptyTable);
@@ -705,22 +726,29 @@ pub fn redact(raw: &str) -> String {
 }
 
 fn redact_query(q: &str) -> String {
+    // A second `?` where `&` was meant (`?sslmode=require?password=x`) still hides a password.
     q.split('&')
         .map(|piece| {
-            let key = piece.split_once('=').map_or(piece, |(k, _)| k);
-            let key_dec = percent_decode_str(&key.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned();
-            if key_dec.eq_ignore_ascii_case("password")
-                || key_dec.eq_ignore_ascii_case("sslpassword")
-            {
-                format!("{key}=***")
-            } else {
-                piece.to_string()
-            }
+            piece
+                .split('?')
+                .map(redact_piece)
+                .collect::<Vec<_>>()
+                .join("?")
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+fn redact_piece(piece: &str) -> String {
+    let key = piece.split_once('=').map_or(piece, |(k, _)| k);
+    let key_dec = percent_decode_str(&key.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned();
+    if key_dec.eq_ignore_ascii_case("password") || key_dec.eq_ignore_ascii_case("sslpassword") {
+        format!("{key}=***")
+    } else {
+        piece.to_string()
+    }
 }
 
 fn decode(s: &str, part: &'static str) -> Result<String, UrlError> {
@@ -821,7 +849,7 @@ fn go_parse_bool(key: &str, v: &str) -> Result<bool, UrlError> {
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
         _ => Err(UrlError::InvalidOption {
             key: key.to_string(),
-            reason: format!("strconv.ParseBool: parsing {v:?}: invalid syntax"),
+            reason: format!("strconv.ParseBool: parsing {}: invalid syntax", quoted(v)),
         }),
     }
 }
@@ -830,7 +858,7 @@ fn go_parse_bool(key: &str, v: &str) -> Result<bool, UrlError> {
 fn go_atoi(key: &str, v: &str) -> Result<i64, UrlError> {
     v.parse::<i64>().map_err(|_| UrlError::InvalidOption {
         key: key.to_string(),
-        reason: format!("strconv.Atoi: parsing {v:?}: invalid syntax"),
+        reason: format!("strconv.Atoi: parsing {}: invalid syntax", quoted(v)),
     })
 }
 
@@ -921,6 +949,12 @@ mod tests {
             "u:hunter2secret@h/db",
             "post gres://u:hunter2secret@h/db",
             "pg:hunter2secret@h://",
+            // Found by `fuzz/fuzz_targets/url.rs`: a second `?` for `&` put the password into
+            // the sslmode value, which the error quoted.
+            "postgres://h/db?sslmode=require?password=hunter2secret",
+            "postgres://h/db?connect_timeout=5?password=hunter2secret",
+            "postgres://h/db?x-multi-statement=true?password=hunter2secret",
+            "postgres://h/db?x-migrations-table=a?password=hunter2secret&x-migrations-table-quoted=1",
         ];
         for c in cases {
             let e = DatabaseUrl::parse(c).expect_err(c).to_string();
@@ -931,6 +965,13 @@ mod tests {
         assert_eq!(
             err("postgres://u:p@ss@h:notaport/db"),
             UrlError::InvalidPort.to_string()
+        );
+        // Fuzz finding: run-together parameters are redacted in `Display` too.
+        let u =
+            DatabaseUrl::parse("postgres://h/db?search_path=app?password=hunter2secret").unwrap();
+        assert_eq!(
+            u.to_string(),
+            "postgres://h/db?search_path=app?password=***"
         );
     }
 

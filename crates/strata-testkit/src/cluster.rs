@@ -285,6 +285,68 @@ fn pg_ctl_start(bin: &Path, data: &Path, base: &Path, as_root: bool) -> Result<(
     })
 }
 
+/// A cluster of one test's own, for tests that stop or crash the server (the shared cluster
+/// serves every concurrently running test and must never stop). Lives in
+/// `<cluster dir>/private/<pid>-<n>`; stopped and removed on drop.
+#[derive(Debug)]
+pub struct PrivateCluster {
+    /// Port and data directory.
+    pub cluster: Cluster,
+    bin: PathBuf,
+    base: PathBuf,
+    as_root: bool,
+}
+
+impl PrivateCluster {
+    /// Create and start a fresh cluster (a few seconds: initdb).
+    pub fn start() -> Result<PrivateCluster, String> {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let bin = find_bin_dir()?;
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let base = cluster_dir()?
+            .join("private")
+            .join(format!("{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        fs::create_dir_all(&base).map_err(|e| format!("cannot create {}: {e}", base.display()))?;
+        let cluster = ensure_locked(&bin, &base)?;
+        Ok(PrivateCluster {
+            cluster,
+            bin,
+            base,
+            as_root: is_root(),
+        })
+    }
+
+    /// Admin URL (no TLS) of database `db`.
+    pub fn url(&self, db: &str) -> String {
+        format!(
+            "postgres://postgres@127.0.0.1:{}/{db}?sslmode=disable",
+            self.cluster.port
+        )
+    }
+
+    /// `pg_ctl stop -m immediate`: every backend dies at once, as in a crash.
+    pub fn stop_immediate(&self) -> Result<(), String> {
+        let mut c = server_command(&self.bin, "pg_ctl", self.as_root);
+        c.arg("-D")
+            .arg(&self.cluster.data_dir)
+            .args(["-m", "immediate", "-w", "stop"]);
+        run(&mut c)
+    }
+
+    /// Start it again after [`stop_immediate`](Self::stop_immediate) (crash recovery runs).
+    pub fn restart(&self) -> Result<(), String> {
+        pg_ctl_start(&self.bin, &self.cluster.data_dir, &self.base, self.as_root)
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = self.stop_immediate();
+        let _ = fs::remove_dir_all(&self.base);
+    }
+}
+
 /// Stop the cluster (for `scripts/pg-test-cluster.sh stop`).
 pub fn stop() -> Result<(), String> {
     let bin = find_bin_dir()?;

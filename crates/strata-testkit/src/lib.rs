@@ -23,7 +23,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-pub use cluster::{PASSWORD, PASSWORD_USER};
+pub use cluster::{PrivateCluster, PASSWORD, PASSWORD_USER};
+/// The `postgres` client crate, for tests that talk to the server directly.
+pub use postgres;
 
 /// The server the PostgreSQL tests use.
 #[derive(Debug, Clone)]

@@ -1,8 +1,17 @@
-//! The real `strata` binary against real SQLite files. One integration-test binary.
+//! The real `strata` binary against real SQLite files and a real PostgreSQL server. One
+//! integration-test binary.
 
 mod support;
 
 mod bad_input;
 mod commands;
+mod faults;
+mod faults_input;
+mod faults_server;
 mod formats;
+mod history;
+mod history_pg;
+mod pg;
+mod pg_conn;
+mod pg_modes;
 mod safety;

@@ -65,6 +65,14 @@ impl Project {
         output(cmd)
     }
 
+    /// `strata -path migrations -database URL ARGS` (any backend).
+    pub fn run_on(&self, url: &str, args: &[&str]) -> Output {
+        let mut cmd = self.bare();
+        cmd.args(["-path", "migrations", "-database", url])
+            .args(args);
+        output(cmd)
+    }
+
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.db_path()).unwrap()
     }
@@ -136,6 +144,17 @@ impl Output {
         assert!(
             self.stderr.contains(needle),
             "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn never_shows(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stderr.contains(needle) && !self.stdout.contains(needle),
+            "output shows {needle:?}:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
             self.stderr
         );
         self

@@ -49,11 +49,17 @@ pub fn effective_ssl_mode(url: &DatabaseUrl, opts: &ConnectOptions) -> SslMode {
     }
 }
 
-/// Connect and apply session settings. Returns the client and its notice buffer.
+/// How often the server checks, during a long statement, that the client is still there
+/// (`client_connection_check_interval`, PostgreSQL 14+). Without it a killed runner's statement
+/// (and its transaction and the migration lock) lives on until the statement ends by itself.
+pub const CLIENT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Connect and apply session settings. Returns the client, its notice buffer and the TLS
+/// connector (for cancel requests).
 pub(crate) fn open(
     url: &DatabaseUrl,
     opts: &ConnectOptions,
-) -> Result<(Client, Notices), DriverError> {
+) -> Result<(Client, Notices, MakeRustlsConnect), DriverError> {
     let mode = effective_ssl_mode(url, opts);
     let user = url
         .user()
@@ -125,7 +131,7 @@ pub(crate) fn open(
         SslMode::Prefer => PgSslMode::Prefer,
         _ => PgSslMode::Require,
     });
-    let mut client = match cfg.connect(tls) {
+    let mut client = match cfg.connect(tls.clone()) {
         Ok(c) => c,
         // libpq's `prefer` falls back to plain text when the TLS handshake itself fails.
         Err(e)
@@ -162,7 +168,14 @@ pub(crate) fn open(
             .flat_map(|(k, v)| [k as &(dyn postgres::types::ToSql + Sync), v as _])
             .collect();
         client.query_one(&query, &params).map_err(|e| {
-            let cause = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string());
+            let mut cause = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string());
+            // The server quotes bad values; one holding `=`/`?`/`&`/`@` may be parameters run
+            // together (`?search_path=app?password=...`) and must not be echoed.
+            for (_, v) in &settings {
+                if v.contains(['=', '?', '&', '@']) {
+                    cause = cause.replace(v.as_str(), "(value not shown)");
+                }
+            }
             DriverError::Connect {
                 message: one_line(&format!(
                     "cannot apply the session settings from the database URL ({}): {cause}",
@@ -172,7 +185,21 @@ pub(crate) fn open(
             }
         })?;
     }
-    Ok((client, notices))
+    // Best effort (PostgreSQL 14+ on platforms with the needed kernel events; the URL may set
+    // its own): let the server notice a dead client mid-statement, so a killed runner's
+    // transaction and lock end within about a second, not when its statement would have.
+    if !url
+        .session_settings()
+        .iter()
+        .any(|(k, _)| *k == "client_connection_check_interval")
+    {
+        let _ = client.execute(
+            "SELECT CASE WHEN current_setting('server_version_num')::int >= 140000 \
+             THEN set_config('client_connection_check_interval', $1, false) END",
+            &[&CLIENT_CHECK_INTERVAL.as_millis().to_string()],
+        );
+    }
+    Ok((client, notices, tls))
 }
 
 /// Build the rustls connector for `mode`.

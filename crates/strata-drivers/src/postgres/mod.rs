@@ -29,6 +29,7 @@
 pub mod connect;
 pub mod drop;
 pub mod errors;
+pub mod history;
 pub mod lock;
 pub mod sql;
 
@@ -60,6 +61,8 @@ pub struct PostgresDriver {
     sql: TableSql,
     lock_keys: Vec<i64>,
     locked: bool,
+    /// The connector the session was opened with, for cancel requests.
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
 }
 
 impl std::fmt::Debug for PostgresDriver {
@@ -80,7 +83,7 @@ impl PostgresDriver {
         opts: &ConnectOptions,
     ) -> Result<PostgresDriver, DriverError> {
         let tables = url.tables()?;
-        let (mut client, notices) = connect::open(url, opts)?;
+        let (mut client, notices, tls) = connect::open(url, opts)?;
         let row = client
             .query_one(sql::SESSION_FACTS, &[])
             .map_err(|e| db_error(&e))?;
@@ -113,6 +116,7 @@ impl PostgresDriver {
             sql,
             lock_keys,
             locked: false,
+            tls,
         })
     }
 
@@ -285,6 +289,72 @@ impl PostgresDriver {
     }
 }
 
+impl PostgresDriver {
+    /// After a `lock_timeout` failure (55P03), name the sessions holding locks on the tables the
+    /// SQL mentions, in the error's detail: the server's message names neither. The session must
+    /// not be in a failed transaction.
+    fn explain_lock_timeout(&mut self, err: &mut DriverError, sql: &str) {
+        let DriverError::Statement {
+            code, detail, hint, ..
+        } = err
+        else {
+            return;
+        };
+        if code.as_deref() != Some("55P03") {
+            return;
+        }
+        let words = identifiers(sql);
+        let rows = self.quietly(|d| d.client.query(sql::TABLE_LOCK_HOLDERS, &[&words]));
+        let holders: Vec<String> = rows
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                let pid: i32 = r.get(0);
+                let app: String = r.get(1);
+                let state: String = r.get(3);
+                let mut query: String = r.get::<_, String>(4).split_whitespace().collect::<Vec<_>>().join(" ");
+                if query.chars().count() > 120 {
+                    query = query.chars().take(117).collect::<String>() + "...";
+                }
+                let table: String = r.get(5);
+                let mode: String = r.get(6);
+                let state_for: f64 = r.get(7);
+                format!(
+                    "blocked by pid {pid} (application_name {app:?}, state {state:?} for {state_for:.1}s, query {query:?}), holding {mode} on {table}"
+                )
+            })
+            .collect();
+        if !holders.is_empty() {
+            let mut text = holders.join("; ");
+            if let Some(d) = detail.take() {
+                text = format!("{d}; {text}");
+            }
+            *detail = Some(text);
+        }
+        if hint.is_none() {
+            *hint = Some(
+                "a table the migration alters stayed locked by another session longer than lock_timeout; retry when it ends, or end it with SELECT pg_terminate_backend(pid)".into(),
+            );
+        }
+    }
+}
+
+/// The identifier-like words of `sql`, as written and lower-cased (candidate table names).
+fn identifiers(sql: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in sql.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
+        if w.is_empty() || w.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        for v in [w.to_string(), w.to_lowercase()] {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
 /// A body failure, and whether the failing statement still has to be found by re-running.
 struct BodyError {
     err: DriverError,
@@ -430,6 +500,7 @@ impl strata_core::Driver for PostgresDriver {
         }) = self.run_body(script)
         {
             self.rollback();
+            self.explain_lock_timeout(&mut err, &script.sql);
             if needs_search {
                 let found = self.find_failing_statement(&script.sql);
                 set_location(&mut err, found, None);
@@ -470,6 +541,7 @@ impl strata_core::Driver for PostgresDriver {
             set_location(&mut err, statement, position);
             // A self-managed file may have failed inside its own BEGIN: leave the session clean.
             self.rollback();
+            self.explain_lock_timeout(&mut err, sql);
             err
         })
     }
@@ -480,7 +552,45 @@ impl strata_core::Driver for PostgresDriver {
                 "no schema: search_path names no existing schema".into(),
             ));
         };
-        self.quietly(|d| drop::drop_schema_objects(&mut d.client, &schema))
+        let mut report = self.quietly(|d| drop::drop_schema_objects(&mut d.client, &schema))?;
+        if self.schema != schema {
+            // The migrations tables live in another schema (quoted `x-migrations-table`), so
+            // they survived; left as they are they would still say the dropped migrations are
+            // applied and a later `up` would do nothing (golang-migrate's stale row). Empty
+            // golang-migrate's row and the ledger; the log keeps its history.
+            let names = vec![self.tables.compat.clone(), self.tables.ledger.clone()];
+            let present: Vec<String> = self
+                .client
+                .query(sql::TABLES_PRESENT, &[&self.schema, &names])
+                .map_err(|e| db_error(&e))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            for name in names.iter().filter(|n| present.contains(n)) {
+                let table = sql::qualified(&self.schema, name);
+                self.client
+                    .batch_execute(&format!("TRUNCATE {table}"))
+                    .map_err(|e| db_error(&e))?;
+                report.dropped.push(format!("rows of {table}"));
+            }
+        }
+        Ok(report)
+    }
+
+    fn cancel_handle(&self) -> Option<strata_core::CancelHandle> {
+        let token = self.client.cancel_token();
+        let tls = self.tls.clone();
+        Some(Box::new(move || {
+            // Best effort: the statement may have ended, or the server be gone.
+            let _ = token.cancel_query(tls.clone());
+        }))
+    }
+
+    fn read_log(
+        &mut self,
+        limit: Option<usize>,
+    ) -> Result<Vec<strata_core::LogRecord>, DriverError> {
+        history::read_log(&mut self.client, &self.schema, &self.tables.log, limit)
     }
 
     fn take_notices(&mut self) -> Vec<String> {
@@ -503,7 +613,8 @@ fn to_i64(v: u64) -> Result<i64, DriverError> {
 fn rerun_helps(e: &postgres::Error) -> bool {
     match sqlstate(e) {
         None => false,
-        Some(code) => !["57", "08", "53", "40", "58", "XX"]
+        // 55P03 (lock_timeout): the re-run would wait for the same lock again.
+        Some(code) => !["57", "08", "53", "40", "58", "XX", "55P03"]
             .iter()
             .any(|class| code.starts_with(class)),
     }

@@ -89,6 +89,18 @@ pub const LOCK_HOLDER: &str = "SELECT a.pid, coalesce(a.application_name, ''), \
        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
      ORDER BY a.backend_start LIMIT 1";
 
+/// Sessions holding granted locks on relations of this database named `$1` (a `text[]`),
+/// strongest first: pid, application_name, user, state, query, relation, mode, seconds in state.
+pub const TABLE_LOCK_HOLDERS: &str = "SELECT a.pid, coalesce(a.application_name, ''), \
+       coalesce(a.usename::text, ''), coalesce(a.state, ''), coalesce(a.query, ''), \
+       c.relname::text, l.mode, \
+       coalesce(extract(epoch FROM now() - a.state_change), 0)::float8 \
+     FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid \
+     WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid() \
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+       AND c.relname = ANY($1) \
+     ORDER BY l.mode = 'AccessExclusiveLock' DESC, a.pid LIMIT 3";
+
 /// Statements for one set of tables (compatibility table, ledger, log) in one schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableSql {
