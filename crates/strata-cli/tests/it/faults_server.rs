@@ -110,7 +110,14 @@ fn terminated_session_mid_migration_fails_cleanly_and_rerun_completes() {
     let out = finish(child, Duration::from_secs(10));
     out.code(1).stderr_has("1/u a");
     one_line_cause(&out, "migration failed: 2/u slow");
-    out.stderr_has("the connection to the server was lost");
+    // The server's FATAL arrives before the socket closes, or not: either cause is clear.
+    assert!(
+        out.stderr
+            .contains("terminating connection due to administrator command")
+            || out.stderr.contains("the connection to the server was lost"),
+        "{}",
+        out.stderr
+    );
     assert_lock_released(&mut c, &db.name);
     assert_eq!(State::read(&mut c).assert_consistent(3, abc), 1);
     make_quick(&p);
