@@ -27,11 +27,16 @@ const LONG_FLAGS: &[&str] = &[
     "tz",
     "all",
     "allow-out-of-order",
+    "exclude",
+    "include",
     "yes",
     "batches",
     "limit",
     "force",
     "check",
+    "from",
+    "table",
+    "ignore-unmatched",
 ];
 
 /// Rewrite Go-style `-name` / `-name=value` into `--name` / `--name=value` for known long flags.
@@ -72,7 +77,7 @@ pub fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     name = "strata",
     disable_version_flag = true,
     about = "Database schema migrations: a drop-in replacement for golang-migrate, with history, drift detection and safe locking.",
-    after_help = "Flags may be written golang-migrate style (-path x -database=y) or GNU style (--path x).\nExit codes: 0 ok (also \"no change\"), 1 failure, 2 usage, 3 conflict (dirty, drift, out of order), 4 lock timeout."
+    after_help = "Flags may be written golang-migrate style (-path x -database=y) or GNU style (--path x).\nExit codes: 0 ok (also \"no change\"), 1 failure, 2 usage, 3 conflict (dirty, drift, out of order), 4 lock timeout, 5 lint findings."
 )]
 pub struct Cli {
     /// Global settings.
@@ -124,6 +129,18 @@ pub enum OutputFormat {
     Text,
     /// For programs.
     Json,
+}
+
+/// Output format of `lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LintFormat {
+    /// For people: each finding with a source excerpt and the safe alternative.
+    #[default]
+    Text,
+    /// For programs.
+    Json,
+    /// One line per finding: `path:line:col: rule-id: message`.
+    Line,
 }
 
 /// The commands.
@@ -227,11 +244,54 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+    /// Check migrations for dangerous SQL before they run: the given files or folders, else the
+    /// pending migrations (all of -path without -database); exit 5 when anything is found.
+    Lint {
+        /// Migration files or folders (no database needed).
+        #[arg(value_name = "PATHS")]
+        paths: Vec<String>,
+        /// Output format (`line`: `path:line:col: rule: message`, for editors and CI).
+        #[arg(long, value_enum, default_value_t)]
+        format: LintFormat,
+        /// Rule ids to turn off (comma-separated or repeated).
+        #[arg(long, value_name = "RULE", value_delimiter = ',')]
+        exclude: Vec<String>,
+        /// Opt-in rule ids to turn on, e.g. require-if-not-exists (comma-separated or repeated).
+        #[arg(long, value_name = "RULE", value_delimiter = ',')]
+        include: Vec<String>,
+    },
+    /// Show what up (or down N, goto V, rollback [N], redo) would run: each migration, how it
+    /// runs and why, its statements, the table locks they take and (PostgreSQL) the tables'
+    /// size, rows and current users. Changes nothing.
+    Plan {
+        /// `up [N]` (default), `down [N]`, `goto V`, `rollback [N]` or `redo`.
+        #[arg(value_name = "COMMAND", num_args = 0..)]
+        request: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
     /// Accept the edited file of applied migration V: record its current checksum.
     Accept {
         /// The applied version whose file was edited on purpose.
         #[arg(value_name = "V")]
         version: Option<String>,
+    },
+    /// Import another tool's tracking table into the ledger (running nothing; the old table is
+    /// left as it is).
+    Adopt {
+        /// The tool: dbmate, goose, sqlx, sql-migrate, knex or flyway.
+        #[arg(long, value_name = "TOOL")]
+        from: String,
+        /// The tool's table, if not its default name (`schema.table` for another schema).
+        #[arg(long, value_name = "NAME")]
+        table: Option<String>,
+        /// Adopt the rows that match a migration file and leave out the others.
+        #[arg(long)]
+        ignore_unmatched: bool,
+        /// Adopt even though the database already has migration records.
+        #[arg(short = 'f', long)]
+        force: bool,
     },
 }
 

@@ -15,3 +15,5 @@ pub const USAGE: u8 = 2;
 pub const CONFLICT: u8 = 3;
 /// The migration lock could not be taken within -lock-timeout.
 pub const LOCK_TIMEOUT: u8 = 4;
+/// `lint` found something (a finding, not a failure to run).
+pub const LINT: u8 = 5;

@@ -113,7 +113,25 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Baseline { version, force } => {
             commands::baseline(&settings, version.as_deref(), force)
         }
+        Command::Lint {
+            paths,
+            format,
+            exclude,
+            include,
+        } => commands::lint(
+            &settings,
+            &paths,
+            format,
+            strata_lint::LintOptions { exclude, include },
+        ),
+        Command::Plan { request, format } => commands::plan(&settings, &request, format),
         Command::Validate { format } => commands::validate(&settings, format),
         Command::Accept { version } => commands::accept(&settings, version.as_deref()),
+        Command::Adopt {
+            from,
+            table,
+            ignore_unmatched,
+            force,
+        } => commands::adopt(&settings, &from, table.as_deref(), ignore_unmatched, force),
     }
 }

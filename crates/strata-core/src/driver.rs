@@ -112,6 +112,48 @@ pub struct DropReport {
     pub dropped: Vec<String>,
 }
 
+/// Every row of a table, each value as text (see [`Driver::read_table`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawTable {
+    /// Column names, in table order.
+    pub columns: Vec<String>,
+    /// Rows, one value per column (`None`: NULL).
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// What the live database says about a table a migration touches (see
+/// [`Driver::inspect_tables`]), for `strata plan`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TableInfo {
+    /// The name as the migration wrote it.
+    pub name: String,
+    /// Whether the table exists now (a table created earlier in the same plan does not).
+    pub exists: bool,
+    /// Total size on disk in bytes, indexes and TOAST included.
+    pub size_bytes: Option<i64>,
+    /// The planner's row estimate (`None`: never analysed).
+    pub row_estimate: Option<i64>,
+    /// Other sessions holding or waiting for a lock on it now.
+    pub sessions: Vec<TableSession>,
+}
+
+/// Another session using a table (from `pg_locks` and `pg_stat_activity`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TableSession {
+    /// Backend pid.
+    pub pid: i32,
+    /// Its `application_name`.
+    pub application_name: String,
+    /// Its state (`active`, `idle in transaction`, ...).
+    pub state: String,
+    /// The lock mode, as `pg_locks` names it (e.g. `AccessShareLock`).
+    pub mode: String,
+    /// Whether the lock is held (`false`: waiting for it).
+    pub granted: bool,
+    /// Seconds since its transaction started.
+    pub transaction_age_secs: Option<f64>,
+}
+
 /// A database backend. Object-safe and synchronous: a migration run is a sequential
 /// conversation with one session.
 pub trait Driver {
@@ -161,6 +203,33 @@ pub trait Driver {
         Err(DriverError::Other(
             "this database driver cannot read the action log".into(),
         ))
+    }
+
+    /// Every row of the table `name` in `schema` (`None`: the schema the driver's own tables
+    /// are in), each value as text: booleans as `true`/`false` (or SQLite's stored value),
+    /// timestamp columns as RFC 3339 UTC (`2024-01-02T03:04:05.000Z`) where the backend types
+    /// them. `Ok(None)`: no such table. Read-only; names are quoted, nothing is spliced. Used by
+    /// `adopt` to read another tool's tracking table.
+    ///
+    /// The default says the backend cannot.
+    fn read_table(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> Result<Option<RawTable>, DriverError> {
+        let _ = (schema, name);
+        Err(DriverError::Other(
+            "this database driver cannot read other tools' tables".into(),
+        ))
+    }
+
+    /// Size, row estimate and current users of each table in `tables` (names as a migration
+    /// wrote them, possibly qualified and quoted), for `plan`. Read-only.
+    ///
+    /// The default knows nothing: `plan` then shows no live columns.
+    fn inspect_tables(&mut self, tables: &[String]) -> Result<Vec<TableInfo>, DriverError> {
+        let _ = tables;
+        Ok(Vec::new())
     }
 
     /// A handle that asks the server to cancel the statement this driver's session is running,

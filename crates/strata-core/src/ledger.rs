@@ -206,9 +206,9 @@ pub struct LogRecord {
 pub enum LedgerWrite {
     /// Replace the compatibility row (TRUNCATE + INSERT; `None` empties the table).
     SetCompat(Option<CompatRow>),
-    /// Insert (or replace) a ledger row. `applied_at` is ignored: the database fills it (so
-    /// `accept`, which replaces a row to re-record its checksum, also stamps a new time; the
-    /// original time stays in the log).
+    /// Insert (or replace) a ledger row. An empty `applied_at` is filled by the database with
+    /// the current time; a non-empty one (RFC 3339 UTC text, kept by `adopt` from another
+    /// tool's table) is stored as given.
     Insert(AppliedMigration),
     /// Delete the ledger row of a version.
     Delete(Version),

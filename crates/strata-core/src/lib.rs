@@ -8,6 +8,7 @@
 // programs can match on them; they are returned once per run, never in a hot loop.
 #![allow(clippy::result_large_err)]
 
+pub mod adopt;
 pub mod checksum;
 pub mod driver;
 pub mod error;
@@ -20,7 +21,8 @@ pub mod source;
 pub mod status;
 
 pub use checksum::Checksum;
-pub use driver::{CancelHandle, Driver, DriverError, DropReport, TableNames};
+pub use driver::{CancelHandle, Driver, DriverError, DropReport, RawTable, TableNames};
+pub use driver::{TableInfo, TableSession};
 pub use error::{Error, Location};
 pub use ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,

@@ -119,6 +119,17 @@ pub enum Conflict {
         /// The version asked for.
         version: Version,
     },
+    /// `adopt`: a row of the other tool's table matches no migration file.
+    Unmatched {
+        /// The tool (`goose`, ...).
+        tool: String,
+        /// Its table.
+        table: String,
+        /// How the table names the row (version, id or name).
+        key: String,
+        /// The version read from it, if any.
+        version: Option<Version>,
+    },
 }
 
 impl fmt::Display for Conflict {
@@ -157,6 +168,11 @@ impl fmt::Display for Conflict {
             Conflict::NotApplied { version } => {
                 write!(f, "migration {version} is not applied")
             }
+            Conflict::Unmatched { tool, table, key, version } => write!(
+                f,
+                "row {key:?} of {tool}'s table {table} matches no migration file{}",
+                version.map(|v| format!(" (version {v})")).unwrap_or_else(|| " (no version number)".into())
+            ),
         }
     }
 }
@@ -183,10 +199,13 @@ impl Conflict {
             Conflict::UnknownTarget { .. } => "pick a version that has a migration file".into(),
             Conflict::NoMigrations => "check -path / MIGRATION_DIR, or create one with `strata create`".into(),
             Conflict::AlreadyTracked { .. } => {
-                "baseline is for a database no tool has tracked yet; pass --force to record it anyway (ledger rows above the version are removed, nothing is run)".into()
+                "baseline and adopt are for a database no tool has tracked yet; pass --force to record it anyway (nothing is run; baseline removes ledger rows above its version, adopt keeps existing rows)".into()
             }
             Conflict::NotApplied { .. } => {
                 "only an applied migration's checksum can be accepted; see `strata status`".into()
+            }
+            Conflict::Unmatched { .. } => {
+                "restore the missing files (e.g. from version control), or pass --ignore-unmatched to adopt the other rows without them".into()
             }
         })
     }
@@ -637,6 +656,8 @@ pub fn plan_accept(
     let accepted = AppliedMigration {
         name: m.name.clone(),
         checksum: Some(now.clone()),
+        // The database stamps the time of the accept; the original time stays in the log.
+        applied_at: String::new(),
         ..row.clone()
     };
     Ok(vec![

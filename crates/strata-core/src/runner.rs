@@ -179,6 +179,18 @@ impl<'a> Migrator<'a> {
         })
     }
 
+    /// `adopt --from TOOL`: import another tool's tracking table into the ledger, under the lock
+    /// (see [`crate::adopt`]). Nothing is written when it is refused.
+    pub fn adopt(
+        &mut self,
+        request: &crate::adopt::AdoptRequest,
+    ) -> Result<crate::adopt::AdoptPlan, Error> {
+        self.locked(|m| {
+            let actor = m.options.plan.actor.clone();
+            crate::adopt::run(&mut *m.driver, m.source, request, &actor)
+        })
+    }
+
     /// The action log, newest first (no lock, nothing created).
     pub fn history(&mut self, limit: Option<usize>) -> Result<Vec<LogRecord>, Error> {
         Ok(self.driver.read_log(limit)?)

@@ -17,7 +17,7 @@ use strata_core::ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
 };
 use strata_core::runner::stamp_duration;
-use strata_core::{Driver, DriverError, DropReport, Script, TableNames, TxMode};
+use strata_core::{Driver, DriverError, DropReport, RawTable, Script, TableNames, TxMode};
 use strata_sql::Dialect;
 
 /// The SQLite driver: one connection to one database file.
@@ -113,7 +113,7 @@ impl SqliteDriver {
                         .execute(
                             &format!(
                                 "INSERT OR REPLACE INTO {ledger} (version, name, checksum, batch, applied_at, duration_ms, applied_by, mode, origin) \
-                                 VALUES (?1, ?2, ?3, ?4, {NOW}, ?5, ?6, ?7, ?8)"
+                                 VALUES (?1, ?2, ?3, ?4, coalesce(nullif(?9, ''), {NOW}), ?5, ?6, ?7, ?8)"
                             ),
                             params![
                                 r.version as i64,
@@ -123,7 +123,8 @@ impl SqliteDriver {
                                 r.duration_ms,
                                 r.applied_by,
                                 r.mode.as_str(),
-                                r.origin.as_str()
+                                r.origin.as_str(),
+                                r.applied_at
                             ],
                         )
                         .map_err(err)?;
@@ -457,6 +458,53 @@ impl Driver for SqliteDriver {
             });
         }
         Ok(out)
+    }
+
+    fn read_table(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> Result<Option<RawTable>, DriverError> {
+        let prefix = schema.map_or(String::new(), |s| format!("{}.", quote(s)));
+        let exists = self
+            .conn
+            .query_row(
+                &format!("SELECT 1 FROM {prefix}sqlite_master WHERE type IN ('table', 'view') AND name = ?1"),
+                [name],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(err)?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT * FROM {prefix}{}", quote(name)))
+            .map_err(err)?;
+        let columns: Vec<String> = stmt.column_names().map(|c| c.to_string()).collect();
+        let width = columns.len();
+        let rows = stmt
+            .query_map([], |r| {
+                (0..width)
+                    .map(|i| {
+                        use rusqlite::types::ValueRef;
+                        Ok(match r.get_ref(i)? {
+                            ValueRef::Null => None,
+                            ValueRef::Integer(n) => Some(n.to_string()),
+                            ValueRef::Real(x) => Some(x.to_string()),
+                            ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                            ValueRef::Blob(b) => {
+                                Some(b.iter().map(|byte| format!("{byte:02x}")).collect())
+                            }
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        Ok(Some(RawTable { columns, rows }))
     }
 
     fn run_in_transaction(

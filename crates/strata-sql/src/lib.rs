@@ -36,6 +36,9 @@ pub use classify::{
     classify, classify_with, has_transaction_control, requires_no_transaction, StatementKind,
 };
 
+mod locks;
+pub use locks::{table_lock, LockLevel, TableLock};
+
 /// The SQL dialect whose quoting and block rules the lexer follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {

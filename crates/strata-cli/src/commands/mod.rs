@@ -1,12 +1,18 @@
 //! One function per command. Each gets resolved [`Settings`] and prints through stdout (data)
 //! and stderr (progress, errors).
 
+mod adopt;
 pub mod create;
 mod history;
+mod lint;
 mod migrate;
+mod plan;
 
+pub use adopt::adopt;
 pub use history::{accept, baseline, history, redo, refresh, reset, rollback, validate};
+pub use lint::lint;
 pub use migrate::{down, drop, force, goto, status, up, version};
+pub use plan::plan;
 
 use crate::settings::Settings;
 use crate::CliError;

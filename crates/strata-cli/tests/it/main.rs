@@ -3,6 +3,8 @@
 
 mod support;
 
+mod adopt;
+mod adopt_pg;
 mod bad_input;
 mod commands;
 mod faults;
@@ -11,7 +13,9 @@ mod faults_server;
 mod formats;
 mod history;
 mod history_pg;
+mod lint;
 mod pg;
 mod pg_conn;
 mod pg_modes;
+mod plan_pg;
 mod safety;

@@ -233,9 +233,16 @@ fn runner_with_nothing_to_do_does_not_wait_for_a_held_lock() {
         .unwrap();
     lock.lock().unwrap();
     // Nothing pending: answered without the lock (a 1 s lock timeout would fail otherwise).
-    p.run(&["-lock-timeout", "1", "up"]).ok().stderr_has("no change");
+    p.run(&["-lock-timeout", "1", "up"])
+        .ok()
+        .stderr_has("no change");
     // Something pending: must wait for the lock, and times out.
-    p.pair("000004", "create_d", "CREATE TABLE d (id INTEGER);", "DROP TABLE d;");
+    p.pair(
+        "000004",
+        "create_d",
+        "CREATE TABLE d (id INTEGER);",
+        "DROP TABLE d;",
+    );
     p.run(&["-lock-timeout", "1", "up"]).code(4);
     lock.unlock().unwrap();
 }

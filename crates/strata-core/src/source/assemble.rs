@@ -392,6 +392,11 @@ fn scan_directives(
             continue;
         };
         let word = word.split_whitespace().next().unwrap_or_default();
+        // `strata lint` suppressions (strata-lint's ignore.rs), allowed anywhere; not run-time
+        // directives.
+        if word == "strata:ignore" || word == "strata:ignore-file" {
+            continue;
+        }
         let message = if word != NO_TRANSACTION_DIRECTIVE {
             format!("unknown Strata directive `{word}` (known: {NO_TRANSACTION_DIRECTIVE})")
         } else if !before_first {

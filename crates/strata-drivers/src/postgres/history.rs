@@ -1,4 +1,5 @@
-//! Reading the action log back (`strata history`).
+//! Reading the action log back (`strata history`), and other tools' tracking tables
+//! (`strata adopt`, [`read_table`]).
 //!
 //! The log is append-only and written by the same statements as the rest of the ledger
 //! (`sql.rs`); this module only reads it, newest first. Times are rendered as RFC 3339 UTC with
@@ -8,7 +9,7 @@ use super::errors::{db_error, sqlstate};
 use super::sql::qualified;
 use postgres::Client;
 use strata_core::ledger::{Action, LogEntry, LogRecord};
-use strata_core::DriverError;
+use strata_core::{DriverError, RawTable};
 
 /// `SELECT` of the log table `schema.table`, newest first; `$1` is the limit (`NULL`: all).
 pub fn select_log(schema: &str, table: &str) -> String {
@@ -61,6 +62,61 @@ pub fn read_log(
         .collect()
 }
 
+/// Columns of `schema.table` with their types, in table order.
+pub const TABLE_COLUMNS: &str = "SELECT column_name::text, data_type::text \
+     FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 \
+     ORDER BY ordinal_position";
+
+/// `SELECT` of every column of `schema.table` as text; timestamp columns as RFC 3339 UTC with
+/// milliseconds (a `timestamp without time zone` is read in the session's time zone, which is
+/// what `now()` wrote into it).
+pub fn select_table(schema: &str, table: &str, columns: &[(String, String)]) -> String {
+    let list: Vec<String> = columns
+        .iter()
+        .map(|(name, kind)| {
+            let q = super::sql::quote_ident(name);
+            if kind.starts_with("timestamp") {
+                format!("to_char({q}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+            } else {
+                format!("{q}::text")
+            }
+        })
+        .collect();
+    format!(
+        "SELECT {} FROM {}",
+        list.join(", "),
+        qualified(schema, table)
+    )
+}
+
+/// Every row of `schema.table`, each value as text; `None` when the table does not exist (or
+/// the role cannot see it).
+pub fn read_table(
+    client: &mut Client,
+    schema: &str,
+    table: &str,
+) -> Result<Option<RawTable>, DriverError> {
+    let columns: Vec<(String, String)> = client
+        .query(TABLE_COLUMNS, &[&schema, &table])
+        .map_err(|e| db_error(&e))?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    if columns.is_empty() {
+        return Ok(None);
+    }
+    let rows = client
+        .query(&select_table(schema, table, &columns), &[])
+        .map_err(|e| db_error(&e))?
+        .iter()
+        .map(|r| (0..columns.len()).map(|i| r.get(i)).collect())
+        .collect();
+    Ok(Some(RawTable {
+        columns: columns.into_iter().map(|(name, _)| name).collect(),
+        rows,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +127,22 @@ mod tests {
         assert!(
             sql.contains("FROM \"my schema\".\"t\"\"_log\" ORDER BY id DESC LIMIT $1"),
             "{sql}"
+        );
+    }
+
+    #[test]
+    fn select_table_quotes_names_and_renders_timestamps_in_utc() {
+        let cols = [
+            ("id".to_string(), "text".to_string()),
+            (
+                "at\"x".to_string(),
+                "timestamp without time zone".to_string(),
+            ),
+        ];
+        let sql = select_table("s", "gorp", &cols);
+        assert_eq!(
+            sql,
+            "SELECT \"id\"::text, to_char(\"at\"\"x\"::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM \"s\".\"gorp\""
         );
     }
 }

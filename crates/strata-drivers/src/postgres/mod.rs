@@ -30,6 +30,7 @@ pub mod connect;
 pub mod drop;
 pub mod errors;
 pub mod history;
+pub mod inspect;
 pub mod lock;
 pub mod sql;
 
@@ -189,6 +190,7 @@ impl PostgresDriver {
                                 &m.applied_by,
                                 &m.mode.as_str(),
                                 &m.origin.as_str(),
+                                &m.applied_at,
                             ],
                         )
                         .map_err(|e| db_error(&e))?;
@@ -591,6 +593,22 @@ impl strata_core::Driver for PostgresDriver {
         limit: Option<usize>,
     ) -> Result<Vec<strata_core::LogRecord>, DriverError> {
         history::read_log(&mut self.client, &self.schema, &self.tables.log, limit)
+    }
+
+    fn read_table(
+        &mut self,
+        schema: Option<&str>,
+        name: &str,
+    ) -> Result<Option<strata_core::RawTable>, DriverError> {
+        let schema = schema.unwrap_or(&self.schema).to_string();
+        self.quietly(|d| history::read_table(&mut d.client, &schema, name))
+    }
+
+    fn inspect_tables(
+        &mut self,
+        tables: &[String],
+    ) -> Result<Vec<strata_core::TableInfo>, DriverError> {
+        inspect::inspect_tables(&mut self.client, tables)
     }
 
     fn take_notices(&mut self) -> Vec<String> {

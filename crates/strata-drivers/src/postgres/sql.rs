@@ -118,7 +118,8 @@ pub struct TableSql {
     pub insert_compat: String,
     /// Ledger rows in ascending version order.
     pub select_ledger: String,
-    /// Insert or replace a ledger row (`$1`..`$8`).
+    /// Insert or replace a ledger row (`$1`..`$8`; `$9` the applied-at time as RFC 3339 text,
+    /// empty for now).
     pub upsert_ledger: String,
     /// Delete a ledger row (`$1` version).
     pub delete_ledger: String,
@@ -171,10 +172,10 @@ impl TableSql {
                  FROM {ledger} ORDER BY version"
             ),
             upsert_ledger: format!(
-                "INSERT INTO {ledger} (version, name, checksum, batch, duration_ms, applied_by, mode, origin) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                "INSERT INTO {ledger} (version, name, checksum, batch, duration_ms, applied_by, mode, origin, applied_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(nullif($9::text, '')::timestamptz, now())) \
                  ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, \
-                 batch = EXCLUDED.batch, applied_at = now(), duration_ms = EXCLUDED.duration_ms, \
+                 batch = EXCLUDED.batch, applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms, \
                  applied_by = EXCLUDED.applied_by, mode = EXCLUDED.mode, origin = EXCLUDED.origin"
             ),
             delete_ledger: format!("DELETE FROM {ledger} WHERE version = $1"),
@@ -218,6 +219,7 @@ impl TableSql {
                         quote_literal(&m.applied_by),
                         quote_literal(m.mode.as_str()),
                         quote_literal(m.origin.as_str()),
+                        quote_literal(&m.applied_at),
                     ];
                     let _ = writeln!(sql, "{};", bind(&self.upsert_ledger, &values));
                 }
@@ -306,7 +308,7 @@ mod tests {
                 detail: "'); DROP TABLE t; --".into(),
             }),
         ]);
-        assert!(sql.contains("VALUES (7, E'o''brien $1 \\\\', NULL, 2, 5, E'me@host', E'transaction', E'applied')"), "{sql}");
+        assert!(sql.contains("VALUES (7, E'o''brien $1 \\\\', NULL, 2, 5, E'me@host', E'transaction', E'applied', coalesce(nullif(E''::text, '')::timestamptz, now()))"), "{sql}");
         assert!(
             sql.contains(
                 "INSERT INTO \"public\".\"schema_migrations\" (version, dirty) VALUES (7, false);"

@@ -1,0 +1,175 @@
+//! `lint [PATHS]`: static checks of migrations (see `strata_lint`). Needs no database when
+//! PATHS are given; without them it checks the pending migrations of -path (all of them when no
+//! database is given). Exit 5 when anything is found.
+
+use super::{open, read_source};
+use crate::args::LintFormat;
+use crate::settings::Settings;
+use crate::{exit, render, CliError};
+use std::path::{Path, PathBuf};
+use strata_core::status::State;
+use strata_core::{Location, Migration};
+use strata_drivers::{Backend, DatabaseUrl};
+use strata_lint::{Finding, LintOptions};
+use strata_sql::Dialect;
+
+/// `lint [PATHS] [--format text|json|line] [--exclude R,..] [--include R,..]`.
+pub fn lint(
+    settings: &Settings,
+    paths: &[String],
+    format: LintFormat,
+    options: LintOptions,
+) -> Result<(), CliError> {
+    let unknown = options.unknown_rules();
+    if !unknown.is_empty() {
+        return Err(CliError::Usage(format!(
+            "unknown rule id(s): {} (Strata's rules: {})",
+            unknown.join(", "),
+            strata_lint::strata_rule_ids()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let dialect = match settings.database.as_deref().map(DatabaseUrl::parse) {
+        Some(Ok(url)) if url.backend() == Backend::Sqlite => Dialect::Sqlite,
+        _ => Dialect::Postgres,
+    };
+    let migrations = if paths.is_empty() {
+        pending(settings, dialect)?
+    } else {
+        from_paths(paths, dialect)?
+    };
+    let findings = strata_lint::lint_migrations(&migrations, dialect, &options);
+    match format {
+        LintFormat::Text => {
+            for f in &findings {
+                println!("{}", finding_text(f));
+            }
+        }
+        LintFormat::Line => {
+            for f in &findings {
+                println!(
+                    "{}:{}:{}: {}: {}",
+                    f.path.display(),
+                    f.line,
+                    f.column,
+                    f.rule,
+                    f.message
+                );
+            }
+        }
+        LintFormat::Json => {
+            let value = serde_json::json!({
+                "schema_version": 1,
+                "migrations_checked": migrations.len(),
+                "findings": findings,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).expect("findings serialise")
+            );
+        }
+    }
+    if findings.is_empty() {
+        eprintln!("lint: no findings in {} migration(s)", migrations.len());
+        Ok(())
+    } else {
+        eprintln!(
+            "lint: {} finding(s) in {} migration(s)",
+            findings.len(),
+            migrations.len()
+        );
+        Err(CliError::Exit(exit::LINT))
+    }
+}
+
+/// A finding for people: the rule and why, an excerpt with a caret, the safe alternative.
+fn finding_text(f: &Finding) -> String {
+    let loc = Location {
+        path: f.path.clone(),
+        line: f.line,
+        column: f.column,
+        statement: f.statement.clone(),
+        statement_line: f.statement_line,
+    };
+    let mut out = format!("{}: {}\n{}", f.rule, f.message, render::excerpt(&loc));
+    if let Some(help) = &f.help {
+        out.push_str(&format!("  = help: {help}\n"));
+    }
+    out
+}
+
+/// The pending migrations of -path (every migration when no database is given).
+fn pending(settings: &Settings, dialect: Dialect) -> Result<Vec<Migration>, CliError> {
+    if settings.database.is_none() {
+        let dir = settings.require_dir()?;
+        let source =
+            strata_core::source::read_dir(dir, dialect).map_err(strata_core::Error::from)?;
+        return Ok(source.migrations);
+    }
+    let mut target = open(settings)?;
+    let source = read_source(settings, &target.url)?;
+    let state = target.driver.read_state()?;
+    let status = strata_core::status::status(&source, &state);
+    Ok(source
+        .migrations
+        .into_iter()
+        .filter(|m| {
+            status
+                .migrations
+                .iter()
+                .any(|r| r.version == m.version && r.state == State::Pending)
+        })
+        .collect())
+}
+
+/// The migrations in the given folders, and those the given files belong to (read with their
+/// folder, so marker files, pairs and modes are understood exactly as a run would).
+fn from_paths(paths: &[String], dialect: Dialect) -> Result<Vec<Migration>, CliError> {
+    let mut out: Vec<Migration> = Vec::new();
+    for raw in paths {
+        let path = Path::new(raw);
+        if path.is_dir() {
+            let source =
+                strata_core::source::read_dir(path, dialect).map_err(strata_core::Error::from)?;
+            out.extend(source.migrations);
+        } else if path.is_file() {
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let source = strata_core::source::read_dir(&parent, dialect)
+                .map_err(strata_core::Error::from)?;
+            let name = path.file_name();
+            let found: Vec<Migration> = source
+                .migrations
+                .into_iter()
+                .filter(|m| {
+                    [&m.up, &m.down]
+                        .into_iter()
+                        .flatten()
+                        .any(|s| s.path.file_name() == name)
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(CliError::Failed(format!(
+                    "{raw} is not a migration file (expected e.g. 1_name.up.sql or a file with -- UP/-- DOWN markers)"
+                )));
+            }
+            out.extend(found);
+        } else {
+            return Err(CliError::Failed(format!("{raw}: no such file or folder")));
+        }
+    }
+    // A file given twice, or a folder and a file in it: lint each migration once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|m| {
+        let key =
+            m.up.as_ref()
+                .or(m.down.as_ref())
+                .map(|s| s.path.clone())
+                .unwrap_or_default();
+        seen.insert((m.version, key))
+    });
+    Ok(out)
+}

@@ -1,0 +1,307 @@
+//! `plan [up [N] | down [N] | goto V | rollback [N] | redo]`: what the command would run, from
+//! the same `Plan` value the run uses, with each statement's table lock and, on PostgreSQL, the
+//! live size, row estimate and current users of each table. Changes nothing (no lock, no table
+//! creation).
+
+use super::{migrator, open, read_source};
+use crate::args::OutputFormat;
+use crate::settings::Settings;
+use crate::CliError;
+use serde::Serialize;
+use std::fmt::Write as _;
+use strata_core::plan::Request;
+use strata_core::{Direction, TableInfo};
+
+/// One statement of a planned migration.
+#[derive(Debug, Serialize)]
+struct PlannedStatement {
+    /// 1-based line in the file.
+    line: usize,
+    /// The statement's first line.
+    text: String,
+    /// The table it works on, as written.
+    table: Option<String>,
+    /// What it is (`ALTER TABLE`, `CREATE INDEX CONCURRENTLY`, ...).
+    verb: Option<&'static str>,
+    /// The table lock it takes.
+    lock: Option<&'static str>,
+    blocks_reads: bool,
+    blocks_writes: bool,
+}
+
+/// One planned migration.
+#[derive(Debug, Serialize)]
+struct PlannedStep {
+    version: u64,
+    name: String,
+    direction: Direction,
+    mode: Option<&'static str>,
+    mode_reason: Option<String>,
+    path: Option<String>,
+    statements: Vec<PlannedStatement>,
+}
+
+/// Parse the words after `plan`.
+fn request(args: &[String]) -> Result<Request, CliError> {
+    let n = |i: usize| -> Result<Option<u64>, CliError> {
+        args.get(i)
+            .map(|s| {
+                s.parse::<u64>()
+                    .map_err(|_| CliError::Usage(format!("plan: {s:?} is not a number")))
+            })
+            .transpose()
+    };
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let max = match words.first().copied() {
+        None | Some("up") | Some("down") | Some("rollback") | Some("goto") => 2,
+        _ => 1,
+    };
+    if words.len() > max {
+        return Err(CliError::Usage("plan: too many arguments".into()));
+    }
+    Ok(match words.first().copied() {
+        None | Some("up") => Request::Up(n(1)?),
+        Some("down") => Request::Down(n(1)?),
+        Some("goto") => Request::Goto(
+            n(1)?.ok_or_else(|| CliError::Usage("plan goto: please specify version V".into()))?,
+        ),
+        Some("rollback") => Request::Rollback {
+            batches: n(1)?.unwrap_or(1),
+        },
+        Some("redo") => Request::Redo,
+        Some(other) => {
+            return Err(CliError::Usage(format!(
+                "plan: unknown command {other:?} (expected up [N], down [N], goto V, rollback [N] or redo)"
+            )))
+        }
+    })
+}
+
+/// `plan ...`.
+pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Result<(), CliError> {
+    let request = request(args)?;
+    let mut target = open(settings)?;
+    let source = read_source(settings, &target.url)?;
+    let dialect = target.driver.dialect();
+    let plan = migrator(&mut target, &source, settings).plan(request)?;
+    let mut steps = Vec::new();
+    let mut tables: Vec<String> = Vec::new();
+    for step in &plan.steps {
+        let script = source
+            .get(step.version)
+            .and_then(|m| m.script(step.direction));
+        let mut statements = Vec::new();
+        if let Some(script) = script {
+            let ranges: Vec<std::ops::Range<usize>> = match &script.statements {
+                Some(explicit) => explicit.clone(),
+                None => strata_sql::split(&script.sql, dialect)
+                    .statements
+                    .into_iter()
+                    .map(|s| s.range)
+                    .collect(),
+            };
+            for range in ranges {
+                let text = &script.sql[range.clone()];
+                let trimmed = skip_trivia(text, dialect);
+                if trimmed.is_empty() {
+                    continue;
+                }
+                let start = range.start + (text.len() - trimmed.len());
+                let line = script.first_line + strata_sql::line_col(&script.sql, start).line - 1;
+                let lock = strata_sql::table_lock(trimmed, dialect);
+                if let Some(l) = &lock {
+                    if !tables.contains(&l.table) {
+                        tables.push(l.table.clone());
+                    }
+                }
+                statements.push(PlannedStatement {
+                    line,
+                    text: trimmed.lines().next().unwrap_or("").trim_end().to_string(),
+                    table: lock.as_ref().map(|l| l.table.clone()),
+                    verb: lock.as_ref().map(|l| l.verb),
+                    lock: lock.as_ref().map(|l| l.lock.as_str()),
+                    blocks_reads: lock.as_ref().is_some_and(|l| l.lock.blocks_reads()),
+                    blocks_writes: lock.as_ref().is_some_and(|l| l.lock.blocks_writes()),
+                });
+            }
+        }
+        steps.push(PlannedStep {
+            version: step.version,
+            name: step.name.clone(),
+            direction: step.direction,
+            mode: step.mode.map(|m| m.as_str()),
+            mode_reason: script.and_then(|s| s.mode_reason.clone()),
+            path: script.map(|s| s.path.display().to_string()),
+            statements,
+        });
+    }
+    let infos = target.driver.inspect_tables(&tables)?;
+    match format {
+        OutputFormat::Json => {
+            let value = serde_json::json!({
+                "schema_version": 1,
+                "request": plan.request,
+                "steps": steps,
+                "tables": infos,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).expect("plan serialises")
+            );
+        }
+        OutputFormat::Text => print!("{}", text(&steps, &infos)),
+    }
+    if steps.is_empty() {
+        eprintln!("no change");
+    }
+    Ok(())
+}
+
+/// The statement text after leading whitespace and comments.
+fn skip_trivia(text: &str, dialect: strata_sql::Dialect) -> &str {
+    let mut offset = 0;
+    for t in strata_sql::tokenize(text, dialect) {
+        if !t.is_trivia() {
+            break;
+        }
+        offset += t.len;
+    }
+    &text[offset..]
+}
+
+fn text(steps: &[PlannedStep], infos: &[TableInfo]) -> String {
+    let mut out = String::new();
+    for s in steps {
+        let name = if s.name.is_empty() {
+            "<empty>"
+        } else {
+            &s.name
+        };
+        let mode = match (s.mode, &s.mode_reason) {
+            (Some(m), Some(why)) => format!("{m}: {why}"),
+            (Some(m), None) => m.to_string(),
+            (None, _) => "nothing to run".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "{}/{} {name} ({mode})",
+            s.version,
+            s.direction.letter()
+        );
+        if let Some(path) = &s.path {
+            let _ = writeln!(out, "  file: {path}");
+        }
+        for st in &s.statements {
+            let _ = writeln!(out, "  {:>4} | {}", st.line, st.text);
+            if let (Some(table), Some(lock)) = (&st.table, st.lock) {
+                let effect = if st.blocks_reads {
+                    "blocks reads and writes"
+                } else if st.blocks_writes {
+                    "blocks writes"
+                } else {
+                    "reads and writes go on"
+                };
+                let mut line = format!("       lock: {lock} on {table} ({effect})");
+                if let Some(info) = infos.iter().find(|i| &i.name == table) {
+                    line.push_str(&format!("; {}", live(info)));
+                }
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+    out
+}
+
+/// Size, rows and users of a table, for people.
+fn live(info: &TableInfo) -> String {
+    if !info.exists {
+        return "table does not exist yet".into();
+    }
+    let mut parts = vec![format!(
+        "size {}",
+        info.size_bytes
+            .map(human_bytes)
+            .unwrap_or_else(|| "?".into())
+    )];
+    parts.push(match info.row_estimate {
+        Some(r) => format!("~{r} rows"),
+        None => "rows unknown (never analysed)".into(),
+    });
+    if info.sessions.is_empty() {
+        parts.push("no other session using it".into());
+    } else {
+        let users: Vec<String> = info
+            .sessions
+            .iter()
+            .map(|s| {
+                format!(
+                    "pid {} {}{}, {} {}",
+                    s.pid,
+                    if s.application_name.is_empty() {
+                        "-"
+                    } else {
+                        &s.application_name
+                    },
+                    if s.state.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", s.state)
+                    },
+                    s.mode,
+                    if s.granted { "held" } else { "waiting" }
+                )
+            })
+            .collect();
+        parts.push(format!("in use by: {}", users.join("; ")));
+    }
+    parts.join(", ")
+}
+
+fn human_bytes(b: i64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    let mut v = b as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{b} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn request_words_map_to_the_run_requests() {
+        assert_eq!(request(&[]).unwrap(), Request::Up(None));
+        assert_eq!(request(&words(&["up", "2"])).unwrap(), Request::Up(Some(2)));
+        assert_eq!(
+            request(&words(&["down", "1"])).unwrap(),
+            Request::Down(Some(1))
+        );
+        assert_eq!(request(&words(&["goto", "3"])).unwrap(), Request::Goto(3));
+        assert_eq!(
+            request(&words(&["rollback"])).unwrap(),
+            Request::Rollback { batches: 1 }
+        );
+        assert!(request(&words(&["goto"])).is_err());
+        assert!(request(&words(&["sideways"])).is_err());
+        assert!(request(&words(&["up", "x"])).is_err());
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(human_bytes(8192), "8.0 kB");
+        assert_eq!(human_bytes(12), "12 bytes");
+        assert_eq!(human_bytes(5 * 1024 * 1024), "5.0 MB");
+    }
+}

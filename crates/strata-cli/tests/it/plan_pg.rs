@@ -1,0 +1,103 @@
+//! `strata plan` against a real PostgreSQL server: how each migration runs and why, its
+//! statements and table locks, the live size/rows/users of the tables, and that nothing changes.
+
+use crate::pg::pg;
+
+#[test]
+fn plan_shows_no_transaction_reason_and_table_size() {
+    let pg = pg!();
+    pg.p.pair(
+        "1",
+        "users",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n",
+        "DROP TABLE users;\n",
+    );
+    pg.run(&["up"]).ok();
+    pg.db
+        .client()
+        .batch_execute(
+            "INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 1000) g; ANALYZE users;",
+        )
+        .unwrap();
+    pg.p.pair(
+        "2",
+        "email_index",
+        "CREATE INDEX CONCURRENTLY users_email ON users (email);\n",
+        "DROP INDEX users_email;\n",
+    );
+    let out = pg.run(&["plan"]);
+    out.ok()
+        .stdout_has("2/u email_index (no-transaction: CREATE INDEX CONCURRENTLY at line 1 cannot run inside a transaction)")
+        .stdout_has("   1 | CREATE INDEX CONCURRENTLY users_email ON users (email);")
+        .stdout_has("lock: SHARE UPDATE EXCLUSIVE on users (reads and writes go on); size ")
+        .stdout_has("~1000 rows, no other session using it");
+    assert!(!out.stdout.contains("1/u"), "{}", out.stdout);
+    // JSON carries the same facts.
+    let out = pg.run(&["plan", "--format", "json"]);
+    out.ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["steps"][0]["mode"], "no-transaction");
+    assert_eq!(
+        v["steps"][0]["statements"][0]["lock"],
+        "SHARE UPDATE EXCLUSIVE"
+    );
+    assert_eq!(v["tables"][0]["name"], "users");
+    assert_eq!(v["tables"][0]["row_estimate"], 1000);
+    assert!(v["tables"][0]["size_bytes"].as_i64().unwrap() > 8192);
+}
+
+#[test]
+fn plan_names_other_sessions_using_the_table() {
+    let pg = pg!();
+    pg.p.pair("1", "t", "CREATE TABLE t (a int);\n", "DROP TABLE t;\n");
+    pg.run(&["up"]).ok();
+    pg.p.pair(
+        "2",
+        "alter",
+        "ALTER TABLE t ADD COLUMN b int;\n",
+        "ALTER TABLE t DROP COLUMN b;\n",
+    );
+    let mut holder = pg.db.client();
+    holder
+        .batch_execute("SET application_name = 'busy_app'; BEGIN; SELECT * FROM t;")
+        .unwrap();
+    let out = pg.run(&["plan"]);
+    out.ok()
+        .stdout_has("2/u alter (transaction)")
+        .stdout_has("lock: ACCESS EXCLUSIVE on t (blocks reads and writes)")
+        .stdout_has("busy_app (idle in transaction), AccessShareLock held");
+    holder.batch_execute("ROLLBACK").unwrap();
+}
+
+#[test]
+fn plan_down_and_new_tables() {
+    let pg = pg!();
+    pg.p.pair("1", "t", "CREATE TABLE t (a int);\n", "DROP TABLE t;\n");
+    pg.p.pair(
+        "2",
+        "u",
+        "CREATE TABLE u (a int);\nINSERT INTO u VALUES (1);\n",
+        "DROP TABLE u;\n",
+    );
+    let out = pg.run(&["plan"]);
+    out.ok()
+        .stdout_has("1/u t (transaction)")
+        .stdout_has("lock: ROW EXCLUSIVE on u (reads and writes go on); table does not exist yet");
+    pg.run(&["up"]).ok();
+    let out = pg.run(&["plan", "down", "1"]);
+    out.ok()
+        .stdout_has("2/d u (transaction)")
+        .stdout_has("lock: ACCESS EXCLUSIVE on u (blocks reads and writes); size ");
+    assert!(!out.stdout.contains("1/d"), "{}", out.stdout);
+}
+
+#[test]
+fn plan_changes_nothing() {
+    let pg = pg!();
+    pg.p.pair("1", "t", "CREATE TABLE t (a int);\n", "DROP TABLE t;\n");
+    let before = pg.all_tables_in("public");
+    pg.run(&["plan"]).ok().stdout_has("1/u t (transaction)");
+    pg.run(&["plan", "--format", "json"]).ok();
+    assert_eq!(pg.all_tables_in("public"), before);
+    assert!(before.is_empty(), "{before:?}");
+}

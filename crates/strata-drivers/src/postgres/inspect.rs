@@ -1,0 +1,65 @@
+//! Live facts about the tables a plan touches: size, row estimate, and the other sessions
+//! holding or waiting for locks on them. Read-only catalog queries; names are bound as values
+//! and resolved by `to_regclass`, which applies the server's own quoting and search_path rules.
+
+use super::errors::db_error;
+use postgres::Client;
+use strata_core::{DriverError, TableInfo, TableSession};
+
+const TABLE: &str = "SELECT pg_total_relation_size(c.oid), \
+     CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END \
+     FROM pg_class c WHERE c.oid = to_regclass($1)";
+
+const SESSIONS: &str =
+    "SELECT l.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), l.mode, l.granted, \
+     extract(epoch FROM now() - a.xact_start)::float8 \
+     FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
+     WHERE l.locktype = 'relation' AND l.relation = to_regclass($1) AND l.pid <> pg_backend_pid() \
+     ORDER BY l.pid, l.mode";
+
+/// [`TableInfo`] for each name (a name that is not a valid identifier reads as absent).
+pub fn inspect_tables(
+    client: &mut Client,
+    tables: &[String],
+) -> Result<Vec<TableInfo>, DriverError> {
+    let mut out = Vec::new();
+    for name in tables {
+        let row = match client.query_opt(TABLE, &[name]) {
+            Ok(row) => row,
+            // to_regclass rejects malformed names (e.g. too many dots): treat as absent.
+            Err(e) if e.as_db_error().is_some() => None,
+            Err(e) => return Err(db_error(&e)),
+        };
+        let Some(row) = row else {
+            out.push(TableInfo {
+                name: name.clone(),
+                exists: false,
+                size_bytes: None,
+                row_estimate: None,
+                sessions: Vec::new(),
+            });
+            continue;
+        };
+        let sessions = client
+            .query(SESSIONS, &[name])
+            .map_err(|e| db_error(&e))?
+            .iter()
+            .map(|r| TableSession {
+                pid: r.get(0),
+                application_name: r.get(1),
+                state: r.get(2),
+                mode: r.get(3),
+                granted: r.get(4),
+                transaction_age_secs: r.get(5),
+            })
+            .collect();
+        out.push(TableInfo {
+            name: name.clone(),
+            exists: true,
+            size_bytes: Some(row.get(0)),
+            row_estimate: row.get(1),
+            sessions,
+        });
+    }
+    Ok(out)
+}

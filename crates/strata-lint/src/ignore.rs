@@ -1,0 +1,97 @@
+//! Suppression comments.
+//!
+//! * `-- strata:ignore rule-a, rule-b` suppresses those rules for the next statement (put it on
+//!   the lines right before the statement; a file-level finding such as `missing-down` points at
+//!   the first statement, so an ignore before the first statement covers it).
+//! * `-- strata:ignore-file rule-a` anywhere in a script suppresses those rules in the whole
+//!   script.
+//! * `all` instead of rule ids suppresses every rule.
+//!
+//! Only line comments count; words in strings or block comments never do.
+use std::ops::Range;
+use strata_sql::{Dialect, TokenKind};
+
+/// The suppressions of one script.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ignores {
+    file: Vec<String>,
+    /// Statement byte range and the rules ignored in it.
+    statements: Vec<(Range<usize>, Vec<String>)>,
+}
+
+impl Ignores {
+    /// Find the suppression comments of `sql`.
+    pub fn parse(sql: &str, dialect: Dialect) -> Ignores {
+        let statements = strata_sql::split(sql, dialect).statements;
+        let mut out = Ignores::default();
+        let mut offset = 0;
+        for token in strata_sql::tokenize(sql, dialect) {
+            let at = offset;
+            offset += token.len;
+            if token.kind != TokenKind::LineComment {
+                continue;
+            }
+            let body = sql[at + 2..offset].trim();
+            if let Some(rest) = body.strip_prefix("strata:ignore-file") {
+                out.file.extend(ids(rest));
+            } else if let Some(rest) = body.strip_prefix("strata:ignore") {
+                // The next statement starting after the comment (a comment inside a statement
+                // belongs to the one after it, which is rarely meant; keep the rule simple).
+                if let Some(s) = statements.iter().find(|s| s.range.start >= offset) {
+                    out.statements.push((s.range.clone(), ids(rest)));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `rule` is suppressed at byte `offset` of the script.
+    pub fn suppresses(&self, rule: &str, offset: usize) -> bool {
+        let hit = |ids: &[String]| ids.iter().any(|id| id == rule || id == "all");
+        hit(&self.file)
+            || self
+                .statements
+                .iter()
+                .any(|(range, ids)| range.contains(&offset) && hit(ids))
+    }
+}
+
+fn ids(list: &str) -> Vec<String> {
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_ignore_covers_only_the_next_statement() {
+        let sql = "CREATE TABLE a (x int);\n-- strata:ignore rule-a, rule-b\nALTER TABLE a ADD y int;\nALTER TABLE a ADD z int;";
+        let i = Ignores::parse(sql, Dialect::Postgres);
+        let second = sql.find("ALTER TABLE a ADD y").unwrap();
+        let third = sql.find("ALTER TABLE a ADD z").unwrap();
+        assert!(i.suppresses("rule-a", second) && i.suppresses("rule-b", second + 5));
+        assert!(!i.suppresses("rule-c", second));
+        assert!(!i.suppresses("rule-a", third));
+        assert!(!i.suppresses("rule-a", 0));
+    }
+
+    #[test]
+    fn file_ignore_and_all() {
+        let sql =
+            "SELECT 1;\n-- strata:ignore-file rule-a\nSELECT 2;\n-- strata:ignore all\nSELECT 3;";
+        let i = Ignores::parse(sql, Dialect::Postgres);
+        assert!(i.suppresses("rule-a", 0));
+        assert!(!i.suppresses("rule-b", 0));
+        assert!(i.suppresses("rule-z", sql.find("SELECT 3").unwrap()));
+    }
+
+    #[test]
+    fn words_in_strings_do_not_suppress() {
+        let sql = "SELECT '-- strata:ignore-file rule-a';";
+        assert!(!Ignores::parse(sql, Dialect::Postgres).suppresses("rule-a", 0));
+    }
+}

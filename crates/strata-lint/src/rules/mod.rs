@@ -1,0 +1,192 @@
+//! The rules only Strata can know: they depend on how each migration runs (its
+//! [`TxMode`](strata_core::TxMode)) and on the migration as a whole (its down part, all of its
+//! statements). One file per rule; each is a plain function from a migration to findings.
+
+mod concurrently_in_transaction;
+mod ddl_and_data;
+mod missing_down;
+mod mixed_no_transaction;
+mod require_if_not_exists;
+
+use crate::{LintOptions, Raw, RuleSource};
+use std::ops::Range;
+use strata_core::{Migration, Script};
+use strata_sql::{Dialect, TokenKind};
+
+/// A Strata rule's id, whether it runs by default, and what it checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// Stable kebab-case id.
+    pub id: &'static str,
+    /// On unless excluded (`false`: only with `--include`).
+    pub default_on: bool,
+    /// One line for help texts.
+    pub summary: &'static str,
+}
+
+/// Every Strata rule.
+pub const STRATA_RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: concurrently_in_transaction::ID,
+        default_on: true,
+        summary: "a statement PostgreSQL refuses inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...) in a migration that will run inside one",
+    },
+    RuleInfo {
+        id: mixed_no_transaction::ID,
+        default_on: true,
+        summary: "a no-transaction migration with several statements, one of which is not safe to rerun (no IF NOT EXISTS / IF EXISTS)",
+    },
+    RuleInfo {
+        id: missing_down::ID,
+        default_on: true,
+        summary: "a migration without a down part (or with an empty one)",
+    },
+    RuleInfo {
+        id: ddl_and_data::ID,
+        default_on: true,
+        summary: "schema changes and data changes (INSERT/UPDATE/DELETE) on existing tables in one migration",
+    },
+    RuleInfo {
+        id: require_if_not_exists::ID,
+        default_on: false,
+        summary: "CREATE TABLE/INDEX/SCHEMA/SEQUENCE/EXTENSION without IF NOT EXISTS (opt-in, for teams that want idempotent migrations)",
+    },
+];
+
+type RuleFn = fn(&Ctx) -> Vec<Raw>;
+
+/// Run the enabled Strata rules on `m`'s up `script`.
+pub(crate) fn check(
+    m: &Migration,
+    script: &Script,
+    dialect: Dialect,
+    options: &LintOptions,
+) -> Vec<Raw> {
+    let ctx = Ctx::new(m, script, dialect);
+    let all: [(&str, RuleFn); 5] = [
+        (
+            concurrently_in_transaction::ID,
+            concurrently_in_transaction::check,
+        ),
+        (mixed_no_transaction::ID, mixed_no_transaction::check),
+        (missing_down::ID, missing_down::check),
+        (ddl_and_data::ID, ddl_and_data::check),
+        (require_if_not_exists::ID, require_if_not_exists::check),
+    ];
+    all.iter()
+        .filter(|(id, _)| {
+            let info = STRATA_RULES.iter().find(|r| r.id == *id).expect("listed");
+            options.enabled(id, info.default_on)
+        })
+        .flat_map(|(_, f)| f(&ctx))
+        .collect()
+}
+
+/// What a rule sees: the migration, its up script, and the script's statements with their
+/// upper-cased words.
+pub(crate) struct Ctx<'a> {
+    pub m: &'a Migration,
+    pub script: &'a Script,
+    pub dialect: Dialect,
+    pub statements: Vec<Stmt<'a>>,
+}
+
+/// One statement of the script.
+pub(crate) struct Stmt<'a> {
+    /// Byte range in the script's SQL, from its first significant token.
+    pub range: Range<usize>,
+    /// Its text.
+    pub text: &'a str,
+    /// Its keywords and punctuation, upper-cased; quoted text is `\0`.
+    pub words: Vec<String>,
+}
+
+impl Stmt<'_> {
+    pub fn word(&self, i: usize) -> &str {
+        self.words.get(i).map_or("", String::as_str)
+    }
+
+    /// Whether `seq` occurs anywhere in the statement's words.
+    pub fn has(&self, seq: &[&str]) -> bool {
+        self.words
+            .windows(seq.len())
+            .any(|w| w.iter().zip(seq).all(|(a, b)| a == b))
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn new(m: &'a Migration, script: &'a Script, dialect: Dialect) -> Self {
+        let sql = script.sql.as_str();
+        let ranges: Vec<Range<usize>> = match &script.statements {
+            Some(explicit) => explicit.clone(),
+            None => strata_sql::split(sql, dialect)
+                .statements
+                .into_iter()
+                .map(|s| s.range)
+                .collect(),
+        };
+        let statements = ranges
+            .into_iter()
+            .filter_map(|r| {
+                let text = &sql[r.clone()];
+                let (lead, words) = words(text, dialect);
+                (!words.is_empty()).then(|| Stmt {
+                    range: r.start + lead..r.end,
+                    text: &text[lead..],
+                    words,
+                })
+            })
+            .collect();
+        Ctx {
+            m,
+            script,
+            dialect,
+            statements,
+        }
+    }
+
+    /// A finding of `rule` at `range`.
+    pub fn raw(&self, rule: &str, range: Range<usize>, message: String, help: &str) -> Raw {
+        Raw {
+            rule: rule.to_string(),
+            source: RuleSource::Strata,
+            range,
+            message,
+            help: Some(help.to_string()),
+        }
+    }
+}
+
+/// Byte offset of the first significant token, and the upper-cased significant tokens.
+fn words(text: &str, dialect: Dialect) -> (usize, Vec<String>) {
+    let mut offset = 0;
+    let mut lead = None;
+    let mut out = Vec::new();
+    for t in strata_sql::tokenize(text, dialect) {
+        let raw = &text[offset..offset + t.len];
+        if !t.is_trivia() {
+            lead.get_or_insert(offset);
+            out.push(match t.kind {
+                TokenKind::Word | TokenKind::Punct | TokenKind::Semicolon => {
+                    raw.to_ascii_uppercase()
+                }
+                _ => "\u{0}".to_string(),
+            });
+        }
+        offset += t.len;
+    }
+    (lead.unwrap_or(0), out)
+}
+
+/// A table name as written, compared loosely: unquoted parts lower-cased, quotes removed.
+pub(crate) fn normalize_table(name: &str) -> String {
+    name.split('.')
+        .map(
+            |part| match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(quoted) => quoted.to_string(),
+                None => part.to_lowercase(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(".")
+}

@@ -1,0 +1,489 @@
+//! Which table a statement touches and the PostgreSQL table-level lock it takes there, read from
+//! its leading keywords (no parser: common DDL and DML only).
+//!
+//! The levels follow PostgreSQL's "Explicit Locking" chapter (table-level lock modes, and the
+//! lock each `ALTER TABLE` subcommand takes). Where a statement has several subcommands the
+//! strongest wins, so anything but a single recognised lighter subcommand is `ACCESS EXCLUSIVE`.
+use crate::lexer::{Lexer, TokenKind};
+use crate::Dialect;
+
+/// A PostgreSQL table-level lock mode, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LockLevel {
+    /// `SELECT`: conflicts only with `ACCESS EXCLUSIVE`.
+    AccessShare,
+    /// `SELECT ... FOR UPDATE`.
+    RowShare,
+    /// `INSERT`, `UPDATE`, `DELETE`: conflicts with `SHARE` and stronger.
+    RowExclusive,
+    /// `VACUUM`, `ANALYZE`, `CREATE INDEX CONCURRENTLY`, `VALIDATE CONSTRAINT`: writes go on.
+    ShareUpdateExclusive,
+    /// `CREATE INDEX`: blocks writes, not reads.
+    Share,
+    /// `CREATE TRIGGER`, `ADD FOREIGN KEY`: blocks writes, not reads.
+    ShareRowExclusive,
+    /// `REFRESH MATERIALIZED VIEW CONCURRENTLY`: only reads go on.
+    Exclusive,
+    /// Most `ALTER TABLE`, `DROP`, `TRUNCATE`: blocks everything, reads included.
+    AccessExclusive,
+}
+
+impl LockLevel {
+    /// The mode's SQL name, e.g. `ACCESS EXCLUSIVE`.
+    pub fn as_str(self) -> &'static str {
+        NAMES[self as usize].0
+    }
+
+    /// The name `pg_locks.mode` uses, e.g. `AccessExclusiveLock`.
+    pub fn pg_locks_mode(self) -> &'static str {
+        NAMES[self as usize].1
+    }
+
+    /// Whether plain `SELECT`s on the table wait while this lock is held (or queued).
+    pub fn blocks_reads(self) -> bool {
+        self == LockLevel::AccessExclusive
+    }
+
+    /// Whether `INSERT`/`UPDATE`/`DELETE` on the table wait while this lock is held.
+    pub fn blocks_writes(self) -> bool {
+        self >= LockLevel::Share
+    }
+}
+
+/// SQL name and `pg_locks.mode` name of each [`LockLevel`], in declaration order.
+const NAMES: [(&str, &str); 8] = [
+    ("ACCESS SHARE", "AccessShareLock"),
+    ("ROW SHARE", "RowShareLock"),
+    ("ROW EXCLUSIVE", "RowExclusiveLock"),
+    ("SHARE UPDATE EXCLUSIVE", "ShareUpdateExclusiveLock"),
+    ("SHARE", "ShareLock"),
+    ("SHARE ROW EXCLUSIVE", "ShareRowExclusiveLock"),
+    ("EXCLUSIVE", "ExclusiveLock"),
+    ("ACCESS EXCLUSIVE", "AccessExclusiveLock"),
+];
+
+/// The table a statement works on and the lock it takes there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableLock {
+    /// The table (or index, for `DROP INDEX`) as written, possibly schema-qualified and quoted,
+    /// e.g. `public."Users"`.
+    pub table: String,
+    /// The lock taken on it.
+    pub lock: LockLevel,
+    /// What the statement is, e.g. `ALTER TABLE`, `CREATE INDEX CONCURRENTLY`, `INSERT`.
+    pub verb: &'static str,
+}
+
+/// The table `statement` touches and the lock it needs, for common DDL and DML; `None` for
+/// anything else (or when no table name follows).
+///
+/// ```
+/// use strata_sql::{table_lock, Dialect, LockLevel};
+/// let t = table_lock("ALTER TABLE public.users ADD COLUMN a int;", Dialect::Postgres).unwrap();
+/// assert_eq!((t.table.as_str(), t.lock, t.verb), ("public.users", LockLevel::AccessExclusive, "ALTER TABLE"));
+/// let t = table_lock("create index concurrently if not exists i on \"Users\" (a)", Dialect::Postgres).unwrap();
+/// assert_eq!((t.table.as_str(), t.lock), ("\"Users\"", LockLevel::ShareUpdateExclusive));
+/// assert_eq!(table_lock("SELECT 1", Dialect::Postgres), None);
+/// ```
+pub fn table_lock(statement: &str, dialect: Dialect) -> Option<TableLock> {
+    let t = Tokens::new(statement, dialect);
+    let found = |i: usize, lock: LockLevel, verb: &'static str| {
+        t.name_at(i).map(|table| TableLock { table, lock, verb })
+    };
+    use LockLevel::*;
+    match t.word(0) {
+        "ALTER" if t.word(1) == "TABLE" => {
+            let i = t.skip(2, &[&["IF", "EXISTS"], &["ONLY"]]);
+            found(i, alter_table_lock(&t, i + 1), "ALTER TABLE")
+        }
+        "CREATE" => {
+            let mut i = 1;
+            if t.word(i) == "UNIQUE" {
+                i += 1;
+            }
+            if t.word(i) == "INDEX" {
+                let concurrently = t.word(i + 1) == "CONCURRENTLY";
+                let on = (i..t.len()).find(|&j| t.word(j) == "ON")?;
+                let on = t.skip(on + 1, &[&["ONLY"]]);
+                return if concurrently {
+                    found(on, ShareUpdateExclusive, "CREATE INDEX CONCURRENTLY")
+                } else {
+                    found(on, Share, "CREATE INDEX")
+                };
+            }
+            let i = t.skip(1, &[&["OR", "REPLACE"]]);
+            if t.word(i) == "TRIGGER" || t.word(i) == "CONSTRAINT" && t.word(i + 1) == "TRIGGER" {
+                let on = (i..t.len()).find(|&j| t.word(j) == "ON")?;
+                return found(on + 1, ShareRowExclusive, "CREATE TRIGGER");
+            }
+            let i = t.skip(
+                1,
+                &[
+                    &["GLOBAL"],
+                    &["LOCAL"],
+                    &["TEMP"],
+                    &["TEMPORARY"],
+                    &["UNLOGGED"],
+                ],
+            );
+            if t.word(i) == "TABLE" {
+                let i = t.skip(i + 1, &[&["IF", "NOT", "EXISTS"]]);
+                return found(i, AccessExclusive, "CREATE TABLE");
+            }
+            None
+        }
+        "DROP" => match t.word(1) {
+            "TABLE" => found(
+                t.skip(2, &[&["IF", "EXISTS"]]),
+                AccessExclusive,
+                "DROP TABLE",
+            ),
+            "INDEX" if t.word(2) == "CONCURRENTLY" => found(
+                t.skip(3, &[&["IF", "EXISTS"]]),
+                ShareUpdateExclusive,
+                "DROP INDEX CONCURRENTLY",
+            ),
+            "INDEX" => found(
+                t.skip(2, &[&["IF", "EXISTS"]]),
+                AccessExclusive,
+                "DROP INDEX",
+            ),
+            _ => None,
+        },
+        "TRUNCATE" => found(
+            t.skip(1, &[&["TABLE"], &["ONLY"]]),
+            AccessExclusive,
+            "TRUNCATE",
+        ),
+        "INSERT" if t.word(1) == "INTO" => found(2, RowExclusive, "INSERT"),
+        "UPDATE" => found(t.skip(1, &[&["ONLY"]]), RowExclusive, "UPDATE"),
+        "DELETE" if t.word(1) == "FROM" => found(t.skip(2, &[&["ONLY"]]), RowExclusive, "DELETE"),
+        "LOCK" => {
+            let i = t.skip(1, &[&["TABLE"], &["ONLY"]]);
+            let lock = match (i..t.len()).find(|&j| t.word(j) == "IN") {
+                Some(j) => lock_mode(&t, j + 1),
+                None => AccessExclusive,
+            };
+            found(i, lock, "LOCK TABLE")
+        }
+        "VACUUM" => {
+            let full = t.word(1) == "FULL" || t.word(1) == "(" && t.word(2) == "FULL";
+            let i = t.skip(
+                t.skip_parens(1),
+                &[&["FULL"], &["FREEZE"], &["VERBOSE"], &["ANALYZE"]],
+            );
+            if full {
+                found(i, AccessExclusive, "VACUUM FULL")
+            } else {
+                found(i, ShareUpdateExclusive, "VACUUM")
+            }
+        }
+        "ANALYZE" | "ANALYSE" => found(
+            t.skip(t.skip_parens(1), &[&["VERBOSE"]]),
+            ShareUpdateExclusive,
+            "ANALYZE",
+        ),
+        "CLUSTER" => found(
+            t.skip(t.skip_parens(1), &[&["VERBOSE"]]),
+            AccessExclusive,
+            "CLUSTER",
+        ),
+        "REINDEX" => {
+            let i = t.skip_parens(1);
+            if t.word(i) != "TABLE" {
+                return None;
+            }
+            if t.word(i + 1) == "CONCURRENTLY" {
+                found(i + 2, ShareUpdateExclusive, "REINDEX TABLE CONCURRENTLY")
+            } else {
+                found(i + 1, Share, "REINDEX TABLE")
+            }
+        }
+        "REFRESH" if t.word(1) == "MATERIALIZED" => {
+            if t.word(3) == "CONCURRENTLY" {
+                found(4, Exclusive, "REFRESH MATERIALIZED VIEW CONCURRENTLY")
+            } else {
+                found(3, AccessExclusive, "REFRESH MATERIALIZED VIEW")
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The lock an `ALTER TABLE` takes, given the index of its first subcommand token.
+fn alter_table_lock(t: &Tokens, i: usize) -> LockLevel {
+    use LockLevel::*;
+    // Several subcommands (a top-level comma): the strongest wins; assume the worst.
+    if t.has_top_level_comma(i) {
+        return AccessExclusive;
+    }
+    let has = |w: &str| (i..t.len()).any(|j| t.word(j) == w);
+    match t.word(i) {
+        "ADD" if has("FOREIGN") || (has("REFERENCES") && !has("COLUMN")) => ShareRowExclusive,
+        "VALIDATE" => ShareUpdateExclusive,
+        "ENABLE" | "DISABLE" if has("TRIGGER") => ShareRowExclusive,
+        "ATTACH" => ShareUpdateExclusive,
+        "DETACH" if has("CONCURRENTLY") => ShareUpdateExclusive,
+        "CLUSTER" => ShareUpdateExclusive,
+        "SET" if t.word(i + 1) == "WITHOUT" && t.word(i + 2) == "CLUSTER" => ShareUpdateExclusive,
+        "ALTER" if has("STATISTICS") => ShareUpdateExclusive,
+        _ => AccessExclusive,
+    }
+}
+
+/// `LOCK ... IN <mode> MODE`.
+fn lock_mode(t: &Tokens, i: usize) -> LockLevel {
+    use LockLevel::*;
+    match (t.word(i), t.word(i + 1), t.word(i + 2)) {
+        ("ACCESS", "SHARE", _) => AccessShare,
+        ("ROW", "SHARE", _) => RowShare,
+        ("ROW", "EXCLUSIVE", _) => RowExclusive,
+        ("SHARE", "UPDATE", _) => ShareUpdateExclusive,
+        ("SHARE", "ROW", _) => ShareRowExclusive,
+        ("SHARE", _, _) => Share,
+        ("EXCLUSIVE", _, _) => Exclusive,
+        _ => AccessExclusive,
+    }
+}
+
+/// Significant tokens: upper-cased words (for matching) beside their original text.
+struct Tokens<'a> {
+    items: Vec<(TokenKind, String, &'a str)>,
+}
+
+impl<'a> Tokens<'a> {
+    fn new(statement: &'a str, dialect: Dialect) -> Self {
+        let items = Lexer::new(statement, dialect)
+            .filter(|(_, t)| !t.is_trivia())
+            .map(|(offset, t)| {
+                let raw = &statement[offset..offset + t.len];
+                let upper = match t.kind {
+                    TokenKind::Word | TokenKind::Punct | TokenKind::Semicolon => {
+                        raw.to_ascii_uppercase()
+                    }
+                    _ => "\u{0}".to_string(),
+                };
+                (t.kind, upper, raw)
+            })
+            .collect();
+        Tokens { items }
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn word(&self, i: usize) -> &str {
+        self.items.get(i).map_or("", |t| t.1.as_str())
+    }
+
+    /// Skip, in any order, each optional keyword sequence once, starting at `i`.
+    fn skip(&self, mut i: usize, optional: &[&[&str]]) -> usize {
+        let mut moved = true;
+        while moved {
+            moved = false;
+            for seq in optional {
+                if seq.iter().enumerate().all(|(j, w)| self.word(i + j) == *w) {
+                    i += seq.len();
+                    moved = true;
+                }
+            }
+        }
+        i
+    }
+
+    /// Index just past a parenthesised list starting at `i`, or `i` if there is none.
+    fn skip_parens(&self, i: usize) -> usize {
+        if self.word(i) != "(" {
+            return i;
+        }
+        let mut depth = 0usize;
+        for j in i..self.len() {
+            match self.word(j) {
+                "(" => depth += 1,
+                ")" => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return j + 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.len()
+    }
+
+    fn has_top_level_comma(&self, from: usize) -> bool {
+        let mut depth = 0i32;
+        for j in from..self.len() {
+            match self.word(j) {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                "," if depth == 0 => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// A possibly qualified name (`a`, `s.a`, `"S"."A"`) starting at `i`, as written.
+    fn name_at(&self, mut i: usize) -> Option<String> {
+        let mut name = String::new();
+        loop {
+            let (kind, _, raw) = self.items.get(i)?;
+            if !matches!(kind, TokenKind::Word | TokenKind::QuotedIdentifier) {
+                return None;
+            }
+            name.push_str(raw);
+            if self.word(i + 1) == "." {
+                name.push('.');
+                i += 2;
+            } else {
+                return Some(name);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use LockLevel::*;
+
+    fn lock(sql: &str) -> Option<(String, LockLevel, &'static str)> {
+        table_lock(sql, Dialect::Postgres).map(|t| (t.table, t.lock, t.verb))
+    }
+
+    fn is(sql: &str, table: &str, level: LockLevel) {
+        let got = lock(sql).unwrap_or_else(|| panic!("no table in {sql:?}"));
+        assert_eq!((got.0.as_str(), got.1), (table, level), "{sql}");
+    }
+
+    #[test]
+    fn alter_table_is_access_exclusive_unless_one_lighter_subcommand() {
+        is(
+            "ALTER TABLE users ADD COLUMN a int NOT NULL",
+            "users",
+            AccessExclusive,
+        );
+        is(
+            "alter table if exists only s.users rename to u",
+            "s.users",
+            AccessExclusive,
+        );
+        is(
+            "ALTER TABLE t ALTER COLUMN a TYPE bigint",
+            "t",
+            AccessExclusive,
+        );
+        is(
+            "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users (id) NOT VALID",
+            "orders",
+            ShareRowExclusive,
+        );
+        is(
+            "ALTER TABLE orders VALIDATE CONSTRAINT fk",
+            "orders",
+            ShareUpdateExclusive,
+        );
+        is("ALTER TABLE t DISABLE TRIGGER ALL", "t", ShareRowExclusive);
+        is(
+            "ALTER TABLE t ALTER COLUMN a SET STATISTICS 100",
+            "t",
+            ShareUpdateExclusive,
+        );
+        is(
+            "ALTER TABLE p ATTACH PARTITION c FOR VALUES IN (1)",
+            "p",
+            ShareUpdateExclusive,
+        );
+        // Two subcommands: the strongest (ADD COLUMN) wins.
+        is(
+            "ALTER TABLE t VALIDATE CONSTRAINT c, ADD COLUMN b int",
+            "t",
+            AccessExclusive,
+        );
+        // A comma inside parentheses is not a second subcommand.
+        is(
+            "ALTER TABLE o ADD FOREIGN KEY (a, b) REFERENCES p (a, b)",
+            "o",
+            ShareRowExclusive,
+        );
+    }
+
+    #[test]
+    fn index_statements_lock_the_indexed_table() {
+        is("CREATE INDEX i ON users (email)", "users", Share);
+        is(
+            "CREATE UNIQUE INDEX IF NOT EXISTS i ON ONLY \"Users\" (email)",
+            "\"Users\"",
+            Share,
+        );
+        is(
+            "CREATE INDEX CONCURRENTLY ON users USING btree (email)",
+            "users",
+            ShareUpdateExclusive,
+        );
+        is(
+            "DROP INDEX CONCURRENTLY IF EXISTS i",
+            "i",
+            ShareUpdateExclusive,
+        );
+        is("DROP INDEX i", "i", AccessExclusive);
+        is("REINDEX TABLE CONCURRENTLY t", "t", ShareUpdateExclusive);
+        is("REINDEX TABLE t", "t", Share);
+    }
+
+    #[test]
+    fn data_and_maintenance_statements() {
+        is("INSERT INTO s.t (a) VALUES (1)", "s.t", RowExclusive);
+        is("UPDATE ONLY t SET a = 1", "t", RowExclusive);
+        is("DELETE FROM t WHERE a = 1", "t", RowExclusive);
+        is("TRUNCATE TABLE t", "t", AccessExclusive);
+        is("DROP TABLE IF EXISTS t, u", "t", AccessExclusive);
+        is(
+            "CREATE UNLOGGED TABLE IF NOT EXISTS t (a int)",
+            "t",
+            AccessExclusive,
+        );
+        is(
+            "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()",
+            "t",
+            ShareRowExclusive,
+        );
+        is("VACUUM t", "t", ShareUpdateExclusive);
+        is("VACUUM (FULL, VERBOSE) t", "t", AccessExclusive);
+        is("ANALYZE t", "t", ShareUpdateExclusive);
+        is(
+            "LOCK TABLE t IN SHARE ROW EXCLUSIVE MODE",
+            "t",
+            ShareRowExclusive,
+        );
+        is("LOCK t", "t", AccessExclusive);
+        is("REFRESH MATERIALIZED VIEW CONCURRENTLY mv", "mv", Exclusive);
+    }
+
+    #[test]
+    fn other_statements_and_words_in_strings_have_no_table() {
+        assert_eq!(lock("SELECT 1"), None);
+        assert_eq!(
+            lock("CREATE FUNCTION f() RETURNS int AS 'ALTER TABLE t' LANGUAGE sql"),
+            None
+        );
+        assert_eq!(lock("-- ALTER TABLE t\nSELECT 1"), None);
+        assert_eq!(lock("UPDATE"), None);
+    }
+
+    #[test]
+    fn lock_names_and_what_they_block() {
+        assert_eq!(AccessExclusive.as_str(), "ACCESS EXCLUSIVE");
+        assert_eq!(
+            ShareUpdateExclusive.pg_locks_mode(),
+            "ShareUpdateExclusiveLock"
+        );
+        assert!(AccessExclusive.blocks_reads() && AccessExclusive.blocks_writes());
+        assert!(Share.blocks_writes() && !Share.blocks_reads());
+        assert!(!ShareUpdateExclusive.blocks_writes());
+        assert!(!RowExclusive.blocks_writes());
+    }
+}
