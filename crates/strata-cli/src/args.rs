@@ -16,6 +16,8 @@ const LONG_FLAGS: &[&str] = &[
     "prefetch",
     "lock-timeout",
     "ddl-lock-timeout",
+    "lock-retries",
+    "drop-invalid-indexes",
     "verbose",
     "version",
     "help",
@@ -107,6 +109,14 @@ pub struct Global {
     /// lock_timeout; default: wait) [env: STRATA_LOCK_TIMEOUT]
     #[arg(long, global = true, value_name = "DURATION")]
     pub ddl_lock_timeout: Option<String>,
+    /// Retry a transactional migration that timed out waiting for a table lock (SQLSTATE 55P03)
+    /// up to N times, backing off 1s, 2s, 4s ... (default 0: no retries) [env: STRATA_LOCK_RETRIES]
+    #[arg(long, global = true, value_name = "N")]
+    pub lock_retries: Option<u32>,
+    /// Before rerunning a no-transaction migration, drop the INVALID indexes a failed
+    /// CREATE INDEX CONCURRENTLY of it left behind (default: refuse and say so)
+    #[arg(long, global = true)]
+    pub drop_invalid_indexes: bool,
     /// Accepted for golang-migrate compatibility; has no effect.
     #[arg(long, global = true, value_name = "N", hide = true)]
     pub prefetch: Option<u64>,
@@ -267,6 +277,14 @@ pub enum Command {
         /// `up [N]` (default), `down [N]`, `goto V`, `rollback [N]` or `redo`.
         #[arg(value_name = "COMMAND", num_args = 0..)]
         request: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Run the pending transactional migrations on the target inside one transaction and roll
+    /// it back: errors, timings and the table locks taken. No-transaction migrations are listed
+    /// as not rehearsable. Changes nothing (PostgreSQL); exit 1 when a migration fails.
+    Rehearse {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,

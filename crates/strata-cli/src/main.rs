@@ -125,6 +125,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             strata_lint::LintOptions { exclude, include },
         ),
         Command::Plan { request, format } => commands::plan(&settings, &request, format),
+        Command::Rehearse { format } => commands::rehearse(&settings, format),
         Command::Validate { format } => commands::validate(&settings, format),
         Command::Accept { version } => commands::accept(&settings, version.as_deref()),
         Command::Adopt {

@@ -20,6 +20,8 @@ pub struct Env {
     /// `STRATA_LOCK_TIMEOUT`: PostgreSQL `lock_timeout` for migration statements waiting on a
     /// table lock (`5s`, `1500ms`, or seconds).
     pub ddl_lock_timeout: Option<String>,
+    /// `STRATA_LOCK_RETRIES`: retries of a transactional migration after a lock timeout.
+    pub lock_retries: Option<String>,
     /// `USER` (or `LOGNAME`), for the ledger's applied_by.
     pub user: Option<String>,
 }
@@ -34,6 +36,7 @@ impl Env {
             migration_timeout: var("MIGRATION_TIMEOUT"),
             database_ssl: var("DATABASE_SSL"),
             ddl_lock_timeout: var("STRATA_LOCK_TIMEOUT"),
+            lock_retries: var("STRATA_LOCK_RETRIES"),
             user: var("USER").or_else(|| var("LOGNAME")).or_else(os_user),
         }
     }
@@ -52,6 +55,10 @@ pub struct Settings {
     pub statement_timeout: Option<Duration>,
     /// How long a migration statement may wait for a table lock (PostgreSQL `lock_timeout`).
     pub ddl_lock_timeout: Option<Duration>,
+    /// Retries of a transactional migration after a table lock timeout.
+    pub lock_retries: u32,
+    /// Drop INVALID indexes left by a failed concurrent build before rerunning.
+    pub drop_invalid_indexes: bool,
     /// Require TLS.
     pub require_tls: bool,
     /// Apply out-of-order migrations.
@@ -94,6 +101,15 @@ impl Settings {
             })?),
             (None, None) => None,
         };
+        let lock_retries = match (global.lock_retries, &env.lock_retries) {
+            (Some(n), _) => n,
+            (None, Some(v)) => v.trim().parse().map_err(|_| {
+                CliError::Usage(format!(
+                    "STRATA_LOCK_RETRIES={v:?} is not a number of retries (e.g. 3)"
+                ))
+            })?,
+            (None, None) => 0,
+        };
         let require_tls = match env.database_ssl.as_deref().map(str::to_ascii_lowercase) {
             None => false,
             Some(v) if ["1", "true", "t", "yes", "require"].contains(&v.as_str()) => true,
@@ -110,6 +126,8 @@ impl Settings {
             lock_timeout: Duration::from_secs(global.lock_timeout),
             statement_timeout,
             ddl_lock_timeout,
+            lock_retries,
+            drop_invalid_indexes: global.drop_invalid_indexes,
             require_tls,
             allow_out_of_order: global.allow_out_of_order,
             verbose: global.verbose,

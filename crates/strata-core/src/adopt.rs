@@ -630,6 +630,8 @@ mod tests {
                         mode: TxMode::Transaction,
                         mode_reason: None,
                         statements: None,
+                        lock_timeout: None,
+                        statement_timeout: None,
                     }),
                     down: None,
                     checksum: Checksum::of(format!("-- up {v}").as_bytes()),

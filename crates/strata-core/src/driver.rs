@@ -154,6 +154,35 @@ pub struct TableSession {
     pub transaction_age_secs: Option<f64>,
 }
 
+/// A lock a rehearsed script took (from `pg_locks`, before the rollback).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RehearsedLock {
+    /// The relation, as the server names it (schema-qualified when not on the search path).
+    pub relation: String,
+    /// The lock mode, as `pg_locks` names it (e.g. `AccessExclusiveLock`).
+    pub mode: String,
+}
+
+/// How one rehearsed script went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RehearsedScript {
+    /// How long its body took.
+    pub duration: Duration,
+    /// Its failure (the rehearsal stops there), offsets relative to the script's SQL.
+    pub error: Option<DriverError>,
+    /// Locks it took that no earlier script of the rehearsal held (empty on failure: rolling
+    /// back to its savepoint released them).
+    pub locks: Vec<RehearsedLock>,
+}
+
+/// What [`Driver::rehearse`] saw: one entry per script run, in order, up to and including the
+/// first failure.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RehearsalReport {
+    /// The scripts run.
+    pub scripts: Vec<RehearsedScript>,
+}
+
 /// A database backend. Object-safe and synchronous: a migration run is a sequential
 /// conversation with one session.
 pub trait Driver {
@@ -230,6 +259,43 @@ pub trait Driver {
     fn inspect_tables(&mut self, tables: &[String]) -> Result<Vec<TableInfo>, DriverError> {
         let _ = tables;
         Ok(Vec::new())
+    }
+
+    /// Before a non-transactional script runs: apply its `-- strata:lock-timeout` /
+    /// `-- strata:statement-timeout` to the session until [`Driver::restore_session`].
+    /// (Transactional scripts get them inside their transaction from `run_in_transaction`.)
+    ///
+    /// The default ignores them (SQLite has no such settings).
+    fn apply_script_settings(&mut self, script: &Script) -> Result<(), DriverError> {
+        let _ = script;
+        Ok(())
+    }
+
+    /// Undo [`Driver::apply_script_settings`]: the session's own values again.
+    fn restore_session(&mut self) -> Result<(), DriverError> {
+        Ok(())
+    }
+
+    /// Before a non-transactional script runs: find the INVALID indexes (left by a failed
+    /// `CREATE INDEX CONCURRENTLY`) that its statements would create. With `drop`, drop them and
+    /// return their names; without, refuse naming them and the fix.
+    ///
+    /// The default finds none.
+    fn invalid_indexes(&mut self, script: &Script, drop: bool) -> Result<Vec<String>, DriverError> {
+        let _ = (script, drop);
+        Ok(Vec::new())
+    }
+
+    /// Run `scripts` (transactional ones) in order inside one transaction, then roll it back:
+    /// nothing changes. Reports each script's time, error and new locks; stops at the first
+    /// error. Takes the real locks meanwhile, as a run would.
+    ///
+    /// The default says the backend cannot.
+    fn rehearse(&mut self, scripts: &[&Script]) -> Result<RehearsalReport, DriverError> {
+        let _ = scripts;
+        Err(DriverError::Other(
+            "this database driver cannot rehearse migrations (PostgreSQL can)".into(),
+        ))
     }
 
     /// A handle that asks the server to cancel the statement this driver's session is running,

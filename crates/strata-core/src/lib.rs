@@ -22,7 +22,7 @@ pub mod status;
 
 pub use checksum::Checksum;
 pub use driver::{CancelHandle, Driver, DriverError, DropReport, RawTable, TableNames};
-pub use driver::{TableInfo, TableSession};
+pub use driver::{RehearsalReport, RehearsedLock, RehearsedScript, TableInfo, TableSession};
 pub use error::{Error, Location};
 pub use ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,

@@ -101,6 +101,10 @@ pub struct Script {
     /// and the plain statements between them), as byte ranges into `sql`. `None`: the lexer
     /// decides.
     pub statements: Option<Vec<Range<usize>>>,
+    /// `-- strata:lock-timeout D`: PostgreSQL `lock_timeout` while this script runs.
+    pub lock_timeout: Option<std::time::Duration>,
+    /// `-- strata:statement-timeout D`: PostgreSQL `statement_timeout` while this script runs.
+    pub statement_timeout: Option<std::time::Duration>,
 }
 
 impl Script {

@@ -799,6 +799,8 @@ mod tests {
             mode: TxMode::Transaction,
             mode_reason: None,
             statements: None,
+            lock_timeout: None,
+            statement_timeout: None,
         }
     }
 

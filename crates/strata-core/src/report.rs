@@ -62,4 +62,17 @@ pub enum Event {
         /// The notice text.
         message: String,
     },
+    /// A transactional migration timed out waiting for a table lock and will be retried.
+    Retry {
+        /// The migration's version.
+        version: Version,
+        /// This retry's number (1-based).
+        attempt: u32,
+        /// How many retries are allowed.
+        retries: u32,
+        /// How long the runner waits first.
+        wait: Duration,
+        /// The failure, naming the blocking session where the driver could.
+        message: String,
+    },
 }

@@ -35,6 +35,12 @@ pub struct RunOptions {
     /// golang-migrate's `x-multi-statement=true`: run transactional migrations statement by
     /// statement in autocommit (split by the real lexer, not at every `;`).
     pub statement_mode: bool,
+    /// How many times to retry a transactional migration that timed out waiting for a table
+    /// lock (SQLSTATE 55P03), with back-off (see [`retry_delay`]). 0: no retries.
+    pub lock_retries: u32,
+    /// Drop an INVALID index left by a failed `CREATE INDEX CONCURRENTLY` before rerunning the
+    /// no-transaction migration that creates it (else the run is refused).
+    pub drop_invalid_indexes: bool,
 }
 
 impl Default for RunOptions {
@@ -43,8 +49,50 @@ impl Default for RunOptions {
             lock_timeout: Duration::from_secs(15),
             plan: PlanOptions::default(),
             statement_mode: false,
+            lock_retries: 0,
+            drop_invalid_indexes: false,
         }
     }
+}
+
+/// One pending migration in a [`Migrator::rehearse`].
+#[derive(Debug, Clone)]
+pub struct RehearsalEntry {
+    /// Its version.
+    pub version: Version,
+    /// Its name.
+    pub name: String,
+    /// How it would run (`None`: no up script).
+    pub mode: Option<TxMode>,
+    /// What the rehearsal found.
+    pub outcome: RehearsalOutcome,
+}
+
+/// What happened to one migration in a rehearsal.
+#[derive(Debug, Clone)]
+pub enum RehearsalOutcome {
+    /// Not decided yet (never returned).
+    Pending,
+    /// It ran (and was rolled back).
+    Ran {
+        /// How long its body took.
+        duration: Duration,
+        /// The locks it took.
+        locks: Vec<crate::driver::RehearsedLock>,
+    },
+    /// It failed; the rehearsal stopped there.
+    Failed {
+        /// How long it ran.
+        duration: Duration,
+        /// Where in its file.
+        location: Option<Location>,
+        /// The database's error.
+        cause: DriverError,
+    },
+    /// It cannot run inside a transaction (its mode and why).
+    NotRehearsable(String),
+    /// Not run, and why.
+    Skipped(String),
 }
 
 /// Runs migrations of one [`Source`] against one database.
@@ -215,6 +263,97 @@ impl<'a> Migrator<'a> {
         }
     }
 
+    /// `rehearse`: run the pending (`up`) transactional migrations inside one transaction that
+    /// is rolled back, under the migration lock. Nothing changes on the target. Migrations that
+    /// cannot run in a transaction are listed as not rehearsable, and the ones after them as
+    /// not rehearsed (they may depend on them).
+    pub fn rehearse(&mut self) -> Result<Vec<RehearsalEntry>, Error> {
+        self.locked(|m| {
+            let state = m.driver.read_state()?;
+            let plan = plan::plan(m.source, &state, Request::Up(None), &m.options.plan)
+                .map_err(|conflicts| Error::Conflicts { conflicts })?;
+            let mut entries = Vec::new();
+            let mut scripts: Vec<&Script> = Vec::new();
+            let mut blocked: Option<String> = None;
+            for step in &plan.steps {
+                let mig = m
+                    .source
+                    .get(step.version)
+                    .expect("planned steps name migrations");
+                let script = mig.script(step.direction);
+                let mode = script.map(|s| m.effective_mode(s));
+                let outcome = match (script, mode, &blocked) {
+                    (_, _, Some(why)) => RehearsalOutcome::Skipped(why.clone()),
+                    (Some(s), Some(TxMode::Transaction), None) => {
+                        scripts.push(s);
+                        RehearsalOutcome::Pending
+                    }
+                    (Some(s), Some(mode), None) => {
+                        blocked = Some(format!(
+                            "runs after {}/{} {}, which cannot be rehearsed",
+                            step.version,
+                            step.direction.letter(),
+                            step.name
+                        ));
+                        RehearsalOutcome::NotRehearsable(format!(
+                            "{}{}",
+                            mode.as_str(),
+                            s.mode_reason
+                                .as_ref()
+                                .map(|r| format!(": {r}"))
+                                .unwrap_or_default()
+                        ))
+                    }
+                    _ => RehearsalOutcome::Skipped("no script in this direction".into()),
+                };
+                entries.push(RehearsalEntry {
+                    version: step.version,
+                    name: step.name.clone(),
+                    mode,
+                    outcome,
+                });
+            }
+            let report = if scripts.is_empty() {
+                crate::driver::RehearsalReport::default()
+            } else {
+                m.driver.rehearse(&scripts)?
+            };
+            let mut results = report.scripts.into_iter();
+            let mut failed = false;
+            for e in entries.iter_mut() {
+                if !matches!(e.outcome, RehearsalOutcome::Pending) {
+                    continue;
+                }
+                let script = m
+                    .source
+                    .get(e.version)
+                    .and_then(|mig| mig.up.as_ref())
+                    .expect("rehearsed scripts are up scripts");
+                e.outcome = match results.next() {
+                    Some(r) => match r.error {
+                        None => RehearsalOutcome::Ran {
+                            duration: r.duration,
+                            locks: r.locks,
+                        },
+                        Some(cause) => {
+                            failed = true;
+                            RehearsalOutcome::Failed {
+                                duration: r.duration,
+                                location: Some(locate(script, &cause, None)),
+                                cause,
+                            }
+                        }
+                    },
+                    None if failed => RehearsalOutcome::Skipped(
+                        "an earlier migration failed in the rehearsal".into(),
+                    ),
+                    None => RehearsalOutcome::Skipped("not run".into()),
+                };
+            }
+            Ok(entries)
+        })
+    }
+
     /// Remove everything in the target schema (or file), under the lock.
     pub fn drop_all(&mut self) -> Result<DropReport, Error> {
         self.locked(|m| Ok(m.driver.drop_all()?))
@@ -315,12 +454,19 @@ impl<'a> Migrator<'a> {
         let outcome = match (script, mode) {
             (None, _) | (_, None) => self.driver.write(&records).map_err(|e| (e, None, false)),
             (Some(script), Some(TxMode::Transaction)) => self
-                .driver
-                .run_in_transaction(script, &records)
+                .run_with_retries(step.version, script, &records, on_event)
                 .map_err(|e| (e, None, false)),
-            (Some(script), Some(mode)) => {
-                self.run_dirty_protocol(m, step, script, mode, &records, started)
-            }
+            (Some(script), Some(mode)) => self
+                .prepare_session(step.version, script, on_event)
+                .map_err(|e| (e, None, false))
+                .and_then(|()| {
+                    let outcome = self.run_dirty_protocol(m, step, script, mode, &records, started);
+                    let restored = self.driver.restore_session();
+                    match (outcome, restored) {
+                        (Ok(()), Err(e)) => Err((e, None, false)),
+                        (outcome, _) => outcome,
+                    }
+                }),
         };
         for message in self.driver.take_notices() {
             on_event(Event::Notice {
@@ -407,11 +553,90 @@ impl<'a> Migrator<'a> {
         self.driver.write(&stamped).map_err(|e| (e, None, true))
     }
 
+    /// A transactional run, retried with back-off while it fails on a table lock's timeout.
+    fn run_with_retries(
+        &mut self,
+        version: Version,
+        script: &Script,
+        records: &[LedgerWrite],
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<(), DriverError> {
+        let retries = self.options.lock_retries;
+        let mut attempt = 0;
+        loop {
+            match self.driver.run_in_transaction(script, records) {
+                Err(e)
+                    if attempt < retries
+                        && is_lock_timeout(&e)
+                        && !self.stop.is_some_and(|s| s.load(Ordering::SeqCst)) =>
+                {
+                    attempt += 1;
+                    let wait = retry_delay(attempt);
+                    on_event(Event::Retry {
+                        version,
+                        attempt,
+                        retries,
+                        wait,
+                        message: describe(&e),
+                    });
+                    std::thread::sleep(wait);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Before a non-transactional script: deal with INVALID indexes it would recreate, then
+    /// apply its timeouts to the session.
+    fn prepare_session(
+        &mut self,
+        version: Version,
+        script: &Script,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<(), DriverError> {
+        let dropped = self
+            .driver
+            .invalid_indexes(script, self.options.drop_invalid_indexes)?;
+        for name in dropped {
+            on_event(Event::Notice {
+                version,
+                message: format!(
+                    "dropped INVALID index {name} left by an earlier failed CREATE INDEX CONCURRENTLY"
+                ),
+            });
+        }
+        self.driver.apply_script_settings(script)
+    }
+
     fn effective_mode(&self, script: &Script) -> TxMode {
         match script.mode {
             TxMode::Transaction if self.options.statement_mode => TxMode::NoTransaction,
             mode => mode,
         }
+    }
+}
+
+/// Whether a failure is a table lock's timeout (PostgreSQL `lock_not_available`, 55P03), which
+/// a later attempt may not meet.
+pub fn is_lock_timeout(e: &DriverError) -> bool {
+    matches!(e, DriverError::Statement { code: Some(c), .. } if c == "55P03")
+}
+
+/// How long to wait before retry `attempt` (1-based): 1s, 2s, 4s, ... at most 30s.
+pub fn retry_delay(attempt: u32) -> Duration {
+    let secs = 1u64 << attempt.saturating_sub(1).min(5);
+    Duration::from_secs(secs.min(30))
+}
+
+/// A driver error on one line, with the server's detail (e.g. the blocking session).
+fn describe(e: &DriverError) -> String {
+    match e {
+        DriverError::Statement {
+            message,
+            detail: Some(d),
+            ..
+        } => format!("{message}: {d}"),
+        other => other.to_string(),
     }
 }
 
@@ -495,5 +720,49 @@ fn locate(script: &Script, cause: &DriverError, known: Option<Range<usize>>) -> 
         statement: text.to_string(),
         statement_line: script.first_line + strata_sql::line_col(&script.sql, statement_start).line
             - 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statement_error(code: &str) -> DriverError {
+        DriverError::Statement {
+            message: "canceling statement due to lock timeout".into(),
+            code: Some(code.into()),
+            detail: Some("blocked by pid 7".into()),
+            hint: None,
+            statement: None,
+            position: None,
+        }
+    }
+
+    #[test]
+    fn only_lock_not_available_is_retried() {
+        assert!(is_lock_timeout(&statement_error("55P03")));
+        assert!(!is_lock_timeout(&statement_error("57014")));
+        assert!(!is_lock_timeout(&statement_error("42P01")));
+        assert!(!is_lock_timeout(&DriverError::statement("no code")));
+        assert!(!is_lock_timeout(&DriverError::LockTimeout {
+            waited: Duration::from_secs(1),
+            holder: None
+        }));
+        assert!(!is_lock_timeout(&DriverError::Other("55P03".into())));
+    }
+
+    #[test]
+    fn retry_back_off_doubles_from_one_second_up_to_thirty() {
+        let waits: Vec<u64> = (1..=8).map(|a| retry_delay(a).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(retry_delay(u32::MAX), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn retry_message_names_the_blocker_from_the_detail() {
+        assert_eq!(
+            describe(&statement_error("55P03")),
+            "canceling statement due to lock timeout: blocked by pid 7"
+        );
     }
 }

@@ -37,7 +37,7 @@ pub use classify::{
 };
 
 mod locks;
-pub use locks::{table_lock, LockLevel, TableLock};
+pub use locks::{concurrent_index_name, table_lock, LockLevel, TableLock};
 
 /// The SQL dialect whose quoting and block rules the lexer follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -247,6 +247,60 @@ fn lock_mode(t: &Tokens, i: usize) -> LockLevel {
 }
 
 /// Significant tokens: upper-cased words (for matching) beside their original text.
+/// The index a `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON table ...` statement
+/// builds, as written; an unqualified name is qualified with the table's schema when the table
+/// is qualified (the index lives beside its table). `None` for any other statement, and for an
+/// unnamed concurrent index (the server picks the name).
+///
+/// ```
+/// use strata_sql::{concurrent_index_name, Dialect};
+/// let sql = "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email ON app.users (email);";
+/// assert_eq!(concurrent_index_name(sql, Dialect::Postgres).as_deref(), Some("app.users_email"));
+/// assert_eq!(concurrent_index_name("CREATE INDEX i ON t (a)", Dialect::Postgres), None);
+/// ```
+pub fn concurrent_index_name(statement: &str, dialect: Dialect) -> Option<String> {
+    let t = Tokens::new(statement, dialect);
+    if t.word(0) != "CREATE" {
+        return None;
+    }
+    let mut i = 1;
+    if t.word(i) == "UNIQUE" {
+        i += 1;
+    }
+    if t.word(i) != "INDEX" || t.word(i + 1) != "CONCURRENTLY" {
+        return None;
+    }
+    let i = t.skip(i + 2, &[&["IF", "NOT", "EXISTS"]]);
+    if t.word(i) == "ON" {
+        return None;
+    }
+    let name = t.name_at(i)?;
+    if name.contains('.') {
+        return Some(name);
+    }
+    let on = (i..t.len()).find(|&j| t.word(j) == "ON")?;
+    let table = t.name_at(t.skip(on + 1, &[&["ONLY"]]));
+    match table.as_deref().and_then(|tb| split_schema(tb)) {
+        Some(schema) => Some(format!("{schema}.{name}")),
+        None => Some(name),
+    }
+}
+
+/// The schema part of a qualified name as written (`a."B".c` → `a."B"`), if any. Dots inside
+/// quotes do not count.
+fn split_schema(name: &str) -> Option<&str> {
+    let mut quoted = false;
+    let mut last = None;
+    for (i, c) in name.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => last = Some(i),
+            _ => {}
+        }
+    }
+    last.map(|i| &name[..i])
+}
+
 struct Tokens<'a> {
     items: Vec<(TokenKind, String, &'a str)>,
 }
@@ -348,6 +402,33 @@ impl<'a> Tokens<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concurrent_index_names_as_written_and_qualified_like_their_table() {
+        let name = |sql: &str| concurrent_index_name(sql, Dialect::Postgres);
+        assert_eq!(
+            name("CREATE INDEX CONCURRENTLY users_email ON users (email);").as_deref(),
+            Some("users_email")
+        );
+        assert_eq!(
+            name("create unique index concurrently if not exists \"Idx\" on s.\"T.x\" (a)")
+                .as_deref(),
+            Some("s.\"Idx\"")
+        );
+        assert_eq!(
+            name("-- build it\nCREATE INDEX CONCURRENTLY s.i ON s.t (a)").as_deref(),
+            Some("s.i")
+        );
+        assert_eq!(
+            name("CREATE INDEX CONCURRENTLY i ON ONLY \"S\".t (a)").as_deref(),
+            Some("\"S\".i")
+        );
+        // Unnamed, not concurrent, or not an index: nothing to check.
+        assert_eq!(name("CREATE INDEX CONCURRENTLY ON t (a)"), None);
+        assert_eq!(name("CREATE INDEX i ON t (a)"), None);
+        assert_eq!(name("DROP INDEX CONCURRENTLY i"), None);
+        assert_eq!(name("SELECT 'CREATE INDEX CONCURRENTLY i ON t (a)'"), None);
+    }
     use LockLevel::*;
 
     fn lock(sql: &str) -> Option<(String, LockLevel, &'static str)> {

@@ -102,6 +102,16 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
         }
         Event::Finished(step) => eprintln!("{}", render::step_line(&step)),
         Event::Notice { version, message } => eprintln!("notice ({version}): {message}"),
+        Event::Retry {
+            version,
+            attempt,
+            retries,
+            wait,
+            message,
+        } => eprintln!(
+            "retry {attempt}/{retries} of migration {version} in {:.1}s after a lock timeout: {message}",
+            wait.as_secs_f64()
+        ),
         _ => {}
     });
     match result {

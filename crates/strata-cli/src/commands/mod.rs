@@ -7,12 +7,14 @@ mod history;
 mod lint;
 mod migrate;
 mod plan;
+mod rehearse;
 
 pub use adopt::adopt;
 pub use history::{accept, baseline, history, redo, refresh, reset, rollback, validate};
 pub use lint::lint;
 pub use migrate::{down, drop, force, goto, status, up, version};
 pub use plan::plan;
+pub use rehearse::rehearse;
 
 use crate::settings::Settings;
 use crate::CliError;
@@ -61,6 +63,8 @@ pub fn run_options(settings: &Settings, url: &DatabaseUrl) -> RunOptions {
             actor: settings.actor.clone(),
         },
         statement_mode: url.multi_statement(),
+        lock_retries: settings.lock_retries,
+        drop_invalid_indexes: settings.drop_invalid_indexes,
     }
 }
 

@@ -19,3 +19,4 @@ mod pg_conn;
 mod pg_modes;
 mod plan_pg;
 mod safety;
+mod safety_pg;

@@ -9,10 +9,16 @@ use crate::migration::{Direction, Format, Migration, Script, TxMode, Version};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use strata_sql::{classify, line_col, split, Dialect, StatementKind};
 
 /// Strata's own directive: run this script outside a transaction.
 pub const NO_TRANSACTION_DIRECTIVE: &str = "strata:no-transaction";
+/// Strata's own directive: PostgreSQL `lock_timeout` for this script, e.g. `-- strata:lock-timeout 2s`.
+pub const LOCK_TIMEOUT_DIRECTIVE: &str = "strata:lock-timeout";
+/// Strata's own directive: PostgreSQL `statement_timeout` for this script, e.g.
+/// `-- strata:statement-timeout 10m`.
+pub const STATEMENT_TIMEOUT_DIRECTIVE: &str = "strata:statement-timeout";
 
 /// One file that names a version, with whatever could be read from it.
 struct Claim {
@@ -241,6 +247,7 @@ fn single_scripts(
         _ => 0,
     };
     let header_directive = scan_directives(file, &text[..header], 1, errors);
+    let header_timeouts = scan_timeouts(file, &text[..header], 1, errors);
     for (i, section) in [&sections.up, &sections.down].into_iter().enumerate() {
         let Some(section) = section else { continue };
         let explicit: Vec<Directive> = [
@@ -252,7 +259,7 @@ fn single_scripts(
         .flatten()
         .collect();
         let statements = section.statements(text, dialect);
-        let script = build_script(
+        let mut script = build_script(
             file,
             text,
             section.range.clone(),
@@ -262,6 +269,8 @@ fn single_scripts(
             dialect,
             errors,
         );
+        script.lock_timeout = script.lock_timeout.or(header_timeouts.0);
+        script.statement_timeout = script.statement_timeout.or(header_timeouts.1);
         claim.scripts[i] = Some(script);
     }
 }
@@ -291,6 +300,7 @@ fn build_script(
         ),
         None => mode_from_statements(sql, first_line, statements.as_deref(), dialect),
     };
+    let (lock_timeout, statement_timeout) = scan_timeouts(file, sql, first_line, errors);
     Script {
         path: file.path.clone(),
         sql: sql.to_string(),
@@ -299,6 +309,8 @@ fn build_script(
         mode,
         mode_reason,
         statements,
+        lock_timeout,
+        statement_timeout,
     }
 }
 
@@ -397,8 +409,11 @@ fn scan_directives(
         if word == "strata:ignore" || word == "strata:ignore-file" {
             continue;
         }
+        if word == LOCK_TIMEOUT_DIRECTIVE || word == STATEMENT_TIMEOUT_DIRECTIVE {
+            continue; // scan_timeouts
+        }
         let message = if word != NO_TRANSACTION_DIRECTIVE {
-            format!("unknown Strata directive `{word}` (known: {NO_TRANSACTION_DIRECTIVE})")
+            format!("unknown Strata directive `{word}` (known: {NO_TRANSACTION_DIRECTIVE}, {LOCK_TIMEOUT_DIRECTIVE}, {STATEMENT_TIMEOUT_DIRECTIVE})")
         } else if !before_first {
             format!("`-- {word}` must come before the first statement")
         } else {
@@ -415,6 +430,65 @@ fn scan_directives(
         });
     }
     found
+}
+
+/// `-- strata:lock-timeout D` and `-- strata:statement-timeout D` in the leading comments of
+/// `sql`: (lock timeout, statement timeout). A malformed duration, or a directive after the first
+/// statement, is an error.
+fn scan_timeouts(
+    file: &RawFile,
+    sql: &str,
+    first_line: usize,
+    errors: &mut Vec<SourceError>,
+) -> (Option<Duration>, Option<Duration>) {
+    let mut comments = CommentLines::default();
+    let mut before_first = true;
+    let mut out = (None, None);
+    for (n, start, end, _) in lines(sql) {
+        let line = &sql[start..end];
+        let n = first_line + n - 1;
+        before_first = before_first && comments.is_comment(line);
+        let Some(rest) = line.trim().strip_prefix("--").map(str::trim) else {
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        let word = words.next().unwrap_or_default();
+        let slot = match word {
+            LOCK_TIMEOUT_DIRECTIVE => &mut out.0,
+            STATEMENT_TIMEOUT_DIRECTIVE => &mut out.1,
+            _ => continue,
+        };
+        let value = words.next().unwrap_or_default();
+        let message = if !before_first {
+            format!("`-- {word}` must come before the first statement")
+        } else if let (Some(d), None) = (parse_directive_duration(value), words.next()) {
+            slot.get_or_insert(d);
+            continue;
+        } else {
+            format!("`-- {word}` needs one duration, e.g. `-- {word} 2s` (units: ms, s, m, h)")
+        };
+        errors.push(SourceError::Marker {
+            path: file.path.clone(),
+            line: n,
+            message,
+        });
+    }
+    out
+}
+
+/// A directive's duration: `1500ms`, `2s`, `10m`, `1h` (a unit is required).
+pub fn parse_directive_duration(v: &str) -> Option<Duration> {
+    let i = v.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+    let (num, unit) = v.split_at(i);
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
 /// Check UTF-8, drop a leading BOM and turn CRLF into LF.

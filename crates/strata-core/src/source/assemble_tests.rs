@@ -238,7 +238,7 @@ fn assemble_strata_directive_errors() {
                 path: p("1_a.up.sql"),
                 line: 1,
                 message:
-                    "unknown Strata directive `strata:notransaction` (known: strata:no-transaction)"
+                    "unknown Strata directive `strata:notransaction` (known: strata:no-transaction, strata:lock-timeout, strata:statement-timeout)"
                         .into()
             },
             SourceError::Marker {
@@ -248,6 +248,77 @@ fn assemble_strata_directive_errors() {
             },
         ]
     );
+}
+
+#[test]
+fn assemble_timeout_directives_in_pair_and_marker_header() {
+    let src = ok(vec![
+        raw(
+            "1_a.up.sql",
+            "-- strata:lock-timeout 2s\n-- strata:statement-timeout 10m\nALTER TABLE t ADD a int;\n",
+        ),
+        raw(
+            "2_b.sql",
+            "-- strata:lock-timeout 1500ms\n-- UP\nSELECT 1;\n-- DOWN\n-- strata:lock-timeout 3s\nSELECT 2;\n",
+        ),
+        raw("3_c.up.sql", "SELECT 1;\n"),
+    ]);
+    let a = up(&src, 1);
+    assert_eq!(a.lock_timeout, Some(Duration::from_secs(2)));
+    assert_eq!(a.statement_timeout, Some(Duration::from_secs(600)));
+    assert_eq!(a.mode, TxMode::Transaction);
+    assert_eq!(up(&src, 2).lock_timeout, Some(Duration::from_millis(1500)));
+    let down = src.get(2).unwrap().down.as_ref().unwrap();
+    assert_eq!(down.lock_timeout, Some(Duration::from_secs(3)));
+    assert_eq!(
+        (up(&src, 3).lock_timeout, up(&src, 3).statement_timeout),
+        (None, None)
+    );
+}
+
+#[test]
+fn assemble_timeout_directive_errors() {
+    let e = errs(vec![
+        raw("1_a.up.sql", "-- strata:lock-timeout soon\nSELECT 1;\n"),
+        raw(
+            "2_b.up.sql",
+            "SELECT 1;\n-- strata:statement-timeout 5s\nSELECT 2;\n",
+        ),
+    ]);
+    assert_eq!(
+        e,
+        [
+            SourceError::Marker {
+                path: p("1_a.up.sql"),
+                line: 1,
+                message: "`-- strata:lock-timeout` needs one duration, e.g. `-- strata:lock-timeout 2s` (units: ms, s, m, h)".into()
+            },
+            SourceError::Marker {
+                path: p("2_b.up.sql"),
+                line: 2,
+                message: "`-- strata:statement-timeout` must come before the first statement".into()
+            },
+        ]
+    );
+}
+
+#[test]
+fn directive_durations_need_a_unit() {
+    assert_eq!(parse_directive_duration("2s"), Some(Duration::from_secs(2)));
+    assert_eq!(
+        parse_directive_duration("10m"),
+        Some(Duration::from_secs(600))
+    );
+    assert_eq!(
+        parse_directive_duration("250ms"),
+        Some(Duration::from_millis(250))
+    );
+    assert_eq!(
+        parse_directive_duration("1h"),
+        Some(Duration::from_secs(3600))
+    );
+    assert_eq!(parse_directive_duration("5"), None);
+    assert_eq!(parse_directive_duration("5 days"), None);
 }
 
 #[test]

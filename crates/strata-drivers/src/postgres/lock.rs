@@ -113,6 +113,35 @@ fn try_all(client: &mut Client, keys: &[i64]) -> Result<bool, DriverError> {
     Ok(false)
 }
 
+/// Refuse when the server process behind the connection changed since connect (`at_connect`)
+/// — checked after taking the lock and before releasing it. Only a transaction-pooling proxy
+/// (PgBouncer `pool_mode=transaction`, and the like) switches server sessions under one client
+/// connection; session advisory locks are then lost or released on a session Strata no longer
+/// talks to.
+pub fn check_same_backend(at_connect: i32, now: i32) -> Result<(), DriverError> {
+    if at_connect == now {
+        return Ok(());
+    }
+    Err(DriverError::Connect {
+        message: format!(
+            "the connection goes through a transaction-pooling proxy (e.g. PgBouncer pool_mode=transaction): \
+             the server session changed from pid {at_connect} to pid {now} between statements; \
+             session advisory locks would be lost"
+        ),
+        hint: Some(
+            "use a direct connection to PostgreSQL or a session-pooled port (PgBouncer pool_mode=session) in -database / DATABASE_URL".into(),
+        ),
+    })
+}
+
+/// The current server process of the session.
+pub(crate) fn backend_pid(client: &mut Client) -> Result<i32, DriverError> {
+    client
+        .query_one(sql::BACKEND_PID, &[])
+        .map(|r| r.get(0))
+        .map_err(|e| db_error(&e))
+}
+
 /// Release every key (a key not held is ignored, as golang-migrate ignores the result).
 pub(crate) fn release(client: &mut Client, keys: &[i64]) -> Result<(), DriverError> {
     for k in keys {
@@ -222,6 +251,20 @@ mod tests {
         assert!(
             lock_keys("public", "schema_migrations", "/postgres", "postgres")[0] > i32::MAX as i64
         );
+    }
+
+    #[test]
+    fn a_changed_backend_pid_is_refused_as_transaction_pooling() {
+        assert!(check_same_backend(41, 41).is_ok());
+        let DriverError::Connect { message, hint } = check_same_backend(41, 42).unwrap_err() else {
+            panic!("not a connect error")
+        };
+        assert!(message.starts_with(
+            "the connection goes through a transaction-pooling proxy (e.g. PgBouncer pool_mode=transaction)"
+        ));
+        assert!(message.contains("from pid 41 to pid 42"));
+        assert!(message.ends_with("session advisory locks would be lost"));
+        assert!(hint.unwrap().contains("session-pooled port"));
     }
 
     #[test]

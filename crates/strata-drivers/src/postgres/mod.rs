@@ -31,7 +31,9 @@ pub mod drop;
 pub mod errors;
 pub mod history;
 pub mod inspect;
+pub mod invalid_index;
 pub mod lock;
+pub mod rehearse;
 pub mod sql;
 
 use crate::url::DatabaseUrl;
@@ -64,6 +66,10 @@ pub struct PostgresDriver {
     locked: bool,
     /// The connector the session was opened with, for cancel requests.
     tls: tokio_postgres_rustls::MakeRustlsConnect,
+    /// `pg_backend_pid()` at connect: a change means a transaction-pooling proxy.
+    backend_pid: i32,
+    /// The session's `lock_timeout` and `statement_timeout` while a script's own are applied.
+    saved_settings: Option<(String, String)>,
 }
 
 impl std::fmt::Debug for PostgresDriver {
@@ -90,6 +96,7 @@ impl PostgresDriver {
             .map_err(|e| db_error(&e))?;
         let current_schema: Option<String> = row.get(0);
         let current_database: String = row.get(1);
+        let backend_pid: i32 = row.get(2);
         let schema = match (&tables.schema, &current_schema) {
             (Some(s), _) => s.clone(),
             (None, Some(s)) => s.clone(),
@@ -118,6 +125,8 @@ impl PostgresDriver {
             lock_keys,
             locked: false,
             tls,
+            backend_pid,
+            saved_settings: None,
         })
     }
 
@@ -229,15 +238,16 @@ impl PostgresDriver {
     /// `BEGIN` travels in the same message as the body (one round trip); the server's position
     /// is then shifted back by the prefix.
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
-        const PREFIX: &str = "BEGIN;\n";
+        let prefix = format!("BEGIN;{}\n", set_local_sql(script));
+        let prefix = prefix.as_str();
         match &script.statements {
             None => {
-                let message = format!("{PREFIX}{}", script.sql);
+                let message = format!("{prefix}{}", script.sql);
                 self.client.batch_execute(&message).map_err(|e| {
                     let mut err = db_error(&e);
                     let position = server_position(&e)
-                        .filter(|p| *p as usize > PREFIX.len())
-                        .map(|p| char_to_byte(&script.sql, p - PREFIX.len() as u32));
+                        .filter(|p| *p as usize > prefix.len())
+                        .map(|p| char_to_byte(&script.sql, p - prefix.len() as u32));
                     let statement = position.and_then(|b| statement_at(&script.sql, b));
                     set_location(&mut err, statement.clone(), position);
                     BodyError {
@@ -247,7 +257,7 @@ impl PostgresDriver {
                 })
             }
             Some(ranges) => {
-                self.client.batch_execute("BEGIN").map_err(|e| BodyError {
+                self.client.batch_execute(prefix).map_err(|e| BodyError {
                     err: db_error(&e),
                     needs_search: false,
                 })?;
@@ -341,6 +351,22 @@ impl PostgresDriver {
     }
 }
 
+/// `SET LOCAL` statements (each after a `;`, on one line) for a script's own timeouts; empty
+/// without directives.
+pub fn set_local_sql(script: &Script) -> String {
+    let mut out = String::new();
+    if let Some(t) = script.lock_timeout {
+        out.push_str(&format!(" SET LOCAL lock_timeout = '{}ms';", t.as_millis()));
+    }
+    if let Some(t) = script.statement_timeout {
+        out.push_str(&format!(
+            " SET LOCAL statement_timeout = '{}ms';",
+            t.as_millis()
+        ));
+    }
+    out
+}
+
 /// The identifier-like words of `sql`, as written and lower-cased (candidate table names).
 fn identifiers(sql: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -374,6 +400,13 @@ impl strata_core::Driver for PostgresDriver {
         }
         let keys = self.lock_keys.clone();
         self.quietly(|d| lock::acquire(&mut d.client, &keys, timeout))?;
+        // Behind a transaction-pooling proxy the lock was taken on whichever server session
+        // served that statement: refuse rather than run unprotected.
+        let now = lock::backend_pid(&mut self.client)?;
+        if let Err(e) = lock::check_same_backend(self.backend_pid, now) {
+            let _ = self.quietly(|d| lock::release(&mut d.client, &keys));
+            return Err(e);
+        }
         self.locked = true;
         Ok(())
     }
@@ -383,6 +416,8 @@ impl strata_core::Driver for PostgresDriver {
             return Ok(());
         }
         let keys = self.lock_keys.clone();
+        let now = lock::backend_pid(&mut self.client)?;
+        lock::check_same_backend(self.backend_pid, now)?;
         self.quietly(|d| lock::release(&mut d.client, &keys))?;
         self.locked = false;
         Ok(())
@@ -577,6 +612,46 @@ impl strata_core::Driver for PostgresDriver {
             }
         }
         Ok(report)
+    }
+
+    fn apply_script_settings(&mut self, script: &Script) -> Result<(), DriverError> {
+        if script.lock_timeout.is_none() && script.statement_timeout.is_none() {
+            return Ok(());
+        }
+        let row = self
+            .client
+            .query_one(
+                "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')",
+                &[],
+            )
+            .map_err(|e| db_error(&e))?;
+        self.saved_settings = Some((row.get(0), row.get(1)));
+        let set = set_local_sql(script).replace("SET LOCAL", "SET");
+        self.client.batch_execute(&set).map_err(|e| db_error(&e))
+    }
+
+    fn restore_session(&mut self) -> Result<(), DriverError> {
+        let Some((lock, statement)) = self.saved_settings.take() else {
+            return Ok(());
+        };
+        self.client
+            .query(
+                "SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
+                &[&lock, &statement],
+            )
+            .map(|_| ())
+            .map_err(|e| db_error(&e))
+    }
+
+    fn invalid_indexes(&mut self, script: &Script, drop: bool) -> Result<Vec<String>, DriverError> {
+        self.quietly(|d| invalid_index::handle(&mut d.client, script, drop))
+    }
+
+    fn rehearse(
+        &mut self,
+        scripts: &[&Script],
+    ) -> Result<strata_core::RehearsalReport, DriverError> {
+        self.rehearse_scripts(scripts)
     }
 
     fn cancel_handle(&self) -> Option<strata_core::CancelHandle> {

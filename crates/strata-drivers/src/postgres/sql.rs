@@ -62,7 +62,11 @@ pub fn qualified(schema: &str, name: &str) -> String {
 
 /// `SELECT current_schema(), current_database()` — the migrations schema (NULL when no
 /// `search_path` entry exists) and the library-form lock name.
-pub const SESSION_FACTS: &str = "SELECT current_schema()::text, current_database()::text";
+pub const SESSION_FACTS: &str =
+    "SELECT current_schema()::text, current_database()::text, pg_backend_pid()";
+
+/// The session's server process, to notice a transaction-pooling proxy switching it.
+pub const BACKEND_PID: &str = "SELECT pg_backend_pid()";
 
 /// Which of the given tables exist in a schema. golang-migrate checks before `CREATE TABLE` so
 /// that a role without CREATE privilege can still read the version.

@@ -38,6 +38,8 @@ pub fn script(sql: &str) -> Script {
         mode: TxMode::Transaction,
         mode_reason: None,
         statements: None,
+        lock_timeout: None,
+        statement_timeout: None,
     }
 }
 
