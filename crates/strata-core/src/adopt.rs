@@ -636,6 +636,7 @@ mod tests {
                     down: None,
                     checksum: Checksum::of(format!("-- up {v}").as_bytes()),
                     format: Format::Pair,
+                    allow_out_of_order: false,
                 })
                 .collect(),
             ignored: vec![],

@@ -132,6 +132,9 @@ pub struct Migration {
     pub checksum: Checksum,
     /// The layout it was read from.
     pub format: Format,
+    /// The file says `-- strata:out-of-order`: it may be applied although older than the newest
+    /// applied version.
+    pub allow_out_of_order: bool,
 }
 
 impl Migration {

@@ -231,6 +231,8 @@ pub struct Step {
     pub compat_after: Option<CompatRow>,
     /// golang-migrate's row while a non-transactional step runs (the dirty protocol).
     pub compat_dirty: CompatRow,
+    /// Applied although older than the newest applied version (recorded in the log).
+    pub out_of_order: bool,
 }
 
 /// What a request will do.
@@ -357,7 +359,11 @@ pub fn plan(
             return;
         }
         if let Some(head) = head {
-            for m in list.iter().filter(|m| m.version < head) {
+            // `-- strata:out-of-order` in the file allows just that migration.
+            for m in list
+                .iter()
+                .filter(|m| m.version < head && !m.allow_out_of_order)
+            {
                 conflicts.push(Conflict::OutOfOrder {
                     version: m.version,
                     name: m.name.clone(),
@@ -479,6 +485,7 @@ pub fn plan(
             mode: script.map(|s| s.mode),
             compat_after: compat_for(now.iter().next_back().copied()),
             compat_dirty,
+            out_of_order: direction == Direction::Up && now.range(version..).nth(1).is_some(),
         });
     }
 
@@ -817,6 +824,7 @@ mod tests {
                     down: down.then(|| script(&format!("-- down {v}"))),
                     checksum: Checksum::of(format!("-- up {v}").as_bytes()),
                     format: Format::Pair,
+                    allow_out_of_order: false,
                 })
                 .collect(),
             ignored: vec![],

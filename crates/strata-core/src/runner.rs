@@ -443,6 +443,11 @@ impl<'a> Migrator<'a> {
             (_, Request::Refresh) => format!("refresh; {how}"),
             _ => how.to_string(),
         };
+        let detail = if step.out_of_order {
+            format!("{detail}; applied out of order (older than the newest applied version)")
+        } else {
+            detail
+        };
         records.push(LedgerWrite::Log(plan::log(
             step.action,
             m,

@@ -246,3 +246,46 @@ fn runner_with_nothing_to_do_does_not_wait_for_a_held_lock() {
     p.run(&["-lock-timeout", "1", "up"]).code(4);
     lock.unlock().unwrap();
 }
+
+#[test]
+fn out_of_order_directive_allows_one_file_and_the_log_says_so() {
+    let p = Project::new();
+    p.pair("1", "a", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;");
+    p.pair("3", "c", "CREATE TABLE c (id INTEGER);", "DROP TABLE c;");
+    p.run(&["up"]).ok();
+    // A hotfix merged late: allowed by its own directive, while another late file is not.
+    p.pair(
+        "2",
+        "hotfix",
+        "-- strata:out-of-order\nCREATE TABLE b (id INTEGER);",
+        "DROP TABLE b;",
+    );
+    p.pair(
+        "0",
+        "older",
+        "CREATE TABLE o (id INTEGER);",
+        "DROP TABLE o;",
+    );
+    let out = p.run(&["up"]);
+    out.code(3)
+        .stderr_has("migration 0 (older) is pending but older");
+    assert!(
+        !out.stderr.contains("migration 2 (hotfix)"),
+        "{}",
+        out.stderr
+    );
+    p.remove("0_older.up.sql");
+    p.remove("0_older.down.sql");
+    p.run(&["up"]).ok().stderr_has("2/u hotfix");
+    assert_eq!(p.tables(), ["a", "b", "c"]);
+    assert_eq!(p.compat(), Some((3, false)));
+    let detail: String = p
+        .db()
+        .query_row(
+            "SELECT detail FROM schema_migrations_log WHERE action = 'up' AND version = 2",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(detail.contains("applied out of order"), "{detail}");
+}

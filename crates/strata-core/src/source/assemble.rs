@@ -31,6 +31,7 @@ struct Claim {
     format: Format,
     scripts: [Option<Script>; 2],
     checksum: Checksum,
+    out_of_order: bool,
 }
 
 /// Turn the files of one folder into a [`Source`], reporting every problem at once.
@@ -197,6 +198,7 @@ impl Claim {
             format,
             scripts: [None, None],
             checksum: Checksum::of(&file.bytes),
+            out_of_order: has_out_of_order_directive(&String::from_utf8_lossy(&file.bytes)),
         }
     }
 }
@@ -214,7 +216,22 @@ fn merge(version: Version, group: &[&Claim]) -> Migration {
         down: down.and_then(|c| c.scripts[1].clone()),
         checksum: main.checksum,
         format: main.format,
+        allow_out_of_order: up.is_some_and(|c| c.out_of_order),
     }
+}
+
+/// Strata's directive allowing one migration to be applied although it is older than the newest
+/// applied version (a per-file `--allow-out-of-order`).
+pub const OUT_OF_ORDER_DIRECTIVE: &str = "strata:out-of-order";
+
+/// Whether `-- strata:out-of-order` stands in the file's leading comment lines (for a marker
+/// file that includes its header and marker lines, which are comments too).
+fn has_out_of_order_directive(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim)
+        .take_while(|l| l.is_empty() || l.starts_with("--"))
+        .any(|l| l.strip_prefix("--").map(str::trim) == Some(OUT_OF_ORDER_DIRECTIVE))
 }
 
 /// Fill a single file's claim from its sections.
@@ -412,8 +429,11 @@ fn scan_directives(
         if word == LOCK_TIMEOUT_DIRECTIVE || word == STATEMENT_TIMEOUT_DIRECTIVE {
             continue; // scan_timeouts
         }
-        let message = if word != NO_TRANSACTION_DIRECTIVE {
-            format!("unknown Strata directive `{word}` (known: {NO_TRANSACTION_DIRECTIVE}, {LOCK_TIMEOUT_DIRECTIVE}, {STATEMENT_TIMEOUT_DIRECTIVE})")
+        if word == OUT_OF_ORDER_DIRECTIVE && before_first {
+            continue; // has_out_of_order_directive, per file
+        }
+        let message = if word != NO_TRANSACTION_DIRECTIVE && word != OUT_OF_ORDER_DIRECTIVE {
+            format!("unknown Strata directive `{word}` (known: {NO_TRANSACTION_DIRECTIVE}, {LOCK_TIMEOUT_DIRECTIVE}, {STATEMENT_TIMEOUT_DIRECTIVE}, {OUT_OF_ORDER_DIRECTIVE})")
         } else if !before_first {
             format!("`-- {word}` must come before the first statement")
         } else {

@@ -238,7 +238,7 @@ fn assemble_strata_directive_errors() {
                 path: p("1_a.up.sql"),
                 line: 1,
                 message:
-                    "unknown Strata directive `strata:notransaction` (known: strata:no-transaction, strata:lock-timeout, strata:statement-timeout)"
+                    "unknown Strata directive `strata:notransaction` (known: strata:no-transaction, strata:lock-timeout, strata:statement-timeout, strata:out-of-order)"
                         .into()
             },
             SourceError::Marker {
@@ -543,4 +543,38 @@ fn assemble_marker_errors_carry_file_and_line() {
         e[0].to_string(),
         "m/7_g.sql:2: StatementBegin without StatementEnd"
     );
+}
+
+#[test]
+fn out_of_order_directive_marks_the_migration_in_pairs_and_marker_headers() {
+    let files = vec![
+        RawFile {
+            path: PathBuf::from("m/2_fix.up.sql"),
+            bytes: b"-- strata:out-of-order\nCREATE TABLE b (id int);\n".to_vec(),
+        },
+        RawFile {
+            path: PathBuf::from("m/3_goose.sql"),
+            bytes: b"-- strata:out-of-order\n-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n"
+                .to_vec(),
+        },
+    ];
+    let late = vec![RawFile {
+        path: PathBuf::from("m/4_plain.up.sql"),
+        bytes: b"SELECT 1;\n-- strata:out-of-order\n".to_vec(),
+    }];
+    // After the first statement it is not a directive: an error, not silently ignored.
+    let err = assemble(Path::new("m"), late, Dialect::Postgres).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "4_plain.up.sql:2: `-- strata:out-of-order` must come before the first statement"
+        ),
+        "{err}"
+    );
+    let source = assemble(Path::new("m"), files, Dialect::Postgres).unwrap();
+    let flags: Vec<(u64, bool)> = source
+        .migrations
+        .iter()
+        .map(|m| (m.version, m.allow_out_of_order))
+        .collect();
+    assert_eq!(flags, [(2, true), (3, true)]);
 }
