@@ -352,18 +352,21 @@ fn mode_from_statements(
         if start >= r.end {
             continue;
         }
-        let line = first_line + line_col(sql, start).line - 1;
+        // Only the statement that decides the mode needs its line; computing it for every
+        // statement would rescan the script each time (quadratic on large data files).
+        let line = || first_line + line_col(sql, start).line - 1;
         match classify(&sql[start..r.end]) {
-            StatementKind::Begin => return self_managed("BEGIN", line),
-            StatementKind::Commit => return self_managed("COMMIT", line),
-            StatementKind::Rollback => return self_managed("ROLLBACK", line),
+            StatementKind::Begin => return self_managed("BEGIN", line()),
+            StatementKind::Commit => return self_managed("COMMIT", line()),
+            StatementKind::Rollback => return self_managed("ROLLBACK", line()),
             // SQLite only refuses VACUUM inside a transaction.
             StatementKind::NoTransaction(name)
                 if no_tx.is_none()
                     && (dialect == Dialect::Postgres || name.eq_ignore_ascii_case("VACUUM")) =>
             {
                 no_tx = Some(format!(
-                    "{name} at line {line} cannot run inside a transaction"
+                    "{name} at line {} cannot run inside a transaction",
+                    line()
                 ));
             }
             _ => {}
