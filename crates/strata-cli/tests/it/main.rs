@@ -14,6 +14,7 @@ mod formats;
 mod history;
 mod history_pg;
 mod lint;
+mod lint_pg;
 mod pg;
 mod pg_conn;
 mod pg_modes;
