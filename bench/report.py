@@ -281,6 +281,15 @@ def main(work, out):
     # ---- targets
     w("## Issue 5 targets against this run")
     w("")
+    noisy = []
+    if loads and statistics.median(loads) >= 1.5:
+        noisy.append(f"median 1-minute load {statistics.median(loads):.2f} while measuring")
+    if psi and statistics.median(psi) >= 5:
+        noisy.append(f"median I/O pressure {statistics.median(psi):.1f} %")
+    if noisy:
+        w(f"**This run was measured on a busy machine ({'; '.join(noisy)}).** Treat every verdict "
+          "below as provisional and re-run on a quiet machine before quoting it.")
+        w("")
     w("| target | this run | met? |")
     w("|---|---|---|")
 
@@ -289,9 +298,15 @@ def main(work, out):
 
     s1000 = med_time("apply", 1000, "strata")
     p1000 = med_time("apply", 1000, "psql1")
+    per_tx = [t for t in (med_time("apply", 1000, x) for x in ("strata", "dbmate", "sqlmigrate")) if t]
+    limit_slowed = p1000 and any(t < p1000 for t in per_tx)
     if s1000 and p1000:
-        w(f"| apply 1,000, a transaction each: ≤ 1.10× `psql -1` | {s1000 / p1000:.2f}× | "
-          f"{yes(s1000 / p1000 <= 1.10)} |")
+        verdict = yes(s1000 / p1000 <= 1.10)
+        if limit_slowed:
+            # 1,000 fsync'ed commits cannot beat one: the limit itself was slowed by the machine
+            verdict = ("not conclusive: a runner committing 1,000 times beat the one-transaction "
+                       "limit, so the limit was slowed by contention")
+        w(f"| apply 1,000, a transaction each: ≤ 1.10× `psql -1` | {s1000 / p1000:.2f}× | {verdict} |")
     t1 = med_time("apply", 1000, "strata1")
     if t1 and p1000:
         w(f"| apply 1,000 with `--single-transaction`: ≤ 1.02× | {t1 / p1000:.2f}× | {yes(t1 / p1000 <= 1.02)} |")
