@@ -5,6 +5,7 @@ use crate::args::Global;
 use crate::CliError;
 use std::path::PathBuf;
 use std::time::Duration;
+use strata_core::source::parse_directive_duration;
 
 /// The environment variables Strata reads, captured once at start-up.
 #[derive(Debug, Clone, Default)]
@@ -168,22 +169,13 @@ fn parse_source(source: &str) -> Result<PathBuf, CliError> {
     }
 }
 
-/// `30s`, `5m`, `1h`, `1500ms` or plain seconds.
+/// `30s`, `5m`, `1h`, `1500ms` (the units migration directives take) or plain seconds.
 pub fn parse_duration(v: &str) -> Option<Duration> {
     let v = v.trim();
-    let (num, unit) = match v.find(|c: char| !c.is_ascii_digit() && c != '.') {
-        Some(i) => v.split_at(i),
-        None => (v, "s"),
-    };
-    let n: f64 = num.parse().ok()?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return None,
-    };
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return parse_directive_duration(&format!("{v}s"));
+    }
+    parse_directive_duration(v)
 }
 
 /// The name of the account running this process, from /etc/passwd (containers often have no

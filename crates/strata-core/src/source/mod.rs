@@ -14,7 +14,7 @@ pub mod markers;
 mod assemble;
 mod error;
 
-pub use assemble::{assemble, NO_TRANSACTION_DIRECTIVE};
+pub use assemble::{assemble, parse_directive_duration, NO_TRANSACTION_DIRECTIVE};
 pub use error::{SourceError, SourceErrors};
 pub use fs::read_dir;
 
