@@ -1,7 +1,7 @@
 //! Classification of a statement by its leading keywords, to choose how a migration runs.
 //!
 //! Only keyword tokens count: words inside strings, quoted identifiers and comments never match.
-use crate::lexer::{Lexer, TokenKind};
+use crate::words::Words;
 use crate::{split, Dialect};
 use std::ops::Range;
 
@@ -80,67 +80,6 @@ pub fn has_transaction_control(sql: &str, dialect: Dialect) -> Option<Range<usiz
             _ => None,
         }
     })
-}
-
-/// The statement's significant tokens, upper-cased when they are keywords or identifiers;
-/// quoted text becomes a placeholder that matches no keyword.
-struct Words {
-    tokens: Vec<String>,
-}
-
-impl Words {
-    fn new(statement: &str, dialect: Dialect) -> Self {
-        let tokens = Lexer::new(statement, dialect)
-            .filter(|(_, t)| !t.is_trivia())
-            .map(|(offset, t)| match t.kind {
-                TokenKind::Word => statement[offset..offset + t.len].to_ascii_uppercase(),
-                TokenKind::Punct | TokenKind::Semicolon => {
-                    statement[offset..offset + t.len].to_string()
-                }
-                _ => "\u{0}".to_string(),
-            })
-            .collect();
-        Words { tokens }
-    }
-
-    fn get(&self, i: usize) -> &str {
-        self.tokens.get(i).map_or("", String::as_str)
-    }
-
-    /// Whether the tokens from `i` on start with `words`.
-    fn at(&self, i: usize, words: &[&str]) -> bool {
-        words.iter().enumerate().all(|(j, w)| self.get(i + j) == *w)
-    }
-
-    /// Whether the statement ends at token `i` (nothing left but a `;`).
-    fn ends_at(&self, i: usize) -> bool {
-        matches!(self.get(i), "" | ";")
-    }
-
-    fn contains(&self, word: &str) -> bool {
-        self.tokens.iter().any(|t| t == word)
-    }
-
-    /// Index just past a parenthesised option list starting at `i`, or `i` if there is none.
-    fn skip_parens(&self, i: usize) -> usize {
-        if self.get(i) != "(" {
-            return i;
-        }
-        let mut depth = 0usize;
-        for (j, t) in self.tokens.iter().enumerate().skip(i) {
-            match t.as_str() {
-                "(" => depth += 1,
-                ")" => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return j + 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-        self.tokens.len()
-    }
 }
 
 fn classify_words(w: &Words) -> StatementKind {
@@ -284,12 +223,11 @@ fn classify_alter(w: &Words) -> StatementKind {
 /// Whether a `WITH (refresh = false)` option is present (`false`/`off`; quoted values lex as
 /// placeholders and are not recognised, which errs on the side of no transaction).
 fn refresh_disabled(w: &Words) -> bool {
-    w.tokens
-        .windows(3)
-        .any(|t| t[0] == "REFRESH" && t[1] == "=" && matches!(t[2].as_str(), "FALSE" | "OFF"))
-        || w.tokens
-            .windows(2)
-            .any(|t| t[0] == "REFRESH" && matches!(t[1].as_str(), "FALSE" | "OFF"))
+    (0..w.len()).any(|i| {
+        w.get(i) == "REFRESH"
+            && (matches!(w.get(i + 1), "FALSE" | "OFF")
+                || w.get(i + 1) == "=" && matches!(w.get(i + 2), "FALSE" | "OFF"))
+    })
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ pub use classify::{
 };
 
 mod locks;
+mod words;
 pub use locks::{concurrent_index_name, table_lock, LockLevel, TableLock};
 
 /// The SQL dialect whose quoting and block rules the lexer follows.

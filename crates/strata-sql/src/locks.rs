@@ -4,7 +4,7 @@
 //! The levels follow PostgreSQL's "Explicit Locking" chapter (table-level lock modes, and the
 //! lock each `ALTER TABLE` subcommand takes). Where a statement has several subcommands the
 //! strongest wins, so anything but a single recognised lighter subcommand is `ACCESS EXCLUSIVE`.
-use crate::lexer::{Lexer, TokenKind};
+use crate::words::Words;
 use crate::Dialect;
 
 /// A PostgreSQL table-level lock mode, weakest first.
@@ -86,24 +86,24 @@ pub struct TableLock {
 /// assert_eq!(table_lock("SELECT 1", Dialect::Postgres), None);
 /// ```
 pub fn table_lock(statement: &str, dialect: Dialect) -> Option<TableLock> {
-    let t = Tokens::new(statement, dialect);
+    let t = Words::new(statement, dialect);
     let found = |i: usize, lock: LockLevel, verb: &'static str| {
         t.name_at(i).map(|table| TableLock { table, lock, verb })
     };
     use LockLevel::*;
-    match t.word(0) {
-        "ALTER" if t.word(1) == "TABLE" => {
+    match t.get(0) {
+        "ALTER" if t.get(1) == "TABLE" => {
             let i = t.skip(2, &[&["IF", "EXISTS"], &["ONLY"]]);
             found(i, alter_table_lock(&t, i + 1), "ALTER TABLE")
         }
         "CREATE" => {
             let mut i = 1;
-            if t.word(i) == "UNIQUE" {
+            if t.get(i) == "UNIQUE" {
                 i += 1;
             }
-            if t.word(i) == "INDEX" {
-                let concurrently = t.word(i + 1) == "CONCURRENTLY";
-                let on = (i..t.len()).find(|&j| t.word(j) == "ON")?;
+            if t.get(i) == "INDEX" {
+                let concurrently = t.get(i + 1) == "CONCURRENTLY";
+                let on = (i..t.len()).find(|&j| t.get(j) == "ON")?;
                 let on = t.skip(on + 1, &[&["ONLY"]]);
                 return if concurrently {
                     found(on, ShareUpdateExclusive, "CREATE INDEX CONCURRENTLY")
@@ -112,8 +112,8 @@ pub fn table_lock(statement: &str, dialect: Dialect) -> Option<TableLock> {
                 };
             }
             let i = t.skip(1, &[&["OR", "REPLACE"]]);
-            if t.word(i) == "TRIGGER" || t.word(i) == "CONSTRAINT" && t.word(i + 1) == "TRIGGER" {
-                let on = (i..t.len()).find(|&j| t.word(j) == "ON")?;
+            if t.get(i) == "TRIGGER" || t.get(i) == "CONSTRAINT" && t.get(i + 1) == "TRIGGER" {
+                let on = (i..t.len()).find(|&j| t.get(j) == "ON")?;
                 return found(on + 1, ShareRowExclusive, "CREATE TRIGGER");
             }
             let i = t.skip(
@@ -126,19 +126,19 @@ pub fn table_lock(statement: &str, dialect: Dialect) -> Option<TableLock> {
                     &["UNLOGGED"],
                 ],
             );
-            if t.word(i) == "TABLE" {
+            if t.get(i) == "TABLE" {
                 let i = t.skip(i + 1, &[&["IF", "NOT", "EXISTS"]]);
                 return found(i, AccessExclusive, "CREATE TABLE");
             }
             None
         }
-        "DROP" => match t.word(1) {
+        "DROP" => match t.get(1) {
             "TABLE" => found(
                 t.skip(2, &[&["IF", "EXISTS"]]),
                 AccessExclusive,
                 "DROP TABLE",
             ),
-            "INDEX" if t.word(2) == "CONCURRENTLY" => found(
+            "INDEX" if t.get(2) == "CONCURRENTLY" => found(
                 t.skip(3, &[&["IF", "EXISTS"]]),
                 ShareUpdateExclusive,
                 "DROP INDEX CONCURRENTLY",
@@ -155,19 +155,19 @@ pub fn table_lock(statement: &str, dialect: Dialect) -> Option<TableLock> {
             AccessExclusive,
             "TRUNCATE",
         ),
-        "INSERT" if t.word(1) == "INTO" => found(2, RowExclusive, "INSERT"),
+        "INSERT" if t.get(1) == "INTO" => found(2, RowExclusive, "INSERT"),
         "UPDATE" => found(t.skip(1, &[&["ONLY"]]), RowExclusive, "UPDATE"),
-        "DELETE" if t.word(1) == "FROM" => found(t.skip(2, &[&["ONLY"]]), RowExclusive, "DELETE"),
+        "DELETE" if t.get(1) == "FROM" => found(t.skip(2, &[&["ONLY"]]), RowExclusive, "DELETE"),
         "LOCK" => {
             let i = t.skip(1, &[&["TABLE"], &["ONLY"]]);
-            let lock = match (i..t.len()).find(|&j| t.word(j) == "IN") {
+            let lock = match (i..t.len()).find(|&j| t.get(j) == "IN") {
                 Some(j) => lock_mode(&t, j + 1),
                 None => AccessExclusive,
             };
             found(i, lock, "LOCK TABLE")
         }
         "VACUUM" => {
-            let full = t.word(1) == "FULL" || t.word(1) == "(" && t.word(2) == "FULL";
+            let full = t.get(1) == "FULL" || t.get(1) == "(" && t.get(2) == "FULL";
             let i = t.skip(
                 t.skip_parens(1),
                 &[&["FULL"], &["FREEZE"], &["VERBOSE"], &["ANALYZE"]],
@@ -190,17 +190,17 @@ pub fn table_lock(statement: &str, dialect: Dialect) -> Option<TableLock> {
         ),
         "REINDEX" => {
             let i = t.skip_parens(1);
-            if t.word(i) != "TABLE" {
+            if t.get(i) != "TABLE" {
                 return None;
             }
-            if t.word(i + 1) == "CONCURRENTLY" {
+            if t.get(i + 1) == "CONCURRENTLY" {
                 found(i + 2, ShareUpdateExclusive, "REINDEX TABLE CONCURRENTLY")
             } else {
                 found(i + 1, Share, "REINDEX TABLE")
             }
         }
-        "REFRESH" if t.word(1) == "MATERIALIZED" => {
-            if t.word(3) == "CONCURRENTLY" {
+        "REFRESH" if t.get(1) == "MATERIALIZED" => {
+            if t.get(3) == "CONCURRENTLY" {
                 found(4, Exclusive, "REFRESH MATERIALIZED VIEW CONCURRENTLY")
             } else {
                 found(3, AccessExclusive, "REFRESH MATERIALIZED VIEW")
@@ -211,30 +211,30 @@ pub fn table_lock(statement: &str, dialect: Dialect) -> Option<TableLock> {
 }
 
 /// The lock an `ALTER TABLE` takes, given the index of its first subcommand token.
-fn alter_table_lock(t: &Tokens, i: usize) -> LockLevel {
+fn alter_table_lock(t: &Words, i: usize) -> LockLevel {
     use LockLevel::*;
     // Several subcommands (a top-level comma): the strongest wins; assume the worst.
     if t.has_top_level_comma(i) {
         return AccessExclusive;
     }
-    let has = |w: &str| (i..t.len()).any(|j| t.word(j) == w);
-    match t.word(i) {
+    let has = |w: &str| (i..t.len()).any(|j| t.get(j) == w);
+    match t.get(i) {
         "ADD" if has("FOREIGN") || (has("REFERENCES") && !has("COLUMN")) => ShareRowExclusive,
         "VALIDATE" => ShareUpdateExclusive,
         "ENABLE" | "DISABLE" if has("TRIGGER") => ShareRowExclusive,
         "ATTACH" => ShareUpdateExclusive,
         "DETACH" if has("CONCURRENTLY") => ShareUpdateExclusive,
         "CLUSTER" => ShareUpdateExclusive,
-        "SET" if t.word(i + 1) == "WITHOUT" && t.word(i + 2) == "CLUSTER" => ShareUpdateExclusive,
+        "SET" if t.get(i + 1) == "WITHOUT" && t.get(i + 2) == "CLUSTER" => ShareUpdateExclusive,
         "ALTER" if has("STATISTICS") => ShareUpdateExclusive,
         _ => AccessExclusive,
     }
 }
 
 /// `LOCK ... IN <mode> MODE`.
-fn lock_mode(t: &Tokens, i: usize) -> LockLevel {
+fn lock_mode(t: &Words, i: usize) -> LockLevel {
     use LockLevel::*;
-    match (t.word(i), t.word(i + 1), t.word(i + 2)) {
+    match (t.get(i), t.get(i + 1), t.get(i + 2)) {
         ("ACCESS", "SHARE", _) => AccessShare,
         ("ROW", "SHARE", _) => RowShare,
         ("ROW", "EXCLUSIVE", _) => RowExclusive,
@@ -259,26 +259,26 @@ fn lock_mode(t: &Tokens, i: usize) -> LockLevel {
 /// assert_eq!(concurrent_index_name("CREATE INDEX i ON t (a)", Dialect::Postgres), None);
 /// ```
 pub fn concurrent_index_name(statement: &str, dialect: Dialect) -> Option<String> {
-    let t = Tokens::new(statement, dialect);
-    if t.word(0) != "CREATE" {
+    let t = Words::new(statement, dialect);
+    if t.get(0) != "CREATE" {
         return None;
     }
     let mut i = 1;
-    if t.word(i) == "UNIQUE" {
+    if t.get(i) == "UNIQUE" {
         i += 1;
     }
-    if t.word(i) != "INDEX" || t.word(i + 1) != "CONCURRENTLY" {
+    if t.get(i) != "INDEX" || t.get(i + 1) != "CONCURRENTLY" {
         return None;
     }
     let i = t.skip(i + 2, &[&["IF", "NOT", "EXISTS"]]);
-    if t.word(i) == "ON" {
+    if t.get(i) == "ON" {
         return None;
     }
     let name = t.name_at(i)?;
     if name.contains('.') {
         return Some(name);
     }
-    let on = (i..t.len()).find(|&j| t.word(j) == "ON")?;
+    let on = (i..t.len()).find(|&j| t.get(j) == "ON")?;
     let table = t.name_at(t.skip(on + 1, &[&["ONLY"]]));
     match table.as_deref().and_then(|tb| split_schema(tb)) {
         Some(schema) => Some(format!("{schema}.{name}")),
@@ -299,104 +299,6 @@ fn split_schema(name: &str) -> Option<&str> {
         }
     }
     last.map(|i| &name[..i])
-}
-
-struct Tokens<'a> {
-    items: Vec<(TokenKind, String, &'a str)>,
-}
-
-impl<'a> Tokens<'a> {
-    fn new(statement: &'a str, dialect: Dialect) -> Self {
-        let items = Lexer::new(statement, dialect)
-            .filter(|(_, t)| !t.is_trivia())
-            .map(|(offset, t)| {
-                let raw = &statement[offset..offset + t.len];
-                let upper = match t.kind {
-                    TokenKind::Word | TokenKind::Punct | TokenKind::Semicolon => {
-                        raw.to_ascii_uppercase()
-                    }
-                    _ => "\u{0}".to_string(),
-                };
-                (t.kind, upper, raw)
-            })
-            .collect();
-        Tokens { items }
-    }
-
-    fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    fn word(&self, i: usize) -> &str {
-        self.items.get(i).map_or("", |t| t.1.as_str())
-    }
-
-    /// Skip, in any order, each optional keyword sequence once, starting at `i`.
-    fn skip(&self, mut i: usize, optional: &[&[&str]]) -> usize {
-        let mut moved = true;
-        while moved {
-            moved = false;
-            for seq in optional {
-                if seq.iter().enumerate().all(|(j, w)| self.word(i + j) == *w) {
-                    i += seq.len();
-                    moved = true;
-                }
-            }
-        }
-        i
-    }
-
-    /// Index just past a parenthesised list starting at `i`, or `i` if there is none.
-    fn skip_parens(&self, i: usize) -> usize {
-        if self.word(i) != "(" {
-            return i;
-        }
-        let mut depth = 0usize;
-        for j in i..self.len() {
-            match self.word(j) {
-                "(" => depth += 1,
-                ")" => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return j + 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-        self.len()
-    }
-
-    fn has_top_level_comma(&self, from: usize) -> bool {
-        let mut depth = 0i32;
-        for j in from..self.len() {
-            match self.word(j) {
-                "(" => depth += 1,
-                ")" => depth -= 1,
-                "," if depth == 0 => return true,
-                _ => {}
-            }
-        }
-        false
-    }
-
-    /// A possibly qualified name (`a`, `s.a`, `"S"."A"`) starting at `i`, as written.
-    fn name_at(&self, mut i: usize) -> Option<String> {
-        let mut name = String::new();
-        loop {
-            let (kind, _, raw) = self.items.get(i)?;
-            if !matches!(kind, TokenKind::Word | TokenKind::QuotedIdentifier) {
-                return None;
-            }
-            name.push_str(raw);
-            if self.word(i + 1) == "." {
-                name.push('.');
-                i += 2;
-            } else {
-                return Some(name);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
