@@ -18,6 +18,7 @@ const LONG_FLAGS: &[&str] = &[
     "ddl-lock-timeout",
     "lock-retries",
     "drop-invalid-indexes",
+    "single-transaction",
     "verbose",
     "version",
     "help",
@@ -117,6 +118,10 @@ pub struct Global {
     /// CREATE INDEX CONCURRENTLY of it left behind (default: refuse and say so)
     #[arg(long, global = true)]
     pub drop_invalid_indexes: bool,
+    /// Apply all pending migrations in ONE transaction: all or nothing (PostgreSQL; refused
+    /// when one cannot run in a transaction)
+    #[arg(long, global = true)]
+    pub single_transaction: bool,
     /// Accepted for golang-migrate compatibility; has no effect.
     #[arg(long, global = true, value_name = "N", hide = true)]
     pub prefetch: Option<u64>,

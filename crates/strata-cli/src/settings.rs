@@ -60,6 +60,8 @@ pub struct Settings {
     pub lock_retries: u32,
     /// Drop INVALID indexes left by a failed concurrent build before rerunning.
     pub drop_invalid_indexes: bool,
+    /// All pending migrations in one transaction.
+    pub single_transaction: bool,
     /// Require TLS.
     pub require_tls: bool,
     /// Apply out-of-order migrations.
@@ -129,6 +131,7 @@ impl Settings {
             ddl_lock_timeout,
             lock_retries,
             drop_invalid_indexes: global.drop_invalid_indexes,
+            single_transaction: global.single_transaction,
             require_tls,
             allow_out_of_order: global.allow_out_of_order,
             verbose: global.verbose,

@@ -183,6 +183,47 @@ pub struct RehearsalReport {
     pub scripts: Vec<RehearsedScript>,
 }
 
+/// One transactional migration of a [`Driver::run_batch`]: its script and the records that
+/// commit with it.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchItem<'a> {
+    /// The script to run (transactional, lexically complete).
+    pub script: &'a Script,
+    /// Ledger writes committed with it (durations are stamped by the driver).
+    pub writes: &'a [LedgerWrite],
+}
+
+/// How one committed item of a batch went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchDone {
+    /// How long its body and records took (measured by the server where the driver can).
+    pub duration: Duration,
+    /// Server notices it raised.
+    pub notices: Vec<String>,
+}
+
+/// Why a [`Driver::run_batch`] stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchFailure {
+    /// The items that committed, in order: always a prefix of the batch (empty for a single
+    /// transaction, which rolls back whole).
+    pub done: Vec<BatchDone>,
+    /// Index of the item the error belongs to, `>= done.len()`. When greater, the server refused
+    /// the message before running the items in between (a syntax error in item `failed`): they
+    /// did not run and can be sent again.
+    pub failed: usize,
+    /// The error; statement range and position relative to item `failed`'s script.
+    pub error: DriverError,
+    /// Notices raised before the failure by the failing item.
+    pub notices: Vec<String>,
+    /// The batch stopped before item `failed` ran because a stop was requested (see
+    /// [`Driver::stop_handle`]); `error` says so.
+    pub stopped: bool,
+    /// The session was lost and the ledger could not be read: items before `failed` may or may
+    /// not have committed (`done` is empty); `failed` is the item that was running.
+    pub unconfirmed: bool,
+}
+
 /// A database backend. Object-safe and synchronous: a migration run is a sequential
 /// conversation with one session.
 pub trait Driver {
@@ -307,5 +348,72 @@ pub trait Driver {
     /// Server notices (e.g. `RAISE NOTICE`) received since the last call.
     fn take_notices(&mut self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// How many transactional migrations [`Driver::run_batch`] may take at once; 1 (the
+    /// default) means the runner never batches.
+    fn batch_limit(&self) -> usize {
+        1
+    }
+
+    /// Run `items` in order, each in its own transaction with its records (as
+    /// [`Driver::run_in_transaction`] would), in as few round trips as the backend can; with
+    /// `single_transaction`, all of them and their records in ONE transaction, so all commit or
+    /// none does. Stops at the first failure; the items before it stay committed (not in a single
+    /// transaction). Reports are only handed out after the call, so a driver may commit all but
+    /// the last item without waiting for a disk flush: the last commit flushes the others.
+    ///
+    /// The default runs them one by one and cannot do a single transaction.
+    fn run_batch(
+        &mut self,
+        items: &[BatchItem<'_>],
+        single_transaction: bool,
+    ) -> Result<Vec<BatchDone>, BatchFailure> {
+        if single_transaction {
+            return Err(BatchFailure {
+                done: Vec::new(),
+                failed: 0,
+                error: DriverError::Other(
+                    "this database driver cannot run migrations in one transaction".into(),
+                ),
+                notices: Vec::new(),
+                stopped: false,
+                unconfirmed: false,
+            });
+        }
+        let mut done = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let started = std::time::Instant::now();
+            match self.run_in_transaction(item.script, item.writes) {
+                Ok(()) => done.push(BatchDone {
+                    duration: started.elapsed(),
+                    notices: self.take_notices(),
+                }),
+                Err(error) => {
+                    let notices = self.take_notices();
+                    return Err(BatchFailure {
+                        done,
+                        failed: i,
+                        error,
+                        notices,
+                        stopped: false,
+                        unconfirmed: false,
+                    });
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// A handle that asks a running [`Driver::run_batch`] to stop before its next item
+    /// (callable from another thread, e.g. a first Ctrl-C): the batch then fails with
+    /// [`BatchFailure::stopped`]. `None`: batches cannot be stopped midway (they are short).
+    fn stop_handle(&self) -> Option<CancelHandle> {
+        None
+    }
+
+    /// Round trips to the server so far, where the driver counts them (`None`: it does not).
+    fn round_trips(&self) -> Option<u64> {
+        None
     }
 }

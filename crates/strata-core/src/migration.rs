@@ -105,6 +105,9 @@ pub struct Script {
     pub lock_timeout: Option<std::time::Duration>,
     /// `-- strata:statement-timeout D`: PostgreSQL `statement_timeout` while this script runs.
     pub statement_timeout: Option<std::time::Duration>,
+    /// The lexer found no unterminated string, quoted identifier, dollar quote or comment. Only
+    /// such a script may share a message with others: an unterminated one would swallow them.
+    pub lexically_complete: bool,
 }
 
 impl Script {

@@ -14,7 +14,7 @@
 //!
 //! The migration lock is held for the whole run and always released, also on error.
 
-use crate::driver::{Driver, DriverError, DropReport};
+use crate::driver::{BatchItem, Driver, DriverError, DropReport};
 use crate::error::{Error, Location};
 use crate::ledger::{Action, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin};
 use crate::migration::{Direction, Migration, Script, TxMode, Version};
@@ -41,6 +41,20 @@ pub struct RunOptions {
     /// Drop an INVALID index left by a failed `CREATE INDEX CONCURRENTLY` before rerunning the
     /// no-transaction migration that creates it (else the run is refused).
     pub drop_invalid_indexes: bool,
+    /// Run every planned migration and its records in ONE transaction: all or nothing. Refused
+    /// when a migration cannot run inside a transaction.
+    pub single_transaction: bool,
+}
+
+/// Most SQL one batch carries (a bigger script still goes, alone).
+pub const MAX_BATCH_BYTES: usize = 1 << 20;
+
+/// Where the step loop goes on after a batch.
+enum Resume {
+    /// At this step.
+    At(usize),
+    /// At this step, with batches ending before the second one.
+    Before(usize, usize),
 }
 
 impl Default for RunOptions {
@@ -51,6 +65,7 @@ impl Default for RunOptions {
             statement_mode: false,
             lock_retries: 0,
             drop_invalid_indexes: false,
+            single_transaction: false,
         }
     }
 }
@@ -389,13 +404,37 @@ impl<'a> Migrator<'a> {
                 .filter(|w| !matches!(w, LedgerWrite::Log(_)))
                 .count();
         }
-        for step in &plan.steps {
+        if self.options.single_transaction && !plan.steps.is_empty() {
+            self.check_single_transaction(&plan)?;
+            self.batch(&plan, 0, plan.steps.len(), &mut report, on_event)?;
+        }
+        let mut i = if self.options.single_transaction {
+            plan.steps.len()
+        } else {
+            0
+        };
+        // A batch must end before `cap` (the server refused a message at that step, or it is
+        // to be retried on its own).
+        let mut cap = usize::MAX;
+        while i < plan.steps.len() {
             if self.stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
                 return Err(Error::Interrupted { report });
             }
-            let done = self.step(&plan, step, &report, on_event)?;
+            if i >= cap {
+                cap = usize::MAX;
+            }
+            let n = self.batch_len(&plan, i, cap);
+            if n > 1 {
+                match self.batch(&plan, i, n, &mut report, on_event)? {
+                    Resume::At(next) => i = next,
+                    Resume::Before(next, until) => (i, cap) = (next, until),
+                }
+                continue;
+            }
+            let done = self.step(&plan, &plan.steps[i], &report, on_event)?;
             on_event(Event::Finished(done.clone()));
             report.steps.push(done);
+            i += 1;
         }
         if plan.short > 0 {
             return Err(Error::LimitShort {
@@ -422,39 +461,10 @@ impl<'a> Migrator<'a> {
             name: step.name.clone(),
             direction: step.direction,
         });
-        let actor = self.options.plan.actor.clone();
         let script = m.script(step.direction);
         let mode = script.map(|s| self.effective_mode(s));
         let started = Instant::now();
-
-        let mut records = match step.direction {
-            Direction::Up => {
-                let mut row = plan::ledger_row(m, step.batch, 0, &actor, Origin::Applied);
-                row.mode = mode.unwrap_or(TxMode::Transaction);
-                vec![LedgerWrite::Insert(row)]
-            }
-            Direction::Down => vec![LedgerWrite::Delete(step.version)],
-        };
-        records.push(LedgerWrite::SetCompat(step.compat_after));
-        let how = mode.map_or("no script in this direction", TxMode::as_str);
-        let detail = match (step.action, plan.request) {
-            (Action::Rollback, _) => format!("rollback of batch {}; {how}", step.batch),
-            (_, Request::Redo) => format!("redo; {how}"),
-            (_, Request::Refresh) => format!("refresh; {how}"),
-            _ => how.to_string(),
-        };
-        let detail = if step.out_of_order {
-            format!("{detail}; applied out of order (older than the newest applied version)")
-        } else {
-            detail
-        };
-        records.push(LedgerWrite::Log(plan::log(
-            step.action,
-            m,
-            Some(step.batch),
-            &actor,
-            &detail,
-        )));
+        let records = self.records(plan, step, m, mode);
 
         let outcome = match (script, mode) {
             (None, _) | (_, None) => self.driver.write(&records).map_err(|e| (e, None, false)),
@@ -489,29 +499,260 @@ impl<'a> Migrator<'a> {
                 duration,
             }),
             Err((cause, statement, dirty)) => {
-                let location = script.map(|s| locate(s, &cause, statement));
-                let mut detail = cause.to_string();
-                if let Some(l) = &location {
-                    detail = format!("{}:{}:{}: {detail}", l.path.display(), l.line, l.column);
-                }
-                // Best effort: the failure itself is what matters; a broken connection may
-                // refuse this too.
-                let _ = self.driver.write(&[LedgerWrite::Log(LogEntry {
-                    action: Action::Fail,
-                    duration_ms: duration.as_millis() as i64,
-                    ..plan::log(Action::Fail, m, Some(step.batch), &actor, &detail)
-                })]);
-                Err(Error::Migration {
-                    version: step.version,
-                    name: step.name.clone(),
-                    direction: step.direction,
-                    dirty,
-                    location,
-                    cause,
-                    report: report.clone(),
-                })
+                Err(self.fail(step, m, script, cause, statement, dirty, duration, report))
             }
         }
+    }
+
+    /// The ledger, compatibility-row and log writes that commit with `step`.
+    fn records(
+        &self,
+        plan: &Plan,
+        step: &Step,
+        m: &Migration,
+        mode: Option<TxMode>,
+    ) -> Vec<LedgerWrite> {
+        let actor = &self.options.plan.actor;
+        let mut records = match step.direction {
+            Direction::Up => {
+                let mut row = plan::ledger_row(m, step.batch, 0, actor, Origin::Applied);
+                row.mode = mode.unwrap_or(TxMode::Transaction);
+                vec![LedgerWrite::Insert(row)]
+            }
+            Direction::Down => vec![LedgerWrite::Delete(step.version)],
+        };
+        records.push(LedgerWrite::SetCompat(step.compat_after));
+        let how = mode.map_or("no script in this direction", TxMode::as_str);
+        let detail = match (step.action, plan.request) {
+            (Action::Rollback, _) => format!("rollback of batch {}; {how}", step.batch),
+            (_, Request::Redo) => format!("redo; {how}"),
+            (_, Request::Refresh) => format!("refresh; {how}"),
+            _ => how.to_string(),
+        };
+        let detail = if step.out_of_order {
+            format!("{detail}; applied out of order (older than the newest applied version)")
+        } else {
+            detail
+        };
+        records.push(LedgerWrite::Log(plan::log(
+            step.action,
+            m,
+            Some(step.batch),
+            actor,
+            &detail,
+        )));
+        records
+    }
+
+    /// Log a failed step (best effort) and build its error.
+    #[allow(clippy::too_many_arguments)]
+    fn fail(
+        &mut self,
+        step: &Step,
+        m: &Migration,
+        script: Option<&Script>,
+        cause: DriverError,
+        statement: Option<Range<usize>>,
+        dirty: bool,
+        duration: Duration,
+        report: &Report,
+    ) -> Error {
+        let location = script.map(|s| locate(s, &cause, statement));
+        let mut detail = cause.to_string();
+        if let Some(l) = &location {
+            detail = format!("{}:{}:{}: {detail}", l.path.display(), l.line, l.column);
+        }
+        let actor = &self.options.plan.actor;
+        // Best effort: the failure itself is what matters; a broken connection may refuse this
+        // too.
+        let _ = self.driver.write(&[LedgerWrite::Log(LogEntry {
+            action: Action::Fail,
+            duration_ms: duration.as_millis() as i64,
+            ..plan::log(Action::Fail, m, Some(step.batch), actor, &detail)
+        })]);
+        Error::Migration {
+            version: step.version,
+            name: step.name.clone(),
+            direction: step.direction,
+            dirty,
+            location,
+            cause,
+            report: report.clone(),
+        }
+    }
+
+    /// Whether `step` may share a message with its neighbours: a transactional script the lexer
+    /// read to its end.
+    fn batchable(&self, step: &Step) -> bool {
+        self.source
+            .get(step.version)
+            .and_then(|m| m.script(step.direction))
+            .is_some_and(|s| s.lexically_complete && self.effective_mode(s) == TxMode::Transaction)
+    }
+
+    /// How many steps from `start` go in one batch: consecutive batchable steps, at most the
+    /// driver's limit and [`MAX_BATCH_BYTES`] of SQL (a bigger script goes alone), none before
+    /// `cap`, and no version twice (the ledger tells which items committed, by version).
+    fn batch_len(&self, plan: &Plan, start: usize, cap: usize) -> usize {
+        let limit = self.driver.batch_limit().min(cap.saturating_sub(start));
+        let mut bytes = 0;
+        let mut n = 0;
+        for step in plan.steps[start..].iter().take(limit) {
+            if !self.batchable(step)
+                || plan.steps[start..start + n]
+                    .iter()
+                    .any(|s| s.version == step.version)
+            {
+                break;
+            }
+            let len = self
+                .source
+                .get(step.version)
+                .and_then(|m| m.script(step.direction))
+                .map_or(0, |s| s.sql.len());
+            if n > 0 && bytes + len > MAX_BATCH_BYTES {
+                break;
+            }
+            bytes += len;
+            n += 1;
+        }
+        n
+    }
+
+    /// `--single-transaction` needs every step to run inside a transaction.
+    fn check_single_transaction(&self, plan: &Plan) -> Result<(), Error> {
+        for step in &plan.steps {
+            let script = self
+                .source
+                .get(step.version)
+                .and_then(|m| m.script(step.direction));
+            let why = match script {
+                None => Some("it has no script in this direction".to_string()),
+                Some(s) if self.effective_mode(s) != TxMode::Transaction => Some(format!(
+                    "it runs {}{}",
+                    self.effective_mode(s).as_str(),
+                    s.mode_reason
+                        .as_ref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                )),
+                Some(s) if !s.lexically_complete => Some(format!(
+                    "{} has an unterminated string, quoted name, dollar quote or comment",
+                    s.path.display()
+                )),
+                Some(_) => None,
+            };
+            if let Some(why) = why {
+                return Err(Error::Invalid(format!(
+                    "--single-transaction: migration {}/{} {} cannot run inside the one transaction: {why}; run without --single-transaction",
+                    step.version,
+                    step.direction.letter(),
+                    step.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Run steps `start..start + n` through [`Driver::run_batch`] (all of them in one
+    /// transaction with `--single-transaction`), reporting each as it would be reported alone.
+    fn batch(
+        &mut self,
+        plan: &Plan,
+        start: usize,
+        n: usize,
+        report: &mut Report,
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<Resume, Error> {
+        let steps = &plan.steps[start..start + n];
+        let mut scripts = Vec::with_capacity(n);
+        let mut records = Vec::with_capacity(n);
+        for step in steps {
+            let m = self
+                .source
+                .get(step.version)
+                .expect("planned steps name migrations of the source");
+            let script = m
+                .script(step.direction)
+                .expect("batched steps have a script");
+            records.push(self.records(plan, step, m, Some(TxMode::Transaction)));
+            scripts.push(script);
+            on_event(Event::Started {
+                version: step.version,
+                name: step.name.clone(),
+                direction: step.direction,
+            });
+        }
+        let items: Vec<BatchItem<'_>> = scripts
+            .iter()
+            .zip(&records)
+            .map(|(script, writes)| BatchItem { script, writes })
+            .collect();
+        let started = Instant::now();
+        let single = self.options.single_transaction;
+        let result = self.driver.run_batch(&items, single);
+        let (done, failure) = match result {
+            Ok(done) => (done, None),
+            Err(f) => (f.done.clone(), Some(f)),
+        };
+        for (step, d) in steps.iter().zip(done) {
+            for message in d.notices {
+                on_event(Event::Notice {
+                    version: step.version,
+                    message,
+                });
+            }
+            let finished = StepReport {
+                version: step.version,
+                name: step.name.clone(),
+                direction: step.direction,
+                mode: Some(TxMode::Transaction),
+                duration: d.duration,
+            };
+            on_event(Event::Finished(finished.clone()));
+            report.steps.push(finished);
+        }
+        let Some(f) = failure else {
+            return Ok(Resume::At(start + n));
+        };
+        let committed = start + f.done.len();
+        let at = start + f.failed.min(n - 1);
+        if f.stopped {
+            // A first Ctrl-C: the batch ended after the migration that was running.
+            return Err(Error::Interrupted {
+                report: report.clone(),
+            });
+        }
+        if !single && !f.unconfirmed && at > committed {
+            // The server refused the whole message at step `at`: the steps before it did not
+            // run; send them again, without it.
+            return Ok(Resume::Before(committed, at));
+        }
+        if !single && is_lock_timeout(&f.error) && self.options.lock_retries > 0 {
+            // Retries go one migration at a time, with back-off.
+            return Ok(Resume::Before(at, at + 1));
+        }
+        let step = &plan.steps[at];
+        for message in f.notices {
+            on_event(Event::Notice {
+                version: step.version,
+                message,
+            });
+        }
+        let m = self
+            .source
+            .get(step.version)
+            .expect("planned steps name migrations of the source");
+        Err(self.fail(
+            step,
+            m,
+            m.script(step.direction),
+            f.error,
+            None,
+            false,
+            started.elapsed(),
+            report,
+        ))
     }
 
     /// golang-migrate's dirty protocol around a non-transactional body. On error returns the

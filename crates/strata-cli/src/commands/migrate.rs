@@ -73,6 +73,9 @@ static STOP: AtomicBool = AtomicBool::new(false);
 /// Asks the server to cancel the running statement (a second Ctrl-C), where the driver can.
 static CANCEL: OnceLock<CancelHandle> = OnceLock::new();
 
+/// Asks a batch of migrations sent together to end after the running one (a first Ctrl-C).
+static STOP_BATCH: OnceLock<CancelHandle> = OnceLock::new();
+
 pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError> {
     let mut target = open(settings)?;
     let source = read_source(settings, &target.url)?;
@@ -82,9 +85,15 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
     if let Some(cancel) = target.driver.cancel_handle() {
         let _ = CANCEL.set(cancel);
     }
+    if let Some(stop) = target.driver.stop_handle() {
+        let _ = STOP_BATCH.set(stop);
+    }
     let _ = ctrlc::set_handler(|| {
         if !STOP.swap(true, Ordering::SeqCst) {
             eprintln!("Stopping after this running migration ... (Ctrl-C again cancels it)");
+            if let Some(stop) = STOP_BATCH.get() {
+                stop();
+            }
         } else if let Some(cancel) = CANCEL.get() {
             eprintln!("Cancelling the running statement ...");
             cancel();
@@ -114,6 +123,12 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
         ),
         _ => {}
     });
+    std::mem::drop(m);
+    if verbose {
+        if let Some(n) = target.driver.round_trips() {
+            eprintln!("{n} round trip(s) to the database");
+        }
+    }
     match result {
         Ok(report) => {
             if report.reconciled > 0 {

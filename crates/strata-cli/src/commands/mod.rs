@@ -65,6 +65,7 @@ pub fn run_options(settings: &Settings, url: &DatabaseUrl) -> RunOptions {
         statement_mode: url.multi_statement(),
         lock_retries: settings.lock_retries,
         drop_invalid_indexes: settings.drop_invalid_indexes,
+        single_transaction: settings.single_transaction,
     }
 }
 

@@ -87,9 +87,12 @@ pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<
 
 /// The pid of Strata's session in `db` running a query that contains `needle`.
 pub fn active_query(c: &mut Client, db: &str, needle: &str) -> Option<i32> {
+    // A batch of migrations is one long message, of which pg_stat_activity keeps only the first
+    // kilobyte: a sleeping session is found by what it waits for.
     c.query_opt(
         "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'strata' \
-         AND state = 'active' AND strpos(query, $2) > 0 LIMIT 1",
+         AND state = 'active' \
+         AND (strpos(query, $2) > 0 OR ($2 = 'pg_sleep' AND wait_event = 'PgSleep')) LIMIT 1",
         &[&db, &needle],
     )
     .unwrap()

@@ -75,9 +75,11 @@ fn server_crash_mid_migration_then_restart_and_rerun_completes() {
     drop(admin);
     cluster.stop_immediate().unwrap();
     let out = finish(child, Duration::from_secs(10));
-    out.code(1).stderr_has("1/u a");
+    out.code(1);
     one_line_cause(&out, "migration failed: 2/u slow");
-    // While it is down: a clear refusal.
+    // Migration 1 travelled in the same message as 2 and committed without waiting for the
+    // disk: the crash may have taken it, but then it was never reported as applied.
+    let reported_1 = out.stderr.contains("1/u a");
     let down = run(&p, &url, &["up"]);
     one_line_cause(&down, "connection refused");
     cluster.restart().unwrap();
@@ -86,7 +88,12 @@ fn server_crash_mid_migration_then_restart_and_rerun_completes() {
         strata_testkit::postgres::NoTls,
     )
     .unwrap();
-    assert_eq!(State::read(&mut c).assert_consistent(3, abc), 1);
+    let survived = State::read(&mut c).assert_consistent(3, abc);
+    if reported_1 {
+        assert_eq!(survived, 1, "a migration reported applied was lost");
+    } else {
+        assert!(survived <= 1, "{survived}");
+    }
     make_quick(&p);
     run(&p, &url, &["up"]).ok().never_shows(PASSWORD);
     assert_eq!(State::read(&mut c).assert_consistent(3, abc), 3);

@@ -6,6 +6,7 @@ mod support;
 mod adopt;
 mod adopt_pg;
 mod bad_input;
+mod batch_pg;
 mod commands;
 mod faults;
 mod faults_input;

@@ -310,12 +310,14 @@ fn build_script(
 ) -> Script {
     let sql = &text[range.clone()];
     let own = scan_directives(file, sql, first_line, errors);
+    let pieces = split(sql, dialect);
+    let lexically_complete = pieces.diagnostics.is_empty();
     let (mode, mode_reason) = match own.iter().chain(explicit).next() {
         Some(d) => (
             TxMode::NoTransaction,
             Some(format!("`{}` at line {}", d.text, d.line)),
         ),
-        None => mode_from_statements(sql, first_line, statements.as_deref(), dialect),
+        None => mode_from_statements(sql, first_line, statements.as_deref(), pieces, dialect),
     };
     let (lock_timeout, statement_timeout) = scan_timeouts(file, sql, first_line, errors);
     Script {
@@ -328,6 +330,7 @@ fn build_script(
         statements,
         lock_timeout,
         statement_timeout,
+        lexically_complete,
     }
 }
 
@@ -335,15 +338,12 @@ fn mode_from_statements(
     sql: &str,
     first_line: usize,
     explicit: Option<&[Range<usize>]>,
+    pieces: strata_sql::Split,
     dialect: Dialect,
 ) -> (TxMode, Option<String>) {
     let ranges: Vec<Range<usize>> = match explicit {
         Some(r) => r.to_vec(),
-        None => split(sql, dialect)
-            .statements
-            .into_iter()
-            .map(|s| s.range)
-            .collect(),
+        None => pieces.statements.into_iter().map(|s| s.range).collect(),
     };
     let mut no_tx = None;
     for r in ranges {

@@ -14,8 +14,8 @@
 //! dependency, instead of CASCADE silently reaching into another schema.
 
 use super::errors::db_error;
+use super::session::Session;
 use super::sql::{qualified, quote_ident};
-use postgres::Client;
 use strata_core::{DriverError, DropReport};
 
 /// Foreign keys between tables of schema `$1` (not inherited copies on partitions).
@@ -72,7 +72,7 @@ struct Object {
 /// Drop everything in `schema` (see the module docs). The session must not be in a
 /// transaction.
 pub(crate) fn drop_schema_objects(
-    client: &mut Client,
+    client: &mut Session,
     schema: &str,
 ) -> Result<DropReport, DriverError> {
     client.batch_execute("BEGIN").map_err(|e| db_error(&e))?;
@@ -89,7 +89,7 @@ pub(crate) fn drop_schema_objects(
     }
 }
 
-fn drop_in_tx(client: &mut Client, schema: &str) -> Result<DropReport, DriverError> {
+fn drop_in_tx(client: &mut Session, schema: &str) -> Result<DropReport, DriverError> {
     let mut report = DropReport::default();
     for row in client
         .query(INTERNAL_FOREIGN_KEYS, &[&schema])

@@ -6,8 +6,8 @@
 //! milliseconds, the same text the SQLite driver stores, so `history` looks the same on both.
 
 use super::errors::{db_error, sqlstate};
+use super::session::Session;
 use super::sql::qualified;
-use postgres::Client;
 use strata_core::ledger::{Action, LogEntry, LogRecord};
 use strata_core::{DriverError, RawTable};
 
@@ -24,7 +24,7 @@ pub fn select_log(schema: &str, table: &str) -> String {
 /// The newest `limit` entries (all with `None`) of the log table `schema.table`. A missing table
 /// reads as an empty log.
 pub fn read_log(
-    client: &mut Client,
+    client: &mut Session,
     schema: &str,
     table: &str,
     limit: Option<usize>,
@@ -92,7 +92,7 @@ pub fn select_table(schema: &str, table: &str, columns: &[(String, String)]) -> 
 /// Every row of `schema.table`, each value as text; `None` when the table does not exist (or
 /// the role cannot see it).
 pub fn read_table(
-    client: &mut Client,
+    client: &mut Session,
     schema: &str,
     table: &str,
 ) -> Result<Option<RawTable>, DriverError> {

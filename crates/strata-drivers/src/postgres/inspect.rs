@@ -3,7 +3,7 @@
 //! and resolved by `to_regclass`, which applies the server's own quoting and search_path rules.
 
 use super::errors::db_error;
-use postgres::Client;
+use super::session::Session;
 use strata_core::{DriverError, TableInfo, TableSession};
 
 const TABLE: &str = "SELECT pg_total_relation_size(c.oid), \
@@ -19,7 +19,7 @@ const SESSIONS: &str =
 
 /// [`TableInfo`] for each name (a name that is not a valid identifier reads as absent).
 pub fn inspect_tables(
-    client: &mut Client,
+    client: &mut Session,
     tables: &[String],
 ) -> Result<Vec<TableInfo>, DriverError> {
     let mut out = Vec::new();

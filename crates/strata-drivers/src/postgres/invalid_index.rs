@@ -8,7 +8,7 @@
 //! user asked, dropped with `DROP INDEX CONCURRENTLY`.
 
 use super::errors::db_error;
-use postgres::Client;
+use super::session::Session;
 use strata_core::{DriverError, Script};
 use strata_sql::Dialect;
 
@@ -36,7 +36,7 @@ pub fn concurrent_indexes(script: &Script) -> Vec<String> {
 /// Refuse (or, with `drop`, drop) the INVALID indexes `script` would build. Returns the names
 /// dropped.
 pub(crate) fn handle(
-    client: &mut Client,
+    client: &mut Session,
     script: &Script,
     drop: bool,
 ) -> Result<Vec<String>, DriverError> {
@@ -113,6 +113,7 @@ mod tests {
             statements: None,
             lock_timeout: None,
             statement_timeout: None,
+            lexically_complete: true,
         };
         assert_eq!(concurrent_indexes(&script), ["a_i", "s.c_i"]);
     }

@@ -8,8 +8,8 @@
 //! `pg_advisory_lock`, which can hang forever (golang-migrate issue #269) or deadlock.
 
 use super::errors::db_error;
+use super::session::Session;
 use super::sql;
-use postgres::Client;
 use std::time::{Duration, Instant};
 use strata_core::DriverError;
 
@@ -55,7 +55,7 @@ pub fn lock_keys(schema: &str, table: &str, url_path: &str, current_database: &s
 /// until `timeout`. If only some keys can be had, the ones taken are released before sleeping,
 /// so two runners never hold one key each. On timeout, says who holds the lock.
 pub(crate) fn acquire(
-    client: &mut Client,
+    client: &mut Session,
     keys: &[i64],
     timeout: Duration,
 ) -> Result<(), DriverError> {
@@ -75,7 +75,7 @@ pub(crate) fn acquire(
     }
 }
 
-fn try_all(client: &mut Client, keys: &[i64]) -> Result<bool, DriverError> {
+fn try_all(client: &mut Session, keys: &[i64]) -> Result<bool, DriverError> {
     let got: Vec<bool> = match keys {
         [a] => {
             let row = client
@@ -135,7 +135,7 @@ pub fn check_same_backend(at_connect: i32, now: i32) -> Result<(), DriverError> 
 }
 
 /// The current server process of the session.
-pub(crate) fn backend_pid(client: &mut Client) -> Result<i32, DriverError> {
+pub(crate) fn backend_pid(client: &mut Session) -> Result<i32, DriverError> {
     client
         .query_one(sql::BACKEND_PID, &[])
         .map(|r| r.get(0))
@@ -143,7 +143,7 @@ pub(crate) fn backend_pid(client: &mut Client) -> Result<i32, DriverError> {
 }
 
 /// Release every key (a key not held is ignored, as golang-migrate ignores the result).
-pub(crate) fn release(client: &mut Client, keys: &[i64]) -> Result<(), DriverError> {
+pub(crate) fn release(client: &mut Session, keys: &[i64]) -> Result<(), DriverError> {
     for k in keys {
         client
             .query_one(sql::UNLOCK, &[k])
@@ -154,7 +154,7 @@ pub(crate) fn release(client: &mut Client, keys: &[i64]) -> Result<(), DriverErr
 
 /// Describe the session holding one of `keys`: pid, application_name, user, state and for how
 /// long, and its current (or last) query.
-pub(crate) fn holder(client: &mut Client, keys: &[i64]) -> Result<Option<String>, DriverError> {
+pub(crate) fn holder(client: &mut Session, keys: &[i64]) -> Result<Option<String>, DriverError> {
     let keys = keys.to_vec();
     let row = client
         .query_opt(sql::LOCK_HOLDER, &[&keys])

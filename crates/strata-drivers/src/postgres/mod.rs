@@ -26,6 +26,7 @@
 //! `statement_timeout` of the session (golang-migrate cancels from the client); `drop_all`
 //! removes every kind of object in the schema, not only tables.
 
+pub mod batch;
 pub mod connect;
 pub mod drop;
 pub mod errors;
@@ -34,6 +35,7 @@ pub mod inspect;
 pub mod invalid_index;
 pub mod lock;
 pub mod rehearse;
+pub mod session;
 pub mod sql;
 
 use crate::url::DatabaseUrl;
@@ -41,6 +43,7 @@ use crate::ConnectOptions;
 use connect::Notices;
 use errors::{db_error, server_position, sqlstate};
 use postgres::Client;
+use session::Session;
 use sql::TableSql;
 use std::ops::Range;
 use std::time::Duration;
@@ -53,7 +56,7 @@ use strata_sql::Dialect;
 /// A PostgreSQL session running migrations. Build it with [`PostgresDriver::connect`] (or
 /// [`crate::connect`]).
 pub struct PostgresDriver {
-    client: Client,
+    client: Session,
     notices: Notices,
     /// Schema of the three tables.
     schema: String,
@@ -70,6 +73,10 @@ pub struct PostgresDriver {
     backend_pid: i32,
     /// The session's `lock_timeout` and `statement_timeout` while a script's own are applied.
     saved_settings: Option<(String, String)>,
+    /// How to open another session like this one: to read the ledger after this one was lost
+    /// mid-batch, and for the stop request of a first Ctrl-C.
+    url: DatabaseUrl,
+    opts: ConnectOptions,
 }
 
 impl std::fmt::Debug for PostgresDriver {
@@ -90,7 +97,8 @@ impl PostgresDriver {
         opts: &ConnectOptions,
     ) -> Result<PostgresDriver, DriverError> {
         let tables = url.tables()?;
-        let (mut client, notices, tls) = connect::open(url, opts)?;
+        let (client, notices, tls) = connect::open(url, opts)?;
+        let mut client = Session::new(client);
         let row = client
             .query_one(sql::SESSION_FACTS, &[])
             .map_err(|e| db_error(&e))?;
@@ -127,6 +135,8 @@ impl PostgresDriver {
             tls,
             backend_pid,
             saved_settings: None,
+            url: url.clone(),
+            opts: opts.clone(),
         })
     }
 
@@ -148,7 +158,7 @@ impl PostgresDriver {
 
     /// The underlying session, for tests and diagnostics.
     pub fn client(&mut self) -> &mut Client {
-        &mut self.client
+        self.client.client_mut()
     }
 
     /// Run `f` and drop the notices it produced (the driver's own statements, e.g. "relation
@@ -684,6 +694,30 @@ impl strata_core::Driver for PostgresDriver {
         tables: &[String],
     ) -> Result<Vec<strata_core::TableInfo>, DriverError> {
         inspect::inspect_tables(&mut self.client, tables)
+    }
+
+    fn batch_limit(&self) -> usize {
+        batch::BATCH_LIMIT
+    }
+
+    fn run_batch(
+        &mut self,
+        items: &[strata_core::BatchItem<'_>],
+        single_transaction: bool,
+    ) -> Result<Vec<strata_core::BatchDone>, strata_core::BatchFailure> {
+        self.batch(items, single_transaction)
+    }
+
+    fn stop_handle(&self) -> Option<strata_core::CancelHandle> {
+        Some(batch::stop_handle(
+            self.url.clone(),
+            self.opts.clone(),
+            self.backend_pid,
+        ))
+    }
+
+    fn round_trips(&self) -> Option<u64> {
+        Some(self.client.round_trips())
     }
 
     fn take_notices(&mut self) -> Vec<String> {

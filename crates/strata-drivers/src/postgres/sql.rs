@@ -191,11 +191,33 @@ impl TableSql {
     }
 }
 
+/// Milliseconds since the batch item started (`strata.t0`, set by the item's marker).
+pub const ITEM_MS: &str =
+    "(extract(epoch FROM clock_timestamp() - current_setting('strata.t0')::timestamptz) * 1000)::bigint";
+
 impl TableSql {
     /// `writes` as SQL text (statements ending in `;`), for sending in one message with
     /// `COMMIT`. Same effect as binding them one by one: golang-migrate's TRUNCATE + INSERT and
     /// its `-1` rule, an upsert of ledger rows, log appends.
     pub fn writes_sql(&self, writes: &[LedgerWrite]) -> String {
+        self.render_writes(writes, false)
+    }
+
+    /// [`TableSql::writes_sql`] for a batch item: durations are measured by the server from
+    /// the item's start (`strata.t0`, see `batch.rs`) and the log row returns its duration as
+    /// `strata_item_ms`, so one message reports every item's time.
+    pub fn timed_writes_sql(&self, writes: &[LedgerWrite]) -> String {
+        self.render_writes(writes, true)
+    }
+
+    fn render_writes(&self, writes: &[LedgerWrite], timed: bool) -> String {
+        let duration = |ms: i64| {
+            if timed {
+                ITEM_MS.to_string()
+            } else {
+                ms.to_string()
+            }
+        };
         let mut sql = String::new();
         for w in writes {
             match w {
@@ -219,7 +241,7 @@ impl TableSql {
                         quote_literal(&m.name),
                         opt_literal(m.checksum.as_deref()),
                         m.batch.to_string(),
-                        m.duration_ms.to_string(),
+                        duration(m.duration_ms),
                         quote_literal(&m.applied_by),
                         quote_literal(m.mode.as_str()),
                         quote_literal(m.origin.as_str()),
@@ -241,11 +263,16 @@ impl TableSql {
                         quote_literal(&e.name),
                         opt_int(e.batch),
                         opt_literal(e.checksum.as_deref()),
-                        e.duration_ms.to_string(),
+                        duration(e.duration_ms),
                         quote_literal(&e.actor),
                         quote_literal(&e.detail),
                     ];
-                    let _ = writeln!(sql, "{};", bind(&self.insert_log, &values));
+                    let returning = if timed {
+                        " RETURNING duration_ms AS strata_item_ms"
+                    } else {
+                        ""
+                    };
+                    let _ = writeln!(sql, "{}{returning};", bind(&self.insert_log, &values));
                 }
             }
         }

@@ -1,0 +1,459 @@
+//! Several transactional migrations in one simple-query message (issue 5; DESIGN §5).
+//!
+//! Over a link with 10 ms of latency, round trips cost more than the SQL: a migration alone
+//! takes two messages (`BEGIN` + body, then records + `COMMIT`). A batch sends consecutive
+//! transactional migrations together, each still in its own transaction:
+//!
+//! ```text
+//! BEGIN; [SET LOCAL lock_timeout ...;] [SET LOCAL synchronous_commit = off;]
+//! DO $strata$ ... set strata.t0 = clock_timestamp(); RAISE NOTICE 'strata-batch-item <k>' $strata$;
+//! <body>
+//! ;
+//! <ledger, compatibility row and log writes, durations measured by the server>
+//! COMMIT;
+//! ```
+//!
+//! - The marker notice tells which item raised the notices after it (notices carry no
+//!   statement), and `strata.t0` lets the server time each item.
+//! - Every item but the last commits without waiting for the WAL flush; the last one's flush
+//!   covers them all, and nothing is reported before the message returns. A crash mid-batch
+//!   loses only unreported, whole transactions (ledger and schema together), never a reported
+//!   one.
+//! - After a failure the ledger tells which items committed (not the error: a syntax error in
+//!   item 7 stops the whole message before item 1 runs, a runtime error in item 7 leaves 1–6
+//!   committed).
+//!
+//! Only lexically complete scripts are batched (the runner checks): an unterminated comment or
+//! dollar quote would swallow the next item.
+//!
+//! With `single_transaction` the same items go inside one `BEGIN ... COMMIT` (several messages
+//! when they exceed [`strata_core::runner::MAX_BATCH_BYTES`]).
+
+use super::errors::{db_error, server_position};
+use super::sql::quote_literal;
+use super::{char_to_byte, rerun_helps, set_local_sql, set_location, statement_at, PostgresDriver};
+use postgres::SimpleQueryMessage;
+use std::ops::Range;
+use std::time::{Duration, Instant};
+use strata_core::runner::MAX_BATCH_BYTES;
+use strata_core::{BatchDone, BatchFailure, BatchItem, DriverError, LedgerWrite};
+
+/// Prefix of the marker notice opening each item.
+const MARKER: &str = "strata-batch-item ";
+
+/// First key of the two-key advisory lock that asks a batch to stop (second key: the running
+/// session's backend pid, so a stop never reaches another runner). The two-key space never
+/// meets golang-migrate's one-key migration lock.
+const STOP_CLASS: i32 = 0x5354_4f50; // "STOP"
+
+/// The exception a stopped batch raises.
+const STOP_MESSAGE: &str = "strata-stop: stop requested before this migration";
+
+/// A stop request for the session with backend `pid`: another session takes the stop lock and
+/// keeps it until the process exits (the run stops and ends soon after). Runs on its own thread,
+/// so a caller (a signal handler) never waits.
+pub(super) fn stop_handle(
+    url: crate::url::DatabaseUrl,
+    opts: crate::ConnectOptions,
+    pid: i32,
+) -> strata_core::CancelHandle {
+    Box::new(move || {
+        let (url, opts) = (url.clone(), opts.clone());
+        std::thread::spawn(move || {
+            let Ok((mut client, _, _)) = super::connect::open(&url, &opts) else {
+                return; // The run then stops after its batch, as without a stop lock.
+            };
+            if client
+                .execute("SELECT pg_advisory_lock($1, $2)", &[&STOP_CLASS, &pid])
+                .is_ok()
+            {
+                loop {
+                    std::thread::park();
+                }
+            }
+        });
+    })
+}
+
+/// Most items in one batch.
+pub const BATCH_LIMIT: usize = 200;
+
+/// Where an item's body sits in the message.
+struct Placed {
+    /// Start of the item's text (its `BEGIN` or marker).
+    start: usize,
+    /// The body's byte range in the message.
+    body: Range<usize>,
+}
+
+/// One message and the items it carries.
+struct Message {
+    text: String,
+    /// Index of its first item in the batch.
+    first: usize,
+    placed: Vec<Placed>,
+}
+
+impl PostgresDriver {
+    pub(super) fn batch(
+        &mut self,
+        items: &[BatchItem<'_>],
+        single: bool,
+    ) -> Result<Vec<BatchDone>, BatchFailure> {
+        let messages = self.messages(items, single);
+        let started = Instant::now();
+        let mut rows = Vec::new();
+        for message in &messages {
+            match self.client.simple_query(&message.text) {
+                Ok(out) => rows.extend(out.into_iter().filter_map(item_ms)),
+                Err(e) => return Err(self.batch_failed(items, single, message, &e)),
+            }
+        }
+        let notices = split_notices(self.take_raw_notices(), items.len());
+        let fallback = started.elapsed() / items.len().max(1) as u32;
+        Ok(notices
+            .into_iter()
+            .enumerate()
+            .map(|(i, notices)| BatchDone {
+                duration: rows
+                    .get(i)
+                    .map_or(fallback, |ms| Duration::from_millis(*ms)),
+                notices,
+            })
+            .collect())
+    }
+
+    /// The messages for `items`: one per batch, or several sharing one transaction.
+    fn messages(&self, items: &[BatchItem<'_>], single: bool) -> Vec<Message> {
+        let mut messages: Vec<Message> = Vec::new();
+        let mut text = String::new();
+        let mut placed = Vec::new();
+        let mut first = 0;
+        for (k, item) in items.iter().enumerate() {
+            if single && !placed.is_empty() && text.len() + item.script.sql.len() > MAX_BATCH_BYTES
+            {
+                messages.push(Message {
+                    text: std::mem::take(&mut text),
+                    first,
+                    placed: std::mem::take(&mut placed),
+                });
+                first = k;
+            }
+            let start = text.len();
+            if !single || k == 0 {
+                text.push_str("BEGIN;");
+            }
+            text.push_str(&set_local_sql(item.script));
+            if !single && k + 1 < items.len() {
+                text.push_str(" SET LOCAL synchronous_commit = off;");
+            }
+            // A stop request (first Ctrl-C) holds the stop lock exclusively: the next item then
+            // fails here, before any of its SQL, and the batch ends after the running item.
+            let stop_check = if single {
+                String::new()
+            } else {
+                format!(
+                    "IF NOT pg_try_advisory_xact_lock_shared({STOP_CLASS}, pg_backend_pid()) THEN RAISE EXCEPTION '{STOP_MESSAGE}'; END IF; "
+                )
+            };
+            text.push_str(&format!(
+                " DO $strata$BEGIN {stop_check}PERFORM set_config('strata.t0', clock_timestamp()::text, true); RAISE NOTICE {}; END$strata$;\n",
+                quote_literal(&format!("{MARKER}{k}"))
+            ));
+            let body = text.len()..text.len() + item.script.sql.len();
+            text.push_str(&item.script.sql);
+            // A body may end in a line comment or without its last `;`.
+            text.push_str("\n;\n");
+            text.push_str(&self.sql.timed_writes_sql(item.writes));
+            if !single || k + 1 == items.len() {
+                text.push_str("COMMIT;\n");
+            }
+            placed.push(Placed { start, body });
+        }
+        messages.push(Message {
+            text,
+            first,
+            placed,
+        });
+        messages
+    }
+
+    /// After `message` failed: roll back, find which items committed (the ledger) and which one
+    /// the error belongs to, and locate the error in that item's file.
+    fn batch_failed(
+        &mut self,
+        items: &[BatchItem<'_>],
+        single: bool,
+        message: &Message,
+        e: &postgres::Error,
+    ) -> BatchFailure {
+        self.rollback();
+        let raw = self.take_raw_notices();
+        let last_marked = raw.iter().rev().find_map(|l| marker(l));
+        let mut notices = split_notices(raw, items.len());
+        let mut err = db_error(e);
+        // The item the server's position points into (a syntax error anywhere stops the
+        // whole message), else the one running when it failed.
+        let at_position = server_position(e).map(|p| char_to_byte(&message.text, p));
+        let by_position = at_position.map(|b| {
+            let i = message.placed.partition_point(|p| p.start <= b).max(1) - 1;
+            (message.first + i, b)
+        });
+        let stopped = matches!(&err, DriverError::Statement { code: Some(c), message, .. }
+            if c == "P0001" && message == STOP_MESSAGE);
+        // The ledger tells which items committed; if this session is gone, ask another one.
+        let committed = if single {
+            Some(0)
+        } else {
+            self.committed(items)
+                .or_else(|_| self.committed_elsewhere(items))
+                .ok()
+        };
+        let unconfirmed = committed.is_none();
+        // Items before the last marker had committed as the server saw it.
+        let running = last_marked.unwrap_or(message.first);
+        let committed = committed.unwrap_or(0);
+        let running = if single || unconfirmed {
+            running
+        } else {
+            committed
+        };
+        let failed = by_position.map_or(running, |(i, _)| i).max(committed);
+        if unconfirmed {
+            if let DriverError::Statement { detail, .. }
+            | DriverError::Connect { hint: detail, .. } = &mut err
+            {
+                let note = "the migrations sent before it in the same message may have committed; `strata status` tells";
+                *detail = Some(match detail.take() {
+                    Some(d) => format!("{d}; {note}"),
+                    None => note.to_string(),
+                });
+            }
+        }
+        let script = items[failed.min(items.len() - 1)].script;
+        let placed = &message.placed[failed
+            .saturating_sub(message.first)
+            .min(message.placed.len() - 1)];
+        let position = by_position
+            .filter(|(i, b)| *i == failed && placed.body.contains(b))
+            .map(|(_, b)| b - placed.body.start);
+        let statement = position.and_then(|p| statement_at(&script.sql, p));
+        set_location(&mut err, statement.clone(), position);
+        self.explain_lock_timeout(&mut err, &script.sql);
+        if statement.is_none() && (single || failed == committed) && rerun_helps(e) {
+            // Re-run the failing item's statements one by one, in a transaction rolled back,
+            // after what it ran after: the earlier items committed, or (single transaction) are
+            // replayed first.
+            let before: Vec<String> = if single {
+                items[..failed]
+                    .iter()
+                    .map(|i| format!("{}\n{}\n;", set_local_sql(i.script), i.script.sql))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let found = self.search_after(&before, &script.sql);
+            set_location(&mut err, found, None);
+        }
+        let done = if unconfirmed {
+            Vec::new()
+        } else {
+            self.done_durations(items, committed)
+        };
+        let failing_notices = notices
+            .get_mut(failed)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        BatchFailure {
+            done: done
+                .into_iter()
+                .zip(notices)
+                .map(|(duration, notices)| BatchDone { duration, notices })
+                .collect(),
+            failed,
+            error: err,
+            notices: failing_notices,
+            stopped,
+            unconfirmed,
+        }
+    }
+
+    /// Which statement of `sql` fails when run after `before` (whole messages), in a
+    /// transaction that is rolled back.
+    fn search_after(&mut self, before: &[String], sql: &str) -> Option<Range<usize>> {
+        if before.is_empty() {
+            return self.find_failing_statement(sql);
+        }
+        let statements = strata_sql::split(sql, strata_sql::Dialect::Postgres).statements;
+        self.quietly(|d| {
+            d.client.batch_execute("BEGIN").ok()?;
+            let found = before
+                .iter()
+                .all(|b| d.client.batch_execute(b).is_ok())
+                .then(|| {
+                    statements
+                        .iter()
+                        .find(|s| d.client.batch_execute(s.text(sql)).is_err())
+                        .map(|s| s.range.clone())
+                })
+                .flatten();
+            let _ = d.client.batch_execute("ROLLBACK");
+            found
+        })
+    }
+
+    /// How many leading items committed: an up item's ledger row exists, a down item's is gone.
+    /// (The runner never puts one version twice in a batch.)
+    fn committed(&mut self, items: &[BatchItem<'_>]) -> Result<usize, postgres::Error> {
+        let (sql, versions) = self.present_query(items);
+        let rows = self.quietly(|d| d.client.query(&sql, &[&versions]))?;
+        Ok(count_committed(items, &rows))
+    }
+
+    /// [`Self::committed`] through a new session, when this one is lost.
+    fn committed_elsewhere(&mut self, items: &[BatchItem<'_>]) -> Result<usize, DriverError> {
+        let (mut client, _, _) = super::connect::open(&self.url, &self.opts)?;
+        let (sql, versions) = self.present_query(items);
+        let rows = client.query(&sql, &[&versions]).map_err(|e| db_error(&e))?;
+        Ok(count_committed(items, &rows))
+    }
+
+    fn present_query(&self, items: &[BatchItem<'_>]) -> (String, Vec<i64>) {
+        let versions = items
+            .iter()
+            .filter_map(|i| item_version(i).map(|(v, _)| v))
+            .collect();
+        let sql = format!(
+            "SELECT version FROM {} WHERE version = ANY($1)",
+            super::sql::qualified(&self.schema, &self.tables.ledger)
+        );
+        (sql, versions)
+    }
+
+    /// The server-measured durations of the first `n` items, from their log rows (best effort:
+    /// zero when the log cannot be read).
+    fn done_durations(&mut self, items: &[BatchItem<'_>], n: usize) -> Vec<Duration> {
+        let versions: Vec<i64> = items[..n]
+            .iter()
+            .filter_map(|i| item_version(i).map(|(v, _)| v))
+            .collect();
+        let sql = format!(
+            "SELECT DISTINCT ON (version) version, duration_ms FROM {} WHERE version = ANY($1) ORDER BY version, id DESC",
+            super::sql::qualified(&self.schema, &self.tables.log)
+        );
+        let rows: Vec<(i64, i64)> = self
+            .quietly(|d| d.client.query(&sql, &[&versions]))
+            .map(|rows| rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+            .unwrap_or_default();
+        versions
+            .iter()
+            .map(|v| {
+                rows.iter()
+                    .find(|(rv, _)| rv == v)
+                    .map_or(Duration::ZERO, |(_, ms)| {
+                        Duration::from_millis((*ms).max(0) as u64)
+                    })
+            })
+            .collect()
+    }
+
+    /// Every notice received, markers included.
+    fn take_raw_notices(&mut self) -> Vec<String> {
+        self.notices
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+}
+
+/// How many leading items the ledger rows `present` show as committed.
+fn count_committed(items: &[BatchItem<'_>], present: &[postgres::Row]) -> usize {
+    let present: Vec<i64> = present.iter().map(|r| r.get(0)).collect();
+    items
+        .iter()
+        .take_while(|i| match item_version(i) {
+            Some((v, up)) => present.contains(&v) == up,
+            None => false,
+        })
+        .count()
+}
+
+/// The version an item records and whether it is applied (`Insert`) or reverted (`Delete`).
+fn item_version(item: &BatchItem<'_>) -> Option<(i64, bool)> {
+    item.writes.iter().find_map(|w| match w {
+        LedgerWrite::Insert(m) => Some((m.version as i64, true)),
+        LedgerWrite::Delete(v) => Some((*v as i64, false)),
+        _ => None,
+    })
+}
+
+/// A log row's `strata_item_ms`, the item's server-measured duration.
+fn item_ms(message: SimpleQueryMessage) -> Option<u64> {
+    match message {
+        SimpleQueryMessage::Row(row)
+            if row.columns().first().map(|c| c.name()) == Some("strata_item_ms") =>
+        {
+            row.get(0)
+                .and_then(|v| v.parse::<i64>().ok())
+                .map(|ms| ms.max(0) as u64)
+        }
+        _ => None,
+    }
+}
+
+/// The item a notice line (`SEVERITY: message`) marks, if it is a marker.
+fn marker(line: &str) -> Option<usize> {
+    line.split_once(": ")?.1.strip_prefix(MARKER)?.parse().ok()
+}
+
+/// Notices per item: each marker opens its item; markers are dropped. (If the session hides
+/// notices, e.g. `client_min_messages = warning`, the markers vanish too and what remains goes
+/// to the last item marked.)
+fn split_notices(lines: Vec<String>, n: usize) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new(); n];
+    let mut current = 0;
+    for line in lines {
+        match marker(&line) {
+            Some(k) if k < n => current = k,
+            Some(_) => {}
+            None => out[current.min(n.saturating_sub(1))].push(line),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_go_to_the_item_marked_before_them() {
+        let lines = vec![
+            "NOTICE: strata-batch-item 0".to_string(),
+            "NOTICE: one".into(),
+            "NOTICE: strata-batch-item 1".into(),
+            "NOTICE: strata-batch-item 2".into(),
+            "WARNING: three".into(),
+            "NOTICE: strata-batch-item 2x".into(),
+        ];
+        let out = split_notices(lines, 3);
+        assert_eq!(
+            out,
+            vec![
+                vec!["NOTICE: one".to_string()],
+                vec![],
+                vec![
+                    "WARNING: three".to_string(),
+                    "NOTICE: strata-batch-item 2x".into()
+                ]
+            ]
+        );
+    }
+
+    #[test]
+    fn markers_are_recognised_whatever_the_severity_word() {
+        assert_eq!(marker("HINWEIS: strata-batch-item 12"), Some(12));
+        assert_eq!(marker("NOTICE: strata-batch-item"), None);
+        assert_eq!(marker("NOTICE: something else"), None);
+    }
+}
