@@ -662,14 +662,15 @@ pub fn stamp_duration(w: LedgerWrite, ms: i64) -> LedgerWrite {
 }
 
 /// The statements of a script as byte ranges: explicit blocks if the source gave them, else the
-/// lexer's split.
+/// lexer's split. A `COPY ... FROM stdin` statement's range runs to the end of its data block
+/// (the `\.` line included), so a driver given that text has the data too.
 pub fn statement_ranges(script: &Script, dialect: strata_sql::Dialect) -> Vec<Range<usize>> {
     match &script.statements {
         Some(ranges) => ranges.clone(),
         None => strata_sql::split(&script.sql, dialect)
             .statements
             .into_iter()
-            .map(|s| s.range)
+            .map(|s| s.range.start..s.end_with_data())
             .collect(),
     }
 }

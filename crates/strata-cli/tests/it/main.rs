@@ -7,6 +7,7 @@ mod adopt;
 mod adopt_pg;
 mod bad_input;
 mod commands;
+mod copy_pg;
 mod faults;
 mod faults_input;
 mod faults_server;
