@@ -47,8 +47,8 @@ pub fn assemble(
     let mut ignored = Vec::new();
     let mut claims = Vec::new();
     // Each file's bytes are dropped once it is read: a large file is not held twice.
-    for file in files {
-        let file = &file;
+    for mut file in files {
+        let file = &mut file;
         let Some(name) = file.path.file_name().and_then(|n| n.to_str()) else {
             ignored.push(IgnoredFile {
                 path: file.path.clone(),
@@ -72,9 +72,12 @@ pub fn assemble(
                 let mut claim = Claim::new(version, file, true, p.title, Format::Pair);
                 let up = p.direction == Direction::Up;
                 (claim.up, claim.down) = (up, !up);
-                match decode(file) {
+                // The bytes become the script's text, moved rather than copied (a large file's
+                // text exists once).
+                let bytes = std::mem::take(&mut file.bytes);
+                match decode_owned(&file.path, bytes) {
                     Ok(text) => {
-                        let script = build_script(
+                        let mut script = build_script(
                             file,
                             &text,
                             0..text.len(),
@@ -84,6 +87,7 @@ pub fn assemble(
                             dialect,
                             &mut errors,
                         );
+                        script.sql = text;
                         claim.scripts[usize::from(!up)] = Some(script);
                     }
                     Err(e) => errors.push(e),
@@ -294,13 +298,15 @@ fn single_scripts(
             dialect,
             errors,
         );
+        script.sql = text[section.range.clone()].to_string();
         script.lock_timeout = script.lock_timeout.or(header_timeouts.0);
         script.statement_timeout = script.statement_timeout.or(header_timeouts.1);
         claim.scripts[i] = Some(script);
     }
 }
 
-/// Build one script and decide its transaction mode.
+/// Build one script and decide its transaction mode. Its `sql` is left empty: the caller moves
+/// or copies the text in.
 ///
 /// Order: an explicit directive (Strata's in the script itself first, then `explicit`, which the
 /// caller lists by priority); else the script's own transaction control → self-managed; else a
@@ -331,7 +337,7 @@ fn build_script(
     let (lock_timeout, statement_timeout) = scan_timeouts(file, sql, first_line, errors);
     Script {
         path: file.path.clone(),
-        sql: sql.to_string(),
+        sql: String::new(),
         offset: range.start,
         first_line,
         mode,
@@ -556,6 +562,30 @@ pub fn parse_directive_duration(v: &str) -> Option<Duration> {
         _ => return None,
     };
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// [`decode`] taking the bytes: no copy unless CRLFs must become LFs.
+fn decode_owned(path: &Path, bytes: Vec<u8>) -> Result<String, SourceError> {
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..'\u{feff}'.len_utf8());
+            }
+            if s.contains("\r\n") {
+                s = s.replace("\r\n", "\n");
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let byte = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..byte].iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(SourceError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                byte,
+            })
+        }
+    }
 }
 
 /// Check UTF-8, drop a leading BOM and turn CRLF into LF (borrowing when there is nothing to
