@@ -10,8 +10,7 @@
     gen.py large MB OUT [--copy]     one big migration of about MB megabytes:
         OUT/migrate/000001_large.up.sql + .down.sql, OUT/all.sql (same body)
         default: multi-row INSERTs (100 rows a statement, like pg_dump --rows-per-insert=100);
-        --copy: a `COPY ... FROM stdin;` data block as pg_dump writes it (Strata cannot run
-        COPY data blocks yet; kept for when it can).
+        --copy: a `COPY ... FROM stdin;` data block as pg_dump writes it.
 
 Every small migration has the mix of issue 5: a table + an index, a column added with a default,
 a plpgsql function whose $$ body contains semicolons, and 3 single-row inserts. The bodies are

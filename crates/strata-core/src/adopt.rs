@@ -632,7 +632,7 @@ mod tests {
                         statements: None,
                         lock_timeout: None,
                         statement_timeout: None,
-                        lexically_complete: true,
+                        batchable: true,
                     }),
                     down: None,
                     checksum: Checksum::of(format!("-- up {v}").as_bytes()),

@@ -105,9 +105,10 @@ pub struct Script {
     pub lock_timeout: Option<std::time::Duration>,
     /// `-- strata:statement-timeout D`: PostgreSQL `statement_timeout` while this script runs.
     pub statement_timeout: Option<std::time::Duration>,
-    /// The lexer found no unterminated string, quoted identifier, dollar quote or comment. Only
-    /// such a script may share a message with others: an unterminated one would swallow them.
-    pub lexically_complete: bool,
+    /// Plain SQL the lexer read to its end: no unterminated string, quoted identifier, dollar
+    /// quote or comment (it would swallow the scripts sent after it) and no `COPY ... FROM
+    /// stdin` data (it needs the copy sub-protocol). Only such a script may share a message.
+    pub batchable: bool,
 }
 
 impl Script {

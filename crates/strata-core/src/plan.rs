@@ -808,7 +808,7 @@ mod tests {
             statements: None,
             lock_timeout: None,
             statement_timeout: None,
-            lexically_complete: true,
+            batchable: true,
         }
     }
 

@@ -587,7 +587,7 @@ impl<'a> Migrator<'a> {
         self.source
             .get(step.version)
             .and_then(|m| m.script(step.direction))
-            .is_some_and(|s| s.lexically_complete && self.effective_mode(s) == TxMode::Transaction)
+            .is_some_and(|s| s.batchable && self.effective_mode(s) == TxMode::Transaction)
     }
 
     /// How many steps from `start` go in one batch: consecutive batchable steps, at most the
@@ -636,8 +636,8 @@ impl<'a> Migrator<'a> {
                         .map(|r| format!(" ({r})"))
                         .unwrap_or_default()
                 )),
-                Some(s) if !s.lexically_complete => Some(format!(
-                    "{} has an unterminated string, quoted name, dollar quote or comment",
+                Some(s) if !s.batchable => Some(format!(
+                    "{} has COPY data or an unterminated string, quoted name, dollar quote or comment",
                     s.path.display()
                 )),
                 Some(_) => None,
@@ -903,14 +903,15 @@ pub fn stamp_duration(w: LedgerWrite, ms: i64) -> LedgerWrite {
 }
 
 /// The statements of a script as byte ranges: explicit blocks if the source gave them, else the
-/// lexer's split.
+/// lexer's split. A `COPY ... FROM stdin` statement's range runs to the end of its data block
+/// (the `\.` line included), so a driver given that text has the data too.
 pub fn statement_ranges(script: &Script, dialect: strata_sql::Dialect) -> Vec<Range<usize>> {
     match &script.statements {
         Some(ranges) => ranges.clone(),
         None => strata_sql::split(&script.sql, dialect)
             .statements
             .into_iter()
-            .map(|s| s.range)
+            .map(|s| s.range.start..s.end_with_data())
             .collect(),
     }
 }

@@ -208,6 +208,31 @@ fn err(e: rusqlite::Error) -> DriverError {
     }
 }
 
+/// A `COPY ... FROM stdin` statement with its data block (pg_dump's format) is PostgreSQL's client
+/// protocol, which SQLite has no equivalent of: refused before anything runs, naming it.
+fn refuse_copy(sql: &str) -> Result<(), DriverError> {
+    if !sql
+        .as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"copy"))
+    {
+        return Ok(());
+    }
+    let split = strata_sql::split(sql, Dialect::Sqlite);
+    match split.statements.into_iter().find(|s| s.copy_data.is_some()) {
+        None => Ok(()),
+        Some(s) => Err(DriverError::Statement {
+            message: "COPY ... FROM stdin is PostgreSQL-only: SQLite cannot load a COPY data block"
+                .into(),
+            code: None,
+            detail: None,
+            hint: Some("turn the data into INSERT statements for SQLite".into()),
+            statement: Some(s.range),
+            position: None,
+        }),
+    }
+}
+
 /// Run one statement's text; errors carry the statement's range and SQLite's error offset,
 /// both relative to the script that `range` indexes.
 fn run_statement(
@@ -512,6 +537,7 @@ impl Driver for SqliteDriver {
         script: &Script,
         writes: &[LedgerWrite],
     ) -> Result<(), DriverError> {
+        refuse_copy(&script.sql)?;
         let ranges = strata_core::runner::statement_ranges(script, Dialect::Sqlite);
         self.transaction(|d| {
             let started = Instant::now();
@@ -529,6 +555,7 @@ impl Driver for SqliteDriver {
     }
 
     fn run_autocommit(&mut self, sql: &str) -> Result<(), DriverError> {
+        refuse_copy(sql)?;
         run_statement(&self.conn, sql, 0..sql.len())
     }
 

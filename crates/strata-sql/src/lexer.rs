@@ -72,7 +72,9 @@ pub fn tokenize(sql: &str, dialect: Dialect) -> Vec<Token> {
     Lexer::new(sql, dialect).map(|(_, t)| t).collect()
 }
 
-/// An iterator over `(byte offset, token)` pairs; the crate's other modules build on it.
+/// An iterator over `(byte offset, token)` pairs; the crate's other modules build on it. Cloning
+/// it is cheap (a position into borrowed text), which is how the splitter looks ahead.
+#[derive(Clone)]
 pub(crate) struct Lexer<'a> {
     sql: &'a str,
     bytes: &'a [u8],
@@ -88,6 +90,12 @@ impl<'a> Lexer<'a> {
             pos: 0,
             dialect,
         }
+    }
+
+    /// Continue lexing at byte `pos` (a `char` boundary), e.g. after a COPY data block that is
+    /// not SQL.
+    pub(crate) fn seek(&mut self, pos: usize) {
+        self.pos = pos.min(self.bytes.len());
     }
 
     fn at(&self, i: usize) -> Option<u8> {

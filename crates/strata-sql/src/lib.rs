@@ -8,7 +8,8 @@
 //!
 //! * [`tokenize`] is a lossless lexer: its tokens cover the input exactly.
 //! * [`split`] cuts a script into statements, keeping `;` inside strings, dollar quotes,
-//!   comments, PostgreSQL `BEGIN ATOMIC ... END` routine bodies and SQLite trigger bodies.
+//!   comments, PostgreSQL `BEGIN ATOMIC ... END` routine bodies and SQLite trigger bodies; the
+//!   data block after `COPY ... FROM stdin;` (up to the `\.` line) is kept apart, never lexed.
 //! * [`classify`] tells transaction control and statements that must run outside a
 //!   transaction block (e.g. `CREATE INDEX CONCURRENTLY`) from everything else.
 //!
@@ -29,7 +30,7 @@ mod lexer;
 pub use lexer::{tokenize, Token, TokenKind};
 
 mod split;
-pub use split::{split, Diagnostic, DiagnosticKind, Split, Statement};
+pub use split::{split, CopyData, Diagnostic, DiagnosticKind, Split, Statement};
 
 mod classify;
 pub use classify::{

@@ -9,7 +9,11 @@
 //!   tracks `paren_depth` and `begin_depth`, counting `CASE ... END` inside a body).
 //! * SQLite: `CREATE [TEMP|TEMPORARY] TRIGGER ... BEGIN ...; ...; END` (the trigger body is a
 //!   list of `;`-terminated statements), again counting `CASE ... END` inside the body.
-use crate::lexer::{Lexer, Token, TokenKind};
+//!
+//! After a `COPY ... FROM STDIN` statement, the lines up to a line that is exactly `\.` are data,
+//! not SQL (as psql and pg_dump treat them): they are never lexed, and the statement carries
+//! their range in [`Statement::copy_data`].
+use crate::lexer::{Lexer, TokenKind};
 use crate::span::Cursor;
 use crate::{Dialect, LineCol};
 use std::ops::Range;
@@ -22,12 +26,38 @@ pub struct Statement {
     pub range: Range<usize>,
     /// Position of the first byte of `range`.
     pub start: LineCol,
+    /// For `COPY ... FROM STDIN`: the data block that follows it (`None` for every other
+    /// statement).
+    pub copy_data: Option<CopyData>,
+}
+
+/// The data block of a `COPY ... FROM STDIN` statement: the lines after the statement's line up
+/// to, not including, a line that is exactly `\.`. It is data (tab-separated text, CSV...), never
+/// SQL: it may contain quotes, `$$`, `;` and `--` freely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyData {
+    /// Byte range of the data (every row with its newline; the `\.` line excluded). Empty when
+    /// the `\.` line follows the statement's line directly.
+    pub range: Range<usize>,
+    /// Just past the `\.` line and its newline: where SQL resumes. The input's end when the
+    /// block is unterminated.
+    pub end: usize,
+    /// Whether a `\.` line ended the block (else a diagnostic says so and the data runs to the
+    /// end of the input).
+    pub terminated: bool,
 }
 
 impl Statement {
-    /// The statement's text within `input` (the string that was split).
+    /// The statement's text within `input` (the string that was split). For a COPY, the data
+    /// block is not part of it (see [`Statement::copy_data`]).
     pub fn text<'a>(&self, input: &'a str) -> &'a str {
         &input[self.range.clone()]
+    }
+
+    /// Where the statement's input ends: after its COPY data block and the `\.` line if it has
+    /// one, else at the end of [`Statement::range`].
+    pub fn end_with_data(&self) -> usize {
+        self.copy_data.as_ref().map_or(self.range.end, |c| c.end)
     }
 }
 
@@ -49,6 +79,11 @@ pub enum DiagnosticKind {
     /// A PostgreSQL `(` never closed although a `;` followed it: the rest of the input became
     /// one statement.
     UnclosedParenthesis,
+    /// A `COPY ... FROM STDIN` data block with no `\.` line: the rest of the input became data.
+    UnterminatedCopyData,
+    /// Text other than a `--` comment after `COPY ... FROM STDIN;` on the same line (the data
+    /// starts on the next line, so that text would be neither SQL nor data).
+    TextAfterCopy,
 }
 
 /// A problem found while splitting; never fatal.
@@ -95,11 +130,13 @@ pub struct Split {
 /// assert_eq!((bad.diagnostics[0].start.line, bad.diagnostics[0].start.column), (2, 8));
 /// ```
 pub fn split(sql: &str, dialect: Dialect) -> Split {
-    let tokens: Vec<(usize, Token)> = Lexer::new(sql, dialect).collect();
+    // Tokens are consumed as they are lexed (never collected): memory stays proportional to the
+    // statements found, not to the input's tokens.
+    let mut lexer = Lexer::new(sql, dialect);
     let mut cursor = Cursor::new(sql);
     let mut out = Split::default();
     let mut current: Option<Pending> = None;
-    for (i, &(offset, token)) in tokens.iter().enumerate() {
+    while let Some((offset, token)) = lexer.next() {
         let text = &sql[offset..offset + token.len];
         if !token.terminated {
             out.diagnostics
@@ -113,7 +150,13 @@ pub fn split(sql: &str, dialect: Dialect) -> Split {
                 // An empty statement (`;;`) is not a statement.
                 None => {}
                 Some(p) if p.depth == 0 && p.paren == 0 => {
-                    out.statements.push(p.finish(offset + 1));
+                    let mut statement = p.finish(offset + 1);
+                    if p.copy_from_stdin {
+                        let copy = copy_block(sql, &statement, &mut cursor, &mut out.diagnostics);
+                        lexer.seek(copy.end);
+                        statement.copy_data = Some(copy);
+                    }
+                    out.statements.push(statement);
                     current = None;
                 }
                 Some(p) => {
@@ -125,9 +168,8 @@ pub fn split(sql: &str, dialect: Dialect) -> Split {
         }
         let p = current.get_or_insert_with(|| Pending::new(offset, cursor.line_col(offset)));
         p.end = offset + token.len;
-        p.feed(dialect, token.kind, text, offset, || {
-            next_word(sql, &tokens[i + 1..])
-        });
+        let ahead = lexer.clone();
+        p.feed(dialect, token.kind, text, offset, || next_word(sql, ahead));
     }
     if let Some(p) = current {
         if let Some(begin) = p.depth_opened.filter(|_| p.depth > 0) {
@@ -157,9 +199,69 @@ pub fn split(sql: &str, dialect: Dialect) -> Split {
 }
 
 /// The next non-trivia token, if it is a word.
-fn next_word<'a>(sql: &'a str, rest: &[(usize, Token)]) -> Option<&'a str> {
-    let &(offset, token) = rest.iter().find(|(_, t)| !t.is_trivia())?;
+fn next_word<'a>(sql: &'a str, mut rest: Lexer<'_>) -> Option<&'a str> {
+    let (offset, token) = rest.find(|(_, t)| !t.is_trivia())?;
     (token.kind == TokenKind::Word).then(|| &sql[offset..offset + token.len])
+}
+
+/// The data block after `statement`, a `COPY ... FROM STDIN` whose `;` ends its range: from the
+/// next line up to a line that is exactly `\.` (a `\r` before its newline tolerated, as psql
+/// does). Reports text after the `;` on the statement's own line, and a missing `\.` line.
+fn copy_block(
+    sql: &str,
+    statement: &Statement,
+    cursor: &mut Cursor,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> CopyData {
+    let after = statement.range.end;
+    let line_end = find_newline(sql, after);
+    let rest = &sql[after..line_end];
+    let trimmed = rest.trim_start();
+    if !trimmed.trim_end().is_empty() && !trimmed.starts_with("--") {
+        let from = after + (rest.len() - trimmed.len());
+        let to = after + rest.trim_end().len();
+        diagnostics.push(Diagnostic {
+            kind: DiagnosticKind::TextAfterCopy,
+            range: from..to,
+            start: cursor.line_col(from),
+            message: "nothing but a `--` comment may follow `COPY ... FROM stdin;` on its line: \
+                      the data starts on the next line"
+                .into(),
+        });
+    }
+    let data_start = (line_end + 1).min(sql.len());
+    let mut line = data_start;
+    while line < sql.len() {
+        let end = find_newline(sql, line);
+        if matches!(&sql[line..end], "\\." | "\\.\r") {
+            return CopyData {
+                range: data_start..line,
+                end: (end + 1).min(sql.len()),
+                terminated: true,
+            };
+        }
+        line = end + 1;
+    }
+    let keyword = statement.range.start..statement.range.start + "COPY".len();
+    diagnostics.push(Diagnostic {
+        kind: DiagnosticKind::UnterminatedCopyData,
+        range: keyword,
+        start: statement.start,
+        message: "the data of this COPY ... FROM stdin is never ended by a line `\\.`".into(),
+    });
+    CopyData {
+        range: data_start..sql.len(),
+        end: sql.len(),
+        terminated: false,
+    }
+}
+
+/// The offset of the next `\n` at or after `from`, or the input's end.
+fn find_newline(sql: &str, from: usize) -> usize {
+    sql.as_bytes()[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(sql.len(), |i| from + i)
 }
 
 fn unterminated(kind: TokenKind, text: &str, offset: usize, cursor: &mut Cursor) -> Diagnostic {
@@ -222,6 +324,10 @@ struct Pending {
     paren_opened: Option<usize>,
     /// Whether a `;` was kept inside the statement.
     swallowed: bool,
+    /// The previous significant token was `FROM` at parenthesis depth 0 (in a COPY).
+    after_from: bool,
+    /// `COPY ... FROM STDIN`: a data block follows the statement.
+    copy_from_stdin: bool,
 }
 
 impl Pending {
@@ -237,6 +343,8 @@ impl Pending {
             paren: 0,
             paren_opened: None,
             swallowed: false,
+            after_from: false,
+            copy_from_stdin: false,
         }
     }
 
@@ -244,6 +352,7 @@ impl Pending {
         Statement {
             range: self.start..end,
             start: self.start_pos,
+            copy_data: None,
         }
     }
 
@@ -279,6 +388,14 @@ impl Pending {
                 self.lead[self.lead_len] = text.to_ascii_uppercase();
             }
             self.lead_len += 1;
+        }
+        // `COPY ... FROM STDIN` (any options after it); not `FROM 'file'`, `FROM PROGRAM`, `TO
+        // STDOUT`, nor a `FROM stdin` inside a parenthesised query.
+        if self.paren == 0 && self.lead_is(&["COPY"]) {
+            if word && self.after_from && text.eq_ignore_ascii_case("STDIN") {
+                self.copy_from_stdin = true;
+            }
+            self.after_from = word && text.eq_ignore_ascii_case("FROM");
         }
         match dialect {
             Dialect::Postgres => {
@@ -652,5 +769,126 @@ mod tests {
         );
         let out = split("SELECT (1", Pg);
         assert!(out.diagnostics.is_empty());
+    }
+
+    /// `(statement text, data text)` of every statement.
+    fn split_copy(sql: &str) -> Vec<(&str, Option<&str>)> {
+        split_ok(sql, Pg);
+        split(sql, Pg)
+            .statements
+            .iter()
+            .map(|s| {
+                let data = s.copy_data.as_ref().map(|c| &sql[c.range.clone()]);
+                (s.text(sql), data)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn split_keeps_copy_data_block_apart_from_sql() {
+        let data = "1\ta;b\t$$x\n2\t'it''s\t-- no\n3\t\\N\t/* ; */ \"q\n";
+        let sql = format!(
+            "SET x = 1;\nCOPY public.t (id, name, note) FROM stdin;\n{data}\\.\nSELECT 'after';\n"
+        );
+        assert_eq!(
+            split_copy(&sql),
+            [
+                ("SET x = 1;", None),
+                ("COPY public.t (id, name, note) FROM stdin;", Some(data)),
+                ("SELECT 'after';", None),
+            ]
+        );
+        let out = split(&sql, Pg);
+        let copy = out.statements[1].copy_data.as_ref().unwrap();
+        assert!(copy.terminated);
+        assert_eq!(&sql[copy.end..], "SELECT 'after';\n");
+        assert_eq!(out.statements[1].end_with_data(), copy.end);
+        assert_eq!(out.statements[2].start, lc(7, 1));
+    }
+
+    #[test]
+    fn split_recognises_copy_from_stdin_forms_only() {
+        for copy in [
+            "copy t from STDIN;",
+            "COPY t (a, \"b\") FROM stdin WITH (FORMAT csv, HEADER true);",
+            "COPY t FROM STDIN (FORMAT csv, DELIMITER ';');",
+            "-- lead\nCOPY s.t FROM stdin; -- trailing comment",
+        ] {
+            let sql = format!("{copy}\n1;2\n\\.\nSELECT 1;");
+            let out = split(&sql, Pg);
+            assert!(out.diagnostics.is_empty(), "{copy}: {:?}", out.diagnostics);
+            assert_eq!(out.statements.len(), 2, "{copy}");
+            let data = out.statements[0].copy_data.as_ref().expect(copy);
+            assert_eq!(&sql[data.range.clone()], "1;2\n", "{copy}");
+        }
+        for not_copy in [
+            "COPY t FROM '/tmp/f';",
+            "COPY t TO STDOUT;",
+            "COPY (SELECT a FROM stdin) TO STDOUT;",
+            "COPY t FROM PROGRAM 'cat';",
+            "SELECT 1 FROM stdin;",
+        ] {
+            let out = split(not_copy, Pg);
+            assert_eq!(out.statements[0].copy_data, None, "{not_copy}");
+        }
+    }
+
+    #[test]
+    fn split_accepts_empty_data_block_and_block_at_end_of_input() {
+        assert_eq!(
+            split_copy("COPY t FROM stdin;\n\\.\nSELECT 1;"),
+            [("COPY t FROM stdin;", Some("")), ("SELECT 1;", None)]
+        );
+        let sql = "COPY t FROM stdin;\n1\n\\.";
+        assert_eq!(split_copy(sql), [("COPY t FROM stdin;", Some("1\n"))]);
+        let out = split(sql, Pg);
+        assert_eq!(out.statements[0].end_with_data(), sql.len());
+        // `\.` must be the whole line: `\.x` and ` \.` are data.
+        assert_eq!(
+            split_copy("COPY t FROM stdin;\n\\.x\n \\.\n\\.\r\nSELECT 2;"),
+            [
+                ("COPY t FROM stdin;", Some("\\.x\n \\.\n")),
+                ("SELECT 2;", None)
+            ]
+        );
+    }
+
+    #[test]
+    fn split_reports_unterminated_copy_data_at_the_copy() {
+        let sql = "SELECT 1;\n\nCOPY t FROM stdin;\n1\t'x\n2\t$$\n";
+        let out = split(sql, Pg);
+        assert_eq!(out.statements.len(), 2);
+        let copy = out.statements[1].copy_data.as_ref().unwrap();
+        assert!(!copy.terminated);
+        assert_eq!(&sql[copy.range.clone()], "1\t'x\n2\t$$\n");
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        let d = &out.diagnostics[0];
+        assert_eq!(
+            (d.kind, &sql[d.range.clone()], d.start),
+            (DiagnosticKind::UnterminatedCopyData, "COPY", lc(3, 1))
+        );
+        assert!(d.message.contains("\\."), "{}", d.message);
+        // A COPY as the very last line has no data at all.
+        let out = split("COPY t FROM stdin;", Sqlite);
+        assert_eq!(
+            out.diagnostics[0].kind,
+            DiagnosticKind::UnterminatedCopyData
+        );
+    }
+
+    #[test]
+    fn split_reports_text_after_copy_on_its_line() {
+        let sql = "COPY t FROM stdin; SELECT 1;\n1\n\\.\n";
+        let out = split(sql, Pg);
+        assert_eq!(out.statements.len(), 1);
+        let d = &out.diagnostics[0];
+        assert_eq!(
+            (d.kind, &sql[d.range.clone()]),
+            (DiagnosticKind::TextAfterCopy, "SELECT 1;")
+        );
+        assert_eq!(
+            &sql[out.statements[0].copy_data.as_ref().unwrap().range.clone()],
+            "1\n"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! Property tests: the lexer is lossless and the splitter's output is well-formed for any input.
 use proptest::prelude::*;
-use strata_sql::{classify_with, split, tokenize, Dialect, TokenKind};
+use strata_sql::{classify_with, split, tokenize, DiagnosticKind, Dialect, Token, TokenKind};
 
 const DIALECTS: [Dialect; 2] = [Dialect::Postgres, Dialect::Sqlite];
 
@@ -23,6 +23,11 @@ fn check(sql: &str) {
 
         let out = split(sql, dialect);
         let mut prev_end = 0;
+        // The SQL regions (everything but COPY data blocks and their `\.` lines), and the gaps
+        // after `COPY ... FROM stdin;` on its line, where a diagnostic reports any text.
+        let mut regions = Vec::new();
+        let mut region_start = 0;
+        let mut copy_gaps = Vec::new();
         for s in &out.statements {
             assert!(
                 prev_end <= s.range.start
@@ -31,11 +36,43 @@ fn check(sql: &str) {
             );
             assert!(sql.is_char_boundary(s.range.start) && sql.is_char_boundary(s.range.end));
             assert_eq!(s.start, strata_sql::line_col(sql, s.range.start));
-            prev_end = s.range.end;
+            prev_end = s.end_with_data();
+            if let Some(c) = &s.copy_data {
+                assert!(s.range.end <= c.range.start && c.range.start <= c.range.end);
+                assert!(c.range.end <= c.end && c.end <= sql.len());
+                assert!(sql.is_char_boundary(c.range.start) && sql.is_char_boundary(c.end));
+                assert!(c.range.start == sql.len() || sql[..c.range.start].ends_with('\n'));
+                if c.terminated {
+                    assert!(sql[c.range.end..c.end].starts_with("\\."));
+                } else {
+                    assert_eq!(c.end, sql.len());
+                }
+                regions.push(region_start..c.range.start);
+                copy_gaps.push(s.range.end..c.range.start);
+                region_start = c.end;
+            }
             let _ = classify_with(s.text(sql), dialect);
         }
-        // Every token outside the statements is whitespace, a comment or a `;`, and statements
-        // start and end on token boundaries.
+        regions.push(region_start..sql.len());
+        let text_after_copy = out
+            .diagnostics
+            .iter()
+            .any(|d| d.kind == DiagnosticKind::TextAfterCopy);
+        let spans: Vec<(usize, usize, Token)> = if regions.len() == 1 {
+            spans
+        } else {
+            let mut v = Vec::new();
+            for r in &regions {
+                let mut offset = r.start;
+                for t in tokenize(&sql[r.clone()], dialect) {
+                    v.push((offset, offset + t.len, t));
+                    offset += t.len;
+                }
+            }
+            v
+        };
+        // Every token outside the statements (and their data) is whitespace, a comment or a `;`,
+        // and statements start and end on token boundaries.
         for &(start, end, t) in &spans {
             let inside = out
                 .statements
@@ -49,7 +86,8 @@ fn check(sql: &str) {
                 inside || outside,
                 "statement boundary inside token at {start}..{end}"
             );
-            if outside {
+            let after_copy = copy_gaps.iter().any(|g| g.start <= start && end <= g.end);
+            if outside && !(after_copy && text_after_copy) {
                 assert!(
                     t.is_trivia() || t.kind == TokenKind::Semicolon,
                     "{:?} between statements",
@@ -111,6 +149,11 @@ fn sqlish() -> impl Strategy<Value = String> {
             "OR",
             "REPLACE",
             "PROCEDURE",
+            "COPY",
+            "FROM",
+            "STDIN",
+            "\\.",
+            "\t",
         ])
         .prop_map(str::to_string),
         any::<char>().prop_map(String::from),
@@ -128,6 +171,18 @@ proptest! {
 
     #[test]
     fn split_invariants_hold_for_sqlish_strings(sql in sqlish()) {
+        check(&sql);
+    }
+
+    #[test]
+    fn split_invariants_hold_around_copy_blocks(
+        before in sqlish(),
+        after_semicolon in prop::sample::select(vec!["", " -- c", " x", "\n"]),
+        data in sqlish(),
+        end in prop::sample::select(vec!["\n\\.\n", "\n\\.", "\n\\.\r\n", "", "\n\\. \n"]),
+        rest in sqlish(),
+    ) {
+        let sql = format!("{before}\nCOPY t (a) FROM stdin;{after_semicolon}\n{data}{end}{rest}");
         check(&sql);
     }
 }
@@ -155,6 +210,11 @@ fn split_invariants_hold_for_tricky_inputs() {
         "CREATE FUNCTION f() BEGIN ATOMIC",
         "CREATE TRIGGER t BEGIN CASE END; END",
         "CREATE FUNCTION f() BEGIN ATOMIC END END;",
+        "COPY t FROM stdin;",
+        "COPY t FROM stdin;\n",
+        "COPY t FROM stdin;\n\\.",
+        "COPY t FROM stdin; 'x\n$$\n\\.\n'",
+        "COPY t FROM stdin;\n'\n\\.\nSELECT 1;",
     ] {
         check(sql);
     }

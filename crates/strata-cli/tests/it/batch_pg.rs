@@ -269,3 +269,25 @@ fn pg_unterminated_script_is_never_batched_with_its_neighbours() {
     assert_eq!(pg.ledger_versions(), [1]);
     assert_eq!(pg.compat(), [(1, false)]);
 }
+
+#[test]
+fn pg_a_copy_migration_runs_alone_between_batches() {
+    // COPY data needs the copy sub-protocol, so that migration cannot share a message.
+    let pg = pg!();
+    pg.p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
+    pg.p.pair("2", "b", "CREATE TABLE b (id int);", "DROP TABLE b;");
+    pg.p.pair(
+        "3",
+        "rows",
+        "CREATE TABLE r (id int, note text);\nCOPY r (id, note) FROM stdin;\n1\ta;b\n2\t$$\n3\t\\N\n\\.\nINSERT INTO r VALUES (4, 'after');\n",
+        "DROP TABLE r;",
+    );
+    pg.p.pair("4", "d", "CREATE TABLE d (id int);", "DROP TABLE d;");
+    pg.p.pair("5", "e", "CREATE TABLE e (id int);", "DROP TABLE e;");
+    pg.run(&["up"]).ok().stderr_has("5/u e (");
+    assert_eq!(pg.tables(), ["a", "b", "d", "e", "r"]);
+    assert_eq!(count(&pg, "SELECT count(*) FROM r"), 4);
+    assert_eq!(count(&pg, "SELECT count(*) FROM r WHERE note IS NULL"), 1);
+    assert_eq!(pg.ledger_versions(), [1, 2, 3, 4, 5]);
+    assert_eq!(pg.compat(), [(5, false)]);
+}

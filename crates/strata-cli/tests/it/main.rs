@@ -8,6 +8,7 @@ mod adopt_pg;
 mod bad_input;
 mod batch_pg;
 mod commands;
+mod copy_pg;
 mod faults;
 mod faults_input;
 mod faults_server;

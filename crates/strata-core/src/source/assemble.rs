@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use strata_sql::{classify, line_col, split, Dialect, StatementKind};
+use strata_sql::{classify, line_col, split, DiagnosticKind, Dialect, StatementKind};
 
 /// Strata's own directive: run this script outside a transaction.
 pub const NO_TRANSACTION_DIRECTIVE: &str = "strata:no-transaction";
@@ -46,7 +46,9 @@ pub fn assemble(
     let mut errors = Vec::new();
     let mut ignored = Vec::new();
     let mut claims = Vec::new();
-    for file in &files {
+    // Each file's bytes are dropped once it is read: a large file is not held twice.
+    for mut file in files {
+        let file = &mut file;
         let Some(name) = file.path.file_name().and_then(|n| n.to_str()) else {
             ignored.push(IgnoredFile {
                 path: file.path.clone(),
@@ -70,9 +72,12 @@ pub fn assemble(
                 let mut claim = Claim::new(version, file, true, p.title, Format::Pair);
                 let up = p.direction == Direction::Up;
                 (claim.up, claim.down) = (up, !up);
-                match decode(file) {
+                // The bytes become the script's text, moved rather than copied (a large file's
+                // text exists once).
+                let bytes = std::mem::take(&mut file.bytes);
+                match decode_owned(&file.path, bytes) {
                     Ok(text) => {
-                        let script = build_script(
+                        let mut script = build_script(
                             file,
                             &text,
                             0..text.len(),
@@ -82,6 +87,7 @@ pub fn assemble(
                             dialect,
                             &mut errors,
                         );
+                        script.sql = text;
                         claim.scripts[usize::from(!up)] = Some(script);
                     }
                     Err(e) => errors.push(e),
@@ -139,12 +145,13 @@ pub fn assemble(
         }
     }
 
-    let mut by_version: BTreeMap<Version, Vec<&Claim>> = BTreeMap::new();
-    for c in &claims {
-        by_version.entry(c.version).or_default().push(c);
+    let mut by_version: BTreeMap<Version, Vec<usize>> = BTreeMap::new();
+    for (i, c) in claims.iter().enumerate() {
+        by_version.entry(c.version).or_default().push(i);
     }
     let mut migrations = Vec::new();
-    for (version, group) in by_version {
+    for (version, indices) in by_version {
+        let group: Vec<&Claim> = indices.iter().map(|&i| &claims[i]).collect();
         let mut clash = false;
         for (direction, wants) in [
             (Direction::Up, (|c: &Claim| c.up) as fn(&Claim) -> bool),
@@ -173,7 +180,7 @@ pub fn assemble(
             clash = true;
         }
         if !clash {
-            migrations.push(merge(version, &group));
+            migrations.push(merge(version, &mut claims, &indices));
         }
     }
     if !errors.is_empty() {
@@ -203,20 +210,25 @@ impl Claim {
     }
 }
 
-/// One migration from the (non-clashing) files of a version: at most one up and one down claim.
-fn merge(version: Version, group: &[&Claim]) -> Migration {
-    let up = group.iter().find(|c| c.up);
-    let down = group.iter().find(|c| c.down);
+/// One migration from the (non-clashing) files of a version (`group` indexes `claims`): at most
+/// one up and one down claim. The scripts are moved out of the claims, not copied (a large
+/// file's text exists once).
+fn merge(version: Version, claims: &mut [Claim], group: &[usize]) -> Migration {
+    let up = group.iter().copied().find(|&i| claims[i].up);
+    let down = group.iter().copied().find(|&i| claims[i].down);
     // The file carrying the up part names the migration and gives its checksum.
     let main = up.or(down).expect("a group has at least one claim");
+    let up_script = up.and_then(|i| claims[i].scripts[0].take());
+    let down_script = down.and_then(|i| claims[i].scripts[1].take());
+    let main = &claims[main];
     Migration {
         version,
         name: main.name.clone(),
-        up: up.and_then(|c| c.scripts[0].clone()),
-        down: down.and_then(|c| c.scripts[1].clone()),
+        up: up_script,
+        down: down_script,
         checksum: main.checksum,
         format: main.format,
-        allow_out_of_order: up.is_some_and(|c| c.out_of_order),
+        allow_out_of_order: up.is_some_and(|i| claims[i].out_of_order),
     }
 }
 
@@ -286,13 +298,15 @@ fn single_scripts(
             dialect,
             errors,
         );
+        script.sql = text[section.range.clone()].to_string();
         script.lock_timeout = script.lock_timeout.or(header_timeouts.0);
         script.statement_timeout = script.statement_timeout.or(header_timeouts.1);
         claim.scripts[i] = Some(script);
     }
 }
 
-/// Build one script and decide its transaction mode.
+/// Build one script and decide its transaction mode. Its `sql` is left empty: the caller moves
+/// or copies the text in.
 ///
 /// Order: an explicit directive (Strata's in the script itself first, then `explicit`, which the
 /// caller lists by priority); else the script's own transaction control → self-managed; else a
@@ -310,19 +324,23 @@ fn build_script(
 ) -> Script {
     let sql = &text[range.clone()];
     let own = scan_directives(file, sql, first_line, errors);
-    let pieces = split(sql, dialect);
-    let lexically_complete = pieces.diagnostics.is_empty();
+    // One split serves the COPY checks, batching and the mode (explicit statements replace the
+    // latter).
+    let split = split(sql, dialect);
+    check_copy_blocks(file, sql, first_line, &split, statements.is_some(), errors);
+    let batchable =
+        split.diagnostics.is_empty() && split.statements.iter().all(|s| s.copy_data.is_none());
     let (mode, mode_reason) = match own.iter().chain(explicit).next() {
         Some(d) => (
             TxMode::NoTransaction,
             Some(format!("`{}` at line {}", d.text, d.line)),
         ),
-        None => mode_from_statements(sql, first_line, statements.as_deref(), pieces, dialect),
+        None => mode_from_statements(sql, first_line, statements.as_deref(), split, dialect),
     };
     let (lock_timeout, statement_timeout) = scan_timeouts(file, sql, first_line, errors);
     Script {
         path: file.path.clone(),
-        sql: sql.to_string(),
+        sql: String::new(),
         offset: range.start,
         first_line,
         mode,
@@ -330,7 +348,43 @@ fn build_script(
         statements,
         lock_timeout,
         statement_timeout,
-        lexically_complete,
+        batchable,
+    }
+}
+
+/// A COPY data block must end with a `\.` line and start on the line after its statement, and
+/// cannot be cut by explicit statement blocks (goose/sql-migrate `StatementBegin`): refused at
+/// read time, before anything runs. Data blocks are never classified (their statement's range
+/// excludes them).
+fn check_copy_blocks(
+    file: &RawFile,
+    sql: &str,
+    first_line: usize,
+    split: &strata_sql::Split,
+    explicit: bool,
+    errors: &mut Vec<SourceError>,
+) {
+    let line = |offset: usize| first_line + line_col(sql, offset).line - 1;
+    for d in &split.diagnostics {
+        if matches!(
+            d.kind,
+            DiagnosticKind::UnterminatedCopyData | DiagnosticKind::TextAfterCopy
+        ) {
+            errors.push(SourceError::Marker {
+                path: file.path.clone(),
+                line: first_line + d.start.line - 1,
+                message: d.message.clone(),
+            });
+        }
+    }
+    if explicit {
+        if let Some(s) = split.statements.iter().find(|s| s.copy_data.is_some()) {
+            errors.push(SourceError::Marker {
+                path: file.path.clone(),
+                line: line(s.range.start),
+                message: "COPY ... FROM stdin data is not supported together with StatementBegin/StatementEnd blocks".into(),
+            });
+        }
     }
 }
 
@@ -338,12 +392,12 @@ fn mode_from_statements(
     sql: &str,
     first_line: usize,
     explicit: Option<&[Range<usize>]>,
-    pieces: strata_sql::Split,
+    split: strata_sql::Split,
     dialect: Dialect,
 ) -> (TxMode, Option<String>) {
     let ranges: Vec<Range<usize>> = match explicit {
         Some(r) => r.to_vec(),
-        None => pieces.statements.into_iter().map(|s| s.range).collect(),
+        None => split.statements.into_iter().map(|s| s.range).collect(),
     };
     let mut no_tx = None;
     for r in ranges {
@@ -514,13 +568,42 @@ pub fn parse_directive_duration(v: &str) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
-/// Check UTF-8, drop a leading BOM and turn CRLF into LF.
-fn decode(file: &RawFile) -> Result<String, SourceError> {
+/// [`decode`] taking the bytes: no copy unless CRLFs must become LFs.
+fn decode_owned(path: &Path, bytes: Vec<u8>) -> Result<String, SourceError> {
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..'\u{feff}'.len_utf8());
+            }
+            if s.contains("\r\n") {
+                s = s.replace("\r\n", "\n");
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let byte = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..byte].iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(SourceError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                byte,
+            })
+        }
+    }
+}
+
+/// Check UTF-8, drop a leading BOM and turn CRLF into LF (borrowing when there is nothing to
+/// change, the usual case).
+fn decode(file: &RawFile) -> Result<std::borrow::Cow<'_, str>, SourceError> {
     match std::str::from_utf8(&file.bytes) {
-        Ok(s) => Ok(s
-            .strip_prefix('\u{feff}')
-            .unwrap_or(s)
-            .replace("\r\n", "\n")),
+        Ok(s) => {
+            let s = s.strip_prefix('\u{feff}').unwrap_or(s);
+            Ok(if s.contains("\r\n") {
+                s.replace("\r\n", "\n").into()
+            } else {
+                s.into()
+            })
+        }
         Err(e) => {
             let byte = e.valid_up_to();
             let line = file.bytes[..byte].iter().filter(|&&b| b == b'\n').count() + 1;

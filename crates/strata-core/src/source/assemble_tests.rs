@@ -578,3 +578,50 @@ fn out_of_order_directive_marks_the_migration_in_pairs_and_marker_headers() {
         .collect();
     assert_eq!(flags, [(2, true), (3, true)]);
 }
+
+#[test]
+fn assemble_never_classifies_copy_data_rows() {
+    // Rows that would read as transaction control or no-transaction statements if lexed as SQL.
+    let src = ok(vec![
+        raw(
+            "1_dump.up.sql",
+            "COPY t (a) FROM stdin;\nBEGIN;\nVACUUM;\nCOMMIT;\n\\.\nSELECT 1;\n",
+        ),
+        raw(
+            "2_dump.sql",
+            "-- migrate:up\nCOPY t FROM stdin;\nCREATE INDEX CONCURRENTLY i ON t (a);\n\\.\n-- migrate:down\nSELECT 1;\n",
+        ),
+    ]);
+    assert_eq!(
+        (up(&src, 1).mode, up(&src, 1).mode_reason.clone()),
+        (TxMode::Transaction, None)
+    );
+    assert_eq!(up(&src, 2).mode, TxMode::Transaction);
+}
+
+#[test]
+fn assemble_refuses_unterminated_copy_data_naming_the_copy_line() {
+    let errors = errs(vec![
+        raw("1_ok.up.sql", "SELECT 1;\n"),
+        raw("2_cut.up.sql", "SELECT 1;\n\nCOPY t FROM stdin;\n1\n2\n"),
+        raw(
+            "3_dump.sql",
+            "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementEnd\nCOPY t FROM stdin;\n1\n\\.\n",
+        ),
+        raw("4_tail.up.sql", "COPY t FROM stdin; SELECT 2;\n1\n\\.\n"),
+    ]);
+    let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert!(
+        shown[0].starts_with("m/2_cut.up.sql:3: ") && shown[0].contains("never ended"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[1].starts_with("m/3_dump.sql:5: ") && shown[1].contains("StatementBegin"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[2].starts_with("m/4_tail.up.sql:1: ") && shown[2].contains("next line"),
+        "{shown:?}"
+    );
+}

@@ -113,7 +113,7 @@ mod tests {
             statements: None,
             lock_timeout: None,
             statement_timeout: None,
-            lexically_complete: true,
+            batchable: true,
         };
         assert_eq!(concurrent_indexes(&script), ["a_i", "s.c_i"]);
     }

@@ -28,6 +28,7 @@
 
 pub mod batch;
 pub mod connect;
+pub mod copy;
 pub mod drop;
 pub mod errors;
 pub mod history;
@@ -250,6 +251,12 @@ impl PostgresDriver {
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
         let prefix = format!("BEGIN;{}\n", set_local_sql(script));
         let prefix = prefix.as_str();
+        // COPY data blocks, or a large script: several messages (see copy.rs).
+        if script.statements.is_none() {
+            if let Some(pieces) = copy::pieces(&script.sql, copy::BATCH_BYTES) {
+                return self.run_pieces(prefix, &script.sql, &pieces, true);
+            }
+        }
         match &script.statements {
             None => {
                 let message = format!("{prefix}{}", script.sql);
@@ -574,6 +581,14 @@ impl strata_core::Driver for PostgresDriver {
     fn run_autocommit(&mut self, sql: &str) -> Result<(), DriverError> {
         if sql.trim().is_empty() {
             return Ok(());
+        }
+        if let Some(pieces) = copy::pieces(sql, copy::BATCH_BYTES) {
+            return self.run_pieces("", sql, &pieces, false).map_err(|e| {
+                let mut err = e.err;
+                self.rollback();
+                self.explain_lock_timeout(&mut err, sql);
+                err
+            });
         }
         self.client.batch_execute(sql).map_err(|e| {
             let mut err = db_error(&e);

@@ -108,6 +108,13 @@ impl PostgresDriver {
     /// Run a script's body (its explicit statements one by one, else whole), locating a failure
     /// within `script.sql`.
     fn rehearse_body(&mut self, script: &Script) -> Result<(), DriverError> {
+        if script.statements.is_none() {
+            if let Some(pieces) = super::copy::pieces(&script.sql, super::copy::BATCH_BYTES) {
+                return self
+                    .run_pieces("", &script.sql, &pieces, false)
+                    .map_err(|e| e.err);
+            }
+        }
         let pieces: Vec<std::ops::Range<usize>> = match &script.statements {
             Some(r) => r.clone(),
             None => std::iter::once(0..script.sql.len()).collect(),

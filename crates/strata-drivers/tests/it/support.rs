@@ -40,7 +40,7 @@ pub fn script(sql: &str) -> Script {
         statements: None,
         lock_timeout: None,
         statement_timeout: None,
-        lexically_complete: true,
+        batchable: true,
     }
 }
 
