@@ -1,6 +1,7 @@
 //! Classification of a statement by its leading keywords, to choose how a migration runs.
 //!
 //! Only keyword tokens count: words inside strings, quoted identifiers and comments never match.
+use crate::lexer::{Lexer, TokenKind};
 use crate::words::Words;
 use crate::{split, Dialect};
 use std::ops::Range;
@@ -41,8 +42,43 @@ pub fn classify(statement: &str) -> StatementKind {
 /// Classify one statement's text, lexed with `dialect`'s quoting and comment rules. The keyword
 /// rules are the same for both dialects (SQLite also refuses `VACUUM` inside a transaction).
 pub fn classify_with(statement: &str, dialect: Dialect) -> StatementKind {
+    // Mode detection classifies every statement of every file on every run: decide most of
+    // them from their first two words, lexing only those, before lexing the whole statement.
+    if !may_matter(statement, dialect) {
+        return StatementKind::Other;
+    }
     let words = Words::new(statement, dialect);
     classify_words(&words)
+}
+
+/// Whether the first two words can make [`classify_words`] return anything but `Other`.
+fn may_matter(statement: &str, dialect: Dialect) -> bool {
+    let mut head = Lexer::new(statement, dialect)
+        .filter(|(_, t)| !t.is_trivia())
+        .take(2)
+        .map(|(offset, t)| (t.kind, &statement[offset..offset + t.len]));
+    let word = |w: Option<(TokenKind, &str)>, list: &[&str]| {
+        w.is_some_and(|(kind, text)| {
+            kind == TokenKind::Word && list.iter().any(|k| text.eq_ignore_ascii_case(k))
+        })
+    };
+    let (first, second) = (head.next(), head.next());
+    if word(first, &["CREATE"]) {
+        word(
+            second,
+            &["UNIQUE", "INDEX", "DATABASE", "TABLESPACE", "SUBSCRIPTION"],
+        )
+    } else if word(first, &["DROP"]) {
+        word(second, &["INDEX", "DATABASE", "TABLESPACE", "SUBSCRIPTION"])
+    } else {
+        word(
+            first,
+            &[
+                "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "VACUUM", "ALTER",
+                "REINDEX", "CLUSTER", "DISCARD",
+            ],
+        )
+    }
 }
 
 /// The first statement of `sql` that must run outside a transaction block, with the reason.
@@ -239,6 +275,32 @@ mod tests {
     fn check(cases: &[(&str, StatementKind)]) {
         for (sql, want) in cases {
             assert_eq!(classify(sql), *want, "{sql}");
+            // The two-word shortcut never changes an answer.
+            let full = classify_words(&Words::new(sql, Pg));
+            assert_eq!(full, *want, "full classification of {sql}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_two_word_shortcut_agrees_with_full_classification(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "CREATE", "create", "DROP", "ALTER", "INDEX", "UNIQUE", "CONCURRENTLY", "TABLE",
+                "DATABASE", "TABLESPACE", "SUBSCRIPTION", "SYSTEM", "TYPE", "ADD", "VALUE", "SET",
+                "BEGIN", "begin", "START", "TRANSACTION", "COMMIT", "END", "ROLLBACK", "ABORT",
+                "PREPARED", "WORK", "AND", "CHAIN", "NO", "VACUUM", "REINDEX", "CLUSTER", "VERBOSE",
+                "DISCARD", "ALL", "SCHEMA", "DETACH", "PARTITION", "t", "\"INDEX\"", "'x'", "(", ")",
+                ";", " ", "\n", "/* c */", "-- c\n", "$$ BEGIN; $$", "INSERT", "SELECT",
+            ]), 0..8),
+            sqlite in proptest::bool::ANY,
+        ) {
+            let sql = words.join(" ");
+            let dialect = if sqlite { Sqlite } else { Pg };
+            proptest::prop_assert_eq!(
+                classify_with(&sql, dialect),
+                classify_words(&Words::new(&sql, dialect)),
+                "{}", sql
+            );
         }
     }
 

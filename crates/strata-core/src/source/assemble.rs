@@ -3,6 +3,7 @@
 
 use super::filename::{classify_name, NameKind};
 use super::markers::{self, lines, parse_sections, CommentLines, Directive, Sections};
+use super::par::par_map;
 use super::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};
 use crate::checksum::Checksum;
 use crate::migration::{Direction, Format, Migration, Script, TxMode, Version};
@@ -43,106 +44,16 @@ pub fn assemble(
     dialect: Dialect,
 ) -> Result<Source, SourceErrors> {
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    // Reading, checksumming and lexing each file is independent of the others: done in
+    // parallel for large folders (a no-op `up` reads every file on every run).
+    let outcomes = par_map(files, |file| claim_file(file, dialect));
     let mut errors = Vec::new();
     let mut ignored = Vec::new();
     let mut claims = Vec::new();
-    // Each file's bytes are dropped once it is read: a large file is not held twice.
-    for mut file in files {
-        let file = &mut file;
-        let Some(name) = file.path.file_name().and_then(|n| n.to_str()) else {
-            ignored.push(IgnoredFile {
-                path: file.path.clone(),
-                reason: "file name is not valid UTF-8".into(),
-            });
-            continue;
-        };
-        match classify_name(name) {
-            NameKind::Ignored(reason) => ignored.push(IgnoredFile {
-                path: file.path.clone(),
-                reason,
-            }),
-            NameKind::Pair(p) => {
-                let Some(version) = p.version else {
-                    errors.push(SourceError::VersionTooLarge {
-                        path: file.path.clone(),
-                        digits: p.digits.into(),
-                    });
-                    continue;
-                };
-                let mut claim = Claim::new(version, file, true, p.title, Format::Pair);
-                let up = p.direction == Direction::Up;
-                (claim.up, claim.down) = (up, !up);
-                // The bytes become the script's text, moved rather than copied (a large file's
-                // text exists once).
-                let bytes = std::mem::take(&mut file.bytes);
-                match decode_owned(&file.path, bytes) {
-                    Ok(text) => {
-                        let mut script = build_script(
-                            file,
-                            &text,
-                            0..text.len(),
-                            1,
-                            &[],
-                            None,
-                            dialect,
-                            &mut errors,
-                        );
-                        script.sql = text;
-                        claim.scripts[usize::from(!up)] = Some(script);
-                    }
-                    Err(e) => errors.push(e),
-                }
-                claims.push(claim);
-            }
-            NameKind::Single(s) => {
-                let Some(version) = s.version else {
-                    errors.push(SourceError::VersionTooLarge {
-                        path: file.path.clone(),
-                        digits: s.digits.into(),
-                    });
-                    continue;
-                };
-                let mut claim = Claim::new(version, file, false, s.title, Format::Legacy);
-                // Until the content says otherwise, a numbered .sql file claims the up direction.
-                claim.up = true;
-                let text = match decode(file) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        errors.push(e);
-                        claims.push(claim);
-                        continue;
-                    }
-                };
-                let sections = match parse_sections(&text) {
-                    Ok(s) => s,
-                    Err(list) => {
-                        let marker = |e: markers::MarkerError| SourceError::Marker {
-                            path: file.path.clone(),
-                            line: e.line,
-                            message: e.message,
-                        };
-                        errors.extend(list.into_iter().map(marker));
-                        claims.push(claim);
-                        continue;
-                    }
-                };
-                if sections.format == Format::Legacy && s.looks_like_misnamed_pair() {
-                    // Running a down script as an up migration would be destructive: skip it.
-                    let reason = format!(
-                        "has no markers and its name looks like a misspelt pair file; rename it to {}_{}.up.sql / .down.sql or add `-- UP` / `-- DOWN` markers",
-                        s.digits,
-                        s.title.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim_end_matches(['_', '-'])
-                    );
-                    ignored.push(IgnoredFile {
-                        path: file.path.clone(),
-                        reason,
-                    });
-                    continue;
-                }
-                single_scripts(file, &text, &sections, &mut claim, dialect, &mut errors);
-                claims.push(claim);
-            }
-        }
+    for out in outcomes {
+        errors.extend(out.errors);
+        ignored.extend(out.ignored);
+        claims.extend(out.claim);
     }
 
     let mut by_version: BTreeMap<Version, Vec<usize>> = BTreeMap::new();
@@ -191,6 +102,118 @@ pub fn assemble(
         migrations,
         ignored,
     })
+}
+
+/// What one file contributes: a claim on a version, or a reason it is ignored, and errors.
+#[derive(Default)]
+struct FileOutcome {
+    claim: Option<Claim>,
+    ignored: Option<IgnoredFile>,
+    errors: Vec<SourceError>,
+}
+
+/// Read one file's name and content into a claim. Its bytes are dropped (or become the script's
+/// text) here: a large file is not held twice.
+fn claim_file(mut file: RawFile, dialect: Dialect) -> FileOutcome {
+    let mut out = FileOutcome::default();
+    let file = &mut file;
+    let Some(name) = file.path.file_name().and_then(|n| n.to_str()) else {
+        out.ignored = Some(IgnoredFile {
+            path: file.path.clone(),
+            reason: "file name is not valid UTF-8".into(),
+        });
+        return out;
+    };
+    match classify_name(name) {
+        NameKind::Ignored(reason) => {
+            out.ignored = Some(IgnoredFile {
+                path: file.path.clone(),
+                reason,
+            })
+        }
+        NameKind::Pair(p) => {
+            let Some(version) = p.version else {
+                out.errors.push(SourceError::VersionTooLarge {
+                    path: file.path.clone(),
+                    digits: p.digits.into(),
+                });
+                return out;
+            };
+            let mut claim = Claim::new(version, file, true, p.title, Format::Pair);
+            let up = p.direction == Direction::Up;
+            (claim.up, claim.down) = (up, !up);
+            // The bytes become the script's text, moved rather than copied (a large file's
+            // text exists once).
+            let bytes = std::mem::take(&mut file.bytes);
+            match decode_owned(&file.path, bytes) {
+                Ok(text) => {
+                    let mut script = build_script(
+                        file,
+                        &text,
+                        0..text.len(),
+                        1,
+                        &[],
+                        None,
+                        dialect,
+                        &mut out.errors,
+                    );
+                    script.sql = text;
+                    claim.scripts[usize::from(!up)] = Some(script);
+                }
+                Err(e) => out.errors.push(e),
+            }
+            out.claim = Some(claim);
+        }
+        NameKind::Single(s) => {
+            let Some(version) = s.version else {
+                out.errors.push(SourceError::VersionTooLarge {
+                    path: file.path.clone(),
+                    digits: s.digits.into(),
+                });
+                return out;
+            };
+            let mut claim = Claim::new(version, file, false, s.title, Format::Legacy);
+            // Until the content says otherwise, a numbered .sql file claims the up direction.
+            claim.up = true;
+            let text = match decode(file) {
+                Ok(t) => t,
+                Err(e) => {
+                    out.errors.push(e);
+                    out.claim = Some(claim);
+                    return out;
+                }
+            };
+            let sections = match parse_sections(&text) {
+                Ok(s) => s,
+                Err(list) => {
+                    let marker = |e: markers::MarkerError| SourceError::Marker {
+                        path: file.path.clone(),
+                        line: e.line,
+                        message: e.message,
+                    };
+                    out.errors.extend(list.into_iter().map(marker));
+                    out.claim = Some(claim);
+                    return out;
+                }
+            };
+            if sections.format == Format::Legacy && s.looks_like_misnamed_pair() {
+                // Running a down script as an up migration would be destructive: skip it.
+                let reason = format!(
+                    "has no markers and its name looks like a misspelt pair file; rename it to {}_{}.up.sql / .down.sql or add `-- UP` / `-- DOWN` markers",
+                    s.digits,
+                    s.title.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim_end_matches(['_', '-'])
+                );
+                out.ignored = Some(IgnoredFile {
+                    path: file.path.clone(),
+                    reason,
+                });
+                return out;
+            }
+            single_scripts(file, &text, &sections, &mut claim, dialect, &mut out.errors);
+            out.claim = Some(claim);
+        }
+    }
+    out
 }
 
 impl Claim {

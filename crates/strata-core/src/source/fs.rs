@@ -2,6 +2,7 @@
 //! files, and hand their bytes to the pure [`assemble`](super::assemble).
 
 use super::filename::{classify_name, NameKind};
+use super::par::par_map;
 use super::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};
 use std::io::ErrorKind;
 use std::path::Path;
@@ -44,54 +45,13 @@ pub fn read_dir(dir: &Path, dialect: strata_sql::Dialect) -> Result<Source, Sour
 
     let mut ignored = Vec::new();
     let mut files = Vec::new();
-    for name in names {
-        let path = dir.join(&name);
-        let mut ignore = |reason: &str| {
-            ignored.push(IgnoredFile {
-                path: path.clone(),
-                reason: reason.to_string(),
-            })
-        };
-        let Some(name) = name.to_str() else {
-            ignore("file name is not valid UTF-8");
-            continue;
-        };
-        // Decided by name before any stat, so hidden entries (`.git`, editor swap files,
-        // dangling dot-links) never cause errors.
-        let kind = classify_name(name);
-        if let NameKind::Ignored(reason) = &kind {
-            if name.starts_with('.') {
-                ignore(reason);
-                continue;
-            }
-        }
-        // `metadata` follows symlinks; the OS reports loops (ELOOP) instead of hanging.
-        let meta = match std::fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) => {
-                errors.push(io(&path, &e));
-                continue;
-            }
-        };
-        if meta.is_dir() {
-            match kind {
-                NameKind::Ignored(_) => ignore("directory"),
-                _ => ignore("directory named like a migration; only files directly in the migrations folder are read"),
-            }
-            continue;
-        }
-        if !meta.is_file() {
-            // A FIFO or device would block or never end when read.
-            ignore("not a regular file");
-            continue;
-        }
-        if let NameKind::Ignored(reason) = &kind {
-            ignore(reason);
-            continue;
-        }
-        match std::fs::read(&path) {
-            Ok(bytes) => files.push(RawFile { path, bytes }),
-            Err(e) => errors.push(io(&path, &e)),
+    // Open and read in parallel (a no-op `up` reads every file on every run), results in
+    // name order.
+    for entry in par_map(names, |name| read_entry(dir, name)) {
+        match entry {
+            Entry::File(file) => files.push(file),
+            Entry::Ignored(file) => ignored.push(file),
+            Entry::Failed(e) => errors.push(e),
         }
     }
 
@@ -106,6 +66,56 @@ pub fn read_dir(dir: &Path, dialect: strata_sql::Dialect) -> Result<Source, Sour
             errors.extend(more);
             Err(SourceErrors(errors))
         }
+    }
+}
+
+/// What one folder entry turned out to be.
+enum Entry {
+    File(RawFile),
+    Ignored(IgnoredFile),
+    Failed(SourceError),
+}
+
+fn read_entry(dir: &Path, name: std::ffi::OsString) -> Entry {
+    let path = dir.join(&name);
+    let ignore = |reason: &str| {
+        Entry::Ignored(IgnoredFile {
+            path: path.clone(),
+            reason: reason.to_string(),
+        })
+    };
+    let Some(name) = name.to_str() else {
+        return ignore("file name is not valid UTF-8");
+    };
+    // Decided by name before any stat, so hidden entries (`.git`, editor swap files, dangling
+    // dot-links) never cause errors.
+    let kind = classify_name(name);
+    if let NameKind::Ignored(reason) = &kind {
+        if name.starts_with('.') {
+            return ignore(reason);
+        }
+    }
+    // `metadata` follows symlinks; the OS reports loops (ELOOP) instead of hanging.
+    let meta = match std::fs::metadata(&path) {
+        Ok(m) => m,
+        Err(e) => return Entry::Failed(io(&path, &e)),
+    };
+    if meta.is_dir() {
+        return match kind {
+            NameKind::Ignored(_) => ignore("directory"),
+            _ => ignore("directory named like a migration; only files directly in the migrations folder are read"),
+        };
+    }
+    if !meta.is_file() {
+        // A FIFO or device would block or never end when read.
+        return ignore("not a regular file");
+    }
+    if let NameKind::Ignored(reason) = &kind {
+        return ignore(reason);
+    }
+    match std::fs::read(&path) {
+        Ok(bytes) => Entry::File(RawFile { path, bytes }),
+        Err(e) => Entry::Failed(io(&path, &e)),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod markers;
 
 mod assemble;
 mod error;
+mod par;
 
 pub use assemble::{assemble, parse_directive_duration, NO_TRANSACTION_DIRECTIVE};
 pub use error::{SourceError, SourceErrors};
