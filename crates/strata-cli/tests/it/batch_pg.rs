@@ -291,3 +291,31 @@ fn pg_a_copy_migration_runs_alone_between_batches() {
     assert_eq!(pg.ledger_versions(), [1, 2, 3, 4, 5]);
     assert_eq!(pg.compat(), [(5, false)]);
 }
+
+#[test]
+fn pg_a_session_reading_the_version_does_not_block_a_migration() {
+    // Dashboards and app health checks read schema_migrations inside long transactions. The
+    // row is replaced with DELETE + INSERT (not TRUNCATE, whose ACCESS EXCLUSIVE lock would
+    // wait for that reader), so the run completes while the reader's transaction stays open.
+    let pg = pg!();
+    pg.p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
+    pg.run(&["up"]).ok();
+    pg.p.pair("2", "b", "CREATE TABLE b (id int);", "DROP TABLE b;");
+    let mut reader = pg.db.client();
+    reader
+        .batch_execute(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT version FROM schema_migrations;",
+        )
+        .unwrap();
+    // Without the fix this would wait for `reader` until the lock timeout below.
+    pg.run_with("lock_timeout=3000", &["up"])
+        .ok()
+        .stderr_has("2/u b (");
+    let seen: i64 = reader
+        .query_one("SELECT version FROM schema_migrations", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(seen, 1, "the reader's snapshot still shows the old row");
+    reader.batch_execute("COMMIT").unwrap();
+    assert_eq!(pg.compat(), [(2, false)]);
+}

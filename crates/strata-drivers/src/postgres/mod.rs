@@ -6,7 +6,10 @@
 //! - golang-migrate's compatibility table, created with golang-migrate's exact statement in the
 //!   schema golang-migrate would use (`current_schema()`, or the schema of the quoted
 //!   `x-migrations-table`), only when `information_schema` says it is absent (so a read-only
-//!   role can still read the version); written as TRUNCATE + INSERT;
+//!   role can still read the version); its one row replaced by DELETE + INSERT, which leaves
+//!   exactly the row golang-migrate's TRUNCATE + INSERT leaves, without TRUNCATE's ACCESS
+//!   EXCLUSIVE lock (a dashboard reading the version never blocks a migration, nor waits for
+//!   one) or its new relation file per migration (13% of a 300-migration run);
 //! - Strata's ledger `<table>_ledger` and log `<table>_log` beside it.
 //!
 //! Transactional migrations run as `BEGIN; <body>; <ledger writes>; COMMIT` on that session,
@@ -185,7 +188,7 @@ impl PostgresDriver {
             match w {
                 LedgerWrite::SetCompat(row) => {
                     self.client
-                        .execute(&self.sql.truncate_compat, &[])
+                        .execute(&self.sql.clear_compat, &[])
                         .map_err(|e| db_error(&e))?;
                     // golang-migrate's rule: (-1, clean) is an empty table; (-1, dirty) is a row.
                     if let Some(CompatRow { version, dirty }) = row {

@@ -117,7 +117,7 @@ pub struct TableSql {
     /// golang-migrate's version read.
     pub select_compat: String,
     /// Empty the compatibility table.
-    pub truncate_compat: String,
+    pub clear_compat: String,
     /// Insert the one compatibility row (`$1` version, `$2` dirty).
     pub insert_compat: String,
     /// Ledger rows in ascending version order.
@@ -167,7 +167,7 @@ impl TableSql {
                  at timestamptz NOT NULL DEFAULT now())"
             ),
             select_compat: format!("SELECT version, dirty FROM {compat} LIMIT 1"),
-            truncate_compat: format!("TRUNCATE {compat}"),
+            clear_compat: format!("DELETE FROM {compat}"),
             insert_compat: format!("INSERT INTO {compat} (version, dirty) VALUES ($1, $2)"),
             select_ledger: format!(
                 "SELECT version, name, checksum, batch, \
@@ -197,8 +197,8 @@ pub const ITEM_MS: &str =
 
 impl TableSql {
     /// `writes` as SQL text (statements ending in `;`), for sending in one message with
-    /// `COMMIT`. Same effect as binding them one by one: golang-migrate's TRUNCATE + INSERT and
-    /// its `-1` rule, an upsert of ledger rows, log appends.
+    /// `COMMIT`. Same effect as binding them one by one: golang-migrate's one row replaced (and
+    /// its `-1` rule), an upsert of ledger rows, log appends.
     pub fn writes_sql(&self, writes: &[LedgerWrite]) -> String {
         self.render_writes(writes, false)
     }
@@ -222,7 +222,7 @@ impl TableSql {
         for w in writes {
             match w {
                 LedgerWrite::SetCompat(row) => {
-                    let _ = writeln!(sql, "{};", self.truncate_compat);
+                    let _ = writeln!(sql, "{};", self.clear_compat);
                     if let Some(CompatRow { version, dirty }) = row {
                         if *version >= 0 || *dirty {
                             let _ = writeln!(
@@ -372,8 +372,8 @@ mod tests {
             "SELECT version, dirty FROM \"public\".\"schema_migrations\" LIMIT 1"
         );
         assert_eq!(
-            s.truncate_compat,
-            "TRUNCATE \"public\".\"schema_migrations\""
+            s.clear_compat,
+            "DELETE FROM \"public\".\"schema_migrations\""
         );
         assert_eq!(
             s.insert_compat,
@@ -392,8 +392,8 @@ mod tests {
         let t = TableNames::new(None, "a\";drop table x;--");
         let s = TableSql::new("my \"schema\"", &t);
         assert_eq!(
-            s.truncate_compat,
-            "TRUNCATE \"my \"\"schema\"\"\".\"a\"\";drop table x;--\""
+            s.clear_compat,
+            "DELETE FROM \"my \"\"schema\"\"\".\"a\"\";drop table x;--\""
         );
         assert_eq!(quote_ident("nul\0after"), "\"nul\"");
     }
