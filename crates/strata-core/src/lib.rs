@@ -12,6 +12,8 @@ pub mod adopt;
 pub mod checksum;
 pub mod driver;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ledger;
 pub mod migration;
 pub mod plan;

@@ -22,6 +22,9 @@
 //! ```
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 mod span;
 pub use span::{line_col, LineCol};
 
