@@ -28,6 +28,7 @@ pub use driver::{RehearsalReport, RehearsedLock, RehearsedScript, TableInfo, Tab
 pub use error::{Error, Location};
 pub use ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
+    Reached,
 };
 pub use migration::{Direction, Format, Migration, Script, TxMode, Version};
 pub use report::{Event, Report, StepReport};

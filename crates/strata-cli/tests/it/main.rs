@@ -19,5 +19,6 @@ mod pg;
 mod pg_conn;
 mod pg_modes;
 mod plan_pg;
+mod progress;
 mod safety;
 mod safety_pg;
