@@ -26,4 +26,18 @@ cargo test --workspace "$@" || status=$?
 if [ "${CI:-}" = true ]; then
     scripts/pg-test-cluster.sh stop >/dev/null 2>&1 || true
 fi
+
+# Bounded fuzzing (scripts/fuzz.sh: every target for FUZZ_SECONDS, default 20 s) in CI, or when
+# asked with STRATA_FUZZ=1; STRATA_FUZZ=0 turns it off. It runs after the tests so that its
+# share of the CI time shows on its own. A failure to install cargo-fuzz fails the run: CI
+# never skips fuzzing silently.
+if { [ "${CI:-}" = true ] && [ "${STRATA_FUZZ:-}" != 0 ]; } || [ "${STRATA_FUZZ:-}" = 1 ]; then
+    fuzz_start=$(date +%s)
+    fuzz_status=0
+    scripts/fuzz.sh || fuzz_status=$?
+    echo "scripts/test.sh: fuzzing took $(($(date +%s) - fuzz_start))s (exit $fuzz_status)" >&2
+    if [ "$fuzz_status" != 0 ] && [ "$status" = 0 ]; then
+        status=$fuzz_status
+    fi
+fi
 exit "$status"

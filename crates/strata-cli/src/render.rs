@@ -261,6 +261,9 @@ pub fn status_table(status: &Status) -> String {
         Some(v) => format!("version {v}"),
     };
     let _ = writeln!(out, "{version}; {pending} not applied");
+    if let Some(r) = &status.reached {
+        let _ = writeln!(out, "dirty: {r}");
+    }
     out
 }
 

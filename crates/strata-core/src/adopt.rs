@@ -941,6 +941,7 @@ mod tests {
         let state = LedgerState {
             compat: compat_for(Some(1)),
             applied: vec![ledger_row(&src.migrations[0], 1, 0, "x", Origin::Applied)],
+            reached: None,
         };
         let err = plan_adopt(
             &src,
@@ -975,6 +976,7 @@ mod tests {
         let gm = LedgerState {
             compat: compat_for(Some(2)),
             applied: vec![],
+            reached: None,
         };
         assert!(plan_adopt(&src, &gm, &[row(3)], &request(Tool::Goose), "t", "me").is_err());
         let p = plan_adopt(&src, &gm, &[row(3)], &forced, "t", "me").unwrap();

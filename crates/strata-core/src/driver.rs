@@ -4,7 +4,7 @@
 //! with or without a transaction. It makes no decisions: the runner decides what to run and in
 //! which order, and hands the driver [`LedgerWrite`]s to record.
 
-use crate::ledger::{LedgerState, LedgerWrite, LogRecord};
+use crate::ledger::{LedgerState, LedgerWrite, LogEntry, LogRecord};
 use crate::migration::Script;
 use std::ops::Range;
 use std::time::Duration;
@@ -244,6 +244,15 @@ pub trait Driver {
 
     /// Apply `writes` in one transaction.
     fn write(&mut self, writes: &[LedgerWrite]) -> Result<(), DriverError>;
+
+    /// Append one log entry on its own, in autocommit: one statement, one round trip, no
+    /// `BEGIN`/`COMMIT` (a no-transaction migration records each statement it reaches this
+    /// way, before running it).
+    ///
+    /// The default writes it through [`Driver::write`].
+    fn append_log(&mut self, entry: &LogEntry) -> Result<(), DriverError> {
+        self.write(&[LedgerWrite::Log(entry.clone())])
+    }
 
     /// Run `script`'s body and apply `writes` in one transaction: both commit or neither does.
     ///

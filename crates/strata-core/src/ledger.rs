@@ -9,8 +9,9 @@
 //!
 //! Drivers turn [`LedgerWrite`]s into SQL for their dialect; nothing here does IO.
 
-use crate::migration::{TxMode, Version};
+use crate::migration::{Direction, TxMode, Version};
 use serde::Serialize;
+use std::fmt;
 
 /// golang-migrate's `(version, dirty)` row. `version` is `-1` only in the "failed down of the
 /// first migration" state (`(-1, dirty)`); a clean "nothing applied" is an empty table, i.e.
@@ -89,6 +90,9 @@ pub struct LedgerState {
     pub compat: Option<CompatRow>,
     /// Strata's ledger rows, ascending by version.
     pub applied: Vec<AppliedMigration>,
+    /// While the row is dirty: the statement Strata's interrupted no-transaction migration
+    /// reached, from the log (`None`: clean, or no such record, e.g. golang-migrate left it).
+    pub reached: Option<Reached>,
 }
 
 impl LedgerState {
@@ -124,6 +128,9 @@ pub enum Action {
     Start,
     /// A migration failed.
     Fail,
+    /// A no-transaction migration is about to run its statement k (k >= 2; statement 1 is in
+    /// the `start` entry): written before the statement, so a killed run leaves it behind.
+    Progress,
     /// `drop` emptied the database.
     Drop,
     /// `rollback` reverted a migration as part of undoing a batch.
@@ -143,6 +150,7 @@ impl Action {
             Action::Adopt => "adopt",
             Action::Start => "start",
             Action::Fail => "fail",
+            Action::Progress => "progress",
             Action::Drop => "drop",
             Action::Rollback => "rollback",
             Action::Accept => "accept",
@@ -159,6 +167,7 @@ impl Action {
             "adopt" => Action::Adopt,
             "start" => Action::Start,
             "fail" => Action::Fail,
+            "progress" => Action::Progress,
             "drop" => Action::Drop,
             "rollback" => Action::Rollback,
             "accept" => Action::Accept,
@@ -216,6 +225,143 @@ pub enum LedgerWrite {
     Log(LogEntry),
 }
 
+/// The statement a no-transaction migration reached: recorded in the log before the statement
+/// runs (in the `start` entry for statement 1, a `progress` entry for each later one), so
+/// after a kill or a failure the newest such record names the statement it stopped at.
+/// Statements before it completed; it may have partly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reached {
+    /// The migration.
+    pub version: Version,
+    /// Its name.
+    pub name: String,
+    /// Which way it ran.
+    pub direction: Direction,
+    /// The statement (1-based).
+    pub statement: usize,
+    /// How many statements the script has.
+    pub total: usize,
+    /// The script's file.
+    pub path: String,
+    /// The statement's first line in that file.
+    pub line: usize,
+    /// The statement's first line of text (shortened).
+    pub text: String,
+}
+
+/// How many characters of a statement's first line a [`Reached`] keeps.
+const REACHED_TEXT_CHARS: usize = 80;
+
+impl Reached {
+    /// `text`'s first non-blank line, at most 80 characters (`…` marks a cut).
+    pub fn first_line(text: &str) -> String {
+        let line = text.trim().lines().next().unwrap_or("").trim_end();
+        match line.char_indices().nth(REACHED_TEXT_CHARS) {
+            Some((cut, _)) => format!("{}…", &line[..cut]),
+            None => line.to_string(),
+        }
+    }
+
+    /// The log detail: `up statement 2 of 3 at migrations/3_x.up.sql:4: SELECT ...`
+    /// ([`Reached::parse`] reads it back).
+    pub fn detail(&self) -> String {
+        let dir = match self.direction {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        };
+        format!(
+            "{dir} statement {} of {} at {}:{}: {}",
+            self.statement, self.total, self.path, self.line, self.text
+        )
+    }
+
+    /// Read a record back from a log entry (`action`, `version`, `name`, `detail` as stored).
+    /// A `start` entry's detail is `<mode>; <detail>`; a `progress` entry's is the detail alone.
+    /// `None` for any other entry or text.
+    pub fn parse(
+        action: Action,
+        version: Option<Version>,
+        name: &str,
+        detail: &str,
+    ) -> Option<Reached> {
+        let detail = match action {
+            Action::Start => detail.split_once("; ")?.1,
+            Action::Progress => detail,
+            _ => return None,
+        };
+        let (dir, rest) = detail.split_once(" statement ")?;
+        let direction = match dir {
+            "up" => Direction::Up,
+            "down" => Direction::Down,
+            _ => return None,
+        };
+        let (statement, rest) = rest.split_once(" of ")?;
+        let (total, rest) = rest.split_once(" at ")?;
+        // `<path>:<line>: <text>`: the first `:<digits>: ` ends the path (a path holding such
+        // a sequence itself would be misread; the statement's text may hold anything).
+        let bytes = rest.as_bytes();
+        let (path_end, line_end) = (0..bytes.len()).find_map(|i| {
+            if bytes[i] != b':' {
+                return None;
+            }
+            let digits = bytes[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let end = i + 1 + digits;
+            (digits > 0 && rest[end..].starts_with(": ")).then_some((i, end))
+        })?;
+        Some(Reached {
+            version: version?,
+            name: name.to_string(),
+            direction,
+            statement: statement.parse().ok()?,
+            total: total.parse().ok()?,
+            path: rest[..path_end].to_string(),
+            line: rest[path_end + 1..line_end].parse().ok()?,
+            text: rest[line_end + 2..].to_string(),
+        })
+    }
+
+    /// What a dirty row's newest log entry (other than `fail`) says the interrupted migration
+    /// reached, if that entry is a `start` or `progress` record of the migration the row is dirty
+    /// for: an up of V leaves `(V, dirty)`, a down of V `(<version below V>, dirty)`. Anything
+    /// else (golang-migrate left the row dirty after Strata's last action) gives `None` rather
+    /// than an old, unrelated record. Drivers call this from `read_state`.
+    pub fn from_log(
+        compat: CompatRow,
+        action: &str,
+        version: Option<i64>,
+        name: &str,
+        detail: &str,
+    ) -> Option<Reached> {
+        let version = u64::try_from(version?).ok()?;
+        let reached = Reached::parse(Action::parse(action)?, Some(version), name, detail)?;
+        let fits = match reached.direction {
+            Direction::Up => compat.version == version as i64,
+            Direction::Down => compat.version < version as i64,
+        };
+        (compat.dirty && fits).then_some(reached)
+    }
+}
+
+impl fmt::Display for Reached {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{} {} stopped at statement {} of {} ({}:{}: {})",
+            self.version,
+            self.direction.letter(),
+            self.name,
+            self.statement,
+            self.total,
+            self.path,
+            self.line,
+            self.text
+        )
+    }
+}
+
 /// The compatibility row golang-migrate would hold for a set of applied versions: the highest,
 /// clean, or an empty table.
 pub fn compat_for(head: Option<Version>) -> Option<CompatRow> {
@@ -223,4 +369,94 @@ pub fn compat_for(head: Option<Version>) -> Option<CompatRow> {
         version: v as i64,
         dirty: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reached() -> Reached {
+        Reached {
+            version: 3,
+            name: "add_index".into(),
+            direction: Direction::Up,
+            statement: 2,
+            total: 3,
+            path: "C:/db 1: x/000003_add_index.up.sql".into(),
+            line: 4,
+            text: "SELECT 'a: b', 1 ; -- of 7 at x:9: z".into(),
+        }
+    }
+
+    #[test]
+    fn reached_reads_back_from_start_and_progress_entries() {
+        let r = reached();
+        assert_eq!(
+            Reached::parse(Action::Progress, Some(3), "add_index", &r.detail()),
+            Some(r.clone())
+        );
+        let start = format!("no-transaction; {}", r.detail());
+        assert_eq!(
+            Reached::parse(Action::Start, Some(3), "add_index", &start),
+            Some(r.clone())
+        );
+        // A start entry of a self-managed file has no statement; other actions never count.
+        assert_eq!(
+            Reached::parse(Action::Start, Some(3), "x", "self-managed"),
+            None
+        );
+        assert_eq!(
+            Reached::parse(Action::Fail, Some(3), "x", &r.detail()),
+            None
+        );
+        assert_eq!(
+            r.to_string(),
+            "3/u add_index stopped at statement 2 of 3 (C:/db 1: x/000003_add_index.up.sql:4: SELECT 'a: b', 1 ; -- of 7 at x:9: z)"
+        );
+    }
+
+    #[test]
+    fn reached_counts_only_for_the_migration_the_row_is_dirty_for() {
+        let r = reached();
+        let dirty = |version| CompatRow {
+            version,
+            dirty: true,
+        };
+        let read =
+            |compat, action| Reached::from_log(compat, action, Some(3), "add_index", &r.detail());
+        assert_eq!(read(dirty(3), "progress"), Some(r.clone()));
+        // golang-migrate dirtied another version after Strata's run finished.
+        assert_eq!(read(dirty(4), "progress"), None);
+        assert_eq!(
+            read(
+                CompatRow {
+                    version: 3,
+                    dirty: false
+                },
+                "progress"
+            ),
+            None
+        );
+        assert_eq!(read(dirty(3), "up"), None);
+        let down = Reached {
+            direction: Direction::Down,
+            ..r.clone()
+        };
+        assert_eq!(
+            Reached::from_log(dirty(2), "progress", Some(3), "add_index", &down.detail()),
+            Some(down)
+        );
+    }
+
+    #[test]
+    fn first_line_is_trimmed_and_cut_on_a_char_boundary() {
+        assert_eq!(
+            Reached::first_line("\n  CREATE INDEX i\n  ON t (a);"),
+            "CREATE INDEX i"
+        );
+        let long = "é".repeat(100);
+        let cut = Reached::first_line(&long);
+        assert_eq!(cut.chars().count(), 81);
+        assert!(cut.ends_with('…'));
+    }
 }

@@ -12,6 +12,8 @@ pub mod adopt;
 pub mod checksum;
 pub mod driver;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ledger;
 pub mod migration;
 pub mod plan;
@@ -27,6 +29,7 @@ pub use driver::{RehearsalReport, RehearsedLock, RehearsedScript, TableInfo, Tab
 pub use error::{Error, Location};
 pub use ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
+    Reached,
 };
 pub use migration::{Direction, Format, Migration, Script, TxMode, Version};
 pub use report::{Event, Report, StepReport};

@@ -16,6 +16,7 @@
 
 use crate::ledger::{
     compat_for, Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, Origin,
+    Reached,
 };
 use crate::migration::{Direction, Migration, TxMode, Version};
 use crate::source::Source;
@@ -65,6 +66,9 @@ pub enum Conflict {
     Dirty {
         /// The version in the row (golang-migrate's dirty semantics: the target of the step).
         version: i64,
+        /// The statement Strata's interrupted no-transaction migration reached, from the log.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reached: Option<Reached>,
     },
     /// An applied migration's file was edited since it was applied.
     Edited {
@@ -135,10 +139,14 @@ pub enum Conflict {
 impl fmt::Display for Conflict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Conflict::Dirty { version } => write!(
-                f,
-                "Dirty database version {version}. Fix and force version."
-            ),
+            // golang-migrate's words first (scripts match them), then where it stopped.
+            Conflict::Dirty { version, reached } => {
+                write!(f, "Dirty database version {version}. Fix and force version.")?;
+                match reached {
+                    Some(r) => write!(f, " Migration {r}."),
+                    None => Ok(()),
+                }
+            }
             Conflict::Edited { version, name, applied, now } => write!(
                 f,
                 "migration {version} ({name}) was edited after it was applied (checksum {} then, {} now)",
@@ -177,13 +185,42 @@ impl fmt::Display for Conflict {
     }
 }
 
+/// The fix for a dirty row whose interrupted migration is known: which statements took effect
+/// and the two ways out.
+fn dirty_hint(version: i64, r: &Reached) -> String {
+    let done = match r.statement {
+        1 => format!(
+            "no statement of {} completed and statement 1 may have partly",
+            r.path
+        ),
+        2 => format!(
+            "statement 1 of {} completed and statement 2 may have partly",
+            r.path
+        ),
+        k => format!(
+            "statements 1 to {} of {} completed and statement {k} may have partly",
+            k - 1,
+            r.path
+        ),
+    };
+    let again = match r.direction {
+        Direction::Up => "`force <previous version>` and `up`",
+        Direction::Down => "`force <its version>` and `down 1`",
+    };
+    format!(
+        "{done}: repair by hand, then run `force {version}` if the migration completed, or {again} \
+         to run it again from statement 1 (safe when its statements are idempotent, e.g. IF NOT EXISTS)"
+    )
+}
+
 impl Conflict {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<String> {
         Some(match self {
-            Conflict::Dirty { version } => format!(
+            Conflict::Dirty { version, reached: None } => format!(
                 "check what the failed migration left behind, repair it by hand, then run `force {version}` if it completed or `force <previous version>` if it did not"
             ),
+            Conflict::Dirty { version, reached: Some(r) } => dirty_hint(*version, r),
             Conflict::Edited { version, .. } => format!(
                 "restore the file as it was applied, or put the change in a new migration (use `strata status` to see which files changed; version {version})"
             ),
@@ -271,7 +308,10 @@ pub fn reconcile(
         dirty: true,
     }) = state.compat
     {
-        return Err(Conflict::Dirty { version });
+        return Err(Conflict::Dirty {
+            version,
+            reached: state.reached.clone(),
+        });
     }
     let compat_head = state.compat.map(|c| c.version).filter(|v| *v >= 0);
     let ledger_head = state.head().map(|v| v as i64);
@@ -840,6 +880,7 @@ mod tests {
         LedgerState {
             compat: compat_for(versions.iter().max().copied()),
             applied: rows,
+            reached: None,
         }
     }
 
@@ -1044,9 +1085,16 @@ mod tests {
                 dirty: true,
             }),
             applied: vec![],
+            reached: None,
         };
         let err = plan(&src, &state, Request::Up(None), &opts()).unwrap_err();
-        assert_eq!(err, vec![Conflict::Dirty { version: 4 }]);
+        assert_eq!(
+            err,
+            vec![Conflict::Dirty {
+                version: 4,
+                reached: None
+            }]
+        );
         assert_eq!(
             err[0].to_string(),
             "Dirty database version 4. Fix and force version."
@@ -1062,6 +1110,7 @@ mod tests {
                 dirty: false,
             }),
             applied: vec![],
+            reached: None,
         };
         let (writes, next) = reconcile(&src, &state, "t").unwrap();
         let adopted: Vec<_> = next
@@ -1123,6 +1172,7 @@ mod tests {
                 dirty: false,
             }),
             applied: vec![],
+            reached: None,
         };
         assert!(matches!(
             reconcile(&src, &state, "t"),
@@ -1308,7 +1358,7 @@ mod tests {
         });
         let problems = validate(&src, &state, false);
         assert!(
-            matches!(problems[0], Conflict::Dirty { version: 4 }),
+            matches!(problems[0], Conflict::Dirty { version: 4, .. }),
             "{problems:?}"
         );
         assert!(problems
@@ -1372,6 +1422,7 @@ mod tests {
         let golang_only = LedgerState {
             compat: compat_for(Some(1)),
             applied: vec![],
+            reached: None,
         };
         assert!(plan_baseline(&src, &golang_only, 3, false, "t").is_err());
         let w = plan_baseline(&src, &state, 3, true, "t").unwrap();
@@ -1416,6 +1467,57 @@ mod tests {
         assert_eq!(
             plan_accept(&src, &state, 4, "t"),
             Err(Conflict::NotApplied { version: 4 })
+        );
+    }
+
+    #[test]
+    fn status_marks_the_migration_a_dirty_row_is_about() {
+        use crate::status::{status, State};
+        let src = source(&[(1, true, true), (2, true, true), (3, true, true)]);
+        let states = |st: &LedgerState| -> Vec<State> {
+            status(&src, st)
+                .migrations
+                .iter()
+                .map(|r| r.state)
+                .collect()
+        };
+        // golang-migrate left an up of 3 dirty: 3 is not applied, so it is the dirty one.
+        let mut st = applied(&src, &[1, 2], 1);
+        st.compat = Some(CompatRow {
+            version: 3,
+            dirty: true,
+        });
+        assert_eq!(states(&st), [State::Applied, State::Applied, State::Dirty]);
+        assert_eq!(status(&src, &st).unsettled(), 1);
+        // Strata's down of 2 stopped at its statement 2: the row says 1, the log says 2.
+        let mut st = applied(&src, &[1, 2], 1);
+        st.compat = Some(CompatRow {
+            version: 1,
+            dirty: true,
+        });
+        st.reached = Some(Reached {
+            version: 2,
+            name: "m2".into(),
+            direction: Direction::Down,
+            statement: 2,
+            total: 2,
+            path: "m/2_m2.down.sql".into(),
+            line: 3,
+            text: "DROP TABLE b;".into(),
+        });
+        assert_eq!(states(&st), [State::Applied, State::Dirty, State::Pending]);
+        let err = plan(&src, &st, Request::Up(None), &PlanOptions::default()).unwrap_err();
+        assert_eq!(
+            err[0].to_string(),
+            "Dirty database version 1. Fix and force version. Migration 2/d m2 stopped at statement 2 of 2 (m/2_m2.down.sql:3: DROP TABLE b;)."
+        );
+        assert!(
+            err[0]
+                .hint()
+                .unwrap()
+                .contains("`force <its version>` and `down 1`"),
+            "{:?}",
+            err[0].hint()
         );
     }
 }

@@ -8,7 +8,8 @@
 //!   back.
 //! - `NoTransaction`: golang-migrate's dirty protocol: the row is set to `(target, dirty)`, the
 //!   statements run one by one in autocommit, then the records are written. A failure leaves
-//!   the row dirty and the log names the statement reached.
+//!   the row dirty and the log names the statement reached: statement 1 in the `start` entry,
+//!   each later one in a `progress` entry written before it runs (so a killed run leaves it).
 //! - `SelfManaged`: the file carries its own `BEGIN`/`COMMIT`; it runs whole, as golang-migrate
 //!   runs it, inside the same dirty protocol.
 //!
@@ -16,7 +17,9 @@
 
 use crate::driver::{BatchItem, Driver, DriverError, DropReport};
 use crate::error::{Error, Location};
-use crate::ledger::{Action, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin};
+use crate::ledger::{
+    Action, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin, Reached,
+};
 use crate::migration::{Direction, Migration, Script, TxMode, Version};
 use crate::plan::{self, Conflict, Plan, PlanOptions, Request, Step};
 use crate::report::{Event, Report, StepReport};
@@ -767,11 +770,39 @@ impl<'a> Migrator<'a> {
         records: &[LedgerWrite],
         started: Instant,
     ) -> Result<(), (DriverError, Option<Range<usize>>, bool)> {
-        let actor = &self.options.plan.actor;
+        let actor = self.options.plan.actor.clone();
+        // A self-managed file runs whole: there is no statement to name.
+        let ranges = match mode {
+            TxMode::SelfManaged => Vec::new(),
+            _ => statement_ranges(script, self.driver.dialect()),
+        };
+        let total = ranges.len();
+        let reached = |i: usize, range: &Range<usize>| {
+            let text = &script.sql[range.clone()];
+            let lead = text.len() - text.trim_start().len();
+            Reached {
+                version: m.version,
+                name: m.name.clone(),
+                direction: step.direction,
+                statement: i + 1,
+                total,
+                path: script.path.display().to_string(),
+                line: script.first_line
+                    + strata_sql::line_col(&script.sql, range.start + lead).line
+                    - 1,
+                text: Reached::first_line(text),
+            }
+            .detail()
+        };
+        // Statement 1 rides on the `start` entry, which is written anyway (with the dirty row).
+        let start_detail = match ranges.first() {
+            Some(first) => format!("{}; {}", mode.as_str(), reached(0, first)),
+            None => mode.as_str().to_string(),
+        };
         self.driver
             .write(&[
                 LedgerWrite::SetCompat(Some(step.compat_dirty)),
-                LedgerWrite::Log(plan::log(Action::Start, m, None, actor, mode.as_str())),
+                LedgerWrite::Log(plan::log(Action::Start, m, None, &actor, &start_detail)),
             ])
             .map_err(|e| (e, None, false))?;
         if mode == TxMode::SelfManaged {
@@ -779,14 +810,21 @@ impl<'a> Migrator<'a> {
                 .run_autocommit(&script.sql)
                 .map_err(|e| (e, None, true))?;
         } else {
-            let ranges = statement_ranges(script, self.driver.dialect());
-            let total = ranges.len();
-            for (i, range) in ranges.into_iter().enumerate() {
+            for (i, range) in ranges.iter().enumerate() {
+                if i > 0 {
+                    // Durable before the statement runs, so that a kill during it leaves the
+                    // record behind: one autocommit INSERT, one round trip per statement (no-
+                    // transaction migrations are few and their statements slow).
+                    let entry = plan::log(Action::Progress, m, None, &actor, &reached(i, range));
+                    self.driver
+                        .append_log(&entry)
+                        .map_err(|e| (e, None, true))?;
+                }
                 self.driver
                     .run_autocommit(&script.sql[range.clone()])
                     .map_err(|e| {
                         let e = shift(e, range.start, i + 1, total);
-                        (e, Some(range), true)
+                        (e, Some(range.clone()), true)
                     })?;
             }
         }

@@ -1,6 +1,6 @@
 //! `status`: every migration on disk and in the ledger, with its state. Pure.
 
-use crate::ledger::{LedgerState, Origin};
+use crate::ledger::{LedgerState, Origin, Reached};
 use crate::migration::Version;
 use crate::plan::{reconcile, Conflict};
 use crate::source::Source;
@@ -21,6 +21,8 @@ pub enum State {
     Edited,
     /// Applied, but its file is gone.
     Missing,
+    /// Started outside a transaction and did not finish: golang-migrate's row is dirty for it.
+    Dirty,
 }
 
 impl State {
@@ -32,6 +34,7 @@ impl State {
             State::OutOfOrder => "out-of-order",
             State::Edited => "edited",
             State::Missing => "missing",
+            State::Dirty => "dirty",
         }
     }
 }
@@ -68,6 +71,8 @@ pub struct Status {
     pub version: Option<i64>,
     /// Whether golang-migrate's row is dirty.
     pub dirty: bool,
+    /// While dirty: the statement the interrupted migration reached, when Strata recorded it.
+    pub reached: Option<Reached>,
     /// Files in the folder that are not migrations.
     pub ignored: Vec<crate::source::IgnoredFile>,
 }
@@ -82,7 +87,9 @@ impl Status {
             .iter()
             .filter(|r| r.state != State::Applied)
             .count();
-        rows + usize::from(self.dirty)
+        // A dirty row already counts as a migration in the `dirty` state, where one is known.
+        let dirty_row = self.migrations.iter().any(|r| r.state == State::Dirty);
+        rows + usize::from(self.dirty && !dirty_row)
     }
 }
 
@@ -145,10 +152,29 @@ pub fn status(source: &Source, state: &LedgerState) -> Status {
         });
     }
     rows.sort_by_key(|r| r.version);
+    // The migration the dirty row is about: the one Strata recorded as interrupted, else (a row
+    // golang-migrate left dirty) the row's version when it is not applied: an up of it failed.
+    // A down golang-migrate left half done shows only as the dirty version.
+    let dirty_version = state
+        .compat
+        .filter(|c| c.dirty)
+        .and_then(|c| match &state.reached {
+            Some(r) => Some(r.version),
+            None => u64::try_from(c.version)
+                .ok()
+                .filter(|v| view.get(*v).is_none()),
+        });
+    if let Some(row) = rows.iter_mut().find(|r| Some(r.version) == dirty_version) {
+        row.state = State::Dirty;
+    }
     Status {
         migrations: rows,
         version: state.compat.map(|c| c.version),
         dirty: state.compat.is_some_and(|c| c.dirty),
+        reached: state
+            .reached
+            .clone()
+            .filter(|_| state.compat.is_some_and(|c| c.dirty)),
         ignored: source.ignored.clone(),
     }
 }
@@ -177,6 +203,7 @@ mod tests {
             migrations: vec![row(1, State::Applied), row(2, State::Applied)],
             version: Some(2),
             dirty: false,
+            reached: None,
             ignored: vec![],
         };
         assert_eq!(s.unsettled(), 0);
@@ -184,6 +211,9 @@ mod tests {
         s.migrations.push(row(4, State::Edited));
         assert_eq!(s.unsettled(), 2);
         s.dirty = true;
+        assert_eq!(s.unsettled(), 3);
+        // The dirty migration's own row counts once, not again for the flag.
+        s.migrations.push(row(5, State::Dirty));
         assert_eq!(s.unsettled(), 3);
     }
 }

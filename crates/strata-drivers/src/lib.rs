@@ -8,6 +8,8 @@
 // migration run, so boxing it everywhere would buy nothing measurable.
 #![allow(clippy::result_large_err)]
 
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sqlite")]

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use strata_core::ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
+    Reached,
 };
 use strata_core::runner::stamp_duration;
 use strata_core::{Driver, DriverError, DropReport, RawTable, Script, TableNames, TxMode};
@@ -430,7 +431,39 @@ impl Driver for SqliteDriver {
                 state.applied.push(row.map_err(err)?);
             }
         }
+        if let Some(row) = state.compat.filter(|c| c.dirty) {
+            if self.table_exists(&self.tables.log)? {
+                let newest = self
+                    .conn
+                    .query_row(
+                        &format!(
+                            "SELECT action, version, name, detail FROM {} \
+                             WHERE action <> 'fail' ORDER BY id DESC LIMIT 1",
+                            quote(&self.tables.log)
+                        ),
+                        [],
+                        |r| {
+                            Ok((
+                                r.get::<_, String>(0)?,
+                                r.get::<_, Option<i64>>(1)?,
+                                r.get::<_, String>(2)?,
+                                r.get::<_, String>(3)?,
+                            ))
+                        },
+                    )
+                    .optional()
+                    .map_err(err)?;
+                state.reached = newest.and_then(|(action, version, name, detail)| {
+                    Reached::from_log(row, &action, version, &name, &detail)
+                });
+            }
+        }
         Ok(state)
+    }
+
+    fn append_log(&mut self, entry: &LogEntry) -> Result<(), DriverError> {
+        // One INSERT outside a transaction: SQLite commits it on its own.
+        self.apply_writes(&[LedgerWrite::Log(entry.clone())])
     }
 
     fn write(&mut self, writes: &[LedgerWrite]) -> Result<(), DriverError> {

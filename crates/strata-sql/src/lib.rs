@@ -23,6 +23,9 @@
 //! ```
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 mod span;
 pub use span::{line_col, LineCol};
 

@@ -18,6 +18,7 @@
 //! returns `None` — except under `CI=true`, where it panics: CI never skips silently.
 
 pub mod cluster;
+pub mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -118,7 +118,8 @@ fn pending(settings: &Settings, dialect: Dialect) -> Result<Vec<Migration>, CliE
             status
                 .migrations
                 .iter()
-                .any(|r| r.version == m.version && r.state == State::Pending)
+                // A dirty migration did not finish: `up` runs it again once forced back.
+                .any(|r| r.version == m.version && matches!(r.state, State::Pending | State::Dirty))
         })
         .collect())
 }

@@ -21,5 +21,6 @@ mod pg;
 mod pg_conn;
 mod pg_modes;
 mod plan_pg;
+mod progress;
 mod safety;
 mod safety_pg;

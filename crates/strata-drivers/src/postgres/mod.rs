@@ -52,8 +52,8 @@ use sql::TableSql;
 use std::ops::Range;
 use std::time::Duration;
 use strata_core::{
-    AppliedMigration, CompatRow, DriverError, DropReport, LedgerState, LedgerWrite, Origin, Script,
-    TableNames, TxMode,
+    AppliedMigration, CompatRow, DriverError, DropReport, LedgerState, LedgerWrite, LogEntry,
+    Origin, Reached, Script, TableNames, TxMode,
 };
 use strata_sql::Dialect;
 
@@ -524,7 +524,24 @@ impl strata_core::Driver for PostgresDriver {
                 })?,
             });
         }
-        Ok(LedgerState { compat, applied })
+        let reached = match compat.filter(|c| c.dirty) {
+            Some(row) => match self.client.query_opt(&self.sql.select_last_reached, &[]) {
+                Ok(Some(r)) => {
+                    let (action, version, name, detail): (String, Option<i64>, String, String) =
+                        (r.get(0), r.get(1), r.get(2), r.get(3));
+                    Reached::from_log(row, &action, version, &name, &detail)
+                }
+                Ok(None) => None,
+                Err(e) if sqlstate(&e) == Some("42P01") => None,
+                Err(e) => return Err(db_error(&e)),
+            },
+            None => None,
+        };
+        Ok(LedgerState {
+            compat,
+            applied,
+            reached,
+        })
     }
 
     fn write(&mut self, writes: &[LedgerWrite]) -> Result<(), DriverError> {
@@ -543,6 +560,12 @@ impl strata_core::Driver for PostgresDriver {
             self.rollback();
         }
         result
+    }
+
+    fn append_log(&mut self, entry: &LogEntry) -> Result<(), DriverError> {
+        // One INSERT as a simple query: autocommit, one round trip.
+        let sql = self.sql.writes_sql(&[LedgerWrite::Log(entry.clone())]);
+        self.client.batch_execute(&sql).map_err(|e| db_error(&e))
     }
 
     fn run_in_transaction(

@@ -129,6 +129,9 @@ pub struct TableSql {
     pub delete_ledger: String,
     /// Append a log entry (`$1`..`$8`).
     pub insert_log: String,
+    /// The newest log entry other than `fail` (action, version, name, detail): read while the
+    /// row is dirty, to name the statement the interrupted migration reached.
+    pub select_last_reached: String,
 }
 
 impl TableSql {
@@ -186,6 +189,10 @@ impl TableSql {
             insert_log: format!(
                 "INSERT INTO {log} (action, version, name, batch, checksum, duration_ms, actor, detail) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ),
+            select_last_reached: format!(
+                "SELECT action, version, name, detail FROM {log} \
+                 WHERE action <> 'fail' ORDER BY id DESC LIMIT 1"
             ),
         }
     }

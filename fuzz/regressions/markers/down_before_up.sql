@@ -1,0 +1,4 @@
+-- +migrate Down
+DROP TABLE t;
+-- +migrate Up
+CREATE TABLE t ();

@@ -1,0 +1,5 @@
+-- +goose Up
+-- migrate:up
+-- +goose Up
+SELECT 1;
+-- +goose StatementBegin

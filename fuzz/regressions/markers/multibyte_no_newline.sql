@@ -1,0 +1,2 @@
+-- UP
+SELECT 'é'; -- DOWN

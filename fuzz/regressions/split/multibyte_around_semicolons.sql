@@ -1,0 +1,2 @@
+SELECT 'é';é; ;SELECT "ü";
+;

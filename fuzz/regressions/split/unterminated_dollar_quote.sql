@@ -1,0 +1,1 @@
+CREATE FUNCTION f() RETURNS int AS $fn$ SELECT 1; $fn

@@ -1,0 +1,1 @@
+000001_create_users.up.sql

@@ -1,0 +1,3 @@
+-- migrate:up transaction:false
+ALTER TYPE mood ADD VALUE 'meh';
+-- migrate:down

@@ -1,0 +1,4 @@
+-- UP
+CREATE TABLE users (id int);
+-- DOWN
+DROP TABLE users;

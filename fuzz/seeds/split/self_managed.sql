@@ -1,0 +1,4 @@
+BEGIN;
+CREATE TABLE a (x int);
+SAVEPOINT s;
+COMMIT;
