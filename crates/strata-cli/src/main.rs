@@ -1,5 +1,8 @@
 //! `strata`: database schema migrations, a drop-in replacement for golang-migrate.
 
+// First, so that `out!`/`outln!` are in scope in every module below.
+#[macro_use]
+mod stdout;
 mod args;
 mod commands;
 mod exit;
@@ -67,7 +70,7 @@ fn main() -> ExitCode {
         }
     };
     if cli.global.version {
-        println!("{}", env!("CARGO_PKG_VERSION"));
+        outln!("{}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
     match run(cli) {
@@ -94,7 +97,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
     match command {
         Command::Create(args) => {
             for path in commands::create::create(&args)? {
-                println!("{}", path.display());
+                outln!("{}", path.display());
             }
             Ok(())
         }

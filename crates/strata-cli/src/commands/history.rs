@@ -65,10 +65,10 @@ pub fn history(
     let source = Source::default();
     let records = migrator(&mut target, &source, settings).history(limit)?;
     match format {
-        OutputFormat::Text => print!("{}", render::history_table(&records)),
+        OutputFormat::Text => out!("{}", render::history_table(&records)),
         OutputFormat::Json => {
             let value = serde_json::json!({ "schema_version": 1, "history": records });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).expect("history serialises")
             );
@@ -94,11 +94,11 @@ pub fn validate(settings: &Settings, format: OutputFormat) -> Result<(), CliErro
     let source = read_source(settings, &target.url)?;
     let problems = migrator(&mut target, &source, settings).validate()?;
     match format {
-        OutputFormat::Text if problems.is_empty() => println!(
+        OutputFormat::Text if problems.is_empty() => outln!(
             "ok: {} migration file(s) match the database",
             source.migrations.len()
         ),
-        OutputFormat::Text => println!("{}", render::conflicts_text(&problems)),
+        OutputFormat::Text => outln!("{}", render::conflicts_text(&problems)),
         OutputFormat::Json => {
             let problems: Vec<serde_json::Value> = problems
                 .iter()
@@ -114,7 +114,7 @@ pub fn validate(settings: &Settings, format: OutputFormat) -> Result<(), CliErro
                 "ok": problems.is_empty(),
                 "problems": problems,
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).expect("validate serialises")
             );

@@ -43,12 +43,12 @@ pub fn lint(
     match format {
         LintFormat::Text => {
             for f in &findings {
-                println!("{}", finding_text(f));
+                outln!("{}", finding_text(f));
             }
         }
         LintFormat::Line => {
             for f in &findings {
-                println!(
+                outln!(
                     "{}:{}:{}: {}: {}",
                     f.path.display(),
                     f.line,
@@ -64,7 +64,7 @@ pub fn lint(
                 "migrations_checked": migrations.len(),
                 "findings": findings,
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).expect("findings serialise")
             );

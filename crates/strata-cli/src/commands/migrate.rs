@@ -177,9 +177,9 @@ pub fn version(settings: &Settings) -> Result<(), CliError> {
         other => other.into(),
     })?;
     if row.dirty {
-        println!("{} (dirty)", row.version);
+        outln!("{} (dirty)", row.version);
     } else {
-        println!("{}", row.version);
+        outln!("{}", row.version);
     }
     Ok(())
 }
@@ -217,10 +217,10 @@ pub fn status(settings: &Settings, format: OutputFormat, check: bool) -> Result<
     let state = m.state()?;
     let status = strata_core::status::status(&source, &state);
     match format {
-        OutputFormat::Text => print!("{}", render::status_table(&status)),
+        OutputFormat::Text => out!("{}", render::status_table(&status)),
         OutputFormat::Json => {
             let value = serde_json::json!({ "schema_version": 1, "status": status });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).expect("status serialises")
             );

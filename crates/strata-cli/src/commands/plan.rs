@@ -144,12 +144,12 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
                 "steps": steps,
                 "tables": infos,
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).expect("plan serialises")
             );
         }
-        OutputFormat::Text => print!("{}", text(&steps, &infos)),
+        OutputFormat::Text => out!("{}", text(&steps, &infos)),
     }
     if steps.is_empty() {
         eprintln!("no change");

@@ -19,8 +19,8 @@ pub fn rehearse(settings: &Settings, format: OutputFormat) -> Result<(), CliErro
         .iter()
         .any(|e| matches!(e.outcome, RehearsalOutcome::Failed { .. }));
     match format {
-        OutputFormat::Text => print!("{}", text(&entries)),
-        OutputFormat::Json => println!(
+        OutputFormat::Text => out!("{}", text(&entries)),
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&json(&entries)).expect("rehearsal serialises")
         ),

@@ -382,3 +382,33 @@ fn golang_migrate_sqlite_database_is_adopted_on_first_contact() {
         .unwrap();
     assert_eq!(origin, "adopted");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly_not_in_a_panic() {
+    // `strata status --format json | head`: far more output than a pipe buffer holds.
+    let p = Project::new();
+    for v in 1..=1500 {
+        p.pair(
+            &format!("{v:06}"),
+            "a_long_enough_name",
+            "SELECT 1;",
+            "SELECT 1;",
+        );
+    }
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("strata"))
+        .current_dir(p.path())
+        .args(["-path", "migrations", "-database", "sqlite://app.db"])
+        .args(["status", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
