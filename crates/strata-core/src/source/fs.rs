@@ -37,17 +37,18 @@ pub fn read_dir(dir: &Path, dialect: strata_sql::Dialect) -> Result<Source, Sour
     let mut names = Vec::new();
     for entry in listing {
         match entry {
-            Ok(e) => names.push(e.file_name()),
+            // The entry's type comes with the listing on most file systems (no stat).
+            Ok(e) => names.push((e.file_name(), e.file_type().ok())),
             Err(e) => errors.push(io(dir, &e)),
         }
     }
-    names.sort();
+    names.sort_by(|a, b| a.0.cmp(&b.0));
 
     let mut ignored = Vec::new();
     let mut files = Vec::new();
     // Open and read in parallel (a no-op `up` reads every file on every run), results in
     // name order.
-    for entry in par_map(names, |name| read_entry(dir, name)) {
+    for entry in par_map(names, |(name, kind)| read_entry(dir, name, kind)) {
         match entry {
             Entry::File(file) => files.push(file),
             Entry::Ignored(file) => ignored.push(file),
@@ -76,7 +77,7 @@ enum Entry {
     Failed(SourceError),
 }
 
-fn read_entry(dir: &Path, name: std::ffi::OsString) -> Entry {
+fn read_entry(dir: &Path, name: std::ffi::OsString, listed: Option<std::fs::FileType>) -> Entry {
     let path = dir.join(&name);
     let ignore = |reason: &str| {
         Entry::Ignored(IgnoredFile {
@@ -95,7 +96,14 @@ fn read_entry(dir: &Path, name: std::ffi::OsString) -> Entry {
             return ignore(reason);
         }
     }
-    // `metadata` follows symlinks; the OS reports loops (ELOOP) instead of hanging.
+    if listed.is_some_and(|t| t.is_file()) {
+        if let NameKind::Ignored(reason) = &kind {
+            return ignore(reason);
+        }
+        return read_file(path);
+    }
+    // Not known to be a regular file: a symlink, a directory, a FIFO... `metadata` follows
+    // symlinks; the OS reports loops (ELOOP) instead of hanging.
     let meta = match std::fs::metadata(&path) {
         Ok(m) => m,
         Err(e) => return Entry::Failed(io(&path, &e)),
@@ -113,7 +121,21 @@ fn read_entry(dir: &Path, name: std::ffi::OsString) -> Entry {
     if let NameKind::Ignored(reason) = &kind {
         return ignore(reason);
     }
-    match std::fs::read(&path) {
+    read_file(path)
+}
+
+/// Open, size and read a regular file in four system calls (`std::fs::read` needs one more for
+/// the end of the file; 10,000 migrations are 20,000 files on every run).
+fn read_file(path: std::path::PathBuf) -> Entry {
+    use std::io::Read;
+    let read = || -> std::io::Result<Vec<u8>> {
+        let file = std::fs::File::open(&path)?;
+        let len = file.metadata()?.len();
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        file.take(len).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    };
+    match read() {
         Ok(bytes) => Entry::File(RawFile { path, bytes }),
         Err(e) => Entry::Failed(io(&path, &e)),
     }

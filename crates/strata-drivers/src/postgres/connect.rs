@@ -193,11 +193,12 @@ pub(crate) fn open(
         .iter()
         .any(|(k, _)| *k == "client_connection_check_interval")
     {
-        let _ = client.execute(
+        // A simple query: one round trip (a prepared one with a parameter costs two).
+        let _ = client.batch_execute(&format!(
             "SELECT CASE WHEN current_setting('server_version_num')::int >= 140000 \
-             THEN set_config('client_connection_check_interval', $1, false) END",
-            &[&CLIENT_CHECK_INTERVAL.as_millis().to_string()],
-        );
+             THEN set_config('client_connection_check_interval', '{}', false) END",
+            CLIENT_CHECK_INTERVAL.as_millis()
+        ));
     }
     Ok((client, notices, tls))
 }

@@ -103,12 +103,17 @@ impl PostgresDriver {
         let tables = url.tables()?;
         let (client, notices, tls) = connect::open(url, opts)?;
         let mut client = Session::new(client);
-        let row = client
-            .query_one(sql::SESSION_FACTS, &[])
+        // A simple query (text results): one round trip, where a parameterless prepared query
+        // costs two.
+        let facts = client
+            .simple_query(sql::SESSION_FACTS)
             .map_err(|e| db_error(&e))?;
-        let current_schema: Option<String> = row.get(0);
-        let current_database: String = row.get(1);
-        let backend_pid: i32 = row.get(2);
+        let row = rows(&facts)
+            .next()
+            .ok_or_else(|| DriverError::Other("the server answered no session facts".into()))?;
+        let current_schema: Option<String> = row.get(0).map(str::to_string);
+        let current_database: String = row.get(1).unwrap_or_default().to_string();
+        let backend_pid: i32 = row.get(2).and_then(|p| p.parse().ok()).unwrap_or_default();
         let schema = match (&tables.schema, &current_schema) {
             (Some(s), _) => s.clone(),
             (None, Some(s)) => s.clone(),
@@ -322,6 +327,43 @@ impl PostgresDriver {
 }
 
 impl PostgresDriver {
+    /// [`strata_core::Driver::read_state`]'s two tables one query each, telling a missing table
+    /// apart (first contact: golang-migrate's table alone, or nothing).
+    fn read_tables_one_by_one(
+        &mut self,
+    ) -> Result<(Option<CompatRow>, Vec<AppliedMigration>), DriverError> {
+        let compat = match self.client.query_opt(&self.sql.select_compat, &[]) {
+            Ok(row) => row.map(|r| CompatRow {
+                version: r.get(0),
+                dirty: r.get(1),
+            }),
+            Err(e) if sqlstate(&e) == Some("42P01") => None,
+            Err(e) => return Err(db_error(&e)),
+        };
+        let rows = match self.client.query(&self.sql.select_ledger, &[]) {
+            Ok(rows) => rows,
+            Err(e) if sqlstate(&e) == Some("42P01") => Vec::new(),
+            Err(e) => return Err(db_error(&e)),
+        };
+        let mut applied = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mode: String = r.get(7);
+            let origin: String = r.get(8);
+            applied.push(ledger_row(
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                r.get(4),
+                r.get(5),
+                r.get(6),
+                &mode,
+                &origin,
+            )?);
+        }
+        Ok((compat, applied))
+    }
+
     /// After a `lock_timeout` failure (55P03), name the sessions holding locks on the tables the
     /// SQL mentions, in the error's detail: the server's message names neither. The session must
     /// not be in a failed transaction.
@@ -486,44 +528,42 @@ impl strata_core::Driver for PostgresDriver {
     }
 
     fn read_state(&mut self) -> Result<LedgerState, DriverError> {
-        let compat = match self.client.query_opt(&self.sql.select_compat, &[]) {
-            Ok(row) => row.map(|r| CompatRow {
-                version: r.get(0),
-                dirty: r.get(1),
-            }),
-            Err(e) if sqlstate(&e) == Some("42P01") => None,
+        // golang-migrate's row and the ledger in one simple query: one round trip (this is all
+        // a no-op `up` asks). A missing table (first contact) takes the slower path below.
+        let message = format!("{};\n{}", self.sql.select_compat, self.sql.select_ledger);
+        let (compat, applied) = match self.client.simple_query(&message) {
+            Ok(out) => {
+                let mut sets = result_sets(&out).into_iter();
+                let compat = sets.next().unwrap_or_default();
+                let ledger = sets.next().unwrap_or_default();
+                let compat = match compat.first() {
+                    Some(r) => Some(CompatRow {
+                        version: text_int(r, 0, "schema_migrations.version")?,
+                        dirty: r.get(1) == Some("t"),
+                    }),
+                    None => None,
+                };
+                let applied = ledger
+                    .iter()
+                    .map(|r| {
+                        ledger_row(
+                            text_int(r, 0, "ledger version")?,
+                            r.get(1).unwrap_or_default().to_string(),
+                            r.get(2).map(str::to_string),
+                            text_int(r, 3, "ledger batch")?,
+                            r.get(4).unwrap_or_default().to_string(),
+                            text_int(r, 5, "ledger duration_ms")?,
+                            r.get(6).unwrap_or_default().to_string(),
+                            r.get(7).unwrap_or_default(),
+                            r.get(8).unwrap_or_default(),
+                        )
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                (compat, applied)
+            }
+            Err(e) if sqlstate(&e) == Some("42P01") => self.read_tables_one_by_one()?,
             Err(e) => return Err(db_error(&e)),
         };
-        let rows = match self.client.query(&self.sql.select_ledger, &[]) {
-            Ok(rows) => rows,
-            Err(e) if sqlstate(&e) == Some("42P01") => Vec::new(),
-            Err(e) => return Err(db_error(&e)),
-        };
-        let mut applied = Vec::with_capacity(rows.len());
-        for r in rows {
-            let version: i64 = r.get(0);
-            let mode: String = r.get(7);
-            let origin: String = r.get(8);
-            applied.push(AppliedMigration {
-                version: u64::try_from(version).map_err(|_| {
-                    DriverError::Other(format!("ledger holds a negative version {version}"))
-                })?,
-                name: r.get(1),
-                checksum: r.get(2),
-                batch: r.get(3),
-                applied_at: r.get(4),
-                duration_ms: r.get(5),
-                applied_by: r.get(6),
-                mode: TxMode::parse(&mode).ok_or_else(|| {
-                    DriverError::Other(format!("ledger row {version} has an unknown mode {mode:?}"))
-                })?,
-                origin: Origin::parse(&origin).ok_or_else(|| {
-                    DriverError::Other(format!(
-                        "ledger row {version} has an unknown origin {origin:?}"
-                    ))
-                })?,
-            });
-        }
         let reached = match compat.filter(|c| c.dirty) {
             Some(row) => match self.client.query_opt(&self.sql.select_last_reached, &[]) {
                 Ok(Some(r)) => {
@@ -767,6 +807,68 @@ impl strata_core::Driver for PostgresDriver {
             .map(|mut v| std::mem::take(&mut *v))
             .unwrap_or_default()
     }
+}
+
+/// One ledger row, checked.
+#[allow(clippy::too_many_arguments)]
+fn ledger_row(
+    version: i64,
+    name: String,
+    checksum: Option<String>,
+    batch: i64,
+    applied_at: String,
+    duration_ms: i64,
+    applied_by: String,
+    mode: &str,
+    origin: &str,
+) -> Result<AppliedMigration, DriverError> {
+    Ok(AppliedMigration {
+        version: u64::try_from(version).map_err(|_| {
+            DriverError::Other(format!("ledger holds a negative version {version}"))
+        })?,
+        name,
+        checksum,
+        batch,
+        applied_at,
+        duration_ms,
+        applied_by,
+        mode: TxMode::parse(mode).ok_or_else(|| {
+            DriverError::Other(format!("ledger row {version} has an unknown mode {mode:?}"))
+        })?,
+        origin: Origin::parse(origin).ok_or_else(|| {
+            DriverError::Other(format!(
+                "ledger row {version} has an unknown origin {origin:?}"
+            ))
+        })?,
+    })
+}
+
+/// The rows of a simple query's result, of all its statements.
+fn rows(out: &[postgres::SimpleQueryMessage]) -> impl Iterator<Item = &postgres::SimpleQueryRow> {
+    out.iter().filter_map(|m| match m {
+        postgres::SimpleQueryMessage::Row(r) => Some(r),
+        _ => None,
+    })
+}
+
+/// The rows of a simple query's result, one set per statement.
+fn result_sets(out: &[postgres::SimpleQueryMessage]) -> Vec<Vec<&postgres::SimpleQueryRow>> {
+    let mut sets = vec![Vec::new()];
+    for m in out {
+        match m {
+            postgres::SimpleQueryMessage::Row(r) => sets.last_mut().expect("one set").push(r),
+            postgres::SimpleQueryMessage::CommandComplete(_) => sets.push(Vec::new()),
+            _ => {}
+        }
+    }
+    sets
+}
+
+/// Column `i` of a text row as an integer.
+fn text_int(row: &postgres::SimpleQueryRow, i: usize, what: &str) -> Result<i64, DriverError> {
+    row.get(i)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| DriverError::Other(format!("unreadable {what}: {:?}", row.get(i))))
 }
 
 fn to_i64(v: u64) -> Result<i64, DriverError> {

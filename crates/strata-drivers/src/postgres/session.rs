@@ -5,7 +5,8 @@
 //! client's own (method resolution finds them before `Deref`): a simple-query message
 //! (`batch_execute`, `simple_query`) is one round trip; a query with parameters is two, because
 //! the client first prepares the unnamed statement (Parse/Describe/Sync) and then binds and
-//! executes it (Bind/Execute/Sync). Connection start-up and cancel requests are not counted.
+//! executes it (Bind/Execute/Sync). Not counted: connection start-up (TLS, authentication and
+//! the session settings `connect::open` applies) and cancel requests.
 
 use postgres::types::ToSql;
 use postgres::{Client, CopyInWriter, Error, Row, SimpleQueryMessage, ToStatement};
