@@ -427,7 +427,13 @@ impl<'a> Migrator<'a> {
                 cap = usize::MAX;
             }
             let n = self.batch_len(&plan, i, cap);
-            if n > 1 {
+            // A lone migration goes as a batch of one too (one message instead of two), unless
+            // it is to be retried on its own or is big enough for the driver to cut it.
+            let alone_in_one_message = n == 1
+                && cap == usize::MAX
+                && self.driver.batch_limit() > 1
+                && self.script_len(&plan.steps[i]) <= MAX_BATCH_BYTES;
+            if n > 1 || alone_in_one_message {
                 match self.batch(&plan, i, n, &mut report, on_event)? {
                     Resume::At(next) => i = next,
                     Resume::Before(next, until) => (i, cap) = (next, until),
@@ -608,11 +614,7 @@ impl<'a> Migrator<'a> {
             {
                 break;
             }
-            let len = self
-                .source
-                .get(step.version)
-                .and_then(|m| m.script(step.direction))
-                .map_or(0, |s| s.sql.len());
+            let len = self.script_len(step);
             if n > 0 && bytes + len > MAX_BATCH_BYTES {
                 break;
             }
@@ -620,6 +622,13 @@ impl<'a> Migrator<'a> {
             n += 1;
         }
         n
+    }
+
+    fn script_len(&self, step: &Step) -> usize {
+        self.source
+            .get(step.version)
+            .and_then(|m| m.script(step.direction))
+            .map_or(0, |s| s.sql.len())
     }
 
     /// `--single-transaction` needs every step to run inside a transaction.

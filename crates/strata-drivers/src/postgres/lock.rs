@@ -53,17 +53,18 @@ pub fn lock_keys(schema: &str, table: &str, url_path: &str, current_database: &s
 
 /// Take every key in `keys` on this session, polling with short sleeps (backing off to 200 ms)
 /// until `timeout`. If only some keys can be had, the ones taken are released before sleeping,
-/// so two runners never hold one key each. On timeout, says who holds the lock.
+/// so two runners never hold one key each. On timeout, says who holds the lock. Returns the
+/// server process that took it (for [`check_same_backend`]).
 pub(crate) fn acquire(
     client: &mut Session,
     keys: &[i64],
     timeout: Duration,
-) -> Result<(), DriverError> {
+) -> Result<i32, DriverError> {
     let start = Instant::now();
     let mut nap = Duration::from_millis(5);
     loop {
-        if try_all(client, keys)? {
-            return Ok(());
+        if let Some(pid) = try_all(client, keys)? {
+            return Ok(pid);
         }
         let waited = start.elapsed();
         if waited >= timeout {
@@ -75,42 +76,43 @@ pub(crate) fn acquire(
     }
 }
 
-fn try_all(client: &mut Session, keys: &[i64]) -> Result<bool, DriverError> {
-    let got: Vec<bool> = match keys {
-        [a] => {
-            let row = client
-                .query_one(sql::TRY_LOCK_1, &[a])
-                .map_err(|e| db_error(&e))?;
-            vec![row.get(0)]
-        }
-        [a, b] => {
-            let row = client
-                .query_one(sql::TRY_LOCK_2, &[a, b])
-                .map_err(|e| db_error(&e))?;
-            vec![row.get(0), row.get(1)]
-        }
-        _ => {
-            let mut got = Vec::new();
-            for k in keys {
-                let row = client
-                    .query_one(sql::TRY_LOCK_1, &[k])
-                    .map_err(|e| db_error(&e))?;
-                got.push(row.get(0));
-            }
-            got
-        }
-    };
+/// Try every key and read the server process, in one round trip (keys are numbers, written
+/// into the query). `Some(pid)` when all were taken.
+fn try_all(client: &mut Session, keys: &[i64]) -> Result<Option<i32>, DriverError> {
+    let tries: Vec<String> = keys
+        .iter()
+        .map(|k| format!("pg_try_advisory_lock({k})"))
+        .collect();
+    let out = client
+        .simple_query(&format!("SELECT pg_backend_pid(), {}", tries.join(", ")))
+        .map_err(|e| db_error(&e))?;
+    let row = first_row(&out)?;
+    let pid = row.get(0).and_then(|p| p.parse().ok()).unwrap_or_default();
+    let got: Vec<bool> = (1..=keys.len()).map(|i| row.get(i) == Some("t")).collect();
     if got.iter().all(|g| *g) {
-        return Ok(true);
+        return Ok(Some(pid));
     }
-    for (k, g) in keys.iter().zip(&got) {
-        if *g {
-            client
-                .query_one(sql::UNLOCK, &[k])
-                .map_err(|e| db_error(&e))?;
-        }
+    let taken: Vec<i64> = keys
+        .iter()
+        .zip(&got)
+        .filter(|(_, g)| **g)
+        .map(|(k, _)| *k)
+        .collect();
+    if !taken.is_empty() {
+        release(client, &taken)?;
     }
-    Ok(false)
+    Ok(None)
+}
+
+fn first_row(
+    out: &[postgres::SimpleQueryMessage],
+) -> Result<&postgres::SimpleQueryRow, DriverError> {
+    out.iter()
+        .find_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => Some(r),
+            _ => None,
+        })
+        .ok_or_else(|| DriverError::Other("the server answered no row".into()))
 }
 
 /// Refuse when the server process behind the connection changed since connect (`at_connect`)
@@ -134,22 +136,20 @@ pub fn check_same_backend(at_connect: i32, now: i32) -> Result<(), DriverError> 
     })
 }
 
-/// The current server process of the session.
-pub(crate) fn backend_pid(client: &mut Session) -> Result<i32, DriverError> {
-    client
-        .query_one(sql::BACKEND_PID, &[])
-        .map(|r| r.get(0))
-        .map_err(|e| db_error(&e))
-}
-
-/// Release every key (a key not held is ignored, as golang-migrate ignores the result).
-pub(crate) fn release(client: &mut Session, keys: &[i64]) -> Result<(), DriverError> {
-    for k in keys {
-        client
-            .query_one(sql::UNLOCK, &[k])
-            .map_err(|e| db_error(&e))?;
-    }
-    Ok(())
+/// Release every key (a key not held is ignored, as golang-migrate ignores the result), in one
+/// round trip. Returns the server process that released them (for [`check_same_backend`]).
+pub(crate) fn release(client: &mut Session, keys: &[i64]) -> Result<i32, DriverError> {
+    let unlocks: Vec<String> = keys
+        .iter()
+        .map(|k| format!("pg_advisory_unlock({k})"))
+        .collect();
+    let out = client
+        .simple_query(&format!("SELECT pg_backend_pid(), {}", unlocks.join(", ")))
+        .map_err(|e| db_error(&e))?;
+    Ok(first_row(&out)?
+        .get(0)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_default())
 }
 
 /// Describe the session holding one of `keys`: pid, application_name, user, state and for how

@@ -188,71 +188,6 @@ impl PostgresDriver {
         });
     }
 
-    fn apply_writes(&mut self, writes: &[LedgerWrite]) -> Result<(), DriverError> {
-        for w in writes {
-            match w {
-                LedgerWrite::SetCompat(row) => {
-                    self.client
-                        .execute(&self.sql.clear_compat, &[])
-                        .map_err(|e| db_error(&e))?;
-                    // golang-migrate's rule: (-1, clean) is an empty table; (-1, dirty) is a row.
-                    if let Some(CompatRow { version, dirty }) = row {
-                        if *version >= 0 || *dirty {
-                            self.client
-                                .execute(&self.sql.insert_compat, &[version, dirty])
-                                .map_err(|e| db_error(&e))?;
-                        }
-                    }
-                }
-                LedgerWrite::Insert(m) => {
-                    let version = to_i64(m.version)?;
-                    self.client
-                        .execute(
-                            &self.sql.upsert_ledger,
-                            &[
-                                &version,
-                                &m.name,
-                                &m.checksum,
-                                &m.batch,
-                                &m.duration_ms,
-                                &m.applied_by,
-                                &m.mode.as_str(),
-                                &m.origin.as_str(),
-                                &m.applied_at,
-                            ],
-                        )
-                        .map_err(|e| db_error(&e))?;
-                }
-                LedgerWrite::Delete(v) => {
-                    let version = to_i64(*v)?;
-                    self.client
-                        .execute(&self.sql.delete_ledger, &[&version])
-                        .map_err(|e| db_error(&e))?;
-                }
-                LedgerWrite::Log(entry) => {
-                    let version = entry.version.map(to_i64).transpose()?;
-                    self.client
-                        .execute(
-                            &self.sql.insert_log,
-                            &[
-                                &entry.action.as_str(),
-                                &version,
-                                &entry.name,
-                                &entry.batch,
-                                &entry.checksum,
-                                &entry.duration_ms,
-                                &entry.actor,
-                                &entry.detail,
-                            ],
-                        )
-                        .map_err(|e| db_error(&e))?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Run a transactional script's body inside the open transaction.
     /// Open the transaction and run a transactional script's body. Without explicit statements,
     /// `BEGIN` travels in the same message as the body (one round trip); the server's position
     /// is then shifted back by the prefix.
@@ -461,10 +396,9 @@ impl strata_core::Driver for PostgresDriver {
             return Ok(());
         }
         let keys = self.lock_keys.clone();
-        self.quietly(|d| lock::acquire(&mut d.client, &keys, timeout))?;
+        let now = self.quietly(|d| lock::acquire(&mut d.client, &keys, timeout))?;
         // Behind a transaction-pooling proxy the lock was taken on whichever server session
         // served that statement: refuse rather than run unprotected.
-        let now = lock::backend_pid(&mut self.client)?;
         if let Err(e) = lock::check_same_backend(self.backend_pid, now) {
             let _ = self.quietly(|d| lock::release(&mut d.client, &keys));
             return Err(e);
@@ -478,11 +412,11 @@ impl strata_core::Driver for PostgresDriver {
             return Ok(());
         }
         let keys = self.lock_keys.clone();
-        let now = lock::backend_pid(&mut self.client)?;
-        lock::check_same_backend(self.backend_pid, now)?;
-        self.quietly(|d| lock::release(&mut d.client, &keys))?;
+        let now = self.quietly(|d| lock::release(&mut d.client, &keys))?;
         self.locked = false;
-        Ok(())
+        // Released on whichever server session answered; a different one than at connect
+        // means a transaction-pooling proxy, and the lock was not really held.
+        lock::check_same_backend(self.backend_pid, now)
     }
 
     fn ensure_tables(&mut self) -> Result<(), DriverError> {
@@ -491,13 +425,15 @@ impl strata_core::Driver for PostgresDriver {
             self.tables.ledger.clone(),
             self.tables.log.clone(),
         ];
-        let schema = self.schema.clone();
         let present: Vec<String> = self
             .client
-            .query(sql::TABLES_PRESENT, &[&schema, &names])
+            .simple_query(&sql::tables_present_sql(&self.schema, &names))
             .map_err(|e| db_error(&e))?
             .iter()
-            .map(|r| r.get(0))
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                _ => None,
+            })
             .collect();
         let creates: Vec<&str> = [
             (&names[0], &self.sql.create_compat),
@@ -588,14 +524,20 @@ impl strata_core::Driver for PostgresDriver {
         if writes.is_empty() {
             return Ok(());
         }
-        self.client
-            .batch_execute("BEGIN")
-            .map_err(|e| db_error(&e))?;
-        let result = self.apply_writes(writes).and_then(|_| {
-            self.client
-                .batch_execute("COMMIT")
-                .map_err(|e| db_error(&e))
-        });
+        // One message, one round trip: the same statements `writes_sql` gives a migration's
+        // COMMIT (values quoted in), in their own transaction.
+        for w in writes {
+            match w {
+                LedgerWrite::Insert(m) => to_i64(m.version).map(drop)?,
+                LedgerWrite::Delete(v) => to_i64(*v).map(drop)?,
+                LedgerWrite::Log(e) => e.version.map(to_i64).transpose().map(drop)?,
+                LedgerWrite::SetCompat(_) => {}
+            }
+        }
+        let message = format!("BEGIN;\n{}COMMIT", self.sql.writes_sql(writes));
+        let result = self
+            .quietly(|d| d.client.batch_execute(&message))
+            .map_err(|e| db_error(&e));
         if result.is_err() {
             self.rollback();
         }
