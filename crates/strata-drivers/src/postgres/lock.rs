@@ -76,19 +76,10 @@ pub(crate) fn acquire(
     }
 }
 
-/// Try every key and read the server process, in one round trip (keys are numbers, written
-/// into the query). `Some(pid)` when all were taken.
+/// Try every key and read the server process, in one round trip. `Some(pid)` when all were
+/// taken.
 fn try_all(client: &mut Session, keys: &[i64]) -> Result<Option<i32>, DriverError> {
-    let tries: Vec<String> = keys
-        .iter()
-        .map(|k| format!("pg_try_advisory_lock({k})"))
-        .collect();
-    let out = client
-        .simple_query(&format!("SELECT pg_backend_pid(), {}", tries.join(", ")))
-        .map_err(|e| db_error(&e))?;
-    let row = first_row(&out)?;
-    let pid = row.get(0).and_then(|p| p.parse().ok()).unwrap_or_default();
-    let got: Vec<bool> = (1..=keys.len()).map(|i| row.get(i) == Some("t")).collect();
+    let (pid, got) = on_each_key(client, "pg_try_advisory_lock", keys)?;
     if got.iter().all(|g| *g) {
         return Ok(Some(pid));
     }
@@ -139,17 +130,26 @@ pub fn check_same_backend(at_connect: i32, now: i32) -> Result<(), DriverError> 
 /// Release every key (a key not held is ignored, as golang-migrate ignores the result), in one
 /// round trip. Returns the server process that released them (for [`check_same_backend`]).
 pub(crate) fn release(client: &mut Session, keys: &[i64]) -> Result<i32, DriverError> {
-    let unlocks: Vec<String> = keys
-        .iter()
-        .map(|k| format!("pg_advisory_unlock({k})"))
-        .collect();
+    on_each_key(client, "pg_advisory_unlock", keys).map(|(pid, _)| pid)
+}
+
+/// `SELECT pg_backend_pid(), function(key1), function(key2)...` in one round trip (keys are
+/// numbers, written into the query): the server process and each call's boolean.
+fn on_each_key(
+    client: &mut Session,
+    function: &str,
+    keys: &[i64],
+) -> Result<(i32, Vec<bool>), DriverError> {
+    let calls: Vec<String> = keys.iter().map(|k| format!("{function}({k})")).collect();
     let out = client
-        .simple_query(&format!("SELECT pg_backend_pid(), {}", unlocks.join(", ")))
+        .simple_query(&format!("SELECT pg_backend_pid(), {}", calls.join(", ")))
         .map_err(|e| db_error(&e))?;
-    Ok(first_row(&out)?
-        .get(0)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_default())
+    let row = first_row(&out)?;
+    let pid = row.get(0).and_then(|p| p.parse().ok()).unwrap_or_default();
+    Ok((
+        pid,
+        (1..=keys.len()).map(|i| row.get(i) == Some("t")).collect(),
+    ))
 }
 
 /// Describe the session holding one of `keys`: pid, application_name, user, state and for how
