@@ -809,6 +809,7 @@ mod tests {
             lock_timeout: None,
             statement_timeout: None,
             batchable: true,
+            streamed: None,
         }
     }
 

@@ -2,7 +2,8 @@
 //! files, and hand their bytes to the pure [`assemble`](super::assemble).
 
 use super::filename::{classify_name, NameKind};
-use super::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};
+use super::stream::{scan, ReadError, READ_CHUNK};
+use super::{IgnoredFile, RawFile, Source, SourceError, SourceErrors, StreamedFile};
 use std::io::ErrorKind;
 use std::path::Path;
 
@@ -13,6 +14,17 @@ use std::path::Path;
 /// and a broken or looping symlink is an [`SourceError::Io`] naming it. Files whose names cannot
 /// be migrations are not even opened. IO errors and content errors are reported together.
 pub fn read_dir(dir: &Path, dialect: strata_sql::Dialect) -> Result<Source, SourceErrors> {
+    read_dir_streaming(dir, dialect, super::stream::STREAM_THRESHOLD)
+}
+
+/// [`read_dir`], streaming pair files longer than `threshold` bytes instead of reading them
+/// whole (see [`super::stream`]; [`read_dir`] uses [`super::stream::STREAM_THRESHOLD`]). Marker
+/// and legacy files are always read whole.
+pub fn read_dir_streaming(
+    dir: &Path,
+    dialect: strata_sql::Dialect,
+    threshold: u64,
+) -> Result<Source, SourceErrors> {
     let fail = |e: SourceError| Err(SourceErrors(vec![e]));
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == ErrorKind::NotFound => {
@@ -44,6 +56,7 @@ pub fn read_dir(dir: &Path, dialect: strata_sql::Dialect) -> Result<Source, Sour
 
     let mut ignored = Vec::new();
     let mut files = Vec::new();
+    let mut streamed = Vec::new();
     for name in names {
         let path = dir.join(&name);
         let mut ignore = |reason: &str| {
@@ -89,13 +102,29 @@ pub fn read_dir(dir: &Path, dialect: strata_sql::Dialect) -> Result<Source, Sour
             ignore(reason);
             continue;
         }
+        if matches!(kind, NameKind::Pair(_)) && meta.len() > threshold {
+            let scanned = std::fs::File::open(&path)
+                .map_err(ReadError::Io)
+                .and_then(|f| scan(f, READ_CHUNK, dialect));
+            match scanned {
+                Ok(scan) => streamed.push(StreamedFile { path, scan }),
+                Err(ReadError::Io(e)) => errors.push(io(&path, &e)),
+                Err(ReadError::NotUtf8(e)) => errors.push(SourceError::NotUtf8 {
+                    path,
+                    line: e.line,
+                    byte: e.byte,
+                }),
+                Err(ReadError::Stopped(never)) => match never {},
+            }
+            continue;
+        }
         match std::fs::read(&path) {
             Ok(bytes) => files.push(RawFile { path, bytes }),
             Err(e) => errors.push(io(&path, &e)),
         }
     }
 
-    match super::assemble(dir, files, dialect) {
+    match super::assemble_streamed(dir, files, streamed, dialect) {
         Ok(mut source) if errors.is_empty() => {
             source.ignored.extend(ignored);
             source.ignored.sort_by(|a, b| a.path.cmp(&b.path));
@@ -168,6 +197,53 @@ mod tests {
         );
         assert!(ignored[2].0 == "README.md" && ignored[2].1.contains("N_title.sql"));
         assert_eq!(ignored[3], ("archive".into(), "directory"));
+    }
+
+    #[test]
+    fn streamed_pair_files_read_like_whole_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let up = "\u{feff}-- strata:lock-timeout 2s\r\n\r\nCREATE TABLE t (a text);\r\nCOPY t FROM stdin;\r\nx;$$\r\n\\.\r\nCREATE INDEX CONCURRENTLY i ON t (a);\r\n";
+        write(d, "1_big.up.sql", up.as_bytes());
+        write(d, "1_big.down.sql", b"DROP TABLE t;\n");
+        write(d, "2_tx.up.sql", b"BEGIN;\nSELECT 1;\nCOMMIT;\n");
+        let whole = read_dir(d, Dialect::Postgres).unwrap();
+        let streamed = read_dir_streaming(d, Dialect::Postgres, 10).unwrap();
+        for (w, s) in whole.migrations.iter().zip(&streamed.migrations) {
+            assert_eq!(w.checksum, s.checksum);
+            let (wu, su) = (w.up.as_ref().unwrap(), s.up.as_ref().unwrap());
+            assert_eq!(su.streamed, Some(wu.sql.len()));
+            assert!(su.sql.is_empty());
+            assert_eq!(
+                (wu.mode, &wu.mode_reason, wu.lock_timeout),
+                (su.mode, &su.mode_reason, su.lock_timeout)
+            );
+        }
+        assert_eq!(
+            streamed.get(1).unwrap().up.as_ref().unwrap().mode,
+            TxMode::NoTransaction
+        );
+        assert_eq!(
+            streamed.get(2).unwrap().up.as_ref().unwrap().mode,
+            TxMode::SelfManaged
+        );
+
+        // Errors name the same file lines.
+        write(
+            d,
+            "3_bad.up.sql",
+            b"SELECT 1;\n-- strata:bogus\nCOPY t FROM stdin;\n1\n",
+        );
+        write(d, "4_utf.up.sql", b"SELECT 1;\nSELECT '\xc3\x28';\n");
+        let whole = read_dir(d, Dialect::Postgres).unwrap_err().0;
+        let streamed = read_dir_streaming(d, Dialect::Postgres, 10).unwrap_err().0;
+        let shown = |e: &[SourceError]| {
+            let mut v: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(shown(&whole), shown(&streamed));
+        assert_eq!(whole.len(), 3, "{whole:?}");
     }
 
     #[test]
