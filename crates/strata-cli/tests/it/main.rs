@@ -23,3 +23,4 @@ mod pg_modes;
 mod plan_pg;
 mod safety;
 mod safety_pg;
+mod stream;

@@ -213,6 +213,200 @@ impl PostgresDriver {
     }
 }
 
+/// The statements of one streamed batch: its text and, for each statement, its offset in the
+/// text and its absolute range in the file's text.
+#[derive(Default)]
+struct StreamBatch {
+    text: String,
+    starts: Vec<(usize, Range<usize>)>,
+}
+
+impl StreamBatch {
+    fn push(&mut self, range: Range<usize>, text: &str) {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        self.starts.push((self.text.len(), range));
+        self.text.push_str(text);
+    }
+
+    /// The statement holding byte `b` of the text, and `b` as an absolute offset.
+    fn locate(&self, b: usize) -> Option<(Range<usize>, usize)> {
+        let i = self
+            .starts
+            .partition_point(|(at, _)| *at <= b)
+            .checked_sub(1)?;
+        let (at, range) = &self.starts[i];
+        Some((range.clone(), (range.start + (b - at)).min(range.end)))
+    }
+}
+
+impl PostgresDriver {
+    /// Run a streamed script (see `strata_core::source::stream`): the file is read again in
+    /// chunks; its statements go in simple-query messages of about [`BATCH_BYTES`] and its
+    /// COPY blocks through the COPY protocol, [`COPY_CHUNK`]-sized writes, all in the caller's
+    /// transaction (`prefix`, e.g. `BEGIN;`, goes in the first message). Offsets in errors are
+    /// absolute offsets in the file's normalised text.
+    pub(super) fn run_streamed(
+        &mut self,
+        prefix: &str,
+        script: &strata_core::Script,
+    ) -> Result<(), BodyError> {
+        use strata_core::source::stream::{Piece, StatementReader, READ_CHUNK};
+        let fail = |err| BodyError {
+            err,
+            needs_search: false,
+        };
+        let path = script.path.display().to_string();
+        let read_error = |e: strata_core::source::stream::ReadError<std::convert::Infallible>| {
+            fail(DriverError::Other(match e {
+                strata_core::source::stream::ReadError::Io(e) => format!("{path}: {e}"),
+                strata_core::source::stream::ReadError::NotUtf8(e) => {
+                    format!("{path}:{}: not valid UTF-8 (byte {})", e.line, e.byte)
+                }
+                strata_core::source::stream::ReadError::Stopped(never) => match never {},
+            }))
+        };
+        let file = std::fs::File::open(&script.path)
+            .map_err(|e| fail(DriverError::Other(format!("{path}: {e}"))))?;
+        let mut reader = StatementReader::new(file, READ_CHUNK, Dialect::Postgres);
+        let mut prefix = prefix.to_string();
+        let mut batch = StreamBatch::default();
+        while let Some(piece) = reader.next().map_err(read_error)? {
+            let Piece::Statement {
+                statement,
+                text,
+                copy,
+            } = piece
+            else {
+                continue;
+            };
+            if !copy {
+                if !batch.text.is_empty() && batch.text.len() + text.len() > BATCH_BYTES {
+                    self.send_stream_batch(&mut prefix, &std::mem::take(&mut batch))?;
+                }
+                batch.push(statement.range, &text);
+                continue;
+            }
+            if !batch.text.is_empty() {
+                self.send_stream_batch(&mut prefix, &std::mem::take(&mut batch))?;
+            }
+            if !prefix.is_empty() {
+                self.client
+                    .batch_execute(&std::mem::take(&mut prefix))
+                    .map_err(|e| fail(db_error(&e)))?;
+            }
+            // The data pieces follow the COPY statement up to its end.
+            let range = statement.range.clone();
+            // Where the data rows start (known from the first data piece, or the block's end).
+            let mut data_start: Option<usize> = None;
+            let located = |e: &postgres::Error, data_start: Option<usize>| {
+                let data_start = data_start.unwrap_or(range.end);
+                let mut err = db_error(e);
+                let context = e.as_db_error().and_then(|d| d.where_());
+                let position = match context.and_then(copy_context_line) {
+                    Some(line) => strata_core::source::stream::line_start_after(
+                        &script.path,
+                        data_start,
+                        line - 1,
+                    ),
+                    None => server_position(e).map(|p| range.start + char_to_byte(&text, p)),
+                };
+                if let (Some(context), DriverError::Statement { detail, .. }) = (context, &mut err)
+                {
+                    *detail = Some(match detail.take() {
+                        Some(d) => format!("{d} ({context})"),
+                        None => context.to_string(),
+                    });
+                }
+                set_location(&mut err, Some(range.clone()), position);
+                err
+            };
+            let mut writer = self
+                .client
+                .copy_in(text.as_str())
+                .map_err(|e| fail(located(&e, data_start)))?;
+            loop {
+                match reader.next().map_err(read_error)? {
+                    Some(Piece::CopyData { offset, text }) => {
+                        data_start.get_or_insert(offset);
+                        for chunk in text.as_bytes().chunks(COPY_CHUNK) {
+                            if let Err(io) = writer.write_all(chunk) {
+                                drop(writer);
+                                return Err(fail(
+                                    match io
+                                        .get_ref()
+                                        .and_then(|i| i.downcast_ref::<postgres::Error>())
+                                    {
+                                        Some(e) => located(e, data_start),
+                                        None => DriverError::Other(format!("COPY failed: {io}")),
+                                    },
+                                ));
+                            }
+                        }
+                    }
+                    Some(Piece::CopyEnd(c)) => {
+                        data_start = Some(c.range.start);
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            writer.finish().map_err(|e| fail(located(&e, data_start)))?;
+        }
+        if !batch.text.is_empty() {
+            self.send_stream_batch(&mut prefix, &batch)?;
+        } else if !prefix.is_empty() {
+            self.client
+                .batch_execute(&prefix)
+                .map_err(|e| fail(db_error(&e)))?;
+        }
+        Ok(())
+    }
+
+    /// One message of a streamed script's statements (`prefix` first, then emptied).
+    fn send_stream_batch(
+        &mut self,
+        prefix: &mut String,
+        batch: &StreamBatch,
+    ) -> Result<(), BodyError> {
+        let shift = prefix.len();
+        let result = if prefix.is_empty() {
+            self.client.batch_execute(&batch.text)
+        } else {
+            let message = format!("{prefix}{}", batch.text);
+            prefix.clear();
+            self.client.batch_execute(&message)
+        };
+        let Err(e) = result else { return Ok(()) };
+        let mut err = db_error(&e);
+        let message_position = server_position(&e).map(|p| p as usize);
+        // The server counts characters of the whole message, prefix (ASCII) included.
+        let found = message_position
+            .filter(|p| *p > shift)
+            .map(|p| char_to_byte(&batch.text, (p - shift) as u32))
+            .and_then(|b| batch.locate(b));
+        match found {
+            Some((statement, position)) => set_location(&mut err, Some(statement), Some(position)),
+            None if super::rerun_helps(&e) => {
+                // No position: re-run this batch's statements one by one (after a rollback;
+                // the caller's rollback after that is harmless) to find the failing one.
+                self.rollback();
+                let found = self
+                    .find_failing_statement(&batch.text)
+                    .and_then(|r| batch.locate(r.start))
+                    .map(|(statement, _)| statement);
+                set_location(&mut err, found, None);
+            }
+            None => {}
+        }
+        Err(BodyError {
+            err,
+            needs_search: false,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -251,6 +251,10 @@ impl PostgresDriver {
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
         let prefix = format!("BEGIN;{}\n", set_local_sql(script));
         let prefix = prefix.as_str();
+        // A file too large to hold in memory: read again, in chunks (see copy.rs).
+        if script.streamed.is_some() {
+            return self.run_streamed(prefix, script);
+        }
         // COPY data blocks, or a large script: several messages (see copy.rs).
         if script.statements.is_none() {
             if let Some(pieces) = copy::pieces(&script.sql, copy::BATCH_BYTES) {
