@@ -662,6 +662,10 @@ impl<'a> Migrator<'a> {
                         .map(|r| format!(" ({r})"))
                         .unwrap_or_default()
                 )),
+                Some(s) if s.streamed.is_some() => Some(format!(
+                    "{} is too large to hold in memory (streamed) and runs on its own",
+                    s.path.display()
+                )),
                 Some(s) if !s.batchable => Some(format!(
                     "{} has COPY data or an unterminated string, quoted name, dollar quote or comment",
                     s.path.display()
@@ -975,7 +979,7 @@ fn locate(script: &Script, cause: &DriverError, known: Option<Range<usize>>) -> 
         } => (statement.clone().or(known), *position),
         _ => (known, None),
     };
-    if let Some(len) = script.streamed {
+    if let Some(len) = script.streamed.map(|s| s.len) {
         return locate_streamed(script, len, statement, position);
     }
     let len = script.sql.len();
@@ -1040,7 +1044,7 @@ fn locate_streamed(
 
 /// Why a streamed script cannot run in `mode` (only transactional runs stream).
 fn streamed_refusal(script: &Script, mode: TxMode) -> Option<String> {
-    let len = script.streamed?;
+    let len = script.streamed?.len;
     (mode != TxMode::Transaction).then(|| {
         format!(
             "{} ({} MiB) is too large to hold in memory and is streamed; streamed files run only in a transaction, but this one runs {}{} (split the file, or move that statement into a file of its own)",

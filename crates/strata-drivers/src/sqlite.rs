@@ -294,6 +294,11 @@ impl SqliteDriver {
                     other => other,
                 })?;
             }
+            if let Some(expected) = &script.streamed {
+                reader
+                    .check(expected)
+                    .map_err(|m| DriverError::Other(format!("{path}: {m}")))?;
+            }
             let ms = started.elapsed().as_millis() as i64;
             let stamped: Vec<_> = writes
                 .iter()

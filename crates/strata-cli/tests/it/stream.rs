@@ -113,6 +113,25 @@ fn pg_streamed_file_failing_near_the_end_names_its_line_and_leaves_nothing() {
 }
 
 #[test]
+fn pg_streamed_error_without_position_names_its_line() {
+    let pg = pg!();
+    // A duplicate key has no server position: the statement is found by replaying the file
+    // (the table exists only thanks to the first batch).
+    let (file, line) = big_file(
+        PG_FUNCTION,
+        PG_COPY,
+        "INSERT INTO t VALUES (-1, 'fine');\nINSERT INTO t VALUES (7, 'duplicate');\nSELECT 1;\n",
+    );
+    pg.p.pair("1", "big", &file, "DROP TABLE t;");
+    run_streamed(&pg.p, &pg.db.url, &["up"])
+        .code(1)
+        .stderr_has(&format!("1_big.up.sql:{}:", line + 1))
+        .stderr_has("duplicate key value");
+    assert!(pg.tables().is_empty(), "{:?}", pg.tables());
+    assert!(pg.ledger().is_empty());
+}
+
+#[test]
 fn pg_streamed_bad_copy_row_names_its_file_line() {
     let pg = pg!();
     let copy = "COPY t (id, note) FROM stdin;\n1000000\tfine\nnot-a-number\tbad\n\\.\n";

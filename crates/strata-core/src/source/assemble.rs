@@ -454,7 +454,10 @@ fn streamed_script(file: &StreamedFile, dialect: Dialect, errors: &mut Vec<Sourc
         lock_timeout,
         statement_timeout,
         batchable: false,
-        streamed: Some(scan.len),
+        streamed: Some(crate::migration::Streamed {
+            len: scan.len,
+            checksum: scan.checksum,
+        }),
     }
 }
 

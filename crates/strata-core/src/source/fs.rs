@@ -212,7 +212,8 @@ mod tests {
         for (w, s) in whole.migrations.iter().zip(&streamed.migrations) {
             assert_eq!(w.checksum, s.checksum);
             let (wu, su) = (w.up.as_ref().unwrap(), s.up.as_ref().unwrap());
-            assert_eq!(su.streamed, Some(wu.sql.len()));
+            assert_eq!(su.streamed.map(|s| s.len), Some(wu.sql.len()));
+            assert_eq!(su.streamed.map(|s| s.checksum), Some(w.checksum));
             assert!(su.sql.is_empty());
             assert_eq!(
                 (wu.mode, &wu.mode_reason, wu.lock_timeout),

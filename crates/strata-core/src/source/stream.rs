@@ -119,6 +119,7 @@ pub struct StatementReader<R> {
     splitter: Option<strata_sql::StreamSplitter>,
     queue: std::collections::VecDeque<Piece>,
     diagnostics: Vec<Diagnostic>,
+    checksum: Option<Checksum>,
 }
 
 impl<R: Read> StatementReader<R> {
@@ -131,12 +132,28 @@ impl<R: Read> StatementReader<R> {
             splitter: Some(strata_sql::StreamSplitter::new(dialect)),
             queue: Default::default(),
             diagnostics: Vec::new(),
+            checksum: None,
         }
     }
 
     /// The splitter's diagnostics, once [`next`](Self::next) returned `None`.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
+    }
+
+    /// The checksum of what was read, once [`next`](Self::next) returned `None`.
+    pub fn checksum(&self) -> Option<Checksum> {
+        self.checksum
+    }
+
+    /// Fail unless what was read (to its end) is the text that `expected` describes: the file
+    /// did not change since it was scanned.
+    pub fn check(&self, expected: &crate::migration::Streamed) -> Result<(), String> {
+        if self.checksum == Some(expected.checksum) {
+            Ok(())
+        } else {
+            Err("the file changed since the migrations folder was read (its checksum differs); nothing was committed, run again".into())
+        }
     }
 
     /// The next piece; `None` at the end of the input.
@@ -177,7 +194,8 @@ impl<R: Read> StatementReader<R> {
             };
             if got == 0 {
                 let normalizer = self.normalizer.take().unwrap_or_default();
-                let (rest, _) = normalizer.finish().map_err(ReadError::NotUtf8)?;
+                let (rest, checksum) = normalizer.finish().map_err(ReadError::NotUtf8)?;
+                self.checksum = Some(checksum);
                 let mut splitter = self.splitter.take().expect("checked above");
                 splitter
                     .feed(&rest, &mut sink)
@@ -501,6 +519,18 @@ mod tests {
                 ]
             );
             assert!(r.diagnostics().is_empty());
+            // The run checks it read the text that was scanned.
+            let scanned = crate::migration::Streamed {
+                len: 0,
+                checksum: Checksum::of(file.as_bytes()),
+            };
+            assert_eq!(r.checksum(), Some(scanned.checksum));
+            assert!(r.check(&scanned).is_ok());
+            let edited = crate::migration::Streamed {
+                checksum: Checksum::of(b"SELECT 2;"),
+                ..scanned
+            };
+            assert!(r.check(&edited).unwrap_err().contains("changed"));
         }
     }
 

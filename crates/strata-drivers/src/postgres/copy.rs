@@ -252,11 +252,45 @@ impl PostgresDriver {
         prefix: &str,
         script: &strata_core::Script,
     ) -> Result<(), BodyError> {
+        match self.stream_pass(prefix, script, None) {
+            Ok(()) => Ok(()),
+            Err(StreamStop::Body(e)) => Err(e),
+            Err(StreamStop::Found(_)) => Ok(()),
+            Err(StreamStop::NoPosition(batch, mut err)) => {
+                // No position from the server: replay the file up to that batch in a
+                // transaction that is rolled back, running that batch's statements one by one
+                // (the statements before it must have run for the search to be right).
+                self.rollback();
+                let found = match self.stream_pass(prefix, script, Some(batch)) {
+                    Err(StreamStop::Found(found)) => found,
+                    _ => None,
+                };
+                self.rollback();
+                set_location(&mut err, found, None);
+                Err(BodyError {
+                    err,
+                    needs_search: false,
+                })
+            }
+        }
+    }
+
+    /// One pass over a streamed file. With `search: Some(n)`, batch `n` is run statement by
+    /// statement and the pass stops there with [`StreamStop::Found`].
+    fn stream_pass(
+        &mut self,
+        prefix: &str,
+        script: &strata_core::Script,
+        search: Option<usize>,
+    ) -> Result<(), StreamStop> {
         use strata_core::source::stream::{Piece, StatementReader, READ_CHUNK};
-        let fail = |err| BodyError {
-            err,
-            needs_search: false,
+        let fail = |err| {
+            StreamStop::Body(BodyError {
+                err,
+                needs_search: false,
+            })
         };
+        let mut sent = 0usize;
         let path = script.path.display().to_string();
         let read_error = |e: strata_core::source::stream::ReadError<std::convert::Infallible>| {
             fail(DriverError::Other(match e {
@@ -283,13 +317,15 @@ impl PostgresDriver {
             };
             if !copy {
                 if !batch.text.is_empty() && batch.text.len() + text.len() > BATCH_BYTES {
-                    self.send_stream_batch(&mut prefix, &std::mem::take(&mut batch))?;
+                    let b = std::mem::take(&mut batch);
+                    self.send_stream_batch(&mut prefix, &b, &mut sent, search)?;
                 }
                 batch.push(statement.range, &text);
                 continue;
             }
             if !batch.text.is_empty() {
-                self.send_stream_batch(&mut prefix, &std::mem::take(&mut batch))?;
+                let b = std::mem::take(&mut batch);
+                self.send_stream_batch(&mut prefix, &b, &mut sent, search)?;
             }
             if !prefix.is_empty() {
                 self.client
@@ -354,8 +390,16 @@ impl PostgresDriver {
             }
             writer.finish().map_err(|e| fail(located(&e, data_start)))?;
         }
+        if let Some(expected) = &script.streamed {
+            reader.check(expected).map_err(|m| {
+                fail(DriverError::Other(format!(
+                    "{}: {m}",
+                    script.path.display()
+                )))
+            })?;
+        }
         if !batch.text.is_empty() {
-            self.send_stream_batch(&mut prefix, &batch)?;
+            self.send_stream_batch(&mut prefix, &batch, &mut sent, search)?;
         } else if !prefix.is_empty() {
             self.client
                 .batch_execute(&prefix)
@@ -364,12 +408,30 @@ impl PostgresDriver {
         Ok(())
     }
 
-    /// One message of a streamed script's statements (`prefix` first, then emptied).
+    /// One message of a streamed script's statements (`prefix` first, then emptied); `sent`
+    /// counts the messages. The batch numbered `search` is run statement by statement instead.
     fn send_stream_batch(
         &mut self,
         prefix: &mut String,
         batch: &StreamBatch,
-    ) -> Result<(), BodyError> {
+        sent: &mut usize,
+        search: Option<usize>,
+    ) -> Result<(), StreamStop> {
+        let index = *sent;
+        *sent += 1;
+        if search == Some(index) {
+            if !prefix.is_empty() {
+                let p = std::mem::take(prefix);
+                if self.client.batch_execute(&p).is_err() {
+                    return Err(StreamStop::Found(None));
+                }
+            }
+            let failing = batch.starts.iter().find(|(at, range)| {
+                let text = &batch.text[*at..*at + range.len()];
+                self.client.batch_execute(text).is_err()
+            });
+            return Err(StreamStop::Found(failing.map(|(_, r)| r.clone())));
+        }
         let shift = prefix.len();
         let result = if prefix.is_empty() {
             self.client.batch_execute(&batch.text)
@@ -388,23 +450,29 @@ impl PostgresDriver {
             .and_then(|b| batch.locate(b));
         match found {
             Some((statement, position)) => set_location(&mut err, Some(statement), Some(position)),
-            None if super::rerun_helps(&e) => {
-                // No position: re-run this batch's statements one by one (after a rollback;
-                // the caller's rollback after that is harmless) to find the failing one.
-                self.rollback();
-                let found = self
-                    .find_failing_statement(&batch.text)
-                    .and_then(|r| batch.locate(r.start))
-                    .map(|(statement, _)| statement);
-                set_location(&mut err, found, None);
+            None if batch.starts.len() == 1 => {
+                set_location(&mut err, Some(batch.starts[0].1.clone()), None)
+            }
+            None if search.is_none() && super::rerun_helps(&e) => {
+                return Err(StreamStop::NoPosition(index, err));
             }
             None => {}
         }
-        Err(BodyError {
+        Err(StreamStop::Body(BodyError {
             err,
             needs_search: false,
-        })
+        }))
     }
+}
+
+/// Why a pass over a streamed file stopped early.
+enum StreamStop {
+    /// It failed (located as well as it could be).
+    Body(BodyError),
+    /// Batch N failed without a server position: search for the statement.
+    NoPosition(usize, DriverError),
+    /// The search ended: the failing statement, if one failed.
+    Found(Option<Range<usize>>),
 }
 
 #[cfg(test)]
