@@ -633,6 +633,7 @@ mod tests {
                         lock_timeout: None,
                         statement_timeout: None,
                         batchable: true,
+                        streamed: None,
                     }),
                     down: None,
                     checksum: Checksum::of(format!("-- up {v}").as_bytes()),

@@ -109,11 +109,30 @@ pub struct Script {
     /// quote or comment (it would swallow the scripts sent after it) and no `COPY ... FROM
     /// stdin` data (it needs the copy sub-protocol). Only such a script may share a message.
     pub batchable: bool,
+    /// `Some(..)` for a file too large to hold in memory (see [`crate::source::stream`]):
+    /// `sql` is then empty and the file at `path` is read again, in
+    /// chunks, to run it. Such a script is never batched with others, and the commands that
+    /// need the text whole (`lint`, the statement list of `plan`, `rehearse`, no-transaction
+    /// and self-managed runs) say so instead of using it.
+    pub streamed: Option<Streamed>,
+}
+
+/// What reading a streamed file found, for running it: a run that reads other text (the file
+/// changed since) fails instead of recording the wrong checksum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Streamed {
+    /// Length of the normalised text (BOM removed, CRLF → LF).
+    pub len: usize,
+    /// Its checksum.
+    pub checksum: Checksum,
 }
 
 impl Script {
     /// Whether the script has nothing to run (empty or whitespace/comments only).
     pub fn is_blank(&self) -> bool {
+        if self.streamed.is_some() {
+            return false;
+        }
         self.sql.trim().is_empty()
             || strata_sql::split(&self.sql, strata_sql::Dialect::Postgres)
                 .statements

@@ -849,6 +849,7 @@ mod tests {
             lock_timeout: None,
             statement_timeout: None,
             batchable: true,
+            streamed: None,
         }
     }
 

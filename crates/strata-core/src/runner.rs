@@ -302,6 +302,18 @@ impl<'a> Migrator<'a> {
                 let mode = script.map(|s| m.effective_mode(s));
                 let outcome = match (script, mode, &blocked) {
                     (_, _, Some(why)) => RehearsalOutcome::Skipped(why.clone()),
+                    (Some(s), Some(_), None) if s.streamed.is_some() => {
+                        blocked = Some(format!(
+                            "runs after {}/{} {}, which cannot be rehearsed",
+                            step.version,
+                            step.direction.letter(),
+                            step.name
+                        ));
+                        RehearsalOutcome::NotRehearsable(format!(
+                            "{} is too large to hold in memory (streamed); rehearse does not stream",
+                            s.path.display()
+                        ))
+                    }
                     (Some(s), Some(TxMode::Transaction), None) => {
                         scripts.push(s);
                         RehearsalOutcome::Pending
@@ -398,6 +410,20 @@ impl<'a> Migrator<'a> {
         let state = self.driver.read_state()?;
         let plan = plan::plan(self.source, &state, request, &self.options.plan)
             .map_err(|conflicts| Error::Conflicts { conflicts })?;
+        for step in &plan.steps {
+            let script = self
+                .source
+                .get(step.version)
+                .and_then(|m| m.script(step.direction));
+            if let Some(why) = script.and_then(|s| streamed_refusal(s, self.effective_mode(s))) {
+                return Err(Error::Invalid(format!(
+                    "migration {}/{} {}: {why}",
+                    step.version,
+                    step.direction.letter(),
+                    step.name
+                )));
+            }
+        }
         let mut report = Report::default();
         if !plan.reconcile.is_empty() {
             self.driver.write(&plan.reconcile)?;
@@ -647,6 +673,10 @@ impl<'a> Migrator<'a> {
                         .as_ref()
                         .map(|r| format!(" ({r})"))
                         .unwrap_or_default()
+                )),
+                Some(s) if s.streamed.is_some() => Some(format!(
+                    "{} is too large to hold in memory (streamed) and runs on its own",
+                    s.path.display()
                 )),
                 Some(s) if !s.batchable => Some(format!(
                     "{} has COPY data or an unterminated string, quoted name, dollar quote or comment",
@@ -996,6 +1026,9 @@ fn locate(script: &Script, cause: &DriverError, known: Option<Range<usize>>) -> 
         } => (statement.clone().or(known), *position),
         _ => (known, None),
     };
+    if let Some(len) = script.streamed.map(|s| s.len) {
+        return locate_streamed(script, len, statement, position);
+    }
     let len = script.sql.len();
     let statement = statement.filter(|r| r.start <= r.end && r.end <= len);
     let offset = position
@@ -1015,6 +1048,63 @@ fn locate(script: &Script, cause: &DriverError, known: Option<Range<usize>>) -> 
         statement_line: script.first_line + strata_sql::line_col(&script.sql, statement_start).line
             - 1,
     }
+}
+
+/// Most of a streamed script's failing statement shown in a [`Location`].
+const MAX_LOCATED_TEXT: usize = 64 << 10;
+
+/// [`locate`] for a streamed script (no text in memory): the file is read again up to the
+/// failing offset, counting lines (once, on the error path).
+fn locate_streamed(
+    script: &Script,
+    len: usize,
+    statement: Option<Range<usize>>,
+    position: Option<usize>,
+) -> Location {
+    let statement = statement.filter(|r| r.start <= r.end && r.end <= len);
+    let offset = position
+        .filter(|p| *p <= len)
+        .or(statement.as_ref().map(|r| r.start))
+        .unwrap_or(0);
+    match crate::source::stream::locate_in_file(
+        &script.path,
+        offset,
+        statement.clone(),
+        MAX_LOCATED_TEXT,
+    ) {
+        Some((at, text, statement_line)) => Location {
+            path: script.path.clone(),
+            line: at.line,
+            column: at.column,
+            statement: text.trim().to_string(),
+            statement_line,
+        },
+        None => Location {
+            path: script.path.clone(),
+            line: script.first_line,
+            column: 1,
+            statement: String::new(),
+            statement_line: script.first_line,
+        },
+    }
+}
+
+/// Why a streamed script cannot run in `mode` (only transactional runs stream).
+fn streamed_refusal(script: &Script, mode: TxMode) -> Option<String> {
+    let len = script.streamed?.len;
+    (mode != TxMode::Transaction).then(|| {
+        format!(
+            "{} ({} MiB) is too large to hold in memory and is streamed; streamed files run only in a transaction, but this one runs {}{} (split the file, or move that statement into a file of its own)",
+            script.path.display(),
+            len >> 20,
+            mode.as_str(),
+            script
+                .mode_reason
+                .as_ref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        )
+    })
 }
 
 #[cfg(test)]

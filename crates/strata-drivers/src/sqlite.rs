@@ -234,6 +234,83 @@ fn refuse_copy(sql: &str) -> Result<(), DriverError> {
     }
 }
 
+impl SqliteDriver {
+    /// A streamed script (see `strata_core::source::stream`): the file is read again in chunks
+    /// and its statements run one by one in the transaction with the records. Error offsets
+    /// are absolute offsets in the file's normalised text.
+    fn run_streamed(&mut self, script: &Script, writes: &[LedgerWrite]) -> Result<(), DriverError> {
+        use strata_core::source::stream::{Piece, ReadError, StatementReader, READ_CHUNK};
+        let path = script.path.display().to_string();
+        let file = std::fs::File::open(&script.path)
+            .map_err(|e| DriverError::Other(format!("{path}: {e}")))?;
+        let mut reader = StatementReader::new(file, READ_CHUNK, Dialect::Sqlite);
+        self.transaction(|d| {
+            let started = Instant::now();
+            loop {
+                let piece = reader.next().map_err(|e| {
+                    DriverError::Other(match e {
+                        ReadError::Io(e) => format!("{path}: {e}"),
+                        ReadError::NotUtf8(e) => {
+                            format!("{path}:{}: not valid UTF-8 (byte {})", e.line, e.byte)
+                        }
+                        ReadError::Stopped(never) => match never {},
+                    })
+                })?;
+                let Some(piece) = piece else { break };
+                let Piece::Statement {
+                    statement,
+                    text,
+                    copy,
+                } = piece
+                else {
+                    continue;
+                };
+                let at = statement.range.start;
+                if copy {
+                    return Err(DriverError::Statement {
+                        message: "COPY ... FROM stdin is PostgreSQL-only: SQLite cannot load a COPY data block".into(),
+                        code: None,
+                        detail: None,
+                        hint: Some("turn the data into INSERT statements for SQLite".into()),
+                        statement: Some(statement.range),
+                        position: None,
+                    });
+                }
+                run_statement(&d.conn, &text, 0..text.len()).map_err(|e| match e {
+                    DriverError::Statement {
+                        message,
+                        code,
+                        detail,
+                        hint,
+                        statement,
+                        position,
+                    } => DriverError::Statement {
+                        message,
+                        code,
+                        detail,
+                        hint,
+                        statement: statement.map(|r| r.start + at..r.end + at),
+                        position: position.map(|p| p + at),
+                    },
+                    other => other,
+                })?;
+            }
+            if let Some(expected) = &script.streamed {
+                reader
+                    .check(expected)
+                    .map_err(|m| DriverError::Other(format!("{path}: {m}")))?;
+            }
+            let ms = started.elapsed().as_millis() as i64;
+            let stamped: Vec<_> = writes
+                .iter()
+                .cloned()
+                .map(|w| stamp_duration(w, ms))
+                .collect();
+            d.apply_writes(&stamped)
+        })
+    }
+}
+
 /// Run one statement's text; errors carry the statement's range and SQLite's error offset,
 /// both relative to the script that `range` indexes.
 fn run_statement(
@@ -570,6 +647,9 @@ impl Driver for SqliteDriver {
         script: &Script,
         writes: &[LedgerWrite],
     ) -> Result<(), DriverError> {
+        if script.streamed.is_some() {
+            return self.run_streamed(script, writes);
+        }
         refuse_copy(&script.sql)?;
         let ranges = strata_core::runner::statement_ranges(script, Dialect::Sqlite);
         self.transaction(|d| {

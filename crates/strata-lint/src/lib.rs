@@ -128,6 +128,10 @@ pub fn lint_migration(m: &Migration, dialect: Dialect, options: &LintOptions) ->
     let Some(script) = m.script(Direction::Up) else {
         return Vec::new();
     };
+    if script.streamed.is_some() {
+        // Too large to hold in memory: not linted (the CLI says so).
+        return Vec::new();
+    }
     let mut raw = rules::check(m, script, dialect, options);
     if dialect == Dialect::Postgres {
         raw.extend(squawk::check(script, options));

@@ -10,6 +10,8 @@
 //! * [`split`] cuts a script into statements, keeping `;` inside strings, dollar quotes,
 //!   comments, PostgreSQL `BEGIN ATOMIC ... END` routine bodies and SQLite trigger bodies; the
 //!   data block after `COPY ... FROM stdin;` (up to the `\.` line) is kept apart, never lexed.
+//! * [`StreamSplitter`] gives [`split`]'s result for input fed in chunks, holding only the
+//!   statement in progress (COPY data is handed on line by line, never held).
 //! * [`classify`] tells transaction control and statements that must run outside a
 //!   transaction block (e.g. `CREATE INDEX CONCURRENTLY`) from everything else.
 //!
@@ -34,6 +36,9 @@ pub use lexer::{tokenize, Token, TokenKind};
 
 mod split;
 pub use split::{split, CopyData, Diagnostic, DiagnosticKind, Split, Statement};
+
+mod stream;
+pub use stream::{Event as StreamEvent, StreamSplitter};
 
 mod classify;
 pub use classify::{

@@ -39,6 +39,14 @@ pub fn lint(
     } else {
         from_paths(paths, dialect)?
     };
+    for m in &migrations {
+        if let Some(s) = m.up.as_ref().filter(|s| s.streamed.is_some()) {
+            eprintln!(
+                "lint: {} not linted: too large to hold in memory (it is streamed when applied)",
+                s.path.display()
+            );
+        }
+    }
     let findings = strata_lint::lint_migrations(&migrations, dialect, &options);
     match format {
         LintFormat::Text => {

@@ -51,7 +51,20 @@ pub fn read_source(settings: &Settings, url: &DatabaseUrl) -> Result<Source, Cli
         _ => strata_sql::Dialect::Postgres,
     };
     let dir = settings.require_dir()?;
-    Ok(strata_core::source::read_dir(dir, dialect).map_err(strata_core::Error::from)?)
+    Ok(
+        strata_core::source::read_dir_streaming(dir, dialect, stream_threshold())
+            .map_err(strata_core::Error::from)?,
+    )
+}
+
+/// Pair files longer than this many bytes are streamed instead of read whole:
+/// `STRATA_STREAM_THRESHOLD` (bytes; for tests and memory-tight hosts), else
+/// [`strata_core::source::stream::STREAM_THRESHOLD`] (32 MiB).
+pub fn stream_threshold() -> u64 {
+    std::env::var("STRATA_STREAM_THRESHOLD")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(strata_core::source::stream::STREAM_THRESHOLD)
 }
 
 /// Run options from settings.

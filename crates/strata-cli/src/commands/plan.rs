@@ -91,7 +91,8 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
             .get(step.version)
             .and_then(|m| m.script(step.direction));
         let mut statements = Vec::new();
-        if let Some(script) = script {
+        // A streamed script (too large to hold in memory) lists no statements.
+        if let Some(script) = script.filter(|s| s.streamed.is_none()) {
             let ranges: Vec<std::ops::Range<usize>> = match &script.statements {
                 Some(explicit) => explicit.clone(),
                 None => strata_sql::split(&script.sql, dialect)

@@ -24,3 +24,4 @@ mod plan_pg;
 mod progress;
 mod safety;
 mod safety_pg;
+mod stream;

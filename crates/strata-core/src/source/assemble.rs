@@ -38,9 +38,24 @@ struct Claim {
 /// Turn the files of one folder into a [`Source`], reporting every problem at once.
 ///
 /// Files are processed in path order whatever the caller's order, so messages are stable.
-pub fn assemble(
+pub fn assemble(dir: &Path, files: Vec<RawFile>, dialect: Dialect) -> Result<Source, SourceErrors> {
+    assemble_streamed(dir, files, Vec::new(), dialect)
+}
+
+/// A pair file too large to hold in memory: its path and what [`super::stream::scan`] found.
+#[derive(Debug, Clone)]
+pub struct StreamedFile {
+    /// The file (its name must be a pair's, `N_name.up.sql` / `.down.sql`).
+    pub path: PathBuf,
+    /// The one pass over it.
+    pub scan: super::stream::Scan,
+}
+
+/// [`assemble`] with some pair files streamed instead of read (see [`super::stream`]).
+pub fn assemble_streamed(
     dir: &Path,
     mut files: Vec<RawFile>,
+    streamed: Vec<StreamedFile>,
     dialect: Dialect,
 ) -> Result<Source, SourceErrors> {
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -55,6 +70,43 @@ pub fn assemble(
         ignored.extend(out.ignored);
         claims.extend(out.claim);
     }
+
+    for file in streamed {
+        let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let NameKind::Pair(p) = classify_name(name) else {
+            errors.push(SourceError::Io {
+                path: file.path.clone(),
+                message:
+                    "only golang-migrate pair files (N_name.up.sql / .down.sql) can be streamed"
+                        .into(),
+            });
+            continue;
+        };
+        let Some(version) = p.version else {
+            errors.push(SourceError::VersionTooLarge {
+                path: file.path.clone(),
+                digits: p.digits.into(),
+            });
+            continue;
+        };
+        let up = p.direction == Direction::Up;
+        let script = streamed_script(&file, dialect, &mut errors);
+        let mut scripts = [None, None];
+        scripts[usize::from(!up)] = Some(script);
+        claims.push(Claim {
+            version,
+            path: file.path.clone(),
+            pair: true,
+            up,
+            down: !up,
+            name: p.title.to_string(),
+            format: Format::Pair,
+            scripts,
+            checksum: file.scan.checksum,
+            out_of_order: file.scan.out_of_order,
+        });
+    }
+    claims.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut by_version: BTreeMap<Version, Vec<usize>> = BTreeMap::new();
     for (i, c) in claims.iter().enumerate() {
@@ -372,6 +424,63 @@ fn build_script(
         lock_timeout,
         statement_timeout,
         batchable,
+        streamed: None,
+    }
+}
+
+/// The script of a streamed pair file, from its scan: the same directives, COPY checks and
+/// mode rules as [`build_script`] applies to a file read whole; no text.
+fn streamed_script(file: &StreamedFile, dialect: Dialect, errors: &mut Vec<SourceError>) -> Script {
+    let scan = &file.scan;
+    let lines = || {
+        scan.directive_lines
+            .iter()
+            .map(|(n, l, b)| (*n, l.as_str(), *b))
+    };
+    let own = directives_in(&file.path, lines(), errors);
+    for d in &scan.diagnostics {
+        if matches!(
+            d.kind,
+            DiagnosticKind::UnterminatedCopyData | DiagnosticKind::TextAfterCopy
+        ) {
+            errors.push(SourceError::Marker {
+                path: file.path.clone(),
+                line: d.start.line,
+                message: d.message.clone(),
+            });
+        }
+    }
+    let _ = dialect; // classified while scanning
+    let (mode, mode_reason) = match (&own, scan.transaction_control, &scan.no_transaction) {
+        (Some(d), _, _) => (
+            TxMode::NoTransaction,
+            Some(format!("`{}` at line {}", d.text, d.line)),
+        ),
+        (None, Some((word, line)), _) => self_managed(word, line),
+        (None, None, Some((name, line))) => (
+            TxMode::NoTransaction,
+            Some(format!(
+                "{name} at line {line} cannot run inside a transaction"
+            )),
+        ),
+        (None, None, None) => (TxMode::Transaction, None),
+    };
+    let (lock_timeout, statement_timeout) = timeouts_in(&file.path, lines(), errors);
+    Script {
+        path: file.path.clone(),
+        sql: String::new(),
+        offset: 0,
+        first_line: 1,
+        mode,
+        mode_reason,
+        statements: None,
+        lock_timeout,
+        statement_timeout,
+        batchable: false,
+        streamed: Some(crate::migration::Streamed {
+            len: scan.len,
+            checksum: scan.checksum,
+        }),
     }
 }
 
@@ -463,7 +572,7 @@ fn self_managed(word: &str, line: usize) -> (TxMode, Option<String>) {
 }
 
 /// Bytes of leading whitespace and comments in `s`.
-fn skip_comments(s: &str) -> usize {
+pub(super) fn skip_comments(s: &str) -> usize {
     let mut rest = s;
     loop {
         let t = rest.trim_start();
@@ -485,13 +594,29 @@ fn scan_directives(
     first_line: usize,
     errors: &mut Vec<SourceError>,
 ) -> Option<Directive> {
+    directives_in(&file.path, comment_lines(sql, first_line), errors)
+}
+
+/// Every line of `sql` as `(line number in the file, text, whether only blank and comment lines
+/// come before it)`.
+fn comment_lines(sql: &str, first_line: usize) -> impl Iterator<Item = (usize, &str, bool)> {
     let mut comments = CommentLines::default();
     let mut before_first = true;
-    let mut found = None;
-    for (n, start, end, _) in lines(sql) {
+    lines(sql).map(move |(n, start, end, _)| {
         let line = &sql[start..end];
-        let n = first_line + n - 1;
         before_first = before_first && comments.is_comment(line);
+        (first_line + n - 1, line, before_first)
+    })
+}
+
+/// [`scan_directives`] over lines given as [`comment_lines`] gives them.
+fn directives_in<'a>(
+    path: &Path,
+    lines: impl Iterator<Item = (usize, &'a str, bool)>,
+    errors: &mut Vec<SourceError>,
+) -> Option<Directive> {
+    let mut found = None;
+    for (n, line, before_first) in lines {
         let Some(word) = line
             .trim()
             .strip_prefix("--")
@@ -524,7 +649,7 @@ fn scan_directives(
             continue;
         };
         errors.push(SourceError::Marker {
-            path: file.path.clone(),
+            path: path.to_path_buf(),
             line: n,
             message,
         });
@@ -541,13 +666,17 @@ fn scan_timeouts(
     first_line: usize,
     errors: &mut Vec<SourceError>,
 ) -> (Option<Duration>, Option<Duration>) {
-    let mut comments = CommentLines::default();
-    let mut before_first = true;
+    timeouts_in(&file.path, comment_lines(sql, first_line), errors)
+}
+
+/// [`scan_timeouts`] over lines given as [`comment_lines`] gives them.
+fn timeouts_in<'a>(
+    path: &Path,
+    lines: impl Iterator<Item = (usize, &'a str, bool)>,
+    errors: &mut Vec<SourceError>,
+) -> (Option<Duration>, Option<Duration>) {
     let mut out = (None, None);
-    for (n, start, end, _) in lines(sql) {
-        let line = &sql[start..end];
-        let n = first_line + n - 1;
-        before_first = before_first && comments.is_comment(line);
+    for (n, line, before_first) in lines {
         let Some(rest) = line.trim().strip_prefix("--").map(str::trim) else {
             continue;
         };
@@ -568,7 +697,7 @@ fn scan_timeouts(
             format!("`-- {word}` needs one duration, e.g. `-- {word} 2s` (units: ms, s, m, h)")
         };
         errors.push(SourceError::Marker {
-            path: file.path.clone(),
+            path: path.to_path_buf(),
             line: n,
             message,
         });

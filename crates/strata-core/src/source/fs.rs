@@ -3,7 +3,8 @@
 
 use super::filename::{classify_name, NameKind};
 use super::par::par_map;
-use super::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};
+use super::stream::{scan, ReadError, READ_CHUNK};
+use super::{IgnoredFile, RawFile, Source, SourceError, SourceErrors, StreamedFile};
 use std::io::ErrorKind;
 use std::path::Path;
 
@@ -14,6 +15,17 @@ use std::path::Path;
 /// and a broken or looping symlink is an [`SourceError::Io`] naming it. Files whose names cannot
 /// be migrations are not even opened. IO errors and content errors are reported together.
 pub fn read_dir(dir: &Path, dialect: strata_sql::Dialect) -> Result<Source, SourceErrors> {
+    read_dir_streaming(dir, dialect, super::stream::STREAM_THRESHOLD)
+}
+
+/// [`read_dir`], streaming pair files longer than `threshold` bytes instead of reading them
+/// whole (see [`super::stream`]; [`read_dir`] uses [`super::stream::STREAM_THRESHOLD`]). Marker
+/// and legacy files are always read whole.
+pub fn read_dir_streaming(
+    dir: &Path,
+    dialect: strata_sql::Dialect,
+    threshold: u64,
+) -> Result<Source, SourceErrors> {
     let fail = |e: SourceError| Err(SourceErrors(vec![e]));
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == ErrorKind::NotFound => {
@@ -46,17 +58,20 @@ pub fn read_dir(dir: &Path, dialect: strata_sql::Dialect) -> Result<Source, Sour
 
     let mut ignored = Vec::new();
     let mut files = Vec::new();
+    let mut streamed = Vec::new();
     // Open and read in parallel (a no-op `up` reads every file on every run), results in
     // name order.
-    for entry in par_map(names, |(name, kind)| read_entry(dir, name, kind)) {
+    let read = |(name, kind)| read_entry(dir, name, kind, threshold, dialect);
+    for entry in par_map(names, read) {
         match entry {
             Entry::File(file) => files.push(file),
+            Entry::Streamed(file) => streamed.push(file),
             Entry::Ignored(file) => ignored.push(file),
             Entry::Failed(e) => errors.push(e),
         }
     }
 
-    match super::assemble(dir, files, dialect) {
+    match super::assemble_streamed(dir, files, streamed, dialect) {
         Ok(mut source) if errors.is_empty() => {
             source.ignored.extend(ignored);
             source.ignored.sort_by(|a, b| a.path.cmp(&b.path));
@@ -73,11 +88,18 @@ pub fn read_dir(dir: &Path, dialect: strata_sql::Dialect) -> Result<Source, Sour
 /// What one folder entry turned out to be.
 enum Entry {
     File(RawFile),
+    Streamed(StreamedFile),
     Ignored(IgnoredFile),
     Failed(SourceError),
 }
 
-fn read_entry(dir: &Path, name: std::ffi::OsString, listed: Option<std::fs::FileType>) -> Entry {
+fn read_entry(
+    dir: &Path,
+    name: std::ffi::OsString,
+    listed: Option<std::fs::FileType>,
+    threshold: u64,
+    dialect: strata_sql::Dialect,
+) -> Entry {
     let path = dir.join(&name);
     let ignore = |reason: &str| {
         Entry::Ignored(IgnoredFile {
@@ -100,7 +122,7 @@ fn read_entry(dir: &Path, name: std::ffi::OsString, listed: Option<std::fs::File
         if let NameKind::Ignored(reason) = &kind {
             return ignore(reason);
         }
-        return read_file(path);
+        return read_file(path, matches!(kind, NameKind::Pair(_)), threshold, dialect);
     }
     // Not known to be a regular file: a symlink, a directory, a FIFO... `metadata` follows
     // symlinks; the OS reports loops (ELOOP) instead of hanging.
@@ -121,22 +143,42 @@ fn read_entry(dir: &Path, name: std::ffi::OsString, listed: Option<std::fs::File
     if let NameKind::Ignored(reason) = &kind {
         return ignore(reason);
     }
-    read_file(path)
+    read_file(path, matches!(kind, NameKind::Pair(_)), threshold, dialect)
 }
 
 /// Open, size and read a regular file in four system calls (`std::fs::read` needs one more for
-/// the end of the file; 10,000 migrations are 20,000 files on every run).
-fn read_file(path: std::path::PathBuf) -> Entry {
+/// the end of the file; 10,000 migrations are 20,000 files on every run) — or, for a pair file
+/// longer than `threshold`, scan it in chunks instead of holding it (see [`super::stream`]).
+fn read_file(
+    path: std::path::PathBuf,
+    pair: bool,
+    threshold: u64,
+    dialect: strata_sql::Dialect,
+) -> Entry {
     use std::io::Read;
-    let read = || -> std::io::Result<Vec<u8>> {
-        let file = std::fs::File::open(&path)?;
-        let len = file.metadata()?.len();
-        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-        file.take(len).read_to_end(&mut bytes)?;
-        Ok(bytes)
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) => return Entry::Failed(io(&path, &e)),
     };
-    match read() {
-        Ok(bytes) => Entry::File(RawFile { path, bytes }),
+    let len = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return Entry::Failed(io(&path, &e)),
+    };
+    if pair && len > threshold {
+        return match scan(file, READ_CHUNK, dialect) {
+            Ok(scan) => Entry::Streamed(StreamedFile { path, scan }),
+            Err(ReadError::Io(e)) => Entry::Failed(io(&path, &e)),
+            Err(ReadError::NotUtf8(e)) => Entry::Failed(SourceError::NotUtf8 {
+                path,
+                line: e.line,
+                byte: e.byte,
+            }),
+            Err(ReadError::Stopped(never)) => match never {},
+        };
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    match file.take(len).read_to_end(&mut bytes) {
+        Ok(_) => Entry::File(RawFile { path, bytes }),
         Err(e) => Entry::Failed(io(&path, &e)),
     }
 }
@@ -200,6 +242,54 @@ mod tests {
         );
         assert!(ignored[2].0 == "README.md" && ignored[2].1.contains("N_title.sql"));
         assert_eq!(ignored[3], ("archive".into(), "directory"));
+    }
+
+    #[test]
+    fn streamed_pair_files_read_like_whole_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let up = "\u{feff}-- strata:lock-timeout 2s\r\n\r\nCREATE TABLE t (a text);\r\nCOPY t FROM stdin;\r\nx;$$\r\n\\.\r\nCREATE INDEX CONCURRENTLY i ON t (a);\r\n";
+        write(d, "1_big.up.sql", up.as_bytes());
+        write(d, "1_big.down.sql", b"DROP TABLE t;\n");
+        write(d, "2_tx.up.sql", b"BEGIN;\nSELECT 1;\nCOMMIT;\n");
+        let whole = read_dir(d, Dialect::Postgres).unwrap();
+        let streamed = read_dir_streaming(d, Dialect::Postgres, 10).unwrap();
+        for (w, s) in whole.migrations.iter().zip(&streamed.migrations) {
+            assert_eq!(w.checksum, s.checksum);
+            let (wu, su) = (w.up.as_ref().unwrap(), s.up.as_ref().unwrap());
+            assert_eq!(su.streamed.map(|s| s.len), Some(wu.sql.len()));
+            assert_eq!(su.streamed.map(|s| s.checksum), Some(w.checksum));
+            assert!(su.sql.is_empty());
+            assert_eq!(
+                (wu.mode, &wu.mode_reason, wu.lock_timeout),
+                (su.mode, &su.mode_reason, su.lock_timeout)
+            );
+        }
+        assert_eq!(
+            streamed.get(1).unwrap().up.as_ref().unwrap().mode,
+            TxMode::NoTransaction
+        );
+        assert_eq!(
+            streamed.get(2).unwrap().up.as_ref().unwrap().mode,
+            TxMode::SelfManaged
+        );
+
+        // Errors name the same file lines.
+        write(
+            d,
+            "3_bad.up.sql",
+            b"SELECT 1;\n-- strata:bogus\nCOPY t FROM stdin;\n1\n",
+        );
+        write(d, "4_utf.up.sql", b"SELECT 1;\nSELECT '\xc3\x28';\n");
+        let whole = read_dir(d, Dialect::Postgres).unwrap_err().0;
+        let streamed = read_dir_streaming(d, Dialect::Postgres, 10).unwrap_err().0;
+        let shown = |e: &[SourceError]| {
+            let mut v: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(shown(&whole), shown(&streamed));
+        assert_eq!(whole.len(), 3, "{whole:?}");
     }
 
     #[test]

@@ -11,13 +11,17 @@ pub mod filename;
 pub mod fs;
 pub mod markers;
 
+pub mod stream;
+
 mod assemble;
 mod error;
 mod par;
 
-pub use assemble::{assemble, parse_directive_duration, NO_TRANSACTION_DIRECTIVE};
+pub use assemble::{
+    assemble, assemble_streamed, parse_directive_duration, StreamedFile, NO_TRANSACTION_DIRECTIVE,
+};
 pub use error::{SourceError, SourceErrors};
-pub use fs::read_dir;
+pub use fs::{read_dir, read_dir_streaming};
 
 use crate::migration::Migration;
 use serde::Serialize;

@@ -213,6 +213,268 @@ impl PostgresDriver {
     }
 }
 
+/// The statements of one streamed batch: its text and, for each statement, its offset in the
+/// text and its absolute range in the file's text.
+#[derive(Default)]
+struct StreamBatch {
+    text: String,
+    starts: Vec<(usize, Range<usize>)>,
+}
+
+impl StreamBatch {
+    fn push(&mut self, range: Range<usize>, text: &str) {
+        if !self.text.is_empty() {
+            self.text.push('\n');
+        }
+        self.starts.push((self.text.len(), range));
+        self.text.push_str(text);
+    }
+
+    /// The statement holding byte `b` of the text, and `b` as an absolute offset.
+    fn locate(&self, b: usize) -> Option<(Range<usize>, usize)> {
+        let i = self
+            .starts
+            .partition_point(|(at, _)| *at <= b)
+            .checked_sub(1)?;
+        let (at, range) = &self.starts[i];
+        Some((range.clone(), (range.start + (b - at)).min(range.end)))
+    }
+}
+
+impl PostgresDriver {
+    /// Run a streamed script (see `strata_core::source::stream`): the file is read again in
+    /// chunks; its statements go in simple-query messages of about [`BATCH_BYTES`] and its
+    /// COPY blocks through the COPY protocol, [`COPY_CHUNK`]-sized writes, all in the caller's
+    /// transaction (`prefix`, e.g. `BEGIN;`, goes in the first message). Offsets in errors are
+    /// absolute offsets in the file's normalised text.
+    pub(super) fn run_streamed(
+        &mut self,
+        prefix: &str,
+        script: &strata_core::Script,
+    ) -> Result<(), BodyError> {
+        match self.stream_pass(prefix, script, None) {
+            Ok(()) => Ok(()),
+            Err(StreamStop::Body(e)) => Err(e),
+            Err(StreamStop::Found(_)) => Ok(()),
+            Err(StreamStop::NoPosition(batch, mut err)) => {
+                // No position from the server: replay the file up to that batch in a
+                // transaction that is rolled back, running that batch's statements one by one
+                // (the statements before it must have run for the search to be right).
+                self.rollback();
+                let found = match self.stream_pass(prefix, script, Some(batch)) {
+                    Err(StreamStop::Found(found)) => found,
+                    _ => None,
+                };
+                self.rollback();
+                set_location(&mut err, found, None);
+                Err(BodyError {
+                    err,
+                    needs_search: false,
+                })
+            }
+        }
+    }
+
+    /// One pass over a streamed file. With `search: Some(n)`, batch `n` is run statement by
+    /// statement and the pass stops there with [`StreamStop::Found`].
+    fn stream_pass(
+        &mut self,
+        prefix: &str,
+        script: &strata_core::Script,
+        search: Option<usize>,
+    ) -> Result<(), StreamStop> {
+        use strata_core::source::stream::{Piece, StatementReader, READ_CHUNK};
+        let fail = |err| {
+            StreamStop::Body(BodyError {
+                err,
+                needs_search: false,
+            })
+        };
+        let mut sent = 0usize;
+        let path = script.path.display().to_string();
+        let read_error = |e: strata_core::source::stream::ReadError<std::convert::Infallible>| {
+            fail(DriverError::Other(match e {
+                strata_core::source::stream::ReadError::Io(e) => format!("{path}: {e}"),
+                strata_core::source::stream::ReadError::NotUtf8(e) => {
+                    format!("{path}:{}: not valid UTF-8 (byte {})", e.line, e.byte)
+                }
+                strata_core::source::stream::ReadError::Stopped(never) => match never {},
+            }))
+        };
+        let file = std::fs::File::open(&script.path)
+            .map_err(|e| fail(DriverError::Other(format!("{path}: {e}"))))?;
+        let mut reader = StatementReader::new(file, READ_CHUNK, Dialect::Postgres);
+        let mut prefix = prefix.to_string();
+        let mut batch = StreamBatch::default();
+        while let Some(piece) = reader.next().map_err(read_error)? {
+            let Piece::Statement {
+                statement,
+                text,
+                copy,
+            } = piece
+            else {
+                continue;
+            };
+            if !copy {
+                if !batch.text.is_empty() && batch.text.len() + text.len() > BATCH_BYTES {
+                    let b = std::mem::take(&mut batch);
+                    self.send_stream_batch(&mut prefix, &b, &mut sent, search)?;
+                }
+                batch.push(statement.range, &text);
+                continue;
+            }
+            if !batch.text.is_empty() {
+                let b = std::mem::take(&mut batch);
+                self.send_stream_batch(&mut prefix, &b, &mut sent, search)?;
+            }
+            if !prefix.is_empty() {
+                self.client
+                    .batch_execute(&std::mem::take(&mut prefix))
+                    .map_err(|e| fail(db_error(&e)))?;
+            }
+            // The data pieces follow the COPY statement up to its end.
+            let range = statement.range.clone();
+            // Where the data rows start (known from the first data piece, or the block's end).
+            let mut data_start: Option<usize> = None;
+            let located = |e: &postgres::Error, data_start: Option<usize>| {
+                let data_start = data_start.unwrap_or(range.end);
+                let mut err = db_error(e);
+                let context = e.as_db_error().and_then(|d| d.where_());
+                let position = match context.and_then(copy_context_line) {
+                    Some(line) => strata_core::source::stream::line_start_after(
+                        &script.path,
+                        data_start,
+                        line - 1,
+                    ),
+                    None => server_position(e).map(|p| range.start + char_to_byte(&text, p)),
+                };
+                if let (Some(context), DriverError::Statement { detail, .. }) = (context, &mut err)
+                {
+                    *detail = Some(match detail.take() {
+                        Some(d) => format!("{d} ({context})"),
+                        None => context.to_string(),
+                    });
+                }
+                set_location(&mut err, Some(range.clone()), position);
+                err
+            };
+            let mut writer = self
+                .client
+                .copy_in(text.as_str())
+                .map_err(|e| fail(located(&e, data_start)))?;
+            loop {
+                match reader.next().map_err(read_error)? {
+                    Some(Piece::CopyData { offset, text }) => {
+                        data_start.get_or_insert(offset);
+                        for chunk in text.as_bytes().chunks(COPY_CHUNK) {
+                            if let Err(io) = writer.write_all(chunk) {
+                                drop(writer);
+                                return Err(fail(
+                                    match io
+                                        .get_ref()
+                                        .and_then(|i| i.downcast_ref::<postgres::Error>())
+                                    {
+                                        Some(e) => located(e, data_start),
+                                        None => DriverError::Other(format!("COPY failed: {io}")),
+                                    },
+                                ));
+                            }
+                        }
+                    }
+                    Some(Piece::CopyEnd(c)) => {
+                        data_start = Some(c.range.start);
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            writer.finish().map_err(|e| fail(located(&e, data_start)))?;
+        }
+        if let Some(expected) = &script.streamed {
+            reader.check(expected).map_err(|m| {
+                fail(DriverError::Other(format!(
+                    "{}: {m}",
+                    script.path.display()
+                )))
+            })?;
+        }
+        if !batch.text.is_empty() {
+            self.send_stream_batch(&mut prefix, &batch, &mut sent, search)?;
+        } else if !prefix.is_empty() {
+            self.client
+                .batch_execute(&prefix)
+                .map_err(|e| fail(db_error(&e)))?;
+        }
+        Ok(())
+    }
+
+    /// One message of a streamed script's statements (`prefix` first, then emptied); `sent`
+    /// counts the messages. The batch numbered `search` is run statement by statement instead.
+    fn send_stream_batch(
+        &mut self,
+        prefix: &mut String,
+        batch: &StreamBatch,
+        sent: &mut usize,
+        search: Option<usize>,
+    ) -> Result<(), StreamStop> {
+        let index = *sent;
+        *sent += 1;
+        if search == Some(index) {
+            if !prefix.is_empty() {
+                let p = std::mem::take(prefix);
+                if self.client.batch_execute(&p).is_err() {
+                    return Err(StreamStop::Found(None));
+                }
+            }
+            let failing = batch.starts.iter().find(|(at, range)| {
+                let text = &batch.text[*at..*at + range.len()];
+                self.client.batch_execute(text).is_err()
+            });
+            return Err(StreamStop::Found(failing.map(|(_, r)| r.clone())));
+        }
+        let shift = prefix.len();
+        let result = if prefix.is_empty() {
+            self.client.batch_execute(&batch.text)
+        } else {
+            let message = format!("{prefix}{}", batch.text);
+            prefix.clear();
+            self.client.batch_execute(&message)
+        };
+        let Err(e) = result else { return Ok(()) };
+        let mut err = db_error(&e);
+        let message_position = server_position(&e).map(|p| p as usize);
+        // The server counts characters of the whole message, prefix (ASCII) included.
+        let found = message_position
+            .filter(|p| *p > shift)
+            .map(|p| char_to_byte(&batch.text, (p - shift) as u32))
+            .and_then(|b| batch.locate(b));
+        match found {
+            Some((statement, position)) => set_location(&mut err, Some(statement), Some(position)),
+            None if batch.starts.len() == 1 => {
+                set_location(&mut err, Some(batch.starts[0].1.clone()), None)
+            }
+            None if search.is_none() && super::rerun_helps(&e) => {
+                return Err(StreamStop::NoPosition(index, err));
+            }
+            None => {}
+        }
+        Err(StreamStop::Body(BodyError {
+            err,
+            needs_search: false,
+        }))
+    }
+}
+
+/// Why a pass over a streamed file stopped early.
+enum StreamStop {
+    /// It failed (located as well as it could be).
+    Body(BodyError),
+    /// Batch N failed without a server position: search for the statement.
+    NoPosition(usize, DriverError),
+    /// The search ended: the failing statement, if one failed.
+    Found(Option<Range<usize>>),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,6 +114,7 @@ mod tests {
             lock_timeout: None,
             statement_timeout: None,
             batchable: true,
+            streamed: None,
         };
         assert_eq!(concurrent_indexes(&script), ["a_i", "s.c_i"]);
     }

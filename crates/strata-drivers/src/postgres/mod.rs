@@ -194,6 +194,10 @@ impl PostgresDriver {
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
         let prefix = format!("BEGIN;{}\n", set_local_sql(script));
         let prefix = prefix.as_str();
+        // A file too large to hold in memory: read again, in chunks (see copy.rs).
+        if script.streamed.is_some() {
+            return self.run_streamed(prefix, script);
+        }
         // COPY data blocks, or a large script: several messages (see copy.rs).
         if script.statements.is_none() {
             if let Some(pieces) = copy::pieces(&script.sql, copy::BATCH_BYTES) {
@@ -366,18 +370,22 @@ pub fn set_local_sql(script: &Script) -> String {
 
 /// The identifier-like words of `sql`, as written and lower-cased (candidate table names).
 fn identifiers(sql: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    // A set: a large data file has millions of words (a list search per word was quadratic).
+    let mut seen = std::collections::BTreeSet::new();
     for w in sql.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')) {
         if w.is_empty() || w.starts_with(|c: char| c.is_ascii_digit()) {
             continue;
         }
-        for v in [w.to_string(), w.to_lowercase()] {
-            if !out.contains(&v) {
-                out.push(v);
-            }
+        if !seen.contains(w) {
+            seen.insert(w.to_lowercase());
+            seen.insert(w.to_string());
+        }
+        // Table names come with the DDL, long before a data file's millionth word.
+        if seen.len() >= 10_000 {
+            break;
         }
     }
-    out
+    seen.into_iter().collect()
 }
 
 /// A body failure, and whether the failing statement still has to be found by re-running.

@@ -41,6 +41,7 @@ pub fn script(sql: &str) -> Script {
         lock_timeout: None,
         statement_timeout: None,
         batchable: true,
+        streamed: None,
     }
 }
 
