@@ -414,6 +414,11 @@ pub trait Driver {
         Ok(done)
     }
 
+    /// Whether [`Driver::run_batch`] can run a single transaction (the default cannot).
+    fn can_run_single_transaction(&self) -> bool {
+        false
+    }
+
     /// A handle that asks a running [`Driver::run_batch`] to stop before its next item
     /// (callable from another thread, e.g. a first Ctrl-C): the batch then fails with
     /// [`BatchFailure::stopped`]. `None`: batches cannot be stopped midway (they are short).

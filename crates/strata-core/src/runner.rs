@@ -659,6 +659,11 @@ impl<'a> Migrator<'a> {
 
     /// `--single-transaction` needs every step to run inside a transaction.
     fn check_single_transaction(&self, plan: &Plan) -> Result<(), Error> {
+        if !self.driver.can_run_single_transaction() {
+            return Err(Error::Invalid(
+                "--single-transaction is not available for this database (PostgreSQL has it); run without it".into(),
+            ));
+        }
         for step in &plan.steps {
             let script = self
                 .source
@@ -816,7 +821,10 @@ impl<'a> Migrator<'a> {
             _ => statement_ranges(script, self.driver.dialect()),
         };
         let total = ranges.len();
-        let reached = |i: usize, range: &Range<usize>| {
+        // Statements come in order: one pass over the text positions them all (a fresh scan per
+        // statement was quadratic on large no-transaction files).
+        let mut lines = strata_sql::Cursor::new(&script.sql);
+        let mut reached = |i: usize, range: &Range<usize>| {
             let text = &script.sql[range.clone()];
             let lead = text.len() - text.trim_start().len();
             Reached {
@@ -826,9 +834,7 @@ impl<'a> Migrator<'a> {
                 statement: i + 1,
                 total,
                 path: script.path.display().to_string(),
-                line: script.first_line
-                    + strata_sql::line_col(&script.sql, range.start + lead).line
-                    - 1,
+                line: script.first_line + lines.line_col(range.start + lead).line - 1,
                 text: Reached::first_line(text),
             }
             .detail()

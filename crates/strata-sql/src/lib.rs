@@ -29,7 +29,7 @@
 pub mod fuzzing;
 
 mod span;
-pub use span::{line_col, LineCol};
+pub use span::{line_col, Cursor, LineCol};
 
 mod lexer;
 pub use lexer::{tokenize, Token, TokenKind};

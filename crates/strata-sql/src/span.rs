@@ -29,14 +29,15 @@ pub fn line_col(text: &str, offset: usize) -> LineCol {
 
 /// Computes [`LineCol`]s for increasing offsets in one pass over the text, so that positioning
 /// every statement of a large file stays linear. Falls back to [`line_col`] if asked to go back.
-pub(crate) struct Cursor<'a> {
+pub struct Cursor<'a> {
     text: &'a str,
     offset: usize,
     at: LineCol,
 }
 
 impl<'a> Cursor<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
+    /// A cursor at the start of `text`.
+    pub fn new(text: &'a str) -> Self {
         Cursor {
             text,
             offset: 0,
@@ -44,7 +45,8 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    pub(crate) fn line_col(&mut self, offset: usize) -> LineCol {
+    /// Line and column of `offset` (scanning on from the last offset asked).
+    pub fn line_col(&mut self, offset: usize) -> LineCol {
         if offset < self.offset || !self.text.is_char_boundary(offset) {
             return line_col(self.text, offset);
         }

@@ -324,3 +324,13 @@ fn pg_a_session_reading_the_version_does_not_block_a_migration() {
     reader.batch_execute("COMMIT").unwrap();
     assert_eq!(pg.compat(), [(2, false)]);
 }
+
+#[test]
+fn sqlite_refuses_single_transaction_before_anything_runs() {
+    let p = crate::support::Project::new();
+    crate::support::three(&p);
+    p.run(&["-single-transaction", "up"])
+        .code(1)
+        .stderr_has("--single-transaction is not available for this database");
+    assert!(p.tables().is_empty(), "{:?}", p.tables());
+}

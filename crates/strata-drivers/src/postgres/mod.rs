@@ -739,6 +739,10 @@ impl strata_core::Driver for PostgresDriver {
         self.batch(items, single_transaction)
     }
 
+    fn can_run_single_transaction(&self) -> bool {
+        true
+    }
+
     fn stop_handle(&self) -> Option<strata_core::CancelHandle> {
         Some(batch::stop_handle(
             self.url.clone(),
