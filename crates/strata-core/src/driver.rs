@@ -89,6 +89,29 @@ pub enum DriverError {
 }
 
 impl DriverError {
+    /// The same error with its statement range and position moved `by` bytes: from a piece of
+    /// SQL to the script it was cut from.
+    pub fn shifted(self, by: usize) -> DriverError {
+        match self {
+            DriverError::Statement {
+                message,
+                code,
+                detail,
+                hint,
+                statement,
+                position,
+            } => DriverError::Statement {
+                message,
+                code,
+                detail,
+                hint,
+                statement: statement.map(|r| r.start + by..r.end + by),
+                position: position.map(|p| p + by),
+            },
+            other => other,
+        }
+    }
+
     /// A [`DriverError::Statement`] with only a message.
     pub fn statement(message: impl Into<String>) -> DriverError {
         DriverError::Statement {

@@ -999,9 +999,10 @@ pub fn statement_ranges(script: &Script, dialect: strata_sql::Dialect) -> Vec<Ra
     }
 }
 
-/// Make a statement error's offsets relative to the whole script instead of the statement.
+/// Make a statement error's offsets relative to the whole script instead of the statement, and
+/// say which statement it was.
 fn shift(e: DriverError, by: usize, index: usize, total: usize) -> DriverError {
-    match e {
+    match e.shifted(by) {
         DriverError::Statement {
             message,
             code,
@@ -1014,8 +1015,8 @@ fn shift(e: DriverError, by: usize, index: usize, total: usize) -> DriverError {
             code,
             detail,
             hint,
-            statement: statement.map(|r| r.start + by..r.end + by),
-            position: position.map(|p| p + by),
+            statement,
+            position,
         },
         other => other,
     }

@@ -276,24 +276,7 @@ impl SqliteDriver {
                         position: None,
                     });
                 }
-                run_statement(&d.conn, &text, 0..text.len()).map_err(|e| match e {
-                    DriverError::Statement {
-                        message,
-                        code,
-                        detail,
-                        hint,
-                        statement,
-                        position,
-                    } => DriverError::Statement {
-                        message,
-                        code,
-                        detail,
-                        hint,
-                        statement: statement.map(|r| r.start + at..r.end + at),
-                        position: position.map(|p| p + at),
-                    },
-                    other => other,
-                })?;
+                run_statement(&d.conn, &text, 0..text.len()).map_err(|e| e.shifted(at))?;
             }
             if let Some(expected) = &script.streamed {
                 reader
