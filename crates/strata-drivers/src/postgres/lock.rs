@@ -98,11 +98,8 @@ fn try_all(client: &mut Session, keys: &[i64]) -> Result<Option<i32>, DriverErro
 fn first_row(
     out: &[postgres::SimpleQueryMessage],
 ) -> Result<&postgres::SimpleQueryRow, DriverError> {
-    out.iter()
-        .find_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
+    super::rows(out)
+        .next()
         .ok_or_else(|| DriverError::Other("the server answered no row".into()))
 }
 

@@ -433,15 +433,12 @@ impl strata_core::Driver for PostgresDriver {
             self.tables.ledger.clone(),
             self.tables.log.clone(),
         ];
-        let present: Vec<String> = self
+        let out = self
             .client
             .simple_query(&sql::tables_present_sql(&self.schema, &names))
-            .map_err(|e| db_error(&e))?
-            .iter()
-            .filter_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
-                _ => None,
-            })
+            .map_err(|e| db_error(&e))?;
+        let present: Vec<String> = rows(&out)
+            .filter_map(|r| r.get(0).map(str::to_string))
             .collect();
         let creates: Vec<&str> = [
             (&names[0], &self.sql.create_compat),
