@@ -6,7 +6,7 @@ use std::time::Duration;
 use strata_core::plan::Conflict;
 use strata_core::report::StepReport;
 use strata_core::status::Status;
-use strata_core::{Action, DriverError, Error, Location, LogRecord};
+use strata_core::{Action, Aftermath, DriverError, Error, Location, LogRecord};
 
 /// A duration as Go prints it (`845.2µs`, `12.51ms`, `1.2s`), since golang-migrate's lines show
 /// Go durations and people compare the two.
@@ -87,7 +87,7 @@ pub fn engine_error(err: &Error) -> String {
             version,
             name,
             direction,
-            dirty,
+            aftermath,
             location,
             cause,
             report,
@@ -114,18 +114,7 @@ pub fn engine_error(err: &Error) -> String {
                     let _ = writeln!(out, "  = hint: {hint}");
                 }
             }
-            if *dirty {
-                let _ = writeln!(
-                    out,
-                    "note: this migration runs outside a transaction, so the database is left dirty at version {version}: \
-                     check what it changed, then run `force {version}` if it completed or `force <previous version>` if not"
-                );
-            } else {
-                let _ = writeln!(
-                    out,
-                    "note: the migration ran in a transaction and was rolled back: the database is as it was before it"
-                );
-            }
+            let _ = writeln!(out, "note: {}", aftermath_note(*aftermath, *version));
             if !report.steps.is_empty() {
                 let done: Vec<String> =
                     report.steps.iter().map(|s| s.version.to_string()).collect();
@@ -148,6 +137,25 @@ pub fn engine_error(err: &Error) -> String {
             )
         }
         other => other.to_string(),
+    }
+}
+
+/// What a failed migration left behind, in words (from what the runner observed).
+fn aftermath_note(aftermath: Aftermath, version: u64) -> String {
+    match aftermath {
+        Aftermath::Dirty => format!(
+            "this migration runs outside a transaction, so the database is left dirty at version {version}: \
+             check what it changed, then run `force {version}` if it completed or `force <previous version>` if not"
+        ),
+        Aftermath::NotStarted => {
+            "none of this migration's statements ran: the database is as it was before it (not dirty)"
+                .to_string()
+        }
+        Aftermath::Applied => format!(
+            "the migration itself completed and is recorded as applied (version {version}); what failed came after it"
+        ),
+        Aftermath::RolledBack => "the migration ran in a transaction and was rolled back: the database is as it was before it"
+            .to_string(),
     }
 }
 

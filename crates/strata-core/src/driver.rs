@@ -334,6 +334,15 @@ pub trait Driver {
         Ok(Vec::new())
     }
 
+    /// The table of the index named `index` (as a migration wrote it), as the catalog names it;
+    /// `None` when there is no such index. For `plan`: `DROP INDEX` locks the index's table.
+    ///
+    /// The default knows none.
+    fn index_table(&mut self, index: &str) -> Result<Option<String>, DriverError> {
+        let _ = index;
+        Ok(None)
+    }
+
     /// Before a non-transactional script runs: apply its `-- strata:lock-timeout` /
     /// `-- strata:statement-timeout` to the session until [`Driver::restore_session`].
     /// (Transactional scripts get them inside their transaction from `run_in_transaction`.)

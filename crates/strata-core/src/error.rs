@@ -23,6 +23,28 @@ pub struct Location {
     pub statement_line: usize,
 }
 
+/// What a failed migration left behind, as the runner observed it (so messages say what
+/// happened, not what the migration's mode suggests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aftermath {
+    /// It ran in a transaction that was rolled back: the database is as it was before it.
+    RolledBack,
+    /// It was stopped before any of its statements ran (e.g. refused over an INVALID index):
+    /// nothing changed and golang-migrate's row is not dirty.
+    NotStarted,
+    /// It runs outside a transaction and failed part way: golang-migrate's row is left dirty.
+    Dirty,
+    /// It completed and was recorded; what failed came after it.
+    Applied,
+}
+
+impl Aftermath {
+    /// Whether golang-migrate's row was left dirty.
+    pub fn is_dirty(self) -> bool {
+        self == Aftermath::Dirty
+    }
+}
+
 /// Everything that can go wrong in a run.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -48,8 +70,8 @@ pub enum Error {
         name: String,
         /// Which way it ran.
         direction: Direction,
-        /// Whether golang-migrate's row was left dirty (a non-transactional migration).
-        dirty: bool,
+        /// What it left behind (rolled back, not started, dirty, ...).
+        aftermath: Aftermath,
         /// Where it failed, when known.
         location: Option<Location>,
         /// The database's error.

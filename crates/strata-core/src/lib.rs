@@ -26,7 +26,7 @@ pub use checksum::Checksum;
 pub use driver::{BatchDone, BatchFailure, BatchItem};
 pub use driver::{CancelHandle, Driver, DriverError, DropReport, RawTable, TableNames};
 pub use driver::{RehearsalReport, RehearsedLock, RehearsedScript, TableInfo, TableSession};
-pub use error::{Error, Location};
+pub use error::{Aftermath, Error, Location};
 pub use ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
     Reached,

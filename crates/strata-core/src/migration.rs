@@ -128,6 +128,25 @@ pub struct Streamed {
 }
 
 impl Script {
+    /// How this script runs: its own mode, except that golang-migrate's `x-multi-statement=true`
+    /// (`statement_mode`) runs a transactional script statement by statement in autocommit.
+    /// `plan`, `up` and the ledger all take the mode from here.
+    pub fn run_mode(&self, statement_mode: bool) -> TxMode {
+        match self.mode {
+            TxMode::Transaction if statement_mode => TxMode::NoTransaction,
+            mode => mode,
+        }
+    }
+
+    /// Why [`Script::run_mode`] chose its mode, for people: the source's reason, or the
+    /// setting that changed it.
+    pub fn run_mode_reason(&self, statement_mode: bool) -> Option<String> {
+        if self.run_mode(statement_mode) != self.mode {
+            return Some("x-multi-statement=true runs it statement by statement".into());
+        }
+        self.mode_reason.clone()
+    }
+
     /// Whether the script has nothing to run (empty or whitespace/comments only).
     pub fn is_blank(&self) -> bool {
         if self.streamed.is_some() {

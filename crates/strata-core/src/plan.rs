@@ -56,6 +56,10 @@ pub struct PlanOptions {
     pub allow_out_of_order: bool,
     /// Who runs the plan (`user@host`), recorded in the ledger.
     pub actor: String,
+    /// golang-migrate's `x-multi-statement=true`: run transactional migrations statement by
+    /// statement in autocommit (split by the real lexer, not at every `;`); see
+    /// [`crate::Script::run_mode`].
+    pub statement_mode: bool,
 }
 
 /// One reason a plan cannot be made. All are reported together.
@@ -522,7 +526,7 @@ pub fn plan(
             direction,
             action,
             batch: row_batch,
-            mode: script.map(|s| s.mode),
+            mode: script.map(|s| s.run_mode(options.statement_mode)),
             compat_after: compat_for(now.iter().next_back().copied()),
             compat_dirty,
             out_of_order: direction == Direction::Up && now.range(version..).nth(1).is_some(),
@@ -889,7 +893,22 @@ mod tests {
         PlanOptions {
             allow_out_of_order: false,
             actor: "t".into(),
+            statement_mode: false,
         }
+    }
+
+    #[test]
+    fn steps_carry_the_mode_the_run_uses() {
+        let src = source(&[(1, true, true)]);
+        let state = applied(&src, &[], 0);
+        let p = plan(&src, &state, Request::Up(None), &opts()).unwrap();
+        assert_eq!(p.steps[0].mode, Some(TxMode::Transaction));
+        let o = PlanOptions {
+            statement_mode: true,
+            ..opts()
+        };
+        let p = plan(&src, &state, Request::Up(None), &o).unwrap();
+        assert_eq!(p.steps[0].mode, Some(TxMode::NoTransaction));
     }
 
     fn versions(p: &Plan) -> Vec<(Version, char)> {

@@ -10,13 +10,14 @@
 //!   statements run one by one in autocommit, then the records are written. A failure leaves
 //!   the row dirty and the log names the statement reached: statement 1 in the `start` entry,
 //!   each later one in a `progress` entry written before it runs (so a killed run leaves it).
-//! - `SelfManaged`: the file carries its own `BEGIN`/`COMMIT`; it runs whole, as golang-migrate
-//!   runs it, inside the same dirty protocol.
+//! - `SelfManaged`: the file carries its own `BEGIN`/`COMMIT`; it runs as golang-migrate runs it
+//!   (its transactions exactly as when sent whole, see [`strata_sql::self_managed_messages`]),
+//!   inside the same dirty protocol.
 //!
 //! The migration lock is held for the whole run and always released, also on error.
 
 use crate::driver::{BatchItem, Driver, DriverError, DropReport};
-use crate::error::{Error, Location};
+use crate::error::{Aftermath, Error, Location};
 use crate::ledger::{
     Action, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin, Reached,
 };
@@ -33,11 +34,8 @@ use std::time::{Duration, Instant};
 pub struct RunOptions {
     /// How long to wait for the migration lock.
     pub lock_timeout: Duration,
-    /// Planner switches (out-of-order, actor).
+    /// Planner switches (out-of-order, actor, `x-multi-statement`).
     pub plan: PlanOptions,
-    /// golang-migrate's `x-multi-statement=true`: run transactional migrations statement by
-    /// statement in autocommit (split by the real lexer, not at every `;`).
-    pub statement_mode: bool,
     /// How many times to retry a transactional migration that timed out waiting for a table
     /// lock (SQLSTATE 55P03), with back-off (see [`retry_delay`]). 0: no retries.
     pub lock_retries: u32,
@@ -65,7 +63,6 @@ impl Default for RunOptions {
         RunOptions {
             lock_timeout: Duration::from_secs(15),
             plan: PlanOptions::default(),
-            statement_mode: false,
             lock_retries: 0,
             drop_invalid_indexes: false,
             single_transaction: false,
@@ -328,7 +325,7 @@ impl<'a> Migrator<'a> {
                         RehearsalOutcome::NotRehearsable(format!(
                             "{}{}",
                             mode.as_str(),
-                            s.mode_reason
+                            s.run_mode_reason(m.options.plan.statement_mode)
                                 .as_ref()
                                 .map(|r| format!(": {r}"))
                                 .unwrap_or_default()
@@ -502,18 +499,21 @@ impl<'a> Migrator<'a> {
         let records = self.records(plan, step, m, mode);
 
         let outcome = match (script, mode) {
-            (None, _) | (_, None) => self.driver.write(&records).map_err(|e| (e, None, false)),
+            (None, _) | (_, None) => self
+                .driver
+                .write(&records)
+                .map_err(|e| (e, None, Aftermath::NotStarted)),
             (Some(script), Some(TxMode::Transaction)) => self
                 .run_with_retries(step.version, script, &records, on_event)
-                .map_err(|e| (e, None, false)),
+                .map_err(|e| (e, None, Aftermath::RolledBack)),
             (Some(script), Some(mode)) => self
                 .prepare_session(step.version, script, on_event)
-                .map_err(|e| (e, None, false))
+                .map_err(|e| (e, None, Aftermath::NotStarted))
                 .and_then(|()| {
                     let outcome = self.run_dirty_protocol(m, step, script, mode, &records, started);
                     let restored = self.driver.restore_session();
                     match (outcome, restored) {
-                        (Ok(()), Err(e)) => Err((e, None, false)),
+                        (Ok(()), Err(e)) => Err((e, None, Aftermath::Applied)),
                         (outcome, _) => outcome,
                     }
                 }),
@@ -533,8 +533,8 @@ impl<'a> Migrator<'a> {
                 mode,
                 duration,
             }),
-            Err((cause, statement, dirty)) => {
-                Err(self.fail(step, m, script, cause, statement, dirty, duration, report))
+            Err((cause, statement, aftermath)) => {
+                Err(self.fail(step, m, script, cause, statement, aftermath, duration, report))
             }
         }
     }
@@ -588,7 +588,7 @@ impl<'a> Migrator<'a> {
         script: Option<&Script>,
         cause: DriverError,
         statement: Option<Range<usize>>,
-        dirty: bool,
+        aftermath: Aftermath,
         duration: Duration,
         report: &Report,
     ) -> Error {
@@ -609,7 +609,7 @@ impl<'a> Migrator<'a> {
             version: step.version,
             name: step.name.clone(),
             direction: step.direction,
-            dirty,
+            aftermath,
             location,
             cause,
             report: report.clone(),
@@ -674,7 +674,7 @@ impl<'a> Migrator<'a> {
                 Some(s) if self.effective_mode(s) != TxMode::Transaction => Some(format!(
                     "it runs {}{}",
                     self.effective_mode(s).as_str(),
-                    s.mode_reason
+                    s.run_mode_reason(self.options.plan.statement_mode)
                         .as_ref()
                         .map(|r| format!(" ({r})"))
                         .unwrap_or_default()
@@ -796,7 +796,7 @@ impl<'a> Migrator<'a> {
             m.script(step.direction),
             f.error,
             None,
-            false,
+            Aftermath::RolledBack,
             started.elapsed(),
             report,
         ))
@@ -804,7 +804,7 @@ impl<'a> Migrator<'a> {
 
     /// golang-migrate's dirty protocol around a non-transactional body. On error returns the
     /// driver error, the failing statement's range in the script (when run statement by
-    /// statement) and whether the row was left dirty.
+    /// statement) and what the failure left behind.
     fn run_dirty_protocol(
         &mut self,
         m: &Migration,
@@ -813,7 +813,7 @@ impl<'a> Migrator<'a> {
         mode: TxMode,
         records: &[LedgerWrite],
         started: Instant,
-    ) -> Result<(), (DriverError, Option<Range<usize>>, bool)> {
+    ) -> Result<(), (DriverError, Option<Range<usize>>, Aftermath)> {
         let actor = self.options.plan.actor.clone();
         // A self-managed file runs whole: there is no statement to name.
         let ranges = match mode {
@@ -849,11 +849,17 @@ impl<'a> Migrator<'a> {
                 LedgerWrite::SetCompat(Some(step.compat_dirty)),
                 LedgerWrite::Log(plan::log(Action::Start, m, None, &actor, &start_detail)),
             ])
-            .map_err(|e| (e, None, false))?;
+            .map_err(|e| (e, None, Aftermath::NotStarted))?;
         if mode == TxMode::SelfManaged {
-            self.driver
-                .run_autocommit(&script.sql)
-                .map_err(|e| (e, None, true))?;
+            // Sent in messages that keep the file's transactions as one message would, so that
+            // a failure is placed at its statement, not at the top of the file.
+            let dialect = self.driver.dialect();
+            let statements = statement_ranges(script, dialect);
+            for range in strata_sql::self_managed_messages(&script.sql, &statements, dialect) {
+                self.driver
+                    .run_autocommit(&script.sql[range.clone()])
+                    .map_err(|e| (e.shifted(range.start), Some(range), Aftermath::Dirty))?;
+            }
         } else {
             for (i, range) in ranges.iter().enumerate() {
                 if i > 0 {
@@ -863,13 +869,13 @@ impl<'a> Migrator<'a> {
                     let entry = plan::log(Action::Progress, m, None, &actor, &reached(i, range));
                     self.driver
                         .append_log(&entry)
-                        .map_err(|e| (e, None, true))?;
+                        .map_err(|e| (e, None, Aftermath::Dirty))?;
                 }
                 self.driver
                     .run_autocommit(&script.sql[range.clone()])
                     .map_err(|e| {
                         let e = shift(e, range.start, i + 1, total);
-                        (e, Some(range.clone()), true)
+                        (e, Some(range.clone()), Aftermath::Dirty)
                     })?;
             }
         }
@@ -879,7 +885,7 @@ impl<'a> Migrator<'a> {
             .cloned()
             .map(|w| stamp_duration(w, elapsed))
             .collect();
-        self.driver.write(&stamped).map_err(|e| (e, None, true))
+        self.driver.write(&stamped).map_err(|e| (e, None, Aftermath::Dirty))
     }
 
     /// A transactional run, retried with back-off while it fails on a table lock's timeout.
@@ -938,10 +944,7 @@ impl<'a> Migrator<'a> {
     }
 
     fn effective_mode(&self, script: &Script) -> TxMode {
-        match script.mode {
-            TxMode::Transaction if self.options.statement_mode => TxMode::NoTransaction,
-            mode => mode,
-        }
+        script.run_mode(self.options.plan.statement_mode)
     }
 }
 

@@ -46,8 +46,10 @@ pub use classify::{
 };
 
 mod locks;
+mod messages;
 mod words;
-pub use locks::{concurrent_index_name, table_lock, LockLevel, TableLock};
+pub use messages::self_managed_messages;
+pub use locks::{concurrent_index_name, created_index, table_lock, LockLevel, TableLock};
 
 /// The SQL dialect whose quoting and block rules the lexer follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -65,9 +65,13 @@ const NAMES: [(&str, &str); 8] = [
 /// The table a statement works on and the lock it takes there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableLock {
-    /// The table (or index, for `DROP INDEX`) as written, possibly schema-qualified and quoted,
-    /// e.g. `public."Users"`.
+    /// The table as written, possibly schema-qualified and quoted, e.g. `public."Users"`; for a
+    /// statement that names an index instead (`DROP INDEX`, see [`TableLock::index`]), the
+    /// index as written.
     pub table: String,
+    /// Whether the statement names an index (`DROP INDEX`): the lock is then on that index's
+    /// table, which only the catalog (or the `CREATE INDEX` that made it) can tell.
+    pub index: bool,
     /// The lock taken on it.
     pub lock: LockLevel,
     /// What the statement is, e.g. `ALTER TABLE`, `CREATE INDEX CONCURRENTLY`, `INSERT`.
@@ -88,8 +92,14 @@ pub struct TableLock {
 pub fn table_lock(statement: &str, dialect: Dialect) -> Option<TableLock> {
     let t = Words::new(statement, dialect);
     let found = |i: usize, lock: LockLevel, verb: &'static str| {
-        t.name_at(i).map(|table| TableLock { table, lock, verb })
+        t.name_at(i).map(|table| TableLock {
+            table,
+            index: false,
+            lock,
+            verb,
+        })
     };
+    let index = |lock: Option<TableLock>| lock.map(|l| TableLock { index: true, ..l });
     use LockLevel::*;
     match t.get(0) {
         "ALTER" if t.get(1) == "TABLE" => {
@@ -138,16 +148,16 @@ pub fn table_lock(statement: &str, dialect: Dialect) -> Option<TableLock> {
                 AccessExclusive,
                 "DROP TABLE",
             ),
-            "INDEX" if t.get(2) == "CONCURRENTLY" => found(
+            "INDEX" if t.get(2) == "CONCURRENTLY" => index(found(
                 t.skip(3, &[&["IF", "EXISTS"]]),
                 ShareUpdateExclusive,
                 "DROP INDEX CONCURRENTLY",
-            ),
-            "INDEX" => found(
+            )),
+            "INDEX" => index(found(
                 t.skip(2, &[&["IF", "EXISTS"]]),
                 AccessExclusive,
                 "DROP INDEX",
-            ),
+            )),
             _ => None,
         },
         "TRUNCATE" => found(
@@ -247,6 +257,46 @@ fn lock_mode(t: &Words, i: usize) -> LockLevel {
 }
 
 /// Significant tokens: upper-cased words (for matching) beside their original text.
+/// The index a `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON table ...`
+/// statement builds and its table, both as written; the index is qualified with the table's
+/// schema when the table is qualified (an index lives beside its table). `None` for any other
+/// statement, and for an unnamed index.
+///
+/// ```
+/// use strata_sql::{created_index, Dialect};
+/// let sql = "CREATE UNIQUE INDEX users_email ON app.users (email);";
+/// assert_eq!(
+///     created_index(sql, Dialect::Postgres),
+///     Some(("app.users_email".to_string(), "app.users".to_string()))
+/// );
+/// assert_eq!(created_index("CREATE INDEX ON t (a)", Dialect::Postgres), None);
+/// ```
+pub fn created_index(statement: &str, dialect: Dialect) -> Option<(String, String)> {
+    let t = Words::new(statement, dialect);
+    if t.get(0) != "CREATE" {
+        return None;
+    }
+    let mut i = 1;
+    if t.get(i) == "UNIQUE" {
+        i += 1;
+    }
+    if t.get(i) != "INDEX" {
+        return None;
+    }
+    let i = t.skip(i + 1, &[&["CONCURRENTLY"], &["IF", "NOT", "EXISTS"]]);
+    if t.get(i) == "ON" {
+        return None;
+    }
+    let name = t.name_at(i)?;
+    let on = (i..t.len()).find(|&j| t.get(j) == "ON")?;
+    let table = t.name_at(t.skip(on + 1, &[&["ONLY"]]))?;
+    let name = match split_schema(&table) {
+        Some(schema) if !name.contains('.') => format!("{schema}.{name}"),
+        _ => name,
+    };
+    Some((name, table))
+}
+
 /// The index a `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON table ...` statement
 /// builds, as written; an unqualified name is qualified with the table's schema when the table
 /// is qualified (the index lives beside its table). `None` for any other statement, and for an
@@ -415,6 +465,32 @@ mod tests {
         is("DROP INDEX i", "i", AccessExclusive);
         is("REINDEX TABLE CONCURRENTLY t", "t", ShareUpdateExclusive);
         is("REINDEX TABLE t", "t", Share);
+    }
+
+    #[test]
+    fn drop_index_names_an_index_whose_table_takes_the_lock() {
+        let l = table_lock("DROP INDEX IF EXISTS s.t_i", Dialect::Postgres).unwrap();
+        assert_eq!((l.table.as_str(), l.index), ("s.t_i", true));
+        let l = table_lock("DROP INDEX CONCURRENTLY t_i", Dialect::Postgres).unwrap();
+        assert!(l.index);
+        let l = table_lock("CREATE INDEX t_i ON t (a)", Dialect::Postgres).unwrap();
+        assert!(!l.index);
+        assert!(!table_lock("DROP TABLE t", Dialect::Postgres).unwrap().index);
+    }
+
+    #[test]
+    fn created_indexes_with_their_tables() {
+        let c = |sql: &str| created_index(sql, Dialect::Postgres);
+        let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        assert_eq!(c("CREATE INDEX t_i ON t (a);"), pair("t_i", "t"));
+        assert_eq!(
+            c("create unique index concurrently if not exists \"I\" on only s.t (a)"),
+            pair("s.\"I\"", "s.t")
+        );
+        assert_eq!(c("CREATE INDEX s.i ON t (a)"), pair("s.i", "t"));
+        assert_eq!(c("CREATE INDEX ON t (a)"), None);
+        assert_eq!(c("CREATE TABLE t (a int)"), None);
+        assert_eq!(c("DROP INDEX i"), None);
     }
 
     #[test]

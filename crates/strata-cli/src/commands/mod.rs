@@ -74,8 +74,8 @@ pub fn run_options(settings: &Settings, url: &DatabaseUrl) -> RunOptions {
         plan: strata_core::plan::PlanOptions {
             allow_out_of_order: settings.allow_out_of_order,
             actor: settings.actor.clone(),
+            statement_mode: url.multi_statement(),
         },
-        statement_mode: url.multi_statement(),
         lock_retries: settings.lock_retries,
         drop_invalid_indexes: settings.drop_invalid_indexes,
         single_transaction: settings.single_transaction,

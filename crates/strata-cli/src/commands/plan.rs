@@ -19,8 +19,11 @@ struct PlannedStatement {
     line: usize,
     /// The statement's first line.
     text: String,
-    /// The table it works on, as written.
+    /// The table it works on (and locks), as written; for `DROP INDEX`, the index's table as
+    /// the plan or the catalog tells (`None`: unknown).
     table: Option<String>,
+    /// The index it names (`DROP INDEX`), as written.
+    index: Option<String>,
     /// What it is (`ALTER TABLE`, `CREATE INDEX CONCURRENTLY`, ...).
     verb: Option<&'static str>,
     /// The table lock it takes.
@@ -86,6 +89,9 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
     let plan = migrator(&mut target, &source, settings).plan(request)?;
     let mut steps = Vec::new();
     let mut tables: Vec<String> = Vec::new();
+    // Indexes built earlier in the plan and their tables: a later `DROP INDEX` locks that table,
+    // which the catalog cannot tell yet.
+    let mut built: Vec<(String, String)> = Vec::new();
     for step in &plan.steps {
         let script = source
             .get(step.version)
@@ -110,15 +116,25 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
                 let start = range.start + (text.len() - trimmed.len());
                 let line = script.first_line + strata_sql::line_col(&script.sql, start).line - 1;
                 let lock = strata_sql::table_lock(trimmed, dialect);
-                if let Some(l) = &lock {
-                    if !tables.contains(&l.table) {
-                        tables.push(l.table.clone());
+                let (table, index) = match &lock {
+                    Some(l) if l.index => (
+                        index_table(&mut *target.driver, &built, &l.table)?,
+                        Some(l.table.clone()),
+                    ),
+                    Some(l) => (Some(l.table.clone()), None),
+                    None => (None, None),
+                };
+                if let Some(t) = &table {
+                    if !tables.contains(t) {
+                        tables.push(t.clone());
                     }
                 }
+                built.extend(strata_sql::created_index(trimmed, dialect));
                 statements.push(PlannedStatement {
                     line,
                     text: trimmed.lines().next().unwrap_or("").trim_end().to_string(),
-                    table: lock.as_ref().map(|l| l.table.clone()),
+                    table,
+                    index,
                     verb: lock.as_ref().map(|l| l.verb),
                     lock: lock.as_ref().map(|l| l.lock.as_str()),
                     blocks_reads: lock.as_ref().is_some_and(|l| l.lock.blocks_reads()),
@@ -131,7 +147,7 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
             name: step.name.clone(),
             direction: step.direction,
             mode: step.mode.map(|m| m.as_str()),
-            mode_reason: script.and_then(|s| s.mode_reason.clone()),
+            mode_reason: script.and_then(|s| s.run_mode_reason(target.url.multi_statement())),
             path: script.map(|s| s.path.display().to_string()),
             statements,
         });
@@ -156,6 +172,33 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
         eprintln!("no change");
     }
     Ok(())
+}
+
+/// The table of index `index`: from a `CREATE INDEX` earlier in the plan (the newest one), else
+/// from the catalog.
+fn index_table(
+    driver: &mut dyn strata_core::Driver,
+    built: &[(String, String)],
+    index: &str,
+) -> Result<Option<String>, CliError> {
+    let key = fold_name(index);
+    if let Some((_, table)) = built.iter().rev().find(|(i, _)| fold_name(i) == key) {
+        return Ok(Some(table.clone()));
+    }
+    Ok(driver.index_table(index)?)
+}
+
+/// A name as written, compared as PostgreSQL would: unquoted parts lower-cased, quotes removed.
+fn fold_name(name: &str) -> String {
+    name.split('.')
+        .map(
+            |part| match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(quoted) => quoted.to_string(),
+                None => part.to_lowercase(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// The statement text after leading whitespace and comments.
@@ -194,20 +237,35 @@ fn text(steps: &[PlannedStep], infos: &[TableInfo]) -> String {
         }
         for st in &s.statements {
             let _ = writeln!(out, "  {:>4} | {}", st.line, st.text);
-            if let (Some(table), Some(lock)) = (&st.table, st.lock) {
-                let effect = if st.blocks_reads {
-                    "blocks reads and writes"
-                } else if st.blocks_writes {
-                    "blocks writes"
-                } else {
-                    "reads and writes go on"
-                };
-                let mut line = format!("       lock: {lock} on {table} ({effect})");
-                if let Some(info) = infos.iter().find(|i| &i.name == table) {
-                    line.push_str(&format!("; {}", live(info)));
+            let Some(lock) = st.lock else {
+                continue;
+            };
+            let on = match (&st.table, &st.index) {
+                (Some(table), Some(index)) => format!("{table}, the table of index {index}"),
+                (Some(table), None) => table.clone(),
+                (None, Some(index)) => format!("the table of index {index}"),
+                (None, None) => continue,
+            };
+            let effect = if st.blocks_reads {
+                "blocks reads and writes"
+            } else if st.blocks_writes {
+                "blocks writes"
+            } else {
+                "reads and writes go on"
+            };
+            let mut line = format!("       lock: {lock} on {on} ({effect})");
+            match (&st.table, &st.index) {
+                (Some(table), _) => {
+                    if let Some(info) = infos.iter().find(|i| &i.name == table) {
+                        line.push_str(&format!("; {}", live(info)));
+                    }
                 }
-                let _ = writeln!(out, "{line}");
+                (None, Some(index)) => {
+                    line.push_str(&format!("; index {index} does not exist yet"));
+                }
+                (None, None) => {}
             }
+            let _ = writeln!(out, "{line}");
         }
     }
     out

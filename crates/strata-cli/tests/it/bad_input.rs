@@ -71,6 +71,25 @@ fn non_utf8_file_is_named_with_line() {
 }
 
 #[test]
+fn self_managed_failure_is_located_at_its_statement() {
+    let p = Project::new();
+    p.pair(
+        "1",
+        "own_tx",
+        "BEGIN;\nCREATE TABLE b (id INTEGER UNIQUE);\nCOMMIT;\nINSERT INTO b VALUES (1), (1);\n",
+        "DROP TABLE b;",
+    );
+    p.run(&["up"])
+        .code(1)
+        .stderr_has("UNIQUE constraint failed")
+        .stderr_has("1_own_tx.up.sql:4:1")
+        .stderr_has("4 | INSERT INTO b VALUES (1), (1);")
+        .stderr_has("left dirty at version 1");
+    assert_eq!(p.tables(), ["b"], "the file's own transaction committed");
+    assert_eq!(p.compat(), Some((1, true)));
+}
+
+#[test]
 fn failing_statement_is_located_with_excerpt_and_nothing_is_applied() {
     let p = Project::new();
     p.pair("1", "ok", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;");

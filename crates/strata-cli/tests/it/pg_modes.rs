@@ -98,6 +98,25 @@ fn pg_self_managed_file_with_its_own_begin_commit_runs_as_written() {
 }
 
 #[test]
+fn pg_self_managed_failure_is_located_at_its_statement() {
+    let pg = pg!();
+    pg.p.pair(
+        "1",
+        "own_tx",
+        "BEGIN;\nCREATE TABLE b (id int);\nCOMMIT;\nSELECT 1/0;\n",
+        "DROP TABLE b;\n",
+    );
+    let out = pg.run(&["up"]);
+    out.code(1)
+        .stderr_has("division by zero")
+        .stderr_has("1_own_tx.up.sql:4:1")
+        .stderr_has("4 | SELECT 1/0;")
+        .stderr_has("left dirty at version 1");
+    assert_eq!(pg.tables(), ["b"], "the file's own transaction committed");
+    assert_eq!(pg.compat(), [(1, true)]);
+}
+
+#[test]
 fn pg_failing_transactional_migration_leaves_no_trace() {
     let pg = pg!();
     pg.p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");

@@ -101,3 +101,31 @@ fn plan_changes_nothing() {
     assert_eq!(pg.all_tables_in("public"), before);
     assert!(before.is_empty(), "{before:?}");
 }
+
+#[test]
+fn plan_and_up_agree_on_the_mode_under_x_multi_statement() {
+    let pg = pg!();
+    pg.p.pair(
+        "1",
+        "two",
+        "CREATE TABLE a (x int);\nCREATE TABLE b (x int);\n",
+        "DROP TABLE b;\nDROP TABLE a;\n",
+    );
+    let multi = "x-multi-statement=true";
+    pg.run_with(multi, &["plan"])
+        .ok()
+        .stdout_has("1/u two (no-transaction: x-multi-statement=true runs it statement by statement)");
+    let out = pg.run_with(multi, &["plan", "--format", "json"]);
+    out.ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let planned = v["steps"][0]["mode"].as_str().unwrap().to_string();
+    pg.run_with(multi, &["up"]).ok();
+    let ran = pg.ledger()[0].2.clone();
+    assert_eq!(planned, ran, "plan says what up does");
+    assert_eq!(ran, "no-transaction");
+    // Without the setting both say transaction.
+    pg.run(&["down", "-all"]).ok();
+    pg.run(&["plan"]).ok().stdout_has("1/u two (transaction)");
+    pg.run(&["up"]).ok();
+    assert_eq!(pg.ledger()[0].2, "transaction");
+}

@@ -204,7 +204,9 @@ fn invalid_index_from_a_failed_concurrent_build_is_refused_then_dropped_on_reque
     out.code(1)
         .stderr_has("index users_email exists but is INVALID")
         .stderr_has("DROP INDEX CONCURRENTLY users_email;")
-        .stderr_has("--drop-invalid-indexes");
+        .stderr_has("--drop-invalid-indexes")
+        .stderr_has("none of this migration's statements ran")
+        .never_shows("rolled back");
     // Refused before the dirty protocol: still clean at 1, index untouched.
     assert_eq!(pg.compat(), vec![(1, false)]);
     assert_eq!(index_valid(&pg, "users_email"), Some(false));

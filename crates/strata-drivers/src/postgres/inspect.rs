@@ -1,5 +1,5 @@
 //! Live facts about the tables a plan touches: size, row estimate, and the other sessions
-//! holding or waiting for locks on them. Read-only catalog queries; names are bound as values
+//! holding or waiting for locks on them; and the table an index belongs to. Read-only catalog queries; names are bound as values
 //! and resolved by `to_regclass`, which applies the server's own quoting and search_path rules.
 
 use super::errors::db_error;
@@ -16,6 +16,20 @@ const SESSIONS: &str =
      FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
      WHERE l.locktype = 'relation' AND l.relation = to_regclass($1) AND l.pid <> pg_backend_pid() \
      ORDER BY l.pid, l.mode";
+
+const INDEX_TABLE: &str =
+    "SELECT i.indrelid::regclass::text FROM pg_index i WHERE i.indexrelid = to_regclass($1)";
+
+/// The table of index `index`, as the catalog names it (qualified when not on the search_path);
+/// `None` when there is no such index (or the name is not a valid identifier).
+pub fn index_table(client: &mut Session, index: &str) -> Result<Option<String>, DriverError> {
+    match client.query_opt(INDEX_TABLE, &[&index]) {
+        Ok(row) => Ok(row.map(|r| r.get(0))),
+        // to_regclass rejects malformed names: treat as absent.
+        Err(e) if e.as_db_error().is_some() => Ok(None),
+        Err(e) => Err(db_error(&e)),
+    }
+}
 
 /// [`TableInfo`] for each name (a name that is not a valid identifier reads as absent).
 pub fn inspect_tables(

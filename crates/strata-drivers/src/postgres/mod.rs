@@ -724,6 +724,10 @@ impl strata_core::Driver for PostgresDriver {
         inspect::inspect_tables(&mut self.client, tables)
     }
 
+    fn index_table(&mut self, index: &str) -> Result<Option<String>, DriverError> {
+        inspect::index_table(&mut self.client, index)
+    }
+
     fn batch_limit(&self) -> usize {
         batch::BATCH_LIMIT
     }
