@@ -129,3 +129,53 @@ fn plan_and_up_agree_on_the_mode_under_x_multi_statement() {
     pg.run(&["up"]).ok();
     assert_eq!(pg.ledger()[0].2, "transaction");
 }
+
+#[test]
+fn plan_drop_index_locks_the_indexed_table() {
+    let pg = pg!();
+    pg.p.pair(
+        "1",
+        "t",
+        "CREATE TABLE t (a int);\nCREATE INDEX t_i ON t (a);\n",
+        "DROP TABLE t;\n",
+    );
+    pg.p.pair(
+        "2",
+        "drop_i",
+        "DROP INDEX t_i;\n",
+        "CREATE INDEX t_i ON t (a);\n",
+    );
+    // Fresh database: the index is built earlier in the same plan, on a table not there yet.
+    let out = pg.run(&["plan"]);
+    out.ok().stdout_has(
+        "lock: ACCESS EXCLUSIVE on t, the table of index t_i (blocks reads and writes); table does not exist yet",
+    );
+    assert!(!out.stdout.contains("on t_i"), "{}", out.stdout);
+    pg.run(&["up", "1"]).ok();
+    pg.db
+        .client()
+        .batch_execute("INSERT INTO t SELECT g FROM generate_series(1, 1000) g; ANALYZE t;")
+        .unwrap();
+    // Applied: the catalog names the index's table, with its live size and rows.
+    let out = pg.run(&["plan"]);
+    out.ok()
+        .stdout_has("lock: ACCESS EXCLUSIVE on t, the table of index t_i (blocks reads and writes); size ")
+        .stdout_has("~1000 rows");
+    let out = pg.run(&["plan", "--format", "json"]);
+    out.ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let st = &v["steps"][0]["statements"][0];
+    assert_eq!((st["table"].as_str(), st["index"].as_str()), (Some("t"), Some("t_i")));
+    assert_eq!(v["tables"][0]["name"], "t");
+    assert_eq!(v["tables"][0]["row_estimate"], 1000);
+    // An index neither the plan nor the catalog knows is named as such.
+    pg.p.pair(
+        "3",
+        "drop_x",
+        "DROP INDEX IF EXISTS nope_i;\n",
+        "SELECT 1;\n",
+    );
+    pg.run(&["plan"]).ok().stdout_has(
+        "lock: ACCESS EXCLUSIVE on the table of index nope_i (blocks reads and writes); index nope_i does not exist yet",
+    );
+}
