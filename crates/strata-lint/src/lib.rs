@@ -5,7 +5,9 @@
 //!   `changing-column-type`, `constraint-missing-not-valid`, `renaming-column`, `ban-drop-table`,
 //!   ...), run on each script with squawk's parser. Strata tells squawk whether the script runs
 //!   inside a transaction (it knows: [`strata_core::TxMode`]), so transaction-sensitive rules
-//!   judge the migration as it will really run.
+//!   judge the migration as it will really run. The rules that protect an existing table
+//!   (`changing-column-type`, `adding-required-field`, ...) skip a table the same file created
+//!   before the statement: nothing uses it yet.
 //! * Rules only Strata can know, because they depend on how a migration runs (see [`rules`]):
 //!   `concurrently-in-transaction`, `mixed-no-transaction`, `missing-down`, `ddl-and-data`,
 //!   and the opt-in `require-if-not-exists`.
