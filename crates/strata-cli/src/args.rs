@@ -40,6 +40,7 @@ const LONG_FLAGS: &[&str] = &[
     "from",
     "table",
     "ignore-unmatched",
+    "dialect",
 ];
 
 /// Rewrite Go-style `-name` / `-name=value` into `--name` / `--name=value` for known long flags.
@@ -158,6 +159,15 @@ pub enum LintFormat {
     Line,
 }
 
+/// The SQL dialect `lint` judges files by when no database says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintDialect {
+    /// PostgreSQL (squawk's rules and Strata's).
+    Postgres,
+    /// SQLite (Strata's rules; squawk's are PostgreSQL-only).
+    Sqlite,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -274,6 +284,9 @@ pub enum Command {
         /// Opt-in rule ids to turn on, e.g. require-if-not-exists (comma-separated or repeated).
         #[arg(long, value_name = "RULE", value_delimiter = ',')]
         include: Vec<String>,
+        /// The SQL dialect when no -database tells it (default: postgres).
+        #[arg(long, value_enum)]
+        dialect: Option<LintDialect>,
     },
     /// Show what up (or down N, goto V, rollback [N], redo) would run: each migration, how it
     /// runs and why, its statements, the table locks they take and (PostgreSQL) the tables'

@@ -121,10 +121,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
             format,
             exclude,
             include,
+            dialect,
         } => commands::lint(
             &settings,
             &paths,
             format,
+            dialect,
             strata_lint::LintOptions { exclude, include },
         ),
         Command::Plan { request, format } => commands::plan(&settings, &request, format),

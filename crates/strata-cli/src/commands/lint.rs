@@ -1,9 +1,10 @@
 //! `lint [PATHS]`: static checks of migrations (see `strata_lint`). Needs no database when
 //! PATHS are given; without them it checks the pending migrations of -path (all of them when no
-//! database is given). Exit 5 when anything is found.
+//! database is given). Exit 5 when anything is found. The dialect comes from -database, else
+//! `--dialect`, else PostgreSQL; the summary line says which.
 
 use super::{open, read_source};
-use crate::args::LintFormat;
+use crate::args::{LintDialect, LintFormat};
 use crate::settings::Settings;
 use crate::{exit, render, CliError};
 use std::path::{Path, PathBuf};
@@ -13,11 +14,12 @@ use strata_drivers::{Backend, DatabaseUrl};
 use strata_lint::{Finding, LintOptions};
 use strata_sql::Dialect;
 
-/// `lint [PATHS] [--format text|json|line] [--exclude R,..] [--include R,..]`.
+/// `lint [PATHS] [--format text|json|line] [--exclude R,..] [--include R,..] [--dialect D]`.
 pub fn lint(
     settings: &Settings,
     paths: &[String],
     format: LintFormat,
+    dialect_flag: Option<LintDialect>,
     options: LintOptions,
 ) -> Result<(), CliError> {
     let unknown = options.unknown_rules();
@@ -30,10 +32,13 @@ pub fn lint(
                 .join(", ")
         )));
     }
-    let dialect = match settings.database.as_deref().map(DatabaseUrl::parse) {
-        Some(Ok(url)) if url.backend() == Backend::Sqlite => Dialect::Sqlite,
-        _ => Dialect::Postgres,
-    };
+    let database = settings.database.as_deref().map(|raw| {
+        match DatabaseUrl::parse(raw).map(|u| u.backend()) {
+            Ok(Backend::Sqlite) => Dialect::Sqlite,
+            _ => Dialect::Postgres,
+        }
+    });
+    let (dialect, why) = choose_dialect(database, dialect_flag)?;
     let migrations = if paths.is_empty() {
         pending(settings, dialect)?
     } else {
@@ -69,6 +74,7 @@ pub fn lint(
         LintFormat::Json => {
             let value = serde_json::json!({
                 "schema_version": 1,
+                "dialect": dialect_name(dialect),
                 "migrations_checked": migrations.len(),
                 "findings": findings,
             });
@@ -78,16 +84,52 @@ pub fn lint(
             );
         }
     }
+    let rules = format!("{} rules, {why}", dialect_name(dialect));
     if findings.is_empty() {
-        eprintln!("lint: no findings in {} migration(s)", migrations.len());
+        eprintln!(
+            "lint: no findings in {} migration(s) ({rules})",
+            migrations.len()
+        );
         Ok(())
     } else {
         eprintln!(
-            "lint: {} finding(s) in {} migration(s)",
+            "lint: {} finding(s) in {} migration(s) ({rules})",
             findings.len(),
             migrations.len()
         );
         Err(CliError::Exit(exit::LINT))
+    }
+}
+
+/// The dialect to lint by and where it came from: -database's backend when given, else
+/// `--dialect`, else PostgreSQL. A `--dialect` that contradicts -database is a usage error.
+fn choose_dialect(
+    database: Option<Dialect>,
+    flag: Option<LintDialect>,
+) -> Result<(Dialect, &'static str), CliError> {
+    let flag = flag.map(|f| match f {
+        LintDialect::Postgres => Dialect::Postgres,
+        LintDialect::Sqlite => Dialect::Sqlite,
+    });
+    match (database, flag) {
+        (Some(db), Some(f)) if db != f => Err(CliError::Usage(format!(
+            "--dialect {} contradicts -database, which is {}; drop one of them",
+            dialect_name(f),
+            dialect_name(db)
+        ))),
+        (Some(db), _) => Ok((db, "from -database")),
+        (None, Some(f)) => Ok((f, "from --dialect")),
+        (None, None) => Ok((
+            Dialect::Postgres,
+            "the default without -database; --dialect sqlite for SQLite",
+        )),
+    }
+}
+
+fn dialect_name(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Postgres => "postgres",
+        Dialect::Sqlite => "sqlite",
     }
 }
 
@@ -181,4 +223,25 @@ fn from_paths(paths: &[String], dialect: Dialect) -> Result<Vec<Migration>, CliE
         seen.insert((m.version, key))
     });
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialect_from_database_then_flag_then_postgres() {
+        let pick = |db, flag| choose_dialect(db, flag).map(|(d, _)| d).ok();
+        assert_eq!(pick(Some(Dialect::Sqlite), None), Some(Dialect::Sqlite));
+        assert_eq!(
+            pick(Some(Dialect::Sqlite), Some(LintDialect::Sqlite)),
+            Some(Dialect::Sqlite)
+        );
+        assert_eq!(pick(None, Some(LintDialect::Sqlite)), Some(Dialect::Sqlite));
+        assert_eq!(pick(None, None), Some(Dialect::Postgres));
+        assert!(matches!(
+            choose_dialect(Some(Dialect::Postgres), Some(LintDialect::Sqlite)),
+            Err(CliError::Usage(m)) if m.contains("--dialect sqlite contradicts -database")
+        ));
+    }
 }

@@ -174,3 +174,33 @@ fn lint_without_paths_checks_only_pending_migrations() {
     assert!(!out.stdout.contains("1_t.up.sql"), "{}", out.stdout);
     out.stderr_has("in 1 migration(s)");
 }
+
+#[test]
+fn lint_dialect_comes_from_database_then_flag_then_postgres() {
+    let p = Project::new();
+    p.pair(
+        "1",
+        "t",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);\n",
+        "DROP TABLE t;\n",
+    );
+    // No -database: PostgreSQL's rules, and the summary says so.
+    let out = lint(&p, &["migrations", "--format", "line"]);
+    out.code(5)
+        .stdout_has("prefer-bigint-over-int")
+        .stderr_has("(postgres rules, the default without -database; --dialect sqlite for SQLite)");
+    // --dialect sqlite (either spelling): SQLite's rules.
+    for flag in [["--dialect", "sqlite"], ["-dialect", "sqlite"]] {
+        let out = lint(&p, &["migrations", flag[0], flag[1]]);
+        out.ok()
+            .never_shows("prefer-bigint-over-int")
+            .stderr_has("no findings in 1 migration(s) (sqlite rules, from --dialect)");
+    }
+    // -database decides when given; a contradicting --dialect is a usage error.
+    let out = p.run(&["lint"]);
+    out.ok().stderr_has("(sqlite rules, from -database)");
+    p.run(&["lint", "--dialect", "postgres"])
+        .code(2)
+        .stderr_has("--dialect postgres contradicts -database, which is sqlite");
+    lint(&p, &["migrations", "--dialect", "mysql"]).code(2);
+}
