@@ -8,14 +8,19 @@ use strata_core::report::StepReport;
 use strata_core::status::Status;
 use strata_core::{Action, Aftermath, DriverError, Error, Location, LogRecord};
 
-/// A duration as Go prints it (`845.2µs`, `12.51ms`, `1.2s`), since golang-migrate's lines show
-/// Go durations and people compare the two.
-pub fn go_duration(d: Duration) -> String {
+/// A duration for people, the one format of every duration Strata prints (progress lines,
+/// `status`, `history`, `rehearse`): Go's style, as golang-migrate's lines show it (`12.51ms`,
+/// `1.2s`), with whole microseconds below 1 ms (`845µs`). Zero is `<1ms`: the durations the
+/// database measures and the ledger keeps are whole milliseconds, so zero means "under 1 ms".
+/// (JSON output keeps numbers.)
+pub fn duration_text(d: Duration) -> String {
     let ns = d.as_nanos();
-    let (value, unit) = if ns < 1_000 {
-        return format!("{ns}ns");
+    let (value, unit) = if ns == 0 {
+        return "<1ms".into();
+    } else if ns < 1_000 {
+        return "<1µs".into();
     } else if ns < 1_000_000 {
-        (ns as f64 / 1e3, "µs")
+        return format!("{}µs", ns / 1_000);
     } else if ns < 1_000_000_000 {
         (ns as f64 / 1e6, "ms")
     } else {
@@ -24,6 +29,11 @@ pub fn go_duration(d: Duration) -> String {
     let s = format!("{value:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     format!("{s}{unit}")
+}
+
+/// [`duration_text`] of a whole number of milliseconds (the ledger's and the log's).
+pub fn millis_text(ms: i64) -> String {
+    duration_text(Duration::from_millis(ms.max(0) as u64))
 }
 
 /// golang-migrate's per-migration line: `1/u create_users_table (12.51ms)`.
@@ -38,7 +48,7 @@ pub fn step_line(step: &StepReport) -> String {
         step.version,
         step.direction.letter(),
         name,
-        go_duration(step.duration)
+        duration_text(step.duration)
     )
 }
 
@@ -223,15 +233,7 @@ pub fn status_table(status: &Status) -> String {
                 state,
                 r.batch.map(|b| b.to_string()).unwrap_or_default(),
                 r.applied_at.clone().unwrap_or_default(),
-                r.duration_ms
-                    .map(|d| {
-                        if d == 0 {
-                            "<1ms".into()
-                        } else {
-                            format!("{d}ms")
-                        }
-                    })
-                    .unwrap_or_default(),
+                r.duration_ms.map(millis_text).unwrap_or_default(),
                 r.applied_by.clone().unwrap_or_default(),
             ]
         })
@@ -291,12 +293,9 @@ pub fn history_table(records: &[LogRecord]) -> String {
                 e.version.map(|v| v.to_string()).unwrap_or_default(),
                 e.name.clone(),
                 e.batch.map(|b| b.to_string()).unwrap_or_default(),
-                match (e.action, e.duration_ms) {
-                    (Action::Up | Action::Down | Action::Rollback | Action::Fail, 0) => {
-                        "<1ms".into()
-                    }
-                    (Action::Up | Action::Down | Action::Rollback | Action::Fail, d) => {
-                        format!("{d}ms")
+                match e.action {
+                    Action::Up | Action::Down | Action::Rollback | Action::Fail => {
+                        millis_text(e.duration_ms)
                     }
                     _ => String::new(),
                 },
@@ -341,11 +340,17 @@ mod tests {
     use std::path::PathBuf;
 
     #[test]
-    fn go_duration_matches_go_formatting() {
-        assert_eq!(go_duration(Duration::from_nanos(500)), "500ns");
-        assert_eq!(go_duration(Duration::from_nanos(845_200)), "845.2µs");
-        assert_eq!(go_duration(Duration::from_micros(12_510)), "12.51ms");
-        assert_eq!(go_duration(Duration::from_millis(1200)), "1.2s");
+    fn durations_have_one_format_with_microseconds_below_a_millisecond() {
+        assert_eq!(duration_text(Duration::ZERO), "<1ms");
+        assert_eq!(duration_text(Duration::from_nanos(500)), "<1µs");
+        assert_eq!(duration_text(Duration::from_nanos(845_200)), "845µs");
+        assert_eq!(duration_text(Duration::from_micros(12_510)), "12.51ms");
+        assert_eq!(duration_text(Duration::from_millis(1200)), "1.2s");
+        // The ledger's whole milliseconds read the same as a measured duration.
+        assert_eq!(millis_text(0), "<1ms");
+        assert_eq!(millis_text(7), "7ms");
+        assert_eq!(millis_text(1234), "1.23s");
+        assert_eq!(millis_text(-1), "<1ms");
     }
 
     #[test]

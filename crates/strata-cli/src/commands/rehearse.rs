@@ -55,7 +55,7 @@ fn text(entries: &[RehearsalEntry]) -> String {
         let head = format!("{}/u {}", e.version, e.name);
         match &e.outcome {
             RehearsalOutcome::Ran { duration, locks } => {
-                let _ = writeln!(out, "ok      {head} ({})", render::go_duration(*duration));
+                let _ = writeln!(out, "ok      {head} ({})", render::duration_text(*duration));
                 for l in locks {
                     let _ = writeln!(out, "          lock: {} on {}", l.mode, l.relation);
                 }
@@ -68,7 +68,7 @@ fn text(entries: &[RehearsalEntry]) -> String {
                 let _ = writeln!(
                     out,
                     "FAILED  {head} ({}): {cause}",
-                    render::go_duration(*duration)
+                    render::duration_text(*duration)
                 );
                 if let Some(loc) = location {
                     out.push_str(&render::excerpt(loc));

@@ -219,3 +219,37 @@ fn pg_validate_and_accept() {
     pg.run(&["status", "--check"]).ok();
     assert_eq!(log(&pg).last().map(|e| e.0.as_str()), Some("accept"));
 }
+
+#[test]
+fn pg_progress_and_history_print_a_migration_s_duration_alike() {
+    let pg = pg!();
+    for v in 1..=5 {
+        pg.p.pair(&v.to_string(), &format!("m{v}"), "SELECT 1;", "SELECT 1;");
+    }
+    let up = pg.run(&["up"]);
+    up.ok().never_shows("0ns");
+    // Both come from the log row the server timed; `status` reads the ledger's own timing
+    // (taken a moment earlier in the same transaction) through the same formatting.
+    let history = pg.run(&["history"]);
+    history.ok();
+    for v in 1..=5 {
+        let head = format!("{v}/u m{v} (");
+        let line = up
+            .stderr
+            .lines()
+            .find(|l| l.starts_with(&head))
+            .unwrap_or_else(|| panic!("no progress line for {v}:\n{}", up.stderr));
+        let shown = line[head.len()..].trim_end_matches(')');
+        let row: Vec<&str> = history
+            .stdout
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|c| c.get(2) == Some(&"up") && c.get(3) == Some(&v.to_string().as_str()))
+            .unwrap_or_else(|| panic!("no history row for {v}:\n{}", history.stdout));
+        assert!(
+            row.contains(&shown),
+            "history shows {shown:?} for {v} like the progress line:\n{}",
+            history.stdout
+        );
+    }
+}
