@@ -533,9 +533,9 @@ impl<'a> Migrator<'a> {
                 mode,
                 duration,
             }),
-            Err((cause, statement, aftermath)) => {
-                Err(self.fail(step, m, script, cause, statement, aftermath, duration, report))
-            }
+            Err((cause, statement, aftermath)) => Err(self.fail(
+                step, m, script, cause, statement, aftermath, duration, report,
+            )),
         }
     }
 
@@ -885,7 +885,9 @@ impl<'a> Migrator<'a> {
             .cloned()
             .map(|w| stamp_duration(w, elapsed))
             .collect();
-        self.driver.write(&stamped).map_err(|e| (e, None, Aftermath::Dirty))
+        self.driver
+            .write(&stamped)
+            .map_err(|e| (e, None, Aftermath::Dirty))
     }
 
     /// A transactional run, retried with back-off while it fails on a table lock's timeout.

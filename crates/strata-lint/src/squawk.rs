@@ -62,8 +62,11 @@ pub(crate) fn check(script: &Script, options: &LintOptions) -> Vec<Raw> {
         }));
     }
     let new_tables = alters_of_new_tables(&script.sql);
-    let on_new_table =
-        |offset: usize| new_tables.iter().any(|r| r.start <= offset && offset < r.end);
+    let on_new_table = |offset: usize| {
+        new_tables
+            .iter()
+            .any(|r| r.start <= offset && offset < r.end)
+    };
     out.extend(linter.lint(&file, &script.sql).into_iter().filter_map(|v| {
         let start = usize::from(v.text_range.start());
         let rule = v.code.to_string();

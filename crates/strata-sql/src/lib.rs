@@ -48,8 +48,8 @@ pub use classify::{
 mod locks;
 mod messages;
 mod words;
-pub use messages::self_managed_messages;
 pub use locks::{concurrent_index_name, created_index, table_lock, LockLevel, TableLock};
+pub use messages::self_managed_messages;
 
 /// The SQL dialect whose quoting and block rules the lexer follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -55,7 +55,7 @@ pub fn self_managed_messages(
         .any(|k| matches!(k, StatementKind::NoTransaction(_)))
     {
         return match (statements.first(), statements.last()) {
-            (Some(first), Some(last)) => vec![first.start..last.end],
+            (Some(first), Some(last)) => std::iter::once(first.start..last.end).collect(),
             _ => Vec::new(),
         };
     }
@@ -113,10 +113,16 @@ mod tests {
         let sql = "BEGIN; CREATE TABLE b (id int); COMMIT; SELECT 1/0;";
         assert_eq!(
             messages(sql, Dialect::Postgres),
-            ["BEGIN;", "CREATE TABLE b (id int);", "COMMIT;", "SELECT 1/0;"]
+            [
+                "BEGIN;",
+                "CREATE TABLE b (id int);",
+                "COMMIT;",
+                "SELECT 1/0;"
+            ]
         );
         // Statements before BEGIN join its block; after a COMMIT, the rest is one implicit block.
-        let sql = "SET LOCAL a = 1; SELECT 1; START TRANSACTION; SELECT 2; END; SELECT 3; SELECT 4;";
+        let sql =
+            "SET LOCAL a = 1; SELECT 1; START TRANSACTION; SELECT 2; END; SELECT 3; SELECT 4;";
         assert_eq!(
             messages(sql, Dialect::Postgres),
             [

@@ -112,9 +112,9 @@ fn plan_and_up_agree_on_the_mode_under_x_multi_statement() {
         "DROP TABLE b;\nDROP TABLE a;\n",
     );
     let multi = "x-multi-statement=true";
-    pg.run_with(multi, &["plan"])
-        .ok()
-        .stdout_has("1/u two (no-transaction: x-multi-statement=true runs it statement by statement)");
+    pg.run_with(multi, &["plan"]).ok().stdout_has(
+        "1/u two (no-transaction: x-multi-statement=true runs it statement by statement)",
+    );
     let out = pg.run_with(multi, &["plan", "--format", "json"]);
     out.ok();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -159,13 +159,18 @@ fn plan_drop_index_locks_the_indexed_table() {
     // Applied: the catalog names the index's table, with its live size and rows.
     let out = pg.run(&["plan"]);
     out.ok()
-        .stdout_has("lock: ACCESS EXCLUSIVE on t, the table of index t_i (blocks reads and writes); size ")
+        .stdout_has(
+            "lock: ACCESS EXCLUSIVE on t, the table of index t_i (blocks reads and writes); size ",
+        )
         .stdout_has("~1000 rows");
     let out = pg.run(&["plan", "--format", "json"]);
     out.ok();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let st = &v["steps"][0]["statements"][0];
-    assert_eq!((st["table"].as_str(), st["index"].as_str()), (Some("t"), Some("t_i")));
+    assert_eq!(
+        (st["table"].as_str(), st["index"].as_str()),
+        (Some("t"), Some("t_i"))
+    );
     assert_eq!(v["tables"][0]["name"], "t");
     assert_eq!(v["tables"][0]["row_estimate"], 1000);
     // An index neither the plan nor the catalog knows is named as such.
