@@ -655,6 +655,27 @@ impl Driver for SqliteDriver {
         run_statement(&self.conn, sql, 0..sql.len())
     }
 
+    fn index_table(&mut self, index: &str) -> Result<Option<String>, DriverError> {
+        // The name as a migration wrote it: the main schema's index of that name, quotes
+        // removed, compared as SQLite compares names (ignoring ASCII case).
+        let name = index.rsplit('.').next().unwrap_or(index);
+        let name = ["\"\"", "[]", "``"]
+            .iter()
+            .find_map(|q| {
+                let (open, close) = (&q[..1], &q[1..]);
+                name.strip_prefix(open)?.strip_suffix(close)
+            })
+            .unwrap_or(name);
+        self.conn
+            .query_row(
+                "SELECT tbl_name FROM main.sqlite_master WHERE type = 'index' AND name = ?1 COLLATE NOCASE",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)
+    }
+
     fn drop_all(&mut self) -> Result<DropReport, DriverError> {
         let mut report = DropReport::default();
         let objects: Vec<(String, String)> = {

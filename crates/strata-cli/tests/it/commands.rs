@@ -412,3 +412,23 @@ fn a_reader_that_stops_early_ends_the_run_quietly_not_in_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+#[test]
+fn plan_drop_index_names_the_index_s_table_on_sqlite() {
+    let p = Project::new();
+    p.pair(
+        "1",
+        "t",
+        "CREATE TABLE t (a INTEGER);\nCREATE INDEX t_i ON t (a);\n",
+        "DROP TABLE t;\n",
+    );
+    p.run(&["up"]).ok();
+    p.pair("2", "drop_i", "DROP INDEX \"T_I\";\n", "SELECT 1;\n");
+    p.pair("3", "drop_x", "DROP INDEX IF EXISTS nope;\n", "SELECT 1;\n");
+    let out = p.run(&["plan"]);
+    out.ok()
+        .stdout_has("on t, the table of index \"T_I\" (")
+        .stdout_has(
+            "on the table of index nope (blocks reads and writes); index nope does not exist yet",
+        );
+}
