@@ -177,9 +177,9 @@ fn cause_message(cause: &DriverError) -> String {
         } => format!("{message}\nhint: {hint}"),
         // golang-migrate's words, a readable wait (not `1.000763781s`), the holder, and what to do.
         DriverError::LockTimeout { waited, holder } => format!(
-            "timeout: can't acquire database lock after {:.1}s{}\nhint: another migration run holds the lock; \
+            "timeout: can't acquire database lock after {}{}\nhint: another migration run holds the lock; \
              wait for it to finish, or raise -lock-timeout (seconds, default 15)",
-            waited.as_secs_f64(),
+            duration_text(*waited),
             holder
                 .as_ref()
                 .map(|h| format!(" (held by {h})"))

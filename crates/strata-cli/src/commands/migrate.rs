@@ -118,8 +118,8 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
             wait,
             message,
         } => eprintln!(
-            "retry {attempt}/{retries} of migration {version} in {:.1}s after a lock timeout: {message}",
-            wait.as_secs_f64()
+            "retry {attempt}/{retries} of migration {version} in {} after a lock timeout: {message}",
+            render::duration_text(wait)
         ),
         _ => {}
     });

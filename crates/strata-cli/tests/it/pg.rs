@@ -460,7 +460,7 @@ fn pg_lock_held_by_another_session_times_out_naming_its_pid() {
     let started = std::time::Instant::now();
     let out = pg.run(&["-lock-timeout", "1", "up"]);
     out.code(4)
-        .stderr_has("error: timeout: can't acquire database lock after 1.")
+        .stderr_has("error: timeout: can't acquire database lock after 1")
         .stderr_has(&format!("pid {pid}, application_name \"strata-testkit\""))
         .stderr_has("hint: ");
     assert!(

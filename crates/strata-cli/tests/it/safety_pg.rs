@@ -125,7 +125,7 @@ fn lock_retries_name_the_blocker_and_succeed_after_it_commits() {
     blocker.batch_execute("COMMIT").unwrap();
     let out = finish(child, Duration::from_secs(30));
     out.ok()
-        .stderr_has("retry 1/5 of migration 2 in 1.0s after a lock timeout: canceling statement due to lock timeout")
+        .stderr_has("retry 1/5 of migration 2 in 1s after a lock timeout: canceling statement due to lock timeout")
         .stderr_has(&format!("blocked by pid {pid} (application_name \"blocker\""))
         .stderr_has("2/u alter_a");
     assert_eq!(pg.compat(), vec![(2, false)]);
