@@ -1,11 +1,10 @@
 //! squawk's rules on one script. squawk's byte ranges are relative to the text it parsed, which
 //! is exactly `Script::sql`.
-use crate::rules::normalize_table;
 use crate::{LintOptions, Raw, RuleSource};
 use squawk_linter::{Linter, Rule};
 use std::ops::Range;
 use strata_core::{Script, TxMode};
-use strata_sql::Dialect;
+use strata_sql::{fold_name, Dialect};
 
 /// squawk rules that protect an existing table (from a rewrite, a scan or a long lock while it
 /// is in use): nothing to protect on a table the same file created before the statement.
@@ -109,7 +108,7 @@ fn alters_of_new_tables(sql: &str) -> Vec<Range<usize>> {
         let Some(lock) = strata_sql::table_lock(s.text(sql), Dialect::Postgres) else {
             continue;
         };
-        let table = normalize_table(&lock.table);
+        let table = fold_name(&lock.table);
         match lock.verb {
             // `IF NOT EXISTS` may find an existing table: still worth protecting.
             "CREATE TABLE" if !if_not_exists(s.text(sql)) => created.push(table),

@@ -48,7 +48,9 @@ pub use classify::{
 mod locks;
 mod messages;
 mod words;
-pub use locks::{concurrent_index_name, created_index, table_lock, LockLevel, TableLock};
+pub use locks::{
+    concurrent_index_name, created_index, fold_name, table_lock, LockLevel, TableLock,
+};
 pub use messages::self_managed_messages;
 
 /// The SQL dialect whose quoting and block rules the lexer follows.

@@ -336,6 +336,24 @@ pub fn concurrent_index_name(statement: &str, dialect: Dialect) -> Option<String
     }
 }
 
+/// A name as written, folded as PostgreSQL compares names: unquoted parts lower-cased, quoted
+/// ones kept as they are without their quotes (`S."Users"` → `s.Users`).
+///
+/// ```
+/// assert_eq!(strata_sql::fold_name("App.\"Users\""), "app.Users");
+/// ```
+pub fn fold_name(name: &str) -> String {
+    name.split('.')
+        .map(
+            |part| match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(quoted) => quoted.to_string(),
+                None => part.to_lowercase(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// The schema part of a qualified name as written (`a."B".c` → `a."B"`), if any. Dots inside
 /// quotes do not count.
 fn split_schema(name: &str) -> Option<&str> {

@@ -181,24 +181,15 @@ fn index_table(
     built: &[(String, String)],
     index: &str,
 ) -> Result<Option<String>, CliError> {
-    let key = fold_name(index);
-    if let Some((_, table)) = built.iter().rev().find(|(i, _)| fold_name(i) == key) {
+    let key = strata_sql::fold_name(index);
+    if let Some((_, table)) = built
+        .iter()
+        .rev()
+        .find(|(i, _)| strata_sql::fold_name(i) == key)
+    {
         return Ok(Some(table.clone()));
     }
     Ok(driver.index_table(index)?)
-}
-
-/// A name as written, compared as PostgreSQL would: unquoted parts lower-cased, quotes removed.
-fn fold_name(name: &str) -> String {
-    name.split('.')
-        .map(
-            |part| match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
-                Some(quoted) => quoted.to_string(),
-                None => part.to_lowercase(),
-            },
-        )
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// The statement text after leading whitespace and comments.

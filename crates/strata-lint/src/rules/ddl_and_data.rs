@@ -3,8 +3,9 @@
 //! finishes, so a backfill of a large table blocks every query on it; and a failing data change
 //! rolls back (or, without a transaction, strands) the schema change. Filling a table created by
 //! the same migration (seed rows) is fine and not flagged.
-use super::{normalize_table, Ctx, Stmt};
+use super::{Ctx, Stmt};
 use crate::Raw;
+use strata_sql::fold_name;
 
 pub(crate) const ID: &str = "ddl-and-data";
 
@@ -22,7 +23,7 @@ pub(crate) fn check(ctx: &Ctx) -> Vec<Raw> {
         .iter()
         .flatten()
         .filter(|l| l.verb == "CREATE TABLE")
-        .map(|l| normalize_table(&l.table))
+        .map(|l| fold_name(&l.table))
         .collect();
     let ddl = ctx.statements.iter().filter(|s| is_ddl(s)).count();
     if ddl == 0 {
@@ -34,7 +35,7 @@ pub(crate) fn check(ctx: &Ctx) -> Vec<Raw> {
             (_, "MERGE" | "COPY") => String::new(),
             _ => return None,
         };
-        (!created.contains(&normalize_table(&table))).then_some((s, table))
+        (!created.contains(&fold_name(&table))).then_some((s, table))
     });
     let Some((s, table)) = data else {
         return Vec::new();

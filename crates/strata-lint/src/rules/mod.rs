@@ -177,16 +177,3 @@ fn words(text: &str, dialect: Dialect) -> (usize, Vec<String>) {
     }
     (lead.unwrap_or(0), out)
 }
-
-/// A table name as written, compared loosely: unquoted parts lower-cased, quotes removed.
-pub(crate) fn normalize_table(name: &str) -> String {
-    name.split('.')
-        .map(
-            |part| match part.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
-                Some(quoted) => quoted.to_string(),
-                None => part.to_lowercase(),
-            },
-        )
-        .collect::<Vec<_>>()
-        .join(".")
-}
