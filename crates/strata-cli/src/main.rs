@@ -127,7 +127,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
             &paths,
             format,
             dialect,
-            strata_lint::LintOptions { exclude, include },
+            strata_lint::LintOptions {
+                exclude,
+                include,
+                statement_mode: false,
+            },
         ),
         Command::Plan { request, format } => commands::plan(&settings, &request, format),
         Command::Rehearse { format } => commands::rehearse(&settings, format),

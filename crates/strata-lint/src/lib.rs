@@ -38,6 +38,10 @@ pub struct LintOptions {
     pub exclude: Vec<String>,
     /// Opt-in rule ids to turn on (e.g. `require-if-not-exists`, squawk's `require-timeout-settings`).
     pub include: Vec<String>,
+    /// golang-migrate's `x-multi-statement=true` on the target: transactional migrations run
+    /// statement by statement, so the rules judge them as they will run
+    /// ([`strata_core::Script::run_mode`]).
+    pub statement_mode: bool,
 }
 
 impl LintOptions {

@@ -43,7 +43,8 @@ pub(crate) fn check(script: &Script, options: &LintOptions) -> Vec<Raw> {
     // Strata wraps a transactional migration in BEGIN/COMMIT itself: tell squawk, so rules such
     // as prefer-robust-stmts and ban-concurrent-index-creation-in-transaction judge the file as
     // it will run.
-    linter.settings.assume_in_transaction = script.mode == TxMode::Transaction;
+    linter.settings.assume_in_transaction =
+        script.run_mode(options.statement_mode) == TxMode::Transaction;
     let file = squawk_syntax::SourceFile::parse(&script.sql);
     let mut out: Vec<Raw> = Vec::new();
     if options.enabled("syntax-error", true) {

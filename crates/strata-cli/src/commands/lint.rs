@@ -20,7 +20,7 @@ pub fn lint(
     paths: &[String],
     format: LintFormat,
     dialect_flag: Option<LintDialect>,
-    options: LintOptions,
+    mut options: LintOptions,
 ) -> Result<(), CliError> {
     let unknown = options.unknown_rules();
     if !unknown.is_empty() {
@@ -32,12 +32,13 @@ pub fn lint(
                 .join(", ")
         )));
     }
-    let database = settings.database.as_deref().map(|raw| {
-        match DatabaseUrl::parse(raw).map(|u| u.backend()) {
-            Ok(Backend::Sqlite) => Dialect::Sqlite,
-            _ => Dialect::Postgres,
-        }
+    let url = settings.database.as_deref().map(DatabaseUrl::parse);
+    let database = url.as_ref().map(|u| match u.as_ref().map(|u| u.backend()) {
+        Ok(Backend::Sqlite) => Dialect::Sqlite,
+        _ => Dialect::Postgres,
     });
+    // The rules judge each migration as the run will run it (x-multi-statement included).
+    options.statement_mode = matches!(&url, Some(Ok(u)) if u.multi_statement());
     let (dialect, why) = choose_dialect(database, dialect_flag)?;
     let migrations = if paths.is_empty() {
         pending(settings, dialect)?

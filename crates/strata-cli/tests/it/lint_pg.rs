@@ -72,3 +72,23 @@ fn lint_end_to_end_on_a_mixed_folder_flags_only_dangerous_pending_migrations() {
     // Linting changed nothing: 2..5 are still pending.
     assert_eq!(pg.ledger_versions(), [1]);
 }
+
+#[test]
+fn lint_judges_migrations_as_x_multi_statement_runs_them() {
+    let pg = pg!();
+    pg.p.pair(
+        "1",
+        "two",
+        "CREATE TABLE a (x bigint);\nCREATE TABLE b (x bigint);\n",
+        "DROP TABLE b;\nDROP TABLE a;\n",
+    );
+    // In a transaction, two plain CREATE TABLEs are all or nothing: nothing to flag.
+    pg.run(&["lint", "--format", "line"])
+        .ok()
+        .never_shows("mixed-no-transaction");
+    // Statement by statement, a failure at b leaves a behind and a rerun fails on it.
+    pg.run_with("x-multi-statement=true", &["lint", "--format", "line"])
+        .code(5)
+        .stdout_has("migrations/1_two.up.sql:1:1: mixed-no-transaction:")
+        .stdout_has("x-multi-statement=true runs it statement by statement");
+}

@@ -12,12 +12,12 @@ pub(crate) const ID: &str = "concurrently-in-transaction";
 
 pub(crate) fn check(ctx: &Ctx) -> Vec<Raw> {
     let mut out = Vec::new();
-    let mut in_block = ctx.script.mode == TxMode::Transaction;
+    let mut in_block = ctx.mode == TxMode::Transaction;
     for s in &ctx.statements {
         match strata_sql::classify_with(s.text, ctx.dialect) {
-            StatementKind::Begin if ctx.script.mode == TxMode::SelfManaged => in_block = true,
+            StatementKind::Begin if ctx.mode == TxMode::SelfManaged => in_block = true,
             StatementKind::Commit | StatementKind::Rollback
-                if ctx.script.mode == TxMode::SelfManaged =>
+                if ctx.mode == TxMode::SelfManaged =>
             {
                 in_block = false
             }
@@ -27,7 +27,7 @@ pub(crate) fn check(ctx: &Ctx) -> Vec<Raw> {
                 format!(
                     "{why} cannot run inside a transaction block, and this migration runs it inside one ({}): \
                      the server refuses it with \"cannot run inside a transaction block\" and the migration fails",
-                    match ctx.script.mode {
+                    match ctx.mode {
                         TxMode::SelfManaged => "the file's own BEGIN",
                         _ => "Strata's transaction",
                     }

@@ -36,13 +36,12 @@ fn guarded(s: &Stmt) -> bool {
 }
 
 pub(crate) fn check(ctx: &Ctx) -> Vec<Raw> {
-    if ctx.script.mode != TxMode::NoTransaction || ctx.statements.len() < 2 {
+    if ctx.mode != TxMode::NoTransaction || ctx.statements.len() < 2 {
         return Vec::new();
     }
     let why = ctx
         .script
-        .mode_reason
-        .as_deref()
+        .run_mode_reason(ctx.statement_mode)
         .map(|r| format!(" ({r})"))
         .unwrap_or_default();
     ctx.statements

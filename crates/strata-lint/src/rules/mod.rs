@@ -10,7 +10,7 @@ mod require_if_not_exists;
 
 use crate::{LintOptions, Raw, RuleSource};
 use std::ops::Range;
-use strata_core::{Migration, Script};
+use strata_core::{Migration, Script, TxMode};
 use strata_sql::{Dialect, TokenKind};
 
 /// A Strata rule's id, whether it runs by default, and what it checks.
@@ -62,7 +62,7 @@ pub(crate) fn check(
     dialect: Dialect,
     options: &LintOptions,
 ) -> Vec<Raw> {
-    let ctx = Ctx::new(m, script, dialect);
+    let ctx = Ctx::new(m, script, dialect, options.statement_mode);
     let all: [(&str, RuleFn); 5] = [
         (
             concurrently_in_transaction::ID,
@@ -88,6 +88,10 @@ pub(crate) struct Ctx<'a> {
     pub m: &'a Migration,
     pub script: &'a Script,
     pub dialect: Dialect,
+    /// How the script will run ([`Script::run_mode`]: `x-multi-statement` included).
+    pub mode: TxMode,
+    /// golang-migrate's `x-multi-statement=true` is on.
+    pub statement_mode: bool,
     pub statements: Vec<Stmt<'a>>,
 }
 
@@ -115,7 +119,7 @@ impl Stmt<'_> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(m: &'a Migration, script: &'a Script, dialect: Dialect) -> Self {
+    fn new(m: &'a Migration, script: &'a Script, dialect: Dialect, statement_mode: bool) -> Self {
         let sql = script.sql.as_str();
         let ranges: Vec<Range<usize>> = match &script.statements {
             Some(explicit) => explicit.clone(),
@@ -141,6 +145,8 @@ impl<'a> Ctx<'a> {
             m,
             script,
             dialect,
+            mode: script.run_mode(statement_mode),
+            statement_mode,
             statements,
         }
     }
