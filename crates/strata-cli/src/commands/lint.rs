@@ -41,7 +41,7 @@ pub fn lint(
     };
     for m in &migrations {
         if let Some(s) = m.up.as_ref().filter(|s| s.streamed.is_some()) {
-            eprintln!(
+            errln!(
                 "lint: {} not linted: too large to hold in memory (it is streamed when applied)",
                 s.path.display()
             );
@@ -79,10 +79,10 @@ pub fn lint(
         }
     }
     if findings.is_empty() {
-        eprintln!("lint: no findings in {} migration(s)", migrations.len());
+        errln!("lint: no findings in {} migration(s)", migrations.len());
         Ok(())
     } else {
-        eprintln!(
+        errln!(
             "lint: {} finding(s) in {} migration(s)",
             findings.len(),
             migrations.len()

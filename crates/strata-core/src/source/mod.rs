@@ -18,7 +18,7 @@ mod error;
 mod par;
 
 pub use assemble::{
-    assemble, assemble_streamed, parse_directive_duration, StreamedFile, NO_TRANSACTION_DIRECTIVE,
+    assemble, assemble_streamed, StreamedFile, NO_TRANSACTION_DIRECTIVE,
 };
 pub use error::{SourceError, SourceErrors};
 pub use fs::{read_dir, read_dir_streaming};
