@@ -202,7 +202,9 @@ mod tests {
             ("--ddl-lock-timeout", "soon"),
         ] {
             match duration_setting(setting, v) {
-                Err(CliError::Usage(m)) => assert!(m.starts_with(&format!("{setting}: {v:?} ")), "{m}"),
+                Err(CliError::Usage(m)) => {
+                    assert!(m.starts_with(&format!("{setting}: {v:?} ")), "{m}")
+                }
                 other => panic!("{other:?}"),
             }
         }

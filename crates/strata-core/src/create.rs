@@ -104,10 +104,13 @@ pub fn new_files(
     let version = match scheme {
         VersionScheme::Given(v) => v.clone(),
         VersionScheme::Sequential { .. } => {
+            // A folder's width is followed up to the widest one can ask for.
             let width = digits
-                .or(newest.as_ref().map(|n| n.digits))
+                .or(newest.as_ref().map(|n| n.digits.min(MAX_DIGITS as usize)))
                 .unwrap_or(DEFAULT_DIGITS);
-            let next = newest.as_ref().map_or(Some(1), |n| n.version.checked_add(1));
+            let next = newest
+                .as_ref()
+                .map_or(Some(1), |n| n.version.checked_add(1));
             let next = next.filter(|v| *v <= i64::MAX as u64);
             let v = next.map(|n| format!("{n:0width$}"));
             match v {
@@ -180,9 +183,8 @@ fn newest(existing: &[String], ext: &str) -> Result<Option<Newest>, CreateError>
         if n == 0 || name.as_bytes().get(n) != Some(&b'_') {
             return Err(CreateError::Malformed { name: name.clone() });
         }
-        let version = parse_version(&name[..n]).ok_or_else(|| CreateError::VersionTooLarge {
-            name: name.clone(),
-        })?;
+        let version = parse_version(&name[..n])
+            .ok_or_else(|| CreateError::VersionTooLarge { name: name.clone() })?;
         let single = ext == ".sql" && matches!(classify_name(name), NameKind::Single(_));
         let better = match &best {
             None => true,

@@ -39,7 +39,8 @@ pub fn adopt(
     for row in &done.unmatched {
         errln!(
             "warning: left out row {:?} of {} (it matches no migration file)",
-            row.key, done.table
+            row.key,
+            done.table
         );
     }
     for v in &done.kept {
