@@ -100,7 +100,9 @@ pub fn new_files(
         VersionScheme::Sequential { digits: Some(d) } => Some(check_digits(*d)?),
         _ => None,
     };
-    let newest = newest(existing, ext)?;
+    // A sequence must know the newest version for sure; a given version only needs the layout.
+    let strict = matches!(scheme, VersionScheme::Sequential { .. });
+    let newest = newest(existing, ext, strict)?;
     let version = match scheme {
         VersionScheme::Given(v) => v.clone(),
         VersionScheme::Sequential { .. } => {
@@ -172,19 +174,26 @@ struct Newest {
     single: bool,
 }
 
-/// The newest of the files ending in `ext` (each must be `<digits>_...`, as golang-migrate
-/// requires; the numeric maximum, where golang-migrate takes the lexicographically last name and
-/// goes wrong on unpadded ones). Single files (`N_title.sql`, not a pair) are told apart only
-/// for `.sql`. Pairs win a tie (a version cannot be both).
-fn newest(existing: &[String], ext: &str) -> Result<Option<Newest>, CreateError> {
+/// The newest of the files ending in `ext`: the numeric maximum, where golang-migrate takes the
+/// lexicographically last name and goes wrong on unpadded ones. When `strict`, each must be
+/// `<digits>_...` with a 64-bit version, as golang-migrate's `-seq` requires; otherwise such
+/// names are passed over. Single files (`N_title.sql`, not a pair) are told apart only for
+/// `.sql`. Pairs win a tie (a version cannot be both).
+fn newest(existing: &[String], ext: &str, strict: bool) -> Result<Option<Newest>, CreateError> {
     let mut best: Option<Newest> = None;
     for name in existing.iter().filter(|n| n.ends_with(ext)) {
         let n = name.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 || name.as_bytes().get(n) != Some(&b'_') {
-            return Err(CreateError::Malformed { name: name.clone() });
-        }
-        let version = parse_version(&name[..n])
-            .ok_or_else(|| CreateError::VersionTooLarge { name: name.clone() })?;
+        let version = if n == 0 || name.as_bytes().get(n) != Some(&b'_') {
+            Err(CreateError::Malformed { name: name.clone() })
+        } else {
+            parse_version(&name[..n])
+                .ok_or_else(|| CreateError::VersionTooLarge { name: name.clone() })
+        };
+        let version = match version {
+            Ok(v) => v,
+            Err(e) if strict => return Err(e),
+            Err(_) => continue,
+        };
         let single = ext == ".sql" && matches!(classify_name(name), NameKind::Single(_));
         let better = match &best {
             None => true,
@@ -330,6 +339,13 @@ mod tests {
                 name: "schema.sql".into()
             })
         );
+        // A timestamp needs no sequence: names that are not migrations do not stop it.
+        let files = created(
+            &["schema.sql", "001_a.sql"],
+            Some("-- UP\n"),
+            VersionScheme::Given("20260101000000".into()),
+        );
+        assert_eq!(files[0].name, "20260101000000_x.sql");
         assert_eq!(
             new_files(
                 &names(&["5_a.up.sql"]),
