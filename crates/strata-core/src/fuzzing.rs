@@ -79,10 +79,9 @@ pub fn markers(data: &[u8]) {
 /// that file and a line of the text; a timeout a directive set is one PostgreSQL accepts (0, or
 /// 1ms to 24.8 days).
 pub fn directives(data: &[u8]) {
-    let lines = std::str::from_utf8(data)
-        .map_or(0, |t| t.lines().count())
-        .max(1)
-        + 1;
+    // Counted in bytes: a file that is not UTF-8 is reported at the line of its first bad byte,
+    // which a count of the text's lines would not reach.
+    let lines = data.iter().filter(|b| **b == b'\n').count() + 2;
     for name in ["1_x.up.sql", "1_x.sql"] {
         for dialect in [strata_sql::Dialect::Postgres, strata_sql::Dialect::Sqlite] {
             let file = RawFile {
