@@ -3,7 +3,7 @@
 # The tests start it themselves when needed and leave it running for the next run; this script
 # only shows or stops it.
 #
-#   scripts/pg-test-cluster.sh status   # where it is and whether it runs
+#   scripts/pg-test-cluster.sh status   # where it is and whether it runs (exit 0 only if it runs)
 #   scripts/pg-test-cluster.sh stop     # stop it (the next test run starts it again)
 #   scripts/pg-test-cluster.sh clean    # stop it and delete it
 set -euo pipefail
@@ -17,7 +17,12 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 case "${1:-status}" in
 status)
     echo "cluster: $data (port $(cat "$base/port" 2>/dev/null || echo '?'))"
-    [ -d "$data" ] && as_pg "$pg_ctl" -D "$data" status || echo "not initialised"
+    if [ -d "$data" ]; then
+        as_pg "$pg_ctl" -D "$data" status
+    else
+        echo "not initialised"
+        exit 3
+    fi
     ;;
 stop)
     [ -f "$data/postmaster.pid" ] && as_pg "$pg_ctl" -D "$data" -m fast -w stop || echo "not running"

@@ -20,11 +20,21 @@ if [ -z "${STRATA_TEST_DATABASE_URL:-}" ] && { ! have_pg || ! command -v openssl
     fi
 fi
 
+# In CI, formatting and lints first: they fail fast, and a red run names them.
+if [ "${CI:-}" = true ]; then
+    echo "scripts/test.sh: cargo fmt --all --check" >&2
+    cargo fmt --all --check
+    echo "scripts/test.sh: cargo clippy --all-targets -- -D warnings" >&2
+    cargo clippy --workspace --all-targets -- -D warnings
+fi
+
 status=0
 cargo test --workspace "$@" || status=$?
 # The test kit leaves its cluster running so the next local run starts fast; CI leaves nothing.
 if [ "${CI:-}" = true ]; then
     scripts/pg-test-cluster.sh stop >/dev/null 2>&1 || true
+elif scripts/pg-test-cluster.sh status >/dev/null 2>&1; then
+    echo "scripts/test.sh: the PostgreSQL test cluster is still running (kept so the next run starts fast); stop it with: scripts/pg-test-cluster.sh stop" >&2
 fi
 
 # Bounded fuzzing (scripts/fuzz.sh: every target for FUZZ_SECONDS, default 20 s) in CI, or when

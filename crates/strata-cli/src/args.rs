@@ -81,7 +81,7 @@ pub fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     name = "strata",
     disable_version_flag = true,
     about = "Database schema migrations: a drop-in replacement for golang-migrate, with history, drift detection and safe locking.",
-    after_help = "Flags may be written golang-migrate style (-path x -database=y) or GNU style (--path x).\nExit codes: 0 ok (also \"no change\"), 1 failure, 2 usage, 3 conflict (dirty, drift, out of order), 4 lock timeout, 5 lint findings."
+    after_help = "Flags may be written golang-migrate style (-path x -database=y) or GNU style (--path x).\nExit codes: 0 ok (also \"no change\"), 1 failure, 2 usage, 3 conflict (dirty, drift, out of order), 4 lock timeout, 5 lint findings, 141 output closed by its reader (e.g. `| head`)."
 )]
 pub struct Cli {
     /// Global settings.
@@ -171,7 +171,8 @@ pub enum LintDialect {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new pair of up/down migration files.
+    /// Create a new migration: a pair of up/down files, or one file with markers in a folder
+    /// of such files.
     Create(CreateArgs),
     /// Migrate up or down to version V.
     Goto {
@@ -337,15 +338,16 @@ pub struct CreateArgs {
     /// File extension (required), e.g. sql.
     #[arg(long)]
     pub ext: Option<String>,
-    /// Folder to create the files in (default: the current folder).
+    /// Folder to create the files in (default: MIGRATION_DIR, else the current folder).
     #[arg(long)]
     pub dir: Option<String>,
     /// Use sequential versions (000001) instead of timestamps.
     #[arg(long)]
     pub seq: bool,
-    /// Digits of a sequential version.
-    #[arg(long, default_value_t = 6)]
-    pub digits: i64,
+    /// Digits of a sequential version, 1 to 20 (default: the width of the folder's newest
+    /// file, else 6).
+    #[arg(long, allow_negative_numbers = true)]
+    pub digits: Option<i64>,
     /// Timestamp layout (Go layout 20060102150405, `unix` or `unixNano`).
     #[arg(long, default_value = "20060102150405")]
     pub format: String,

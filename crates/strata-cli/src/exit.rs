@@ -17,3 +17,6 @@ pub const CONFLICT: u8 = 3;
 pub const LOCK_TIMEOUT: u8 = 4;
 /// `lint` found something (a finding, not a failure to run).
 pub const LINT: u8 = 5;
+/// The reader of stdout or stderr went away (`strata status | head -1`): 128 + SIGPIPE, what a
+/// tool killed by SIGPIPE reports.
+pub const CLOSED_PIPE: u8 = 141;

@@ -1,8 +1,8 @@
 //! `strata`: database schema migrations, a drop-in replacement for golang-migrate.
 
-// First, so that `out!`/`outln!` are in scope in every module below.
+// First, so that `out!`/`outln!`/`err!`/`errln!` are in scope in every module below.
 #[macro_use]
-mod stdout;
+mod printer;
 mod args;
 mod commands;
 mod exit;
@@ -77,9 +77,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
             match &e {
-                CliError::Declined(msg) => eprintln!("{msg}"),
-                CliError::Usage(msg) | CliError::Failed(msg) => eprintln!("error: {msg}"),
-                CliError::Engine(err) => eprintln!("error: {}", render::engine_error(err)),
+                CliError::Declined(msg) => errln!("{msg}"),
+                CliError::Usage(msg) | CliError::Failed(msg) => errln!("error: {msg}"),
+                CliError::Engine(err) => errln!("error: {}", render::engine_error(err)),
                 CliError::Exit(_) => {}
             }
             ExitCode::from(e.exit_code())
@@ -93,10 +93,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         let _ = Cli::command().print_help();
         return Err(CliError::Usage("no command given".into()));
     };
-    let settings = Settings::resolve(&cli.global, &Env::from_process())?;
+    let env = Env::from_process();
+    let settings = Settings::resolve(&cli.global, &env)?;
     match command {
         Command::Create(args) => {
-            for path in commands::create::create(&args)? {
+            for path in commands::create::create(&args, env.migration_dir.as_deref())? {
                 outln!("{}", path.display());
             }
             Ok(())

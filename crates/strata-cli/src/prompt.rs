@@ -1,19 +1,18 @@
 //! y/N confirmation for destructive commands.
 
 use crate::CliError;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 /// Ask `question` on stderr and read one line; only `y` (any case) confirms. With no terminal on
 /// stdin there is nobody to ask: that is a refusal, never a silent yes.
 pub fn confirm(question: &str) -> Result<bool, CliError> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        eprintln!("{question}");
-        eprintln!("(no terminal to answer on: not confirmed)");
+        errln!("{question}");
+        errln!("(no terminal to answer on: not confirmed)");
         return Ok(false);
     }
-    eprint!("{question} ");
-    let _ = std::io::stderr().flush();
+    err!("{question} ");
     let mut line = String::new();
     stdin
         .lock()

@@ -200,12 +200,25 @@ pub fn conflicts_text(conflicts: &[Conflict]) -> String {
     } else if let Some(c) = conflicts.first() {
         let _ = writeln!(out, "{c}");
     }
-    let mut hints: Vec<String> = conflicts.iter().filter_map(Conflict::hint).collect();
+    let mut hints: Vec<String> = conflicts.iter().filter_map(hint).collect();
     hints.dedup();
     for h in hints {
         let _ = writeln!(out, "hint: {h}");
     }
     out.trim_end().to_string()
+}
+
+/// What the user can do about a conflict: the library's hint, except where the way out is a
+/// Strata command the library does not name.
+pub fn hint(conflict: &Conflict) -> Option<String> {
+    match conflict {
+        Conflict::Edited { version, path, .. } => Some(format!(
+            "restore {} as it was applied (e.g. from version control), or, if the edit is \
+             intended, run `strata accept {version}` to record its new checksum",
+            path.display()
+        )),
+        other => other.hint(),
+    }
 }
 
 /// The status table.

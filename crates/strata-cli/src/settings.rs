@@ -5,7 +5,7 @@ use crate::args::Global;
 use crate::CliError;
 use std::path::PathBuf;
 use std::time::Duration;
-use strata_core::source::parse_directive_duration;
+use strata_core::duration::parse_duration_or_seconds;
 
 /// The environment variables Strata reads, captured once at start-up.
 #[derive(Debug, Clone, Default)]
@@ -83,25 +83,11 @@ impl Settings {
         let statement_timeout = env
             .migration_timeout
             .as_deref()
-            .map(|v| {
-                parse_duration(v).ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "MIGRATION_TIMEOUT={v:?} is not a duration (examples: 30s, 5m, 1500ms, 60)"
-                    ))
-                })
-            })
+            .map(|v| duration_setting("MIGRATION_TIMEOUT", v))
             .transpose()?;
         let ddl_lock_timeout = match (&global.ddl_lock_timeout, &env.ddl_lock_timeout) {
-            (Some(v), _) => Some(parse_duration(v).ok_or_else(|| {
-                CliError::Usage(format!(
-                    "--ddl-lock-timeout {v:?} is not a duration (examples: 5s, 1500ms, 10)"
-                ))
-            })?),
-            (None, Some(v)) => Some(parse_duration(v).ok_or_else(|| {
-                CliError::Usage(format!(
-                    "STRATA_LOCK_TIMEOUT={v:?} is not a duration (examples: 5s, 1500ms, 10)"
-                ))
-            })?),
+            (Some(v), _) => Some(duration_setting("--ddl-lock-timeout", v)?),
+            (None, Some(v)) => Some(duration_setting("STRATA_LOCK_TIMEOUT", v)?),
             (None, None) => None,
         };
         let lock_retries = match (global.lock_retries, &env.lock_retries) {
@@ -172,13 +158,10 @@ fn parse_source(source: &str) -> Result<PathBuf, CliError> {
     }
 }
 
-/// `30s`, `5m`, `1h`, `1500ms` (the units migration directives take) or plain seconds.
-pub fn parse_duration(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return parse_directive_duration(&format!("{v}s"));
-    }
-    parse_directive_duration(v)
+/// A duration setting (`30s`, `5m`, `1500ms`, or plain seconds), or a usage error naming the
+/// variable or flag it came from.
+fn duration_setting(setting: &str, v: &str) -> Result<Duration, CliError> {
+    parse_duration_or_seconds(v).map_err(|e| CliError::Usage(format!("{setting}: {e}")))
 }
 
 /// The name of the account running this process, from /etc/passwd (containers often have no
@@ -209,13 +192,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parse_duration_accepts_units_and_plain_seconds() {
-        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
-        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
-        assert_eq!(parse_duration("1500ms"), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("60"), Some(Duration::from_secs(60)));
-        assert_eq!(parse_duration("soon"), None);
-        assert_eq!(parse_duration("5 parsecs"), None);
+    fn duration_settings_name_the_variable_or_flag() {
+        assert_eq!(
+            duration_setting("MIGRATION_TIMEOUT", "60").ok(),
+            Some(Duration::from_secs(60))
+        );
+        for (setting, v) in [
+            ("MIGRATION_TIMEOUT", "99999999999999999999h"),
+            ("--ddl-lock-timeout", "soon"),
+        ] {
+            match duration_setting(setting, v) {
+                Err(CliError::Usage(m)) => {
+                    assert!(m.starts_with(&format!("{setting}: {v:?} ")), "{m}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

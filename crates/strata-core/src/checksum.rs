@@ -165,6 +165,15 @@ impl Normalizer {
     }
 }
 
+/// The first 12 characters of a checksum as recorded, for messages. A ledger row may hold any
+/// text, so this cuts on a character boundary, never inside one.
+pub fn short(checksum: &str) -> &str {
+    checksum
+        .char_indices()
+        .nth(12)
+        .map_or(checksum, |(i, _)| &checksum[..i])
+}
+
 impl fmt::Display for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_hex())
@@ -186,6 +195,14 @@ impl Serialize for Checksum {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_cuts_on_character_boundaries() {
+        assert_eq!(short("0123456789abcdef"), "0123456789ab");
+        assert_eq!(short("abc"), "abc");
+        assert_eq!(short(""), "");
+        assert_eq!(short("aéééééééééééééé"), "aééééééééééé");
+    }
 
     #[test]
     fn checksum_ignores_crlf_and_bom_but_not_other_edits() {

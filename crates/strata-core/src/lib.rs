@@ -10,7 +10,9 @@
 
 pub mod adopt;
 pub mod checksum;
+pub mod create;
 pub mod driver;
+pub mod duration;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -14,6 +14,7 @@
 //!
 //! A dirty row is never reconciled: it is a [`Conflict::Dirty`] with the fix.
 
+use crate::checksum;
 use crate::ledger::{
     compat_for, Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, Origin,
     Reached,
@@ -23,6 +24,7 @@ use crate::source::Source;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::fmt;
+use std::path::PathBuf;
 
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -80,6 +82,8 @@ pub enum Conflict {
         version: Version,
         /// Its name.
         name: String,
+        /// The edited file (the up file of a pair).
+        path: PathBuf,
         /// Checksum recorded when applied.
         applied: String,
         /// Checksum of the file now.
@@ -151,11 +155,12 @@ impl fmt::Display for Conflict {
                     None => Ok(()),
                 }
             }
-            Conflict::Edited { version, name, applied, now } => write!(
+            Conflict::Edited { version, name, path, applied, now } => write!(
                 f,
-                "migration {version} ({name}) was edited after it was applied (checksum {} then, {} now)",
-                &applied[..applied.len().min(12)],
-                &now[..now.len().min(12)]
+                "migration {version} ({name}) was edited after it was applied: {} (checksum {} then, {} now)",
+                path.display(),
+                checksum::short(applied),
+                checksum::short(now)
             ),
             Conflict::Missing { version, name } => write!(
                 f,
@@ -562,6 +567,12 @@ pub fn drift(source: &Source, state: &LedgerState) -> Vec<Conflict> {
                     conflicts.push(Conflict::Edited {
                         version: row.version,
                         name: m.name.clone(),
+                        path: m
+                            .up
+                            .as_ref()
+                            .or(m.down.as_ref())
+                            .map(|s| s.path.clone())
+                            .unwrap_or_default(),
                         applied: applied.clone(),
                         now,
                     });

@@ -37,19 +37,20 @@ pub fn adopt(
     };
     let done = migrator(&mut target, &source, settings).adopt(&request)?;
     for row in &done.unmatched {
-        eprintln!(
+        errln!(
             "warning: left out row {:?} of {} (it matches no migration file)",
-            row.key, done.table
+            row.key,
+            done.table
         );
     }
     for v in &done.kept {
-        eprintln!("{v} was already in the ledger; kept as it was");
+        errln!("{v} was already in the ledger; kept as it was");
     }
     for v in &done.adopted {
         let name = source.get(*v).map(|m| m.name.as_str()).unwrap_or_default();
-        eprintln!("adopted {v} ({name})");
+        errln!("adopted {v} ({name})");
     }
-    eprintln!(
+    errln!(
         "adopt from {} ({}): {} migration(s) recorded as applied (none run; {} left as it is)",
         tool.as_str(),
         done.table,

@@ -1,64 +1,70 @@
-//! `create`: a new pair of empty up/down files, as golang-migrate names them.
+//! `create`: a new migration named the way its folder already names them (golang-migrate's
+//! pair of empty up/down files in a new folder). The naming is `strata_core::create`'s; this
+//! reads the folder, checks the flags and writes the files.
 
 use crate::args::CreateArgs;
 use crate::CliError;
 use std::fs::OpenOptions;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use strata_core::create::{new_files, CreateError, VersionScheme, MAX_DIGITS};
 
-/// Create the files; returns their paths (up first).
-pub fn create(args: &CreateArgs) -> Result<Vec<PathBuf>, CliError> {
+/// Create the files in `-dir`, else `migration_dir` (`MIGRATION_DIR`), else the current folder;
+/// returns their paths (up first).
+pub fn create(args: &CreateArgs, migration_dir: Option<&str>) -> Result<Vec<PathBuf>, CliError> {
     let name = args
         .name
         .as_deref()
-        .ok_or_else(|| CliError::Failed("please specify name".into()))?;
+        .ok_or_else(|| CliError::Usage("please specify name".into()))?;
     let ext = args.ext.as_deref().unwrap_or("");
     if ext.is_empty() {
-        return Err(CliError::Failed("-ext flag must be specified".into()));
+        return Err(CliError::Usage("-ext flag must be specified".into()));
     }
     let ext = format!(".{}", ext.trim_start_matches('.'));
     const DEFAULT_FORMAT: &str = "20060102150405";
     if args.seq && args.format != DEFAULT_FORMAT {
-        return Err(CliError::Failed(
+        return Err(CliError::Usage(
             "the seq and format options are mutually exclusive".into(),
         ));
     }
-    let dir = PathBuf::from(args.dir.as_deref().unwrap_or("."));
+    let scheme = if args.seq {
+        VersionScheme::Sequential {
+            digits: args.digits,
+        }
+    } else {
+        VersionScheme::Given(timestamp(&args.format, &args.tz)?)
+    };
+    if let Some(digits) = args.digits.filter(|_| args.seq) {
+        strata_core::create::check_digits(digits).map_err(|_| {
+            CliError::Usage(format!(
+                "-digits {digits}: digits must be between 1 and {MAX_DIGITS}"
+            ))
+        })?;
+    }
+    let dir = PathBuf::from(args.dir.as_deref().or(migration_dir).unwrap_or("."));
     std::fs::create_dir_all(&dir)
         .map_err(|e| CliError::Failed(format!("cannot create folder {}: {e}", dir.display())))?;
 
-    let version = if args.seq {
-        if args.digits <= 0 {
-            return Err(CliError::Failed("digits must be positive".into()));
+    let existing = list(&dir)?;
+    let read = |file: &str| std::fs::read_to_string(dir.join(file)).ok();
+    let files = new_files(&existing, read, name, &ext, &scheme).map_err(|e| match e {
+        CreateError::Malformed { name } => CliError::Failed(format!(
+            "malformed migration filename: {}",
+            dir.join(name).display()
+        )),
+        CreateError::VersionTooLarge { name } => {
+            CliError::Failed(format!("version too large in {}", dir.join(name).display()))
         }
-        let next = highest_version(&dir, &ext)? + 1;
-        let v = format!("{next:0width$}", width = args.digits as usize);
-        if v.len() > args.digits as usize {
-            return Err(CliError::Failed(format!(
-                "next sequence number {v} too large, at most {} digits are allowed",
-                args.digits
-            )));
-        }
-        v
-    } else {
-        timestamp(&args.format, &args.tz)?
-    };
-
-    // Another file already claims this version.
-    let prefix = format!("{version}_");
-    for entry in list(&dir)? {
-        if entry.starts_with(&prefix) && entry.ends_with(&ext) {
-            return Err(CliError::Failed(format!(
-                "duplicate migration version: {version}"
-            )));
-        }
-    }
+        other => CliError::Failed(other.to_string()),
+    })?;
     let mut created = Vec::new();
-    for direction in ["up", "down"] {
-        let path = dir.join(format!("{version}_{name}.{direction}{ext}"));
+    for file in files {
+        let path = dir.join(&file.name);
         OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
+            .and_then(|mut f| f.write_all(file.contents.as_bytes()))
             .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", path.display())))?;
         created.push(std::path::absolute(&path).unwrap_or(path));
     }
@@ -74,29 +80,6 @@ fn list(dir: &Path) -> Result<Vec<String>, CliError> {
         .collect())
 }
 
-/// The highest numeric version among `DIR/*EXT` (golang-migrate takes the lexicographically last
-/// file, which goes wrong with unpadded names; the numeric maximum does not).
-fn highest_version(dir: &Path, ext: &str) -> Result<u64, CliError> {
-    let mut max = 0;
-    for name in list(dir)?.into_iter().filter(|n| n.ends_with(ext)) {
-        let digits: String = name.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if digits.is_empty() || !name[digits.len()..].starts_with('_') {
-            return Err(CliError::Failed(format!(
-                "malformed migration filename: {}",
-                dir.join(&name).display()
-            )));
-        }
-        let v: u64 = digits.parse().map_err(|_| {
-            CliError::Failed(format!(
-                "version too large in {}",
-                dir.join(&name).display()
-            ))
-        })?;
-        max = max.max(v);
-    }
-    Ok(max)
-}
-
 fn timestamp(format: &str, tz: &str) -> Result<String, CliError> {
     let now = match tz {
         "UTC" | "" => time::OffsetDateTime::now_utc(),
@@ -104,13 +87,13 @@ fn timestamp(format: &str, tz: &str) -> Result<String, CliError> {
             CliError::Failed("cannot determine the local time zone; use -tz UTC".into())
         })?,
         other => {
-            return Err(CliError::Failed(format!(
+            return Err(CliError::Usage(format!(
                 "unknown time zone {other} (supported: UTC, Local)"
             )))
         }
     };
     match format {
-        "" => Err(CliError::Failed("time format may not be empty".into())),
+        "" => Err(CliError::Usage("time format may not be empty".into())),
         "unix" => Ok(now.unix_timestamp().to_string()),
         "unixNano" => Ok(now.unix_timestamp_nanos().to_string()),
         "20060102150405" => Ok(format!(
@@ -122,7 +105,7 @@ fn timestamp(format: &str, tz: &str) -> Result<String, CliError> {
             now.minute(),
             now.second()
         )),
-        other => Err(CliError::Failed(format!(
+        other => Err(CliError::Usage(format!(
             "unsupported -format {other:?} (supported: 20060102150405, unix, unixNano)"
         ))),
     }

@@ -10,12 +10,12 @@ use crate::render;
 use crate::settings::Settings;
 use crate::{exit, CliError};
 use strata_core::plan::Request;
-use strata_core::{Source, Version};
+use strata_core::{checksum, Source, Version};
 
 /// `rollback [--batches N]`: revert the last N batches, newest first.
 pub fn rollback(settings: &Settings, batches: u64) -> Result<(), CliError> {
     if batches == 0 {
-        eprintln!("no change");
+        errln!("no change");
         return Ok(());
     }
     run(settings, Request::Rollback { batches })
@@ -83,7 +83,7 @@ pub fn baseline(settings: &Settings, version: Option<&str>, force: bool) -> Resu
     let mut target = open(settings)?;
     let source = read_source(settings, &target.url)?;
     let recorded = migrator(&mut target, &source, settings).baseline(v, force)?;
-    eprintln!("baseline {v}: {recorded} migration(s) recorded as applied (none run)");
+    errln!("baseline {v}: {recorded} migration(s) recorded as applied (none run)");
     Ok(())
 }
 
@@ -105,7 +105,7 @@ pub fn validate(settings: &Settings, format: OutputFormat) -> Result<(), CliErro
                 .map(|c| {
                     let mut v = serde_json::to_value(c).expect("conflict serialises");
                     v["message"] = c.to_string().into();
-                    v["hint"] = c.hint().into();
+                    v["hint"] = render::hint(c).into();
                     v
                 })
                 .collect();
@@ -133,18 +133,18 @@ pub fn accept(settings: &Settings, version: Option<&str>) -> Result<(), CliError
     let mut target = open(settings)?;
     let source = read_source(settings, &target.url)?;
     match migrator(&mut target, &source, settings).accept(v)? {
-        None => eprintln!("no change (the file of {v} matches its recorded checksum)"),
-        Some((old, new)) => eprintln!("accepted {v}: checksum {} -> {}", short(&old), short(&new)),
+        None => errln!("no change (the file of {v} matches its recorded checksum)"),
+        Some((old, new)) => errln!(
+            "accepted {v}: checksum {} -> {}",
+            checksum::short(&old),
+            checksum::short(&new)
+        ),
     }
     Ok(())
 }
 
-fn short(checksum: &str) -> &str {
-    &checksum[..checksum.len().min(12)]
-}
-
 fn parse_version(version: Option<&str>) -> Result<Version, CliError> {
-    let v = version.ok_or_else(|| CliError::Failed("please specify version argument V".into()))?;
+    let v = version.ok_or_else(|| CliError::Usage("please specify version argument V".into()))?;
     v.parse()
-        .map_err(|_| CliError::Failed(format!("can't read version argument V: {v:?}")))
+        .map_err(|_| CliError::Usage(format!("can't read version argument V: {v:?}")))
 }

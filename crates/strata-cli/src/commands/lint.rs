@@ -47,7 +47,7 @@ pub fn lint(
     };
     for m in &migrations {
         if let Some(s) = m.up.as_ref().filter(|s| s.streamed.is_some()) {
-            eprintln!(
+            errln!(
                 "lint: {} not linted: too large to hold in memory (it is streamed when applied)",
                 s.path.display()
             );
@@ -87,13 +87,13 @@ pub fn lint(
     }
     let rules = format!("{} rules, {why}", dialect_name(dialect));
     if findings.is_empty() {
-        eprintln!(
+        errln!(
             "lint: no findings in {} migration(s) ({rules})",
             migrations.len()
         );
         Ok(())
     } else {
-        eprintln!(
+        errln!(
             "lint: {} finding(s) in {} migration(s) ({rules})",
             findings.len(),
             migrations.len()

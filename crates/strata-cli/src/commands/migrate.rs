@@ -16,7 +16,7 @@ use strata_core::{CancelHandle, Error, Source};
 pub fn up(settings: &Settings, limit: Option<&str>) -> Result<(), CliError> {
     let limit = limit.map(parse_limit).transpose()?;
     if limit == Some(0) {
-        eprintln!("no change");
+        errln!("no change");
         return Ok(());
     }
     run(settings, Request::Up(limit))
@@ -25,17 +25,17 @@ pub fn up(settings: &Settings, limit: Option<&str>) -> Result<(), CliError> {
 /// `down [N] | -all` (bare `down` asks).
 pub fn down(settings: &Settings, args: &[String], all: bool) -> Result<(), CliError> {
     if all && !args.is_empty() {
-        return Err(CliError::Failed(
+        return Err(CliError::Usage(
             "-all cannot be used with other arguments".into(),
         ));
     }
     if args.len() > 1 {
-        return Err(CliError::Failed("too many arguments".into()));
+        return Err(CliError::Usage("too many arguments".into()));
     }
     if let Some(n) = args.first() {
         let n = parse_limit(n)?;
         if n == 0 {
-            eprintln!("no change");
+            errln!("no change");
             return Ok(());
         }
         return run(settings, Request::Down(Some(n)));
@@ -48,23 +48,23 @@ pub fn down(settings: &Settings, args: &[String], all: bool) -> Result<(), CliEr
                 "Not applying all down migrations (use `down -all` to skip this question, or `down N`)".into(),
             ));
         }
-        eprintln!("Applying all down migrations");
+        errln!("Applying all down migrations");
     }
     run(settings, Request::Down(None))
 }
 
 /// `goto V`.
 pub fn goto(settings: &Settings, version: Option<&str>) -> Result<(), CliError> {
-    let v = version.ok_or_else(|| CliError::Failed("please specify version argument V".into()))?;
+    let v = version.ok_or_else(|| CliError::Usage("please specify version argument V".into()))?;
     let v: u64 = v
         .parse()
-        .map_err(|_| CliError::Failed(format!("can't read version argument V: {v:?}")))?;
+        .map_err(|_| CliError::Usage(format!("can't read version argument V: {v:?}")))?;
     run(settings, Request::Goto(v))
 }
 
 fn parse_limit(n: &str) -> Result<u64, CliError> {
     n.parse()
-        .map_err(|_| CliError::Failed(format!("can't read limit argument N: {n:?}")))
+        .map_err(|_| CliError::Usage(format!("can't read limit argument N: {n:?}")))
 }
 
 /// Set by the first Ctrl-C: the run stops after the migration in progress.
@@ -90,12 +90,12 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
     }
     let _ = ctrlc::set_handler(|| {
         if !STOP.swap(true, Ordering::SeqCst) {
-            eprintln!("Stopping after this running migration ... (Ctrl-C again cancels it)");
+            errln!("Stopping after this running migration ... (Ctrl-C again cancels it)");
             if let Some(stop) = STOP_BATCH.get() {
                 stop();
             }
         } else if let Some(cancel) = CANCEL.get() {
-            eprintln!("Cancelling the running statement ...");
+            errln!("Cancelling the running statement ...");
             cancel();
         }
     });
@@ -107,17 +107,17 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
             name,
             direction,
         } if verbose => {
-            eprintln!("Start {version}/{} {name}", direction.letter())
+            errln!("Start {version}/{} {name}", direction.letter())
         }
-        Event::Finished(step) => eprintln!("{}", render::step_line(&step)),
-        Event::Notice { version, message } => eprintln!("notice ({version}): {message}"),
+        Event::Finished(step) => errln!("{}", render::step_line(&step)),
+        Event::Notice { version, message } => errln!("notice ({version}): {message}"),
         Event::Retry {
             version,
             attempt,
             retries,
             wait,
             message,
-        } => eprintln!(
+        } => errln!(
             "retry {attempt}/{retries} of migration {version} in {} after a lock timeout: {message}",
             render::duration_text(wait)
         ),
@@ -126,19 +126,19 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
     std::mem::drop(m);
     if verbose {
         if let Some(n) = target.driver.round_trips() {
-            eprintln!("{n} round trip(s) to the database");
+            errln!("{n} round trip(s) to the database");
         }
     }
     match result {
         Ok(report) => {
             if report.reconciled > 0 {
-                eprintln!(
+                errln!(
                     "adopted the state golang-migrate left ({} ledger change(s))",
                     report.reconciled
                 );
             }
             if report.steps.is_empty() {
-                eprintln!("no change");
+                errln!("no change");
             }
             Ok(())
         }
@@ -148,12 +148,12 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
 
 /// `force V`.
 pub fn force(settings: &Settings, version: Option<&str>) -> Result<(), CliError> {
-    let v = version.ok_or_else(|| CliError::Failed("please specify version argument V".into()))?;
+    let v = version.ok_or_else(|| CliError::Usage("please specify version argument V".into()))?;
     let v: i64 = v
         .parse()
-        .map_err(|_| CliError::Failed(format!("can't read version argument V: {v:?}")))?;
+        .map_err(|_| CliError::Usage(format!("can't read version argument V: {v:?}")))?;
     if v < -1 {
-        return Err(CliError::Failed("argument V must be >= -1".into()));
+        return Err(CliError::Usage("argument V must be >= -1".into()));
     }
     let mut target = open(settings)?;
     // The folder is optional (golang-migrate issue #120): with it, the ledger records which
@@ -194,7 +194,7 @@ pub fn drop(settings: &Settings, force: bool) -> Result<(), CliError> {
                     .into(),
             ));
         }
-        eprintln!("Dropping the entire database schema");
+        errln!("Dropping the entire database schema");
     }
     let mut target: Target = open(settings)?;
     let source = Source::default();
@@ -202,7 +202,7 @@ pub fn drop(settings: &Settings, force: bool) -> Result<(), CliError> {
     let report = m.drop_all()?;
     if settings.verbose {
         for object in report.dropped {
-            eprintln!("dropped {object}");
+            errln!("dropped {object}");
         }
     }
     Ok(())
@@ -228,7 +228,7 @@ pub fn status(settings: &Settings, format: OutputFormat, check: bool) -> Result<
     }
     let unsettled = status.unsettled();
     if check && unsettled > 0 {
-        eprintln!("status --check: {unsettled} migration(s) pending or in conflict");
+        errln!("status --check: {unsettled} migration(s) pending or in conflict");
         return Err(CliError::Exit(crate::exit::CONFLICT));
     }
     Ok(())

@@ -169,7 +169,7 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
         OutputFormat::Text => out!("{}", text(&steps, &infos)),
     }
     if steps.is_empty() {
-        eprintln!("no change");
+        errln!("no change");
     }
     Ok(())
 }

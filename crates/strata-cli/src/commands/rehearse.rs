@@ -26,7 +26,7 @@ pub fn rehearse(settings: &Settings, format: OutputFormat) -> Result<(), CliErro
         ),
     }
     if failed {
-        eprintln!("rehearse: a migration failed (rolled back; nothing changed)");
+        errln!("rehearse: a migration failed (rolled back; nothing changed)");
         return Err(CliError::Exit(crate::exit::FAILURE));
     }
     Ok(())

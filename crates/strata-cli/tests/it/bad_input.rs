@@ -150,7 +150,7 @@ fn bad_limit_argument_is_named() {
     let p = Project::new();
     three(&p);
     p.run(&["up", "two"])
-        .code(1)
+        .code(2)
         .stderr_has("can't read limit argument N");
 }
 

@@ -70,13 +70,13 @@ fn create_without_ext_or_name_fails_like_golang_migrate() {
         c.args(["create", "-dir", "migrations", "x"]);
         c
     });
-    out.code(1).stderr_has("error: -ext flag must be specified");
+    out.code(2).stderr_has("error: -ext flag must be specified");
     let out = output({
         let mut c = p.bare();
         c.args(["create", "-ext", "sql"]);
         c
     });
-    out.code(1).stderr_has("error: please specify name");
+    out.code(2).stderr_has("error: please specify name");
 }
 
 #[test]
@@ -180,7 +180,7 @@ fn down_all_with_a_count_is_a_usage_error() {
     let p = Project::new();
     three(&p);
     p.run(&["down", "-all", "2"])
-        .code(1)
+        .code(2)
         .stderr_has("-all cannot be used with other arguments");
 }
 
@@ -215,10 +215,10 @@ fn force_sets_version_without_running_and_minus_one_empties() {
     assert!(p.ledger_versions().is_empty());
     p.run(&["force", "-1"]).ok();
     p.run(&["force", "--", "-2"])
-        .code(1)
+        .code(2)
         .stderr_has("argument V must be >= -1");
     p.run(&["force", "x"])
-        .code(1)
+        .code(2)
         .stderr_has("can't read version argument V");
 }
 

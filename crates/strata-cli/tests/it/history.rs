@@ -420,7 +420,7 @@ fn baseline_of_a_version_with_no_file_or_no_argument_fails() {
         .code(3)
         .stderr_has("no migration found for version 7");
     p.run(&["baseline"])
-        .code(1)
+        .code(2)
         .stderr_has("please specify version argument V");
     assert!(p.ledger_versions().is_empty());
 }
@@ -534,7 +534,7 @@ fn accept_of_a_version_that_is_not_applied_is_refused() {
         .code(3)
         .stderr_has("migration 2 is not applied");
     p.run(&["accept", "x"])
-        .code(1)
+        .code(2)
         .stderr_has("can't read version argument V");
 }
 

@@ -6,6 +6,7 @@ use super::markers::{self, lines, parse_sections, CommentLines, Directive, Secti
 use super::par::par_map;
 use super::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};
 use crate::checksum::Checksum;
+use crate::duration::{parse_duration, DurationError};
 use crate::migration::{Direction, Format, Migration, Script, TxMode, Version};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -687,12 +688,20 @@ fn timeouts_in<'a>(
             STATEMENT_TIMEOUT_DIRECTIVE => &mut out.1,
             _ => continue,
         };
-        let value = words.next().unwrap_or_default();
+        let value = words.next();
         let message = if !before_first {
             format!("`-- {word}` must come before the first statement")
-        } else if let (Some(d), None) = (parse_directive_duration(value), words.next()) {
-            slot.get_or_insert(d);
-            continue;
+        } else if let (Some(value), None) = (value, words.next()) {
+            match parse_duration(value) {
+                Ok(d) => {
+                    slot.get_or_insert(d);
+                    continue;
+                }
+                Err(DurationError::Malformed { .. }) => format!(
+                    "`-- {word}` needs one duration, e.g. `-- {word} 2s` (units: ms, s, m, h)"
+                ),
+                Err(e) => format!("`-- {word}`: {e}"),
+            }
         } else {
             format!("`-- {word}` needs one duration, e.g. `-- {word} 2s` (units: ms, s, m, h)")
         };
@@ -703,21 +712,6 @@ fn timeouts_in<'a>(
         });
     }
     out
-}
-
-/// A directive's duration: `1500ms`, `2s`, `10m`, `1h` (a unit is required).
-pub fn parse_directive_duration(v: &str) -> Option<Duration> {
-    let i = v.find(|c: char| !c.is_ascii_digit() && c != '.')?;
-    let (num, unit) = v.split_at(i);
-    let n: f64 = num.parse().ok()?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" | "min" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return None,
-    };
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }
 
 /// [`decode`] taking the bytes: no copy unless CRLFs must become LFs.

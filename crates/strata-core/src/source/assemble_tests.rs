@@ -303,22 +303,19 @@ fn assemble_timeout_directive_errors() {
 }
 
 #[test]
-fn directive_durations_need_a_unit() {
-    assert_eq!(parse_directive_duration("2s"), Some(Duration::from_secs(2)));
+fn out_of_range_directive_durations_name_file_and_line() {
+    let e = errs(vec![raw(
+        "1_a.up.sql",
+        "-- a comment\n-- strata:lock-timeout 99999999999999999999h\nSELECT 1;\n",
+    )]);
     assert_eq!(
-        parse_directive_duration("10m"),
-        Some(Duration::from_secs(600))
+        e,
+        [SourceError::Marker {
+            path: p("1_a.up.sql"),
+            line: 2,
+            message: "`-- strata:lock-timeout`: \"99999999999999999999h\" is too long: PostgreSQL takes at most 2147483647ms (about 24 days) as a timeout".into()
+        }]
     );
-    assert_eq!(
-        parse_directive_duration("250ms"),
-        Some(Duration::from_millis(250))
-    );
-    assert_eq!(
-        parse_directive_duration("1h"),
-        Some(Duration::from_secs(3600))
-    );
-    assert_eq!(parse_directive_duration("5"), None);
-    assert_eq!(parse_directive_duration("5 days"), None);
 }
 
 #[test]

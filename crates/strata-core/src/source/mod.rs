@@ -17,9 +17,7 @@ mod assemble;
 mod error;
 mod par;
 
-pub use assemble::{
-    assemble, assemble_streamed, parse_directive_duration, StreamedFile, NO_TRANSACTION_DIRECTIVE,
-};
+pub use assemble::{assemble, assemble_streamed, StreamedFile, NO_TRANSACTION_DIRECTIVE};
 pub use error::{SourceError, SourceErrors};
 pub use fs::{read_dir, read_dir_streaming};
 

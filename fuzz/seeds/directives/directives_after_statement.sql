@@ -1,0 +1,3 @@
+SELECT 1;
+-- strata:lock-timeout 2s
+-- strata:bogus

@@ -1,0 +1,5 @@
+-- +goose Up
+-- strata:out-of-order
+SELECT 1;
+-- +goose Down
+SELECT 2;

@@ -1,0 +1,3 @@
+-- strata:no-transaction
+-- strata:lock-timeout 1500ms
+CREATE INDEX CONCURRENTLY i ON a (id);
