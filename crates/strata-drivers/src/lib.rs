@@ -33,9 +33,12 @@ pub struct ConnectOptions {
     /// PostgreSQL `lock_timeout` for the session, so DDL waiting on a busy table fails instead
     /// of queueing every other query behind it. `None`: left unset (server default).
     pub lock_timeout: Option<Duration>,
-    /// Require TLS whatever the URL says below `require` (`DATABASE_SSL=true`): `disable` and
-    /// `prefer` (and a missing `sslmode`) become `require`; `verify-ca`/`verify-full` stay.
+    /// Require TLS when the URL has no `sslmode` (`DATABASE_SSL=true`): the default `prefer`
+    /// becomes `require`. An explicit `sslmode` in the URL is more specific and wins.
     pub require_tls: bool,
+    /// Only open a database that exists: a SQLite URL naming a missing file is refused ("no
+    /// database at PATH") instead of creating an empty one. For commands that only read.
+    pub must_exist: bool,
 }
 
 impl Default for ConnectOptions {
@@ -45,6 +48,7 @@ impl Default for ConnectOptions {
             statement_timeout: None,
             lock_timeout: None,
             require_tls: false,
+            must_exist: false,
         }
     }
 }
@@ -62,7 +66,7 @@ impl From<UrlError> for DriverError {
 ///
 /// PostgreSQL: one dedicated session, with `application_name`, `statement_timeout`,
 /// `lock_timeout` and the URL's session settings (`search_path`, ...) applied. SQLite: the file
-/// named by the URL, created if missing.
+/// named by the URL, created if missing (unless [`ConnectOptions::must_exist`]).
 pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Box<dyn Driver>, DriverError> {
     match url.backend() {
         Backend::Postgres => {
@@ -79,9 +83,13 @@ pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Box<dyn Drive
         Backend::Sqlite => {
             #[cfg(feature = "sqlite")]
             {
-                let _ = opts;
                 let path = url.sqlite_path().ok_or(UrlError::SqliteNoPath)?;
-                Ok(Box::new(sqlite::SqliteDriver::open(&path, url.tables()?)?))
+                let driver = if opts.must_exist {
+                    sqlite::SqliteDriver::open_existing(&path, url.tables()?)?
+                } else {
+                    sqlite::SqliteDriver::open(&path, url.tables()?)?
+                };
+                Ok(Box::new(driver))
             }
             #[cfg(not(feature = "sqlite"))]
             {

@@ -40,6 +40,9 @@ use strata_core::TableNames;
 pub const SUPPORTED_SCHEMES: &[&str] =
     &["postgres", "postgresql", "pgx", "pgx5", "sqlite", "sqlite3"];
 
+/// PostgreSQL's identifier length limit in bytes (`NAMEDATALEN - 1`).
+pub const PG_MAX_IDENTIFIER: usize = 63;
+
 /// golang-migrate's default table name.
 pub const DEFAULT_MIGRATIONS_TABLE: &str = "schema_migrations";
 
@@ -165,12 +168,64 @@ pub enum UrlError {
     /// An empty table name, e.g. `x-migrations-table=""` in quoted mode.
     #[error("x-migrations-table names an empty table")]
     EmptyTable,
+    /// A part of the URL other than a password holds a `password=` (or `sslpassword=`): most
+    /// likely parameters run together (`?host=h?password=...`, a `?` where `&` was meant). The
+    /// value is never quoted: what follows the key is a password.
+    #[error("the database URL's {0} holds \"password=\" (value not shown): separate parameters with '&', not '?', and percent-encode reserved characters")]
+    SecretInValue(String),
+    /// `x-migrations-table` (or its schema) makes a name PostgreSQL would truncate to 63 bytes,
+    /// or one holding a NUL byte: the compatibility table, ledger and log would collapse.
+    #[error("x-migrations-table: {0}")]
+    BadTableName(String),
     /// `sqlite://:memory:`.
     #[error("sqlite://:memory: is not supported: an in-memory database vanishes when Strata exits; use a file such as sqlite://app.db")]
     SqliteMemory,
     /// `sqlite://` with no path.
     #[error("the sqlite URL names no file: use sqlite://app.db (relative) or sqlite:///abs/app.db (absolute)")]
     SqliteNoPath,
+}
+
+/// Query keys whose value is a secret.
+const SECRET_KEYS: &[&str] = &["password", "sslpassword"];
+
+/// Byte offset just past the first `password=` / `sslpassword=` (any case) in `s` that starts
+/// a key: at the start or after a character that cannot be part of a key name (`?`, `&`, a
+/// space...). Everything from there on is treated as a secret.
+fn secret_after(s: &str) -> Option<usize> {
+    let lower = s.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let mut best: Option<usize> = None;
+    for key in SECRET_KEYS {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(key).map(|i| i + from) {
+            let end = i + key.len();
+            let starts_key = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+            if starts_key && b.get(end) == Some(&b'=') {
+                let cut = end + 1;
+                best = Some(best.map_or(cut, |c: usize| c.min(cut)));
+                break;
+            }
+            from = i + 1;
+        }
+    }
+    best
+}
+
+/// Whether `s` (a part that is not itself a password) holds a password-like key, raw or
+/// percent-decoded.
+fn holds_secret_key(s: &str) -> bool {
+    secret_after(s).is_some() || secret_after(&percent_decode_str(s).decode_utf8_lossy()).is_some()
+}
+
+/// `s` with everything after a password-like key replaced by `***`.
+fn mask_secret_tail(s: &str) -> String {
+    match secret_after(s) {
+        Some(cut) => format!("{}***", &s[..cut]),
+        None if secret_after(&percent_decode_str(s).decode_utf8_lossy()).is_some() => {
+            "***".to_string()
+        }
+        None => s.to_string(),
+    }
 }
 
 /// A query value as it may appear in an error message. A value holding `=`, `?`, `&` or `@` is
@@ -290,6 +345,10 @@ impl DatabaseUrl {
             return Err(UrlError::SqliteNoPath);
         }
         let query = parse_query(query_raw)?;
+        if holds_secret_key(path_raw) {
+            return Err(UrlError::SecretInValue("path".into()));
+        }
+        refuse_secrets_in_query(&query)?;
         let url = DatabaseUrl {
             scheme,
             backend: Backend::Sqlite,
@@ -344,9 +403,19 @@ impl DatabaseUrl {
         let hosts_raw = &after[..host_end];
         let after_host = &after[host_end..];
         let (path_raw, query_raw) = after_host.split_once('?').unwrap_or((after_host, ""));
+        if holds_secret_key(hosts_raw) {
+            return Err(UrlError::SecretInValue("host".into()));
+        }
+        if holds_secret_key(path_raw) {
+            return Err(UrlError::SecretInValue("database name".into()));
+        }
+        if user_raw.as_deref().is_some_and(holds_secret_key) {
+            return Err(UrlError::SecretInValue("user name".into()));
+        }
         let path = decode(path_raw, "database name")?;
         let mut hosts = parse_hosts(hosts_raw)?;
         let query = parse_query(query_raw)?;
+        refuse_secrets_in_query(&query)?;
 
         let first = |k: &str| {
             query
@@ -590,7 +659,7 @@ impl DatabaseUrl {
             return Ok(TableNames::new(None, DEFAULT_MIGRATIONS_TABLE));
         }
         if !quoted {
-            return Ok(TableNames::new(None, given));
+            return self.checked_names(TableNames::new(None, given));
         }
         if given.len() < 2 || !given.starts_with('"') || !given.ends_with('"') {
             return Err(UrlError::TableNotQuoted(shown(given)));
@@ -613,7 +682,48 @@ impl DatabaseUrl {
         if table.is_empty() || schema.as_deref() == Some("") {
             return Err(UrlError::EmptyTable);
         }
-        Ok(TableNames::new(schema, table))
+        self.checked_names(TableNames::new(schema, table))
+    }
+
+    /// Refuse names the database cannot keep apart: a NUL byte (neither PostgreSQL nor SQLite
+    /// accepts one in a name), and on PostgreSQL a name over 63 bytes, which the server
+    /// silently truncates, so that the table, `<table>_ledger` and `<table>_log` could all
+    /// become the same table.
+    fn checked_names(&self, names: TableNames) -> Result<TableNames, UrlError> {
+        let all = [
+            names.schema.as_deref(),
+            Some(names.compat.as_str()),
+            Some(names.ledger.as_str()),
+            Some(names.log.as_str()),
+        ];
+        if all.iter().flatten().any(|n| n.contains('\0')) {
+            return Err(UrlError::BadTableName(
+                "the name holds a NUL byte (%00), which no database accepts in a name".into(),
+            ));
+        }
+        if self.backend == Backend::Postgres {
+            if let Some(schema) = names
+                .schema
+                .as_deref()
+                .filter(|s| s.len() > PG_MAX_IDENTIFIER)
+            {
+                return Err(UrlError::BadTableName(format!(
+                    "the schema name is {} bytes long; PostgreSQL names are at most {PG_MAX_IDENTIFIER} bytes",
+                    schema.len()
+                )));
+            }
+            let longest = names.ledger.len().max(names.log.len());
+            if longest > PG_MAX_IDENTIFIER {
+                return Err(UrlError::BadTableName(format!(
+                    "the table name is {} bytes long, so Strata's ledger table (<table>_ledger) would be {longest} bytes; \
+                     PostgreSQL names are at most {PG_MAX_IDENTIFIER} bytes (longer ones are cut, and the tables would collide): \
+                     use a table name of at most {} bytes",
+                    names.compat.len(),
+                    PG_MAX_IDENTIFIER - (longest - names.compat.len())
+                )));
+            }
+        }
+        Ok(names)
     }
 
     /// `x-multi-statement`: golang-migrate's opt-in to run statements one by one (Strata
@@ -649,15 +759,15 @@ impl fmt::Display for DatabaseUrl {
         write!(f, "{}://", self.scheme)?;
         if self.user_raw.is_some() || self.password.is_some() {
             if let Some(u) = &self.user_raw {
-                f.write_str(u)?;
+                f.write_str(&mask_secret_tail(u))?;
             }
             if self.password.is_some() && self.param("password").is_none() {
                 f.write_str(":***")?;
             }
             f.write_str("@")?;
         }
-        f.write_str(&self.hosts_raw)?;
-        f.write_str(&self.path_raw)?;
+        f.write_str(&mask_secret_tail(&self.hosts_raw))?;
+        f.write_str(&mask_secret_tail(&self.path_raw))?;
         if !self.query_raw.is_empty() {
             f.write_str("?")?;
             f.write_str(&redact_query(&self.query_raw))?;
@@ -720,23 +830,19 @@ pub fn redact(raw: &str) -> String {
         None => (String::new(), rest),
     };
     match after.split_once('?') {
-        Some((before, q)) => format!("{head}{info}{before}?{}", redact_query(q)),
-        None => format!("{head}{info}{after}"),
+        Some((before, q)) => format!(
+            "{head}{info}{}?{}",
+            mask_secret_tail(before),
+            redact_query(q)
+        ),
+        None => format!("{head}{info}{}", mask_secret_tail(after)),
     }
 }
 
 fn redact_query(q: &str) -> String {
-    // A second `?` where `&` was meant (`?sslmode=require?password=x`) still hides a password.
-    q.split('&')
-        .map(|piece| {
-            piece
-                .split('?')
-                .map(redact_piece)
-                .collect::<Vec<_>>()
-                .join("?")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    // A second `?` where `&` was meant (`?sslmode=require?password=x`) still hides a password:
+    // within each piece, everything after a password-like key is masked.
+    q.split('&').map(redact_piece).collect::<Vec<_>>().join("&")
 }
 
 fn redact_piece(piece: &str) -> String {
@@ -744,10 +850,10 @@ fn redact_piece(piece: &str) -> String {
     let key_dec = percent_decode_str(&key.replace('+', " "))
         .decode_utf8_lossy()
         .into_owned();
-    if key_dec.eq_ignore_ascii_case("password") || key_dec.eq_ignore_ascii_case("sslpassword") {
+    if SECRET_KEYS.iter().any(|s| key_dec.eq_ignore_ascii_case(s)) {
         format!("{key}=***")
     } else {
-        piece.to_string()
+        mask_secret_tail(piece)
     }
 }
 
@@ -840,6 +946,27 @@ fn parse_hosts(raw: &str) -> Result<Vec<(Host, Option<u16>)>, UrlError> {
         out.push((host, port));
     }
     Ok(out)
+}
+
+/// Refuse a query whose keys or non-secret values hold a password-like key: the value after it
+/// would be shown as a host, user, path or setting.
+fn refuse_secrets_in_query(query: &[(String, String)]) -> Result<(), UrlError> {
+    for (k, v) in query {
+        // Exact names: the connector reads only these (`Password` is a session setting).
+        let secret_key = SECRET_KEYS.contains(&k.as_str());
+        if !secret_key && secret_after(&format!("{k}=")).is_some() {
+            return Err(UrlError::SecretInValue("query".into()));
+        }
+        if !secret_key && secret_after(v).is_some() {
+            let part = if k.contains(['=', '?', '&', '@']) || !k.is_ascii() {
+                "query".to_string()
+            } else {
+                format!("parameter {k}")
+            };
+            return Err(UrlError::SecretInValue(part));
+        }
+    }
+    Ok(())
 }
 
 /// Go's `strconv.ParseBool`.
@@ -966,13 +1093,50 @@ mod tests {
             err("postgres://u:p@ss@h:notaport/db"),
             UrlError::InvalidPort.to_string()
         );
-        // Fuzz finding: run-together parameters are redacted in `Display` too.
-        let u =
-            DatabaseUrl::parse("postgres://h/db?search_path=app?password=hunter2secret").unwrap();
-        assert_eq!(
-            u.to_string(),
-            "postgres://h/db?search_path=app?password=***"
-        );
+    }
+
+    #[test]
+    fn a_password_key_inside_another_value_is_refused_unshown() {
+        let cases = [
+            (
+                "postgres://h/db?host=h?password=hunter2secret",
+                "parameter host",
+            ),
+            (
+                "postgres://h/db?user=u?password=hunter2secret",
+                "parameter user",
+            ),
+            (
+                "postgres://h/db?sslrootcert=/x?password=hunter2secret",
+                "parameter sslrootcert",
+            ),
+            (
+                "postgres://h/db?search_path=app?password=hunter2secret",
+                "parameter search_path",
+            ),
+            (
+                "postgres://h/db?application_name=a?SSLPassword=hunter2secret",
+                "parameter application_name",
+            ),
+            (
+                "postgres://h/db?sslmode=disable?password%3Dhunter2secret",
+                "parameter sslmode",
+            ),
+            ("postgres://h/db?a?password=hunter2secret", "query"),
+            // Fuzz finding: the `@` after `?` made `x&sslpassword=...` the host section.
+            ("postgres://u@[::1]:1/?@x&sslpassword=hunter2secret", "host"),
+            ("postgres://h/db&password=hunter2secret", "database name"),
+            ("sqlite://app.db&password=hunter2secret", "path"),
+        ];
+        for (c, part) in cases {
+            let e = err(c);
+            assert!(!e.contains("hunter2"), "{c} -> {e}");
+            assert_eq!(e, UrlError::SecretInValue(part.into()).to_string(), "{c}");
+            assert!(!redact(c).contains("hunter2"), "{c} -> {}", redact(c));
+        }
+        // Keys merely containing the word are fine.
+        let u = p("postgres://h/db?options=-c%20password_encryption=scram-sha-256&application_name=password");
+        assert_eq!(u.application_name(), Some("password"));
     }
 
     #[test]
@@ -1141,6 +1305,40 @@ mod tests {
             .tables()
             .unwrap();
         assert_eq!(t.compat, "a\";drop table x;--");
+    }
+
+    #[test]
+    fn table_names_postgres_would_truncate_or_that_hold_nul_are_refused() {
+        let name = |n: usize| "t".repeat(n);
+        // `<table>_ledger` is the longest derived name: 56 + 7 = 63 bytes.
+        let ok = p(&format!("postgres://h/db?x-migrations-table={}", name(56)));
+        assert_eq!(ok.tables().unwrap().ledger.len(), 63);
+        let e = err(&format!("postgres://h/db?x-migrations-table={}", name(57)));
+        assert!(
+            e.starts_with("x-migrations-table: the table name is 57 bytes long"),
+            "{e}"
+        );
+        assert!(e.contains("at most 56 bytes"), "{e}");
+        let e = err(&format!("postgres://h/db?x-migrations-table={}", name(63)));
+        assert!(e.starts_with("x-migrations-table:"), "{e}");
+        // Quoted mode: the schema is one name too.
+        let e = err(&format!(
+            "postgres://h/db?x-migrations-table=\"{}\".\"t\"&x-migrations-table-quoted=1",
+            name(64)
+        ));
+        assert!(e.contains("schema name is 64 bytes"), "{e}");
+        for c in [
+            "postgres://h/db?x-migrations-table=a%00b",
+            "postgres://h/db?x-migrations-table=\"s%00\".\"t\"&x-migrations-table-quoted=1",
+            "sqlite://app.db?x-migrations-table=a%00b",
+        ] {
+            assert!(err(c).contains("NUL byte"), "{c}");
+        }
+        // SQLite has no such limit.
+        let t = p(&format!("sqlite://app.db?x-migrations-table={}", name(80)))
+            .tables()
+            .unwrap();
+        assert_eq!(t.compat.len(), 80);
     }
 
     #[test]

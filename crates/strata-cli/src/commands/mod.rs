@@ -32,12 +32,23 @@ pub struct Target {
 
 /// Parse the URL and connect.
 pub fn open(settings: &Settings) -> Result<Target, CliError> {
+    open_with(settings, false)
+}
+
+/// [`open`] for commands that only read: a SQLite file that does not exist is refused, not
+/// created.
+pub fn open_read_only(settings: &Settings) -> Result<Target, CliError> {
+    open_with(settings, true)
+}
+
+fn open_with(settings: &Settings, must_exist: bool) -> Result<Target, CliError> {
     let raw = settings.require_database()?;
     let url = DatabaseUrl::parse(raw).map_err(|e| CliError::Failed(e.to_string()))?;
     let options = ConnectOptions {
         statement_timeout: settings.statement_timeout.or(url.statement_timeout()),
         lock_timeout: settings.ddl_lock_timeout,
         require_tls: settings.require_tls,
+        must_exist,
         ..ConnectOptions::default()
     };
     let driver = strata_drivers::connect(&url, &options)?;

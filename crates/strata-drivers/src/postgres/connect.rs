@@ -39,10 +39,12 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Server notices collected by the client's notice callback.
 pub(crate) type Notices = Arc<Mutex<Vec<String>>>;
 
-/// The sslmode actually used: the URL's, raised to `require` by `require_tls`.
+/// The sslmode actually used: the URL's; without one, `require` when `require_tls` (e.g.
+/// `DATABASE_SSL=true`) asks for TLS, else `prefer`. A `sslmode` written in the URL is the most
+/// specific setting and wins.
 pub fn effective_ssl_mode(url: &DatabaseUrl, opts: &ConnectOptions) -> SslMode {
     let mode = url.ssl_mode();
-    if opts.require_tls && mode < SslMode::Require {
+    if opts.require_tls && !url.ssl_mode_given() && mode < SslMode::Require {
         SslMode::Require
     } else {
         mode

@@ -325,10 +325,7 @@ impl PostgresDriver {
                 let pid: i32 = r.get(0);
                 let app: String = r.get(1);
                 let state: String = r.get(3);
-                let mut query: String = r.get::<_, String>(4).split_whitespace().collect::<Vec<_>>().join(" ");
-                if query.chars().count() > 120 {
-                    query = query.chars().take(117).collect::<String>() + "...";
-                }
+                let query = lock::shown_query(&r.get::<_, String>(4));
                 let table: String = r.get(5);
                 let mode: String = r.get(6);
                 let state_for: f64 = r.get(7);
