@@ -114,6 +114,27 @@ impl SqliteDriver {
         PathBuf::from(p)
     }
 
+    /// Refuse a compatibility table without golang-migrate's layout (e.g. dbmate's table of the
+    /// same name), before anything is created or read.
+    fn check_compat_layout(&self) -> Result<(), DriverError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name FROM pragma_table_info(?1)")
+            .map_err(err)?;
+        let columns: Vec<String> = stmt
+            .query_map([&self.tables.compat], |r| r.get(0))
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        if columns.is_empty() {
+            return Ok(());
+        }
+        match strata_core::adopt::foreign_compat_table(&self.tables.compat, &columns) {
+            Some(why) => Err(DriverError::Other(why)),
+            None => Ok(()),
+        }
+    }
+
     fn table_exists(&self, name: &str) -> Result<bool, DriverError> {
         self.conn
             .query_row(
@@ -437,6 +458,7 @@ impl Driver for SqliteDriver {
         // The compatibility table exactly as golang-migrate's SQLite drivers create it (their
         // index is always named `version_unique`; ours is per table so two sets can coexist,
         // and golang-migrate's `IF NOT EXISTS` leaves it alone).
+        self.check_compat_layout()?;
         let compat_sql = if self.table_exists(&self.tables.compat)? {
             String::new()
         } else {
@@ -478,6 +500,7 @@ impl Driver for SqliteDriver {
 
     fn read_state(&mut self) -> Result<LedgerState, DriverError> {
         let mut state = LedgerState::default();
+        self.check_compat_layout()?;
         if self.table_exists(&self.tables.compat)? {
             state.compat = self
                 .conn

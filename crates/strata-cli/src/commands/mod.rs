@@ -20,7 +20,7 @@ use crate::settings::Settings;
 use crate::CliError;
 use strata_core::runner::{Migrator, RunOptions};
 use strata_core::{Driver, Source};
-use strata_drivers::{Backend, ConnectOptions, DatabaseUrl};
+use strata_drivers::{Backend, ConnectOptions, DatabaseUrl, UrlError};
 
 /// An open database plus what was read from its URL.
 pub struct Target {
@@ -43,7 +43,11 @@ pub fn open_read_only(settings: &Settings) -> Result<Target, CliError> {
 
 fn open_with(settings: &Settings, must_exist: bool) -> Result<Target, CliError> {
     let raw = settings.require_database()?;
-    let url = DatabaseUrl::parse(raw).map_err(|e| CliError::Failed(e.to_string()))?;
+    let url = DatabaseUrl::parse(raw).map_err(|e| match e {
+        // A setting Strata cannot use at all, like a bad flag.
+        UrlError::BadTableName(_) => CliError::Usage(e.to_string()),
+        e => CliError::Failed(e.to_string()),
+    })?;
     let options = ConnectOptions {
         statement_timeout: settings.statement_timeout.or(url.statement_timeout()),
         lock_timeout: settings.ddl_lock_timeout,

@@ -22,6 +22,7 @@ mod pg_conn;
 mod pg_modes;
 mod plan_pg;
 mod progress;
+mod refusals;
 mod safety;
 mod safety_pg;
 mod stream;

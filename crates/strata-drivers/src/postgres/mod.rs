@@ -277,7 +277,7 @@ impl PostgresDriver {
                 dirty: r.get(1),
             }),
             Err(e) if sqlstate(&e) == Some("42P01") => None,
-            Err(e) => return Err(db_error(&e)),
+            Err(e) => return Err(self.foreign_layout(&e).unwrap_or_else(|| db_error(&e))),
         };
         let rows = match self.client.query(&self.sql.select_ledger, &[]) {
             Ok(rows) => rows,
@@ -301,6 +301,21 @@ impl PostgresDriver {
             )?);
         }
         Ok((compat, applied))
+    }
+
+    /// After an undefined-column error (42703) reading golang-migrate's table: the table's
+    /// layout is another tool's, said with the ways out (`None` for any other error).
+    fn foreign_layout(&mut self, e: &postgres::Error) -> Option<DriverError> {
+        if sqlstate(e) != Some("42703") {
+            return None;
+        }
+        let query = sql::columns_sql(&self.schema, &self.tables.compat);
+        let out = self.quietly(|d| d.client.simple_query(&query)).ok()?;
+        let columns: Vec<String> = rows(&out)
+            .filter_map(|r| r.get(0).map(str::to_string))
+            .collect();
+        strata_core::adopt::foreign_compat_table(&self.tables.compat, &columns)
+            .map(DriverError::Other)
     }
 
     /// After a `lock_timeout` failure (55P03), name the sessions holding locks on the tables the
@@ -430,13 +445,34 @@ impl strata_core::Driver for PostgresDriver {
             self.tables.ledger.clone(),
             self.tables.log.clone(),
         ];
+        // Which tables exist, and the compatibility table's columns: one round trip.
         let out = self
             .client
-            .simple_query(&sql::tables_present_sql(&self.schema, &names))
+            .simple_query(&format!(
+                "{};\n{}",
+                sql::tables_present_sql(&self.schema, &names),
+                sql::columns_sql(&self.schema, &self.tables.compat)
+            ))
             .map_err(|e| db_error(&e))?;
-        let present: Vec<String> = rows(&out)
-            .filter_map(|r| r.get(0).map(str::to_string))
-            .collect();
+        let sets = result_sets(&out);
+        let texts = |i: usize| -> Vec<String> {
+            sets.get(i)
+                .map(|rows| {
+                    rows.iter()
+                        .filter_map(|r| r.get(0).map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let present = texts(0);
+        let columns = texts(1);
+        if !columns.is_empty() {
+            if let Some(why) =
+                strata_core::adopt::foreign_compat_table(&self.tables.compat, &columns)
+            {
+                return Err(DriverError::Other(why));
+            }
+        }
         let creates: Vec<&str> = [
             (&names[0], &self.sql.create_compat),
             (&names[1], &self.sql.create_ledger),
@@ -500,7 +536,7 @@ impl strata_core::Driver for PostgresDriver {
                 (compat, applied)
             }
             Err(e) if sqlstate(&e) == Some("42P01") => self.read_tables_one_by_one()?,
-            Err(e) => return Err(db_error(&e)),
+            Err(e) => return Err(self.foreign_layout(&e).unwrap_or_else(|| db_error(&e))),
         };
         let reached = match compat.filter(|c| c.dirty) {
             Some(row) => match self.client.query_opt(&self.sql.select_last_reached, &[]) {
