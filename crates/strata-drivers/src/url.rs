@@ -20,8 +20,9 @@
 //! - connection settings: `host` (a value starting with `/` is a Unix socket directory; a
 //!   percent-encoded `/` in the host part works too), `port`, `user`, `password`, `dbname`,
 //!   `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `connect_timeout`, `application_name`,
-//!   `options`; accepted and ignored: `sslsni`, `binary_parameters`,
-//!   `fallback_application_name`, `target_session_attrs`, `channel_binding`, `keepalives*`.
+//!   `options`, `keepalives`, `keepalives_idle`, `keepalives_interval`, `keepalives_count`,
+//!   `tcp_user_timeout`; accepted and ignored: `sslsni`, `binary_parameters`,
+//!   `fallback_application_name`, `target_session_attrs`, `channel_binding`.
 //! - anything else (`search_path`, `timezone`, ...) is a session setting, applied right after
 //!   connecting, as lib/pq passes unknown keys as startup parameters.
 //!
@@ -249,6 +250,21 @@ fn quoted(v: &str) -> String {
     }
 }
 
+/// The TCP settings of a PostgreSQL URL ([`DatabaseUrl::socket_settings`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SocketSettings {
+    /// `keepalives`: TCP keepalives on or off.
+    pub keepalives: Option<bool>,
+    /// `keepalives_idle`: silence before the first probe.
+    pub keepalives_idle: Option<Duration>,
+    /// `keepalives_interval`: between probes.
+    pub keepalives_interval: Option<Duration>,
+    /// `keepalives_count`: unanswered probes before the connection is dropped.
+    pub keepalives_count: Option<u32>,
+    /// `tcp_user_timeout`: how long sent data may stay unacknowledged.
+    pub tcp_user_timeout: Option<Duration>,
+}
+
 /// A parsed database URL. `Display` and `Debug` show it with the password replaced by `***`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
@@ -295,6 +311,7 @@ const CONNECTION_KEYS: &[&str] = &[
     "keepalives_idle",
     "keepalives_interval",
     "keepalives_count",
+    "tcp_user_timeout",
     "disable_prepared_binary_result",
 ];
 
@@ -489,16 +506,57 @@ impl DatabaseUrl {
                 });
             }
         }
-        if let Some(v) = self.param("connect_timeout") {
-            if v.trim().parse::<u64>().is_err() {
+        for (key, expected) in [
+            ("connect_timeout", "expected a whole number of seconds"),
+            ("keepalives_idle", "expected a whole number of seconds"),
+            ("keepalives_interval", "expected a whole number of seconds"),
+            ("keepalives_count", "expected a whole number of probes"),
+            (
+                "tcp_user_timeout",
+                "expected a whole number of milliseconds",
+            ),
+        ] {
+            if let Some(v) = self.param(key) {
+                if v.trim().parse::<u32>().is_err() {
+                    return Err(UrlError::InvalidValue {
+                        key: key.into(),
+                        value: shown(v),
+                        expected,
+                    });
+                }
+            }
+        }
+        if let Some(v) = self.param("keepalives") {
+            if !matches!(v.trim(), "0" | "1") {
                 return Err(UrlError::InvalidValue {
-                    key: "connect_timeout".into(),
+                    key: "keepalives".into(),
                     value: shown(v),
-                    expected: "expected a whole number of seconds",
+                    expected: "expected 1 (on) or 0 (off)",
                 });
             }
         }
         Ok(())
+    }
+
+    /// TCP settings with libpq's names: `keepalives` (1/0), `keepalives_idle`,
+    /// `keepalives_interval` (seconds), `keepalives_count`, `tcp_user_timeout` (milliseconds; 0
+    /// or absent: the system's). `None` where the URL says nothing.
+    pub fn socket_settings(&self) -> SocketSettings {
+        let num = |k: &str| self.param(k).and_then(|v| v.trim().parse::<u32>().ok());
+        let secs = |k: &str| {
+            num(k)
+                .filter(|n| *n > 0)
+                .map(|n| Duration::from_secs(n.into()))
+        };
+        SocketSettings {
+            keepalives: self.param("keepalives").map(|v| v.trim() != "0"),
+            keepalives_idle: secs("keepalives_idle"),
+            keepalives_interval: secs("keepalives_interval"),
+            keepalives_count: num("keepalives_count").filter(|n| *n > 0),
+            tcp_user_timeout: num("tcp_user_timeout")
+                .filter(|n| *n > 0)
+                .map(|n| Duration::from_millis(n.into())),
+        }
     }
 
     fn validate_x_options(&self) -> Result<(), UrlError> {
@@ -837,6 +895,57 @@ pub fn redact(raw: &str) -> String {
         ),
         None => format!("{head}{info}{}", mask_secret_tail(after)),
     }
+}
+
+/// Byte ranges of `raw` (a database URL as typed, possibly after `-database=`, possibly
+/// malformed) that hold a secret: the password of the user info, and every value after a
+/// password-like key (`password=`, `sslpassword=`, also inside another value) up to the next
+/// `&`. For overwriting a command line in place; the ranges do not overlap.
+///
+/// ```
+/// use strata_drivers::url::secret_ranges;
+/// let url = "postgres://u:pw@h/db?host=h?password=s3&a=1";
+/// let r = secret_ranges(url);
+/// assert_eq!(r.iter().map(|r| &url[r.clone()]).collect::<Vec<_>>(), ["pw", "s3"]);
+/// ```
+pub fn secret_ranges(raw: &str) -> Vec<std::ops::Range<usize>> {
+    let Some(sep) = raw.find("://") else {
+        return Vec::new();
+    };
+    let base = sep + 3;
+    let rest = &raw[base..];
+    let first_q = rest.find('?').unwrap_or(rest.len());
+    let mut at = rest[..first_q].rfind('@');
+    if let Some(last_at) = rest.rfind('@') {
+        if last_at > first_q {
+            let between = &rest[first_q..last_at];
+            if !between.contains('=') && !between.contains('&') {
+                at = Some(last_at);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut from = 0;
+    if let Some(i) = at {
+        if let Some(colon) = rest[..i].find(':') {
+            if colon + 1 < i {
+                out.push(base + colon + 1..base + i);
+            }
+        }
+        from = i + 1;
+    }
+    while let Some(cut) = secret_after(&rest[from..]) {
+        let start = from + cut;
+        let end = rest[start..].find('&').map_or(rest.len(), |e| start + e);
+        if end > start {
+            out.push(base + start..base + end);
+        }
+        from = end;
+        if from >= rest.len() {
+            break;
+        }
+    }
+    out
 }
 
 fn redact_query(q: &str) -> String {

@@ -25,4 +25,5 @@ mod progress;
 mod refusals;
 mod safety;
 mod safety_pg;
+mod stall;
 mod stream;

@@ -32,6 +32,7 @@
 pub mod batch;
 pub mod connect;
 pub mod copy;
+pub mod deadline;
 pub mod drop;
 pub mod errors;
 pub mod history;
@@ -101,8 +102,8 @@ impl PostgresDriver {
         opts: &ConnectOptions,
     ) -> Result<PostgresDriver, DriverError> {
         let tables = url.tables()?;
-        let (client, notices, tls) = connect::open(url, opts)?;
-        let mut client = Session::new(client);
+        let (client, notices, tls, watchdog) = connect::open_watched(url, opts)?;
+        let mut client = Session::watched(client, watchdog);
         // A simple query (text results): one round trip, where a parameterless prepared query
         // costs two.
         let facts = client
@@ -192,6 +193,8 @@ impl PostgresDriver {
     /// `BEGIN` travels in the same message as the body (one round trip); the server's position
     /// is then shifted back by the prefix.
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
+        self.client
+            .allow_statement_timeout(script.statement_timeout);
         let prefix = format!("BEGIN;{}\n", set_local_sql(script));
         let prefix = prefix.as_str();
         // A file too large to hold in memory: read again, in chunks (see copy.rs).
@@ -697,6 +700,8 @@ impl strata_core::Driver for PostgresDriver {
             )
             .map_err(|e| db_error(&e))?;
         self.saved_settings = Some((row.get(0), row.get(1)));
+        self.client
+            .allow_statement_timeout(script.statement_timeout);
         let set = set_local_sql(script).replace("SET LOCAL", "SET");
         self.client.batch_execute(&set).map_err(|e| db_error(&e))
     }
