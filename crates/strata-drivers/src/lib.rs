@@ -36,9 +36,9 @@ pub struct ConnectOptions {
     /// Require TLS when the URL has no `sslmode` (`DATABASE_SSL=true`): the default `prefer`
     /// becomes `require`. An explicit `sslmode` in the URL is more specific and wins.
     pub require_tls: bool,
-    /// Only open a database that exists: a SQLite URL naming a missing file is refused ("no
-    /// database at PATH") instead of creating an empty one. For commands that only read.
-    pub must_exist: bool,
+    /// Create nothing, for commands that only read: a SQLite file that does not exist reads
+    /// as an empty database (held in memory) instead of being created.
+    pub read_only: bool,
 }
 
 impl Default for ConnectOptions {
@@ -48,7 +48,7 @@ impl Default for ConnectOptions {
             statement_timeout: None,
             lock_timeout: None,
             require_tls: false,
-            must_exist: false,
+            read_only: false,
         }
     }
 }
@@ -66,7 +66,7 @@ impl From<UrlError> for DriverError {
 ///
 /// PostgreSQL: one dedicated session, with `application_name`, `statement_timeout`,
 /// `lock_timeout` and the URL's session settings (`search_path`, ...) applied. SQLite: the file
-/// named by the URL, created if missing (unless [`ConnectOptions::must_exist`]).
+/// named by the URL, created if missing (unless [`ConnectOptions::read_only`]).
 pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Box<dyn Driver>, DriverError> {
     match url.backend() {
         Backend::Postgres => {
@@ -84,8 +84,8 @@ pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Box<dyn Drive
             #[cfg(feature = "sqlite")]
             {
                 let path = url.sqlite_path().ok_or(UrlError::SqliteNoPath)?;
-                let driver = if opts.must_exist {
-                    sqlite::SqliteDriver::open_existing(&path, url.tables()?)?
+                let driver = if opts.read_only {
+                    sqlite::SqliteDriver::open_read_only(&path, url.tables()?)?
                 } else {
                     sqlite::SqliteDriver::open(&path, url.tables()?)?
                 };

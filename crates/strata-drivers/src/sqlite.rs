@@ -40,17 +40,15 @@ fn quote(name: &str) -> String {
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
 impl SqliteDriver {
-    /// Open the database file at `path`, which must exist: a missing file is an error naming
-    /// the path, and nothing is created (for commands that only read).
-    pub fn open_existing(path: &Path, tables: TableNames) -> Result<SqliteDriver, DriverError> {
-        if !path.is_file() {
-            return Err(DriverError::Connect {
-                message: format!("no database at {}", path.display()),
-                hint: Some(
-                    "check the path in the database URL (this command only reads, so it creates nothing)"
-                        .into(),
-                ),
-            });
+    /// Open the database file at `path` for a command that only reads: nothing is created. A
+    /// file that does not exist reads as an empty database (an in-memory one stands in).
+    pub fn open_read_only(path: &Path, tables: TableNames) -> Result<SqliteDriver, DriverError> {
+        if !path.exists() {
+            let conn = Connection::open_in_memory().map_err(|e| DriverError::Connect {
+                message: format!("cannot open an empty stand-in for {}: {e}", path.display()),
+                hint: None,
+            })?;
+            return Self::with_connection(conn, path, tables);
         }
         // Without SQLITE_OPEN_CREATE: a file removed since the check is not recreated.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -791,17 +789,18 @@ mod tests {
     }
 
     #[test]
-    fn open_existing_creates_nothing() {
+    fn open_read_only_creates_nothing_and_a_missing_file_reads_empty() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("typo.db");
-        let Err(DriverError::Connect { message, .. }) =
-            SqliteDriver::open_existing(&missing, TableNames::default())
-        else {
-            panic!("a missing file must be refused");
-        };
-        assert_eq!(message, format!("no database at {}", missing.display()));
+        let mut d = SqliteDriver::open_read_only(&missing, TableNames::default()).unwrap();
+        assert_eq!(d.read_state().unwrap(), LedgerState::default());
+        assert!(d.read_log(None).unwrap().is_empty());
+        drop(d);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-        SqliteDriver::open(&missing, TableNames::default()).unwrap();
-        SqliteDriver::open_existing(&missing, TableNames::default()).unwrap();
+        let mut d = SqliteDriver::open(&missing, TableNames::default()).unwrap();
+        d.ensure_tables().unwrap();
+        drop(d);
+        let mut d = SqliteDriver::open_read_only(&missing, TableNames::default()).unwrap();
+        assert_eq!(d.read_state().unwrap(), LedgerState::default());
     }
 }

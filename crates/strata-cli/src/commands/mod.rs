@@ -35,13 +35,14 @@ pub fn open(settings: &Settings) -> Result<Target, CliError> {
     open_with(settings, false)
 }
 
-/// [`open`] for commands that only read: a SQLite file that does not exist is refused, not
-/// created.
+/// [`open`] for commands that only read: nothing is created. A SQLite file that does not
+/// exist reads as an empty database, with a warning naming the path (a typo, or `up` has not
+/// run yet).
 pub fn open_read_only(settings: &Settings) -> Result<Target, CliError> {
     open_with(settings, true)
 }
 
-fn open_with(settings: &Settings, must_exist: bool) -> Result<Target, CliError> {
+fn open_with(settings: &Settings, read_only: bool) -> Result<Target, CliError> {
     let raw = settings.require_database()?;
     let url = DatabaseUrl::parse(raw).map_err(|e| match e {
         // A setting Strata cannot use at all, like a bad flag.
@@ -52,9 +53,15 @@ fn open_with(settings: &Settings, must_exist: bool) -> Result<Target, CliError> 
         statement_timeout: settings.statement_timeout.or(url.statement_timeout()),
         lock_timeout: settings.ddl_lock_timeout,
         require_tls: settings.require_tls,
-        must_exist,
+        read_only,
         ..ConnectOptions::default()
     };
+    if let Some(path) = url.sqlite_path().filter(|p| read_only && !p.exists()) {
+        eprintln!(
+            "warning: no database at {}: it reads as empty, and nothing was created",
+            path.display()
+        );
+    }
     let driver = strata_drivers::connect(&url, &options)?;
     Ok(Target { url, driver })
 }
