@@ -1417,6 +1417,33 @@ mod tests {
     }
 
     #[test]
+    fn secret_ranges_cover_every_password_of_a_typed_url() {
+        let masked = |raw: &str| {
+            let mut b = raw.as_bytes().to_vec();
+            for r in secret_ranges(raw) {
+                b[r].fill(b'*');
+            }
+            String::from_utf8(b).unwrap()
+        };
+        assert_eq!(masked("postgres://u:pw@h/db"), "postgres://u:**@h/db");
+        assert_eq!(
+            masked("-database=postgres://u:p@ss@h/db?sslmode=disable"),
+            "-database=postgres://u:****@h/db?sslmode=disable"
+        );
+        assert_eq!(
+            masked("postgres://h/db?host=h?password=s3&sslpassword=k&a=1"),
+            "postgres://h/db?host=h?password=**&sslpassword=*&a=1"
+        );
+        // The parser's reading: the last `@` ends the user info, so `:1]:1/?` is a password.
+        assert_eq!(
+            masked("postgres://u@[::1]:1/?@x&sslpassword=abc"),
+            "postgres://u@[:*******@x&sslpassword=***"
+        );
+        assert_eq!(masked("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(masked("migrations"), "migrations");
+    }
+
+    #[test]
     fn table_names_postgres_would_truncate_or_that_hold_nul_are_refused() {
         let name = |n: usize| "t".repeat(n);
         // `<table>_ledger` is the longest derived name: 56 + 7 = 63 bytes.
