@@ -219,7 +219,10 @@ fn open_now(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Opened, DriverEr
         }
         Err(e) => return Err(connect_error(&e, &target, url.password())),
     };
-    let watchdog = match reply_limit(url, opts) {
+    // Only over TCP: then the one new TCP socket is certainly this client's (over a Unix
+    // socket, a TCP socket another thread opened meanwhile could be mistaken for it).
+    let over_tcp = url.hosts().iter().all(|(h, _)| matches!(h, Host::Tcp(_)));
+    let watchdog = match reply_limit(url, opts).filter(|_| over_tcp) {
         Some(limit) => deadline::new_tcp_socket(&before, &deadline::sockets())
             .and_then(|fd| Watchdog::start(fd, limit)),
         None => None,
