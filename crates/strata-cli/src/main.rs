@@ -4,6 +4,7 @@
 #[macro_use]
 mod printer;
 mod args;
+mod argv;
 mod commands;
 mod exit;
 mod prompt;
@@ -69,6 +70,7 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
+    argv::hide_passwords();
     if cli.global.version {
         outln!("{}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;

@@ -16,7 +16,7 @@ pub struct Env {
     pub migration_dir: Option<String>,
     /// `MIGRATION_TIMEOUT`: statement timeout for migrations (`30s`, `5m`, `1500ms`, or seconds).
     pub migration_timeout: Option<String>,
-    /// `DATABASE_SSL`: `true` requires TLS (at least sslmode=require).
+    /// `DATABASE_SSL`: `true` requires TLS when the URL has no `sslmode` (the URL's wins).
     pub database_ssl: Option<String>,
     /// `STRATA_LOCK_TIMEOUT`: PostgreSQL `lock_timeout` for migration statements waiting on a
     /// table lock (`5s`, `1500ms`, or seconds).

@@ -96,6 +96,39 @@ impl Tool {
     }
 }
 
+/// When the table Strata keeps golang-migrate's version in (`table`, with `columns`) does not
+/// have golang-migrate's layout (`version`, `dirty`): what it is and the ways out. `None` when
+/// it has that layout. Drivers check this before creating or reading anything, so a database
+/// set up by another tool is refused untouched instead of failing on a missing column.
+pub fn foreign_compat_table(table: &str, columns: &[String]) -> Option<String> {
+    let has = |c: &str| columns.iter().any(|x| x.eq_ignore_ascii_case(c));
+    if has("version") && has("dirty") {
+        return None;
+    }
+    let listed = columns.join(", ");
+    // The tool whose required columns are all there, the most specific first.
+    let mut tools: Vec<Tool> = Tool::ALL
+        .into_iter()
+        .filter(|t| t.required().iter().all(|c| has(c)))
+        .collect();
+    tools.sort_by_key(|t| std::cmp::Reverse(t.required().len()));
+    Some(match tools.first() {
+        Some(tool) => format!(
+            "{table} has {tool}'s layout (columns: {listed}), not golang-migrate's (version, dirty), \
+             and Strata keeps golang-migrate's version in that table. To take over from {tool}, give \
+             Strata a table of its own (add x-migrations-table=strata_migrations to the database URL) \
+             and run `strata adopt --from {tool}` with it; to leave {table} alone, choose any free \
+             name with x-migrations-table=NAME",
+            tool = tool.as_str()
+        ),
+        None => format!(
+            "{table} is not golang-migrate's table (columns: {listed}; golang-migrate's has version \
+             and dirty), and Strata keeps golang-migrate's version in that table: give Strata a \
+             table of its own with x-migrations-table=NAME in the database URL"
+        ),
+    })
+}
+
 /// One version the old tool considers applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForeignRow {
@@ -817,6 +850,34 @@ mod tests {
             ),
             (Some(20240101), Some(2), Some("2024-01-01T00:00:00.000Z"))
         );
+    }
+
+    #[test]
+    fn a_foreign_compat_table_is_named_with_the_ways_out() {
+        let cols = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            foreign_compat_table("schema_migrations", &cols(&["version", "dirty"])),
+            None
+        );
+        assert_eq!(
+            foreign_compat_table("schema_migrations", &cols(&["VERSION", "Dirty"])),
+            None
+        );
+        let m = foreign_compat_table("schema_migrations", &cols(&["version"])).unwrap();
+        assert!(
+            m.starts_with("schema_migrations has dbmate's layout (columns: version)"),
+            "{m}"
+        );
+        assert!(m.contains("`strata adopt --from dbmate`"), "{m}");
+        assert!(m.contains("x-migrations-table=strata_migrations"), "{m}");
+        let m = foreign_compat_table("t", &cols(&["version_id", "is_applied", "tstamp"])).unwrap();
+        assert!(m.starts_with("t has goose's layout"), "{m}");
+        let m = foreign_compat_table("t", &cols(&["a", "b"])).unwrap();
+        assert!(
+            m.starts_with("t is not golang-migrate's table (columns: a, b;"),
+            "{m}"
+        );
+        assert!(m.contains("x-migrations-table=NAME"), "{m}");
     }
 
     #[test]

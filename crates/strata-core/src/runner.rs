@@ -403,7 +403,8 @@ impl<'a> Migrator<'a> {
         request: Request,
         on_event: &mut dyn FnMut(Event),
     ) -> Result<Report, Error> {
-        self.driver.ensure_tables()?;
+        // Decide before creating anything: a refused run leaves the database as it was (reading
+        // treats a missing table as empty).
         let state = self.driver.read_state()?;
         let plan = plan::plan(self.source, &state, request, &self.options.plan)
             .map_err(|conflicts| Error::Conflicts { conflicts })?;
@@ -421,6 +422,7 @@ impl<'a> Migrator<'a> {
                 )));
             }
         }
+        self.driver.ensure_tables()?;
         let mut report = Report::default();
         if !plan.reconcile.is_empty() {
             self.driver.write(&plan.reconcile)?;

@@ -10,10 +10,13 @@ use crate::DatabaseUrl;
 /// Input: `<secret>\0<rest>`, where the secret is 8+ ASCII alphanumerics not occurring in
 /// `<rest>` (long enough not to occur by chance in fixed message text, and needing no
 /// percent-encoding). The URLs tried are `postgres://u:<secret>@<rest>`,
-/// `postgres://<rest>?password=<secret>` and `postgres://u:<secret>@h/db?<rest>`; neither the
-/// error (`Display`, `Debug`) nor the parsed URL's `Display`/`Debug`/`redacted()` may contain
-/// the secret (see [`never_shows`] for text that is in every such URL). Any other input is
-/// only parsed (no panic).
+/// `postgres://<rest>?password=<secret>`, `postgres://u:<secret>@h/db?<rest>`, and the typo
+/// shapes `postgres://<rest>&sslpassword=<secret>`, `postgres://<rest>?sslpassword=<secret>`,
+/// `postgres://h/db?<rest>?password=<secret>`, `sqlite://<rest>&password=<secret>`; neither
+/// the error (`Display`, `Debug`) nor anything the parsed URL shows (its `Display`, `Debug`,
+/// `redacted()`, hosts, user, database, paths, settings, table names) may contain the secret
+/// (see [`never_shows`] for text that is in every such URL). Any other input is only parsed
+/// (no panic).
 pub fn url(data: &[u8]) {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
@@ -36,15 +39,57 @@ pub fn url(data: &[u8]) {
         rest,
     );
     never_shows(|pw| format!("postgres://u:{pw}@h/db?{rest}"), secret, rest);
+    // A `?` or `&` where another separator was meant puts the password into some other part.
+    never_shows(
+        |pw| format!("postgres://{rest}&sslpassword={pw}"),
+        secret,
+        rest,
+    );
+    never_shows(
+        |pw| format!("postgres://{rest}?sslpassword={pw}"),
+        secret,
+        rest,
+    );
+    never_shows(
+        |pw| format!("postgres://h/db?{rest}?password={pw}"),
+        secret,
+        rest,
+    );
+    never_shows(|pw| format!("sqlite://{rest}&password={pw}"), secret, rest);
 }
 
 /// Everything a parsed URL (or its error) shows a person.
 fn shown(input: &str) -> Vec<String> {
     match DatabaseUrl::parse(input) {
         Ok(u) => {
-            let _ = u.tables();
-            let _ = (u.session_settings(), u.statement_timeout(), u.sqlite_path());
-            vec![u.to_string(), format!("{u:?}"), u.redacted()]
+            let _ = (u.statement_timeout(), u.multi_statement());
+            // Every part that messages quote: hosts (connect errors), user, database, paths,
+            // setting names and values, table names.
+            let mut out = vec![u.to_string(), format!("{u:?}"), u.redacted()];
+            out.extend(u.hosts().iter().map(|(h, _)| h.to_string()));
+            out.extend(u.user().map(str::to_string));
+            out.extend(u.database().map(str::to_string));
+            out.push(u.path().to_string());
+            for p in [
+                u.sqlite_path(),
+                u.ssl_root_cert(),
+                u.ssl_cert(),
+                u.ssl_key(),
+            ] {
+                out.extend(p.map(|p| p.display().to_string()));
+            }
+            out.extend(u.application_name().map(str::to_string));
+            out.extend(u.options().map(str::to_string));
+            out.extend(
+                u.session_settings()
+                    .into_iter()
+                    .map(|(k, v)| format!("{k}={v}")),
+            );
+            match u.tables() {
+                Ok(t) => out.push(format!("{t:?}")),
+                Err(e) => out.push(e.to_string()),
+            }
+            out
         }
         Err(e) => vec![format!("{e} {e:?}")],
     }

@@ -33,9 +33,12 @@ pub struct ConnectOptions {
     /// PostgreSQL `lock_timeout` for the session, so DDL waiting on a busy table fails instead
     /// of queueing every other query behind it. `None`: left unset (server default).
     pub lock_timeout: Option<Duration>,
-    /// Require TLS whatever the URL says below `require` (`DATABASE_SSL=true`): `disable` and
-    /// `prefer` (and a missing `sslmode`) become `require`; `verify-ca`/`verify-full` stay.
+    /// Require TLS when the URL has no `sslmode` (`DATABASE_SSL=true`): the default `prefer`
+    /// becomes `require`. An explicit `sslmode` in the URL is more specific and wins.
     pub require_tls: bool,
+    /// Create nothing, for commands that only read: a SQLite file that does not exist reads
+    /// as an empty database (held in memory) instead of being created.
+    pub read_only: bool,
 }
 
 impl Default for ConnectOptions {
@@ -45,6 +48,7 @@ impl Default for ConnectOptions {
             statement_timeout: None,
             lock_timeout: None,
             require_tls: false,
+            read_only: false,
         }
     }
 }
@@ -62,7 +66,7 @@ impl From<UrlError> for DriverError {
 ///
 /// PostgreSQL: one dedicated session, with `application_name`, `statement_timeout`,
 /// `lock_timeout` and the URL's session settings (`search_path`, ...) applied. SQLite: the file
-/// named by the URL, created if missing.
+/// named by the URL, created if missing (unless [`ConnectOptions::read_only`]).
 pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Box<dyn Driver>, DriverError> {
     match url.backend() {
         Backend::Postgres => {
@@ -79,9 +83,13 @@ pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Box<dyn Drive
         Backend::Sqlite => {
             #[cfg(feature = "sqlite")]
             {
-                let _ = opts;
                 let path = url.sqlite_path().ok_or(UrlError::SqliteNoPath)?;
-                Ok(Box::new(sqlite::SqliteDriver::open(&path, url.tables()?)?))
+                let driver = if opts.read_only {
+                    sqlite::SqliteDriver::open_read_only(&path, url.tables()?)?
+                } else {
+                    sqlite::SqliteDriver::open(&path, url.tables()?)?
+                };
+                Ok(Box::new(driver))
             }
             #[cfg(not(feature = "sqlite"))]
             {

@@ -8,7 +8,7 @@
 //!   advisory locks, and golang-migrate's SQLite drivers lock nothing across processes). The lock
 //!   dies with the process, so a killed runner never leaves it behind.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -24,7 +24,9 @@ use strata_sql::Dialect;
 /// The SQLite driver: one connection to one database file.
 pub struct SqliteDriver {
     conn: Connection,
-    path: PathBuf,
+    /// The database file with every symlink and `..` resolved: the lock is named after it, so
+    /// runners reaching one file by different paths share one lock.
+    canonical: PathBuf,
     tables: TableNames,
     lock: Option<File>,
 }
@@ -38,6 +40,27 @@ fn quote(name: &str) -> String {
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
 impl SqliteDriver {
+    /// Open the database file at `path` for a command that only reads: nothing is created. A
+    /// file that does not exist reads as an empty database (an in-memory one stands in).
+    pub fn open_read_only(path: &Path, tables: TableNames) -> Result<SqliteDriver, DriverError> {
+        if !path.exists() {
+            let conn = Connection::open_in_memory().map_err(|e| DriverError::Connect {
+                message: format!("cannot open an empty stand-in for {}: {e}", path.display()),
+                hint: None,
+            })?;
+            return Self::with_connection(conn, path, tables);
+        }
+        // Without SQLITE_OPEN_CREATE: a file removed since the check is not recreated.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| DriverError::Connect {
+            message: format!("cannot open SQLite database {}: {e}", path.display()),
+            hint: None,
+        })?;
+        Self::with_connection(conn, path, tables)
+    }
+
     /// Open (or create) the database file at `path`.
     pub fn open(path: &Path, tables: TableNames) -> Result<SqliteDriver, DriverError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -56,12 +79,23 @@ impl SqliteDriver {
             message: format!("cannot open SQLite database {}: {e}", path.display()),
             hint: None,
         })?;
+        Self::with_connection(conn, path, tables)
+    }
+
+    fn with_connection(
+        conn: Connection,
+        path: &Path,
+        tables: TableNames,
+    ) -> Result<SqliteDriver, DriverError> {
         // Readers of the same file (an app at start-up) may hold it briefly.
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(|e| DriverError::Other(e.to_string()))?;
+        // The file exists once opened, so it resolves; a path that still does not (an odd
+        // file system) keeps the path as given.
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         Ok(SqliteDriver {
             conn,
-            path: path.to_path_buf(),
+            canonical,
             tables,
             lock: None,
         })
@@ -73,9 +107,30 @@ impl SqliteDriver {
     }
 
     fn lock_path(&self) -> PathBuf {
-        let mut p = self.path.clone().into_os_string();
+        let mut p = self.canonical.clone().into_os_string();
         p.push(".strata-lock");
         PathBuf::from(p)
+    }
+
+    /// Refuse a compatibility table without golang-migrate's layout (e.g. dbmate's table of the
+    /// same name), before anything is created or read.
+    fn check_compat_layout(&self) -> Result<(), DriverError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name FROM pragma_table_info(?1)")
+            .map_err(err)?;
+        let columns: Vec<String> = stmt
+            .query_map([&self.tables.compat], |r| r.get(0))
+            .map_err(err)?
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        if columns.is_empty() {
+            return Ok(());
+        }
+        match strata_core::adopt::foreign_compat_table(&self.tables.compat, &columns) {
+            Some(why) => Err(DriverError::Other(why)),
+            None => Ok(()),
+        }
     }
 
     fn table_exists(&self, name: &str) -> Result<bool, DriverError> {
@@ -401,6 +456,7 @@ impl Driver for SqliteDriver {
         // The compatibility table exactly as golang-migrate's SQLite drivers create it (their
         // index is always named `version_unique`; ours is per table so two sets can coexist,
         // and golang-migrate's `IF NOT EXISTS` leaves it alone).
+        self.check_compat_layout()?;
         let compat_sql = if self.table_exists(&self.tables.compat)? {
             String::new()
         } else {
@@ -442,6 +498,7 @@ impl Driver for SqliteDriver {
 
     fn read_state(&mut self) -> Result<LedgerState, DriverError> {
         let mut state = LedgerState::default();
+        self.check_compat_layout()?;
         if self.table_exists(&self.tables.compat)? {
             state.compat = self
                 .conn
@@ -722,5 +779,49 @@ impl Driver for SqliteDriver {
             .map(|(kind, name)| format!("{kind} {name}"))
             .collect();
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_file_reached_by_two_paths_has_one_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.db");
+        let link = dir.path().join("link.db");
+        let mut a = SqliteDriver::open(&real, TableNames::default()).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut b = SqliteDriver::open(&link, TableNames::default()).unwrap();
+        a.lock(Duration::from_secs(5)).unwrap();
+        let e = b.lock(Duration::from_millis(50)).unwrap_err();
+        assert!(matches!(e, DriverError::LockTimeout { .. }), "{e:?}");
+        // So does a path with `..` in it.
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let mut c = SqliteDriver::open(&sub.join("../real.db"), TableNames::default()).unwrap();
+        assert!(matches!(
+            c.lock(Duration::from_millis(50)),
+            Err(DriverError::LockTimeout { .. })
+        ));
+        a.unlock().unwrap();
+        b.lock(Duration::from_secs(5)).unwrap();
+    }
+
+    #[test]
+    fn open_read_only_creates_nothing_and_a_missing_file_reads_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("typo.db");
+        let mut d = SqliteDriver::open_read_only(&missing, TableNames::default()).unwrap();
+        assert_eq!(d.read_state().unwrap(), LedgerState::default());
+        assert!(d.read_log(None).unwrap().is_empty());
+        drop(d);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let mut d = SqliteDriver::open(&missing, TableNames::default()).unwrap();
+        d.ensure_tables().unwrap();
+        drop(d);
+        let mut d = SqliteDriver::open_read_only(&missing, TableNames::default()).unwrap();
+        assert_eq!(d.read_state().unwrap(), LedgerState::default());
     }
 }

@@ -20,8 +20,9 @@
 //! - connection settings: `host` (a value starting with `/` is a Unix socket directory; a
 //!   percent-encoded `/` in the host part works too), `port`, `user`, `password`, `dbname`,
 //!   `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `connect_timeout`, `application_name`,
-//!   `options`; accepted and ignored: `sslsni`, `binary_parameters`,
-//!   `fallback_application_name`, `target_session_attrs`, `channel_binding`, `keepalives*`.
+//!   `options`, `keepalives`, `keepalives_idle`, `keepalives_interval`, `keepalives_count`,
+//!   `tcp_user_timeout`; accepted and ignored: `sslsni`, `binary_parameters`,
+//!   `fallback_application_name`, `target_session_attrs`, `channel_binding`.
 //! - anything else (`search_path`, `timezone`, ...) is a session setting, applied right after
 //!   connecting, as lib/pq passes unknown keys as startup parameters.
 //!
@@ -39,6 +40,9 @@ use strata_core::TableNames;
 /// The schemes Strata understands, in the order error messages list them.
 pub const SUPPORTED_SCHEMES: &[&str] =
     &["postgres", "postgresql", "pgx", "pgx5", "sqlite", "sqlite3"];
+
+/// PostgreSQL's identifier length limit in bytes (`NAMEDATALEN - 1`).
+pub const PG_MAX_IDENTIFIER: usize = 63;
 
 /// golang-migrate's default table name.
 pub const DEFAULT_MIGRATIONS_TABLE: &str = "schema_migrations";
@@ -165,12 +169,64 @@ pub enum UrlError {
     /// An empty table name, e.g. `x-migrations-table=""` in quoted mode.
     #[error("x-migrations-table names an empty table")]
     EmptyTable,
+    /// A part of the URL other than a password holds a `password=` (or `sslpassword=`): most
+    /// likely parameters run together (`?host=h?password=...`, a `?` where `&` was meant). The
+    /// value is never quoted: what follows the key is a password.
+    #[error("the database URL's {0} holds \"password=\" (value not shown): separate parameters with '&', not '?', and percent-encode reserved characters")]
+    SecretInValue(String),
+    /// `x-migrations-table` (or its schema) makes a name PostgreSQL would truncate to 63 bytes,
+    /// or one holding a NUL byte: the compatibility table, ledger and log would collapse.
+    #[error("x-migrations-table: {0}")]
+    BadTableName(String),
     /// `sqlite://:memory:`.
     #[error("sqlite://:memory: is not supported: an in-memory database vanishes when Strata exits; use a file such as sqlite://app.db")]
     SqliteMemory,
     /// `sqlite://` with no path.
     #[error("the sqlite URL names no file: use sqlite://app.db (relative) or sqlite:///abs/app.db (absolute)")]
     SqliteNoPath,
+}
+
+/// Query keys whose value is a secret.
+const SECRET_KEYS: &[&str] = &["password", "sslpassword"];
+
+/// Byte offset just past the first `password=` / `sslpassword=` (any case) in `s` that starts
+/// a key: at the start or after a character that cannot be part of a key name (`?`, `&`, a
+/// space...). Everything from there on is treated as a secret.
+fn secret_after(s: &str) -> Option<usize> {
+    let lower = s.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let mut best: Option<usize> = None;
+    for key in SECRET_KEYS {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(key).map(|i| i + from) {
+            let end = i + key.len();
+            let starts_key = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+            if starts_key && b.get(end) == Some(&b'=') {
+                let cut = end + 1;
+                best = Some(best.map_or(cut, |c: usize| c.min(cut)));
+                break;
+            }
+            from = i + 1;
+        }
+    }
+    best
+}
+
+/// Whether `s` (a part that is not itself a password) holds a password-like key, raw or
+/// percent-decoded.
+fn holds_secret_key(s: &str) -> bool {
+    secret_after(s).is_some() || secret_after(&percent_decode_str(s).decode_utf8_lossy()).is_some()
+}
+
+/// `s` with everything after a password-like key replaced by `***`.
+fn mask_secret_tail(s: &str) -> String {
+    match secret_after(s) {
+        Some(cut) => format!("{}***", &s[..cut]),
+        None if secret_after(&percent_decode_str(s).decode_utf8_lossy()).is_some() => {
+            "***".to_string()
+        }
+        None => s.to_string(),
+    }
 }
 
 /// A query value as it may appear in an error message. A value holding `=`, `?`, `&` or `@` is
@@ -192,6 +248,21 @@ fn quoted(v: &str) -> String {
     } else {
         s
     }
+}
+
+/// The TCP settings of a PostgreSQL URL ([`DatabaseUrl::socket_settings`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SocketSettings {
+    /// `keepalives`: TCP keepalives on or off.
+    pub keepalives: Option<bool>,
+    /// `keepalives_idle`: silence before the first probe.
+    pub keepalives_idle: Option<Duration>,
+    /// `keepalives_interval`: between probes.
+    pub keepalives_interval: Option<Duration>,
+    /// `keepalives_count`: unanswered probes before the connection is dropped.
+    pub keepalives_count: Option<u32>,
+    /// `tcp_user_timeout`: how long sent data may stay unacknowledged.
+    pub tcp_user_timeout: Option<Duration>,
 }
 
 /// A parsed database URL. `Display` and `Debug` show it with the password replaced by `***`.
@@ -240,6 +311,7 @@ const CONNECTION_KEYS: &[&str] = &[
     "keepalives_idle",
     "keepalives_interval",
     "keepalives_count",
+    "tcp_user_timeout",
     "disable_prepared_binary_result",
 ];
 
@@ -290,6 +362,10 @@ impl DatabaseUrl {
             return Err(UrlError::SqliteNoPath);
         }
         let query = parse_query(query_raw)?;
+        if holds_secret_key(path_raw) {
+            return Err(UrlError::SecretInValue("path".into()));
+        }
+        refuse_secrets_in_query(&query)?;
         let url = DatabaseUrl {
             scheme,
             backend: Backend::Sqlite,
@@ -344,9 +420,19 @@ impl DatabaseUrl {
         let hosts_raw = &after[..host_end];
         let after_host = &after[host_end..];
         let (path_raw, query_raw) = after_host.split_once('?').unwrap_or((after_host, ""));
+        if holds_secret_key(hosts_raw) {
+            return Err(UrlError::SecretInValue("host".into()));
+        }
+        if holds_secret_key(path_raw) {
+            return Err(UrlError::SecretInValue("database name".into()));
+        }
+        if user_raw.as_deref().is_some_and(holds_secret_key) {
+            return Err(UrlError::SecretInValue("user name".into()));
+        }
         let path = decode(path_raw, "database name")?;
         let mut hosts = parse_hosts(hosts_raw)?;
         let query = parse_query(query_raw)?;
+        refuse_secrets_in_query(&query)?;
 
         let first = |k: &str| {
             query
@@ -420,16 +506,57 @@ impl DatabaseUrl {
                 });
             }
         }
-        if let Some(v) = self.param("connect_timeout") {
-            if v.trim().parse::<u64>().is_err() {
+        for (key, expected) in [
+            ("connect_timeout", "expected a whole number of seconds"),
+            ("keepalives_idle", "expected a whole number of seconds"),
+            ("keepalives_interval", "expected a whole number of seconds"),
+            ("keepalives_count", "expected a whole number of probes"),
+            (
+                "tcp_user_timeout",
+                "expected a whole number of milliseconds",
+            ),
+        ] {
+            if let Some(v) = self.param(key) {
+                if v.trim().parse::<u32>().is_err() {
+                    return Err(UrlError::InvalidValue {
+                        key: key.into(),
+                        value: shown(v),
+                        expected,
+                    });
+                }
+            }
+        }
+        if let Some(v) = self.param("keepalives") {
+            if !matches!(v.trim(), "0" | "1") {
                 return Err(UrlError::InvalidValue {
-                    key: "connect_timeout".into(),
+                    key: "keepalives".into(),
                     value: shown(v),
-                    expected: "expected a whole number of seconds",
+                    expected: "expected 1 (on) or 0 (off)",
                 });
             }
         }
         Ok(())
+    }
+
+    /// TCP settings with libpq's names: `keepalives` (1/0), `keepalives_idle`,
+    /// `keepalives_interval` (seconds), `keepalives_count`, `tcp_user_timeout` (milliseconds; 0
+    /// or absent: the system's). `None` where the URL says nothing.
+    pub fn socket_settings(&self) -> SocketSettings {
+        let num = |k: &str| self.param(k).and_then(|v| v.trim().parse::<u32>().ok());
+        let secs = |k: &str| {
+            num(k)
+                .filter(|n| *n > 0)
+                .map(|n| Duration::from_secs(n.into()))
+        };
+        SocketSettings {
+            keepalives: self.param("keepalives").map(|v| v.trim() != "0"),
+            keepalives_idle: secs("keepalives_idle"),
+            keepalives_interval: secs("keepalives_interval"),
+            keepalives_count: num("keepalives_count").filter(|n| *n > 0),
+            tcp_user_timeout: num("tcp_user_timeout")
+                .filter(|n| *n > 0)
+                .map(|n| Duration::from_millis(n.into())),
+        }
     }
 
     fn validate_x_options(&self) -> Result<(), UrlError> {
@@ -590,7 +717,7 @@ impl DatabaseUrl {
             return Ok(TableNames::new(None, DEFAULT_MIGRATIONS_TABLE));
         }
         if !quoted {
-            return Ok(TableNames::new(None, given));
+            return self.checked_names(TableNames::new(None, given));
         }
         if given.len() < 2 || !given.starts_with('"') || !given.ends_with('"') {
             return Err(UrlError::TableNotQuoted(shown(given)));
@@ -613,7 +740,48 @@ impl DatabaseUrl {
         if table.is_empty() || schema.as_deref() == Some("") {
             return Err(UrlError::EmptyTable);
         }
-        Ok(TableNames::new(schema, table))
+        self.checked_names(TableNames::new(schema, table))
+    }
+
+    /// Refuse names the database cannot keep apart: a NUL byte (neither PostgreSQL nor SQLite
+    /// accepts one in a name), and on PostgreSQL a name over 63 bytes, which the server
+    /// silently truncates, so that the table, `<table>_ledger` and `<table>_log` could all
+    /// become the same table.
+    fn checked_names(&self, names: TableNames) -> Result<TableNames, UrlError> {
+        let all = [
+            names.schema.as_deref(),
+            Some(names.compat.as_str()),
+            Some(names.ledger.as_str()),
+            Some(names.log.as_str()),
+        ];
+        if all.iter().flatten().any(|n| n.contains('\0')) {
+            return Err(UrlError::BadTableName(
+                "the name holds a NUL byte (%00), which no database accepts in a name".into(),
+            ));
+        }
+        if self.backend == Backend::Postgres {
+            if let Some(schema) = names
+                .schema
+                .as_deref()
+                .filter(|s| s.len() > PG_MAX_IDENTIFIER)
+            {
+                return Err(UrlError::BadTableName(format!(
+                    "the schema name is {} bytes long; PostgreSQL names are at most {PG_MAX_IDENTIFIER} bytes",
+                    schema.len()
+                )));
+            }
+            let longest = names.ledger.len().max(names.log.len());
+            if longest > PG_MAX_IDENTIFIER {
+                return Err(UrlError::BadTableName(format!(
+                    "the table name is {} bytes long, so Strata's ledger table (<table>_ledger) would be {longest} bytes; \
+                     PostgreSQL names are at most {PG_MAX_IDENTIFIER} bytes (longer ones are cut, and the tables would collide): \
+                     use a table name of at most {} bytes",
+                    names.compat.len(),
+                    PG_MAX_IDENTIFIER - (longest - names.compat.len())
+                )));
+            }
+        }
+        Ok(names)
     }
 
     /// `x-multi-statement`: golang-migrate's opt-in to run statements one by one (Strata
@@ -649,15 +817,15 @@ impl fmt::Display for DatabaseUrl {
         write!(f, "{}://", self.scheme)?;
         if self.user_raw.is_some() || self.password.is_some() {
             if let Some(u) = &self.user_raw {
-                f.write_str(u)?;
+                f.write_str(&mask_secret_tail(u))?;
             }
             if self.password.is_some() && self.param("password").is_none() {
                 f.write_str(":***")?;
             }
             f.write_str("@")?;
         }
-        f.write_str(&self.hosts_raw)?;
-        f.write_str(&self.path_raw)?;
+        f.write_str(&mask_secret_tail(&self.hosts_raw))?;
+        f.write_str(&mask_secret_tail(&self.path_raw))?;
         if !self.query_raw.is_empty() {
             f.write_str("?")?;
             f.write_str(&redact_query(&self.query_raw))?;
@@ -720,23 +888,70 @@ pub fn redact(raw: &str) -> String {
         None => (String::new(), rest),
     };
     match after.split_once('?') {
-        Some((before, q)) => format!("{head}{info}{before}?{}", redact_query(q)),
-        None => format!("{head}{info}{after}"),
+        Some((before, q)) => format!(
+            "{head}{info}{}?{}",
+            mask_secret_tail(before),
+            redact_query(q)
+        ),
+        None => format!("{head}{info}{}", mask_secret_tail(after)),
     }
 }
 
+/// Byte ranges of `raw` (a database URL as typed, possibly after `-database=`, possibly
+/// malformed) that hold a secret: the password of the user info, and every value after a
+/// password-like key (`password=`, `sslpassword=`, also inside another value) up to the next
+/// `&`. For overwriting a command line in place; the ranges do not overlap.
+///
+/// ```
+/// use strata_drivers::url::secret_ranges;
+/// let url = "postgres://u:pw@h/db?host=h?password=s3&a=1";
+/// let r = secret_ranges(url);
+/// assert_eq!(r.iter().map(|r| &url[r.clone()]).collect::<Vec<_>>(), ["pw", "s3"]);
+/// ```
+pub fn secret_ranges(raw: &str) -> Vec<std::ops::Range<usize>> {
+    let Some(sep) = raw.find("://") else {
+        return Vec::new();
+    };
+    let base = sep + 3;
+    let rest = &raw[base..];
+    let first_q = rest.find('?').unwrap_or(rest.len());
+    let mut at = rest[..first_q].rfind('@');
+    if let Some(last_at) = rest.rfind('@') {
+        if last_at > first_q {
+            let between = &rest[first_q..last_at];
+            if !between.contains('=') && !between.contains('&') {
+                at = Some(last_at);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut from = 0;
+    if let Some(i) = at {
+        if let Some(colon) = rest[..i].find(':') {
+            if colon + 1 < i {
+                out.push(base + colon + 1..base + i);
+            }
+        }
+        from = i + 1;
+    }
+    while let Some(cut) = secret_after(&rest[from..]) {
+        let start = from + cut;
+        let end = rest[start..].find('&').map_or(rest.len(), |e| start + e);
+        if end > start {
+            out.push(base + start..base + end);
+        }
+        from = end;
+        if from >= rest.len() {
+            break;
+        }
+    }
+    out
+}
+
 fn redact_query(q: &str) -> String {
-    // A second `?` where `&` was meant (`?sslmode=require?password=x`) still hides a password.
-    q.split('&')
-        .map(|piece| {
-            piece
-                .split('?')
-                .map(redact_piece)
-                .collect::<Vec<_>>()
-                .join("?")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    // A second `?` where `&` was meant (`?sslmode=require?password=x`) still hides a password:
+    // within each piece, everything after a password-like key is masked.
+    q.split('&').map(redact_piece).collect::<Vec<_>>().join("&")
 }
 
 fn redact_piece(piece: &str) -> String {
@@ -744,10 +959,10 @@ fn redact_piece(piece: &str) -> String {
     let key_dec = percent_decode_str(&key.replace('+', " "))
         .decode_utf8_lossy()
         .into_owned();
-    if key_dec.eq_ignore_ascii_case("password") || key_dec.eq_ignore_ascii_case("sslpassword") {
+    if SECRET_KEYS.iter().any(|s| key_dec.eq_ignore_ascii_case(s)) {
         format!("{key}=***")
     } else {
-        piece.to_string()
+        mask_secret_tail(piece)
     }
 }
 
@@ -840,6 +1055,27 @@ fn parse_hosts(raw: &str) -> Result<Vec<(Host, Option<u16>)>, UrlError> {
         out.push((host, port));
     }
     Ok(out)
+}
+
+/// Refuse a query whose keys or non-secret values hold a password-like key: the value after it
+/// would be shown as a host, user, path or setting.
+fn refuse_secrets_in_query(query: &[(String, String)]) -> Result<(), UrlError> {
+    for (k, v) in query {
+        // Exact names: the connector reads only these (`Password` is a session setting).
+        let secret_key = SECRET_KEYS.contains(&k.as_str());
+        if !secret_key && secret_after(&format!("{k}=")).is_some() {
+            return Err(UrlError::SecretInValue("query".into()));
+        }
+        if !secret_key && secret_after(v).is_some() {
+            let part = if k.contains(['=', '?', '&', '@']) || !k.is_ascii() {
+                "query".to_string()
+            } else {
+                format!("parameter {k}")
+            };
+            return Err(UrlError::SecretInValue(part));
+        }
+    }
+    Ok(())
 }
 
 /// Go's `strconv.ParseBool`.
@@ -966,13 +1202,50 @@ mod tests {
             err("postgres://u:p@ss@h:notaport/db"),
             UrlError::InvalidPort.to_string()
         );
-        // Fuzz finding: run-together parameters are redacted in `Display` too.
-        let u =
-            DatabaseUrl::parse("postgres://h/db?search_path=app?password=hunter2secret").unwrap();
-        assert_eq!(
-            u.to_string(),
-            "postgres://h/db?search_path=app?password=***"
-        );
+    }
+
+    #[test]
+    fn a_password_key_inside_another_value_is_refused_unshown() {
+        let cases = [
+            (
+                "postgres://h/db?host=h?password=hunter2secret",
+                "parameter host",
+            ),
+            (
+                "postgres://h/db?user=u?password=hunter2secret",
+                "parameter user",
+            ),
+            (
+                "postgres://h/db?sslrootcert=/x?password=hunter2secret",
+                "parameter sslrootcert",
+            ),
+            (
+                "postgres://h/db?search_path=app?password=hunter2secret",
+                "parameter search_path",
+            ),
+            (
+                "postgres://h/db?application_name=a?SSLPassword=hunter2secret",
+                "parameter application_name",
+            ),
+            (
+                "postgres://h/db?sslmode=disable?password%3Dhunter2secret",
+                "parameter sslmode",
+            ),
+            ("postgres://h/db?a?password=hunter2secret", "query"),
+            // Fuzz finding: the `@` after `?` made `x&sslpassword=...` the host section.
+            ("postgres://u@[::1]:1/?@x&sslpassword=hunter2secret", "host"),
+            ("postgres://h/db&password=hunter2secret", "database name"),
+            ("sqlite://app.db&password=hunter2secret", "path"),
+        ];
+        for (c, part) in cases {
+            let e = err(c);
+            assert!(!e.contains("hunter2"), "{c} -> {e}");
+            assert_eq!(e, UrlError::SecretInValue(part.into()).to_string(), "{c}");
+            assert!(!redact(c).contains("hunter2"), "{c} -> {}", redact(c));
+        }
+        // Keys merely containing the word are fine.
+        let u = p("postgres://h/db?options=-c%20password_encryption=scram-sha-256&application_name=password");
+        assert_eq!(u.application_name(), Some("password"));
     }
 
     #[test]
@@ -1141,6 +1414,67 @@ mod tests {
             .tables()
             .unwrap();
         assert_eq!(t.compat, "a\";drop table x;--");
+    }
+
+    #[test]
+    fn secret_ranges_cover_every_password_of_a_typed_url() {
+        let masked = |raw: &str| {
+            let mut b = raw.as_bytes().to_vec();
+            for r in secret_ranges(raw) {
+                b[r].fill(b'*');
+            }
+            String::from_utf8(b).unwrap()
+        };
+        assert_eq!(masked("postgres://u:pw@h/db"), "postgres://u:**@h/db");
+        assert_eq!(
+            masked("-database=postgres://u:p@ss@h/db?sslmode=disable"),
+            "-database=postgres://u:****@h/db?sslmode=disable"
+        );
+        assert_eq!(
+            masked("postgres://h/db?host=h?password=s3&sslpassword=k&a=1"),
+            "postgres://h/db?host=h?password=**&sslpassword=*&a=1"
+        );
+        // The parser's reading: the last `@` ends the user info, so `:1]:1/?` is a password.
+        assert_eq!(
+            masked("postgres://u@[::1]:1/?@x&sslpassword=abc"),
+            "postgres://u@[:*******@x&sslpassword=***"
+        );
+        assert_eq!(masked("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(masked("migrations"), "migrations");
+    }
+
+    #[test]
+    fn table_names_postgres_would_truncate_or_that_hold_nul_are_refused() {
+        let name = |n: usize| "t".repeat(n);
+        // `<table>_ledger` is the longest derived name: 56 + 7 = 63 bytes.
+        let ok = p(&format!("postgres://h/db?x-migrations-table={}", name(56)));
+        assert_eq!(ok.tables().unwrap().ledger.len(), 63);
+        let e = err(&format!("postgres://h/db?x-migrations-table={}", name(57)));
+        assert!(
+            e.starts_with("x-migrations-table: the table name is 57 bytes long"),
+            "{e}"
+        );
+        assert!(e.contains("at most 56 bytes"), "{e}");
+        let e = err(&format!("postgres://h/db?x-migrations-table={}", name(63)));
+        assert!(e.starts_with("x-migrations-table:"), "{e}");
+        // Quoted mode: the schema is one name too.
+        let e = err(&format!(
+            "postgres://h/db?x-migrations-table=\"{}\".\"t\"&x-migrations-table-quoted=1",
+            name(64)
+        ));
+        assert!(e.contains("schema name is 64 bytes"), "{e}");
+        for c in [
+            "postgres://h/db?x-migrations-table=a%00b",
+            "postgres://h/db?x-migrations-table=\"s%00\".\"t\"&x-migrations-table-quoted=1",
+            "sqlite://app.db?x-migrations-table=a%00b",
+        ] {
+            assert!(err(c).contains("NUL byte"), "{c}");
+        }
+        // SQLite has no such limit.
+        let t = p(&format!("sqlite://app.db?x-migrations-table={}", name(80)))
+            .tables()
+            .unwrap();
+        assert_eq!(t.compat.len(), 80);
     }
 
     #[test]

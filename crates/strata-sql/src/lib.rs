@@ -45,6 +45,9 @@ pub use classify::{
     classify, classify_with, has_transaction_control, requires_no_transaction, StatementKind,
 };
 
+mod mask;
+pub use mask::mask_literals;
+
 mod locks;
 mod messages;
 mod words;

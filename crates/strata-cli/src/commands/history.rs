@@ -3,7 +3,7 @@
 //! print.
 
 use super::migrate::run;
-use super::{migrator, open, read_source};
+use super::{migrator, open, open_read_only, read_source};
 use crate::args::OutputFormat;
 use crate::prompt::confirm;
 use crate::render;
@@ -61,7 +61,7 @@ pub fn history(
     format: OutputFormat,
     limit: Option<usize>,
 ) -> Result<(), CliError> {
-    let mut target = open(settings)?;
+    let mut target = open_read_only(settings)?;
     let source = Source::default();
     let records = migrator(&mut target, &source, settings).history(limit)?;
     match format {
@@ -90,7 +90,7 @@ pub fn baseline(settings: &Settings, version: Option<&str>, force: bool) -> Resu
 /// `validate [--format json]`: every problem between the files and the database on stdout;
 /// exit 3 when there is any. Changes nothing.
 pub fn validate(settings: &Settings, format: OutputFormat) -> Result<(), CliError> {
-    let mut target = open(settings)?;
+    let mut target = open_read_only(settings)?;
     let source = read_source(settings, &target.url)?;
     let problems = migrator(&mut target, &source, settings).validate()?;
     match format {

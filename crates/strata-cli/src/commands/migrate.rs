@@ -1,6 +1,6 @@
 //! The commands that talk to a database.
 
-use super::{migrator, open, read_source, Target};
+use super::{migrator, open, open_read_only, read_source, Target};
 use crate::args::OutputFormat;
 use crate::prompt::confirm;
 use crate::render;
@@ -169,7 +169,7 @@ pub fn force(settings: &Settings, version: Option<&str>) -> Result<(), CliError>
 
 /// `version`: prints `V` or `V (dirty)` on stdout.
 pub fn version(settings: &Settings) -> Result<(), CliError> {
-    let mut target = open(settings)?;
+    let mut target = open_read_only(settings)?;
     let source = Source::default();
     let mut m = migrator(&mut target, &source, settings);
     let row = m.version().map_err(|e| match e {
@@ -211,7 +211,7 @@ pub fn drop(settings: &Settings, force: bool) -> Result<(), CliError> {
 /// `status`: the table (or JSON) on stdout. Changes nothing. With `check`, exit 3 when anything
 /// is pending or in conflict.
 pub fn status(settings: &Settings, format: OutputFormat, check: bool) -> Result<(), CliError> {
-    let mut target = open(settings)?;
+    let mut target = open_read_only(settings)?;
     let source = read_source(settings, &target.url)?;
     let mut m = migrator(&mut target, &source, settings);
     let state = m.state()?;

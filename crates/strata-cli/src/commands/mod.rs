@@ -20,7 +20,7 @@ use crate::settings::Settings;
 use crate::CliError;
 use strata_core::runner::{Migrator, RunOptions};
 use strata_core::{Driver, Source};
-use strata_drivers::{Backend, ConnectOptions, DatabaseUrl};
+use strata_drivers::{Backend, ConnectOptions, DatabaseUrl, UrlError};
 
 /// An open database plus what was read from its URL.
 pub struct Target {
@@ -32,14 +32,36 @@ pub struct Target {
 
 /// Parse the URL and connect.
 pub fn open(settings: &Settings) -> Result<Target, CliError> {
+    open_with(settings, false)
+}
+
+/// [`open`] for commands that only read: nothing is created. A SQLite file that does not
+/// exist reads as an empty database, with a warning naming the path (a typo, or `up` has not
+/// run yet).
+pub fn open_read_only(settings: &Settings) -> Result<Target, CliError> {
+    open_with(settings, true)
+}
+
+fn open_with(settings: &Settings, read_only: bool) -> Result<Target, CliError> {
     let raw = settings.require_database()?;
-    let url = DatabaseUrl::parse(raw).map_err(|e| CliError::Failed(e.to_string()))?;
+    let url = DatabaseUrl::parse(raw).map_err(|e| match e {
+        // A setting Strata cannot use at all, like a bad flag.
+        UrlError::BadTableName(_) => CliError::Usage(e.to_string()),
+        e => CliError::Failed(e.to_string()),
+    })?;
     let options = ConnectOptions {
         statement_timeout: settings.statement_timeout.or(url.statement_timeout()),
         lock_timeout: settings.ddl_lock_timeout,
         require_tls: settings.require_tls,
+        read_only,
         ..ConnectOptions::default()
     };
+    if let Some(path) = url.sqlite_path().filter(|p| read_only && !p.exists()) {
+        eprintln!(
+            "warning: no database at {}: it reads as empty, and nothing was created",
+            path.display()
+        );
+    }
     let driver = strata_drivers::connect(&url, &options)?;
     Ok(Target { url, driver })
 }

@@ -244,6 +244,17 @@ INSERT INTO schema_migrations VALUES ('000001'), ('000002');";
     adopt(&p, ddl, "schema_migrations", &["adopt", "--from", "dbmate"])
         .code(1)
         .stderr_has("x-migrations-table=strata_migrations");
+    assert!(!has_table(&p, "schema_migrations_ledger"));
+    // `up` on dbmate's table says what the table is and the ways out, and creates nothing.
+    p.run(&["up"])
+        .code(1)
+        .stderr_has("schema_migrations has dbmate's layout")
+        .stderr_has("adopt --from dbmate")
+        .stderr_has("x-migrations-table=");
+    assert!(
+        !has_table(&p, "schema_migrations_ledger") && !has_table(&p, "schema_migrations_log"),
+        "a refused up leaves the database as it found it"
+    );
     let before = dump(&p, "schema_migrations");
     p.run_on(
         "sqlite://app.db?x-migrations-table=strata_migrations",

@@ -245,6 +245,22 @@ INSERT INTO public.schema_migrations VALUES ('000001'), ('000002');";
     )
     .code(1)
     .stderr_has("x-migrations-table=strata_migrations");
+    assert!(
+        !has_table(&pg, "schema_migrations_ledger") && !has_table(&pg, "schema_migrations_log"),
+        "a refused adopt leaves the database as it found it: {:?}",
+        pg.all_tables_in("public")
+    );
+    // `up` on dbmate's table says what the table is and the ways out, and creates nothing.
+    pg.run(&["up"])
+        .code(1)
+        .stderr_has("schema_migrations has dbmate's layout")
+        .stderr_has("adopt --from dbmate")
+        .stderr_has("x-migrations-table=");
+    assert!(
+        !has_table(&pg, "schema_migrations_ledger") && !has_table(&pg, "schema_migrations_log"),
+        "a refused up leaves the database as it found it: {:?}",
+        pg.all_tables_in("public")
+    );
     let before = dump(&pg, "schema_migrations");
     pg.run_with(
         "x-migrations-table=strata_migrations",

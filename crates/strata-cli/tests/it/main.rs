@@ -24,6 +24,8 @@ mod pg_conn;
 mod pg_modes;
 mod plan_pg;
 mod progress;
+mod refusals;
 mod safety;
 mod safety_pg;
+mod stall;
 mod stream;

@@ -229,7 +229,14 @@ fn pg_tls_require_works_with_a_self_signed_server_and_verify_full_checks_the_nam
     assert!(used_tls(&pg), "sslmode=require uses TLS");
     pg.run_with("sslmode=disable", &["down", "-all"]).ok();
 
-    // DATABASE_SSL=true raises sslmode=disable to require.
+    // DATABASE_SSL=true requires TLS when the URL says nothing...
+    let mut cmd = pg.p.bare();
+    cmd.env("DATABASE_SSL", "true")
+        .args(["-path", "migrations", "-database", &pg.db.url, "up"]);
+    crate::support::output(cmd).ok();
+    assert!(used_tls(&pg), "DATABASE_SSL=true requires TLS");
+    pg.run_with("sslmode=disable", &["down", "-all"]).ok();
+    // ...but the URL's own sslmode is more specific and wins.
     let mut cmd = pg.p.bare();
     cmd.env("DATABASE_SSL", "true").args([
         "-path",
@@ -239,7 +246,10 @@ fn pg_tls_require_works_with_a_self_signed_server_and_verify_full_checks_the_nam
         "up",
     ]);
     crate::support::output(cmd).ok();
-    assert!(used_tls(&pg), "DATABASE_SSL=true requires TLS");
+    assert!(
+        !used_tls(&pg),
+        "sslmode=disable in the URL wins over DATABASE_SSL=true"
+    );
 
     // The certificate names `localhost`; the URL says 127.0.0.1 — with a password in it.
     let url = pg.db.url_as("postgres", Some(SECRET)).replace(

@@ -145,6 +145,8 @@ impl PostgresDriver {
                 text.push_str("BEGIN;");
             }
             text.push_str(&set_local_sql(item.script));
+            self.client
+                .allow_statement_timeout(item.script.statement_timeout);
             if !single && k + 1 < items.len() {
                 text.push_str(" SET LOCAL synchronous_commit = off;");
             }

@@ -16,6 +16,7 @@
 //! `lock_timeout`, the URL's `search_path` and other settings) are applied right after
 //! connecting with `set_config`, the values bound as parameters.
 
+use super::deadline::{self, Watchdog};
 use super::errors::{connect_error, one_line, Target};
 use crate::url::{DatabaseUrl, Host, SslMode};
 use crate::ConnectOptions;
@@ -39,10 +40,12 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Server notices collected by the client's notice callback.
 pub(crate) type Notices = Arc<Mutex<Vec<String>>>;
 
-/// The sslmode actually used: the URL's, raised to `require` by `require_tls`.
+/// The sslmode actually used: the URL's; without one, `require` when `require_tls` (e.g.
+/// `DATABASE_SSL=true`) asks for TLS, else `prefer`. A `sslmode` written in the URL is the most
+/// specific setting and wins.
 pub fn effective_ssl_mode(url: &DatabaseUrl, opts: &ConnectOptions) -> SslMode {
     let mode = url.ssl_mode();
-    if opts.require_tls && mode < SslMode::Require {
+    if opts.require_tls && !url.ssl_mode_given() && mode < SslMode::Require {
         SslMode::Require
     } else {
         mode
@@ -54,12 +57,88 @@ pub fn effective_ssl_mode(url: &DatabaseUrl, opts: &ConnectOptions) -> SslMode {
 /// (and its transaction and the migration lock) lives on until the statement ends by itself.
 pub const CLIENT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Connect and apply session settings. Returns the client, its notice buffer and the TLS
-/// connector (for cancel requests).
+/// TCP keepalive defaults (libpq leaves them to the system, typically 2 hours idle): a peer
+/// that vanishes during a long statement is noticed within about a minute.
+pub const DEFAULT_KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
+/// See [`DEFAULT_KEEPALIVES_IDLE`].
+pub const DEFAULT_KEEPALIVES_INTERVAL: Duration = Duration::from_secs(10);
+/// See [`DEFAULT_KEEPALIVES_IDLE`].
+pub const DEFAULT_KEEPALIVES_COUNT: u32 = 3;
+
+/// A connected session: the client, its notice buffer, the TLS connector (for cancel
+/// requests) and the watchdog bounding its calls (when a statement timeout is set).
+pub(crate) type Opened = (Client, Notices, MakeRustlsConnect, Option<Watchdog>);
+
+/// Connect and apply session settings, all within `connect_timeout` (default
+/// [`DEFAULT_CONNECT_TIMEOUT`], per host tried): a server, proxy or firewall that accepts the
+/// connection and then never answers fails with a clear error instead of hanging.
 pub(crate) fn open(
     url: &DatabaseUrl,
     opts: &ConnectOptions,
 ) -> Result<(Client, Notices, MakeRustlsConnect), DriverError> {
+    open_watched(url, opts).map(|(client, notices, tls, _)| (client, notices, tls))
+}
+
+/// [`open`], plus the watchdog for the session's calls.
+pub(crate) fn open_watched(
+    url: &DatabaseUrl,
+    opts: &ConnectOptions,
+) -> Result<Opened, DriverError> {
+    let per_host = url.connect_timeout().unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    let limit = per_host * (url.hosts().len().max(1) as u32);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (u, o) = (url.clone(), opts.clone());
+    // The client offers no bound on start-up itself, so it runs on its own thread; one that
+    // never returns is left behind (blocked on a socket nobody answers) and ends with the
+    // process.
+    std::thread::Builder::new()
+        .name("strata-pg-connect".into())
+        .spawn(move || {
+            let _ = tx.send(open_now(&u, &o));
+        })
+        .map_err(|e| DriverError::Other(format!("cannot start a thread to connect: {e}")))?;
+    match rx.recv_timeout(limit) {
+        Ok(opened) => opened,
+        Err(_) => Err(DriverError::Connect {
+            message: one_line(&format!(
+                "cannot connect to {}: no answer within {}s (connect_timeout): the server accepted \
+                 the connection but did not finish start-up and authentication",
+                servers(url).join(", "),
+                limit.as_secs_f64()
+            )),
+            hint: Some(
+                "check that the host and port are PostgreSQL's (not a stalled proxy or firewall); a slow server needs a larger connect_timeout=SECONDS in the database URL".into(),
+            ),
+        }),
+    }
+}
+
+/// `host:port` (or the socket file) of every server in `url`, for messages.
+fn servers(url: &DatabaseUrl) -> Vec<String> {
+    if url.hosts().is_empty() {
+        return vec!["localhost:5432".to_string()];
+    }
+    url.hosts()
+        .iter()
+        .map(|(host, port)| {
+            let port = port.unwrap_or(5432);
+            match host {
+                Host::Unix(dir) => format!("{}/.s.PGSQL.{port}", dir.display()),
+                h => format!("{h}:{port}"),
+            }
+        })
+        .collect()
+}
+
+/// The client-side statement bound: the statement timeout plus a grace (`None` without one).
+pub fn reply_limit(url: &DatabaseUrl, opts: &ConnectOptions) -> Option<Duration> {
+    opts.statement_timeout
+        .or(url.statement_timeout())
+        .map(|t| t + deadline::grace(t))
+}
+
+/// [`open`] itself, on the connecting thread.
+fn open_now(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Opened, DriverError> {
     let mode = effective_ssl_mode(url, opts);
     let user = url
         .user()
@@ -75,13 +154,10 @@ pub(crate) fn open(
     if let Some(p) = url.password() {
         cfg.password(p);
     }
-    let mut servers = Vec::new();
     if url.hosts().is_empty() {
         cfg.host("localhost").port(5432);
-        servers.push("localhost:5432".to_string());
     }
     for (host, port) in url.hosts() {
-        let port = port.unwrap_or(5432);
         match host {
             Host::Tcp(h) => {
                 cfg.host(h);
@@ -90,15 +166,12 @@ pub(crate) fn open(
                 cfg.host_path(dir);
             }
         }
-        cfg.port(port);
-        servers.push(match host {
-            Host::Unix(dir) => format!("{}/.s.PGSQL.{port}", dir.display()),
-            h => format!("{h}:{port}"),
-        });
+        cfg.port(port.unwrap_or(5432));
     }
     cfg.dbname(&database);
     cfg.application_name(url.application_name().unwrap_or(&opts.application_name));
     cfg.connect_timeout(url.connect_timeout().unwrap_or(DEFAULT_CONNECT_TIMEOUT));
+    socket_options(&mut cfg, url);
     if let Some(o) = url.options() {
         cfg.options(o);
     }
@@ -111,7 +184,7 @@ pub(crate) fn open(
     });
 
     let target = Target {
-        server: servers.join(", "),
+        server: servers(url).join(", "),
         user: user.clone(),
         database: database.clone(),
         tls: match mode {
@@ -131,6 +204,7 @@ pub(crate) fn open(
         SslMode::Prefer => PgSslMode::Prefer,
         _ => PgSslMode::Require,
     });
+    let before = deadline::sockets();
     let mut client = match cfg.connect(tls.clone()) {
         Ok(c) => c,
         // libpq's `prefer` falls back to plain text when the TLS handshake itself fails.
@@ -144,6 +218,14 @@ pub(crate) fn open(
                 .map_err(|e| connect_error(&e, &target, url.password()))?
         }
         Err(e) => return Err(connect_error(&e, &target, url.password())),
+    };
+    // Only over TCP: then the one new TCP socket is certainly this client's (over a Unix
+    // socket, a TCP socket another thread opened meanwhile could be mistaken for it).
+    let over_tcp = url.hosts().iter().all(|(h, _)| matches!(h, Host::Tcp(_)));
+    let watchdog = match reply_limit(url, opts).filter(|_| over_tcp) {
+        Some(limit) => deadline::new_tcp_socket(&before, &deadline::sockets())
+            .and_then(|fd| Watchdog::start(fd, limit)),
+        None => None,
     };
 
     // Session settings, one round trip, names and values bound.
@@ -200,7 +282,20 @@ pub(crate) fn open(
             CLIENT_CHECK_INTERVAL.as_millis()
         ));
     }
-    Ok((client, notices, tls))
+    Ok((client, notices, tls, watchdog))
+}
+
+/// TCP keepalives (on by default, with [`DEFAULT_KEEPALIVES_IDLE`] and friends) and
+/// `tcp_user_timeout` from the URL, with libpq's names and units.
+pub fn socket_options(cfg: &mut postgres::Config, url: &DatabaseUrl) {
+    let s = url.socket_settings();
+    cfg.keepalives(s.keepalives.unwrap_or(true));
+    cfg.keepalives_idle(s.keepalives_idle.unwrap_or(DEFAULT_KEEPALIVES_IDLE));
+    cfg.keepalives_interval(s.keepalives_interval.unwrap_or(DEFAULT_KEEPALIVES_INTERVAL));
+    cfg.keepalives_retries(s.keepalives_count.unwrap_or(DEFAULT_KEEPALIVES_COUNT));
+    if let Some(t) = s.tcp_user_timeout {
+        cfg.tcp_user_timeout(t);
+    }
 }
 
 /// Build the rustls connector for `mode`.
@@ -372,5 +467,83 @@ impl ServerCertVerifier for VerifyCa {
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> DatabaseUrl {
+        DatabaseUrl::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_urls_sslmode_wins_over_require_tls() {
+        let require = ConnectOptions {
+            require_tls: true,
+            ..ConnectOptions::default()
+        };
+        assert_eq!(
+            effective_ssl_mode(&url("postgres://h/db"), &require),
+            SslMode::Require
+        );
+        assert_eq!(
+            effective_ssl_mode(&url("postgres://h/db?sslmode=disable"), &require),
+            SslMode::Disable
+        );
+        assert_eq!(
+            effective_ssl_mode(&url("postgres://h/db?sslmode=prefer"), &require),
+            SslMode::Prefer
+        );
+        assert_eq!(
+            effective_ssl_mode(&url("postgres://h/db"), &ConnectOptions::default()),
+            SslMode::Prefer
+        );
+    }
+
+    #[test]
+    fn keepalives_and_tcp_user_timeout_reach_the_client() {
+        let mut cfg = postgres::Config::new();
+        socket_options(&mut cfg, &url("postgres://h/db"));
+        assert!(cfg.get_keepalives());
+        assert_eq!(cfg.get_keepalives_idle(), DEFAULT_KEEPALIVES_IDLE);
+        assert_eq!(
+            cfg.get_keepalives_interval(),
+            Some(DEFAULT_KEEPALIVES_INTERVAL)
+        );
+        assert_eq!(cfg.get_keepalives_retries(), Some(DEFAULT_KEEPALIVES_COUNT));
+        assert_eq!(cfg.get_tcp_user_timeout(), None);
+        let mut cfg = postgres::Config::new();
+        socket_options(
+            &mut cfg,
+            &url("postgres://h/db?keepalives=0&keepalives_idle=7&keepalives_interval=2&keepalives_count=5&tcp_user_timeout=1500"),
+        );
+        assert!(!cfg.get_keepalives());
+        assert_eq!(cfg.get_keepalives_idle(), Duration::from_secs(7));
+        assert_eq!(cfg.get_keepalives_interval(), Some(Duration::from_secs(2)));
+        assert_eq!(cfg.get_keepalives_retries(), Some(5));
+        assert_eq!(
+            cfg.get_tcp_user_timeout(),
+            Some(&Duration::from_millis(1500))
+        );
+    }
+
+    #[test]
+    fn the_reply_limit_is_the_statement_timeout_plus_a_grace() {
+        let none = ConnectOptions::default();
+        assert_eq!(reply_limit(&url("postgres://h/db"), &none), None);
+        assert_eq!(
+            reply_limit(&url("postgres://h/db?x-statement-timeout=500"), &none),
+            Some(Duration::from_millis(1500))
+        );
+        let opts = ConnectOptions {
+            statement_timeout: Some(Duration::from_secs(60)),
+            ..ConnectOptions::default()
+        };
+        assert_eq!(
+            reply_limit(&url("postgres://h/db"), &opts),
+            Some(Duration::from_secs(70))
+        );
     }
 }

@@ -7,7 +7,28 @@
 
 use postgres::error::{DbError, ErrorPosition};
 use std::error::Error as _;
+use std::time::Duration;
 use strata_core::DriverError;
+
+thread_local! {
+    /// Set when the watchdog cut the call this thread just made; read by the next
+    /// [`db_error`] of a closed connection on this thread.
+    static STALLED: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
+}
+
+/// The watchdog ended this thread's call after `limit` without a byte from the server.
+pub(crate) fn note_stall(limit: Duration) {
+    STALLED.with(|s| s.set(Some(limit)));
+}
+
+/// The message for a call the watchdog cut.
+pub fn stalled_message(limit: Duration) -> String {
+    format!(
+        "no answer from the server for {:.1}s (the statement timeout plus a grace): the connection stalled, \
+         so Strata closed it; the server ends the session, and releases the migration lock, when it notices",
+        limit.as_secs_f64()
+    )
+}
 
 /// A statement error from the server, with no statement range or position yet (the caller
 /// maps the server's position onto its own SQL). Client-side failures (connection lost) become
@@ -15,6 +36,10 @@ use strata_core::DriverError;
 pub(crate) fn db_error(e: &postgres::Error) -> DriverError {
     match e.as_db_error() {
         Some(db) => statement_from_db(db),
+        None if STALLED.with(|s| s.get()).is_some() => {
+            let limit = STALLED.with(|s| s.take()).unwrap_or_default();
+            DriverError::Other(stalled_message(limit))
+        }
         None if e.is_closed() => DriverError::Other(format!(
             "the connection to the server was lost: {}",
             one_line(&e.to_string())

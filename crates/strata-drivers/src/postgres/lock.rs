@@ -168,6 +168,18 @@ pub(crate) fn holder(client: &mut Session, keys: &[i64]) -> Result<Option<String
     }))
 }
 
+/// Another session's query as diagnostics print it: literals masked (they may be secrets,
+/// e.g. `SET pw = '...'`), whitespace collapsed, at most 120 characters.
+pub fn shown_query(query: &str) -> String {
+    let masked = strata_sql::mask_literals(query, strata_sql::Dialect::Postgres);
+    let q: String = masked.split_whitespace().collect::<Vec<_>>().join(" ");
+    if q.chars().count() > 120 {
+        q.chars().take(117).collect::<String>() + "..."
+    } else {
+        q
+    }
+}
+
 /// One line naming a lock holder.
 pub fn describe_holder(
     pid: i32,
@@ -178,10 +190,7 @@ pub fn describe_holder(
     connected_secs: f64,
     query: &str,
 ) -> String {
-    let mut q: String = query.split_whitespace().collect::<Vec<_>>().join(" ");
-    if q.chars().count() > 120 {
-        q = q.chars().take(117).collect::<String>() + "...";
-    }
+    let q = shown_query(query);
     let app = if app.is_empty() {
         "(none)".to_string()
     } else {
@@ -277,7 +286,26 @@ mod tests {
         );
         assert_eq!(
             s,
-            "pid 42, application_name \"psql\", user \"bob\", state \"idle\" for 3.0s, connected 10.0s ago, query: \"SELECT pg_advisory_lock(1)\""
+            "pid 42, application_name \"psql\", user \"bob\", state \"idle\" for 3.0s, connected 10.0s ago, query: \"SELECT pg_advisory_lock(?)\""
+        );
+    }
+
+    #[test]
+    fn holder_query_literals_are_masked() {
+        let s = describe_holder(
+            7,
+            "app",
+            "bob",
+            "idle in transaction",
+            1.0,
+            2.0,
+            "UPDATE users SET pw = 'hunter2secret' WHERE id = 31337",
+        );
+        assert!(!s.contains("hunter2"), "{s}");
+        assert!(!s.contains("31337"), "{s}");
+        assert!(
+            s.ends_with("query: \"UPDATE users SET pw = ? WHERE id = ?\""),
+            "{s}"
         );
     }
 }

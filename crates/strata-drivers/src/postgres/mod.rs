@@ -32,6 +32,7 @@
 pub mod batch;
 pub mod connect;
 pub mod copy;
+pub mod deadline;
 pub mod drop;
 pub mod errors;
 pub mod history;
@@ -101,8 +102,8 @@ impl PostgresDriver {
         opts: &ConnectOptions,
     ) -> Result<PostgresDriver, DriverError> {
         let tables = url.tables()?;
-        let (client, notices, tls) = connect::open(url, opts)?;
-        let mut client = Session::new(client);
+        let (client, notices, tls, watchdog) = connect::open_watched(url, opts)?;
+        let mut client = Session::watched(client, watchdog);
         // A simple query (text results): one round trip, where a parameterless prepared query
         // costs two.
         let facts = client
@@ -192,6 +193,8 @@ impl PostgresDriver {
     /// `BEGIN` travels in the same message as the body (one round trip); the server's position
     /// is then shifted back by the prefix.
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
+        self.client
+            .allow_statement_timeout(script.statement_timeout);
         let prefix = format!("BEGIN;{}\n", set_local_sql(script));
         let prefix = prefix.as_str();
         // A file too large to hold in memory: read again, in chunks (see copy.rs).
@@ -277,7 +280,7 @@ impl PostgresDriver {
                 dirty: r.get(1),
             }),
             Err(e) if sqlstate(&e) == Some("42P01") => None,
-            Err(e) => return Err(db_error(&e)),
+            Err(e) => return Err(self.foreign_layout(&e).unwrap_or_else(|| db_error(&e))),
         };
         let rows = match self.client.query(&self.sql.select_ledger, &[]) {
             Ok(rows) => rows,
@@ -303,6 +306,21 @@ impl PostgresDriver {
         Ok((compat, applied))
     }
 
+    /// After an undefined-column error (42703) reading golang-migrate's table: the table's
+    /// layout is another tool's, said with the ways out (`None` for any other error).
+    fn foreign_layout(&mut self, e: &postgres::Error) -> Option<DriverError> {
+        if sqlstate(e) != Some("42703") {
+            return None;
+        }
+        let query = sql::columns_sql(&self.schema, &self.tables.compat);
+        let out = self.quietly(|d| d.client.simple_query(&query)).ok()?;
+        let columns: Vec<String> = rows(&out)
+            .filter_map(|r| r.get(0).map(str::to_string))
+            .collect();
+        strata_core::adopt::foreign_compat_table(&self.tables.compat, &columns)
+            .map(DriverError::Other)
+    }
+
     /// After a `lock_timeout` failure (55P03), name the sessions holding locks on the tables the
     /// SQL mentions, in the error's detail: the server's message names neither. The session must
     /// not be in a failed transaction.
@@ -325,10 +343,7 @@ impl PostgresDriver {
                 let pid: i32 = r.get(0);
                 let app: String = r.get(1);
                 let state: String = r.get(3);
-                let mut query: String = r.get::<_, String>(4).split_whitespace().collect::<Vec<_>>().join(" ");
-                if query.chars().count() > 120 {
-                    query = query.chars().take(117).collect::<String>() + "...";
-                }
+                let query = lock::shown_query(&r.get::<_, String>(4));
                 let table: String = r.get(5);
                 let mode: String = r.get(6);
                 let state_for: f64 = r.get(7);
@@ -433,13 +448,34 @@ impl strata_core::Driver for PostgresDriver {
             self.tables.ledger.clone(),
             self.tables.log.clone(),
         ];
+        // Which tables exist, and the compatibility table's columns: one round trip.
         let out = self
             .client
-            .simple_query(&sql::tables_present_sql(&self.schema, &names))
+            .simple_query(&format!(
+                "{};\n{}",
+                sql::tables_present_sql(&self.schema, &names),
+                sql::columns_sql(&self.schema, &self.tables.compat)
+            ))
             .map_err(|e| db_error(&e))?;
-        let present: Vec<String> = rows(&out)
-            .filter_map(|r| r.get(0).map(str::to_string))
-            .collect();
+        let sets = result_sets(&out);
+        let texts = |i: usize| -> Vec<String> {
+            sets.get(i)
+                .map(|rows| {
+                    rows.iter()
+                        .filter_map(|r| r.get(0).map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let present = texts(0);
+        let columns = texts(1);
+        if !columns.is_empty() {
+            if let Some(why) =
+                strata_core::adopt::foreign_compat_table(&self.tables.compat, &columns)
+            {
+                return Err(DriverError::Other(why));
+            }
+        }
         let creates: Vec<&str> = [
             (&names[0], &self.sql.create_compat),
             (&names[1], &self.sql.create_ledger),
@@ -503,7 +539,7 @@ impl strata_core::Driver for PostgresDriver {
                 (compat, applied)
             }
             Err(e) if sqlstate(&e) == Some("42P01") => self.read_tables_one_by_one()?,
-            Err(e) => return Err(db_error(&e)),
+            Err(e) => return Err(self.foreign_layout(&e).unwrap_or_else(|| db_error(&e))),
         };
         let reached = match compat.filter(|c| c.dirty) {
             Some(row) => match self.client.query_opt(&self.sql.select_last_reached, &[]) {
@@ -664,6 +700,8 @@ impl strata_core::Driver for PostgresDriver {
             )
             .map_err(|e| db_error(&e))?;
         self.saved_settings = Some((row.get(0), row.get(1)));
+        self.client
+            .allow_statement_timeout(script.statement_timeout);
         let set = set_local_sql(script).replace("SET LOCAL", "SET");
         self.client.batch_execute(&set).map_err(|e| db_error(&e))
     }

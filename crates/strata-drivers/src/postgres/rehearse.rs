@@ -66,6 +66,8 @@ impl PostgresDriver {
                 .statement_timeout
                 .map_or(base_statement.clone(), |t| format!("{}ms", t.as_millis()));
             self.client
+                .allow_statement_timeout(script.statement_timeout);
+            self.client
                 .query(SET_LOCAL, &[&lock, &statement])
                 .map_err(|e| db_error(&e))?;
             self.client

@@ -8,6 +8,7 @@
 //! executes it (Bind/Execute/Sync). Not counted: connection start-up (TLS, authentication and
 //! the session settings `connect::open` applies) and cancel requests.
 
+use super::deadline::Watchdog;
 use postgres::types::ToSql;
 use postgres::{Client, CopyInWriter, Error, Row, SimpleQueryMessage, ToStatement};
 use std::ops::Deref;
@@ -16,6 +17,8 @@ use std::ops::Deref;
 pub struct Session {
     client: Client,
     round_trips: u64,
+    /// Bounds each call's wait for the server when a statement timeout is set.
+    watchdog: Option<Watchdog>,
 }
 
 impl Session {
@@ -24,7 +27,43 @@ impl Session {
         Session {
             client,
             round_trips: 0,
+            watchdog: None,
         }
+    }
+
+    /// Wrap a connected client whose calls `watchdog` bounds.
+    pub fn watched(client: Client, watchdog: Option<Watchdog>) -> Session {
+        Session {
+            client,
+            round_trips: 0,
+            watchdog,
+        }
+    }
+
+    /// A script's own `statement_timeout` directive: calls may wait that long (plus a grace).
+    pub fn allow_statement_timeout(&self, timeout: Option<std::time::Duration>) {
+        if let (Some(dog), Some(t)) = (&self.watchdog, timeout) {
+            dog.allow(t);
+        }
+    }
+
+    /// Run one call under the watchdog; when it cut the call, the error conversion on this
+    /// thread is told why ([`super::errors::note_stall`]).
+    fn guarded<T>(
+        &mut self,
+        call: impl FnOnce(&mut Client) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let Some(dog) = &self.watchdog else {
+            return call(&mut self.client);
+        };
+        dog.arm();
+        let out = call(&mut self.client);
+        if let Some(limit) = dog.disarm() {
+            if out.is_err() {
+                super::errors::note_stall(limit);
+            }
+        }
+        out
     }
 
     /// The client itself, for tests: calls through it are not counted.
@@ -40,13 +79,13 @@ impl Session {
     /// One simple-query message, results discarded: one round trip.
     pub fn batch_execute(&mut self, query: &str) -> Result<(), Error> {
         self.round_trips += 1;
-        self.client.batch_execute(query)
+        self.guarded(|c| c.batch_execute(query))
     }
 
     /// One simple-query message, rows returned as text: one round trip.
     pub fn simple_query(&mut self, query: &str) -> Result<Vec<SimpleQueryMessage>, Error> {
         self.round_trips += 1;
-        self.client.simple_query(query)
+        self.guarded(|c| c.simple_query(query))
     }
 
     /// A statement with parameters: two round trips (prepare, then execute).
@@ -56,7 +95,7 @@ impl Session {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, Error> {
         self.round_trips += 2;
-        self.client.execute(query, params)
+        self.guarded(|c| c.execute(query, params))
     }
 
     /// A query with parameters: two round trips.
@@ -66,7 +105,7 @@ impl Session {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, Error> {
         self.round_trips += 2;
-        self.client.query(query, params)
+        self.guarded(|c| c.query(query, params))
     }
 
     /// A query returning exactly one row: two round trips.
@@ -76,7 +115,7 @@ impl Session {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Row, Error> {
         self.round_trips += 2;
-        self.client.query_one(query, params)
+        self.guarded(|c| c.query_one(query, params))
     }
 
     /// A query returning at most one row: two round trips.
@@ -86,7 +125,7 @@ impl Session {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, Error> {
         self.round_trips += 2;
-        self.client.query_opt(query, params)
+        self.guarded(|c| c.query_opt(query, params))
     }
 
     /// `COPY ... FROM STDIN`: prepare, then the copy itself (its data streams without waiting).

@@ -80,6 +80,15 @@ pub fn tables_present_sql(schema: &str, names: &[String]) -> String {
     )
 }
 
+/// The columns of `schema.table`, in order (none when there is no such table).
+pub fn columns_sql(schema: &str, table: &str) -> String {
+    format!(
+        "SELECT column_name::text FROM information_schema.columns WHERE table_schema = {} AND table_name = {} ORDER BY ordinal_position",
+        quote_literal(schema),
+        quote_literal(table)
+    )
+}
+
 /// Who holds one of the advisory lock keys `$1` (a `bigint[]`) in this database. Keys are
 /// 0..2^32, so they appear in `pg_locks` as `classid = 0, objid = key, objsubid = 1`.
 pub const LOCK_HOLDER: &str = "SELECT a.pid, coalesce(a.application_name, ''), \

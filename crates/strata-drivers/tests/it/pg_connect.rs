@@ -55,17 +55,19 @@ fn sslmode_require_connects_to_a_self_signed_server() {
     );
     let mut d = driver(&db, "sslmode=disable");
     assert!(!uses_tls(&mut d));
-    let mut d = driver_with(
-        &db,
-        "sslmode=disable",
-        &ConnectOptions {
-            require_tls: true,
-            ..Default::default()
-        },
-    );
+    let require = ConnectOptions {
+        require_tls: true,
+        ..Default::default()
+    };
+    let mut d = driver_with(&db, "", &require);
     assert!(
         uses_tls(&mut d),
-        "DATABASE_SSL=true raises disable to require"
+        "DATABASE_SSL=true makes a URL without sslmode require TLS"
+    );
+    let mut d = driver_with(&db, "sslmode=disable", &require);
+    assert!(
+        !uses_tls(&mut d),
+        "the URL's own sslmode=disable wins over DATABASE_SSL=true"
     );
 }
 
