@@ -91,6 +91,7 @@ pub fn engine_error(err: &Error) -> String {
             location,
             cause,
             report,
+            unconfirmed,
         } => {
             let mut out = format!(
                 "migration failed: {version}/{} {name}: {}\n",
@@ -114,7 +115,15 @@ pub fn engine_error(err: &Error) -> String {
                     let _ = writeln!(out, "  = hint: {hint}");
                 }
             }
-            if *dirty {
+            if !unconfirmed.is_empty() {
+                let list: Vec<String> = unconfirmed.iter().map(|v| v.to_string()).collect();
+                let _ = writeln!(
+                    out,
+                    "note: the connection was lost before the server said how it ended, and no new session could tell: \
+                     migration(s) {} may have committed; `strata status` tells",
+                    list.join(", ")
+                );
+            } else if *dirty {
                 let _ = writeln!(
                     out,
                     "note: this migration runs outside a transaction, so the database is left dirty at version {version}: \
@@ -129,7 +138,12 @@ pub fn engine_error(err: &Error) -> String {
             if !report.steps.is_empty() {
                 let done: Vec<String> =
                     report.steps.iter().map(|s| s.version.to_string()).collect();
-                let _ = writeln!(out, "note: applied before the failure: {}", done.join(", "));
+                let _ = writeln!(
+                    out,
+                    "note: applied before the failure{}: {}",
+                    if unconfirmed.is_empty() { "" } else { " (confirmed)" },
+                    done.join(", ")
+                );
             }
             out.trim_end().to_string()
         }

@@ -32,11 +32,15 @@
 use super::errors::{db_error, server_position};
 use super::sql::quote_literal;
 use super::{char_to_byte, rerun_helps, set_local_sql, set_location, statement_at, PostgresDriver};
+use super::{durable, watch};
 use postgres::SimpleQueryMessage;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 use strata_core::runner::MAX_BATCH_BYTES;
 use strata_core::{BatchDone, BatchFailure, BatchItem, DriverError, LedgerWrite};
+
+/// Raises an `off` `synchronous_commit` to `local` for the rest of the transaction.
+const SYNC_COMMIT: &str = "SELECT set_config('synchronous_commit', 'local', true) WHERE current_setting('synchronous_commit') = 'off';\n";
 
 /// Prefix of the marker notice opening each item.
 const MARKER: &str = "strata-batch-item ";
@@ -95,33 +99,120 @@ struct Message {
     placed: Vec<Placed>,
 }
 
+/// How long a message may run on after an item's commit, reaching no other marker, before that
+/// commit is made durable and reported through a second session (shorter runs are reported
+/// when the message ends, as one flush then covers them all).
+const GRACE: Duration = Duration::from_millis(250);
+
 impl PostgresDriver {
     pub(super) fn batch(
         &mut self,
         items: &[BatchItem<'_>],
         single: bool,
-    ) -> Result<Vec<BatchDone>, BatchFailure> {
+        done: &mut dyn FnMut(usize, BatchDone),
+    ) -> Result<(), BatchFailure> {
         let messages = self.messages(items, single);
         let started = Instant::now();
         let mut rows = Vec::new();
+        // Every notice of the batch so far, markers included.
+        let mut raw = Vec::new();
+        // Items handed to `done`.
+        let mut reported = 0;
         for message in &messages {
-            match self.client.simple_query(&message.text) {
+            let out = if single || message.placed.len() < 2 {
+                self.client.simple_query(&message.text)
+            } else {
+                self.run_live(items, &message.text, &mut raw, &mut reported, done)
+            };
+            match out {
                 Ok(out) => rows.extend(out.into_iter().filter_map(item_ms)),
-                Err(e) => return Err(self.batch_failed(items, single, message, &e)),
+                Err(e) => {
+                    return self.batch_failed(items, single, message, &e, raw, reported, done)
+                }
             }
         }
-        let notices = split_notices(self.take_raw_notices(), items.len());
+        // The last commit waited for the flush (see `messages`): every item is durable.
+        raw.extend(self.take_raw_notices());
         let fallback = started.elapsed() / items.len().max(1) as u32;
-        Ok(notices
+        for (i, notices) in split_notices(raw, items.len())
             .into_iter()
             .enumerate()
-            .map(|(i, notices)| BatchDone {
-                duration: rows
-                    .get(i)
-                    .map_or(fallback, |ms| Duration::from_millis(*ms)),
-                notices,
-            })
-            .collect())
+            .skip(reported)
+        {
+            let duration = rows
+                .get(i)
+                .map_or(fallback, |ms| Duration::from_millis(*ms));
+            done(i, BatchDone { duration, notices });
+        }
+        Ok(())
+    }
+
+    /// Run a message of several items, each in its own transaction, handing each item to
+    /// `done` as soon as it is known committed and durable: the next item's marker says that it
+    /// committed; when the message then runs on for [`GRACE`] without reaching another marker,
+    /// a second session makes the commits so far durable and reads their durations. Advances
+    /// `reported`; collects the notices drained meanwhile into `raw`.
+    fn run_live(
+        &mut self,
+        items: &[BatchItem<'_>],
+        text: &str,
+        raw: &mut Vec<String>,
+        reported: &mut usize,
+        done: &mut dyn FnMut(usize, BatchDone),
+    ) -> Result<Vec<SimpleQueryMessage>, postgres::Error> {
+        let notices = self.notices.clone();
+        let (ledger, log) = self.ledger_and_log();
+        let (url, opts, helper) = (&self.url, &self.opts, &mut self.helper);
+        // Items before the last marker seen committed; since when it was seen.
+        let mut marked = 0;
+        let mut since = Instant::now();
+        watch::run_watched(&mut self.client, text, &notices, |lines| {
+            if let Some(k) = lines.iter().filter_map(|l| marker(l)).max() {
+                if k > marked {
+                    (marked, since) = (k.min(items.len()), Instant::now());
+                }
+            }
+            raw.extend(lines);
+            if marked <= *reported || since.elapsed() < GRACE {
+                return;
+            }
+            let Some(client) = helper.get(url, opts) else {
+                return;
+            };
+            let versions: Vec<i64> = items[*reported..marked]
+                .iter()
+                .filter_map(|i| item_version(i).map(|(v, _)| v))
+                .collect();
+            let Ok(confirmed) = durable::confirm(client, &ledger, &log, &versions) else {
+                helper.give_up();
+                return;
+            };
+            let mut notices = split_notices(raw.clone(), items.len());
+            for (i, item) in items.iter().enumerate().take(marked).skip(*reported) {
+                match item_version(item) {
+                    Some((v, up)) if confirmed.present.contains(&v) == up => {
+                        let notices = std::mem::take(&mut notices[i]);
+                        done(
+                            i,
+                            BatchDone {
+                                duration: confirmed.duration(v),
+                                notices,
+                            },
+                        );
+                        *reported = i + 1;
+                    }
+                    _ => break,
+                }
+            }
+        })
+    }
+
+    /// The qualified names of the ledger and the log.
+    fn ledger_and_log(&self) -> (String, String) {
+        (
+            super::sql::qualified(&self.schema, &self.tables.ledger),
+            super::sql::qualified(&self.schema, &self.tables.log),
+        )
     }
 
     /// The messages for `items`: one per batch, or several sharing one transaction.
@@ -166,6 +257,11 @@ impl PostgresDriver {
             // A body may end in a line comment or without its last `;`.
             text.push_str("\n;\n");
             text.push_str(&self.sql.timed_writes_sql(item.writes));
+            if k + 1 == items.len() {
+                // The commit that makes the batch durable: at least a local flush, even where
+                // the session's setting (or the migration's) skips it.
+                text.push_str(SYNC_COMMIT);
+            }
             if !single || k + 1 == items.len() {
                 text.push_str("COMMIT;\n");
             }
@@ -179,17 +275,23 @@ impl PostgresDriver {
         messages
     }
 
-    /// After `message` failed: roll back, find which items committed (the ledger) and which one
-    /// the error belongs to, and locate the error in that item's file.
+    /// After `message` failed: roll back, learn which items committed (the ledger) and make
+    /// them durable before handing them to `done`, find the item the error belongs to, and
+    /// locate the error in that item's file. `Ok` when every item turns out to have committed
+    /// (the session was lost after the last commit).
+    #[allow(clippy::too_many_arguments)]
     fn batch_failed(
         &mut self,
         items: &[BatchItem<'_>],
         single: bool,
         message: &Message,
         e: &postgres::Error,
-    ) -> BatchFailure {
+        mut raw: Vec<String>,
+        reported: usize,
+        done: &mut dyn FnMut(usize, BatchDone),
+    ) -> Result<(), BatchFailure> {
         self.rollback();
-        let raw = self.take_raw_notices();
+        raw.extend(self.take_raw_notices());
         let last_marked = raw.iter().rev().find_map(|l| marker(l));
         let mut notices = split_notices(raw, items.len());
         let mut err = db_error(e);
@@ -202,35 +304,47 @@ impl PostgresDriver {
         });
         let stopped = matches!(&err, DriverError::Statement { code: Some(c), message, .. }
             if c == "P0001" && message == STOP_MESSAGE);
-        // The ledger tells which items committed; if this session is gone, ask another one.
-        let committed = if single {
-            Some(0)
+        // The ledger tells which items committed. A single transaction the server failed in
+        // view committed nothing; a lost session is asked about on a new one.
+        let versions: Vec<i64> = items
+            .iter()
+            .filter_map(|i| item_version(i).map(|(v, _)| v))
+            .collect();
+        let confirmed = if single && !self.client.is_closed() {
+            Ok(durable::Confirmed::default())
         } else {
-            self.committed(items)
-                .or_else(|_| self.committed_elsewhere(items))
-                .ok()
+            self.confirm_here(&versions)
+                .or_else(|_| self.confirm_elsewhere(&versions))
         };
-        let unconfirmed = committed.is_none();
+        let (committed, unconfirmed, confirmed) = match confirmed {
+            Ok(c) => (count_committed(items, &c.present).max(reported), None, c),
+            Err(_) => (
+                reported,
+                Some(reported..message.first + message.placed.len()),
+                durable::Confirmed::default(),
+            ),
+        };
+        for (i, item) in items.iter().enumerate().take(committed).skip(reported) {
+            let v = item_version(item).map_or(0, |(v, _)| v);
+            let notices = std::mem::take(&mut notices[i]);
+            done(
+                i,
+                BatchDone {
+                    duration: confirmed.duration(v),
+                    notices,
+                },
+            );
+        }
+        if committed == items.len() {
+            return Ok(());
+        }
         // Items before the last marker had committed as the server saw it.
-        let running = last_marked.unwrap_or(message.first);
-        let committed = committed.unwrap_or(0);
-        let running = if single || unconfirmed {
-            running
+        let running = if single || unconfirmed.is_some() {
+            last_marked.unwrap_or(message.first)
         } else {
             committed
         };
         let failed = by_position.map_or(running, |(i, _)| i).max(committed);
-        if unconfirmed {
-            if let DriverError::Statement { detail, .. }
-            | DriverError::Connect { hint: detail, .. } = &mut err
-            {
-                let note = "the migrations sent before it in the same message may have committed; `strata status` tells";
-                *detail = Some(match detail.take() {
-                    Some(d) => format!("{d}; {note}"),
-                    None => note.to_string(),
-                });
-            }
-        }
         let script = items[failed.min(items.len() - 1)].script;
         let placed = &message.placed[failed
             .saturating_sub(message.first)
@@ -256,27 +370,18 @@ impl PostgresDriver {
             let found = self.search_after(&before, &script.sql);
             set_location(&mut err, found, None);
         }
-        let done = if unconfirmed {
-            Vec::new()
-        } else {
-            self.done_durations(items, committed)
-        };
         let failing_notices = notices
             .get_mut(failed)
             .map(std::mem::take)
             .unwrap_or_default();
-        BatchFailure {
-            done: done
-                .into_iter()
-                .zip(notices)
-                .map(|(duration, notices)| BatchDone { duration, notices })
-                .collect(),
+        Err(BatchFailure {
+            committed,
             failed,
             error: err,
             notices: failing_notices,
             stopped,
             unconfirmed,
-        }
+        })
     }
 
     /// Which statement of `sql` fails when run after `before` (whole messages), in a
@@ -303,59 +408,26 @@ impl PostgresDriver {
         })
     }
 
-    /// How many leading items committed: an up item's ledger row exists, a down item's is gone.
-    /// (The runner never puts one version twice in a batch.)
-    fn committed(&mut self, items: &[BatchItem<'_>]) -> Result<usize, postgres::Error> {
-        let (sql, versions) = self.present_query(items);
-        let rows = self.quietly(|d| d.client.query(&sql, &[&versions]))?;
-        Ok(count_committed(items, &rows))
+    /// [`durable::confirm`] on this session (not in a transaction).
+    fn confirm_here(&mut self, versions: &[i64]) -> Result<durable::Confirmed, DriverError> {
+        let (ledger, log) = self.ledger_and_log();
+        self.quietly(|d| durable::confirm(d.client.client_mut(), &ledger, &log, versions))
     }
 
-    /// [`Self::committed`] through a new session, when this one is lost.
-    fn committed_elsewhere(&mut self, items: &[BatchItem<'_>]) -> Result<usize, DriverError> {
+    /// [`durable::confirm`] through a new session, when this one is lost — once this one's
+    /// backend is gone: until then it may go on running the message and commit more.
+    fn confirm_elsewhere(&mut self, versions: &[i64]) -> Result<durable::Confirmed, DriverError> {
         let (mut client, _, _) = super::connect::open(&self.url, &self.opts)?;
-        let (sql, versions) = self.present_query(items);
-        let rows = client.query(&sql, &[&versions]).map_err(|e| db_error(&e))?;
-        Ok(count_committed(items, &rows))
-    }
-
-    fn present_query(&self, items: &[BatchItem<'_>]) -> (String, Vec<i64>) {
-        let versions = items
-            .iter()
-            .filter_map(|i| item_version(i).map(|(v, _)| v))
-            .collect();
-        let sql = format!(
-            "SELECT version FROM {} WHERE version = ANY($1)",
-            super::sql::qualified(&self.schema, &self.tables.ledger)
-        );
-        (sql, versions)
-    }
-
-    /// The server-measured durations of the first `n` items, from their log rows (best effort:
-    /// zero when the log cannot be read).
-    fn done_durations(&mut self, items: &[BatchItem<'_>], n: usize) -> Vec<Duration> {
-        let versions: Vec<i64> = items[..n]
-            .iter()
-            .filter_map(|i| item_version(i).map(|(v, _)| v))
-            .collect();
-        let sql = format!(
-            "SELECT DISTINCT ON (version) version, duration_ms FROM {} WHERE version = ANY($1) ORDER BY version, id DESC",
-            super::sql::qualified(&self.schema, &self.tables.log)
-        );
-        let rows: Vec<(i64, i64)> = self
-            .quietly(|d| d.client.query(&sql, &[&versions]))
-            .map(|rows| rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-            .unwrap_or_default();
-        versions
-            .iter()
-            .map(|v| {
-                rows.iter()
-                    .find(|(rv, _)| rv == v)
-                    .map_or(Duration::ZERO, |(_, ms)| {
-                        Duration::from_millis((*ms).max(0) as u64)
-                    })
-            })
-            .collect()
+        let gone = durable::end_backend(&mut client, self.backend_pid, self.backend_start)
+            .map_err(|e| db_error(&e))?;
+        if !gone {
+            return Err(DriverError::Other(format!(
+                "the lost session's backend (pid {}) did not end",
+                self.backend_pid
+            )));
+        }
+        let (ledger, log) = self.ledger_and_log();
+        durable::confirm(&mut client, &ledger, &log, versions)
     }
 
     /// Every notice received, markers included.
@@ -368,8 +440,7 @@ impl PostgresDriver {
 }
 
 /// How many leading items the ledger rows `present` show as committed.
-fn count_committed(items: &[BatchItem<'_>], present: &[postgres::Row]) -> usize {
-    let present: Vec<i64> = present.iter().map(|r| r.get(0)).collect();
+fn count_committed(items: &[BatchItem<'_>], present: &[i64]) -> usize {
     items
         .iter()
         .take_while(|i| match item_version(i) {

@@ -33,6 +33,7 @@ pub mod batch;
 pub mod connect;
 pub mod copy;
 pub mod drop;
+mod durable;
 pub mod errors;
 pub mod history;
 pub mod inspect;
@@ -41,6 +42,7 @@ pub mod lock;
 pub mod rehearse;
 pub mod session;
 pub mod sql;
+mod watch;
 
 use crate::url::DatabaseUrl;
 use crate::ConnectOptions;
@@ -75,6 +77,11 @@ pub struct PostgresDriver {
     tls: tokio_postgres_rustls::MakeRustlsConnect,
     /// `pg_backend_pid()` at connect: a change means a transaction-pooling proxy.
     backend_pid: i32,
+    /// When that backend started (µs since the epoch): with the pid, names it unambiguously,
+    /// so that a lost session's backend can be ended without touching a reused pid.
+    backend_start: i64,
+    /// A second session that makes a long batch's commits durable as they happen.
+    helper: durable::Helper,
     /// The session's `lock_timeout` and `statement_timeout` while a script's own are applied.
     saved_settings: Option<(String, String)>,
     /// How to open another session like this one: to read the ledger after this one was lost
@@ -114,6 +121,7 @@ impl PostgresDriver {
         let current_schema: Option<String> = row.get(0).map(str::to_string);
         let current_database: String = row.get(1).unwrap_or_default().to_string();
         let backend_pid: i32 = row.get(2).and_then(|p| p.parse().ok()).unwrap_or_default();
+        let backend_start: i64 = row.get(3).and_then(|p| p.parse().ok()).unwrap_or_default();
         let schema = match (&tables.schema, &current_schema) {
             (Some(s), _) => s.clone(),
             (None, Some(s)) => s.clone(),
@@ -143,6 +151,8 @@ impl PostgresDriver {
             locked: false,
             tls,
             backend_pid,
+            backend_start,
+            helper: durable::Helper::default(),
             saved_settings: None,
             url: url.clone(),
             opts: opts.clone(),
@@ -732,8 +742,9 @@ impl strata_core::Driver for PostgresDriver {
         &mut self,
         items: &[strata_core::BatchItem<'_>],
         single_transaction: bool,
-    ) -> Result<Vec<strata_core::BatchDone>, strata_core::BatchFailure> {
-        self.batch(items, single_transaction)
+        done: &mut dyn FnMut(usize, strata_core::BatchDone),
+    ) -> Result<(), strata_core::BatchFailure> {
+        self.batch(items, single_transaction, done)
     }
 
     fn can_run_single_transaction(&self) -> bool {

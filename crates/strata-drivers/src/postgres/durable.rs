@@ -1,0 +1,203 @@
+//! Knowing what a batch committed, and making it durable before it is reported.
+//!
+//! All but the last commit of a batch skip the wait for the WAL flush, and a commit is visible
+//! to every session before it is flushed: a migration seen committed (by its marker, or in the
+//! ledger) can still be lost by a server crash. A synchronously committed transaction that wrote
+//! WAL flushes the WAL up to its own commit record, which covers every earlier commit of every
+//! session; so [`confirm`] reads the ledger and the log in such a transaction (its write is a
+//! transactional `pg_logical_emit_message`, which any role may call and which touches no table
+//! and takes no lock), with `synchronous_commit = local`: at least a local flush, whatever the
+//! session's setting, without waiting for standbys. Where that function cannot be called, it
+//! waits instead until the server's flush position passes the insert position it read first.
+//!
+//! When the session running a batch is lost, its backend may go on running the message (a
+//! dropped connection is noticed late): [`end_backend`] ends it through another session and
+//! waits until it is gone, so that the ledger read after it is final.
+
+use super::errors::db_error;
+use postgres::{Client, SimpleQueryMessage};
+use std::time::{Duration, Instant};
+use strata_core::DriverError;
+
+/// What the ledger and the log say about some versions, read in a transaction whose commit
+/// flushed the WAL.
+#[derive(Debug, Default)]
+pub(super) struct Confirmed {
+    /// The versions present in the ledger.
+    pub present: Vec<i64>,
+    /// `(version, duration_ms)` of each version's newest log entry.
+    pub durations: Vec<(i64, i64)>,
+}
+
+impl Confirmed {
+    /// The logged duration of `version` (zero when the log has none).
+    pub fn duration(&self, version: i64) -> Duration {
+        self.durations
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map_or(Duration::ZERO, |(_, ms)| {
+                Duration::from_millis((*ms).max(0) as u64)
+            })
+    }
+}
+
+/// Longest wait for the flush position when the WAL cannot be flushed by a commit.
+const FLUSH_WAIT: Duration = Duration::from_secs(5);
+
+/// How long a lost session's backend may take to go away once told to.
+const END_WAIT: Duration = Duration::from_secs(10);
+
+/// Read which of `versions` the ledger holds and their logged durations, and make every commit
+/// made so far durable (see the module comment). `ledger` and `log` are qualified table names.
+/// The session must not be in a transaction.
+pub(super) fn confirm(
+    client: &mut Client,
+    ledger: &str,
+    log: &str,
+    versions: &[i64],
+) -> Result<Confirmed, DriverError> {
+    let list = if versions.is_empty() {
+        "NULL".to_string()
+    } else {
+        versions
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let reads = format!(
+        "SELECT version::text, NULL::text FROM {ledger} WHERE version IN ({list});\n\
+         SELECT DISTINCT ON (version) version::text, duration_ms::text FROM {log} \
+         WHERE version IN ({list}) ORDER BY version, id DESC;\n"
+    );
+    let flushed = format!(
+        "BEGIN; SET LOCAL synchronous_commit = local;\n\
+         SELECT pg_logical_emit_message(true, 'strata', 'durable');\n{reads}COMMIT;"
+    );
+    let out = match client.simple_query(&flushed) {
+        Ok(out) => out,
+        Err(e) if e.as_db_error().is_some() => {
+            // The function may be revoked: wait for the WAL writer instead.
+            let _ = client.batch_execute("ROLLBACK");
+            let out = client.simple_query(&reads).map_err(|e| db_error(&e))?;
+            wait_for_flush(client)?;
+            out
+        }
+        Err(e) => return Err(db_error(&e)),
+    };
+    Ok(parse(&out))
+}
+
+/// Wait until the server has flushed the WAL written so far (bounded by [`FLUSH_WAIT`]).
+fn wait_for_flush(client: &mut Client) -> Result<(), DriverError> {
+    let insert: String = client
+        .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
+        .map_err(|e| db_error(&e))?
+        .get(0);
+    let started = Instant::now();
+    loop {
+        let flushed: bool = client
+            .query_one(
+                "SELECT pg_current_wal_flush_lsn() >= $1::text::pg_lsn",
+                &[&insert],
+            )
+            .map_err(|e| db_error(&e))?
+            .get(0);
+        if flushed {
+            return Ok(());
+        }
+        if started.elapsed() > FLUSH_WAIT {
+            return Err(DriverError::Other(format!(
+                "the server did not flush its WAL within {}s",
+                FLUSH_WAIT.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Ledger rows come as `(version, NULL)`, log rows as `(version, duration_ms)` (never NULL).
+fn parse(out: &[SimpleQueryMessage]) -> Confirmed {
+    let mut confirmed = Confirmed::default();
+    for m in out {
+        let SimpleQueryMessage::Row(r) = m else {
+            continue;
+        };
+        if r.columns().len() != 2 {
+            continue;
+        }
+        let Some(v) = r.get(0).and_then(|v| v.parse().ok()) else {
+            continue;
+        };
+        match r.get(1).and_then(|ms| ms.parse().ok()) {
+            None => confirmed.present.push(v),
+            Some(ms) => confirmed.durations.push((v, ms)),
+        }
+    }
+    confirmed
+}
+
+/// End the backend `pid` that started at `started_us` (µs since the epoch, so a reused pid is
+/// never touched) and wait until it is gone. `Ok(true)`: gone (or already was).
+pub(super) fn end_backend(
+    client: &mut Client,
+    pid: i32,
+    started_us: i64,
+) -> Result<bool, postgres::Error> {
+    const SAME: &str = "pid = $1 AND (extract(epoch FROM backend_start) * 1000000)::int8 = $2";
+    client.query(
+        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {SAME}"),
+        &[&pid, &started_us],
+    )?;
+    let started = Instant::now();
+    loop {
+        let left: i64 = client
+            .query_one(
+                &format!("SELECT count(*) FROM pg_stat_activity WHERE {SAME}"),
+                &[&pid, &started_us],
+            )?
+            .get(0);
+        if left == 0 {
+            return Ok(true);
+        }
+        if started.elapsed() > END_WAIT {
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A second session for [`confirm`] while the driver's own one runs a batch; opened on first
+/// use (only when a batch runs long), given up for the run when it cannot be opened.
+#[derive(Default)]
+pub(super) enum Helper {
+    #[default]
+    Unopened,
+    Open(Box<Client>),
+    Unavailable,
+}
+
+impl Helper {
+    /// The session, opened now if need be; `None` when it cannot be had.
+    pub fn get(
+        &mut self,
+        url: &crate::url::DatabaseUrl,
+        opts: &crate::ConnectOptions,
+    ) -> Option<&mut Client> {
+        if let Helper::Unopened = self {
+            *self = match super::connect::open(url, opts) {
+                Ok((client, _, _)) => Helper::Open(Box::new(client)),
+                Err(_) => Helper::Unavailable,
+            };
+        }
+        match self {
+            Helper::Open(client) => Some(client),
+            _ => None,
+        }
+    }
+
+    /// Stop using it (it failed).
+    pub fn give_up(&mut self) {
+        *self = Helper::Unavailable;
+    }
+}
