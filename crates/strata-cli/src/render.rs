@@ -141,7 +141,11 @@ pub fn engine_error(err: &Error) -> String {
                 let _ = writeln!(
                     out,
                     "note: applied before the failure{}: {}",
-                    if unconfirmed.is_empty() { "" } else { " (confirmed)" },
+                    if unconfirmed.is_empty() {
+                        ""
+                    } else {
+                        " (confirmed)"
+                    },
                     done.join(", ")
                 );
             }

@@ -29,7 +29,10 @@ fn sleepy_project(n: i64, sleep: &str) -> Project {
         p.pair(
             &format!("{v:03}"),
             &t(v),
-            &format!("CREATE TABLE {} (id int);\nSELECT pg_sleep({sleep});\n", t(v)),
+            &format!(
+                "CREATE TABLE {} (id int);\nSELECT pg_sleep({sleep});\n",
+                t(v)
+            ),
             &format!("DROP TABLE {};", t(v)),
         );
     }
@@ -155,7 +158,7 @@ fn ctrl_c_mid_batch_then_a_server_crash_loses_no_reported_migration() {
     };
     let n = 12;
     let p = sleepy_project(n, "0.15");
-    for round in 0..rounds(6, 3) {
+    for round in 0..rounds(6, 4) {
         let db = format!("ctrl_c_{round}");
         let mut admin = database(&cluster, &db);
         let url = cluster.url(&db);

@@ -16,12 +16,16 @@
 //! - The marker notice tells which item raised the notices after it (notices carry no
 //!   statement), and `strata.t0` lets the server time each item.
 //! - Every item but the last commits without waiting for the WAL flush; the last one's flush
-//!   covers them all, and nothing is reported before the message returns. A crash mid-batch
-//!   loses only unreported, whole transactions (ledger and schema together), never a reported
-//!   one.
+//!   (forced on where `synchronous_commit` is off) covers them all. An item is reported only
+//!   once committed and durable: at the message's end, or — the message read as it runs — when
+//!   the next item's marker shows it committed and the message then runs on for [`GRACE`], after
+//!   a second session made it durable (see `durable.rs`). A crash mid-batch loses only
+//!   unreported, whole transactions (ledger and schema together), never a reported one.
 //! - After a failure the ledger tells which items committed (not the error: a syntax error in
 //!   item 7 stops the whole message before item 1 runs, a runtime error in item 7 leaves 1–6
-//!   committed).
+//!   committed), read in a transaction whose synchronous commit makes them durable. A lost
+//!   session is asked about on a new one, once its backend is ended (it may run on); when no
+//!   session can tell, the items that may have committed are said to be unknown.
 //!
 //! Only lexically complete scripts are batched (the runner checks): an unterminated comment or
 //! dollar quote would swallow the next item.
@@ -417,6 +421,12 @@ impl PostgresDriver {
     /// [`durable::confirm`] through a new session, when this one is lost — once this one's
     /// backend is gone: until then it may go on running the message and commit more.
     fn confirm_elsewhere(&mut self, versions: &[i64]) -> Result<durable::Confirmed, DriverError> {
+        if self.backend_start == 0 {
+            // The backend cannot be told from a later one with its pid: it cannot be ended.
+            return Err(DriverError::Other(
+                "the lost session's backend is unknown".into(),
+            ));
+        }
         let (mut client, _, _) = super::connect::open(&self.url, &self.opts)?;
         let gone = durable::end_backend(&mut client, self.backend_pid, self.backend_start)
             .map_err(|e| db_error(&e))?;
