@@ -358,6 +358,46 @@ mod tests {
         assert_eq!(go_duration(Duration::from_millis(1200)), "1.2s");
     }
 
+    fn failed_after(done: &[u64], unconfirmed: Vec<u64>) -> Error {
+        let step = |version| strata_core::StepReport {
+            version,
+            name: format!("m{version}"),
+            direction: strata_core::Direction::Up,
+            mode: Some(strata_core::TxMode::Transaction),
+            duration: Duration::ZERO,
+        };
+        Error::Migration {
+            version: 3,
+            name: "m3".into(),
+            direction: strata_core::Direction::Up,
+            dirty: false,
+            location: None,
+            cause: DriverError::Other("the connection to the server was lost".into()),
+            report: strata_core::Report {
+                steps: done.iter().map(|v| step(*v)).collect(),
+                reconciled: 0,
+            },
+            unconfirmed,
+        }
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_never_called_a_rollback() {
+        let text = engine_error(&failed_after(&[1, 2], vec![3, 4]));
+        assert!(!text.contains("rolled back"), "{text}");
+        assert!(
+            text.contains("migration(s) 3, 4 may have committed; `strata status` tells"),
+            "{text}"
+        );
+        assert!(
+            text.contains("applied before the failure (confirmed): 1, 2"),
+            "{text}"
+        );
+        let known = engine_error(&failed_after(&[1, 2], Vec::new()));
+        assert!(known.contains("was rolled back"), "{known}");
+        assert!(!known.contains("may have committed"), "{known}");
+    }
+
     #[test]
     fn excerpt_puts_caret_under_failing_column() {
         let loc = Location {

@@ -187,7 +187,7 @@ fn terminated_session_mid_batch_reports_what_the_ledger_says_and_a_crash_keeps_i
         return;
     };
     let n = 12;
-    let p = sleepy_project(n, "0.15");
+    let p = sleepy_project(n, "0.3");
     for round in 0..rounds(6, 3) {
         let db = format!("terminated_{round}");
         let mut admin = database(&cluster, &db);
@@ -230,7 +230,7 @@ fn server_crash_mid_batch_says_which_migrations_may_have_committed() {
         return;
     };
     let n = 12;
-    let p = sleepy_project(n, "0.15");
+    let p = sleepy_project(n, "0.3");
     for round in 0..rounds(4, 2) {
         let db = format!("crashed_{round}");
         let mut admin = database(&cluster, &db);

@@ -201,3 +201,19 @@ impl Helper {
         *self = Helper::Unavailable;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_default_to_zero_and_never_go_negative() {
+        let c = Confirmed {
+            present: vec![1, 2],
+            durations: vec![(1, 12), (2, -5)],
+        };
+        assert_eq!(c.duration(1), Duration::from_millis(12));
+        assert_eq!(c.duration(2), Duration::ZERO);
+        assert_eq!(c.duration(3), Duration::ZERO);
+    }
+}
