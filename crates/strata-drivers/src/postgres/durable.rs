@@ -4,10 +4,11 @@
 //! to every session before it is flushed: a migration seen committed (by its marker, or in the
 //! ledger) can still be lost by a server crash. A synchronously committed transaction that wrote
 //! WAL flushes the WAL up to its own commit record, which covers every earlier commit of every
-//! session; so [`confirm`] reads the ledger and the log in such a transaction (its write is a
-//! transactional `pg_logical_emit_message`, which any role may call and which touches no table
-//! and takes no lock), with `synchronous_commit = local`: at least a local flush, whatever the
-//! session's setting, without waiting for standbys. Where that function cannot be called, it
+//! session (one that wrote none — e.g. only `txid_current()` — commits without a flush). So
+//! [`confirm`] reads the ledger and the log in such a transaction, its write a transactional
+//! `pg_logical_emit_message` (any role may call it; it touches no table, takes no lock), with
+//! `synchronous_commit = local`: at least a local flush whatever the session's setting, never a
+//! wait for standbys (nor a long one for a table lock). Where that function cannot be called, it
 //! waits instead until the server's flush position passes the insert position it read first.
 //!
 //! When the session running a batch is lost, its backend may go on running the message (a
@@ -71,7 +72,7 @@ pub(super) fn confirm(
          WHERE version IN ({list}) ORDER BY version, id DESC;\n"
     );
     let flushed = format!(
-        "BEGIN; SET LOCAL synchronous_commit = local;\n\
+        "BEGIN; SET LOCAL synchronous_commit = local; SET LOCAL lock_timeout = '5s';\n\
          SELECT pg_logical_emit_message(true, 'strata', 'durable');\n{reads}COMMIT;"
     );
     let out = match client.simple_query(&flushed) {
