@@ -762,7 +762,7 @@ impl<'a> Migrator<'a> {
         };
         let committed = start + f.committed;
         let at = start + f.failed.min(n - 1);
-        if f.stopped {
+        if f.stopped && f.unconfirmed.is_none() {
             // A first Ctrl-C: the batch ended after the migration that was running.
             return Err(Error::Interrupted {
                 report: report.clone(),

@@ -317,8 +317,14 @@ impl PostgresDriver {
         let confirmed = if single && !self.client.is_closed() {
             Ok(durable::Confirmed::default())
         } else {
-            self.confirm_here(&versions)
-                .or_else(|_| self.confirm_elsewhere(&versions))
+            // A session still open is never ended to ask another one.
+            self.confirm_here(&versions).or_else(|e| {
+                if self.client.is_closed() {
+                    self.confirm_elsewhere(&versions)
+                } else {
+                    Err(e)
+                }
+            })
         };
         let (committed, unconfirmed, confirmed) = match confirmed {
             Ok(c) => (count_committed(items, &c.present).max(reported), None, c),
