@@ -154,8 +154,8 @@ impl PostgresDriver {
     /// Run a message of several items, each in its own transaction, handing each item to
     /// `done` as soon as it is known committed and durable: the next item's marker says that it
     /// committed; when the message then runs on for [`GRACE`] without reaching another marker,
-    /// a second session makes the commits so far durable and reads their durations. Advances
-    /// `reported`; collects the notices drained meanwhile into `raw`.
+    /// a second session (see [`durable::Confirmer`]) makes the commits so far durable and reads
+    /// their durations. Advances `reported`; collects the notices drained meanwhile into `raw`.
     fn run_live(
         &mut self,
         items: &[BatchItem<'_>],
@@ -166,10 +166,14 @@ impl PostgresDriver {
     ) -> Result<Vec<SimpleQueryMessage>, postgres::Error> {
         let notices = self.notices.clone();
         let (ledger, log) = self.ledger_and_log();
-        let (url, opts, helper) = (&self.url, &self.opts, &mut self.helper);
-        // Items before the last marker seen committed; since when it was seen.
+        let (url, opts) = (&self.url, &self.opts);
+        let mut confirmer: Option<durable::Confirmer> = None;
+        let mut gave_up = false;
+        // Items before the last marker seen committed; since when it was seen; how many
+        // items the confirmer was asked about.
         let mut marked = 0;
         let mut since = Instant::now();
+        let mut asked = 0;
         watch::run_watched(&mut self.client, text, &notices, |lines| {
             if let Some(k) = lines.iter().filter_map(|l| marker(l)).max() {
                 if k > marked {
@@ -177,36 +181,57 @@ impl PostgresDriver {
                 }
             }
             raw.extend(lines);
-            if marked <= *reported || since.elapsed() < GRACE {
+            if gave_up {
                 return;
             }
-            let Some(client) = helper.get(url, opts) else {
-                return;
-            };
-            let versions: Vec<i64> = items[*reported..marked]
-                .iter()
-                .filter_map(|i| item_version(i).map(|(v, _)| v))
-                .collect();
-            let Ok(confirmed) = durable::confirm(client, &ledger, &log, &versions) else {
-                helper.give_up();
-                return;
-            };
-            let mut notices = split_notices(raw.clone(), items.len());
-            for (i, item) in items.iter().enumerate().take(marked).skip(*reported) {
-                match item_version(item) {
-                    Some((v, up)) if confirmed.present.contains(&v) == up => {
-                        let notices = std::mem::take(&mut notices[i]);
-                        done(
-                            i,
-                            BatchDone {
-                                duration: confirmed.duration(v),
-                                notices,
-                            },
-                        );
-                        *reported = i + 1;
+            if let Some(c) = &confirmer {
+                loop {
+                    match c.poll() {
+                        durable::Answer::Pending => break,
+                        durable::Answer::Gone | durable::Answer::Done(_, _, Err(_)) => {
+                            gave_up = true;
+                            return;
+                        }
+                        durable::Answer::Done(from, to, Ok(confirmed)) if from == *reported => {
+                            let mut notices = split_notices(raw.clone(), items.len());
+                            for (i, item) in items.iter().enumerate().take(to).skip(from) {
+                                match item_version(item) {
+                                    Some((v, up)) if confirmed.present.contains(&v) == up => {
+                                        let notices = std::mem::take(&mut notices[i]);
+                                        let duration = confirmed.duration(v);
+                                        done(i, BatchDone { duration, notices });
+                                        *reported = i + 1;
+                                    }
+                                    _ => {
+                                        gave_up = true;
+                                        return;
+                                    }
+                                }
+                            }
+                        }
+                        durable::Answer::Done(..) => {
+                            gave_up = true;
+                            return;
+                        }
                     }
-                    _ => break,
                 }
+            }
+            if marked > asked && since.elapsed() >= GRACE {
+                let versions = items[asked..marked]
+                    .iter()
+                    .filter_map(|i| item_version(i).map(|(v, _)| v))
+                    .collect();
+                confirmer
+                    .get_or_insert_with(|| {
+                        durable::Confirmer::start(
+                            url.clone(),
+                            opts.clone(),
+                            ledger.clone(),
+                            log.clone(),
+                        )
+                    })
+                    .ask(asked, marked, versions);
+                asked = marked;
             }
         })
     }

@@ -17,6 +17,7 @@
 
 use super::errors::db_error;
 use postgres::{Client, SimpleQueryMessage};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use strata_core::DriverError;
 
@@ -168,38 +169,64 @@ pub(super) fn end_backend(
     }
 }
 
-/// A second session for [`confirm`] while the driver's own one runs a batch; opened on first
-/// use (only when a batch runs long), given up for the run when it cannot be opened.
-#[derive(Default)]
-pub(super) enum Helper {
-    #[default]
-    Unopened,
-    Open(Box<Client>),
-    Unavailable,
+/// A request to a [`Confirmer`]: items `from..to` of a batch, and their versions.
+type Request = (usize, usize, Vec<i64>);
+
+/// [`confirm`] on a second session, on a thread of its own, while the driver's session runs a
+/// batch: opening that session (a full pool may make it wait) or a slow answer never holds the
+/// batch up — its progress only comes later. Ends, closing its session, when dropped.
+pub(super) struct Confirmer {
+    requests: mpsc::Sender<Request>,
+    results: mpsc::Receiver<(usize, usize, Result<Confirmed, DriverError>)>,
 }
 
-impl Helper {
-    /// The session, opened now if need be; `None` when it cannot be had.
-    pub fn get(
-        &mut self,
-        url: &crate::url::DatabaseUrl,
-        opts: &crate::ConnectOptions,
-    ) -> Option<&mut Client> {
-        if let Helper::Unopened = self {
-            *self = match super::connect::open(url, opts) {
-                Ok((client, _, _)) => Helper::Open(Box::new(client)),
-                Err(_) => Helper::Unavailable,
+/// What [`Confirmer::poll`] found.
+pub(super) enum Answer {
+    /// Nothing yet.
+    Pending,
+    /// Items `from..to`, confirmed (or not).
+    Done(usize, usize, Result<Confirmed, DriverError>),
+    /// The second session could not be had, or failed: no more answers.
+    Gone,
+}
+
+impl Confirmer {
+    /// Start the thread; it opens its session at once. `ledger` and `log`: qualified names.
+    pub fn start(
+        url: crate::url::DatabaseUrl,
+        opts: crate::ConnectOptions,
+        ledger: String,
+        log: String,
+    ) -> Confirmer {
+        let (requests, inbox) = mpsc::channel::<Request>();
+        let (outbox, results) = mpsc::channel();
+        std::thread::spawn(move || {
+            let Ok((mut client, _, _)) = super::connect::open(&url, &opts) else {
+                return;
             };
-        }
-        match self {
-            Helper::Open(client) => Some(client),
-            _ => None,
-        }
+            for (from, to, versions) in inbox {
+                let result = confirm(&mut client, &ledger, &log, &versions);
+                let failed = result.is_err();
+                if outbox.send((from, to, result)).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        Confirmer { requests, results }
     }
 
-    /// Stop using it (it failed).
-    pub fn give_up(&mut self) {
-        *self = Helper::Unavailable;
+    /// Ask about items `from..to` (answers come in the order asked).
+    pub fn ask(&self, from: usize, to: usize, versions: Vec<i64>) {
+        let _ = self.requests.send((from, to, versions));
+    }
+
+    /// The next answer, without waiting.
+    pub fn poll(&self) -> Answer {
+        match self.results.try_recv() {
+            Ok((from, to, result)) => Answer::Done(from, to, result),
+            Err(mpsc::TryRecvError::Empty) => Answer::Pending,
+            Err(mpsc::TryRecvError::Disconnected) => Answer::Gone,
+        }
     }
 }
 

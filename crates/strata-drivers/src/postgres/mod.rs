@@ -80,8 +80,6 @@ pub struct PostgresDriver {
     /// When that backend started (µs since the epoch): with the pid, names it unambiguously,
     /// so that a lost session's backend can be ended without touching a reused pid.
     backend_start: i64,
-    /// A second session that makes a long batch's commits durable as they happen.
-    helper: durable::Helper,
     /// The session's `lock_timeout` and `statement_timeout` while a script's own are applied.
     saved_settings: Option<(String, String)>,
     /// How to open another session like this one: to read the ledger after this one was lost
@@ -152,7 +150,6 @@ impl PostgresDriver {
             tls,
             backend_pid,
             backend_start,
-            helper: durable::Helper::default(),
             saved_settings: None,
             url: url.clone(),
             opts: opts.clone(),
