@@ -86,6 +86,10 @@ pub enum DriverError {
     /// The connection was lost or some other client-side failure.
     #[error("{0}")]
     Other(String),
+    /// The connection was lost (the cause) before the server said whether a migration's
+    /// transaction committed, and no other session could tell: it may have committed.
+    #[error("{0}")]
+    Unconfirmed(Box<DriverError>),
 }
 
 impl DriverError {

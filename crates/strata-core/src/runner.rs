@@ -534,7 +534,15 @@ impl<'a> Migrator<'a> {
                 duration,
             }),
             Err((cause, statement, dirty)) => {
-                Err(self.fail(step, m, script, cause, statement, dirty, duration, report))
+                let (cause, unconfirmed) = match cause {
+                    DriverError::Unconfirmed(cause) => (*cause, vec![step.version]),
+                    cause => (cause, Vec::new()),
+                };
+                let mut err = self.fail(step, m, script, cause, statement, dirty, duration, report);
+                if let Error::Migration { unconfirmed: u, .. } = &mut err {
+                    *u = unconfirmed;
+                }
+                Err(err)
             }
         }
     }

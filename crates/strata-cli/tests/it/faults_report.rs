@@ -405,3 +405,52 @@ fn batch_progress_is_printed_as_each_migration_finishes() {
     assert!(all.contains("2/u wait_for_gate"), "{all}");
     assert!(!all.contains("panicked"), "{all}");
 }
+
+#[test]
+fn dropped_connection_during_a_lone_migrations_commit_reports_whether_it_committed() {
+    let Some(cluster) = private_cluster() else {
+        return;
+    };
+    let proxy = Proxy::start(cluster.cluster.port);
+    let mut c = database(&cluster, "lone");
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/lone?sslmode=disable",
+        proxy.port
+    );
+    let p = Project::new();
+    p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
+    // Over 1 MiB: it runs alone, its records and COMMIT in a message of their own.
+    let padding = format!("-- {}\n", "x".repeat(100)).repeat(11_000);
+    p.pair(
+        "2",
+        "big",
+        &format!("{padding}CREATE TABLE big (id int);\n"),
+        "DROP TABLE big;",
+    );
+    crate::faults::run(&p, &url, &["up", "1"]).ok();
+    // golang-migrate's row locked: the COMMIT message waits at its DELETE.
+    let mut blocker = connect(&cluster, "lone");
+    blocker
+        .batch_execute("BEGIN; SELECT * FROM schema_migrations FOR UPDATE")
+        .unwrap();
+    let child = spawn(strata(&p, &url, &["up"]));
+    wait_for(Duration::from_secs(20), || {
+        c.query_opt(
+            "SELECT pid FROM pg_stat_activity WHERE datname = 'lone' \
+             AND application_name = 'strata' AND wait_event_type = 'Lock'",
+            &[],
+        )
+        .unwrap()
+        .map(|r| r.get::<_, i32>(0))
+    })
+    .expect("the COMMIT message never waited");
+    // The client loses the connection; the server, noticing only later, commits at once.
+    proxy.cut();
+    blocker.batch_execute("COMMIT").unwrap();
+    let out = finish(child, Duration::from_secs(30));
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    // Migration 1 was applied by the first run.
+    let mut applied = ledger(&mut c);
+    assert!(applied.remove(&1), "{applied:?}");
+    assert_told_the_truth(&out, &applied, 0);
+}

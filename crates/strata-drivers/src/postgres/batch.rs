@@ -43,9 +43,6 @@ use std::time::{Duration, Instant};
 use strata_core::runner::MAX_BATCH_BYTES;
 use strata_core::{BatchDone, BatchFailure, BatchItem, DriverError, LedgerWrite};
 
-/// Raises an `off` `synchronous_commit` to `local` for the rest of the transaction.
-const SYNC_COMMIT: &str = "SELECT set_config('synchronous_commit', 'local', true) WHERE current_setting('synchronous_commit') = 'off';\n";
-
 /// Prefix of the marker notice opening each item.
 const MARKER: &str = "strata-batch-item ";
 
@@ -289,7 +286,7 @@ impl PostgresDriver {
             if k + 1 == items.len() {
                 // The commit that makes the batch durable: at least a local flush, even where
                 // the session's setting (or the migration's) skips it.
-                text.push_str(SYNC_COMMIT);
+                text.push_str(durable::SYNC_COMMIT);
             }
             if !single || k + 1 == items.len() {
                 text.push_str("COMMIT;\n");
@@ -449,6 +446,24 @@ impl PostgresDriver {
         self.quietly(|d| durable::confirm(d.client.client_mut(), &ledger, &log, versions))
     }
 
+    /// After a lone migration's COMMIT message failed on a lost session (`lost`): whether it
+    /// committed, from the ledger read through a new session once this one's backend is gone —
+    /// `Ok` (it did, and is now durable), `lost` (it did not), or [`DriverError::Unconfirmed`].
+    pub(super) fn lost_commit_outcome(
+        &mut self,
+        writes: &[LedgerWrite],
+        lost: DriverError,
+    ) -> Result<(), DriverError> {
+        let Some((v, up)) = write_version(writes) else {
+            return Err(lost);
+        };
+        match self.confirm_elsewhere(&[v]) {
+            Ok(c) if c.present.contains(&v) == up => Ok(()),
+            Ok(_) => Err(lost),
+            Err(_) => Err(DriverError::Unconfirmed(Box::new(lost))),
+        }
+    }
+
     /// [`durable::confirm`] through a new session, when this one is lost — once this one's
     /// backend is gone: until then it may go on running the message and commit more.
     fn confirm_elsewhere(&mut self, versions: &[i64]) -> Result<durable::Confirmed, DriverError> {
@@ -493,7 +508,12 @@ fn count_committed(items: &[BatchItem<'_>], present: &[i64]) -> usize {
 
 /// The version an item records and whether it is applied (`Insert`) or reverted (`Delete`).
 fn item_version(item: &BatchItem<'_>) -> Option<(i64, bool)> {
-    item.writes.iter().find_map(|w| match w {
+    write_version(item.writes)
+}
+
+/// The version `writes` record and whether it is applied (`Insert`) or reverted (`Delete`).
+fn write_version(writes: &[LedgerWrite]) -> Option<(i64, bool)> {
+    writes.iter().find_map(|w| match w {
         LedgerWrite::Insert(m) => Some((m.version as i64, true)),
         LedgerWrite::Delete(v) => Some((*v as i64, false)),
         _ => None,

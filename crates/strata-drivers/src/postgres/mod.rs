@@ -588,12 +588,21 @@ impl strata_core::Driver for PostgresDriver {
             .cloned()
             .map(|w| strata_core::runner::stamp_duration(w, ms))
             .collect();
-        let message = format!("{}COMMIT", self.sql.writes_sql(&stamped));
+        let message = format!(
+            "{}{}COMMIT",
+            self.sql.writes_sql(&stamped),
+            durable::SYNC_COMMIT
+        );
         let result = self
             .quietly(|d| d.client.batch_execute(&message))
             .map_err(|e| db_error(&e));
-        if result.is_err() {
+        if let Err(lost) = result {
             self.rollback();
+            if self.client.is_closed() {
+                // The COMMIT may have been carried out.
+                return self.lost_commit_outcome(writes, lost);
+            }
+            return Err(lost);
         }
         result
     }
