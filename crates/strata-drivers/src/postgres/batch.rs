@@ -18,7 +18,7 @@
 //! - Every item but the last commits without waiting for the WAL flush; the last one's flush
 //!   (forced on where `synchronous_commit` is off) covers them all. An item is reported only
 //!   once committed and durable: at the message's end, or — the message read as it runs — when
-//!   the next item's marker shows it committed and the message then runs on for [`GRACE`], after
+//!   the next item's marker shows it committed and the message then runs on for [`super::watch::GRACE`], after
 //!   a second session made it durable (see `durable.rs`). A crash mid-batch loses only
 //!   unreported, whole transactions (ledger and schema together), never a reported one.
 //! - After a failure the ledger tells which items committed (not the error: a syntax error in
@@ -33,15 +33,15 @@
 //! With `single_transaction` the same items go inside one `BEGIN ... COMMIT` (several messages
 //! when they exceed [`strata_core::runner::MAX_BATCH_BYTES`]).
 
+use super::durable;
 use super::errors::{db_error, server_position};
 use super::sql::quote_literal;
 use super::{char_to_byte, rerun_helps, set_local_sql, set_location, statement_at, PostgresDriver};
-use super::{durable, watch};
 use postgres::SimpleQueryMessage;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 use strata_core::runner::MAX_BATCH_BYTES;
-use strata_core::{BatchDone, BatchFailure, BatchItem, DriverError, LedgerWrite};
+use strata_core::{BatchDone, BatchFailure, BatchItem, DriverError};
 
 /// Prefix of the marker notice opening each item.
 const MARKER: &str = "strata-batch-item ";
@@ -100,11 +100,6 @@ struct Message {
     placed: Vec<Placed>,
 }
 
-/// How long a message may run on after an item's commit, reaching no other marker, before that
-/// commit is made durable and reported through a second session (shorter runs are reported
-/// when the message ends, as one flush then covers them all).
-const GRACE: Duration = Duration::from_millis(250);
-
 impl PostgresDriver {
     pub(super) fn batch(
         &mut self,
@@ -146,99 +141,6 @@ impl PostgresDriver {
             done(i, BatchDone { duration, notices });
         }
         Ok(())
-    }
-
-    /// Run a message of several items, each in its own transaction, handing each item to
-    /// `done` as soon as it is known committed and durable: the next item's marker says that it
-    /// committed; when the message then runs on for [`GRACE`] without reaching another marker,
-    /// a second session (see [`durable::Confirmer`]) makes the commits so far durable and reads
-    /// their durations. Advances `reported`; collects the notices drained meanwhile into `raw`.
-    fn run_live(
-        &mut self,
-        items: &[BatchItem<'_>],
-        text: &str,
-        raw: &mut Vec<String>,
-        reported: &mut usize,
-        done: &mut dyn FnMut(usize, BatchDone),
-    ) -> Result<Vec<SimpleQueryMessage>, postgres::Error> {
-        let notices = self.notices.clone();
-        let (ledger, log) = self.ledger_and_log();
-        let (url, opts) = (&self.url, &self.opts);
-        let mut confirmer: Option<durable::Confirmer> = None;
-        let mut gave_up = false;
-        // Items before the last marker seen committed; since when it was seen; how many
-        // items the confirmer was asked about.
-        let mut marked = 0;
-        let mut since = Instant::now();
-        let mut asked = 0;
-        watch::run_watched(&mut self.client, text, &notices, |lines| {
-            if let Some(k) = lines.iter().filter_map(|l| marker(l)).max() {
-                if k > marked {
-                    (marked, since) = (k.min(items.len()), Instant::now());
-                }
-            }
-            raw.extend(lines);
-            if gave_up {
-                return;
-            }
-            if let Some(c) = &confirmer {
-                loop {
-                    match c.poll() {
-                        durable::Answer::Pending => break,
-                        durable::Answer::Gone | durable::Answer::Done(_, _, Err(_)) => {
-                            gave_up = true;
-                            return;
-                        }
-                        durable::Answer::Done(from, to, Ok(confirmed)) if from == *reported => {
-                            let mut notices = split_notices(raw.clone(), items.len());
-                            for (i, item) in items.iter().enumerate().take(to).skip(from) {
-                                match item_version(item) {
-                                    Some((v, up)) if confirmed.present.contains(&v) == up => {
-                                        let notices = std::mem::take(&mut notices[i]);
-                                        let duration = confirmed.duration(v);
-                                        done(i, BatchDone { duration, notices });
-                                        *reported = i + 1;
-                                    }
-                                    _ => {
-                                        gave_up = true;
-                                        return;
-                                    }
-                                }
-                            }
-                        }
-                        durable::Answer::Done(..) => {
-                            gave_up = true;
-                            return;
-                        }
-                    }
-                }
-            }
-            if marked > asked && since.elapsed() >= GRACE {
-                let versions = items[asked..marked]
-                    .iter()
-                    .filter_map(|i| item_version(i).map(|(v, _)| v))
-                    .collect();
-                confirmer
-                    .get_or_insert_with(|| {
-                        durable::Confirmer::start(
-                            url.clone(),
-                            opts.clone(),
-                            ledger.clone(),
-                            log.clone(),
-                        )
-                    })
-                    .ask(asked, marked, versions);
-                asked = marked;
-            }
-        })
-    }
-
-    /// The qualified names of the ledger and the log.
-    fn ledger_and_log(&self) -> (String, String) {
-        (
-            super::sql::qualified(&self.schema, &self.tables.ledger),
-            super::sql::qualified(&self.schema, &self.tables.log),
-        )
     }
 
     /// The messages for `items`: one per batch, or several sharing one transaction.
@@ -440,52 +342,6 @@ impl PostgresDriver {
         })
     }
 
-    /// [`durable::confirm`] on this session (not in a transaction).
-    fn confirm_here(&mut self, versions: &[i64]) -> Result<durable::Confirmed, DriverError> {
-        let (ledger, log) = self.ledger_and_log();
-        self.quietly(|d| durable::confirm(d.client.client_mut(), &ledger, &log, versions))
-    }
-
-    /// After a lone migration's COMMIT message failed on a lost session (`lost`): whether it
-    /// committed, from the ledger read through a new session once this one's backend is gone —
-    /// `Ok` (it did, and is now durable), `lost` (it did not), or [`DriverError::Unconfirmed`].
-    pub(super) fn lost_commit_outcome(
-        &mut self,
-        writes: &[LedgerWrite],
-        lost: DriverError,
-    ) -> Result<(), DriverError> {
-        let Some((v, up)) = write_version(writes) else {
-            return Err(lost);
-        };
-        match self.confirm_elsewhere(&[v]) {
-            Ok(c) if c.present.contains(&v) == up => Ok(()),
-            Ok(_) => Err(lost),
-            Err(_) => Err(DriverError::Unconfirmed(Box::new(lost))),
-        }
-    }
-
-    /// [`durable::confirm`] through a new session, when this one is lost — once this one's
-    /// backend is gone: until then it may go on running the message and commit more.
-    fn confirm_elsewhere(&mut self, versions: &[i64]) -> Result<durable::Confirmed, DriverError> {
-        if self.backend_start == 0 {
-            // The backend cannot be told from a later one with its pid: it cannot be ended.
-            return Err(DriverError::Other(
-                "the lost session's backend is unknown".into(),
-            ));
-        }
-        let (mut client, _, _) = super::connect::open(&self.url, &self.opts)?;
-        let gone = durable::end_backend(&mut client, self.backend_pid, self.backend_start)
-            .map_err(|e| db_error(&e))?;
-        if !gone {
-            return Err(DriverError::Other(format!(
-                "the lost session's backend (pid {}) did not end",
-                self.backend_pid
-            )));
-        }
-        let (ledger, log) = self.ledger_and_log();
-        durable::confirm(&mut client, &ledger, &log, versions)
-    }
-
     /// Every notice received, markers included.
     fn take_raw_notices(&mut self) -> Vec<String> {
         self.notices
@@ -507,17 +363,8 @@ fn count_committed(items: &[BatchItem<'_>], present: &[i64]) -> usize {
 }
 
 /// The version an item records and whether it is applied (`Insert`) or reverted (`Delete`).
-fn item_version(item: &BatchItem<'_>) -> Option<(i64, bool)> {
-    write_version(item.writes)
-}
-
-/// The version `writes` record and whether it is applied (`Insert`) or reverted (`Delete`).
-fn write_version(writes: &[LedgerWrite]) -> Option<(i64, bool)> {
-    writes.iter().find_map(|w| match w {
-        LedgerWrite::Insert(m) => Some((m.version as i64, true)),
-        LedgerWrite::Delete(v) => Some((*v as i64, false)),
-        _ => None,
-    })
+pub(super) fn item_version(item: &BatchItem<'_>) -> Option<(i64, bool)> {
+    durable::write_version(item.writes)
 }
 
 /// A log row's `strata_item_ms`, the item's server-measured duration.
@@ -535,14 +382,14 @@ fn item_ms(message: SimpleQueryMessage) -> Option<u64> {
 }
 
 /// The item a notice line (`SEVERITY: message`) marks, if it is a marker.
-fn marker(line: &str) -> Option<usize> {
+pub(super) fn marker(line: &str) -> Option<usize> {
     line.split_once(": ")?.1.strip_prefix(MARKER)?.parse().ok()
 }
 
 /// Notices per item: each marker opens its item; markers are dropped. (If the session hides
 /// notices, e.g. `client_min_messages = warning`, the markers vanish too and what remains goes
 /// to the last item marked.)
-fn split_notices(lines: Vec<String>, n: usize) -> Vec<Vec<String>> {
+pub(super) fn split_notices(lines: Vec<String>, n: usize) -> Vec<Vec<String>> {
     let mut out = vec![Vec::new(); n];
     let mut current = 0;
     for line in lines {

@@ -16,10 +16,11 @@
 //! waits until it is gone, so that the ledger read after it is final.
 
 use super::errors::db_error;
+use super::PostgresDriver;
 use postgres::{Client, SimpleQueryMessage};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use strata_core::DriverError;
+use strata_core::{DriverError, LedgerWrite};
 
 /// Raises an `off` `synchronous_commit` to `local` for the rest of the transaction: the commit
 /// that makes a batch (or a lone migration) durable before it is reported.
@@ -232,6 +233,71 @@ impl Confirmer {
             Err(mpsc::TryRecvError::Disconnected) => Answer::Gone,
         }
     }
+}
+
+impl PostgresDriver {
+    /// The qualified names of the ledger and the log.
+    pub(super) fn ledger_and_log(&self) -> (String, String) {
+        (
+            super::sql::qualified(&self.schema, &self.tables.ledger),
+            super::sql::qualified(&self.schema, &self.tables.log),
+        )
+    }
+
+    /// [`confirm`] on this session (not in a transaction).
+    pub(super) fn confirm_here(&mut self, versions: &[i64]) -> Result<Confirmed, DriverError> {
+        let (ledger, log) = self.ledger_and_log();
+        self.quietly(|d| confirm(d.client.client_mut(), &ledger, &log, versions))
+    }
+
+    /// After a lone migration's COMMIT message failed on a lost session (`lost`): whether it
+    /// committed, from the ledger read through a new session once this one's backend is gone —
+    /// `Ok` (it did, and is now durable), `lost` (it did not), or [`DriverError::Unconfirmed`].
+    pub(super) fn lost_commit_outcome(
+        &mut self,
+        writes: &[LedgerWrite],
+        lost: DriverError,
+    ) -> Result<(), DriverError> {
+        let Some((v, up)) = write_version(writes) else {
+            return Err(lost);
+        };
+        match self.confirm_elsewhere(&[v]) {
+            Ok(c) if c.present.contains(&v) == up => Ok(()),
+            Ok(_) => Err(lost),
+            Err(_) => Err(DriverError::Unconfirmed(Box::new(lost))),
+        }
+    }
+
+    /// [`confirm`] through a new session, when this one is lost — once this one's
+    /// backend is gone: until then it may go on running the message and commit more.
+    pub(super) fn confirm_elsewhere(&mut self, versions: &[i64]) -> Result<Confirmed, DriverError> {
+        if self.backend_start == 0 {
+            // The backend cannot be told from a later one with its pid: it cannot be ended.
+            return Err(DriverError::Other(
+                "the lost session's backend is unknown".into(),
+            ));
+        }
+        let (mut client, _, _) = super::connect::open(&self.url, &self.opts)?;
+        let gone = end_backend(&mut client, self.backend_pid, self.backend_start)
+            .map_err(|e| db_error(&e))?;
+        if !gone {
+            return Err(DriverError::Other(format!(
+                "the lost session's backend (pid {}) did not end",
+                self.backend_pid
+            )));
+        }
+        let (ledger, log) = self.ledger_and_log();
+        confirm(&mut client, &ledger, &log, versions)
+    }
+}
+
+/// The version `writes` record and whether it is applied (`Insert`) or reverted (`Delete`).
+pub(super) fn write_version(writes: &[LedgerWrite]) -> Option<(i64, bool)> {
+    writes.iter().find_map(|w| match w {
+        LedgerWrite::Insert(m) => Some((m.version as i64, true)),
+        LedgerWrite::Delete(v) => Some((*v as i64, false)),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
