@@ -83,14 +83,18 @@ pub(super) fn confirm(
     );
     let out = match client.simple_query(&flushed) {
         Ok(out) => out,
-        Err(e) if e.as_db_error().is_some() => {
-            // The function may be revoked: wait for the WAL writer instead.
+        // No such function (before 9.6), or revoked: wait for the WAL writer instead.
+        Err(e) if matches!(super::errors::sqlstate(&e), Some("42883" | "42501")) => {
             let _ = client.batch_execute("ROLLBACK");
             let out = client.simple_query(&reads).map_err(|e| db_error(&e))?;
             wait_for_flush(client)?;
             out
         }
-        Err(e) => return Err(db_error(&e)),
+        Err(e) => {
+            // Leave no failed transaction behind on a session that goes on.
+            let _ = client.batch_execute("ROLLBACK");
+            return Err(db_error(&e));
+        }
     };
     Ok(parse(&out))
 }
