@@ -350,6 +350,37 @@ fn batch_progress_is_printed_as_each_migration_finishes() {
     let Some(db) = TestDb::postgres() else { return };
     let mut c = db.client();
     c.batch_execute("CREATE TABLE gate (id int)").unwrap();
+    live_progress(&db, &db.url, &mut c);
+}
+
+#[test]
+fn progress_holds_where_the_flush_function_is_revoked() {
+    let Some(db) = TestDb::postgres() else { return };
+    let Some((user, password)) = db.server().and_then(|s| s.password_role()) else {
+        eprintln!("skipped: no role without superuser rights");
+        return;
+    };
+    let mut c = db.client();
+    // In this database only: the catalog is per database.
+    c.batch_execute(&format!(
+        "ALTER SCHEMA public OWNER TO {user}; CREATE TABLE gate (id int); ALTER TABLE gate OWNER TO {user}; \
+         REVOKE EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) FROM PUBLIC"
+    ))
+    .unwrap();
+    let url = db.url_as(user, Some(password));
+    let mut as_user = Client::connect(&url, NoTls).unwrap();
+    assert!(
+        as_user
+            .batch_execute("SELECT pg_logical_emit_message(true, 'strata', 'x')")
+            .is_err(),
+        "the function is revoked"
+    );
+    live_progress(&db, &url, &mut c);
+}
+
+/// Migration 1 is quick, migration 2 waits for a lock the test holds on `gate` (which exists):
+/// migration 1's line must appear while 2 waits.
+fn live_progress(db: &TestDb, url: &str, c: &mut Client) {
     let p = Project::new();
     p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
     p.pair(
@@ -362,7 +393,7 @@ fn batch_progress_is_printed_as_each_migration_finishes() {
     blocker
         .batch_execute("BEGIN; LOCK TABLE gate IN ACCESS EXCLUSIVE MODE")
         .unwrap();
-    let mut child = spawn(strata(&p, &db.url, &["up"]));
+    let mut child = spawn(strata(&p, url, &["up"]));
     let text = Arc::new(Mutex::new(String::new()));
     let mut stderr = child.stderr.take().unwrap();
     let sink = text.clone();
@@ -386,11 +417,11 @@ fn batch_progress_is_printed_as_each_migration_finishes() {
         .unwrap()
         .map(|r| r.get::<_, i32>(0))
     };
-    wait_for(Duration::from_secs(20), || blocked(&mut c)).expect("migration 2 never waited");
+    wait_for(Duration::from_secs(20), || blocked(c)).expect("migration 2 never waited");
     let seen = wait_for(Duration::from_secs(20), || {
         text.lock().unwrap().contains("1/u a").then_some(())
     });
-    let still_blocked = blocked(&mut c).is_some();
+    let still_blocked = blocked(c).is_some();
     let so_far = text.lock().unwrap().clone();
     blocker.batch_execute("COMMIT").unwrap();
     assert!(
