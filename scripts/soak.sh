@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The long variants of the fault-injection suite (crates/strata-cli/tests/it/faults*.rs): runs the
 # suite again and again with STRATA_FAULT_ROUNDS rounds per repeated fault (16-runner races,
-# up/down races, kills at arbitrary points) until SOAK_SECONDS have passed, then prints
+# up/down races, kills at arbitrary points, batches ended early by Ctrl-C, a terminated session,
+# a server crash or a dropped connection) until SOAK_SECONDS have passed, then prints
 #   N rounds, K kills, F inconsistent
-# where a round is one race or one kill and "inconsistent" counts failed suite runs (every test
-# asserts that ledger, golang-migrate's row, log and schema agree).
+# where a round is one race, one batch ended early or one kill and "inconsistent" counts failed
+# suite runs (every test asserts that ledger, golang-migrate's row, log and schema agree, and
+# that what was reported applied is in the ledger).
 #
 #   scripts/soak.sh                    # 10 minutes, 20 rounds per fault
 #   SOAK_SECONDS=3600 STRATA_FAULT_ROUNDS=50 scripts/soak.sh
@@ -24,9 +26,11 @@ while [ $(( $(date +%s) - start )) -lt "$seconds" ]; do
         echo "suite run $runs failed: soak-failure-$runs.log" >&2
     fi
     runs=$((runs + 1))
-    # Per suite run: two 16-runner races and one up/down race of STRATA_FAULT_ROUNDS rounds each;
-    # kill rounds are counted from the test's own lines.
-    rounds=$((rounds + 3 * STRATA_FAULT_ROUNDS))
+    # Per suite run: two 16-runner races and one up/down race of STRATA_FAULT_ROUNDS rounds each,
+    # and four batches ended early (Ctrl-C, terminated session, server crash, dropped connection,
+    # faults_report.rs) of STRATA_FAULT_ROUNDS rounds each; kill rounds are counted from the
+    # test's own lines.
+    rounds=$((rounds + 7 * STRATA_FAULT_ROUNDS))
     kills=$((kills + $(grep -c '^killed at ' "$log") + 4))
 done
 rm -f "$log"

@@ -101,6 +101,7 @@ pub fn engine_error(err: &Error) -> String {
             location,
             cause,
             report,
+            unconfirmed,
         } => {
             let mut out = format!(
                 "migration failed: {version}/{} {name}: {}\n",
@@ -124,11 +125,30 @@ pub fn engine_error(err: &Error) -> String {
                     let _ = writeln!(out, "  = hint: {hint}");
                 }
             }
-            let _ = writeln!(out, "note: {}", aftermath_note(*aftermath, *version));
+            if !unconfirmed.is_empty() {
+                let list: Vec<String> = unconfirmed.iter().map(|v| v.to_string()).collect();
+                let _ = writeln!(
+                    out,
+                    "note: the connection was lost before the server said how it ended, and no new session could tell: \
+                     migration(s) {} may have committed; `strata status` tells",
+                    list.join(", ")
+                );
+            } else {
+                let _ = writeln!(out, "note: {}", aftermath_note(*aftermath, *version));
+            }
             if !report.steps.is_empty() {
                 let done: Vec<String> =
                     report.steps.iter().map(|s| s.version.to_string()).collect();
-                let _ = writeln!(out, "note: applied before the failure: {}", done.join(", "));
+                let _ = writeln!(
+                    out,
+                    "note: applied before the failure{}: {}",
+                    if unconfirmed.is_empty() {
+                        ""
+                    } else {
+                        " (confirmed)"
+                    },
+                    done.join(", ")
+                );
             }
             out.trim_end().to_string()
         }
@@ -364,6 +384,46 @@ mod tests {
         assert_eq!(millis_text(7), "7ms");
         assert_eq!(millis_text(1234), "1.23s");
         assert_eq!(millis_text(-1), "<1ms");
+    }
+
+    fn failed_after(done: &[u64], unconfirmed: Vec<u64>) -> Error {
+        let step = |version| strata_core::StepReport {
+            version,
+            name: format!("m{version}"),
+            direction: strata_core::Direction::Up,
+            mode: Some(strata_core::TxMode::Transaction),
+            duration: Duration::ZERO,
+        };
+        Error::Migration {
+            version: 3,
+            name: "m3".into(),
+            direction: strata_core::Direction::Up,
+            aftermath: strata_core::Aftermath::RolledBack,
+            location: None,
+            cause: DriverError::Other("the connection to the server was lost".into()),
+            report: strata_core::Report {
+                steps: done.iter().map(|v| step(*v)).collect(),
+                reconciled: 0,
+            },
+            unconfirmed,
+        }
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_never_called_a_rollback() {
+        let text = engine_error(&failed_after(&[1, 2], vec![3, 4]));
+        assert!(!text.contains("rolled back"), "{text}");
+        assert!(
+            text.contains("migration(s) 3, 4 may have committed; `strata status` tells"),
+            "{text}"
+        );
+        assert!(
+            text.contains("applied before the failure (confirmed): 1, 2"),
+            "{text}"
+        );
+        let known = engine_error(&failed_after(&[1, 2], Vec::new()));
+        assert!(known.contains("was rolled back"), "{known}");
+        assert!(!known.contains("may have committed"), "{known}");
     }
 
     #[test]

@@ -86,6 +86,10 @@ pub enum DriverError {
     /// The connection was lost or some other client-side failure.
     #[error("{0}")]
     Other(String),
+    /// The connection was lost (the cause) before the server said whether a migration's
+    /// transaction committed, and no other session could tell: it may have committed.
+    #[error("{0}")]
+    Unconfirmed(Box<DriverError>),
 }
 
 impl DriverError {
@@ -228,10 +232,10 @@ pub struct BatchDone {
 /// Why a [`Driver::run_batch`] stopped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchFailure {
-    /// The items that committed, in order: always a prefix of the batch (empty for a single
-    /// transaction, which rolls back whole).
-    pub done: Vec<BatchDone>,
-    /// Index of the item the error belongs to, `>= done.len()`. When greater, the server refused
+    /// How many leading items committed; each was handed to the batch's `done` callback (durable)
+    /// before the call returned. 0 for a single transaction, which rolls back whole.
+    pub committed: usize,
+    /// Index of the item the error belongs to, `>= committed`. When greater, the server refused
     /// the message before running the items in between (a syntax error in item `failed`): they
     /// did not run and can be sent again.
     pub failed: usize,
@@ -242,9 +246,10 @@ pub struct BatchFailure {
     /// The batch stopped before item `failed` ran because a stop was requested (see
     /// [`Driver::stop_handle`]); `error` says so.
     pub stopped: bool,
-    /// The session was lost and the ledger could not be read: items before `failed` may or may
-    /// not have committed (`done` is empty); `failed` is the item that was running.
-    pub unconfirmed: bool,
+    /// The session was lost and what became of these items could not be learnt (the server may
+    /// even have gone on running them after the loss): each may or may not have committed.
+    /// `None`: known — item `failed` did not commit.
+    pub unconfirmed: Option<std::ops::Range<usize>>,
 }
 
 /// A database backend. Object-safe and synchronous: a migration run is a sequential
@@ -401,49 +406,56 @@ pub trait Driver {
     /// [`Driver::run_in_transaction`] would), in as few round trips as the backend can; with
     /// `single_transaction`, all of them and their records in ONE transaction, so all commit or
     /// none does. Stops at the first failure; the items before it stay committed (not in a single
-    /// transaction). Reports are only handed out after the call, so a driver may commit all but
-    /// the last item without waiting for a disk flush: the last commit flushes the others.
+    /// transaction).
+    ///
+    /// `done(i, ..)` is called for each item that committed, in order, as soon as the driver
+    /// knows that it committed AND that it is durable (a server crash cannot take it back), so
+    /// the caller may report it at once. A driver may commit items without waiting for the disk
+    /// as long as it makes them durable before handing them to `done`.
     ///
     /// The default runs them one by one and cannot do a single transaction.
     fn run_batch(
         &mut self,
         items: &[BatchItem<'_>],
         single_transaction: bool,
-    ) -> Result<Vec<BatchDone>, BatchFailure> {
+        done: &mut dyn FnMut(usize, BatchDone),
+    ) -> Result<(), BatchFailure> {
         if single_transaction {
             return Err(BatchFailure {
-                done: Vec::new(),
+                committed: 0,
                 failed: 0,
                 error: DriverError::Other(
                     "this database driver cannot run migrations in one transaction".into(),
                 ),
                 notices: Vec::new(),
                 stopped: false,
-                unconfirmed: false,
+                unconfirmed: None,
             });
         }
-        let mut done = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let started = std::time::Instant::now();
             match self.run_in_transaction(item.script, item.writes) {
-                Ok(()) => done.push(BatchDone {
-                    duration: started.elapsed(),
-                    notices: self.take_notices(),
-                }),
+                Ok(()) => done(
+                    i,
+                    BatchDone {
+                        duration: started.elapsed(),
+                        notices: self.take_notices(),
+                    },
+                ),
                 Err(error) => {
                     let notices = self.take_notices();
                     return Err(BatchFailure {
-                        done,
+                        committed: i,
                         failed: i,
                         error,
                         notices,
                         stopped: false,
-                        unconfirmed: false,
+                        unconfirmed: None,
                     });
                 }
             }
         }
-        Ok(done)
+        Ok(())
     }
 
     /// Whether [`Driver::run_batch`] can run a single transaction (the default cannot).

@@ -76,8 +76,12 @@ pub enum Error {
         location: Option<Location>,
         /// The database's error.
         cause: DriverError,
-        /// What was applied before the failure.
+        /// What was applied before the failure (committed and durable).
         report: Report,
+        /// Migrations whose outcome is unknown — the connection was lost before the server
+        /// said, and no other session could tell: each may have committed. Empty when known
+        /// (then this migration did not commit).
+        unconfirmed: Vec<Version>,
     },
     /// `up N` / `down N` ran out of migrations after applying some (golang-migrate's
     /// "limit N short").

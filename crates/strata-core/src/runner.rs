@@ -535,9 +535,17 @@ impl<'a> Migrator<'a> {
                 mode,
                 duration,
             }),
-            Err((cause, statement, aftermath)) => Err(self.fail(
-                step, m, script, cause, statement, aftermath, duration, report,
-            )),
+            Err((cause, statement, aftermath)) => {
+                let (cause, unconfirmed) = match cause {
+                    DriverError::Unconfirmed(cause) => (*cause, vec![step.version]),
+                    cause => (cause, Vec::new()),
+                };
+                let mut err = self.fail(step, m, script, cause, statement, aftermath, duration, report);
+                if let Error::Migration { unconfirmed: u, .. } = &mut err {
+                    *u = unconfirmed;
+                }
+                Err(err)
+            }
         }
     }
 
@@ -615,6 +623,7 @@ impl<'a> Migrator<'a> {
             location,
             cause,
             report: report.clone(),
+            unconfirmed: Vec::new(),
         }
     }
 
@@ -739,12 +748,9 @@ impl<'a> Migrator<'a> {
             .collect();
         let started = Instant::now();
         let single = self.options.single_transaction;
-        let result = self.driver.run_batch(&items, single);
-        let (done, failure) = match result {
-            Ok(done) => (done, None),
-            Err(f) => (f.done.clone(), Some(f)),
-        };
-        for (step, d) in steps.iter().zip(done) {
+        // Each step is reported as soon as the driver hands it over: committed and durable.
+        let result = self.driver.run_batch(&items, single, &mut |i, d| {
+            let step = &steps[i];
             for message in d.notices {
                 on_event(Event::Notice {
                     version: step.version,
@@ -760,19 +766,19 @@ impl<'a> Migrator<'a> {
             };
             on_event(Event::Finished(finished.clone()));
             report.steps.push(finished);
-        }
-        let Some(f) = failure else {
+        });
+        let Err(f) = result else {
             return Ok(Resume::At(start + n));
         };
-        let committed = start + f.done.len();
+        let committed = start + f.committed;
         let at = start + f.failed.min(n - 1);
-        if f.stopped {
+        if f.stopped && f.unconfirmed.is_none() {
             // A first Ctrl-C: the batch ended after the migration that was running.
             return Err(Error::Interrupted {
                 report: report.clone(),
             });
         }
-        if !single && !f.unconfirmed && at > committed {
+        if !single && f.unconfirmed.is_none() && at > committed {
             // The server refused the whole message at step `at`: the steps before it did not
             // run; send them again, without it.
             return Ok(Resume::Before(committed, at));
@@ -792,7 +798,13 @@ impl<'a> Migrator<'a> {
             .source
             .get(step.version)
             .expect("planned steps name migrations of the source");
-        Err(self.fail(
+        let unconfirmed = f.unconfirmed.map_or_else(Vec::new, |r| {
+            steps[r.start.min(n)..r.end.min(n)]
+                .iter()
+                .map(|s| s.version)
+                .collect()
+        });
+        let mut err = self.fail(
             step,
             m,
             m.script(step.direction),
@@ -801,7 +813,11 @@ impl<'a> Migrator<'a> {
             Aftermath::RolledBack,
             started.elapsed(),
             report,
-        ))
+        );
+        if let Error::Migration { unconfirmed: u, .. } = &mut err {
+            *u = unconfirmed;
+        }
+        Err(err)
     }
 
     /// golang-migrate's dirty protocol around a non-transactional body. On error returns the

@@ -13,6 +13,7 @@ mod copy_pg;
 mod create;
 mod faults;
 mod faults_input;
+mod faults_report;
 mod faults_server;
 mod formats;
 mod history;

@@ -16,12 +16,16 @@
 //! - The marker notice tells which item raised the notices after it (notices carry no
 //!   statement), and `strata.t0` lets the server time each item.
 //! - Every item but the last commits without waiting for the WAL flush; the last one's flush
-//!   covers them all, and nothing is reported before the message returns. A crash mid-batch
-//!   loses only unreported, whole transactions (ledger and schema together), never a reported
-//!   one.
+//!   (forced on where `synchronous_commit` is off) covers them all. An item is reported only
+//!   once committed and durable: at the message's end, or — the message read as it runs — when
+//!   the next item's marker shows it committed and the message then runs on for [`super::watch::GRACE`], after
+//!   a second session made it durable (see `durable.rs`). A crash mid-batch loses only
+//!   unreported, whole transactions (ledger and schema together), never a reported one.
 //! - After a failure the ledger tells which items committed (not the error: a syntax error in
 //!   item 7 stops the whole message before item 1 runs, a runtime error in item 7 leaves 1–6
-//!   committed).
+//!   committed), read in a transaction whose synchronous commit makes them durable. A lost
+//!   session is asked about on a new one, once its backend is ended (it may run on); when no
+//!   session can tell, the items that may have committed are said to be unknown.
 //!
 //! Only lexically complete scripts are batched (the runner checks): an unterminated comment or
 //! dollar quote would swallow the next item.
@@ -29,6 +33,7 @@
 //! With `single_transaction` the same items go inside one `BEGIN ... COMMIT` (several messages
 //! when they exceed [`strata_core::runner::MAX_BATCH_BYTES`]).
 
+use super::durable;
 use super::errors::{db_error, server_position};
 use super::sql::quote_literal;
 use super::{char_to_byte, rerun_helps, set_local_sql, set_location, statement_at, PostgresDriver};
@@ -36,7 +41,7 @@ use postgres::SimpleQueryMessage;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 use strata_core::runner::MAX_BATCH_BYTES;
-use strata_core::{BatchDone, BatchFailure, BatchItem, DriverError, LedgerWrite};
+use strata_core::{BatchDone, BatchFailure, BatchItem, DriverError};
 
 /// Prefix of the marker notice opening each item.
 const MARKER: &str = "strata-batch-item ";
@@ -100,28 +105,42 @@ impl PostgresDriver {
         &mut self,
         items: &[BatchItem<'_>],
         single: bool,
-    ) -> Result<Vec<BatchDone>, BatchFailure> {
+        done: &mut dyn FnMut(usize, BatchDone),
+    ) -> Result<(), BatchFailure> {
         let messages = self.messages(items, single);
         let started = Instant::now();
         let mut rows = Vec::new();
+        // Every notice of the batch so far, markers included.
+        let mut raw = Vec::new();
+        // Items handed to `done`.
+        let mut reported = 0;
         for message in &messages {
-            match self.client.simple_query(&message.text) {
+            let out = if single || message.placed.len() < 2 {
+                self.client.simple_query(&message.text)
+            } else {
+                self.run_live(items, &message.text, &mut raw, &mut reported, done)
+            };
+            match out {
                 Ok(out) => rows.extend(out.into_iter().filter_map(item_ms)),
-                Err(e) => return Err(self.batch_failed(items, single, message, &e)),
+                Err(e) => {
+                    return self.batch_failed(items, single, message, &e, raw, reported, done)
+                }
             }
         }
-        let notices = split_notices(self.take_raw_notices(), items.len());
+        // The last commit waited for the flush (see `messages`): every item is durable.
+        raw.extend(self.take_raw_notices());
         let fallback = started.elapsed() / items.len().max(1) as u32;
-        Ok(notices
+        for (i, notices) in split_notices(raw, items.len())
             .into_iter()
             .enumerate()
-            .map(|(i, notices)| BatchDone {
-                duration: rows
-                    .get(i)
-                    .map_or(fallback, |ms| Duration::from_millis(*ms)),
-                notices,
-            })
-            .collect())
+            .skip(reported)
+        {
+            let duration = rows
+                .get(i)
+                .map_or(fallback, |ms| Duration::from_millis(*ms));
+            done(i, BatchDone { duration, notices });
+        }
+        Ok(())
     }
 
     /// The messages for `items`: one per batch, or several sharing one transaction.
@@ -168,6 +187,11 @@ impl PostgresDriver {
             // A body may end in a line comment or without its last `;`.
             text.push_str("\n;\n");
             text.push_str(&self.sql.timed_writes_sql(item.writes));
+            if k + 1 == items.len() {
+                // The commit that makes the batch durable: at least a local flush, even where
+                // the session's setting (or the migration's) skips it.
+                text.push_str(durable::SYNC_COMMIT);
+            }
             if !single || k + 1 == items.len() {
                 text.push_str("COMMIT;\n");
             }
@@ -181,17 +205,23 @@ impl PostgresDriver {
         messages
     }
 
-    /// After `message` failed: roll back, find which items committed (the ledger) and which one
-    /// the error belongs to, and locate the error in that item's file.
+    /// After `message` failed: roll back, learn which items committed (the ledger) and make
+    /// them durable before handing them to `done`, find the item the error belongs to, and
+    /// locate the error in that item's file. `Ok` when every item turns out to have committed
+    /// (the session was lost after the last commit).
+    #[allow(clippy::too_many_arguments)]
     fn batch_failed(
         &mut self,
         items: &[BatchItem<'_>],
         single: bool,
         message: &Message,
         e: &postgres::Error,
-    ) -> BatchFailure {
+        mut raw: Vec<String>,
+        reported: usize,
+        done: &mut dyn FnMut(usize, BatchDone),
+    ) -> Result<(), BatchFailure> {
         self.rollback();
-        let raw = self.take_raw_notices();
+        raw.extend(self.take_raw_notices());
         let last_marked = raw.iter().rev().find_map(|l| marker(l));
         let mut notices = split_notices(raw, items.len());
         let mut err = db_error(e);
@@ -204,35 +234,53 @@ impl PostgresDriver {
         });
         let stopped = matches!(&err, DriverError::Statement { code: Some(c), message, .. }
             if c == "P0001" && message == STOP_MESSAGE);
-        // The ledger tells which items committed; if this session is gone, ask another one.
-        let committed = if single {
-            Some(0)
+        // The ledger tells which items committed. A single transaction the server failed in
+        // view committed nothing; a lost session is asked about on a new one.
+        let versions: Vec<i64> = items
+            .iter()
+            .filter_map(|i| item_version(i).map(|(v, _)| v))
+            .collect();
+        let confirmed = if single && !self.client.is_closed() {
+            Ok(durable::Confirmed::default())
         } else {
-            self.committed(items)
-                .or_else(|_| self.committed_elsewhere(items))
-                .ok()
+            // A session still open is never ended to ask another one.
+            self.confirm_here(&versions).or_else(|e| {
+                if self.client.is_closed() {
+                    self.confirm_elsewhere(&versions)
+                } else {
+                    Err(e)
+                }
+            })
         };
-        let unconfirmed = committed.is_none();
+        let (committed, unconfirmed, confirmed) = match confirmed {
+            Ok(c) => (count_committed(items, &c.present).max(reported), None, c),
+            Err(_) => (
+                reported,
+                Some(reported..message.first + message.placed.len()),
+                durable::Confirmed::default(),
+            ),
+        };
+        for (i, item) in items.iter().enumerate().take(committed).skip(reported) {
+            let v = item_version(item).map_or(0, |(v, _)| v);
+            let notices = std::mem::take(&mut notices[i]);
+            done(
+                i,
+                BatchDone {
+                    duration: confirmed.duration(v),
+                    notices,
+                },
+            );
+        }
+        if committed == items.len() {
+            return Ok(());
+        }
         // Items before the last marker had committed as the server saw it.
-        let running = last_marked.unwrap_or(message.first);
-        let committed = committed.unwrap_or(0);
-        let running = if single || unconfirmed {
-            running
+        let running = if single || unconfirmed.is_some() {
+            last_marked.unwrap_or(message.first)
         } else {
             committed
         };
         let failed = by_position.map_or(running, |(i, _)| i).max(committed);
-        if unconfirmed {
-            if let DriverError::Statement { detail, .. }
-            | DriverError::Connect { hint: detail, .. } = &mut err
-            {
-                let note = "the migrations sent before it in the same message may have committed; `strata status` tells";
-                *detail = Some(match detail.take() {
-                    Some(d) => format!("{d}; {note}"),
-                    None => note.to_string(),
-                });
-            }
-        }
         let script = items[failed.min(items.len() - 1)].script;
         let placed = &message.placed[failed
             .saturating_sub(message.first)
@@ -258,27 +306,18 @@ impl PostgresDriver {
             let found = self.search_after(&before, &script.sql);
             set_location(&mut err, found, None);
         }
-        let done = if unconfirmed {
-            Vec::new()
-        } else {
-            self.done_durations(items, committed)
-        };
         let failing_notices = notices
             .get_mut(failed)
             .map(std::mem::take)
             .unwrap_or_default();
-        BatchFailure {
-            done: done
-                .into_iter()
-                .zip(notices)
-                .map(|(duration, notices)| BatchDone { duration, notices })
-                .collect(),
+        Err(BatchFailure {
+            committed,
             failed,
             error: err,
             notices: failing_notices,
             stopped,
             unconfirmed,
-        }
+        })
     }
 
     /// Which statement of `sql` fails when run after `before` (whole messages), in a
@@ -305,61 +344,6 @@ impl PostgresDriver {
         })
     }
 
-    /// How many leading items committed: an up item's ledger row exists, a down item's is gone.
-    /// (The runner never puts one version twice in a batch.)
-    fn committed(&mut self, items: &[BatchItem<'_>]) -> Result<usize, postgres::Error> {
-        let (sql, versions) = self.present_query(items);
-        let rows = self.quietly(|d| d.client.query(&sql, &[&versions]))?;
-        Ok(count_committed(items, &rows))
-    }
-
-    /// [`Self::committed`] through a new session, when this one is lost.
-    fn committed_elsewhere(&mut self, items: &[BatchItem<'_>]) -> Result<usize, DriverError> {
-        let (mut client, _, _) = super::connect::open(&self.url, &self.opts)?;
-        let (sql, versions) = self.present_query(items);
-        let rows = client.query(&sql, &[&versions]).map_err(|e| db_error(&e))?;
-        Ok(count_committed(items, &rows))
-    }
-
-    fn present_query(&self, items: &[BatchItem<'_>]) -> (String, Vec<i64>) {
-        let versions = items
-            .iter()
-            .filter_map(|i| item_version(i).map(|(v, _)| v))
-            .collect();
-        let sql = format!(
-            "SELECT version FROM {} WHERE version = ANY($1)",
-            super::sql::qualified(&self.schema, &self.tables.ledger)
-        );
-        (sql, versions)
-    }
-
-    /// The server-measured durations of the first `n` items, from their log rows (best effort:
-    /// zero when the log cannot be read).
-    fn done_durations(&mut self, items: &[BatchItem<'_>], n: usize) -> Vec<Duration> {
-        let versions: Vec<i64> = items[..n]
-            .iter()
-            .filter_map(|i| item_version(i).map(|(v, _)| v))
-            .collect();
-        let sql = format!(
-            "SELECT DISTINCT ON (version) version, duration_ms FROM {} WHERE version = ANY($1) ORDER BY version, id DESC",
-            super::sql::qualified(&self.schema, &self.tables.log)
-        );
-        let rows: Vec<(i64, i64)> = self
-            .quietly(|d| d.client.query(&sql, &[&versions]))
-            .map(|rows| rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-            .unwrap_or_default();
-        versions
-            .iter()
-            .map(|v| {
-                rows.iter()
-                    .find(|(rv, _)| rv == v)
-                    .map_or(Duration::ZERO, |(_, ms)| {
-                        Duration::from_millis((*ms).max(0) as u64)
-                    })
-            })
-            .collect()
-    }
-
     /// Every notice received, markers included.
     fn take_raw_notices(&mut self) -> Vec<String> {
         self.notices
@@ -370,8 +354,7 @@ impl PostgresDriver {
 }
 
 /// How many leading items the ledger rows `present` show as committed.
-fn count_committed(items: &[BatchItem<'_>], present: &[postgres::Row]) -> usize {
-    let present: Vec<i64> = present.iter().map(|r| r.get(0)).collect();
+fn count_committed(items: &[BatchItem<'_>], present: &[i64]) -> usize {
     items
         .iter()
         .take_while(|i| match item_version(i) {
@@ -382,12 +365,8 @@ fn count_committed(items: &[BatchItem<'_>], present: &[postgres::Row]) -> usize 
 }
 
 /// The version an item records and whether it is applied (`Insert`) or reverted (`Delete`).
-fn item_version(item: &BatchItem<'_>) -> Option<(i64, bool)> {
-    item.writes.iter().find_map(|w| match w {
-        LedgerWrite::Insert(m) => Some((m.version as i64, true)),
-        LedgerWrite::Delete(v) => Some((*v as i64, false)),
-        _ => None,
-    })
+pub(super) fn item_version(item: &BatchItem<'_>) -> Option<(i64, bool)> {
+    durable::write_version(item.writes)
 }
 
 /// A log row's `strata_item_ms`, the item's server-measured duration.
@@ -405,14 +384,14 @@ fn item_ms(message: SimpleQueryMessage) -> Option<u64> {
 }
 
 /// The item a notice line (`SEVERITY: message`) marks, if it is a marker.
-fn marker(line: &str) -> Option<usize> {
+pub(super) fn marker(line: &str) -> Option<usize> {
     line.split_once(": ")?.1.strip_prefix(MARKER)?.parse().ok()
 }
 
 /// Notices per item: each marker opens its item; markers are dropped. (If the session hides
 /// notices, e.g. `client_min_messages = warning`, the markers vanish too and what remains goes
 /// to the last item marked.)
-fn split_notices(lines: Vec<String>, n: usize) -> Vec<Vec<String>> {
+pub(super) fn split_notices(lines: Vec<String>, n: usize) -> Vec<Vec<String>> {
     let mut out = vec![Vec::new(); n];
     let mut current = 0;
     for line in lines {

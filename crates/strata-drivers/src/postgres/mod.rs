@@ -34,6 +34,7 @@ pub mod connect;
 pub mod copy;
 pub mod deadline;
 pub mod drop;
+mod durable;
 pub mod errors;
 pub mod history;
 pub mod inspect;
@@ -42,6 +43,7 @@ pub mod lock;
 pub mod rehearse;
 pub mod session;
 pub mod sql;
+mod watch;
 
 use crate::url::DatabaseUrl;
 use crate::ConnectOptions;
@@ -76,6 +78,9 @@ pub struct PostgresDriver {
     tls: tokio_postgres_rustls::MakeRustlsConnect,
     /// `pg_backend_pid()` at connect: a change means a transaction-pooling proxy.
     backend_pid: i32,
+    /// When that backend started (µs since the epoch): with the pid, names it unambiguously,
+    /// so that a lost session's backend can be ended without touching a reused pid.
+    backend_start: i64,
     /// The session's `lock_timeout` and `statement_timeout` while a script's own are applied.
     saved_settings: Option<(String, String)>,
     /// How to open another session like this one: to read the ledger after this one was lost
@@ -115,6 +120,7 @@ impl PostgresDriver {
         let current_schema: Option<String> = row.get(0).map(str::to_string);
         let current_database: String = row.get(1).unwrap_or_default().to_string();
         let backend_pid: i32 = row.get(2).and_then(|p| p.parse().ok()).unwrap_or_default();
+        let backend_start: i64 = row.get(3).and_then(|p| p.parse().ok()).unwrap_or_default();
         let schema = match (&tables.schema, &current_schema) {
             (Some(s), _) => s.clone(),
             (None, Some(s)) => s.clone(),
@@ -144,6 +150,7 @@ impl PostgresDriver {
             locked: false,
             tls,
             backend_pid,
+            backend_start,
             saved_settings: None,
             url: url.clone(),
             opts: opts.clone(),
@@ -617,12 +624,21 @@ impl strata_core::Driver for PostgresDriver {
             .cloned()
             .map(|w| strata_core::runner::stamp_duration(w, ms))
             .collect();
-        let message = format!("{}COMMIT", self.sql.writes_sql(&stamped));
+        let message = format!(
+            "{}{}COMMIT",
+            self.sql.writes_sql(&stamped),
+            durable::SYNC_COMMIT
+        );
         let result = self
             .quietly(|d| d.client.batch_execute(&message))
             .map_err(|e| db_error(&e));
-        if result.is_err() {
+        if let Err(lost) = result {
             self.rollback();
+            if self.client.is_closed() {
+                // The COMMIT may have been carried out.
+                return self.lost_commit_outcome(writes, lost);
+            }
+            return Err(lost);
         }
         result
     }
@@ -774,8 +790,9 @@ impl strata_core::Driver for PostgresDriver {
         &mut self,
         items: &[strata_core::BatchItem<'_>],
         single_transaction: bool,
-    ) -> Result<Vec<strata_core::BatchDone>, strata_core::BatchFailure> {
-        self.batch(items, single_transaction)
+        done: &mut dyn FnMut(usize, strata_core::BatchDone),
+    ) -> Result<(), strata_core::BatchFailure> {
+        self.batch(items, single_transaction, done)
     }
 
     fn can_run_single_transaction(&self) -> bool {

@@ -60,10 +60,13 @@ pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
-/// `SELECT current_schema(), current_database()` — the migrations schema (NULL when no
-/// `search_path` entry exists) and the library-form lock name.
+/// `SELECT current_schema(), current_database(), ...` — the migrations schema (NULL when no
+/// `search_path` entry exists), the library-form lock name, the backend's pid and when it
+/// started (µs since the epoch).
 pub const SESSION_FACTS: &str =
-    "SELECT current_schema()::text, current_database()::text, pg_backend_pid()";
+    "SELECT current_schema()::text, current_database()::text, pg_backend_pid(), \
+     (SELECT (extract(epoch FROM backend_start) * 1000000)::int8 FROM pg_stat_activity \
+     WHERE pid = pg_backend_pid())";
 
 /// Which of the given tables exist in a schema. golang-migrate checks before `CREATE TABLE` so
 /// that a role without CREATE privilege can still read the version.
