@@ -19,6 +19,7 @@
 
 pub mod cluster;
 pub mod fuzz;
+pub mod pgbouncer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -102,7 +103,7 @@ pub fn pg_error(e: &postgres::Error) -> String {
     }
 }
 
-fn ci() -> bool {
+pub(crate) fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 

@@ -11,6 +11,7 @@ mod commands;
 mod copy_pg;
 mod faults;
 mod faults_input;
+mod faults_pooler;
 mod faults_server;
 mod formats;
 mod history;

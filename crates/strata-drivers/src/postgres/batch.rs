@@ -157,8 +157,14 @@ impl PostgresDriver {
                     "IF NOT pg_try_advisory_xact_lock_shared({STOP_CLASS}, pg_backend_pid()) THEN RAISE EXCEPTION '{STOP_MESSAGE}'; END IF; "
                 )
             };
+            // The lock's proof follows the marker, so a failed proof is known to be item k's.
+            let proof = if self.locked {
+                super::lock::proof_sql(&self.lock_keys, self.backend_pid)
+            } else {
+                String::new()
+            };
             text.push_str(&format!(
-                " DO $strata$BEGIN {stop_check}PERFORM set_config('strata.t0', clock_timestamp()::text, true); RAISE NOTICE {}; END$strata$;\n",
+                " DO $strata$BEGIN {stop_check}PERFORM set_config('strata.t0', clock_timestamp()::text, true); RAISE NOTICE {}; {proof}END$strata$;\n",
                 quote_literal(&format!("{MARKER}{k}"))
             ));
             let body = text.len()..text.len() + item.script.sql.len();
@@ -192,7 +198,7 @@ impl PostgresDriver {
         let raw = self.take_raw_notices();
         let last_marked = raw.iter().rev().find_map(|l| marker(l));
         let mut notices = split_notices(raw, items.len());
-        let mut err = db_error(e);
+        let mut err = self.write_error(e);
         // The item the server's position points into (a syntax error anywhere stops the
         // whole message), else the one running when it failed.
         let at_position = server_position(e).map(|p| char_to_byte(&message.text, p));
@@ -203,8 +209,16 @@ impl PostgresDriver {
         let stopped = matches!(&err, DriverError::Statement { code: Some(c), message, .. }
             if c == "P0001" && message == STOP_MESSAGE);
         // The ledger tells which items committed; if this session is gone, ask another one.
+        // When another runner may be writing the ledger too (the lock did not hold), only the
+        // markers tell what this session committed: the items before the one that failed.
+        let contested = matches!(
+            err,
+            DriverError::LockLost { .. } | DriverError::AlreadyApplied { .. }
+        );
         let committed = if single {
             Some(0)
+        } else if contested {
+            last_marked
         } else {
             self.committed(items)
                 .or_else(|_| self.committed_elsewhere(items))
@@ -241,7 +255,7 @@ impl PostgresDriver {
         let statement = position.and_then(|p| statement_at(&script.sql, p));
         set_location(&mut err, statement.clone(), position);
         self.explain_lock_timeout(&mut err, &script.sql);
-        if statement.is_none() && (single || failed == committed) && rerun_helps(e) {
+        if statement.is_none() && (single || failed == committed) && rerun_helps(e) && !contested {
             // Re-run the failing item's statements one by one, in a transaction rolled back,
             // after what it ran after: the earlier items committed, or (single transaction) are
             // replayed first.

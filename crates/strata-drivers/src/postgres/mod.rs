@@ -181,6 +181,22 @@ impl PostgresDriver {
         out
     }
 
+    /// The statement proving, at the start of a transaction, that this server session holds the
+    /// migration lock (see [`lock::proof_sql`]); empty when the driver was not asked to lock.
+    fn lock_proof(&self) -> String {
+        if self.locked {
+            lock::proof_statement(&self.lock_keys, self.backend_pid)
+        } else {
+            String::new()
+        }
+    }
+
+    /// A failed ledger write as an error: a version recorded twice is
+    /// [`DriverError::AlreadyApplied`].
+    fn write_error(&self, e: &postgres::Error) -> DriverError {
+        errors::write_error(e, &self.schema, &self.tables.ledger)
+    }
+
     fn rollback(&mut self) {
         // A failed ROLLBACK means the connection is gone; the original error says more.
         self.quietly(|d| {
@@ -192,7 +208,7 @@ impl PostgresDriver {
     /// `BEGIN` travels in the same message as the body (one round trip); the server's position
     /// is then shifted back by the prefix.
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
-        let prefix = format!("BEGIN;{}\n", set_local_sql(script));
+        let prefix = format!("BEGIN;{}\n{}", set_local_sql(script), self.lock_proof());
         let prefix = prefix.as_str();
         // A file too large to hold in memory: read again, in chunks (see copy.rs).
         if script.streamed.is_some() {
@@ -403,14 +419,11 @@ impl strata_core::Driver for PostgresDriver {
         if self.locked {
             return Ok(());
         }
-        let keys = self.lock_keys.clone();
-        let now = self.quietly(|d| lock::acquire(&mut d.client, &keys, timeout))?;
-        // Behind a transaction-pooling proxy the lock was taken on whichever server session
-        // served that statement: refuse rather than run unprotected.
-        if let Err(e) = lock::check_same_backend(self.backend_pid, now) {
-            let _ = self.quietly(|d| lock::release(&mut d.client, &keys));
-            return Err(e);
-        }
+        // Taken only by a statement running on the server session of connect: behind a
+        // transaction-pooling proxy that fails (or finds another client's lock there) and is
+        // refused, rather than run unprotected.
+        let (keys, pid) = (self.lock_keys.clone(), self.backend_pid);
+        self.quietly(|d| lock::acquire(&mut d.client, &keys, timeout, pid))?;
         self.locked = true;
         Ok(())
     }
@@ -419,12 +432,9 @@ impl strata_core::Driver for PostgresDriver {
         if !self.locked {
             return Ok(());
         }
-        let keys = self.lock_keys.clone();
-        let now = self.quietly(|d| lock::release(&mut d.client, &keys))?;
+        let (keys, pid) = (self.lock_keys.clone(), self.backend_pid);
         self.locked = false;
-        // Released on whichever server session answered; a different one than at connect
-        // means a transaction-pooling proxy, and the lock was not really held.
-        lock::check_same_backend(self.backend_pid, now)
+        self.quietly(|d| lock::release(&mut d.client, &keys, pid))
     }
 
     fn ensure_tables(&mut self) -> Result<(), DriverError> {
@@ -539,10 +549,14 @@ impl strata_core::Driver for PostgresDriver {
                 LedgerWrite::SetCompat(_) => {}
             }
         }
-        let message = format!("BEGIN;\n{}COMMIT", self.sql.writes_sql(writes));
+        let message = format!(
+            "BEGIN;\n{}{}COMMIT",
+            self.lock_proof(),
+            self.sql.writes_sql(writes)
+        );
         let result = self
             .quietly(|d| d.client.batch_execute(&message))
-            .map_err(|e| db_error(&e));
+            .map_err(|e| self.write_error(&e));
         if result.is_err() {
             self.rollback();
         }
@@ -550,8 +564,15 @@ impl strata_core::Driver for PostgresDriver {
     }
 
     fn append_log(&mut self, entry: &LogEntry) -> Result<(), DriverError> {
-        // One INSERT as a simple query: autocommit, one round trip.
-        let sql = self.sql.writes_sql(&[LedgerWrite::Log(entry.clone())]);
+        // One INSERT as a simple query: autocommit, one round trip. Under the lock, the proof
+        // rides in the same message (an implicit transaction): a no-transaction migration writes
+        // this before each statement after its first, so the lock is verified after every
+        // statement it ran, before the next one.
+        let sql = format!(
+            "{}{}",
+            self.lock_proof(),
+            self.sql.writes_sql(&[LedgerWrite::Log(entry.clone())])
+        );
         self.client.batch_execute(&sql).map_err(|e| db_error(&e))
     }
 
@@ -584,7 +605,7 @@ impl strata_core::Driver for PostgresDriver {
         let message = format!("{}COMMIT", self.sql.writes_sql(&stamped));
         let result = self
             .quietly(|d| d.client.batch_execute(&message))
-            .map_err(|e| db_error(&e));
+            .map_err(|e| self.write_error(&e));
         if result.is_err() {
             self.rollback();
         }
@@ -832,6 +853,10 @@ fn to_i64(v: u64) -> Result<i64, DriverError> {
 /// session or the server's state rather than from a statement (timeouts, lost connections,
 /// deadlocks, resource limits), which would only repeat the wait.
 fn rerun_helps(e: &postgres::Error) -> bool {
+    // The lock's proof failed before the script ran: the re-run would run it unprotected.
+    if errors::is_lock_lost(e) {
+        return false;
+    }
     match sqlstate(e) {
         None => false,
         // 55P03 (lock_timeout): the re-run would wait for the same lock again.

@@ -122,9 +122,10 @@ pub struct TableSql {
     pub insert_compat: String,
     /// Ledger rows in ascending version order.
     pub select_ledger: String,
-    /// Insert or replace a ledger row (`$1`..`$8`; `$9` the applied-at time as RFC 3339 text,
-    /// empty for now).
-    pub upsert_ledger: String,
+    /// Insert a ledger row (`$1`..`$8`; `$9` the applied-at time as RFC 3339 text, empty for
+    /// now). Never an upsert: a version already recorded fails (unique violation on the
+    /// primary key), so a double apply becomes an error instead of an overwrite.
+    pub insert_ledger: String,
     /// Delete a ledger row (`$1` version).
     pub delete_ledger: String,
     /// Append a log entry (`$1`..`$8`).
@@ -178,12 +179,9 @@ impl TableSql {
                  duration_ms, applied_by, mode, origin \
                  FROM {ledger} ORDER BY version"
             ),
-            upsert_ledger: format!(
+            insert_ledger: format!(
                 "INSERT INTO {ledger} (version, name, checksum, batch, duration_ms, applied_by, mode, origin, applied_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(nullif($9::text, '')::timestamptz, now())) \
-                 ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, \
-                 batch = EXCLUDED.batch, applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms, \
-                 applied_by = EXCLUDED.applied_by, mode = EXCLUDED.mode, origin = EXCLUDED.origin"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(nullif($9::text, '')::timestamptz, now()))"
             ),
             delete_ledger: format!("DELETE FROM {ledger} WHERE version = $1"),
             insert_log: format!(
@@ -205,7 +203,7 @@ pub const ITEM_MS: &str =
 impl TableSql {
     /// `writes` as SQL text (statements ending in `;`), for sending in one message with
     /// `COMMIT`. Same effect as binding them one by one: golang-migrate's one row replaced (and
-    /// its `-1` rule), an upsert of ledger rows, log appends.
+    /// its `-1` rule), ledger rows inserted or deleted, log appends.
     pub fn writes_sql(&self, writes: &[LedgerWrite]) -> String {
         self.render_writes(writes, false)
     }
@@ -254,7 +252,7 @@ impl TableSql {
                         quote_literal(m.origin.as_str()),
                         quote_literal(&m.applied_at),
                     ];
-                    let _ = writeln!(sql, "{};", bind(&self.upsert_ledger, &values));
+                    let _ = writeln!(sql, "{};", bind(&self.insert_ledger, &values));
                 }
                 LedgerWrite::Delete(v) => {
                     let _ = writeln!(
