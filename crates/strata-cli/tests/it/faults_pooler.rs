@@ -221,3 +221,47 @@ fn a_migration_running_discard_all_does_not_let_a_second_runner_apply_again() {
 fn a_migration_unlocking_all_advisory_locks_does_not_let_a_second_runner_apply_again() {
     two_runners_after_a_release("SELECT pg_advisory_unlock_all();\n");
 }
+
+/// Migration 2 records its own version, as a run applying it at the same time would have: the
+/// ledger row Strata then writes must fail, not overwrite, and roll migration 2 back.
+fn recorded_meanwhile_project() -> Project {
+    let p = Project::new();
+    p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
+    p.pair(
+        "2",
+        "b",
+        "CREATE TABLE b (id int);\n\
+         INSERT INTO schema_migrations_ledger VALUES \
+         (2, 'other', NULL, 1, '2026-01-01T00:00:00Z', 0, 'other run', 'transaction', 'applied');\n",
+        "DROP TABLE b;",
+    );
+    p.pair("3", "c", "CREATE TABLE c (id int);", "DROP TABLE c;");
+    p
+}
+
+#[track_caller]
+fn refused_as_already_applied(o: &Output) {
+    o.code(1)
+        .stderr_has("migration failed: 2/u b: the ledger already records this migration as applied: another run applied it at the same time")
+        .stderr_has("applied before the failure: 1");
+}
+
+#[test]
+fn recording_a_version_already_in_the_ledger_fails_and_rolls_back_on_postgres() {
+    let Some(db) = TestDb::postgres() else { return };
+    let p = recorded_meanwhile_project();
+    refused_as_already_applied(&run(&p, &db.url, &["up"]));
+    let st = crate::faults::State::read(&mut db.client());
+    assert_eq!(st.ledger, vec![1]);
+    assert_eq!(st.compat, vec![(1, false)]);
+    assert_eq!(st.tables, ["a"], "migration 2 rolled back");
+}
+
+#[test]
+fn recording_a_version_already_in_the_ledger_fails_and_rolls_back_on_sqlite() {
+    let p = recorded_meanwhile_project();
+    refused_as_already_applied(&p.run(&["up"]));
+    assert_eq!(p.ledger_versions(), vec![1]);
+    assert_eq!(p.compat(), Some((1, false)));
+    assert_eq!(p.tables(), ["a"], "migration 2 rolled back");
+}
