@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! BEGIN; [SET LOCAL lock_timeout ...;] [SET LOCAL synchronous_commit = off;]
-//! DO $strata$ ... set strata.t0 = clock_timestamp(); RAISE NOTICE 'strata-batch-item <k>' $strata$;
+//! DO $strata$ ... RAISE NOTICE 'strata-batch-item <k>'; <lock proof> $strata$;
+//! <log entry opened: at = clock_timestamp()>
 //! <body>
 //! ;
 //! <ledger, compatibility row and log writes, durations measured by the server>
@@ -14,7 +15,8 @@
 //! ```
 //!
 //! - The marker notice tells which item raised the notices after it (notices carry no
-//!   statement), and `strata.t0` lets the server time each item.
+//!   statement); the log entry opened before the body lets the server time each item (no
+//!   session state: a migration may `RESET ALL`).
 //! - Every item but the last commits without waiting for the WAL flush; the last one's flush
 //!   covers them all, and nothing is reported before the message returns. A crash mid-batch
 //!   loses only unreported, whole transactions (ledger and schema together), never a reported
@@ -164,9 +166,10 @@ impl PostgresDriver {
                 String::new()
             };
             text.push_str(&format!(
-                " DO $strata$BEGIN {stop_check}PERFORM set_config('strata.t0', clock_timestamp()::text, true); RAISE NOTICE {}; {proof}END$strata$;\n",
+                " DO $strata$BEGIN {stop_check}RAISE NOTICE {}; {proof}END$strata$;\n",
                 quote_literal(&format!("{MARKER}{k}"))
             ));
+            text.push_str(&self.sql.timed_start_sql(item.writes));
             let body = text.len()..text.len() + item.script.sql.len();
             text.push_str(&item.script.sql);
             // A body may end in a line comment or without its last `;`.

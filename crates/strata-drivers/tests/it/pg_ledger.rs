@@ -2,8 +2,7 @@
 
 use crate::support::{driver, pg};
 use strata_core::{
-    Action, AppliedMigration, CompatRow, Driver, DriverError, LedgerWrite, LogEntry, Origin,
-    TxMode,
+    Action, AppliedMigration, CompatRow, Driver, DriverError, LedgerWrite, LogEntry, Origin, TxMode,
 };
 
 fn applied(version: u64, name: &str) -> AppliedMigration {
