@@ -54,16 +54,15 @@ pub fn lock_keys(schema: &str, table: &str, url_path: &str, current_database: &s
 /// Prefix of the exception raised by [`proof_sql`] (the rest says what it saw).
 pub const LOCK_LOST: &str = "strata-lock-lost: ";
 
-/// SQL condition on `pg_locks`: the advisory locks among `keys` granted to the server session
-/// evaluating it, in this database (keys are 0..2^32, so `classid = 0, objid = key,
-/// objsubid = 1`).
-fn held_here(keys: &[i64]) -> String {
+/// SQL condition on `pg_locks`: the advisory locks among `keys` granted to server session `pid`
+/// (`None`: the one evaluating it). Keys are 0..2^32, so `classid = 0, objid = key,
+/// objsubid = 1`; a server session is connected to one database, so no database filter.
+fn held_by(keys: &[i64], pid: Option<i32>) -> String {
     let keys: Vec<String> = keys.iter().map(i64::to_string).collect();
+    let pid = pid.map_or("pg_backend_pid()".to_string(), |p| p.to_string());
     format!(
-        "locktype = 'advisory' AND granted AND pid = pg_catalog.pg_backend_pid() \
-         AND classid = 0 AND objsubid = 1 AND objid::bigint IN ({}) \
-         AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())",
-        keys.join(", ")
+        "locktype='advisory' AND granted AND pid={pid} AND classid=0 AND objsubid=1 AND objid::int8 IN ({})",
+        keys.join(",")
     )
 }
 
@@ -72,12 +71,13 @@ fn held_here(keys: &[i64]) -> String {
 /// every key; else they raise an exception starting with [`LOCK_LOST`], so the transaction ends
 /// before it runs anything. Behind a transaction-pooling proxy the session lock lives on
 /// another server session; a migration may have released it (`DISCARD ALL`,
-/// `pg_advisory_unlock_all()`).
+/// `pg_advisory_unlock_all()`). Kept short: it leads every batch message, and
+/// `pg_stat_activity` shows only a message's first kilobyte.
 pub fn proof_sql(keys: &[i64], pid: i32) -> String {
     format!(
-        "IF pg_catalog.pg_backend_pid() <> {pid} THEN RAISE EXCEPTION '{LOCK_LOST}this transaction runs on server session pid %, the lock was taken by pid {pid}', pg_catalog.pg_backend_pid(); END IF; \
-         IF (SELECT count(*) FROM pg_catalog.pg_locks WHERE {}) < {} THEN RAISE EXCEPTION '{LOCK_LOST}server session pid % no longer holds advisory lock {}', pg_catalog.pg_backend_pid(); END IF; ",
-        held_here(keys),
+        "IF pg_backend_pid()<>{pid} THEN RAISE EXCEPTION '{LOCK_LOST}this transaction runs on server session pid %, the lock was taken by pid {pid}',pg_backend_pid(); END IF; \
+         IF (SELECT count(*) FROM pg_locks WHERE {})<{} THEN RAISE EXCEPTION '{LOCK_LOST}server session pid {pid} no longer holds advisory lock {}'; END IF; ",
+        held_by(keys, Some(pid)),
         keys.len(),
         keys.iter().map(i64::to_string).collect::<Vec<_>>().join(" and "),
     )
@@ -217,7 +217,7 @@ fn on_each_key(
     let out = client
         .simple_query(&format!(
             "SELECT count(*) FROM pg_catalog.pg_locks WHERE {};\nSELECT pg_catalog.pg_backend_pid(), {}",
-            held_here(keys),
+            held_by(keys, None),
             calls.join(", ")
         ))
         .map_err(|e| db_error(&e))?;

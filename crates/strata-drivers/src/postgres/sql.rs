@@ -130,11 +130,12 @@ pub struct TableSql {
     pub delete_ledger: String,
     /// Append a log entry (`$1`..`$8`).
     pub insert_log: String,
-    /// Open a batch item's log entry when the item starts (`$1`..`$8` but `$6`): `at` is the
-    /// start time and `duration_ms` is -1 until [`TableSql::close_log`].
+    /// Open a batch item's log entry when the item starts (`$1` action, `$2` version): `at` is
+    /// the start time and `duration_ms` is -1 until [`TableSql::close_log`]. Short, since it
+    /// comes before the body (`pg_stat_activity` shows a message's first kilobyte).
     pub open_log: String,
-    /// Close the open log entry of version `$1`: its duration is the time since `at`, returned
-    /// as `strata_item_ms`.
+    /// Complete the open log entry of version `$2` (`$1`..`$8` of [`TableSql::insert_log`]
+    /// but `$6`): its duration is the time since `at`, returned as `strata_item_ms`.
     pub close_log: String,
     /// The duration of version `$1`'s newest log entry (a batch item's ledger row takes it
     /// from its closed log entry).
@@ -198,13 +199,12 @@ impl TableSql {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             ),
             open_log: format!(
-                "INSERT INTO {log} (action, version, name, batch, checksum, duration_ms, actor, detail, at) \
-                 VALUES ($1, $2, $3, $4, $5, {OPEN}, $7, $8, clock_timestamp())"
+                "INSERT INTO {log} (action, version, duration_ms, at) VALUES ($1, $2, {OPEN}, clock_timestamp())"
             ),
             close_log: format!(
-                "UPDATE {log} SET duration_ms = \
-                 (extract(epoch FROM clock_timestamp() - at) * 1000)::bigint \
-                 WHERE duration_ms = {OPEN} AND version IS NOT DISTINCT FROM $1 \
+                "UPDATE {log} SET name = $3, batch = $4, checksum = $5, actor = $7, detail = $8, \
+                 duration_ms = (extract(epoch FROM clock_timestamp() - at) * 1000)::bigint \
+                 WHERE duration_ms = {OPEN} AND action = $1 AND version IS NOT DISTINCT FROM $2 \
                  RETURNING duration_ms AS strata_item_ms"
             ),
             logged_duration: format!(
@@ -251,8 +251,7 @@ impl TableSql {
         let mut sql = String::new();
         for w in writes {
             if let LedgerWrite::Log(e) = w {
-                let version = opt_int(e.version.map(|v| v as i64));
-                let _ = writeln!(sql, "{};", bind(&self.close_log, &[version]));
+                let _ = writeln!(sql, "{};", bind(&self.close_log, &log_values(e, "")));
             }
         }
         sql.push_str(&self.render_writes(writes, true));
@@ -441,12 +440,11 @@ mod tests {
         let start = s.timed_start_sql(&writes);
         assert_eq!(
             start,
-            "INSERT INTO \"public\".\"schema_migrations_log\" (action, version, name, batch, checksum, duration_ms, actor, detail, at) \
-             VALUES (E'up', 7, E'x', 2, NULL, -1, E'me', E'', clock_timestamp());\n"
+            "INSERT INTO \"public\".\"schema_migrations_log\" (action, version, duration_ms, at) VALUES (E'up', 7, -1, clock_timestamp());\n"
         );
         let end = s.timed_writes_sql(&writes);
         let close = end
-            .find("UPDATE \"public\".\"schema_migrations_log\" SET duration_ms")
+            .find("UPDATE \"public\".\"schema_migrations_log\" SET name = E'x', batch = 2")
             .unwrap();
         let ledger = end
             .find("INSERT INTO \"public\".\"schema_migrations_ledger\"")
@@ -455,7 +453,7 @@ mod tests {
             close < ledger,
             "closed before the ledger row takes its duration: {end}"
         );
-        assert!(end.contains("WHERE duration_ms = -1 AND version IS NOT DISTINCT FROM 7 RETURNING duration_ms AS strata_item_ms"), "{end}");
+        assert!(end.contains("WHERE duration_ms = -1 AND action = E'up' AND version IS NOT DISTINCT FROM 7 RETURNING duration_ms AS strata_item_ms"), "{end}");
         assert!(
             !end.contains("INSERT INTO \"public\".\"schema_migrations_log\""),
             "{end}"
