@@ -336,6 +336,24 @@ mod tests {
     }
 
     #[test]
+    fn the_proof_checks_the_server_session_and_every_key() {
+        let sql = proof_sql(&[616192132, 2103762914], 42);
+        assert!(
+            sql.starts_with("IF pg_backend_pid()<>42 THEN RAISE EXCEPTION 'strata-lock-lost: "),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("pid=42 AND classid=0 AND objsubid=1 AND objid::int8 IN (616192132,2103762914))<2 THEN RAISE EXCEPTION 'strata-lock-lost: "),
+            "{sql}"
+        );
+        assert_eq!(sql.matches(LOCK_LOST).count(), 2);
+        assert_eq!(
+            proof_statement(&[7], 1),
+            format!("DO $strata$BEGIN {}END$strata$;\n", proof_sql(&[7], 1))
+        );
+    }
+
+    #[test]
     fn a_changed_backend_pid_is_refused_as_transaction_pooling() {
         assert!(check_same_backend(41, 41).is_ok());
         let DriverError::Connect { message, hint } = check_same_backend(41, 42).unwrap_err() else {
