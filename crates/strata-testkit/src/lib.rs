@@ -1,5 +1,5 @@
-//! Test support for Strata (dev-only): a PostgreSQL server for the tests, one fresh database per
-//! test, SQLite files and temporary projects.
+//! Test support for Strata (dev-only): a PostgreSQL server for the tests (and a PgBouncer in front
+//! of it, see [`pgbouncer`]), one fresh database per test, SQLite files and temporary projects.
 //!
 //! ```no_run
 //! use strata_testkit::TestDb;

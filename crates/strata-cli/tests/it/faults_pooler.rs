@@ -265,3 +265,23 @@ fn recording_a_version_already_in_the_ledger_fails_and_rolls_back_on_sqlite() {
     assert_eq!(p.compat(), Some((1, false)));
     assert_eq!(p.tables(), ["a"], "migration 2 rolled back");
 }
+
+#[test]
+fn a_no_transaction_statement_releasing_the_lock_stops_the_migration_before_its_next_statement() {
+    let Some(db) = TestDb::postgres() else { return };
+    let p = Project::new();
+    p.pair(
+        "1",
+        "release",
+        "DISCARD ALL;\nCREATE TABLE after_release (id int);\n",
+        "SELECT 1;",
+    );
+    run(&p, &db.url, &["up"])
+        .code(1)
+        .stderr_has(LOCK_LOST)
+        .stderr_has("left dirty at version 1");
+    let st = crate::faults::State::read(&mut db.client());
+    assert_eq!(st.tables, Vec::<String>::new(), "statement 2 never ran");
+    assert_eq!(st.compat, vec![(1, true)]);
+    assert_eq!(st.ledger, Vec::<i64>::new());
+}
