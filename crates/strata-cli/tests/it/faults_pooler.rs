@@ -285,3 +285,26 @@ fn a_no_transaction_statement_releasing_the_lock_stops_the_migration_before_its_
     assert_eq!(st.compat, vec![(1, true)]);
     assert_eq!(st.ledger, Vec::<i64>::new());
 }
+
+#[test]
+fn a_lone_runner_through_a_transaction_pool_is_refused_up_front() {
+    let Some(db) = TestDb::postgres() else { return };
+    let Some(bouncer) = PgBouncer::for_test(PoolMode::Transaction, 4) else {
+        return;
+    };
+    let p = rows_project(3);
+    let mut c = db.client();
+    applied_table(&mut c);
+    run(&p, &bouncer.url(&db.name), &["up"])
+        .code(1)
+        .stderr_has(
+            "the connection goes through a transaction-pooling proxy (e.g. PgBouncer pool_mode=transaction)",
+        )
+        .stderr_has("hint: use a direct connection to PostgreSQL or a session-pooled port");
+    assert_eq!(rows_and_ledger(&mut c), (vec![], vec![]), "nothing ran");
+    assert_eq!(
+        crate::faults::advisory_locks(&mut c, &db.name),
+        0,
+        "no lock left on a pooled server session"
+    );
+}

@@ -146,6 +146,47 @@ fn try_all(client: &mut Session, keys: &[i64], pid: i32) -> Result<bool, DriverE
     Ok(false)
 }
 
+/// How long [`second_connection_shares`] waits for its answer: a session pool with no free
+/// server session keeps the second connection waiting, and that says nothing.
+const PROBE_WAIT: Duration = Duration::from_secs(2);
+
+/// Refuse when a second connection like this one is served by the same server session `pid`:
+/// what a transaction-pooling proxy with an idle pool does (it hands out the server session it
+/// got back last), where a direct connection or a session pool never does. A lone runner's
+/// statements then all run on one server session, so nothing on its own connection gives the
+/// proxy away. Best effort, before the lock is taken: no answer within [`PROBE_WAIT`] (or no
+/// second connection) is no evidence.
+pub(crate) fn second_connection_shares(
+    url: &crate::url::DatabaseUrl,
+    opts: &crate::ConnectOptions,
+    pid: i32,
+) -> Result<(), DriverError> {
+    let (url, opts) = (url.clone(), opts.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    // On its own thread, so a wait in the proxy's queue is bounded; a late answer is dropped.
+    std::thread::spawn(move || {
+        let other = super::connect::open(&url, &opts)
+            .ok()
+            .and_then(|(mut c, _, _)| {
+                let out = c.simple_query("SELECT pg_backend_pid()").ok()?;
+                let pid = super::rows(&out).next()?.get(0)?.parse::<i32>().ok();
+                pid
+            });
+        let _ = tx.send(other);
+    });
+    match rx.recv_timeout(PROBE_WAIT) {
+        Ok(Some(other)) if other == pid => Err(DriverError::Connect {
+            message: format!(
+                "the connection goes through a transaction-pooling proxy (e.g. PgBouncer pool_mode=transaction): \
+                 a second connection was served by the same server session (pid {pid}); \
+                 session advisory locks do not protect anything there"
+            ),
+            hint: Some(POOLER_HINT.into()),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The error for a server session that held the migration lock before this session took it.
 pub fn shared_server_session(pid: i32) -> DriverError {
     DriverError::Connect {

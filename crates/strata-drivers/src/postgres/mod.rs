@@ -76,6 +76,8 @@ pub struct PostgresDriver {
     tls: tokio_postgres_rustls::MakeRustlsConnect,
     /// `pg_backend_pid()` at connect: a change means a transaction-pooling proxy.
     backend_pid: i32,
+    /// The server listens on another port than the URL's: a proxy may sit in between.
+    behind_proxy: bool,
     /// The session's `lock_timeout` and `statement_timeout` while a script's own are applied.
     saved_settings: Option<(String, String)>,
     /// How to open another session like this one: to read the ledger after this one was lost
@@ -115,6 +117,15 @@ impl PostgresDriver {
         let current_schema: Option<String> = row.get(0).map(str::to_string);
         let current_database: String = row.get(1).unwrap_or_default().to_string();
         let backend_pid: i32 = row.get(2).and_then(|p| p.parse().ok()).unwrap_or_default();
+        // A proxy (or a mapped port): the server listens on another port than the URL names.
+        let behind_proxy =
+            row.get(3)
+                .and_then(|p| p.parse::<u16>().ok())
+                .is_some_and(|server_port| {
+                    url.hosts()
+                        .iter()
+                        .all(|(_, port)| port.unwrap_or(5432) != server_port)
+                });
         let schema = match (&tables.schema, &current_schema) {
             (Some(s), _) => s.clone(),
             (None, Some(s)) => s.clone(),
@@ -144,6 +155,7 @@ impl PostgresDriver {
             locked: false,
             tls,
             backend_pid,
+            behind_proxy,
             saved_settings: None,
             url: url.clone(),
             opts: opts.clone(),
@@ -424,6 +436,11 @@ impl strata_core::Driver for PostgresDriver {
         // transaction-pooling proxy that fails (or finds another client's lock there) and is
         // refused, rather than run unprotected.
         let (keys, pid) = (self.lock_keys.clone(), self.backend_pid);
+        // With an idle pool a lone runner's statements all run on one server session, which
+        // other clients share between its transactions: only a second connection tells.
+        if self.behind_proxy {
+            lock::second_connection_shares(&self.url, &self.opts, pid)?;
+        }
         self.quietly(|d| lock::acquire(&mut d.client, &keys, timeout, pid))?;
         self.locked = true;
         Ok(())

@@ -60,10 +60,12 @@ pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
-/// `SELECT current_schema(), current_database()` — the migrations schema (NULL when no
-/// `search_path` entry exists) and the library-form lock name.
+/// `SELECT current_schema(), current_database(), pg_backend_pid(), inet_server_port()` — the
+/// migrations schema (NULL when no `search_path` entry exists), the library-form lock name, the
+/// server session, and the port the server listens on (NULL over a Unix socket): another port
+/// than the URL's means something sits in between.
 pub const SESSION_FACTS: &str =
-    "SELECT current_schema()::text, current_database()::text, pg_backend_pid()";
+    "SELECT current_schema()::text, current_database()::text, pg_backend_pid(), inet_server_port()";
 
 /// Which of the given tables exist in a schema. golang-migrate checks before `CREATE TABLE` so
 /// that a role without CREATE privilege can still read the version.
