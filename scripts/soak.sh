@@ -6,7 +6,9 @@
 #   N rounds, K kills, F inconsistent
 # where a round is one race, one batch ended early or one kill and "inconsistent" counts failed
 # suite runs (every test asserts that ledger, golang-migrate's row, log and schema agree, and
-# that what was reported applied is in the ledger).
+# that what was reported applied is in the ledger). The suite includes the pooler scenarios
+# (faults_pooler.rs: 8 runners through a real PgBouncer in transaction pooling mode, migrations
+# releasing the lock), so pgbouncer must be installed (scripts/test.sh does).
 #
 #   scripts/soak.sh                    # 10 minutes, 20 rounds per fault
 #   SOAK_SECONDS=3600 STRATA_FAULT_ROUNDS=50 scripts/soak.sh
@@ -26,11 +28,11 @@ while [ $(( $(date +%s) - start )) -lt "$seconds" ]; do
         echo "suite run $runs failed: soak-failure-$runs.log" >&2
     fi
     runs=$((runs + 1))
-    # Per suite run: two 16-runner races and one up/down race of STRATA_FAULT_ROUNDS rounds each,
-    # and four batches ended early (Ctrl-C, terminated session, server crash, dropped connection,
-    # faults_report.rs) of STRATA_FAULT_ROUNDS rounds each; kill rounds are counted from the
-    # test's own lines.
-    rounds=$((rounds + 7 * STRATA_FAULT_ROUNDS))
+    # Per suite run: two 16-runner races, one up/down race and one 8-runner PgBouncer race of
+    # STRATA_FAULT_ROUNDS rounds each, and four batches ended early (Ctrl-C, terminated session,
+    # server crash, dropped connection, faults_report.rs) of STRATA_FAULT_ROUNDS rounds each; kill
+    # rounds are counted from the test's own lines.
+    rounds=$((rounds + 8 * STRATA_FAULT_ROUNDS))
     kills=$((kills + $(grep -c '^killed at ' "$log") + 4))
 done
 rm -f "$log"

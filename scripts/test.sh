@@ -20,6 +20,18 @@ if [ -z "${STRATA_TEST_DATABASE_URL:-}" ] && { ! have_pg || ! command -v openssl
     fi
 fi
 
+# PgBouncer: the fault suite runs migrations through a real one (transaction and session pooling).
+if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "scripts/test.sh: installing pgbouncer" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
+        # The package's own service is not needed: the tests start their own.
+        { systemctl stop pgbouncer || service pgbouncer stop; } >/dev/null 2>&1 || true
+    else
+        echo "scripts/test.sh: pgbouncer not found; pooler tests will be skipped (CI=true makes that a failure)" >&2
+    fi
+fi
+
 # In CI, formatting and lints first: they fail fast, and a red run names them.
 if [ "${CI:-}" = true ]; then
     echo "scripts/test.sh: cargo fmt --all --check" >&2

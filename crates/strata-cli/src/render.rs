@@ -205,6 +205,10 @@ fn cause_message(cause: &DriverError) -> String {
                 .map(|h| format!(" (held by {h})"))
                 .unwrap_or_default()
         ),
+        DriverError::LockLost { .. } => format!(
+            "{cause}\nhint: connect directly to PostgreSQL or through a session-pooled port \
+             (PgBouncer pool_mode=session); a migration must not run DISCARD ALL or pg_advisory_unlock_all()"
+        ),
         other => other.to_string(),
     }
 }

@@ -83,6 +83,21 @@ pub enum DriverError {
         /// Who holds it, if the backend can tell.
         holder: Option<String>,
     },
+    /// A transaction that was to apply or record a migration found the migration lock no longer
+    /// held by the server session running it, and stopped before doing anything.
+    #[error("the migration lock is not held by this session: a transaction-pooling proxy (PgBouncer pool_mode=transaction) or a migration that released it ({detail})")]
+    LockLost {
+        /// What the check saw (which server session, which lock).
+        detail: String,
+    },
+    /// Recording a migration as applied found it already recorded: another run applied it at
+    /// the same time (the migration lock did not hold). Nothing was overwritten; the transaction
+    /// recording it was rolled back.
+    #[error("the ledger already records this migration as applied: another run applied it at the same time, so the migration lock did not hold; the second record was refused ({detail})")]
+    AlreadyApplied {
+        /// The database's words.
+        detail: String,
+    },
     /// The connection was lost or some other client-side failure.
     #[error("{0}")]
     Other(String),

@@ -215,9 +215,10 @@ pub struct LogRecord {
 pub enum LedgerWrite {
     /// Replace the compatibility row (TRUNCATE + INSERT; `None` empties the table).
     SetCompat(Option<CompatRow>),
-    /// Insert (or replace) a ledger row. An empty `applied_at` is filled by the database with
-    /// the current time; a non-empty one (RFC 3339 UTC text, kept by `adopt` from another
-    /// tool's table) is stored as given.
+    /// Insert a ledger row; a row of the same version must not exist (drivers fail with
+    /// [`crate::DriverError::AlreadyApplied`], never overwrite: replace with `Delete` first). An
+    /// empty `applied_at` is filled by the database with the current time; a non-empty one
+    /// (RFC 3339 UTC text, kept by `adopt` from another tool's table) is stored as given.
     Insert(AppliedMigration),
     /// Delete the ledger row of a version.
     Delete(Version),

@@ -722,7 +722,10 @@ pub fn plan_accept(
         applied_at: String::new(),
         ..row.clone()
     };
+    // Delete, then insert: recording a version the ledger already holds is refused (the last
+    // line of defence against a double apply), so replacing a row says so explicitly.
     Ok(vec![
+        LedgerWrite::Delete(version),
         LedgerWrite::Insert(accepted),
         LedgerWrite::Log(LogEntry {
             action: Action::Accept,
@@ -1475,7 +1478,7 @@ mod tests {
         let w = plan_accept(&src, &state, 1, "t").unwrap();
         let new = src.get(1).unwrap().checksum.to_hex();
         match &w[..] {
-            [LedgerWrite::Insert(row), LedgerWrite::Log(e)] => {
+            [LedgerWrite::Delete(1), LedgerWrite::Insert(row), LedgerWrite::Log(e)] => {
                 assert_eq!(row.checksum.as_deref(), Some(new.as_str()));
                 assert_eq!(
                     (row.batch, row.origin),

@@ -602,7 +602,14 @@ impl<'a> Migrator<'a> {
         duration: Duration,
         report: &Report,
     ) -> Error {
-        let location = script.map(|s| locate(s, &cause, statement));
+        // A lost lock or a version recorded meanwhile is no statement's fault.
+        let contested = matches!(
+            cause,
+            DriverError::LockLost { .. } | DriverError::AlreadyApplied { .. }
+        );
+        let location = script
+            .filter(|_| !contested)
+            .map(|s| locate(s, &cause, statement));
         let mut detail = cause.to_string();
         if let Some(l) = &location {
             detail = format!("{}:{}:{}: {detail}", l.path.display(), l.line, l.column);

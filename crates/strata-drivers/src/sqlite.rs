@@ -168,7 +168,7 @@ impl SqliteDriver {
                     self.conn
                         .execute(
                             &format!(
-                                "INSERT OR REPLACE INTO {ledger} (version, name, checksum, batch, applied_at, duration_ms, applied_by, mode, origin) \
+                                "INSERT INTO {ledger} (version, name, checksum, batch, applied_at, duration_ms, applied_by, mode, origin) \
                                  VALUES (?1, ?2, ?3, ?4, coalesce(nullif(?9, ''), {NOW}), ?5, ?6, ?7, ?8)"
                             ),
                             params![
@@ -183,7 +183,7 @@ impl SqliteDriver {
                                 r.applied_at
                             ],
                         )
-                        .map_err(err)?;
+                        .map_err(already_applied)?;
                 }
                 LedgerWrite::Delete(v) => {
                     self.conn
@@ -239,6 +239,21 @@ impl SqliteDriver {
 }
 
 /// A rusqlite error as a driver error (statement context is added by callers).
+/// A failed ledger INSERT: a version already recorded (its primary key) is
+/// [`DriverError::AlreadyApplied`], never overwritten.
+fn already_applied(e: rusqlite::Error) -> DriverError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            DriverError::AlreadyApplied {
+                detail: msg.clone().unwrap_or_else(|| e.to_string()),
+            }
+        }
+        _ => err(e),
+    }
+}
+
 fn err(e: rusqlite::Error) -> DriverError {
     // SQLite's generic SQLITE_ERROR says nothing the message does not; name only specific codes
     // (constraint violations, busy, read-only...).

@@ -224,7 +224,7 @@ pub fn find_bin_dir() -> Result<PathBuf, String> {
     Err("no PostgreSQL server binaries found (looked for initdb under /usr/lib/postgresql/*/bin and on PATH); install PostgreSQL or set STRATA_TEST_DATABASE_URL".into())
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

@@ -1,5 +1,5 @@
-//! Test support for Strata (dev-only): a PostgreSQL server for the tests, one fresh database per
-//! test, SQLite files and temporary projects.
+//! Test support for Strata (dev-only): a PostgreSQL server for the tests (and a PgBouncer in front
+//! of it, see [`pgbouncer`]), one fresh database per test, SQLite files and temporary projects.
 //!
 //! ```no_run
 //! use strata_testkit::TestDb;
@@ -19,6 +19,7 @@
 
 pub mod cluster;
 pub mod fuzz;
+pub mod pgbouncer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -102,7 +103,7 @@ pub fn pg_error(e: &postgres::Error) -> String {
     }
 }
 
-fn ci() -> bool {
+pub(crate) fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 

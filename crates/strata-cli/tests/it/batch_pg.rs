@@ -123,6 +123,53 @@ fn pg_each_batched_migration_gets_its_own_server_measured_duration() {
 }
 
 #[test]
+fn pg_a_migration_resetting_the_session_is_applied_and_timed() {
+    let pg = pg!();
+    pg.p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
+    pg.p.pair(
+        "2",
+        "reset",
+        "RESET ALL;\nSELECT pg_sleep(0.3);\nCREATE TABLE b (id int);\n",
+        "RESET ALL;\nDROP TABLE b;\n",
+    );
+    pg.p.pair("3", "c", "CREATE TABLE c (id int);", "DROP TABLE c;");
+    let durations = || -> (i64, i64) {
+        let mut c = pg.db.client();
+        let ledger: i64 = c
+            .query_one(
+                "SELECT duration_ms FROM schema_migrations_ledger WHERE version = 2",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        let log: i64 = c
+            .query_one(
+                "SELECT duration_ms FROM schema_migrations_log WHERE version = 2 AND action = 'up' \
+                 ORDER BY id DESC LIMIT 1",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        (ledger, log)
+    };
+    // In a batch, alone, and in one transaction.
+    for args in [&["up"][..], &["up", "1"], &["-single-transaction", "up"]] {
+        if args == ["up", "1"] {
+            pg.run(&["up", "1"]).ok().stderr_has("1/u a (");
+            pg.run(&["up", "1"]).ok().stderr_has("2/u reset (");
+        }
+        pg.run(if args == ["up", "1"] { &["up"] } else { args })
+            .ok()
+            .stderr_has("3/u c (");
+        assert_eq!(pg.compat(), [(3, false)], "{args:?}");
+        let (ledger, log) = durations();
+        assert!(ledger >= 300, "{args:?}: migration 2 took {ledger} ms");
+        assert_eq!(ledger, log, "{args:?}: ledger and log agree");
+        pg.run(&["down", "-all"]).ok().stderr_has("2/d reset (");
+    }
+}
+
+#[test]
 fn pg_a_runtime_error_inside_a_batch_keeps_the_earlier_migrations_and_names_the_line() {
     let pg = pg!();
     pg.p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");

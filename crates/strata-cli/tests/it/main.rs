@@ -14,6 +14,7 @@ mod create;
 mod faults;
 mod faults_input;
 mod faults_report;
+mod faults_pooler;
 mod faults_server;
 mod formats;
 mod history;

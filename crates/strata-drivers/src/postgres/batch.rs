@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! BEGIN; [SET LOCAL lock_timeout ...;] [SET LOCAL synchronous_commit = off;]
-//! DO $strata$ ... set strata.t0 = clock_timestamp(); RAISE NOTICE 'strata-batch-item <k>' $strata$;
+//! DO $strata$ ... RAISE NOTICE 'strata-batch-item <k>'; <lock proof> $strata$;
+//! <log entry opened: at = clock_timestamp()>
 //! <body>
 //! ;
 //! <ledger, compatibility row and log writes, durations measured by the server>
@@ -14,7 +15,8 @@
 //! ```
 //!
 //! - The marker notice tells which item raised the notices after it (notices carry no
-//!   statement), and `strata.t0` lets the server time each item.
+//!   statement); the log entry opened before the body lets the server time each item (no
+//!   session state: a migration may `RESET ALL`).
 //! - Every item but the last commits without waiting for the WAL flush; the last one's flush
 //!   (forced on where `synchronous_commit` is off) covers them all. An item is reported only
 //!   once committed and durable: at the message's end, or — the message read as it runs — when
@@ -34,7 +36,7 @@
 //! when they exceed [`strata_core::runner::MAX_BATCH_BYTES`]).
 
 use super::durable;
-use super::errors::{db_error, server_position};
+use super::errors::server_position;
 use super::sql::quote_literal;
 use super::{char_to_byte, rerun_helps, set_local_sql, set_location, statement_at, PostgresDriver};
 use postgres::SimpleQueryMessage;
@@ -178,10 +180,17 @@ impl PostgresDriver {
                     "IF NOT pg_try_advisory_xact_lock_shared({STOP_CLASS}, pg_backend_pid()) THEN RAISE EXCEPTION '{STOP_MESSAGE}'; END IF; "
                 )
             };
+            // The lock's proof follows the marker, so a failed proof is known to be item k's.
+            let proof = if self.locked {
+                super::lock::proof_sql(&self.lock_keys, self.backend_pid)
+            } else {
+                String::new()
+            };
             text.push_str(&format!(
-                " DO $strata$BEGIN {stop_check}PERFORM set_config('strata.t0', clock_timestamp()::text, true); RAISE NOTICE {}; END$strata$;\n",
+                " DO $strata$BEGIN {stop_check}RAISE NOTICE {}; {proof}END$strata$;\n",
                 quote_literal(&format!("{MARKER}{k}"))
             ));
+            text.push_str(&self.sql.timed_start_sql(item.writes));
             let body = text.len()..text.len() + item.script.sql.len();
             text.push_str(&item.script.sql);
             // A body may end in a line comment or without its last `;`.
@@ -224,7 +233,7 @@ impl PostgresDriver {
         raw.extend(self.take_raw_notices());
         let last_marked = raw.iter().rev().find_map(|l| marker(l));
         let mut notices = split_notices(raw, items.len());
-        let mut err = db_error(e);
+        let mut err = self.write_error(e);
         // The item the server's position points into (a syntax error anywhere stops the
         // whole message), else the one running when it failed.
         let at_position = server_position(e).map(|p| char_to_byte(&message.text, p));
@@ -235,7 +244,13 @@ impl PostgresDriver {
         let stopped = matches!(&err, DriverError::Statement { code: Some(c), message, .. }
             if c == "P0001" && message == STOP_MESSAGE);
         // The ledger tells which items committed. A single transaction the server failed in
-        // view committed nothing; a lost session is asked about on a new one.
+        // view committed nothing; a lost session is asked about on a new one. When another
+        // runner may be writing the ledger too (the lock did not hold), only the markers tell
+        // what this session committed: the items before the one that failed.
+        let contested = matches!(
+            err,
+            DriverError::LockLost { .. } | DriverError::AlreadyApplied { .. }
+        );
         let versions: Vec<i64> = items
             .iter()
             .filter_map(|i| item_version(i).map(|(v, _)| v))
@@ -253,7 +268,14 @@ impl PostgresDriver {
             })
         };
         let (committed, unconfirmed, confirmed) = match confirmed {
-            Ok(c) => (count_committed(items, &c.present).max(reported), None, c),
+            Ok(c) => {
+                let committed = match (contested, last_marked) {
+                    (true, Some(marked)) => marked,
+                    (true, None) => reported,
+                    (false, _) => count_committed(items, &c.present),
+                };
+                (committed.max(reported), None, c)
+            }
             Err(_) => (
                 reported,
                 Some(reported..message.first + message.placed.len()),
@@ -291,7 +313,7 @@ impl PostgresDriver {
         let statement = position.and_then(|p| statement_at(&script.sql, p));
         set_location(&mut err, statement.clone(), position);
         self.explain_lock_timeout(&mut err, &script.sql);
-        if statement.is_none() && (single || failed == committed) && rerun_helps(e) {
+        if statement.is_none() && (single || failed == committed) && rerun_helps(e) && !contested {
             // Re-run the failing item's statements one by one, in a transaction rolled back,
             // after what it ran after: the earlier items committed, or (single transaction) are
             // replayed first.

@@ -48,7 +48,28 @@ pub(crate) fn db_error(e: &postgres::Error) -> DriverError {
     }
 }
 
+/// [`db_error`], where a unique violation on the ledger's primary key (table `ledger` in
+/// `schema`) becomes [`DriverError::AlreadyApplied`]: the version was recorded meanwhile by
+/// another run.
+pub(crate) fn write_error(e: &postgres::Error, schema: &str, ledger: &str) -> DriverError {
+    match e.as_db_error() {
+        Some(db)
+            if db.code().code() == "23505"
+                && db.table() == Some(ledger)
+                && db.schema() == Some(schema) =>
+        {
+            DriverError::AlreadyApplied {
+                detail: db.detail().unwrap_or(db.message()).to_string(),
+            }
+        }
+        _ => db_error(e),
+    }
+}
+
 fn statement_from_db(db: &DbError) -> DriverError {
+    if let Some(detail) = lock_lost(db) {
+        return DriverError::LockLost { detail };
+    }
     DriverError::Statement {
         message: db.message().to_string(),
         code: Some(db.code().code().to_string()),
@@ -57,6 +78,22 @@ fn statement_from_db(db: &DbError) -> DriverError {
         statement: None,
         position: None,
     }
+}
+
+/// The exception the migration lock's proof raises (see [`super::lock::proof_sql`]), if `db`
+/// is one: what it saw.
+fn lock_lost(db: &DbError) -> Option<String> {
+    if db.code().code() != "P0001" {
+        return None;
+    }
+    db.message()
+        .strip_prefix(super::lock::LOCK_LOST)
+        .map(str::to_string)
+}
+
+/// Whether an error is the migration lock's proof failing.
+pub(crate) fn is_lock_lost(e: &postgres::Error) -> bool {
+    e.as_db_error().and_then(lock_lost).is_some()
 }
 
 /// The server's 1-based character position in the query that was sent, if it gave one.

@@ -51,20 +51,61 @@ pub fn lock_keys(schema: &str, table: &str, url_path: &str, current_database: &s
     keys
 }
 
+/// Prefix of the exception raised by [`proof_sql`] (the rest says what it saw).
+pub const LOCK_LOST: &str = "strata-lock-lost: ";
+
+/// SQL condition on `pg_locks`: the advisory locks among `keys` granted to server session `pid`
+/// (`None`: the one evaluating it). Keys are 0..2^32, so `classid = 0, objid = key,
+/// objsubid = 1`; a server session is connected to one database, so no database filter.
+fn held_by(keys: &[i64], pid: Option<i32>) -> String {
+    let keys: Vec<String> = keys.iter().map(i64::to_string).collect();
+    let pid = pid.map_or("pg_backend_pid()".to_string(), |p| p.to_string());
+    format!(
+        "locktype='advisory' AND granted AND pid={pid} AND classid=0 AND objsubid=1 AND objid::int8 IN ({})",
+        keys.join(",")
+    )
+}
+
+/// PL/pgSQL statements (for a `DO` block, at the start of a transaction) proving that the
+/// server session running them is the one that took the migration lock (`pid`) and still holds
+/// every key; else they raise an exception starting with [`LOCK_LOST`], so the transaction ends
+/// before it runs anything. Behind a transaction-pooling proxy the session lock lives on
+/// another server session; a migration may have released it (`DISCARD ALL`,
+/// `pg_advisory_unlock_all()`). Kept short: it leads every batch message, and
+/// `pg_stat_activity` shows only a message's first kilobyte.
+pub fn proof_sql(keys: &[i64], pid: i32) -> String {
+    format!(
+        "IF pg_backend_pid()<>{pid} THEN RAISE EXCEPTION '{LOCK_LOST}this transaction runs on server session pid %, the lock was taken by pid {pid}',pg_backend_pid(); END IF; \
+         IF (SELECT count(*) FROM pg_locks WHERE {})<{} THEN RAISE EXCEPTION '{LOCK_LOST}server session pid {pid} no longer holds advisory lock {}'; END IF; ",
+        held_by(keys, Some(pid)),
+        keys.len(),
+        keys.iter().map(i64::to_string).collect::<Vec<_>>().join(" and "),
+    )
+}
+
+/// [`proof_sql`] as a statement of its own.
+pub fn proof_statement(keys: &[i64], pid: i32) -> String {
+    format!("DO $strata$BEGIN {}END$strata$;\n", proof_sql(keys, pid))
+}
+
 /// Take every key in `keys` on this session, polling with short sleeps (backing off to 200 ms)
 /// until `timeout`. If only some keys can be had, the ones taken are released before sleeping,
-/// so two runners never hold one key each. On timeout, says who holds the lock. Returns the
-/// server process that took it (for [`check_same_backend`]).
+/// so two runners never hold one key each. On timeout, says who holds the lock.
+///
+/// `pid` is the server session the connection had at connect: keys are only ever taken (and
+/// released) by a statement running there, so a transaction-pooling proxy that runs the
+/// statement elsewhere is refused without leaving a lock behind on a pooled server session.
 pub(crate) fn acquire(
     client: &mut Session,
     keys: &[i64],
     timeout: Duration,
-) -> Result<i32, DriverError> {
+    pid: i32,
+) -> Result<(), DriverError> {
     let start = Instant::now();
     let mut nap = Duration::from_millis(5);
     loop {
-        if let Some(pid) = try_all(client, keys)? {
-            return Ok(pid);
+        if try_all(client, keys, pid)? {
+            return Ok(());
         }
         let waited = start.elapsed();
         if waited >= timeout {
@@ -76,38 +117,94 @@ pub(crate) fn acquire(
     }
 }
 
-/// Try every key and read the server process, in one round trip. `Some(pid)` when all were
-/// taken.
-fn try_all(client: &mut Session, keys: &[i64]) -> Result<Option<i32>, DriverError> {
-    let (pid, got) = on_each_key(client, "pg_try_advisory_lock", keys)?;
-    if got.iter().all(|g| *g) {
-        return Ok(Some(pid));
-    }
+/// Try every key, in one round trip; `true` when all were taken.
+///
+/// Session advisory locks are re-entrant, so the same message first counts the keys the server
+/// session already holds: this session never took them, so another client shares the server
+/// session — a transaction-pooling proxy, refused (what was taken is given back).
+fn try_all(client: &mut Session, keys: &[i64], pid: i32) -> Result<bool, DriverError> {
+    let (now, before, got) = on_each_key(client, "pg_try_advisory_lock", keys, pid)?;
+    check_same_backend(pid, now)?;
     let taken: Vec<i64> = keys
         .iter()
         .zip(&got)
         .filter(|(_, g)| **g)
         .map(|(k, _)| *k)
         .collect();
-    if !taken.is_empty() {
-        release(client, &taken)?;
+    if before > 0 {
+        if !taken.is_empty() {
+            release(client, &taken, pid)?;
+        }
+        return Err(shared_server_session(pid));
     }
-    Ok(None)
+    if taken.len() == keys.len() {
+        return Ok(true);
+    }
+    if !taken.is_empty() {
+        release(client, &taken, pid)?;
+    }
+    Ok(false)
 }
 
-fn first_row(
-    out: &[postgres::SimpleQueryMessage],
-) -> Result<&postgres::SimpleQueryRow, DriverError> {
-    super::rows(out)
-        .next()
-        .ok_or_else(|| DriverError::Other("the server answered no row".into()))
+/// How long [`second_connection_shares`] waits for its answer: a session pool with no free
+/// server session keeps the second connection waiting, and that says nothing.
+const PROBE_WAIT: Duration = Duration::from_secs(2);
+
+/// Refuse when a second connection like this one is served by the same server session `pid`:
+/// what a transaction-pooling proxy with an idle pool does (it hands out the server session it
+/// got back last), where a direct connection or a session pool never does. A lone runner's
+/// statements then all run on one server session, so nothing on its own connection gives the
+/// proxy away. Best effort, before the lock is taken: no answer within [`PROBE_WAIT`] (or no
+/// second connection) is no evidence.
+pub(crate) fn second_connection_shares(
+    url: &crate::url::DatabaseUrl,
+    opts: &crate::ConnectOptions,
+    pid: i32,
+) -> Result<(), DriverError> {
+    let (url, opts) = (url.clone(), opts.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    // On its own thread, so a wait in the proxy's queue is bounded; a late answer is dropped.
+    std::thread::spawn(move || {
+        let other = super::connect::open(&url, &opts)
+            .ok()
+            .and_then(|(mut c, _, _)| {
+                let out = c.simple_query("SELECT pg_backend_pid()").ok()?;
+                let pid = super::rows(&out).next()?.get(0)?.parse::<i32>().ok();
+                pid
+            });
+        let _ = tx.send(other);
+    });
+    match rx.recv_timeout(PROBE_WAIT) {
+        Ok(Some(other)) if other == pid => Err(DriverError::Connect {
+            message: format!(
+                "the connection goes through a transaction-pooling proxy (e.g. PgBouncer pool_mode=transaction): \
+                 a second connection was served by the same server session (pid {pid}); \
+                 session advisory locks do not protect anything there"
+            ),
+            hint: Some(POOLER_HINT.into()),
+        }),
+        _ => Ok(()),
+    }
 }
 
-/// Refuse when the server process behind the connection changed since connect (`at_connect`)
-/// — checked after taking the lock and before releasing it. Only a transaction-pooling proxy
-/// (PgBouncer `pool_mode=transaction`, and the like) switches server sessions under one client
-/// connection; session advisory locks are then lost or released on a session Strata no longer
-/// talks to.
+/// The error for a server session that held the migration lock before this session took it.
+pub fn shared_server_session(pid: i32) -> DriverError {
+    DriverError::Connect {
+        message: format!(
+            "the connection goes through a transaction-pooling proxy (e.g. PgBouncer pool_mode=transaction): \
+             server session pid {pid} already held the migration lock for another client; \
+             session advisory locks do not protect anything there"
+        ),
+        hint: Some(POOLER_HINT.into()),
+    }
+}
+
+const POOLER_HINT: &str = "use a direct connection to PostgreSQL or a session-pooled port (PgBouncer pool_mode=session) in -database / DATABASE_URL";
+
+/// Refuse when the server process behind the connection changed since connect (`at_connect`).
+/// Only a transaction-pooling proxy (PgBouncer `pool_mode=transaction`, and the like) switches
+/// server sessions under one client connection; session advisory locks are then lost or
+/// released on a session Strata no longer talks to.
 pub fn check_same_backend(at_connect: i32, now: i32) -> Result<(), DriverError> {
     if at_connect == now {
         return Ok(());
@@ -118,35 +215,64 @@ pub fn check_same_backend(at_connect: i32, now: i32) -> Result<(), DriverError> 
              the server session changed from pid {at_connect} to pid {now} between statements; \
              session advisory locks would be lost"
         ),
-        hint: Some(
-            "use a direct connection to PostgreSQL or a session-pooled port (PgBouncer pool_mode=session) in -database / DATABASE_URL".into(),
-        ),
+        hint: Some(POOLER_HINT.into()),
     })
 }
 
-/// Release every key (a key not held is ignored, as golang-migrate ignores the result), in one
-/// round trip. Returns the server process that released them (for [`check_same_backend`]).
-pub(crate) fn release(client: &mut Session, keys: &[i64]) -> Result<i32, DriverError> {
-    on_each_key(client, "pg_advisory_unlock", keys).map(|(pid, _)| pid)
+/// How often [`release`] tries to reach the server session holding the lock.
+const RELEASE_ATTEMPTS: u32 = 50;
+
+/// Release every key (a key not held is ignored, as golang-migrate ignores the result) held by
+/// server session `pid`. Directly connected, one round trip. Behind a transaction-pooling proxy
+/// the statement may run on another server session, where it does nothing: it is sent again
+/// (20 ms apart, [`RELEASE_ATTEMPTS`] times) until it runs on `pid`, so the lock is not left
+/// on a pooled session; if it never does, the proxy is named.
+pub(crate) fn release(client: &mut Session, keys: &[i64], pid: i32) -> Result<(), DriverError> {
+    let mut now = pid;
+    for attempt in 0..RELEASE_ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        now = on_each_key(client, "pg_advisory_unlock", keys, pid)?.0;
+        if now == pid {
+            return Ok(());
+        }
+    }
+    check_same_backend(pid, now)
 }
 
-/// `SELECT pg_backend_pid(), function(key1), function(key2)...` in one round trip (keys are
-/// numbers, written into the query): the server process and each call's boolean.
+/// `SELECT count(*) FROM pg_locks WHERE <keys held here>; SELECT pg_backend_pid(),
+/// function(key1), function(key2)...` in one round trip (keys are numbers, written into the
+/// query), each call made only on server session `pid`: the server session that ran it, how
+/// many of the keys it held before, and each call's boolean.
 fn on_each_key(
     client: &mut Session,
     function: &str,
     keys: &[i64],
-) -> Result<(i32, Vec<bool>), DriverError> {
-    let calls: Vec<String> = keys.iter().map(|k| format!("{function}({k})")).collect();
+    pid: i32,
+) -> Result<(i32, usize, Vec<bool>), DriverError> {
+    let calls: Vec<String> = keys
+        .iter()
+        .map(|k| format!("CASE WHEN pg_catalog.pg_backend_pid() = {pid} THEN {function}({k}) END"))
+        .collect();
     let out = client
-        .simple_query(&format!("SELECT pg_backend_pid(), {}", calls.join(", ")))
+        .simple_query(&format!(
+            "SELECT count(*) FROM pg_catalog.pg_locks WHERE {};\nSELECT pg_catalog.pg_backend_pid(), {}",
+            held_by(keys, None),
+            calls.join(", ")
+        ))
         .map_err(|e| db_error(&e))?;
-    let row = first_row(&out)?;
-    let pid = row.get(0).and_then(|p| p.parse().ok()).unwrap_or_default();
-    Ok((
-        pid,
-        (1..=keys.len()).map(|i| row.get(i) == Some("t")).collect(),
-    ))
+    let sets = super::result_sets(&out);
+    let (Some(before), Some(row)) = (
+        sets.first().and_then(|s| s.first()),
+        sets.get(1).and_then(|s| s.first()),
+    ) else {
+        return Err(DriverError::Other("the server answered no row".into()));
+    };
+    let before: usize = before.get(0).and_then(|n| n.parse().ok()).unwrap_or(0);
+    let now: i32 = row.get(0).and_then(|p| p.parse().ok()).unwrap_or_default();
+    let got = (1..=keys.len()).map(|i| row.get(i) == Some("t")).collect();
+    Ok((now, before, got))
 }
 
 /// Describe the session holding one of `keys`: pid, application_name, user, state and for how
@@ -256,6 +382,24 @@ mod tests {
         // Keys above i32::MAX stay positive bigints.
         assert!(
             lock_keys("public", "schema_migrations", "/postgres", "postgres")[0] > i32::MAX as i64
+        );
+    }
+
+    #[test]
+    fn the_proof_checks_the_server_session_and_every_key() {
+        let sql = proof_sql(&[616192132, 2103762914], 42);
+        assert!(
+            sql.starts_with("IF pg_backend_pid()<>42 THEN RAISE EXCEPTION 'strata-lock-lost: "),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("pid=42 AND classid=0 AND objsubid=1 AND objid::int8 IN (616192132,2103762914))<2 THEN RAISE EXCEPTION 'strata-lock-lost: "),
+            "{sql}"
+        );
+        assert_eq!(sql.matches(LOCK_LOST).count(), 2);
+        assert_eq!(
+            proof_statement(&[7], 1),
+            format!("DO $strata$BEGIN {}END$strata$;\n", proof_sql(&[7], 1))
         );
     }
 

@@ -25,7 +25,8 @@
 //! driver's own statements (e.g. "relation ... already exists, skipping") are dropped.
 //!
 //! Deliberate divergences from golang-migrate, all safer: the lock is taken by polling with a
-//! timeout (never a blocking call); `x-statement-timeout` becomes the server-side
+//! timeout (never a blocking call), and every transaction that applies or records a migration
+//! first proves that its server session holds it (see [`lock::proof_sql`]); `x-statement-timeout` becomes the server-side
 //! `statement_timeout` of the session (golang-migrate cancels from the client); `drop_all`
 //! removes every kind of object in the schema, not only tables.
 
@@ -81,6 +82,8 @@ pub struct PostgresDriver {
     /// When that backend started (µs since the epoch): with the pid, names it unambiguously,
     /// so that a lost session's backend can be ended without touching a reused pid.
     backend_start: i64,
+    /// The server listens on another port than the URL's: a proxy may sit in between.
+    behind_proxy: bool,
     /// The session's `lock_timeout` and `statement_timeout` while a script's own are applied.
     saved_settings: Option<(String, String)>,
     /// How to open another session like this one: to read the ledger after this one was lost
@@ -121,6 +124,15 @@ impl PostgresDriver {
         let current_database: String = row.get(1).unwrap_or_default().to_string();
         let backend_pid: i32 = row.get(2).and_then(|p| p.parse().ok()).unwrap_or_default();
         let backend_start: i64 = row.get(3).and_then(|p| p.parse().ok()).unwrap_or_default();
+        // A proxy (or a mapped port): the server listens on another port than the URL names.
+        let behind_proxy =
+            row.get(4)
+                .and_then(|p| p.parse::<u16>().ok())
+                .is_some_and(|server_port| {
+                    url.hosts()
+                        .iter()
+                        .all(|(_, port)| port.unwrap_or(5432) != server_port)
+                });
         let schema = match (&tables.schema, &current_schema) {
             (Some(s), _) => s.clone(),
             (None, Some(s)) => s.clone(),
@@ -151,6 +163,7 @@ impl PostgresDriver {
             tls,
             backend_pid,
             backend_start,
+            behind_proxy,
             saved_settings: None,
             url: url.clone(),
             opts: opts.clone(),
@@ -189,6 +202,22 @@ impl PostgresDriver {
         out
     }
 
+    /// The statement proving, at the start of a transaction, that this server session holds the
+    /// migration lock (see [`lock::proof_sql`]); empty when the driver was not asked to lock.
+    fn lock_proof(&self) -> String {
+        if self.locked {
+            lock::proof_statement(&self.lock_keys, self.backend_pid)
+        } else {
+            String::new()
+        }
+    }
+
+    /// A failed ledger write as an error: a version recorded twice is
+    /// [`DriverError::AlreadyApplied`].
+    fn write_error(&self, e: &postgres::Error) -> DriverError {
+        errors::write_error(e, &self.schema, &self.tables.ledger)
+    }
+
     fn rollback(&mut self) {
         // A failed ROLLBACK means the connection is gone; the original error says more.
         self.quietly(|d| {
@@ -202,7 +231,7 @@ impl PostgresDriver {
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
         self.client
             .allow_statement_timeout(script.statement_timeout);
-        let prefix = format!("BEGIN;{}\n", set_local_sql(script));
+        let prefix = format!("BEGIN;{}\n{}", set_local_sql(script), self.lock_proof());
         let prefix = prefix.as_str();
         // A file too large to hold in memory: read again, in chunks (see copy.rs).
         if script.streamed.is_some() {
@@ -425,14 +454,16 @@ impl strata_core::Driver for PostgresDriver {
         if self.locked {
             return Ok(());
         }
-        let keys = self.lock_keys.clone();
-        let now = self.quietly(|d| lock::acquire(&mut d.client, &keys, timeout))?;
-        // Behind a transaction-pooling proxy the lock was taken on whichever server session
-        // served that statement: refuse rather than run unprotected.
-        if let Err(e) = lock::check_same_backend(self.backend_pid, now) {
-            let _ = self.quietly(|d| lock::release(&mut d.client, &keys));
-            return Err(e);
+        // Taken only by a statement running on the server session of connect: behind a
+        // transaction-pooling proxy that fails (or finds another client's lock there) and is
+        // refused, rather than run unprotected.
+        let (keys, pid) = (self.lock_keys.clone(), self.backend_pid);
+        // With an idle pool a lone runner's statements all run on one server session, which
+        // other clients share between its transactions: only a second connection tells.
+        if self.behind_proxy {
+            lock::second_connection_shares(&self.url, &self.opts, pid)?;
         }
+        self.quietly(|d| lock::acquire(&mut d.client, &keys, timeout, pid))?;
         self.locked = true;
         Ok(())
     }
@@ -441,12 +472,9 @@ impl strata_core::Driver for PostgresDriver {
         if !self.locked {
             return Ok(());
         }
-        let keys = self.lock_keys.clone();
-        let now = self.quietly(|d| lock::release(&mut d.client, &keys))?;
+        let (keys, pid) = (self.lock_keys.clone(), self.backend_pid);
         self.locked = false;
-        // Released on whichever server session answered; a different one than at connect
-        // means a transaction-pooling proxy, and the lock was not really held.
-        lock::check_same_backend(self.backend_pid, now)
+        self.quietly(|d| lock::release(&mut d.client, &keys, pid))
     }
 
     fn ensure_tables(&mut self) -> Result<(), DriverError> {
@@ -582,10 +610,14 @@ impl strata_core::Driver for PostgresDriver {
                 LedgerWrite::SetCompat(_) => {}
             }
         }
-        let message = format!("BEGIN;\n{}COMMIT", self.sql.writes_sql(writes));
+        let message = format!(
+            "BEGIN;\n{}{}COMMIT",
+            self.lock_proof(),
+            self.sql.writes_sql(writes)
+        );
         let result = self
             .quietly(|d| d.client.batch_execute(&message))
-            .map_err(|e| db_error(&e));
+            .map_err(|e| self.write_error(&e));
         if result.is_err() {
             self.rollback();
         }
@@ -593,8 +625,15 @@ impl strata_core::Driver for PostgresDriver {
     }
 
     fn append_log(&mut self, entry: &LogEntry) -> Result<(), DriverError> {
-        // One INSERT as a simple query: autocommit, one round trip.
-        let sql = self.sql.writes_sql(&[LedgerWrite::Log(entry.clone())]);
+        // One INSERT as a simple query: autocommit, one round trip. Under the lock, the proof
+        // rides in the same message (an implicit transaction): a no-transaction migration writes
+        // this before each statement after its first, so the lock is verified after every
+        // statement it ran, before the next one.
+        let sql = format!(
+            "{}{}",
+            self.lock_proof(),
+            self.sql.writes_sql(&[LedgerWrite::Log(entry.clone())])
+        );
         self.client.batch_execute(&sql).map_err(|e| db_error(&e))
     }
 
@@ -631,7 +670,7 @@ impl strata_core::Driver for PostgresDriver {
         );
         let result = self
             .quietly(|d| d.client.batch_execute(&message))
-            .map_err(|e| db_error(&e));
+            .map_err(|e| self.write_error(&e));
         if let Err(lost) = result {
             self.rollback();
             if self.client.is_closed() {
@@ -891,6 +930,10 @@ fn to_i64(v: u64) -> Result<i64, DriverError> {
 /// session or the server's state rather than from a statement (timeouts, lost connections,
 /// deadlocks, resource limits), which would only repeat the wait.
 fn rerun_helps(e: &postgres::Error) -> bool {
+    // The lock's proof failed before the script ran: the re-run would run it unprotected.
+    if errors::is_lock_lost(e) {
+        return false;
+    }
     match sqlstate(e) {
         None => false,
         // 55P03 (lock_timeout): the re-run would wait for the same lock again.

@@ -62,11 +62,12 @@ pub fn qualified(schema: &str, name: &str) -> String {
 
 /// `SELECT current_schema(), current_database(), ...` — the migrations schema (NULL when no
 /// `search_path` entry exists), the library-form lock name, the backend's pid and when it
-/// started (µs since the epoch).
+/// started (µs since the epoch), and the port the server listens on (NULL over a Unix socket):
+/// another port than the URL's means something sits in between.
 pub const SESSION_FACTS: &str =
     "SELECT current_schema()::text, current_database()::text, pg_backend_pid(), \
      (SELECT (extract(epoch FROM backend_start) * 1000000)::int8 FROM pg_stat_activity \
-     WHERE pid = pg_backend_pid())";
+     WHERE pid = pg_backend_pid()), inet_server_port()";
 
 /// Which of the given tables exist in a schema. golang-migrate checks before `CREATE TABLE` so
 /// that a role without CREATE privilege can still read the version.
@@ -134,13 +135,24 @@ pub struct TableSql {
     pub insert_compat: String,
     /// Ledger rows in ascending version order.
     pub select_ledger: String,
-    /// Insert or replace a ledger row (`$1`..`$8`; `$9` the applied-at time as RFC 3339 text,
-    /// empty for now).
-    pub upsert_ledger: String,
+    /// Insert a ledger row (`$1`..`$8`; `$9` the applied-at time as RFC 3339 text, empty for
+    /// now). Never an upsert: a version already recorded fails (unique violation on the
+    /// primary key), so a double apply becomes an error instead of an overwrite.
+    pub insert_ledger: String,
     /// Delete a ledger row (`$1` version).
     pub delete_ledger: String,
     /// Append a log entry (`$1`..`$8`).
     pub insert_log: String,
+    /// Open a batch item's log entry when the item starts (`$1` action, `$2` version): `at` is
+    /// the start time and `duration_ms` is -1 until [`TableSql::close_log`]. Short, since it
+    /// comes before the body (`pg_stat_activity` shows a message's first kilobyte).
+    pub open_log: String,
+    /// Complete the open log entry of version `$2` (`$1`..`$8` of [`TableSql::insert_log`]
+    /// but `$6`): its duration is the time since `at`, returned as `strata_item_ms`.
+    pub close_log: String,
+    /// The duration of version `$1`'s newest log entry (a batch item's ledger row takes it
+    /// from its closed log entry).
+    pub logged_duration: String,
     /// The newest log entry other than `fail` (action, version, name, detail): read while the
     /// row is dirty, to name the statement the interrupted migration reached.
     pub select_last_reached: String,
@@ -190,17 +202,26 @@ impl TableSql {
                  duration_ms, applied_by, mode, origin \
                  FROM {ledger} ORDER BY version"
             ),
-            upsert_ledger: format!(
+            insert_ledger: format!(
                 "INSERT INTO {ledger} (version, name, checksum, batch, duration_ms, applied_by, mode, origin, applied_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(nullif($9::text, '')::timestamptz, now())) \
-                 ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, \
-                 batch = EXCLUDED.batch, applied_at = EXCLUDED.applied_at, duration_ms = EXCLUDED.duration_ms, \
-                 applied_by = EXCLUDED.applied_by, mode = EXCLUDED.mode, origin = EXCLUDED.origin"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(nullif($9::text, '')::timestamptz, now()))"
             ),
             delete_ledger: format!("DELETE FROM {ledger} WHERE version = $1"),
             insert_log: format!(
                 "INSERT INTO {log} (action, version, name, batch, checksum, duration_ms, actor, detail) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ),
+            open_log: format!(
+                "INSERT INTO {log} (action, version, duration_ms, at) VALUES ($1, $2, {OPEN}, clock_timestamp())"
+            ),
+            close_log: format!(
+                "UPDATE {log} SET name = $3, batch = $4, checksum = $5, actor = $7, detail = $8, \
+                 duration_ms = (extract(epoch FROM clock_timestamp() - at) * 1000)::bigint \
+                 WHERE duration_ms = {OPEN} AND action = $1 AND version IS NOT DISTINCT FROM $2 \
+                 RETURNING duration_ms AS strata_item_ms"
+            ),
+            logged_duration: format!(
+                "coalesce((SELECT duration_ms FROM {log} WHERE version = $1 ORDER BY id DESC LIMIT 1), 0)"
             ),
             select_last_reached: format!(
                 "SELECT action, version, name, detail FROM {log} \
@@ -210,33 +231,47 @@ impl TableSql {
     }
 }
 
-/// Milliseconds since the batch item started (`strata.t0`, set by the item's marker).
-pub const ITEM_MS: &str =
-    "(extract(epoch FROM clock_timestamp() - current_setting('strata.t0')::timestamptz) * 1000)::bigint";
+/// `duration_ms` of a log entry still open: visible only to the transaction writing it, which
+/// closes it before committing.
+const OPEN: i64 = -1;
 
 impl TableSql {
     /// `writes` as SQL text (statements ending in `;`), for sending in one message with
     /// `COMMIT`. Same effect as binding them one by one: golang-migrate's one row replaced (and
-    /// its `-1` rule), an upsert of ledger rows, log appends.
+    /// its `-1` rule), ledger rows inserted or deleted, log appends.
     pub fn writes_sql(&self, writes: &[LedgerWrite]) -> String {
         self.render_writes(writes, false)
     }
 
-    /// [`TableSql::writes_sql`] for a batch item: durations are measured by the server from
-    /// the item's start (`strata.t0`, see `batch.rs`) and the log row returns its duration as
-    /// `strata_item_ms`, so one message reports every item's time.
+    /// For a batch item, before its body: its log entries, opened with the item's start time.
+    /// The server times each item from there — not from session state, which a migration may
+    /// reset (`RESET ALL`), nor from `now()`, which is the whole message's arrival.
+    pub fn timed_start_sql(&self, writes: &[LedgerWrite]) -> String {
+        let mut sql = String::new();
+        for w in writes {
+            if let LedgerWrite::Log(e) = w {
+                let _ = writeln!(sql, "{};", bind(&self.open_log, &log_values(e, "")));
+            }
+        }
+        sql
+    }
+
+    /// For a batch item, after its body: [`TableSql::writes_sql`] with the log entries opened
+    /// by [`TableSql::timed_start_sql`] closed first (returning the item's duration as
+    /// `strata_item_ms`, so one message reports every item's time) and the ledger row given
+    /// the same duration.
     pub fn timed_writes_sql(&self, writes: &[LedgerWrite]) -> String {
-        self.render_writes(writes, true)
+        let mut sql = String::new();
+        for w in writes {
+            if let LedgerWrite::Log(e) = w {
+                let _ = writeln!(sql, "{};", bind(&self.close_log, &log_values(e, "")));
+            }
+        }
+        sql.push_str(&self.render_writes(writes, true));
+        sql
     }
 
     fn render_writes(&self, writes: &[LedgerWrite], timed: bool) -> String {
-        let duration = |ms: i64| {
-            if timed {
-                ITEM_MS.to_string()
-            } else {
-                ms.to_string()
-            }
-        };
         let mut sql = String::new();
         for w in writes {
             match w {
@@ -260,13 +295,17 @@ impl TableSql {
                         quote_literal(&m.name),
                         opt_literal(m.checksum.as_deref()),
                         m.batch.to_string(),
-                        duration(m.duration_ms),
+                        if timed {
+                            bind(&self.logged_duration, &[(m.version as i64).to_string()])
+                        } else {
+                            m.duration_ms.to_string()
+                        },
                         quote_literal(&m.applied_by),
                         quote_literal(m.mode.as_str()),
                         quote_literal(m.origin.as_str()),
                         quote_literal(&m.applied_at),
                     ];
-                    let _ = writeln!(sql, "{};", bind(&self.upsert_ledger, &values));
+                    let _ = writeln!(sql, "{};", bind(&self.insert_ledger, &values));
                 }
                 LedgerWrite::Delete(v) => {
                     let _ = writeln!(
@@ -275,28 +314,34 @@ impl TableSql {
                         bind(&self.delete_ledger, &[(*v as i64).to_string()])
                     );
                 }
+                // Batch items' entries were opened before the body and closed above.
+                LedgerWrite::Log(_) if timed => {}
                 LedgerWrite::Log(e) => {
-                    let values = [
-                        quote_literal(e.action.as_str()),
-                        opt_int(e.version.map(|v| v as i64)),
-                        quote_literal(&e.name),
-                        opt_int(e.batch),
-                        opt_literal(e.checksum.as_deref()),
-                        duration(e.duration_ms),
-                        quote_literal(&e.actor),
-                        quote_literal(&e.detail),
-                    ];
-                    let returning = if timed {
-                        " RETURNING duration_ms AS strata_item_ms"
-                    } else {
-                        ""
-                    };
-                    let _ = writeln!(sql, "{}{returning};", bind(&self.insert_log, &values));
+                    let duration = e.duration_ms.to_string();
+                    let _ = writeln!(
+                        sql,
+                        "{};",
+                        bind(&self.insert_log, &log_values(e, &duration))
+                    );
                 }
             }
         }
         sql
     }
+}
+
+/// A log entry's values for [`TableSql::insert_log`] (`$1`..`$8`, `$6` the duration).
+fn log_values(e: &strata_core::ledger::LogEntry, duration: &str) -> [String; 8] {
+    [
+        quote_literal(e.action.as_str()),
+        opt_int(e.version.map(|v| v as i64)),
+        quote_literal(&e.name),
+        opt_int(e.batch),
+        opt_literal(e.checksum.as_deref()),
+        duration.to_string(),
+        quote_literal(&e.actor),
+        quote_literal(&e.detail),
+    ]
 }
 
 /// Replace the placeholders `$1`..`$n` of `template` in one pass, so a value that itself
@@ -377,6 +422,56 @@ mod tests {
             ),
             "{sql}"
         );
+    }
+
+    #[test]
+    fn batch_items_are_timed_from_their_opened_log_entry_not_session_state() {
+        let s = TableSql::new("public", &TableNames::default());
+        let writes = [
+            LedgerWrite::Insert(AppliedMigration {
+                version: 7,
+                name: "x".into(),
+                checksum: None,
+                batch: 2,
+                applied_at: String::new(),
+                duration_ms: 0,
+                applied_by: "me".into(),
+                mode: TxMode::Transaction,
+                origin: Origin::Applied,
+            }),
+            LedgerWrite::Log(LogEntry {
+                action: Action::Up,
+                version: Some(7),
+                name: "x".into(),
+                batch: Some(2),
+                checksum: None,
+                duration_ms: 0,
+                actor: "me".into(),
+                detail: String::new(),
+            }),
+        ];
+        let start = s.timed_start_sql(&writes);
+        assert_eq!(
+            start,
+            "INSERT INTO \"public\".\"schema_migrations_log\" (action, version, duration_ms, at) VALUES (E'up', 7, -1, clock_timestamp());\n"
+        );
+        let end = s.timed_writes_sql(&writes);
+        let close = end
+            .find("UPDATE \"public\".\"schema_migrations_log\" SET name = E'x', batch = 2")
+            .unwrap();
+        let ledger = end
+            .find("INSERT INTO \"public\".\"schema_migrations_ledger\"")
+            .unwrap();
+        assert!(
+            close < ledger,
+            "closed before the ledger row takes its duration: {end}"
+        );
+        assert!(end.contains("WHERE duration_ms = -1 AND action = E'up' AND version IS NOT DISTINCT FROM 7 RETURNING duration_ms AS strata_item_ms"), "{end}");
+        assert!(
+            !end.contains("INSERT INTO \"public\".\"schema_migrations_log\""),
+            "{end}"
+        );
+        assert!(!end.contains("current_setting"), "{end}");
     }
 
     #[test]

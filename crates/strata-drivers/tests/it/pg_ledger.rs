@@ -2,7 +2,7 @@
 
 use crate::support::{driver, pg};
 use strata_core::{
-    Action, AppliedMigration, CompatRow, Driver, LedgerWrite, LogEntry, Origin, TxMode,
+    Action, AppliedMigration, CompatRow, Driver, DriverError, LedgerWrite, LogEntry, Origin, TxMode,
 };
 
 fn applied(version: u64, name: &str) -> AppliedMigration {
@@ -138,11 +138,32 @@ fn write_and_read_state_round_trip() {
     assert_eq!(at.len(), 20, "{at}");
     assert!(at.ends_with('Z') && &at[10..11] == "T", "{at}");
 
-    // Upsert replaces, delete removes, the log is appended.
+    // Recording a version again is refused, whole, and overwrites nothing.
     let mut again = applied(3, "second-renamed");
     again.origin = Origin::Forced;
-    d.write(&[LedgerWrite::Insert(again), LedgerWrite::Delete(1)])
-        .unwrap();
+    let err = d
+        .write(&[LedgerWrite::Delete(1), LedgerWrite::Insert(again.clone())])
+        .unwrap_err();
+    assert!(
+        matches!(&err, DriverError::AlreadyApplied { detail } if detail.contains("(version)=(3)")),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with(
+            "the ledger already records this migration as applied: another run applied it at the same time"
+        ),
+        "{err}"
+    );
+    let state = d.read_state().unwrap();
+    assert_eq!(state.applied.len(), 2, "rolled back: 1 is still there");
+    assert_eq!(state.applied[1].name, "second");
+    // Replacing is a delete then an insert (accept); delete removes; the log is appended.
+    d.write(&[
+        LedgerWrite::Delete(3),
+        LedgerWrite::Insert(again),
+        LedgerWrite::Delete(1),
+    ])
+    .unwrap();
     let state = d.read_state().unwrap();
     assert_eq!(state.applied.len(), 1);
     assert_eq!(state.applied[0].name, "second-renamed");
