@@ -9,8 +9,8 @@ use crate::source::markers::parse_sections;
 
 /// Target `filename`: the file-name classifier on any UTF-8 name never panics; a pair name's
 /// parts rebuild exactly the input (`<digits>_<title>.<up|down>.<ext>`), its digits are digits
-/// and its version their value; a single file rebuilds as `<digits>_<title>.sql`; an ignored
-/// name has a reason.
+/// and its version their value; a single file rebuilds as `<digits><_ or ->title>.sql`; a name
+/// holding a control character is never read as a migration; a name not read has a reason.
 pub fn filename(data: &[u8]) {
     let Ok(name) = std::str::from_utf8(data) else {
         return;
@@ -28,12 +28,18 @@ pub fn filename(data: &[u8]) {
         assert!(!p.title.contains('\n') && !p.ext.contains('\n'));
     }
     match classify_name(name) {
-        NameKind::Pair(p) => assert_eq!(Some(p), parse_pair_name(name)),
+        NameKind::Pair(p) => {
+            assert_eq!(Some(p), parse_pair_name(name));
+            assert!(!name.contains(char::is_control));
+        }
         NameKind::Single(s) => {
-            assert_eq!(format!("{}_{}.sql", s.digits, s.title), name);
+            let sep = s.separator.as_char();
+            assert_eq!(format!("{}{sep}{}.sql", s.digits, s.title), name);
+            assert!(!name.contains(char::is_control));
             let _ = s.looks_like_misnamed_pair();
         }
-        NameKind::Ignored(reason) => assert!(!reason.is_empty()),
+        NameKind::ControlCharacter(c) => assert!(c.is_control() && name.contains(c)),
+        NameKind::Malformed(reason) | NameKind::Ignored(reason) => assert!(!reason.is_empty()),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod fuzzing;
 pub mod ledger;
 pub mod migration;
 pub mod plan;
+pub mod printable;
 pub mod report;
 pub mod runner;
 pub mod source;

@@ -801,6 +801,7 @@ pub fn ledger_row(
         version: m.version,
         name: m.name.clone(),
         checksum: Some(m.checksum.to_hex()),
+        down_checksum: m.down_checksum.map(|c| c.to_hex()),
         batch,
         applied_at: String::new(),
         duration_ms,
@@ -865,11 +866,13 @@ mod tests {
                     up: up.then(|| script(&format!("-- up {v}"))),
                     down: down.then(|| script(&format!("-- down {v}"))),
                     checksum: Checksum::of(format!("-- up {v}").as_bytes()),
+                    down_checksum: None,
                     format: Format::Pair,
                     allow_out_of_order: false,
                 })
                 .collect(),
             ignored: vec![],
+            warnings: vec![],
         }
     }
 
@@ -1520,5 +1523,44 @@ mod tests {
             "{:?}",
             err[0].hint()
         );
+    }
+
+    #[test]
+    fn status_validate_and_plans_stay_linear_in_the_ledger_size() {
+        use crate::ledger::probes;
+        // 20,000 applied migrations, one pending: a linear search of the ledger per migration
+        // looks at ~2 * 10^8 rows; a binary search at ~15 per lookup.
+        let n: u64 = 20_000;
+        let spec: Vec<(Version, bool, bool)> = (1..=n + 1).map(|v| (v, true, true)).collect();
+        let src = source(&spec);
+        let all: Vec<Version> = (1..=n).collect();
+        let state = applied(&src, &all, 1);
+        let budget = 4 * n * (u64::from(n.ilog2()) + 2);
+
+        let mut status = None;
+        let rows = probes::during(|| status = Some(crate::status::status(&src, &state)));
+        assert_eq!(status.unwrap().unsettled(), 1);
+        assert!(rows <= budget, "status looked at {rows} ledger rows");
+
+        let rows = probes::during(|| assert!(validate(&src, &state, false).is_empty()));
+        assert!(rows <= budget, "validate looked at {rows} ledger rows");
+
+        for request in [Request::Up(None), Request::Down(None)] {
+            let rows = probes::during(|| {
+                plan(&src, &state, request, &opts()).unwrap();
+            });
+            assert!(rows <= budget, "{request:?} looked at {rows} ledger rows");
+        }
+
+        // First contact with a database golang-migrate migrated: every file is adopted.
+        let fresh = LedgerState {
+            compat: compat_for(Some(n)),
+            ..LedgerState::default()
+        };
+        let rows = probes::during(|| {
+            let (writes, next) = reconcile(&src, &fresh, "t").unwrap();
+            assert_eq!((writes.len(), next.applied.len()), (2 * n as usize, n as usize));
+        });
+        assert!(rows <= budget, "reconcile looked at {rows} ledger rows");
     }
 }
