@@ -81,7 +81,28 @@ pub enum Conflict {
         /// Checksum of the file now.
         now: String,
     },
-    /// An applied migration has no file any more.
+    /// The down file of an applied migration was edited since it was applied: `down` would run
+    /// something else than the migration was written with.
+    DownEdited {
+        /// Its version.
+        version: Version,
+        /// Its name.
+        name: String,
+        /// The down file.
+        path: std::path::PathBuf,
+        /// The down file's checksum recorded when applied.
+        applied: String,
+        /// Its checksum now.
+        now: String,
+    },
+    /// The down file of an applied migration was deleted since it was applied.
+    DownMissing {
+        /// Its version.
+        version: Version,
+        /// Its name.
+        name: String,
+    },
+    /// An applied migration has no file any more (or, for a pair, no up file).
     Missing {
         /// Its version.
         version: Version,
@@ -153,6 +174,17 @@ impl fmt::Display for Conflict {
                 &applied[..applied.len().min(12)],
                 &now[..now.len().min(12)]
             ),
+            Conflict::DownEdited { version, name, path, applied, now } => write!(
+                f,
+                "the down file {} of migration {version} ({name}) was edited after the migration was applied (checksum {} then, {} now)",
+                crate::printable::printable_path(path),
+                short(applied),
+                short(now)
+            ),
+            Conflict::DownMissing { version, name } => write!(
+                f,
+                "the down file of migration {version} ({name}) was deleted after the migration was applied"
+            ),
             Conflict::Missing { version, name } => write!(
                 f,
                 "migration {version} ({name}) is applied but its file is missing"
@@ -183,6 +215,15 @@ impl fmt::Display for Conflict {
             ),
         }
     }
+}
+
+/// The first 12 characters of a checksum (cut on a character boundary: a ledger may hold any
+/// text).
+fn short(checksum: &str) -> &str {
+    checksum
+        .char_indices()
+        .nth(12)
+        .map_or(checksum, |(i, _)| &checksum[..i])
 }
 
 /// The fix for a dirty row whose interrupted migration is known: which statements took effect
@@ -223,6 +264,12 @@ impl Conflict {
             Conflict::Dirty { version, reached: Some(r) } => dirty_hint(*version, r),
             Conflict::Edited { version, .. } => format!(
                 "restore the file as it was applied, or put the change in a new migration (use `strata status` to see which files changed; version {version})"
+            ),
+            Conflict::DownEdited { version, .. } => format!(
+                "restore the down file as it was applied, or run `strata accept {version}` if the edit is intended"
+            ),
+            Conflict::DownMissing { version, .. } => format!(
+                "restore the down file (e.g. from version control), or run `strata accept {version}` to record that it has none"
             ),
             Conflict::Missing { .. } => {
                 "restore the file (e.g. from version control), or check out the branch that has it".into()
@@ -383,6 +430,12 @@ pub fn plan(
 ) -> Result<Plan, Vec<Conflict>> {
     let (reconcile, state) = reconcile(source, state, &options.actor).map_err(|c| vec![c])?;
     let mut conflicts = drift(source, &state);
+    // An edited or deleted down file refuses only the plans that would run it.
+    let down_drift: std::collections::BTreeMap<Version, Conflict> = state
+        .applied
+        .iter()
+        .filter_map(|row| Some((row.version, row_drift(row, source.get(row.version)).down?)))
+        .collect();
     let applied: BTreeSet<Version> = state.applied.iter().map(|a| a.version).collect();
     let head = applied.iter().next_back().copied();
 
@@ -486,11 +539,15 @@ pub fn plan(
             continue;
         };
         let script = m.script(direction);
-        if direction == Direction::Down && script.is_none() {
-            conflicts.push(Conflict::NoDown {
-                version,
-                name: m.name.clone(),
-            });
+        if direction == Direction::Down {
+            if let Some(c) = down_drift.get(&version) {
+                conflicts.push(c.clone());
+            } else if script.is_none() {
+                conflicts.push(Conflict::NoDown {
+                    version,
+                    name: m.name.clone(),
+                });
+            }
         }
         let compat_dirty = match direction {
             Direction::Up => CompatRow {
@@ -543,29 +600,81 @@ pub fn plan(
     }
 }
 
-/// Applied migrations whose file was edited or is missing.
+/// Applied migrations whose file (the up file of a pair) was edited or is missing: every plan
+/// is refused while there are any.
 pub fn drift(source: &Source, state: &LedgerState) -> Vec<Conflict> {
-    let mut conflicts = Vec::new();
-    for row in &state.applied {
-        match source.get(row.version) {
-            None => conflicts.push(Conflict::Missing {
-                version: row.version,
-                name: row.name.clone(),
-            }),
-            Some(m) => {
-                let now = m.checksum.to_hex();
-                if let Some(applied) = row.checksum.as_ref().filter(|c| **c != now) {
-                    conflicts.push(Conflict::Edited {
-                        version: row.version,
-                        name: m.name.clone(),
-                        applied: applied.clone(),
-                        now,
-                    });
-                }
-            }
-        }
+    state
+        .applied
+        .iter()
+        .filter_map(|row| row_drift(row, source.get(row.version)).up)
+        .collect()
+}
+
+/// Applied migrations whose `.down` pair file was edited or deleted since: plans that would run
+/// it are refused, and `validate` reports them.
+pub fn down_drift(source: &Source, state: &LedgerState) -> Vec<Conflict> {
+    state
+        .applied
+        .iter()
+        .filter_map(|row| row_drift(row, source.get(row.version)).down)
+        .collect()
+}
+
+/// What changed in the files of one applied migration since it was applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowDrift {
+    /// [`Conflict::Missing`] or [`Conflict::Edited`]: the file carrying the up part.
+    pub up: Option<Conflict>,
+    /// [`Conflict::DownEdited`] or [`Conflict::DownMissing`]: the `.down` pair file.
+    pub down: Option<Conflict>,
+}
+
+/// Compare one ledger row with the migration now on disk (`None`: no file has its version).
+///
+/// Rows without a recorded checksum (adopted without a file) report no edit, and rows without a
+/// recorded down checksum (written before Strata recorded it, or applied without a down file)
+/// report no drift of the down part.
+pub fn row_drift(row: &AppliedMigration, m: Option<&Migration>) -> RowDrift {
+    let missing = || RowDrift {
+        up: Some(Conflict::Missing {
+            version: row.version,
+            name: row.name.clone(),
+        }),
+        down: None,
+    };
+    let Some(m) = m else { return missing() };
+    let now = m.checksum.to_hex();
+    let edited = row.checksum.as_ref().filter(|c| **c != now);
+    // Applied as a down-only version (its down file was its one file), or not.
+    let down_only = row.down_checksum.is_some() && row.down_checksum == row.checksum;
+    if m.up.is_none() && edited.is_some() && !down_only {
+        // The up file is gone; what is left (the down file) is not an edit of it.
+        return missing();
     }
-    conflicts
+    let up = edited.map(|applied| Conflict::Edited {
+        version: row.version,
+        name: m.name.clone(),
+        applied: applied.clone(),
+        now,
+    });
+    let down = match (&row.down_checksum, m.down_checksum, &m.down) {
+        _ if m.up.is_none() => None,
+        (Some(applied), Some(now), Some(script)) if *applied != now.to_hex() => {
+            Some(Conflict::DownEdited {
+                version: row.version,
+                name: m.name.clone(),
+                path: script.path.clone(),
+                applied: applied.clone(),
+                now: now.to_hex(),
+            })
+        }
+        (Some(_), _, None) => Some(Conflict::DownMissing {
+            version: row.version,
+            name: m.name.clone(),
+        }),
+        _ => None,
+    };
+    RowDrift { up, down }
 }
 
 /// The versions `rollback` reverts: every ledger row in the newest `batches` batches, newest
@@ -603,6 +712,7 @@ pub fn validate(source: &Source, state: &LedgerState, allow_out_of_order: bool) 
         }
     };
     problems.extend(drift(source, &view));
+    problems.extend(down_drift(source, &view));
     if !allow_out_of_order {
         if let Some(head) = view.head() {
             for m in &source.migrations {
@@ -696,13 +806,23 @@ pub fn plan_accept(
         name: row.name.clone(),
     })?;
     let now = m.checksum.to_hex();
-    if row.checksum.as_deref() == Some(now.as_str()) {
+    let down_now = m.down_checksum.map(|c| c.to_hex());
+    if row.checksum.as_deref() == Some(now.as_str()) && row.down_checksum == down_now {
         return Ok(Vec::new());
     }
     let old = row.checksum.clone().unwrap_or_else(|| "none".into());
+    let down_change = match (&row.down_checksum, &down_now) {
+        (a, b) if a == b => String::new(),
+        (a, b) => format!(
+            "; down file {} -> {}",
+            a.as_deref().unwrap_or("none"),
+            b.as_deref().unwrap_or("none")
+        ),
+    };
     let accepted = AppliedMigration {
         name: m.name.clone(),
         checksum: Some(now.clone()),
+        down_checksum: down_now,
         // The database stamps the time of the accept; the original time stays in the log.
         applied_at: String::new(),
         ..row.clone()
@@ -718,7 +838,7 @@ pub fn plan_accept(
             duration_ms: 0,
             actor: actor.to_string(),
             detail: format!(
-                "checksum {old} -> {now} (applied {} by {})",
+                "checksum {old} -> {now}{down_change} (applied {} by {})",
                 if row.applied_at.is_empty() {
                     "?"
                 } else {
@@ -866,7 +986,7 @@ mod tests {
                     up: up.then(|| script(&format!("-- up {v}"))),
                     down: down.then(|| script(&format!("-- down {v}"))),
                     checksum: Checksum::of(format!("-- up {v}").as_bytes()),
-                    down_checksum: None,
+                    down_checksum: down.then(|| Checksum::of(format!("-- down {v}").as_bytes())),
                     format: Format::Pair,
                     allow_out_of_order: false,
                 })
@@ -1562,5 +1682,79 @@ mod tests {
             assert_eq!((writes.len(), next.applied.len()), (2 * n as usize, n as usize));
         });
         assert!(rows <= budget, "reconcile looked at {rows} ledger rows");
+    }
+
+    #[test]
+    fn an_edited_or_deleted_down_file_refuses_the_plans_that_run_it() {
+        let src = source(&[(1, true, true), (2, true, true), (3, true, true)]);
+        let state = applied(&src, &[1, 2], 1);
+        let mut edited = src.clone();
+        edited.migrations[1].down_checksum = Some(Checksum::of(b"-- down 2, edited"));
+        edited.migrations[0].down = None;
+        edited.migrations[0].down_checksum = None;
+
+        let problems = validate(&edited, &state, false);
+        assert!(
+            matches!(&problems[..], [Conflict::DownMissing { version: 1, .. }, Conflict::DownEdited { version: 2, applied, now, .. }]
+                if *applied == Checksum::of(b"-- down 2").to_hex() && *now == Checksum::of(b"-- down 2, edited").to_hex()),
+            "{problems:?}"
+        );
+        assert!(problems[1].to_string().starts_with("the down file x.sql of migration 2 (m2) was edited"));
+        assert!(problems[1].hint().unwrap().contains("strata accept 2"));
+
+        // `up` never runs a down file: it goes on.
+        let p = plan(&edited, &state, Request::Up(None), &opts()).unwrap();
+        assert_eq!(versions(&p), [(3, 'u')]);
+        // Every plan that would run the edited down file is refused, naming it.
+        for request in [Request::Down(Some(1)), Request::Redo, Request::Rollback { batches: 1 }] {
+            let err = plan(&edited, &state, request, &opts()).unwrap_err();
+            assert!(matches!(err[0], Conflict::DownEdited { version: 2, .. }), "{request:?}: {err:?}");
+        }
+        let err = plan(&edited, &state, Request::Down(None), &opts()).unwrap_err();
+        assert!(matches!(err[..], [Conflict::DownEdited { version: 2, .. }, Conflict::DownMissing { version: 1, .. }]), "{err:?}");
+
+        // `accept` records the down file as it is now; then nothing is reported.
+        let writes = plan_accept(&edited, &state, 2, "t").unwrap();
+        let LedgerWrite::Insert(row) = &writes[0] else {
+            panic!("{writes:?}")
+        };
+        assert_eq!(row.down_checksum, Some(Checksum::of(b"-- down 2, edited").to_hex()));
+        match &writes[1] {
+            LedgerWrite::Log(e) => assert!(e.detail.contains("; down file "), "{}", e.detail),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn row_drift_tells_a_deleted_up_file_from_an_edit_and_trusts_old_rows() {
+        let mut src = source(&[(1, true, true), (2, false, true)]);
+        // A down-only version is checksummed by its down file, as the folder reader does.
+        src.migrations[1].checksum = src.migrations[1].down_checksum.unwrap();
+        let state = applied(&src, &[1, 2], 1);
+        let (one, two) = (&state.applied[0], &state.applied[1]);
+        assert_eq!(row_drift(one, src.get(1)), RowDrift::default());
+        assert_eq!(row_drift(two, src.get(2)), RowDrift::default());
+
+        // The up file of a pair deleted, its down file left: missing, not edited.
+        let mut gone = src.get(1).unwrap().clone();
+        gone.up = None;
+        gone.checksum = gone.down_checksum.unwrap();
+        assert!(matches!(row_drift(one, Some(&gone)).up, Some(Conflict::Missing { version: 1, .. })));
+        // ...also for a row written before the down file's checksum was recorded.
+        let old = AppliedMigration {
+            down_checksum: None,
+            ..one.clone()
+        };
+        assert!(matches!(row_drift(&old, Some(&gone)).up, Some(Conflict::Missing { version: 1, .. })));
+        // A down-only migration whose one file was edited is edited.
+        let mut down_only = src.get(2).unwrap().clone();
+        down_only.checksum = Checksum::of(b"-- down 2, edited");
+        down_only.down_checksum = Some(down_only.checksum);
+        assert!(matches!(row_drift(two, Some(&down_only)).up, Some(Conflict::Edited { version: 2, .. })));
+        // Old rows have no down checksum: an edited down file is not reported for them.
+        let mut edited_down = src.get(1).unwrap().clone();
+        edited_down.down_checksum = Some(Checksum::of(b"other"));
+        assert_eq!(row_drift(&old, Some(&edited_down)), RowDrift::default());
+        assert!(matches!(row_drift(one, Some(&edited_down)).down, Some(Conflict::DownEdited { .. })));
     }
 }

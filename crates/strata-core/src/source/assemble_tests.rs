@@ -706,3 +706,26 @@ fn assemble_refuses_unterminated_copy_data_naming_the_copy_line() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn assemble_checksums_a_pairs_down_file_on_its_own() {
+    let src = ok(vec![
+        raw("1_a.up.sql", "SELECT 1;"),
+        raw("1_a.down.sql", "SELECT 2;"),
+        raw("2_b.up.sql", "SELECT 3;"),
+        raw("3_c.down.sql", "SELECT 4;"),
+        raw("4_d.sql", "-- UP\nSELECT 5;\n-- DOWN\nSELECT 6;\n"),
+    ]);
+    let downs: Vec<Option<Checksum>> = src.migrations.iter().map(|m| m.down_checksum).collect();
+    assert_eq!(
+        downs,
+        [
+            Some(Checksum::of(b"SELECT 2;")),
+            None,
+            // A down-only version: its one file is the down file.
+            Some(Checksum::of(b"SELECT 4;")),
+            // A single file's one checksum covers both parts.
+            None
+        ]
+    );
+}
