@@ -1679,7 +1679,10 @@ mod tests {
         };
         let rows = probes::during(|| {
             let (writes, next) = reconcile(&src, &fresh, "t").unwrap();
-            assert_eq!((writes.len(), next.applied.len()), (2 * n as usize, n as usize));
+            assert_eq!(
+                (writes.len(), next.applied.len()),
+                (2 * n as usize, n as usize)
+            );
         });
         assert!(rows <= budget, "reconcile looked at {rows} ledger rows");
     }
@@ -1699,26 +1702,47 @@ mod tests {
                 if *applied == Checksum::of(b"-- down 2").to_hex() && *now == Checksum::of(b"-- down 2, edited").to_hex()),
             "{problems:?}"
         );
-        assert!(problems[1].to_string().starts_with("the down file x.sql of migration 2 (m2) was edited"));
+        assert!(problems[1]
+            .to_string()
+            .starts_with("the down file x.sql of migration 2 (m2) was edited"));
         assert!(problems[1].hint().unwrap().contains("strata accept 2"));
 
         // `up` never runs a down file: it goes on.
         let p = plan(&edited, &state, Request::Up(None), &opts()).unwrap();
         assert_eq!(versions(&p), [(3, 'u')]);
         // Every plan that would run the edited down file is refused, naming it.
-        for request in [Request::Down(Some(1)), Request::Redo, Request::Rollback { batches: 1 }] {
+        for request in [
+            Request::Down(Some(1)),
+            Request::Redo,
+            Request::Rollback { batches: 1 },
+        ] {
             let err = plan(&edited, &state, request, &opts()).unwrap_err();
-            assert!(matches!(err[0], Conflict::DownEdited { version: 2, .. }), "{request:?}: {err:?}");
+            assert!(
+                matches!(err[0], Conflict::DownEdited { version: 2, .. }),
+                "{request:?}: {err:?}"
+            );
         }
         let err = plan(&edited, &state, Request::Down(None), &opts()).unwrap_err();
-        assert!(matches!(err[..], [Conflict::DownEdited { version: 2, .. }, Conflict::DownMissing { version: 1, .. }]), "{err:?}");
+        assert!(
+            matches!(
+                err[..],
+                [
+                    Conflict::DownEdited { version: 2, .. },
+                    Conflict::DownMissing { version: 1, .. }
+                ]
+            ),
+            "{err:?}"
+        );
 
         // `accept` records the down file as it is now; then nothing is reported.
         let writes = plan_accept(&edited, &state, 2, "t").unwrap();
         let LedgerWrite::Insert(row) = &writes[0] else {
             panic!("{writes:?}")
         };
-        assert_eq!(row.down_checksum, Some(Checksum::of(b"-- down 2, edited").to_hex()));
+        assert_eq!(
+            row.down_checksum,
+            Some(Checksum::of(b"-- down 2, edited").to_hex())
+        );
         match &writes[1] {
             LedgerWrite::Log(e) => assert!(e.detail.contains("; down file "), "{}", e.detail),
             other => panic!("{other:?}"),
@@ -1739,22 +1763,34 @@ mod tests {
         let mut gone = src.get(1).unwrap().clone();
         gone.up = None;
         gone.checksum = gone.down_checksum.unwrap();
-        assert!(matches!(row_drift(one, Some(&gone)).up, Some(Conflict::Missing { version: 1, .. })));
+        assert!(matches!(
+            row_drift(one, Some(&gone)).up,
+            Some(Conflict::Missing { version: 1, .. })
+        ));
         // ...also for a row written before the down file's checksum was recorded.
         let old = AppliedMigration {
             down_checksum: None,
             ..one.clone()
         };
-        assert!(matches!(row_drift(&old, Some(&gone)).up, Some(Conflict::Missing { version: 1, .. })));
+        assert!(matches!(
+            row_drift(&old, Some(&gone)).up,
+            Some(Conflict::Missing { version: 1, .. })
+        ));
         // A down-only migration whose one file was edited is edited.
         let mut down_only = src.get(2).unwrap().clone();
         down_only.checksum = Checksum::of(b"-- down 2, edited");
         down_only.down_checksum = Some(down_only.checksum);
-        assert!(matches!(row_drift(two, Some(&down_only)).up, Some(Conflict::Edited { version: 2, .. })));
+        assert!(matches!(
+            row_drift(two, Some(&down_only)).up,
+            Some(Conflict::Edited { version: 2, .. })
+        ));
         // Old rows have no down checksum: an edited down file is not reported for them.
         let mut edited_down = src.get(1).unwrap().clone();
         edited_down.down_checksum = Some(Checksum::of(b"other"));
         assert_eq!(row_drift(&old, Some(&edited_down)), RowDrift::default());
-        assert!(matches!(row_drift(one, Some(&edited_down)).down, Some(Conflict::DownEdited { .. })));
+        assert!(matches!(
+            row_drift(one, Some(&edited_down)).down,
+            Some(Conflict::DownEdited { .. })
+        ));
     }
 }

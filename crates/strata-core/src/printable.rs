@@ -49,7 +49,10 @@ mod tests {
         assert!(matches!(printable("plain 1_é.sql"), Cow::Borrowed(_)));
         assert_eq!(printable("a\tb\r\u{7f}\u{9b}"), "a\\tb\\r\\u{7f}\\u{9b}");
         assert_eq!(printable("x\u{202e}lqs.exe"), "x\\u{202e}lqs.exe");
-        assert_eq!(printable("back\\slash \"quoted\""), "back\\slash \"quoted\"");
+        assert_eq!(
+            printable("back\\slash \"quoted\""),
+            "back\\slash \"quoted\""
+        );
         assert_eq!(
             printable_path(Path::new("m/1_a\nb.up.sql")),
             "m/1_a\\nb.up.sql"

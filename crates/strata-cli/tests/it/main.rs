@@ -12,6 +12,7 @@ mod copy_pg;
 mod faults;
 mod faults_input;
 mod faults_server;
+mod folder;
 mod formats;
 mod history;
 mod history_pg;

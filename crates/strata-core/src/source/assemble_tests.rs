@@ -558,7 +558,10 @@ fn assemble_reads_dash_named_marker_files_of_sql_migrate_and_npm_sqlite() {
         ("create_users", Format::SqlMigrate)
     );
     let npm = src.get(1).unwrap();
-    assert_eq!((npm.name.as_str(), npm.format), ("initial", Format::Markers));
+    assert_eq!(
+        (npm.name.as_str(), npm.format),
+        ("initial", Format::Markers)
+    );
     assert!(up(&src, 1).sql.contains("CREATE TABLE a"));
     assert!(npm.down.as_ref().unwrap().sql.contains("DROP TABLE a"));
 }

@@ -53,7 +53,10 @@ pub enum SourceError {
         second: PathBuf,
     },
     /// The version does not fit in a signed 64-bit integer (PostgreSQL `bigint`).
-    #[error("{}: version {digits} is too large (at most 9223372036854775807)", shown(path))]
+    #[error(
+        "{}: version {digits} is too large (at most 9223372036854775807)",
+        shown(path)
+    )]
     VersionTooLarge {
         /// The file.
         path: PathBuf,
@@ -71,7 +74,10 @@ pub enum SourceError {
         message: String,
     },
     /// A marker file without an up section.
-    #[error("{}: no up section (expected a line such as `{expected}`)", shown(path))]
+    #[error(
+        "{}: no up section (expected a line such as `{expected}`)",
+        shown(path)
+    )]
     NoUpSection {
         /// The file.
         path: PathBuf,
@@ -88,7 +94,11 @@ pub enum SourceError {
         character: char,
     },
     /// One version is both a single file (markers or legacy) and a pair file.
-    #[error("version {version} is both a single file ({}) and a pair file ({}); keep one layout", shown(single), shown(pair))]
+    #[error(
+        "version {version} is both a single file ({}) and a pair file ({}); keep one layout",
+        shown(single),
+        shown(pair)
+    )]
     MixedLayout {
         /// The version.
         version: Version,

@@ -257,7 +257,10 @@ fn ignore_reason(name: &str) -> String {
             "looks like a Flyway migration (V<version>__<description>.sql); {EXPECTED_NAMES}"
         );
     }
-    if digits > 0 && !matches!(name.as_bytes().get(digits), Some(b'_' | b'-')) && lower.ends_with(".sql") {
+    if digits > 0
+        && !matches!(name.as_bytes().get(digits), Some(b'_' | b'-'))
+        && lower.ends_with(".sql")
+    {
         return format!("the version must be followed by `_` (or `-` in a single file with markers); {EXPECTED_NAMES}");
     }
     if digits > 0 && (lower.ends_with(".up") || lower.ends_with(".down")) {
@@ -423,7 +426,9 @@ mod tests {
         };
         assert!(reason("4_y.UP.sql").contains("rename it to 4_y.up.sql"));
         assert!(reason("4_y.Down.sql").contains("lower-case `.down.`"));
-        assert!(reason("1-x.up.sql").contains("needs `_` after the version; rename it to 1_x.up.sql"));
+        assert!(
+            reason("1-x.up.sql").contains("needs `_` after the version; rename it to 1_x.up.sql")
+        );
         assert!(reason("1.up.sql").contains("followed by `_`"));
         assert!(reason("1x.sql").contains("followed by `_`"));
         assert!(reason("1_x.up").contains("no extension"));

@@ -39,7 +39,8 @@ pub struct RawFile {
 /// A file in the migrations folder that is not read as a migration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IgnoredFile {
-    /// Its path.
+    /// Its path (serialised lossily: a name that is not UTF-8 is still shown).
+    #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
     /// Why it was not read.
     pub reason: String,
@@ -68,4 +69,8 @@ impl Source {
             .ok()
             .map(|i| &self.migrations[i])
     }
+}
+
+fn lossy_path<S: serde::Serializer>(path: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
 }

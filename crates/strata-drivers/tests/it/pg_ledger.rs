@@ -311,7 +311,10 @@ fn a_ledger_without_the_down_checksum_is_read_and_upgraded_in_place() {
     // Read-only commands read it as it is: no down checksum, nothing changed.
     let old = d.read_state().unwrap();
     assert_eq!(
-        (old.applied[0].checksum.as_deref(), &old.applied[0].down_checksum),
+        (
+            old.applied[0].checksum.as_deref(),
+            &old.applied[0].down_checksum
+        ),
         (Some("aa"), &None)
     );
     d.ensure_tables().unwrap();
