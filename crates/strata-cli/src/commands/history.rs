@@ -146,7 +146,16 @@ pub fn accept(settings: &Settings, version: Option<&str>) -> Result<(), CliError
     let source = read_source(settings, &target.url)?;
     match migrator(&mut target, &source, settings).accept(v)? {
         None => eprintln!("no change (the file of {v} matches its recorded checksum)"),
-        Some((old, new)) => eprintln!("accepted {v}: checksum {} -> {}", short(&old), short(&new)),
+        // Only the down file changed.
+        Some((old, new)) if old == new => {
+            eprintln!("accepted {v}: its down file is recorded as it is now")
+        }
+        // The old checksum was read from the database: shown escaped.
+        Some((old, new)) => eprintln!(
+            "accepted {v}: checksum {} -> {}",
+            strata_core::printable::printable(short(&old)),
+            short(&new)
+        ),
     }
     Ok(())
 }

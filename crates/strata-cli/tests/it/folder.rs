@@ -135,7 +135,9 @@ fn an_edited_or_deleted_down_file_is_drift_and_down_refuses_to_run_it() {
     );
     p.run(&["up"]).ok().stderr_has("4/u create_d");
     // Accepting the edit records the down file as it is now.
-    p.run(&["accept", "3"]).ok();
+    p.run(&["accept", "3"])
+        .ok()
+        .stderr_has("accepted 3: its down file is recorded as it is now");
     p.run(&["down", "2"]).ok();
     assert_eq!(p.tables(), ["b"]);
 
