@@ -236,4 +236,31 @@ mod tests {
         s.migrations.push(row(5, State::Dirty));
         assert_eq!(s.unsettled(), 3);
     }
+
+    #[test]
+    fn an_applied_migration_whose_files_changed_is_not_counted_as_not_applied() {
+        let s = Status {
+            migrations: vec![
+                row(1, State::Edited),
+                row(2, State::DownEdited),
+                row(3, State::Missing),
+                row(4, State::OutOfOrder),
+                row(5, State::Pending),
+            ],
+            version: Some(3),
+            dirty: false,
+            reached: None,
+            ignored: vec![],
+            warnings: vec![],
+        };
+        assert_eq!(s.not_applied(), 2);
+        assert_eq!(
+            (
+                s.count(State::Edited),
+                s.count(State::DownEdited),
+                s.count(State::Applied)
+            ),
+            (1, 1, 0)
+        );
+    }
 }
