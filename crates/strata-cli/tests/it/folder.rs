@@ -203,3 +203,36 @@ fn status_counts_an_applied_edited_file_as_applied() {
         .ok()
         .stdout_has("version 3; 0 not applied\n");
 }
+
+#[test]
+fn postgres_records_the_down_file_in_a_batch_and_refuses_to_run_it_edited() {
+    let pg = crate::pg::pg!();
+    three(&pg.p);
+    pg.run(&["up"]).ok();
+    let downs: Vec<Option<String>> = pg
+        .db
+        .client()
+        .query(
+            "SELECT down_checksum FROM schema_migrations_ledger ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        downs.len() == 3
+            && downs
+                .iter()
+                .all(|d| d.as_ref().is_some_and(|d| d.len() == 64)),
+        "{downs:?}"
+    );
+    pg.p.file("000003_create_c.down.sql", "DROP TABLE c; DROP TABLE a;");
+    pg.run(&["down", "1"]).code(3).stderr_has(
+        "the down file migrations/000003_create_c.down.sql of migration 3 (create_c) was edited",
+    );
+    pg.run(&["status"]).ok().stdout_has("1 down-edited");
+    pg.run(&["accept", "3"]).ok();
+    pg.run(&["down", "1"]).ok();
+    pg.run(&["validate"]).ok();
+}
