@@ -10,6 +10,7 @@
 
 pub mod adopt;
 pub mod checksum;
+pub mod drift;
 pub mod driver;
 pub mod error;
 #[doc(hidden)]

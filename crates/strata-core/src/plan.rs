@@ -22,6 +22,8 @@ use crate::migration::{Direction, Migration, TxMode, Version};
 use crate::source::Source;
 use serde::Serialize;
 use std::collections::BTreeSet;
+
+pub use crate::drift::{down_drift, drift, row_drift, RowDrift};
 use std::fmt;
 
 /// What the user asked for.
@@ -598,83 +600,6 @@ pub fn plan(
         conflicts.dedup();
         Err(conflicts)
     }
-}
-
-/// Applied migrations whose file (the up file of a pair) was edited or is missing: every plan
-/// is refused while there are any.
-pub fn drift(source: &Source, state: &LedgerState) -> Vec<Conflict> {
-    state
-        .applied
-        .iter()
-        .filter_map(|row| row_drift(row, source.get(row.version)).up)
-        .collect()
-}
-
-/// Applied migrations whose `.down` pair file was edited or deleted since: plans that would run
-/// it are refused, and `validate` reports them.
-pub fn down_drift(source: &Source, state: &LedgerState) -> Vec<Conflict> {
-    state
-        .applied
-        .iter()
-        .filter_map(|row| row_drift(row, source.get(row.version)).down)
-        .collect()
-}
-
-/// What changed in the files of one applied migration since it was applied.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RowDrift {
-    /// [`Conflict::Missing`] or [`Conflict::Edited`]: the file carrying the up part.
-    pub up: Option<Conflict>,
-    /// [`Conflict::DownEdited`] or [`Conflict::DownMissing`]: the `.down` pair file.
-    pub down: Option<Conflict>,
-}
-
-/// Compare one ledger row with the migration now on disk (`None`: no file has its version).
-///
-/// Rows without a recorded checksum (adopted without a file) report no edit, and rows without a
-/// recorded down checksum (written before Strata recorded it, or applied without a down file)
-/// report no drift of the down part.
-pub fn row_drift(row: &AppliedMigration, m: Option<&Migration>) -> RowDrift {
-    let missing = || RowDrift {
-        up: Some(Conflict::Missing {
-            version: row.version,
-            name: row.name.clone(),
-        }),
-        down: None,
-    };
-    let Some(m) = m else { return missing() };
-    let now = m.checksum.to_hex();
-    let edited = row.checksum.as_ref().filter(|c| **c != now);
-    // Applied as a down-only version (its down file was its one file), or not.
-    let down_only = row.down_checksum.is_some() && row.down_checksum == row.checksum;
-    if m.up.is_none() && edited.is_some() && !down_only {
-        // The up file is gone; what is left (the down file) is not an edit of it.
-        return missing();
-    }
-    let up = edited.map(|applied| Conflict::Edited {
-        version: row.version,
-        name: m.name.clone(),
-        applied: applied.clone(),
-        now,
-    });
-    let down = match (&row.down_checksum, m.down_checksum, &m.down) {
-        _ if m.up.is_none() => None,
-        (Some(applied), Some(now), Some(script)) if *applied != now.to_hex() => {
-            Some(Conflict::DownEdited {
-                version: row.version,
-                name: m.name.clone(),
-                path: script.path.clone(),
-                applied: applied.clone(),
-                now: now.to_hex(),
-            })
-        }
-        (Some(_), _, None) => Some(Conflict::DownMissing {
-            version: row.version,
-            name: m.name.clone(),
-        }),
-        _ => None,
-    };
-    RowDrift { up, down }
 }
 
 /// The versions `rollback` reverts: every ledger row in the newest `batches` batches, newest
@@ -1747,50 +1672,5 @@ mod tests {
             LedgerWrite::Log(e) => assert!(e.detail.contains("; down file "), "{}", e.detail),
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn row_drift_tells_a_deleted_up_file_from_an_edit_and_trusts_old_rows() {
-        let mut src = source(&[(1, true, true), (2, false, true)]);
-        // A down-only version is checksummed by its down file, as the folder reader does.
-        src.migrations[1].checksum = src.migrations[1].down_checksum.unwrap();
-        let state = applied(&src, &[1, 2], 1);
-        let (one, two) = (&state.applied[0], &state.applied[1]);
-        assert_eq!(row_drift(one, src.get(1)), RowDrift::default());
-        assert_eq!(row_drift(two, src.get(2)), RowDrift::default());
-
-        // The up file of a pair deleted, its down file left: missing, not edited.
-        let mut gone = src.get(1).unwrap().clone();
-        gone.up = None;
-        gone.checksum = gone.down_checksum.unwrap();
-        assert!(matches!(
-            row_drift(one, Some(&gone)).up,
-            Some(Conflict::Missing { version: 1, .. })
-        ));
-        // ...also for a row written before the down file's checksum was recorded.
-        let old = AppliedMigration {
-            down_checksum: None,
-            ..one.clone()
-        };
-        assert!(matches!(
-            row_drift(&old, Some(&gone)).up,
-            Some(Conflict::Missing { version: 1, .. })
-        ));
-        // A down-only migration whose one file was edited is edited.
-        let mut down_only = src.get(2).unwrap().clone();
-        down_only.checksum = Checksum::of(b"-- down 2, edited");
-        down_only.down_checksum = Some(down_only.checksum);
-        assert!(matches!(
-            row_drift(two, Some(&down_only)).up,
-            Some(Conflict::Edited { version: 2, .. })
-        ));
-        // Old rows have no down checksum: an edited down file is not reported for them.
-        let mut edited_down = src.get(1).unwrap().clone();
-        edited_down.down_checksum = Some(Checksum::of(b"other"));
-        assert_eq!(row_drift(&old, Some(&edited_down)), RowDrift::default());
-        assert!(matches!(
-            row_drift(one, Some(&edited_down)).down,
-            Some(Conflict::DownEdited { .. })
-        ));
     }
 }

@@ -1,8 +1,9 @@
 //! `status`: every migration on disk and in the ledger, with its state. Pure.
 
+use crate::drift::row_drift;
 use crate::ledger::{LedgerState, Origin, Reached};
 use crate::migration::Version;
-use crate::plan::{reconcile, row_drift, Conflict};
+use crate::plan::{reconcile, Conflict};
 use crate::source::Source;
 use serde::Serialize;
 
