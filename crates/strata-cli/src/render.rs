@@ -4,9 +4,10 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 use strata_core::plan::Conflict;
+use strata_core::printable::{printable, printable_path};
 use strata_core::report::StepReport;
-use strata_core::status::Status;
-use strata_core::{Action, Aftermath, DriverError, Error, Location, LogRecord};
+use strata_core::status::{State, Status};
+use strata_core::{Action, Aftermath, DriverError, Error, IgnoredFile, Location, LogRecord};
 
 /// A duration for people, the one format of every duration Strata prints (progress lines,
 /// `status`, `history`, `rehearse`): Go's style, as golang-migrate's lines show it (`12.51ms`,
@@ -39,9 +40,9 @@ pub fn millis_text(ms: i64) -> String {
 /// golang-migrate's per-migration line: `1/u create_users_table (12.51ms)`.
 pub fn step_line(step: &StepReport) -> String {
     let name = if step.name.is_empty() {
-        "<empty>"
+        "<empty>".into()
     } else {
-        &step.name
+        printable(&step.name)
     };
     format!(
         "{}/{} {} ({})",
@@ -58,7 +59,7 @@ pub fn excerpt(loc: &Location) -> String {
     let _ = writeln!(
         out,
         "  --> {}:{}:{}",
-        loc.path.display(),
+        printable_path(&loc.path),
         loc.line,
         loc.column
     );
@@ -104,8 +105,9 @@ pub fn engine_error(err: &Error) -> String {
             unconfirmed,
         } => {
             let mut out = format!(
-                "migration failed: {version}/{} {name}: {}\n",
+                "migration failed: {version}/{} {}: {}\n",
                 direction.letter(),
+                printable(name),
                 cause_message(cause)
             );
             if let Some(loc) = location {
@@ -213,21 +215,22 @@ fn cause_message(cause: &DriverError) -> String {
     }
 }
 
-/// Conflicts for people: one line each (a count first when several), then the hints.
+/// Conflicts for people: one line each (a count first when several), then the hints. Names
+/// read from the database are escaped (each conflict is one line).
 pub fn conflicts_text(conflicts: &[Conflict]) -> String {
     let mut out = String::new();
     if conflicts.len() > 1 {
         let _ = writeln!(out, "{} problems, nothing was changed:", conflicts.len());
         for c in conflicts {
-            let _ = writeln!(out, "  - {c}");
+            let _ = writeln!(out, "  - {}", printable(&c.to_string()));
         }
     } else if let Some(c) = conflicts.first() {
-        let _ = writeln!(out, "{c}");
+        let _ = writeln!(out, "{}", printable(&c.to_string()));
     }
     let mut hints: Vec<String> = conflicts.iter().filter_map(hint).collect();
     hints.dedup();
     for h in hints {
-        let _ = writeln!(out, "hint: {h}");
+        let _ = writeln!(out, "hint: {}", printable(&h));
     }
     out.trim_end().to_string()
 }
@@ -243,6 +246,47 @@ pub fn hint(conflict: &Conflict) -> Option<String> {
         )),
         other => other.hint(),
     }
+}
+
+/// Files that look like migrations but match no layout, one `warning:` line each (for stderr).
+pub fn warnings_text(warnings: &[IgnoredFile]) -> String {
+    let mut out = String::new();
+    for w in warnings {
+        let _ = writeln!(
+            out,
+            "warning: {} is not read as a migration: {}",
+            printable_path(&w.path),
+            printable(&w.reason)
+        );
+    }
+    out
+}
+
+/// The summary under the status table: what is not applied, then applied migrations whose files
+/// changed, by state (`version 3; 0 not applied; 1 edited`).
+pub fn status_summary(status: &Status) -> String {
+    let version = match status.version {
+        None => "nothing applied".to_string(),
+        Some(v) if status.dirty => format!("version {v} (dirty)"),
+        Some(v) => format!("version {v}"),
+    };
+    let mut out = format!("{version}; {} not applied", status.not_applied());
+    let changed: Vec<String> = [
+        State::Dirty,
+        State::Edited,
+        State::Missing,
+        State::DownEdited,
+        State::DownMissing,
+    ]
+    .into_iter()
+    .map(|state| (status.count(state), state))
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, state)| format!("{n} {}", state.as_str()))
+    .collect();
+    if !changed.is_empty() {
+        let _ = write!(out, "; {}", changed.join(", "));
+    }
+    out
 }
 
 /// The status table.
@@ -266,12 +310,12 @@ pub fn status_table(status: &Status) -> String {
             }
             [
                 r.version.to_string(),
-                r.name.clone(),
+                printable(&r.name).into_owned(),
                 state,
                 r.batch.map(|b| b.to_string()).unwrap_or_default(),
                 r.applied_at.clone().unwrap_or_default(),
                 r.duration_ms.map(millis_text).unwrap_or_default(),
-                r.applied_by.clone().unwrap_or_default(),
+                printable(r.applied_by.as_deref().unwrap_or_default()).into_owned(),
             ]
         })
         .collect();
@@ -295,21 +339,16 @@ pub fn status_table(status: &Status) -> String {
         line(row);
     }
     for f in &status.ignored {
-        let _ = writeln!(out, "ignored: {} ({})", f.path.display(), f.reason);
+        let _ = writeln!(
+            out,
+            "ignored: {} ({})",
+            printable_path(&f.path),
+            printable(&f.reason)
+        );
     }
-    let pending = status
-        .migrations
-        .iter()
-        .filter(|r| r.state != strata_core::status::State::Applied)
-        .count();
-    let version = match status.version {
-        None => "nothing applied".to_string(),
-        Some(v) if status.dirty => format!("version {v} (dirty)"),
-        Some(v) => format!("version {v}"),
-    };
-    let _ = writeln!(out, "{version}; {pending} not applied");
+    let _ = writeln!(out, "{}", status_summary(status));
     if let Some(r) = &status.reached {
-        let _ = writeln!(out, "dirty: {r}");
+        let _ = writeln!(out, "dirty: {}", printable(&r.to_string()));
     }
     out
 }
@@ -328,7 +367,7 @@ pub fn history_table(records: &[LogRecord]) -> String {
                 r.at.clone(),
                 e.action.as_str().to_string(),
                 e.version.map(|v| v.to_string()).unwrap_or_default(),
-                e.name.clone(),
+                printable(&e.name).into_owned(),
                 e.batch.map(|b| b.to_string()).unwrap_or_default(),
                 match e.action {
                     Action::Up | Action::Down | Action::Rollback | Action::Fail => {
@@ -336,8 +375,8 @@ pub fn history_table(records: &[LogRecord]) -> String {
                     }
                     _ => String::new(),
                 },
-                e.actor.clone(),
-                e.detail.split_whitespace().collect::<Vec<_>>().join(" "),
+                printable(&e.actor).into_owned(),
+                printable(&e.detail.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned(),
             ]
         })
         .collect();

@@ -670,11 +670,13 @@ mod tests {
                     }),
                     down: None,
                     checksum: Checksum::of(format!("-- up {v}").as_bytes()),
+                    down_checksum: None,
                     format: Format::Pair,
                     allow_out_of_order: false,
                 })
                 .collect(),
             ignored: vec![],
+            warnings: vec![],
         }
     }
 

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 /// Target `filename`: the file-name classifier on any UTF-8 name never panics; a pair name's
 /// parts rebuild exactly the input (`<digits>_<title>.<up|down>.<ext>`), its digits are digits
-/// and its version their value; a single file rebuilds as `<digits>_<title>.sql`; an ignored
-/// name has a reason.
+/// and its version their value; a single file rebuilds as `<digits><_ or ->title>.sql`; a name
+/// holding a control character is never read as a migration; a name not read has a reason.
 pub fn filename(data: &[u8]) {
     let Ok(name) = std::str::from_utf8(data) else {
         return;
@@ -34,12 +34,18 @@ pub fn filename(data: &[u8]) {
         assert!(!p.title.contains('\n') && !p.ext.contains('\n'));
     }
     match classify_name(name) {
-        NameKind::Pair(p) => assert_eq!(Some(p), parse_pair_name(name)),
+        NameKind::Pair(p) => {
+            assert_eq!(Some(p), parse_pair_name(name));
+            assert!(!name.contains(char::is_control));
+        }
         NameKind::Single(s) => {
-            assert_eq!(format!("{}_{}.sql", s.digits, s.title), name);
+            let sep = s.separator.as_char();
+            assert_eq!(format!("{}{sep}{}.sql", s.digits, s.title), name);
+            assert!(!name.contains(char::is_control));
             let _ = s.looks_like_misnamed_pair();
         }
-        NameKind::Ignored(reason) => assert!(!reason.is_empty()),
+        NameKind::ControlCharacter(c) => assert!(c.is_control() && name.contains(c)),
+        NameKind::Malformed(reason) | NameKind::Ignored(reason) => assert!(!reason.is_empty()),
     }
 }
 
@@ -163,7 +169,10 @@ pub fn settings(data: &[u8]) {
         let (written, version) = match classify_name(&file.name) {
             NameKind::Pair(p) => (p.digits, p.version),
             NameKind::Single(s) => (s.digits, s.version),
-            NameKind::Ignored(reason) => panic!("{} is not a migration: {reason}", file.name),
+            NameKind::Ignored(reason) | NameKind::Malformed(reason) => {
+                panic!("{} is not a migration: {reason}", file.name)
+            }
+            NameKind::ControlCharacter(c) => panic!("{} holds {c:?}", file.name),
         };
         assert_eq!(version, Some(newest.map_or(1, |v| v + 1)));
         if let Some(d) = digits {

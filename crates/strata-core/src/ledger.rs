@@ -69,6 +69,10 @@ pub struct AppliedMigration {
     pub name: String,
     /// Hex checksum of the file when applied; `None` for rows adopted without a file.
     pub checksum: Option<String>,
+    /// Hex checksum of the `.down` pair file when applied (see [`crate::Migration::down_checksum`]);
+    /// `None` without one, and in rows written before Strata recorded it (no drift of the down
+    /// part is reported for those).
+    pub down_checksum: Option<String>,
     /// The batch (one per `up` run; 0 for adopted rows).
     pub batch: i64,
     /// When, as RFC 3339 UTC text (filled by the database on insert).
@@ -100,13 +104,44 @@ impl LedgerState {
     pub fn head(&self) -> Option<Version> {
         self.applied.iter().map(|a| a.version).max()
     }
-    /// The ledger row for `version`.
+    /// The ledger row for `version`: a binary search, as `applied` is ascending by version
+    /// (`status`, `validate` and the planner look up every migration; a scan each time made
+    /// them quadratic in the ledger's size).
     pub fn get(&self, version: Version) -> Option<&AppliedMigration> {
-        self.applied.iter().find(|a| a.version == version)
+        self.applied
+            .binary_search_by_key(&version, |a| {
+                #[cfg(test)]
+                probes::count();
+                a.version
+            })
+            .ok()
+            .map(|i| &self.applied[i])
     }
     /// The highest batch number used so far (0 if none).
     pub fn last_batch(&self) -> i64 {
         self.applied.iter().map(|a| a.batch).max().unwrap_or(0)
+    }
+}
+
+/// Counts the rows [`LedgerState::get`] looks at, so tests can tell a linear from a quadratic
+/// `status` without a clock.
+#[cfg(test)]
+pub(crate) mod probes {
+    use std::cell::Cell;
+
+    thread_local! {
+        static ROWS_LOOKED_AT: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn count() {
+        ROWS_LOOKED_AT.with(|c| c.set(c.get() + 1));
+    }
+
+    /// Rows looked at by `f` on this thread.
+    pub(crate) fn during(f: impl FnOnce()) -> u64 {
+        let before = ROWS_LOOKED_AT.with(Cell::get);
+        f();
+        ROWS_LOOKED_AT.with(Cell::get) - before
     }
 }
 

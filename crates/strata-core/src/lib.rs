@@ -11,6 +11,7 @@
 pub mod adopt;
 pub mod checksum;
 pub mod create;
+pub mod drift;
 pub mod driver;
 pub mod duration;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod fuzzing;
 pub mod ledger;
 pub mod migration;
 pub mod plan;
+pub mod printable;
 pub mod report;
 pub mod runner;
 pub mod source;

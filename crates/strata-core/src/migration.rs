@@ -172,6 +172,10 @@ pub struct Migration {
     pub down: Option<Script>,
     /// Checksum of the file carrying the up part (or the down file when there is no up part).
     pub checksum: Checksum,
+    /// Checksum of the `.down` pair file, when the down part is a file of its own (`None` for a
+    /// single file, whose one checksum covers both parts, and without a down file). Recorded in
+    /// the ledger so that an edited or deleted down file is noticed before `down` runs it.
+    pub down_checksum: Option<Checksum>,
     /// The layout it was read from.
     pub format: Format,
     /// The file says `-- strata:out-of-order`: it may be applied although older than the newest

@@ -23,6 +23,8 @@ use crate::migration::{Direction, Migration, TxMode, Version};
 use crate::source::Source;
 use serde::Serialize;
 use std::collections::BTreeSet;
+
+pub use crate::drift::{down_drift, drift, row_drift, RowDrift};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -89,7 +91,28 @@ pub enum Conflict {
         /// Checksum of the file now.
         now: String,
     },
-    /// An applied migration has no file any more.
+    /// The down file of an applied migration was edited since it was applied: `down` would run
+    /// something else than the migration was written with.
+    DownEdited {
+        /// Its version.
+        version: Version,
+        /// Its name.
+        name: String,
+        /// The down file.
+        path: std::path::PathBuf,
+        /// The down file's checksum recorded when applied.
+        applied: String,
+        /// Its checksum now.
+        now: String,
+    },
+    /// The down file of an applied migration was deleted since it was applied.
+    DownMissing {
+        /// Its version.
+        version: Version,
+        /// Its name.
+        name: String,
+    },
+    /// An applied migration has no file any more (or, for a pair, no up file).
     Missing {
         /// Its version.
         version: Version,
@@ -162,6 +185,17 @@ impl fmt::Display for Conflict {
                 checksum::short(applied),
                 checksum::short(now)
             ),
+            Conflict::DownEdited { version, name, path, applied, now } => write!(
+                f,
+                "the down file {} of migration {version} ({name}) was edited after the migration was applied (checksum {} then, {} now)",
+                crate::printable::printable_path(path),
+                short(applied),
+                short(now)
+            ),
+            Conflict::DownMissing { version, name } => write!(
+                f,
+                "the down file of migration {version} ({name}) was deleted after the migration was applied"
+            ),
             Conflict::Missing { version, name } => write!(
                 f,
                 "migration {version} ({name}) is applied but its file is missing"
@@ -192,6 +226,15 @@ impl fmt::Display for Conflict {
             ),
         }
     }
+}
+
+/// The first 12 characters of a checksum (cut on a character boundary: a ledger may hold any
+/// text).
+fn short(checksum: &str) -> &str {
+    checksum
+        .char_indices()
+        .nth(12)
+        .map_or(checksum, |(i, _)| &checksum[..i])
 }
 
 /// The fix for a dirty row whose interrupted migration is known: which statements took effect
@@ -232,6 +275,12 @@ impl Conflict {
             Conflict::Dirty { version, reached: Some(r) } => dirty_hint(*version, r),
             Conflict::Edited { version, .. } => format!(
                 "restore the file as it was applied, or put the change in a new migration (use `strata status` to see which files changed; version {version})"
+            ),
+            Conflict::DownEdited { version, .. } => format!(
+                "restore the down file as it was applied, or run `strata accept {version}` if the edit is intended"
+            ),
+            Conflict::DownMissing { version, .. } => format!(
+                "restore the down file (e.g. from version control), or run `strata accept {version}` to record that it has none"
             ),
             Conflict::Missing { .. } => {
                 "restore the file (e.g. from version control), or check out the branch that has it".into()
@@ -392,6 +441,12 @@ pub fn plan(
 ) -> Result<Plan, Vec<Conflict>> {
     let (reconcile, state) = reconcile(source, state, &options.actor).map_err(|c| vec![c])?;
     let mut conflicts = drift(source, &state);
+    // An edited or deleted down file refuses only the plans that would run it.
+    let down_drift: std::collections::BTreeMap<Version, Conflict> = state
+        .applied
+        .iter()
+        .filter_map(|row| Some((row.version, row_drift(row, source.get(row.version)).down?)))
+        .collect();
     let applied: BTreeSet<Version> = state.applied.iter().map(|a| a.version).collect();
     let head = applied.iter().next_back().copied();
 
@@ -495,11 +550,15 @@ pub fn plan(
             continue;
         };
         let script = m.script(direction);
-        if direction == Direction::Down && script.is_none() {
-            conflicts.push(Conflict::NoDown {
-                version,
-                name: m.name.clone(),
-            });
+        if direction == Direction::Down {
+            if let Some(c) = down_drift.get(&version) {
+                conflicts.push(c.clone());
+            } else if script.is_none() {
+                conflicts.push(Conflict::NoDown {
+                    version,
+                    name: m.name.clone(),
+                });
+            }
         }
         let compat_dirty = match direction {
             Direction::Up => CompatRow {
@@ -552,37 +611,6 @@ pub fn plan(
     }
 }
 
-/// Applied migrations whose file was edited or is missing.
-pub fn drift(source: &Source, state: &LedgerState) -> Vec<Conflict> {
-    let mut conflicts = Vec::new();
-    for row in &state.applied {
-        match source.get(row.version) {
-            None => conflicts.push(Conflict::Missing {
-                version: row.version,
-                name: row.name.clone(),
-            }),
-            Some(m) => {
-                let now = m.checksum.to_hex();
-                if let Some(applied) = row.checksum.as_ref().filter(|c| **c != now) {
-                    conflicts.push(Conflict::Edited {
-                        version: row.version,
-                        name: m.name.clone(),
-                        path: m
-                            .up
-                            .as_ref()
-                            .or(m.down.as_ref())
-                            .map(|s| s.path.clone())
-                            .unwrap_or_default(),
-                        applied: applied.clone(),
-                        now,
-                    });
-                }
-            }
-        }
-    }
-    conflicts
-}
-
 /// The versions `rollback` reverts: every ledger row in the newest `batches` batches, newest
 /// batch first and, within a batch, newest version first. Batch 0 (adopted or baseline rows,
 /// which Strata never ran) is never part of a rollback.
@@ -618,6 +646,7 @@ pub fn validate(source: &Source, state: &LedgerState, allow_out_of_order: bool) 
         }
     };
     problems.extend(drift(source, &view));
+    problems.extend(down_drift(source, &view));
     if !allow_out_of_order {
         if let Some(head) = view.head() {
             for m in &source.migrations {
@@ -711,13 +740,23 @@ pub fn plan_accept(
         name: row.name.clone(),
     })?;
     let now = m.checksum.to_hex();
-    if row.checksum.as_deref() == Some(now.as_str()) {
+    let down_now = m.down_checksum.map(|c| c.to_hex());
+    if row.checksum.as_deref() == Some(now.as_str()) && row.down_checksum == down_now {
         return Ok(Vec::new());
     }
     let old = row.checksum.clone().unwrap_or_else(|| "none".into());
+    let down_change = match (&row.down_checksum, &down_now) {
+        (a, b) if a == b => String::new(),
+        (a, b) => format!(
+            "; down file {} -> {}",
+            a.as_deref().unwrap_or("none"),
+            b.as_deref().unwrap_or("none")
+        ),
+    };
     let accepted = AppliedMigration {
         name: m.name.clone(),
         checksum: Some(now.clone()),
+        down_checksum: down_now,
         // The database stamps the time of the accept; the original time stays in the log.
         applied_at: String::new(),
         ..row.clone()
@@ -736,7 +775,7 @@ pub fn plan_accept(
             duration_ms: 0,
             actor: actor.to_string(),
             detail: format!(
-                "checksum {old} -> {now} (applied {} by {})",
+                "checksum {old} -> {now}{down_change} (applied {} by {})",
                 if row.applied_at.is_empty() {
                     "?"
                 } else {
@@ -819,6 +858,7 @@ pub fn ledger_row(
         version: m.version,
         name: m.name.clone(),
         checksum: Some(m.checksum.to_hex()),
+        down_checksum: m.down_checksum.map(|c| c.to_hex()),
         batch,
         applied_at: String::new(),
         duration_ms,
@@ -883,11 +923,13 @@ mod tests {
                     up: up.then(|| script(&format!("-- up {v}"))),
                     down: down.then(|| script(&format!("-- down {v}"))),
                     checksum: Checksum::of(format!("-- up {v}").as_bytes()),
+                    down_checksum: down.then(|| Checksum::of(format!("-- down {v}").as_bytes())),
                     format: Format::Pair,
                     allow_out_of_order: false,
                 })
                 .collect(),
             ignored: vec![],
+            warnings: vec![],
         }
     }
 
@@ -1553,5 +1595,109 @@ mod tests {
             "{:?}",
             err[0].hint()
         );
+    }
+
+    #[test]
+    fn status_validate_and_plans_stay_linear_in_the_ledger_size() {
+        use crate::ledger::probes;
+        // 20,000 applied migrations, one pending: a linear search of the ledger per migration
+        // looks at ~2 * 10^8 rows; a binary search at ~15 per lookup.
+        let n: u64 = 20_000;
+        let spec: Vec<(Version, bool, bool)> = (1..=n + 1).map(|v| (v, true, true)).collect();
+        let src = source(&spec);
+        let all: Vec<Version> = (1..=n).collect();
+        let state = applied(&src, &all, 1);
+        let budget = 4 * n * (u64::from(n.ilog2()) + 2);
+
+        let mut status = None;
+        let rows = probes::during(|| status = Some(crate::status::status(&src, &state)));
+        assert_eq!(status.unwrap().unsettled(), 1);
+        assert!(rows <= budget, "status looked at {rows} ledger rows");
+
+        let rows = probes::during(|| assert!(validate(&src, &state, false).is_empty()));
+        assert!(rows <= budget, "validate looked at {rows} ledger rows");
+
+        for request in [Request::Up(None), Request::Down(None)] {
+            let rows = probes::during(|| {
+                plan(&src, &state, request, &opts()).unwrap();
+            });
+            assert!(rows <= budget, "{request:?} looked at {rows} ledger rows");
+        }
+
+        // First contact with a database golang-migrate migrated: every file is adopted.
+        let fresh = LedgerState {
+            compat: compat_for(Some(n)),
+            ..LedgerState::default()
+        };
+        let rows = probes::during(|| {
+            let (writes, next) = reconcile(&src, &fresh, "t").unwrap();
+            assert_eq!(
+                (writes.len(), next.applied.len()),
+                (2 * n as usize, n as usize)
+            );
+        });
+        assert!(rows <= budget, "reconcile looked at {rows} ledger rows");
+    }
+
+    #[test]
+    fn an_edited_or_deleted_down_file_refuses_the_plans_that_run_it() {
+        let src = source(&[(1, true, true), (2, true, true), (3, true, true)]);
+        let state = applied(&src, &[1, 2], 1);
+        let mut edited = src.clone();
+        edited.migrations[1].down_checksum = Some(Checksum::of(b"-- down 2, edited"));
+        edited.migrations[0].down = None;
+        edited.migrations[0].down_checksum = None;
+
+        let problems = validate(&edited, &state, false);
+        assert!(
+            matches!(&problems[..], [Conflict::DownMissing { version: 1, .. }, Conflict::DownEdited { version: 2, applied, now, .. }]
+                if *applied == Checksum::of(b"-- down 2").to_hex() && *now == Checksum::of(b"-- down 2, edited").to_hex()),
+            "{problems:?}"
+        );
+        assert!(problems[1]
+            .to_string()
+            .starts_with("the down file x.sql of migration 2 (m2) was edited"));
+        assert!(problems[1].hint().unwrap().contains("strata accept 2"));
+
+        // `up` never runs a down file: it goes on.
+        let p = plan(&edited, &state, Request::Up(None), &opts()).unwrap();
+        assert_eq!(versions(&p), [(3, 'u')]);
+        // Every plan that would run the edited down file is refused, naming it.
+        for request in [
+            Request::Down(Some(1)),
+            Request::Redo,
+            Request::Rollback { batches: 1 },
+        ] {
+            let err = plan(&edited, &state, request, &opts()).unwrap_err();
+            assert!(
+                matches!(err[0], Conflict::DownEdited { version: 2, .. }),
+                "{request:?}: {err:?}"
+            );
+        }
+        let err = plan(&edited, &state, Request::Down(None), &opts()).unwrap_err();
+        assert!(
+            matches!(
+                err[..],
+                [
+                    Conflict::DownEdited { version: 2, .. },
+                    Conflict::DownMissing { version: 1, .. }
+                ]
+            ),
+            "{err:?}"
+        );
+
+        // `accept` records the down file as it is now; then nothing is reported.
+        let writes = plan_accept(&edited, &state, 2, "t").unwrap();
+        let LedgerWrite::Insert(row) = &writes[0] else {
+            panic!("{writes:?}")
+        };
+        assert_eq!(
+            row.down_checksum,
+            Some(Checksum::of(b"-- down 2, edited").to_hex())
+        );
+        match &writes[1] {
+            LedgerWrite::Log(e) => assert!(e.detail.contains("; down file "), "{}", e.detail),
+            other => panic!("{other:?}"),
+        }
     }
 }

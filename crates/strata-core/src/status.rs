@@ -1,5 +1,6 @@
 //! `status`: every migration on disk and in the ledger, with its state. Pure.
 
+use crate::drift::row_drift;
 use crate::ledger::{LedgerState, Origin, Reached};
 use crate::migration::Version;
 use crate::plan::{reconcile, Conflict};
@@ -21,6 +22,10 @@ pub enum State {
     Edited,
     /// Applied, but its file is gone.
     Missing,
+    /// Applied, but its `.down` file was edited since (`down` refuses to run it).
+    DownEdited,
+    /// Applied, but its `.down` file was deleted since.
+    DownMissing,
     /// Started outside a transaction and did not finish: golang-migrate's row is dirty for it.
     Dirty,
 }
@@ -34,6 +39,8 @@ impl State {
             State::OutOfOrder => "out-of-order",
             State::Edited => "edited",
             State::Missing => "missing",
+            State::DownEdited => "down-edited",
+            State::DownMissing => "down-missing",
             State::Dirty => "dirty",
         }
     }
@@ -75,6 +82,8 @@ pub struct Status {
     pub reached: Option<Reached>,
     /// Files in the folder that are not migrations.
     pub ignored: Vec<crate::source::IgnoredFile>,
+    /// Files that look like migrations but match no layout (see [`Source::warnings`]).
+    pub warnings: Vec<crate::source::IgnoredFile>,
 }
 
 impl Status {
@@ -91,6 +100,17 @@ impl Status {
         let dirty_row = self.migrations.iter().any(|r| r.state == State::Dirty);
         rows + usize::from(self.dirty && !dirty_row)
     }
+
+    /// Migrations not applied: pending or out of order. An applied migration whose file was
+    /// edited or deleted is applied, and counted by [`Status::count`] under its own state.
+    pub fn not_applied(&self) -> usize {
+        self.count(State::Pending) + self.count(State::OutOfOrder)
+    }
+
+    /// Rows in `state`.
+    pub fn count(&self, state: State) -> usize {
+        self.migrations.iter().filter(|r| r.state == state).count()
+    }
 }
 
 /// Compute the status. Rows golang-migrate applied that Strata has not adopted yet show as
@@ -104,15 +124,14 @@ pub fn status(source: &Source, state: &LedgerState) -> Status {
     let mut rows: Vec<StatusRow> = Vec::new();
     for m in &source.migrations {
         let applied = view.get(m.version);
-        let state = match applied {
-            Some(a)
-                if a.checksum
-                    .as_ref()
-                    .is_some_and(|c| *c != m.checksum.to_hex()) =>
-            {
-                State::Edited
-            }
-            Some(_) => State::Applied,
+        let state = match applied.map(|a| row_drift(a, Some(m))) {
+            Some(drift) => match (drift.up, drift.down) {
+                (Some(Conflict::Missing { .. }), _) => State::Missing,
+                (Some(_), _) => State::Edited,
+                (None, Some(Conflict::DownMissing { .. })) => State::DownMissing,
+                (None, Some(_)) => State::DownEdited,
+                (None, None) => State::Applied,
+            },
             None if head.is_some_and(|h| m.version < h) => State::OutOfOrder,
             None => State::Pending,
         };
@@ -176,6 +195,7 @@ pub fn status(source: &Source, state: &LedgerState) -> Status {
             .clone()
             .filter(|_| state.compat.is_some_and(|c| c.dirty)),
         ignored: source.ignored.clone(),
+        warnings: source.warnings.clone(),
     }
 }
 
@@ -205,6 +225,7 @@ mod tests {
             dirty: false,
             reached: None,
             ignored: vec![],
+            warnings: vec![],
         };
         assert_eq!(s.unsettled(), 0);
         s.migrations.push(row(3, State::Pending));
@@ -215,5 +236,32 @@ mod tests {
         // The dirty migration's own row counts once, not again for the flag.
         s.migrations.push(row(5, State::Dirty));
         assert_eq!(s.unsettled(), 3);
+    }
+
+    #[test]
+    fn an_applied_migration_whose_files_changed_is_not_counted_as_not_applied() {
+        let s = Status {
+            migrations: vec![
+                row(1, State::Edited),
+                row(2, State::DownEdited),
+                row(3, State::Missing),
+                row(4, State::OutOfOrder),
+                row(5, State::Pending),
+            ],
+            version: Some(3),
+            dirty: false,
+            reached: None,
+            ignored: vec![],
+            warnings: vec![],
+        };
+        assert_eq!(s.not_applied(), 2);
+        assert_eq!(
+            (
+                s.count(State::Edited),
+                s.count(State::DownEdited),
+                s.count(State::Applied)
+            ),
+            (1, 1, 0)
+        );
     }
 }

@@ -133,6 +133,19 @@ impl SqliteDriver {
         }
     }
 
+    /// Whether the ledger has the `down_checksum` column (a ledger written by an older Strata
+    /// lacks it until a command that writes upgrades it).
+    fn ledger_has_down_checksum(&self) -> Result<bool, DriverError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info(?1) WHERE name = 'down_checksum'",
+                [&self.tables.ledger],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(err)
+    }
+
     fn table_exists(&self, name: &str) -> Result<bool, DriverError> {
         self.conn
             .query_row(
@@ -168,8 +181,8 @@ impl SqliteDriver {
                     self.conn
                         .execute(
                             &format!(
-                                "INSERT INTO {ledger} (version, name, checksum, batch, applied_at, duration_ms, applied_by, mode, origin) \
-                                 VALUES (?1, ?2, ?3, ?4, coalesce(nullif(?9, ''), {NOW}), ?5, ?6, ?7, ?8)"
+                                "INSERT INTO {ledger} (version, name, checksum, batch, applied_at, duration_ms, applied_by, mode, origin, down_checksum) \
+                                 VALUES (?1, ?2, ?3, ?4, coalesce(nullif(?9, ''), {NOW}), ?5, ?6, ?7, ?8, ?10)"
                             ),
                             params![
                                 r.version as i64,
@@ -180,7 +193,8 @@ impl SqliteDriver {
                                 r.applied_by,
                                 r.mode.as_str(),
                                 r.origin.as_str(),
-                                r.applied_at
+                                r.applied_at,
+                                r.down_checksum
                             ],
                         )
                         .map_err(already_applied)?;
@@ -493,7 +507,8 @@ impl Driver for SqliteDriver {
                      duration_ms INTEGER NOT NULL,
                      applied_by TEXT NOT NULL,
                      mode TEXT NOT NULL,
-                     origin TEXT NOT NULL
+                     origin TEXT NOT NULL,
+                     down_checksum TEXT
                  );
                  CREATE TABLE IF NOT EXISTS {log} (
                      id INTEGER PRIMARY KEY,
@@ -508,7 +523,17 @@ impl Driver for SqliteDriver {
                      at TEXT NOT NULL
                  );"
             ))
-            .map_err(err)
+            .map_err(err)?;
+        // A ledger written by an older Strata is upgraded in place (its rows keep a NULL down
+        // checksum: no drift is reported for them).
+        if !self.ledger_has_down_checksum()? {
+            self.conn
+                .execute_batch(&format!(
+                    "ALTER TABLE {ledger} ADD COLUMN down_checksum TEXT"
+                ))
+                .map_err(err)?;
+        }
+        Ok(())
     }
 
     fn read_state(&mut self) -> Result<LedgerState, DriverError> {
@@ -534,10 +559,15 @@ impl Driver for SqliteDriver {
                 .map_err(err)?;
         }
         if self.table_exists(&self.tables.ledger)? {
+            let down = if self.ledger_has_down_checksum()? {
+                "down_checksum"
+            } else {
+                "NULL"
+            };
             let mut stmt = self
                 .conn
                 .prepare(&format!(
-                    "SELECT version, name, checksum, batch, applied_at, duration_ms, applied_by, mode, origin \
+                    "SELECT version, name, checksum, batch, applied_at, duration_ms, applied_by, mode, origin, {down} \
                      FROM {} ORDER BY version",
                     quote(&self.tables.ledger)
                 ))
@@ -550,6 +580,7 @@ impl Driver for SqliteDriver {
                         version: r.get::<_, i64>(0)? as u64,
                         name: r.get(1)?,
                         checksum: r.get(2)?,
+                        down_checksum: r.get(9)?,
                         batch: r.get(3)?,
                         applied_at: r.get(4)?,
                         duration_ms: r.get(5)?,

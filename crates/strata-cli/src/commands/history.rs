@@ -93,12 +93,23 @@ pub fn validate(settings: &Settings, format: OutputFormat) -> Result<(), CliErro
     let mut target = open_read_only(settings)?;
     let source = read_source(settings, &target.url)?;
     let problems = migrator(&mut target, &source, settings).validate()?;
+    let ok = problems.is_empty() && source.warnings.is_empty();
     match format {
-        OutputFormat::Text if problems.is_empty() => outln!(
+        OutputFormat::Text if ok => outln!(
             "ok: {} migration file(s) match the database",
             source.migrations.len()
         ),
-        OutputFormat::Text => outln!("{}", render::conflicts_text(&problems)),
+        OutputFormat::Text => {
+            if !problems.is_empty() {
+                outln!("{}", render::conflicts_text(&problems));
+            }
+            if !source.warnings.is_empty() {
+                outln!(
+                    "{} file(s) look like migrations but match no layout and are not read (see the warnings)",
+                    source.warnings.len()
+                );
+            }
+        }
         OutputFormat::Json => {
             let problems: Vec<serde_json::Value> = problems
                 .iter()
@@ -111,8 +122,9 @@ pub fn validate(settings: &Settings, format: OutputFormat) -> Result<(), CliErro
                 .collect();
             let value = serde_json::json!({
                 "schema_version": 1,
-                "ok": problems.is_empty(),
+                "ok": ok,
                 "problems": problems,
+                "warnings": source.warnings,
             });
             outln!(
                 "{}",
@@ -120,7 +132,7 @@ pub fn validate(settings: &Settings, format: OutputFormat) -> Result<(), CliErro
             );
         }
     }
-    if problems.is_empty() {
+    if ok {
         Ok(())
     } else {
         Err(CliError::Exit(exit::CONFLICT))
@@ -134,9 +146,14 @@ pub fn accept(settings: &Settings, version: Option<&str>) -> Result<(), CliError
     let source = read_source(settings, &target.url)?;
     match migrator(&mut target, &source, settings).accept(v)? {
         None => errln!("no change (the file of {v} matches its recorded checksum)"),
+        // Only the down file changed.
+        Some((old, new)) if old == new => {
+            errln!("accepted {v}: its down file is recorded as it is now")
+        }
+        // The old checksum was read from the database: shown escaped.
         Some((old, new)) => errln!(
             "accepted {v}: checksum {} -> {}",
-            checksum::short(&old),
+            strata_core::printable::printable(checksum::short(&old)),
             checksum::short(&new)
         ),
     }

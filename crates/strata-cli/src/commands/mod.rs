@@ -66,17 +66,18 @@ fn open_with(settings: &Settings, read_only: bool) -> Result<Target, CliError> {
     Ok(Target { url, driver })
 }
 
-/// Read the migrations folder for the target's dialect.
+/// Read the migrations folder for the target's dialect. Files that look like migrations but
+/// match no layout are named on stderr (`validate` also fails on them).
 pub fn read_source(settings: &Settings, url: &DatabaseUrl) -> Result<Source, CliError> {
     let dialect = match url.backend() {
         Backend::Sqlite => strata_sql::Dialect::Sqlite,
         _ => strata_sql::Dialect::Postgres,
     };
     let dir = settings.require_dir()?;
-    Ok(
-        strata_core::source::read_dir_streaming(dir, dialect, stream_threshold())
-            .map_err(strata_core::Error::from)?,
-    )
+    let source = strata_core::source::read_dir_streaming(dir, dialect, stream_threshold())
+        .map_err(strata_core::Error::from)?;
+    eprint!("{}", crate::render::warnings_text(&source.warnings));
+    Ok(source)
 }
 
 /// Pair files longer than this many bytes are streamed instead of read whole:

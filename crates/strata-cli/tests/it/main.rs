@@ -16,6 +16,7 @@ mod faults_input;
 mod faults_report;
 mod faults_pooler;
 mod faults_server;
+mod folder;
 mod formats;
 mod history;
 mod history_pg;

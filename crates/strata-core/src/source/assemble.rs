@@ -1,7 +1,7 @@
 //! Pure assembly of already-read files into a [`Source`]: names, text, sections, transaction
 //! modes, duplicates. Every problem is collected; nothing here touches the disk.
 
-use super::filename::{classify_name, NameKind};
+use super::filename::{classify_name, NameKind, Separator};
 use super::markers::{self, lines, parse_sections, CommentLines, Directive, Sections};
 use super::par::par_map;
 use super::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};
@@ -65,10 +65,12 @@ pub fn assemble_streamed(
     let outcomes = par_map(files, |file| claim_file(file, dialect));
     let mut errors = Vec::new();
     let mut ignored = Vec::new();
+    let mut warnings = Vec::new();
     let mut claims = Vec::new();
     for out in outcomes {
         errors.extend(out.errors);
         ignored.extend(out.ignored);
+        warnings.extend(out.warning);
         claims.extend(out.claim);
     }
 
@@ -154,14 +156,17 @@ pub fn assemble_streamed(
         dir: dir.to_path_buf(),
         migrations,
         ignored,
+        warnings,
     })
 }
 
-/// What one file contributes: a claim on a version, or a reason it is ignored, and errors.
+/// What one file contributes: a claim on a version, or a reason it is not read (ignored, or a
+/// warning when it looks like a migration), and errors.
 #[derive(Default)]
 struct FileOutcome {
     claim: Option<Claim>,
     ignored: Option<IgnoredFile>,
+    warning: Option<IgnoredFile>,
     errors: Vec<SourceError>,
 }
 
@@ -183,6 +188,18 @@ fn claim_file(mut file: RawFile, dialect: Dialect) -> FileOutcome {
                 path: file.path.clone(),
                 reason,
             })
+        }
+        NameKind::Malformed(reason) => {
+            out.warning = Some(IgnoredFile {
+                path: file.path.clone(),
+                reason,
+            })
+        }
+        NameKind::ControlCharacter(character) => {
+            out.errors.push(SourceError::ControlCharacter {
+                path: file.path.clone(),
+                character,
+            });
         }
         NameKind::Pair(p) => {
             let Some(version) = p.version else {
@@ -250,13 +267,25 @@ fn claim_file(mut file: RawFile, dialect: Dialect) -> FileOutcome {
                 }
             };
             if sections.format == Format::Legacy && s.looks_like_misnamed_pair() {
-                // Running a down script as an up migration would be destructive: skip it.
+                // Running a down script as an up migration would be destructive: not run.
                 let reason = format!(
                     "has no markers and its name looks like a misspelt pair file; rename it to {}_{}.up.sql / .down.sql or add `-- UP` / `-- DOWN` markers",
                     s.digits,
                     s.title.trim_end_matches(|c: char| c.is_ascii_alphabetic()).trim_end_matches(['_', '-'])
                 );
-                out.ignored = Some(IgnoredFile {
+                out.warning = Some(IgnoredFile {
+                    path: file.path.clone(),
+                    reason,
+                });
+                return out;
+            }
+            if sections.format == Format::Legacy && s.separator == Separator::Dash {
+                // `N-title.sql` is a marker layout's name; a dated note must not run as `up`.
+                let reason = format!(
+                    "has no markers: a {}-{}.sql file is read only with `-- +migrate Up` / `-- +migrate Down` (sql-migrate) or `-- Up` / `-- Down` markers; add them, or rename it to {}_{}.sql for an up-only file",
+                    s.digits, s.title, s.digits, s.title
+                );
+                out.warning = Some(IgnoredFile {
                     path: file.path.clone(),
                     reason,
                 });
@@ -303,6 +332,7 @@ fn merge(version: Version, claims: &mut [Claim], group: &[usize]) -> Migration {
         up: up_script,
         down: down_script,
         checksum: main.checksum,
+        down_checksum: down.filter(|&i| claims[i].pair).map(|i| claims[i].checksum),
         format: main.format,
         allow_out_of_order: up.is_some_and(|i| claims[i].out_of_order),
     }

@@ -503,23 +503,107 @@ fn assemble_ignores_other_files_with_reasons() {
         src.migrations.iter().map(|m| m.version).collect::<Vec<_>>(),
         [2]
     );
-    let reasons: Vec<(String, String)> = src
-        .ignored
-        .iter()
-        .map(|i| {
-            (
-                i.path.file_name().unwrap().to_string_lossy().into_owned(),
-                i.reason.clone(),
-            )
-        })
-        .collect();
-    assert_eq!(reasons.len(), 5);
+    let names = |files: &[IgnoredFile]| -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|i| {
+                (
+                    i.path.file_name().unwrap().to_string_lossy().into_owned(),
+                    i.reason.clone(),
+                )
+            })
+            .collect()
+    };
+    let ignored = names(&src.ignored);
+    assert_eq!(ignored.len(), 2, "{ignored:?}");
+    assert!(ignored[0].0 == "README.md" && ignored[0].1.contains("N_title.sql"));
+    assert_eq!(ignored[1].0, "notes.txt");
+    // Files that look like migrations are warnings, not quietly ignored.
+    let warnings = names(&src.warnings);
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
     assert!(
-        reasons[0].0 == "1_x_up.sql" && reasons[0].1.contains("rename it to 1_x.up.sql"),
-        "{reasons:?}"
+        warnings[0].0 == "1_x_up.sql" && warnings[0].1.contains("rename it to 1_x.up.sql"),
+        "{warnings:?}"
     );
-    assert!(reasons[1].0 == "README.md" && reasons[1].1.contains("N_title.sql"));
-    assert!(reasons[2].0 == "V1__init.sql" && reasons[2].1.contains("Flyway"));
+    assert!(warnings[1].0 == "V1__init.sql" && warnings[1].1.contains("Flyway"));
+    assert_eq!(warnings[2].0, "x_1.up.sql");
+}
+
+#[test]
+fn assemble_reads_dash_named_marker_files_of_sql_migrate_and_npm_sqlite() {
+    let src = ok(vec![
+        raw(
+            "20240101120000-create_users.sql",
+            "-- +migrate Up\nCREATE TABLE users (id int);\n-- +migrate Down\nDROP TABLE users;\n",
+        ),
+        raw(
+            "001-initial.sql",
+            "--------------------------------------------------------------------------------\n\
+             -- Up\n\
+             --------------------------------------------------------------------------------\n\
+             CREATE TABLE a (id int);\n\
+             --------------------------------------------------------------------------------\n\
+             -- Down\n\
+             --------------------------------------------------------------------------------\n\
+             DROP TABLE a;\n",
+        ),
+    ]);
+    assert!(src.warnings.is_empty(), "{:?}", src.warnings);
+    let sql_migrate = src.get(20240101120000).unwrap();
+    assert_eq!(
+        (sql_migrate.name.as_str(), sql_migrate.format),
+        ("create_users", Format::SqlMigrate)
+    );
+    let npm = src.get(1).unwrap();
+    assert_eq!(
+        (npm.name.as_str(), npm.format),
+        ("initial", Format::Markers)
+    );
+    assert!(up(&src, 1).sql.contains("CREATE TABLE a"));
+    assert!(npm.down.as_ref().unwrap().sql.contains("DROP TABLE a"));
+}
+
+#[test]
+fn assemble_never_runs_files_that_match_no_layout() {
+    let src = ok(vec![
+        raw("1_x.up.sql", "SELECT 1;"),
+        raw("2-notes.sql", "DROP TABLE a;\n"),
+        raw("4_y.UP.sql", "CREATE TABLE y (id int);"),
+        raw("5.up.sql", "SELECT 5;"),
+    ]);
+    assert_eq!(
+        src.migrations.iter().map(|m| m.version).collect::<Vec<_>>(),
+        [1]
+    );
+    let warned: Vec<(&Path, &str)> = src
+        .warnings
+        .iter()
+        .map(|w| (w.path.as_path(), w.reason.as_str()))
+        .collect();
+    assert_eq!(warned.len(), 3, "{warned:?}");
+    assert!(warned[0].0 == p("2-notes.sql") && warned[0].1.starts_with("has no markers"));
+    assert!(warned[0].1.contains("rename it to 2_notes.sql"));
+    assert!(warned[1].0 == p("4_y.UP.sql") && warned[1].1.contains("rename it to 4_y.up.sql"));
+    assert!(warned[2].0 == p("5.up.sql") && warned[2].1.contains("followed by `_`"));
+}
+
+#[test]
+fn assemble_refuses_control_characters_in_migration_names() {
+    let e = errs(vec![
+        raw("000001_new\nline.down.sql", "DROP TABLE a;"),
+        raw("2_ok.up.sql", "SELECT 1;"),
+    ]);
+    assert_eq!(
+        e,
+        [SourceError::ControlCharacter {
+            path: p("000001_new\nline.down.sql"),
+            character: '\n'
+        }]
+    );
+    assert_eq!(
+        e[0].to_string(),
+        "m/000001_new\\nline.down.sql: the file name contains the control character U+000A; rename the file"
+    );
 }
 
 #[test]
@@ -620,5 +704,28 @@ fn assemble_refuses_unterminated_copy_data_naming_the_copy_line() {
     assert!(
         shown[2].starts_with("m/4_tail.up.sql:1: ") && shown[2].contains("next line"),
         "{shown:?}"
+    );
+}
+
+#[test]
+fn assemble_checksums_a_pairs_down_file_on_its_own() {
+    let src = ok(vec![
+        raw("1_a.up.sql", "SELECT 1;"),
+        raw("1_a.down.sql", "SELECT 2;"),
+        raw("2_b.up.sql", "SELECT 3;"),
+        raw("3_c.down.sql", "SELECT 4;"),
+        raw("4_d.sql", "-- UP\nSELECT 5;\n-- DOWN\nSELECT 6;\n"),
+    ]);
+    let downs: Vec<Option<Checksum>> = src.migrations.iter().map(|m| m.down_checksum).collect();
+    assert_eq!(
+        downs,
+        [
+            Some(Checksum::of(b"SELECT 2;")),
+            None,
+            // A down-only version: its one file is the down file.
+            Some(Checksum::of(b"SELECT 4;")),
+            // A single file's one checksum covers both parts.
+            None
+        ]
     );
 }

@@ -57,6 +57,7 @@ pub fn read_dir_streaming(
     names.sort_by(|a, b| a.0.cmp(&b.0));
 
     let mut ignored = Vec::new();
+    let mut warnings = Vec::new();
     let mut files = Vec::new();
     let mut streamed = Vec::new();
     // Open and read in parallel (a no-op `up` reads every file on every run), results in
@@ -67,6 +68,7 @@ pub fn read_dir_streaming(
             Entry::File(file) => files.push(file),
             Entry::Streamed(file) => streamed.push(file),
             Entry::Ignored(file) => ignored.push(file),
+            Entry::Warned(file) => warnings.push(file),
             Entry::Failed(e) => errors.push(e),
         }
     }
@@ -75,6 +77,8 @@ pub fn read_dir_streaming(
         Ok(mut source) if errors.is_empty() => {
             source.ignored.extend(ignored);
             source.ignored.sort_by(|a, b| a.path.cmp(&b.path));
+            source.warnings.extend(warnings);
+            source.warnings.sort_by(|a, b| a.path.cmp(&b.path));
             Ok(source)
         }
         Ok(_) => Err(SourceErrors(errors)),
@@ -90,6 +94,8 @@ enum Entry {
     File(RawFile),
     Streamed(StreamedFile),
     Ignored(IgnoredFile),
+    /// Looks like a migration, matches no layout.
+    Warned(IgnoredFile),
     Failed(SourceError),
 }
 
@@ -113,14 +119,28 @@ fn read_entry(
     // Decided by name before any stat, so hidden entries (`.git`, editor swap files, dangling
     // dot-links) never cause errors.
     let kind = classify_name(name);
-    if let NameKind::Ignored(reason) = &kind {
-        if name.starts_with('.') {
-            return ignore(reason);
+    match &kind {
+        NameKind::Ignored(reason) if name.starts_with('.') => return ignore(reason),
+        NameKind::ControlCharacter(character) => {
+            return Entry::Failed(SourceError::ControlCharacter {
+                path: path.clone(),
+                character: *character,
+            })
         }
+        _ => {}
     }
+    // Names that are not migrations are never opened.
+    let not_read = |kind: &NameKind<'_>| match kind {
+        NameKind::Ignored(reason) => Some(ignore(reason)),
+        NameKind::Malformed(reason) => Some(Entry::Warned(IgnoredFile {
+            path: path.clone(),
+            reason: reason.clone(),
+        })),
+        _ => None,
+    };
     if listed.is_some_and(|t| t.is_file()) {
-        if let NameKind::Ignored(reason) = &kind {
-            return ignore(reason);
+        if let Some(entry) = not_read(&kind) {
+            return entry;
         }
         return read_file(path, matches!(kind, NameKind::Pair(_)), threshold, dialect);
     }
@@ -140,8 +160,8 @@ fn read_entry(
         // A FIFO or device would block or never end when read.
         return ignore("not a regular file");
     }
-    if let NameKind::Ignored(reason) = &kind {
-        return ignore(reason);
+    if let Some(entry) = not_read(&kind) {
+        return entry;
     }
     read_file(path, matches!(kind, NameKind::Pair(_)), threshold, dialect)
 }

@@ -34,24 +34,29 @@ pub struct RawFile {
     pub bytes: Vec<u8>,
 }
 
-/// A file in the migrations folder that is not a migration.
+/// A file in the migrations folder that is not read as a migration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IgnoredFile {
-    /// Its path.
+    /// Its path (serialised lossily: a name that is not UTF-8 is still shown).
+    #[serde(serialize_with = "lossy_path")]
     pub path: PathBuf,
-    /// Why it was ignored (for `status`).
+    /// Why it was not read.
     pub reason: String,
 }
 
-/// Every migration found in a folder, sorted by version, plus the files that were ignored.
+/// Every migration found in a folder, sorted by version, plus the files that were not read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Source {
     /// The folder that was read.
     pub dir: PathBuf,
     /// Migrations in ascending version order; versions are unique.
     pub migrations: Vec<Migration>,
-    /// Files that match no migration pattern (listed by `status`, never silently dropped).
+    /// Files that are no migrations, such as `README.md` (listed by `status`).
     pub ignored: Vec<IgnoredFile>,
+    /// Files that look like migrations but match no layout (`1.up.sql`, `4_y.UP.sql`, a
+    /// `N-title.sql` without markers): not run, and reported as warnings by the commands that
+    /// read the folder (`validate` fails on them).
+    pub warnings: Vec<IgnoredFile>,
 }
 
 impl Source {
@@ -62,4 +67,8 @@ impl Source {
             .ok()
             .map(|i| &self.migrations[i])
     }
+}
+
+fn lossy_path<S: serde::Serializer>(path: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
 }

@@ -319,6 +319,12 @@ impl PostgresDriver {
             Err(e) => return Err(self.foreign_layout(&e).unwrap_or_else(|| db_error(&e))),
         };
         let rows = match self.client.query(&self.sql.select_ledger, &[]) {
+            Err(e) if sqlstate(&e) == Some("42703") => {
+                self.client.query(&self.sql.select_ledger_without_down, &[])
+            }
+            other => other,
+        };
+        let rows = match rows {
             Ok(rows) => rows,
             Err(e) if sqlstate(&e) == Some("42P01") => Vec::new(),
             Err(e) => return Err(db_error(&e)),
@@ -337,6 +343,7 @@ impl PostgresDriver {
                 r.get(6),
                 &mode,
                 &origin,
+                r.get(9),
             )?);
         }
         Ok((compat, applied))
@@ -483,13 +490,15 @@ impl strata_core::Driver for PostgresDriver {
             self.tables.ledger.clone(),
             self.tables.log.clone(),
         ];
-        // Which tables exist, and the compatibility table's columns: one round trip.
+        // Which tables exist, the compatibility table's columns and whether the ledger has the
+        // down checksum: one round trip.
         let out = self
             .client
             .simple_query(&format!(
-                "{};\n{}",
+                "{};\n{};\n{}",
                 sql::tables_present_sql(&self.schema, &names),
-                sql::columns_sql(&self.schema, &self.tables.compat)
+                sql::columns_sql(&self.schema, &self.tables.compat),
+                sql::down_checksum_present_sql(&self.schema, &names[1])
             ))
             .map_err(|e| db_error(&e))?;
         let sets = result_sets(&out);
@@ -511,7 +520,7 @@ impl strata_core::Driver for PostgresDriver {
                 return Err(DriverError::Other(why));
             }
         }
-        let creates: Vec<&str> = [
+        let mut creates: Vec<&str> = [
             (&names[0], &self.sql.create_compat),
             (&names[1], &self.sql.create_ledger),
             (&names[2], &self.sql.create_log),
@@ -520,6 +529,11 @@ impl strata_core::Driver for PostgresDriver {
         .filter(|(name, _)| !present.contains(name))
         .map(|(_, sql)| sql.as_str())
         .collect();
+        // A ledger written by an older Strata is upgraded in place (its rows keep a NULL down
+        // checksum: no drift is reported for them).
+        if present.contains(&names[1]) && sets.get(2).is_none_or(|s| s.is_empty()) {
+            creates.push(&self.sql.add_down_checksum);
+        }
         if creates.is_empty() {
             return Ok(());
         }
@@ -543,7 +557,18 @@ impl strata_core::Driver for PostgresDriver {
         // golang-migrate's row and the ledger in one simple query: one round trip (this is all
         // a no-op `up` asks). A missing table (first contact) takes the slower path below.
         let message = format!("{};\n{}", self.sql.select_compat, self.sql.select_ledger);
-        let (compat, applied) = match self.client.simple_query(&message) {
+        let legacy = || {
+            format!(
+                "{};\n{}",
+                self.sql.select_compat, self.sql.select_ledger_without_down
+            )
+        };
+        let read = match self.client.simple_query(&message) {
+            // A ledger not upgraded yet (only commands that write upgrade it).
+            Err(e) if sqlstate(&e) == Some("42703") => self.client.simple_query(&legacy()),
+            other => other,
+        };
+        let (compat, applied) = match read {
             Ok(out) => {
                 let mut sets = result_sets(&out).into_iter();
                 let compat = sets.next().unwrap_or_default();
@@ -568,6 +593,7 @@ impl strata_core::Driver for PostgresDriver {
                             r.get(6).unwrap_or_default().to_string(),
                             r.get(7).unwrap_or_default(),
                             r.get(8).unwrap_or_default(),
+                            r.get(9).map(str::to_string),
                         )
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -870,6 +896,7 @@ fn ledger_row(
     applied_by: String,
     mode: &str,
     origin: &str,
+    down_checksum: Option<String>,
 ) -> Result<AppliedMigration, DriverError> {
     Ok(AppliedMigration {
         version: u64::try_from(version).map_err(|_| {
@@ -877,6 +904,7 @@ fn ledger_row(
         })?,
         name,
         checksum,
+        down_checksum,
         batch,
         applied_at,
         duration_ms,

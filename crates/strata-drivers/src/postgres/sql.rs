@@ -74,6 +74,15 @@ pub const SESSION_FACTS: &str =
 pub const TABLES_PRESENT: &str = "SELECT table_name::text FROM information_schema.tables \
      WHERE table_schema = $1 AND table_name = ANY($2)";
 
+/// Whether the ledger `table` in `schema` has the `down_checksum` column: one row if so.
+pub fn down_checksum_present_sql(schema: &str, table: &str) -> String {
+    format!(
+        "SELECT column_name::text FROM information_schema.columns WHERE table_schema = {} AND table_name = {} AND column_name = 'down_checksum'",
+        quote_literal(schema),
+        quote_literal(table)
+    )
+}
+
 /// [`TABLES_PRESENT`] as a simple query, values quoted in (one round trip instead of two).
 pub fn tables_present_sql(schema: &str, names: &[String]) -> String {
     let names: Vec<String> = names.iter().map(|n| quote_literal(n)).collect();
@@ -125,6 +134,8 @@ pub struct TableSql {
     pub create_compat: String,
     /// The ledger's `CREATE TABLE IF NOT EXISTS`.
     pub create_ledger: String,
+    /// Upgrade a ledger created before the down part's checksum was recorded.
+    pub add_down_checksum: String,
     /// The log's `CREATE TABLE IF NOT EXISTS`.
     pub create_log: String,
     /// golang-migrate's version read.
@@ -135,9 +146,13 @@ pub struct TableSql {
     pub insert_compat: String,
     /// Ledger rows in ascending version order.
     pub select_ledger: String,
+    /// [`TableSql::select_ledger`] on a ledger not upgraded yet (read-only commands never
+    /// upgrade it): no down checksum.
+    pub select_ledger_without_down: String,
     /// Insert a ledger row (`$1`..`$8`; `$9` the applied-at time as RFC 3339 text, empty for
-    /// now). Never an upsert: a version already recorded fails (unique violation on the
-    /// primary key), so a double apply becomes an error instead of an overwrite.
+    /// now; `$10` the down file's checksum). Never an upsert: a version already recorded fails
+    /// (unique violation on the primary key), so a double apply becomes an error instead of an
+    /// overwrite.
     pub insert_ledger: String,
     /// Delete a ledger row (`$1` version).
     pub delete_ledger: String,
@@ -178,7 +193,11 @@ impl TableSql {
                  duration_ms bigint NOT NULL DEFAULT 0, \
                  applied_by text NOT NULL DEFAULT '', \
                  mode text NOT NULL DEFAULT 'transaction', \
-                 origin text NOT NULL DEFAULT 'applied')"
+                 origin text NOT NULL DEFAULT 'applied', \
+                 down_checksum text NULL)"
+            ),
+            add_down_checksum: format!(
+                "ALTER TABLE {ledger} ADD COLUMN IF NOT EXISTS down_checksum text NULL"
             ),
             create_log: format!(
                 "CREATE TABLE IF NOT EXISTS {log} (\
@@ -199,12 +218,18 @@ impl TableSql {
             select_ledger: format!(
                 "SELECT version, name, checksum, batch, \
                  to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
-                 duration_ms, applied_by, mode, origin \
+                 duration_ms, applied_by, mode, origin, down_checksum \
+                 FROM {ledger} ORDER BY version"
+            ),
+            select_ledger_without_down: format!(
+                "SELECT version, name, checksum, batch, \
+                 to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
+                 duration_ms, applied_by, mode, origin, NULL::text \
                  FROM {ledger} ORDER BY version"
             ),
             insert_ledger: format!(
-                "INSERT INTO {ledger} (version, name, checksum, batch, duration_ms, applied_by, mode, origin, applied_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(nullif($9::text, '')::timestamptz, now()))"
+                "INSERT INTO {ledger} (version, name, checksum, batch, duration_ms, applied_by, mode, origin, applied_at, down_checksum) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(nullif($9::text, '')::timestamptz, now()), $10)"
             ),
             delete_ledger: format!("DELETE FROM {ledger} WHERE version = $1"),
             insert_log: format!(
@@ -304,6 +329,7 @@ impl TableSql {
                         quote_literal(m.mode.as_str()),
                         quote_literal(m.origin.as_str()),
                         quote_literal(&m.applied_at),
+                        opt_literal(m.down_checksum.as_deref()),
                     ];
                     let _ = writeln!(sql, "{};", bind(&self.insert_ledger, &values));
                 }
@@ -377,6 +403,7 @@ mod tests {
                 version: 7,
                 name: "o'brien $1 \\".into(),
                 checksum: None,
+                down_checksum: Some("cd".into()),
                 batch: 2,
                 applied_at: String::new(),
                 duration_ms: 5,
@@ -403,7 +430,7 @@ mod tests {
                 detail: "'); DROP TABLE t; --".into(),
             }),
         ]);
-        assert!(sql.contains("VALUES (7, E'o''brien $1 \\\\', NULL, 2, 5, E'me@host', E'transaction', E'applied', coalesce(nullif(E''::text, '')::timestamptz, now()))"), "{sql}");
+        assert!(sql.contains("VALUES (7, E'o''brien $1 \\\\', NULL, 2, 5, E'me@host', E'transaction', E'applied', coalesce(nullif(E''::text, '')::timestamptz, now()), E'cd')"), "{sql}");
         assert!(
             sql.contains(
                 "INSERT INTO \"public\".\"schema_migrations\" (version, dirty) VALUES (7, false);"
@@ -432,6 +459,7 @@ mod tests {
                 version: 7,
                 name: "x".into(),
                 checksum: None,
+                down_checksum: None,
                 batch: 2,
                 applied_at: String::new(),
                 duration_ms: 0,

@@ -13,6 +13,7 @@ fn records(version: u64) -> Vec<LedgerWrite> {
             version,
             name: "m".into(),
             checksum: None,
+            down_checksum: None,
             batch: 1,
             applied_at: String::new(),
             duration_ms: 1,

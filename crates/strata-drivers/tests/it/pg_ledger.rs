@@ -10,6 +10,7 @@ fn applied(version: u64, name: &str) -> AppliedMigration {
         version,
         name: name.into(),
         checksum: Some(format!("sha256:{version}")),
+        down_checksum: None,
         batch: 1,
         applied_at: String::new(),
         duration_ms: 12,
@@ -311,4 +312,44 @@ fn read_only_role_can_read_state_without_creating_tables() {
     db.client()
         .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
         .unwrap();
+}
+
+#[test]
+fn a_ledger_without_the_down_checksum_is_read_and_upgraded_in_place() {
+    let db = pg!();
+    // The ledger as Strata created it before the down file's checksum was recorded.
+    db.client()
+        .batch_execute(
+            "CREATE TABLE schema_migrations_ledger (version bigint PRIMARY KEY, \
+             name text NOT NULL DEFAULT '', checksum text NULL, batch bigint NOT NULL DEFAULT 0, \
+             applied_at timestamptz NOT NULL DEFAULT now(), duration_ms bigint NOT NULL DEFAULT 0, \
+             applied_by text NOT NULL DEFAULT '', mode text NOT NULL DEFAULT 'transaction', \
+             origin text NOT NULL DEFAULT 'applied');
+             INSERT INTO schema_migrations_ledger (version, name, checksum) VALUES (1, 'old', 'aa');",
+        )
+        .unwrap();
+    let mut d = driver(&db, "");
+    // Read-only commands read it as it is: no down checksum, nothing changed.
+    let old = d.read_state().unwrap();
+    assert_eq!(
+        (
+            old.applied[0].checksum.as_deref(),
+            &old.applied[0].down_checksum
+        ),
+        (Some("aa"), &None)
+    );
+    d.ensure_tables().unwrap();
+    d.ensure_tables().unwrap();
+    d.write(&[LedgerWrite::Insert(AppliedMigration {
+        down_checksum: Some("dd".into()),
+        ..applied(2, "new")
+    })])
+    .unwrap();
+    let state = d.read_state().unwrap();
+    let downs: Vec<Option<&str>> = state
+        .applied
+        .iter()
+        .map(|a| a.down_checksum.as_deref())
+        .collect();
+    assert_eq!(downs, [None, Some("dd")]);
 }
