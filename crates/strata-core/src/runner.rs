@@ -540,7 +540,9 @@ impl<'a> Migrator<'a> {
                     DriverError::Unconfirmed(cause) => (*cause, vec![step.version]),
                     cause => (cause, Vec::new()),
                 };
-                let mut err = self.fail(step, m, script, cause, statement, aftermath, duration, report);
+                let mut err = self.fail(
+                    step, m, script, cause, statement, aftermath, duration, report,
+                );
                 if let Error::Migration { unconfirmed: u, .. } = &mut err {
                     *u = unconfirmed;
                 }
