@@ -37,6 +37,7 @@ pub use lexer::{tokenize, Token, TokenKind};
 mod split;
 pub use split::{split, CopyData, Diagnostic, DiagnosticKind, Split, Statement};
 
+mod resume;
 mod stream;
 pub use stream::{Event as StreamEvent, StreamSplitter};
 
