@@ -141,6 +141,7 @@ pub struct StreamSplitter {
     limit: usize,
     high_water: usize,
     diagnostics: Vec<Diagnostic>,
+    scratch: String,
 }
 
 impl StreamSplitter {
@@ -171,6 +172,7 @@ impl StreamSplitter {
             limit,
             high_water: 0,
             diagnostics: Vec::new(),
+            scratch: String::new(),
         }
     }
 
@@ -403,12 +405,18 @@ impl StreamSplitter {
                     }
                 }
             }
-            let head = token_head(window, t.kind, t.len).to_string();
+            // One buffer for every token's head (no allocation per token).
+            let head_len = token_head(window, t.kind, t.len).len();
+            let mut head = std::mem::take(&mut self.scratch);
+            head.clear();
+            head.push_str(&self.buf[self.at..self.at + head_len]);
             if !t.is_trivia() && t.kind != TokenKind::Semicolon && self.current.is_none() {
                 self.current = Some(Pending::new_at(start, pos));
             }
             self.settle(t.len, t.is_trivia());
-            if self.token(t.kind, &head, start, pos, t.terminated, sink)? {
+            let copy = self.token(t.kind, &head, start, pos, t.terminated, sink);
+            self.scratch = head;
+            if copy? {
                 return Ok(true);
             }
         }
