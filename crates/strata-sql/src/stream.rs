@@ -21,6 +21,7 @@ use crate::resume::{self, floor_char_boundary, Open, Step};
 use crate::span::LineCol;
 use crate::split::{unterminated, CopyData, Diagnostic, DiagnosticKind, Pending, Statement};
 use crate::Dialect;
+use std::borrow::Cow;
 
 /// A token ending closer than this to the end of the window may still change with more input
 /// (the lexer looks up to three bytes past a token's end, e.g. `1e+5`).
@@ -40,8 +41,9 @@ pub enum Event<'a> {
     Statement {
         /// The statement (absolute byte range and position).
         statement: Statement,
-        /// Its text (`;` included); only its start when `whole` is false.
-        text: &'a str,
+        /// Its text (`;` included); only its start when `whole` is false. A long statement's
+        /// text is handed over owned (`into_owned` takes it without a copy).
+        text: Cow<'a, str>,
         /// `text` is the statement's whole text: false when the statement is longer than the
         /// splitter's limit (`statement.range` still tells its length).
         whole: bool,
@@ -499,17 +501,20 @@ impl StreamSplitter {
         self.trivia_over = false;
         let whole = !self.over;
         self.over = false;
+        // A long text is given away (held once, by whoever runs it); a short one's buffer is
+        // kept for the next statement.
+        let text = if self.text.capacity() > 1 << 20 {
+            Cow::Owned(std::mem::take(&mut self.text))
+        } else {
+            Cow::Borrowed(self.text.as_str())
+        };
         let result = sink(Event::Statement {
             statement,
-            text: &self.text,
+            text,
             whole,
             copy,
         });
-        if self.text.capacity() > 1 << 20 {
-            self.text = String::new();
-        } else {
-            self.text.clear();
-        }
+        self.text.clear();
         result
     }
 

@@ -48,7 +48,7 @@ fn check_streamed_with(sql: &str, sizes: &[usize], limit: usize) {
                     if whole {
                         assert_eq!(text, full);
                     } else {
-                        assert!(full.starts_with(text) && text.len() <= limit, "{text:?}");
+                        assert!(full.starts_with(&*text) && text.len() <= limit, "{text:?}");
                     }
                     statements.push(statement);
                 }

@@ -249,7 +249,7 @@ impl<R: Read> StatementReader<R> {
                         ..
                     } => Piece::Statement {
                         statement,
-                        text: text.to_string(),
+                        text: text.into_owned(),
                         copy,
                     },
                     StreamEvent::CopyData { offset, text } => Piece::CopyData {
@@ -333,7 +333,7 @@ pub fn scan(
         if transaction_control.is_some() {
             return Ok(());
         }
-        let skip = super::assemble::skip_comments(text);
+        let skip = super::assemble::skip_comments(&text);
         if skip >= text.len() {
             return Ok(());
         }
