@@ -258,10 +258,11 @@ pub(crate) fn resume(state: &mut Open, text: &str, from: usize, eof: bool) -> St
                             }
                         }
                         if matches!(at(j), Some(b'e' | b'E')) {
-                            let Some(after) = at(j + 1).or(if eof { Some(0) } else { None }) else {
+                            let next = at(j + 1);
+                            if next.is_none() && !eof {
                                 return more(j);
-                            };
-                            let sign = usize::from(matches!(after, b'+' | b'-'));
+                            }
+                            let sign = usize::from(matches!(next, Some(b'+' | b'-')));
                             match at(j + 1 + sign) {
                                 None if !eof => return more(j),
                                 Some(c) if c.is_ascii_digit() => {
