@@ -121,8 +121,10 @@ pub struct StreamSplitter {
     buf: String,
     at: usize,
     base: usize,
-    /// Position of `base`.
-    base_pos: LineCol,
+    /// The position of `buf[pos_idx]` (`pos_idx <= at`): positions are counted only when one
+    /// is needed (a statement's start, a diagnostic), over every byte since the last one.
+    pos_idx: usize,
+    pos: LineCol,
     state: State,
     cut: Option<Cut>,
     /// The statement in progress.
@@ -160,7 +162,8 @@ impl StreamSplitter {
             buf: String::new(),
             at: 0,
             base: 0,
-            base_pos: LineCol { line: 1, column: 1 },
+            pos_idx: 0,
+            pos: LineCol { line: 1, column: 1 },
             state: State::Sql,
             cut: None,
             current: None,
@@ -206,8 +209,10 @@ impl StreamSplitter {
         sink: &mut dyn FnMut(Event<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         if self.at > 0 {
+            self.base_pos();
             self.buf.drain(..self.at);
             self.at = 0;
+            self.pos_idx = 0;
         }
         if self.buf.capacity() > 2 * (self.buf.len() + chunk.len()).max(1 << 16) {
             self.buf.shrink_to(self.buf.len() + chunk.len());
@@ -233,32 +238,42 @@ impl StreamSplitter {
         &self.buf[self.at..]
     }
 
+    /// The position of `base` (the window's start).
+    fn base_pos(&mut self) -> LineCol {
+        let gone = &self.buf[self.pos_idx..self.at];
+        let newlines = gone.bytes().filter(|&b| b == b'\n').count();
+        // Columns count characters: every byte but UTF-8 continuation bytes.
+        let chars = |s: &[u8]| s.iter().filter(|&&b| b & 0xc0 != 0x80).count();
+        if newlines > 0 {
+            let last = gone.bytes().rposition(|b| b == b'\n').unwrap_or(0);
+            self.pos.line += newlines;
+            self.pos.column = chars(&gone.as_bytes()[last + 1..]) + 1;
+        } else {
+            self.pos.column += chars(gone.as_bytes());
+        }
+        self.pos_idx = self.at;
+        self.pos
+    }
+
     /// The position of window byte `i`.
-    fn pos_of(&self, i: usize) -> LineCol {
+    fn pos_of(&mut self, i: usize) -> LineCol {
+        let base = self.base_pos();
         let at = crate::line_col(self.window(), i);
         if at.line == 1 {
             LineCol {
-                line: self.base_pos.line,
-                column: self.base_pos.column + at.column - 1,
+                line: base.line,
+                column: base.column + at.column - 1,
             }
         } else {
             LineCol {
-                line: self.base_pos.line + at.line - 1,
+                line: base.line + at.line - 1,
                 column: at.column,
             }
         }
     }
 
-    /// Drop the first `n` bytes of the window, keeping `base` and its position right.
+    /// Drop the first `n` bytes of the window.
     fn consume(&mut self, n: usize) {
-        let gone = &self.buf[self.at..self.at + n];
-        match gone.rfind('\n') {
-            Some(i) => {
-                self.base_pos.line += gone.bytes().filter(|&b| b == b'\n').count();
-                self.base_pos.column = gone[i + 1..].chars().count() + 1;
-            }
-            None => self.base_pos.column += gone.chars().count(),
-        }
         self.base += n;
         self.at += n;
     }
@@ -370,8 +385,10 @@ impl StreamSplitter {
             let settled = eof
                 || (t.len + MARGIN <= window.len()
                     && !(self.dialect == Dialect::Postgres && dollar_tag_cut(window)));
-            let (start, pos) = (self.base, self.base_pos);
+            let start = self.base;
             if !settled {
+                let pos = self.base_pos();
+                let window = self.window();
                 let opened = (t.len >= HOLD)
                     .then(|| resume::open(t.kind, &window[..t.len], self.dialect))
                     .flatten();
@@ -412,6 +429,18 @@ impl StreamSplitter {
             let mut head = std::mem::take(&mut self.scratch);
             head.clear();
             head.push_str(&self.buf[self.at..self.at + head_len]);
+            // A position is counted only where the statement rules may need it.
+            let needs_pos = !t.terminated
+                || (!t.is_trivia()
+                    && t.kind != TokenKind::Semicolon
+                    && (self.current.is_none()
+                        || head == "("
+                        || head.eq_ignore_ascii_case("BEGIN")));
+            let pos = if needs_pos {
+                self.base_pos()
+            } else {
+                LineCol::default()
+            };
             if !t.is_trivia() && t.kind != TokenKind::Semicolon && self.current.is_none() {
                 self.current = Some(Pending::new_at(start, pos));
             }
@@ -556,6 +585,7 @@ impl StreamSplitter {
         let window = self.window();
         let mut scanned = window.len();
         let mut newline = None;
+        let mut found = None;
         for (i, c) in window.char_indices() {
             if c == '\n' {
                 newline = Some(i);
@@ -565,16 +595,18 @@ impl StreamSplitter {
             if c.is_whitespace() {
                 continue;
             }
-            if line.first.is_none() {
+            if line.first.is_none() && found.is_none() {
                 if c == '-' && i + 1 == window.len() && !eof {
                     // `--` or not: the next chunk tells.
                     scanned = i;
                     break;
                 }
-                let comment = window[i..].starts_with("--");
-                line.first = Some((self.base + i, self.pos_of(i), comment));
+                found = Some((i, window[i..].starts_with("--")));
             }
             line.last_end = self.base + i + c.len_utf8();
+        }
+        if let Some((i, comment)) = found {
+            line.first = Some((self.base + i, self.pos_of(i), comment));
         }
         if newline.is_none() && !eof {
             self.consume(scanned);
