@@ -439,6 +439,16 @@ impl PostgresDriver {
             });
             return Err(StreamStop::Found(failing.map(|(_, r)| r.clone())));
         }
+        if !prefix.is_empty() && batch.text.len() > BATCH_BYTES {
+            // A long statement is not copied behind the prefix: the prefix goes first, alone.
+            let p = std::mem::take(prefix);
+            self.client.batch_execute(&p).map_err(|e| {
+                StreamStop::Body(BodyError {
+                    err: db_error(&e),
+                    needs_search: false,
+                })
+            })?;
+        }
         let shift = prefix.len();
         let result = if prefix.is_empty() {
             self.client.batch_execute(&batch.text)
