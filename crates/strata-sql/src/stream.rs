@@ -533,6 +533,8 @@ impl StreamSplitter {
         // A long text is given away (held once, by whoever runs it); a short one's buffer is
         // kept for the next statement.
         let text = if self.text.capacity() > 1 << 20 {
+            // Shrinking a large allocation remaps it (no copy) and drops the growth slack.
+            self.text.shrink_to_fit();
             Cow::Owned(std::mem::take(&mut self.text))
         } else {
             Cow::Borrowed(self.text.as_str())
