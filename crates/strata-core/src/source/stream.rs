@@ -10,6 +10,11 @@
 //! ([`read_normalized`]), and a failure is located by reading it once more up to the failing
 //! offset ([`locate_in_file`]).
 //!
+//! Memory stays bounded whatever the line length: the scan keeps at most a line's first 4 KiB
+//! (`line_scan.rs`) and a statement's first 64 KiB (enough to classify it), the splitter
+//! carries its lexer state across chunk edges instead of holding a token, and the run holds one
+//! statement at a time, refusing one over [`MAX_STATEMENT`] ([`TooLarge`]).
+//!
 //! The functions here take any [`Read`], so they are tested without a disk; [`super::fs`] gives
 //! them files.
 
