@@ -331,14 +331,13 @@ impl SqliteDriver {
         self.transaction(|d| {
             let started = Instant::now();
             loop {
-                let piece = reader.next().map_err(|e| {
-                    DriverError::Other(match e {
-                        ReadError::Io(e) => format!("{path}: {e}"),
-                        ReadError::NotUtf8(e) => {
-                            format!("{path}:{}: not valid UTF-8 (byte {})", e.line, e.byte)
-                        }
-                        ReadError::Stopped(never) => match never {},
-                    })
+                let piece = reader.next().map_err(|e| match e {
+                    ReadError::Stopped(t) => DriverError::from(t),
+                    ReadError::Io(e) => DriverError::Other(format!("{path}: {e}")),
+                    ReadError::NotUtf8(e) => DriverError::Other(format!(
+                        "{path}:{}: not valid UTF-8 (byte {})",
+                        e.line, e.byte
+                    )),
                 })?;
                 let Some(piece) = piece else { break };
                 let Piece::Statement {

@@ -316,7 +316,7 @@ impl Iterator for Lexer<'_> {
 }
 
 /// PostgreSQL's `space` class in scan.l; SQLite accepts the same set.
-fn is_space(c: u8) -> bool {
+pub(crate) fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
@@ -327,7 +327,7 @@ fn is_ident_start(c: u8) -> bool {
 
 /// `ident_cont`: also digits and `$` (4.1.1: "letters, underscores, digits (0-9), or dollar
 /// signs"), which is why `a$b$` is one identifier and not the start of a dollar quote.
-fn is_ident_cont(c: u8) -> bool {
+pub(crate) fn is_ident_cont(c: u8) -> bool {
     is_ident_start(c) || c.is_ascii_digit() || c == b'$'
 }
 

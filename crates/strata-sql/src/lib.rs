@@ -10,8 +10,9 @@
 //! * [`split`] cuts a script into statements, keeping `;` inside strings, dollar quotes,
 //!   comments, PostgreSQL `BEGIN ATOMIC ... END` routine bodies and SQLite trigger bodies; the
 //!   data block after `COPY ... FROM stdin;` (up to the `\.` line) is kept apart, never lexed.
-//! * [`StreamSplitter`] gives [`split`]'s result for input fed in chunks, holding only the
-//!   statement in progress (COPY data is handed on line by line, never held).
+//! * [`StreamSplitter`] gives [`split`]'s result for input fed in chunks, carrying the lexer's
+//!   state across chunk edges: it holds a chunk and the statement in progress up to a limit,
+//!   never a long comment, literal or line whole (COPY data is handed on as it arrives).
 //! * [`classify`] tells transaction control and statements that must run outside a
 //!   transaction block (e.g. `CREATE INDEX CONCURRENTLY`) from everything else.
 //!
@@ -37,6 +38,7 @@ pub use lexer::{tokenize, Token, TokenKind};
 mod split;
 pub use split::{split, CopyData, Diagnostic, DiagnosticKind, Split, Statement};
 
+mod resume;
 mod stream;
 pub use stream::{Event as StreamEvent, StreamSplitter};
 

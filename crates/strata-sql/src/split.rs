@@ -139,8 +139,9 @@ pub fn split(sql: &str, dialect: Dialect) -> Split {
     while let Some((offset, token)) = lexer.next() {
         let text = &sql[offset..offset + token.len];
         if !token.terminated {
+            let start = cursor.line_col(offset);
             out.diagnostics
-                .push(unterminated(token.kind, text, offset, &mut cursor));
+                .push(unterminated(token.kind, text, offset, start));
         }
         if token.is_trivia() {
             continue;
@@ -264,7 +265,14 @@ fn find_newline(sql: &str, from: usize) -> usize {
         .map_or(sql.len(), |i| from + i)
 }
 
-fn unterminated(kind: TokenKind, text: &str, offset: usize, cursor: &mut Cursor) -> Diagnostic {
+/// The diagnostic for an unterminated token `text` (its start at least: the opening delimiter)
+/// at `offset`, whose position is `start`.
+pub(crate) fn unterminated(
+    kind: TokenKind,
+    text: &str,
+    offset: usize,
+    start: LineCol,
+) -> Diagnostic {
     let (kind, open, message) = match kind {
         TokenKind::String => {
             let open = if text.starts_with('\'') { 1 } else { 2 };
@@ -300,34 +308,36 @@ fn unterminated(kind: TokenKind, text: &str, offset: usize, cursor: &mut Cursor)
     Diagnostic {
         kind,
         range: offset..offset + open,
-        start: cursor.line_col(offset),
+        start,
         message,
     }
 }
 
 /// The statement being accumulated.
-struct Pending {
-    start: usize,
+pub(crate) struct Pending {
+    pub(crate) start: usize,
     start_pos: LineCol,
     /// End of the last non-trivia token so far (trailing comments are not part of a statement
     /// that has no `;`).
-    end: usize,
+    pub(crate) end: usize,
     /// The first few words, upper-cased (`""` for a non-word token), to recognise
     /// `CREATE ... FUNCTION` and `CREATE ... TRIGGER`.
     lead: [String; 4],
     lead_len: usize,
     /// `BEGIN ... END` / `CASE ... END` nesting inside a block body.
-    depth: usize,
-    depth_opened: Option<usize>,
+    pub(crate) depth: usize,
+    pub(crate) depth_opened: Option<usize>,
     /// PostgreSQL parenthesis nesting.
-    paren: usize,
-    paren_opened: Option<usize>,
+    pub(crate) paren: usize,
+    pub(crate) paren_opened: Option<usize>,
     /// Whether a `;` was kept inside the statement.
-    swallowed: bool,
+    pub(crate) swallowed: bool,
     /// The previous significant token was `FROM` at parenthesis depth 0 (in a COPY).
     after_from: bool,
     /// `COPY ... FROM STDIN`: a data block follows the statement.
-    copy_from_stdin: bool,
+    pub(crate) copy_from_stdin: bool,
+    /// Streaming: a routine's `BEGIN` at this offset whose next word is not known yet.
+    begin_at: Option<usize>,
 }
 
 impl Pending {
@@ -345,10 +355,15 @@ impl Pending {
             swallowed: false,
             after_from: false,
             copy_from_stdin: false,
+            begin_at: None,
         }
     }
 
-    fn finish(&self, end: usize) -> Statement {
+    pub(crate) fn new_at(start: usize, start_pos: LineCol) -> Self {
+        Pending::new(start, start_pos)
+    }
+
+    pub(crate) fn finish(&self, end: usize) -> Statement {
         Statement {
             range: self.start..end,
             start: self.start_pos,
@@ -426,6 +441,36 @@ impl Pending {
                 }
             }
         }
+    }
+
+    /// [`feed`](Self::feed) for a splitter that cannot look ahead: a routine's `BEGIN` is
+    /// decided by the next significant token, which must be passed here (or to
+    /// [`semicolon`](Self::semicolon)) in order.
+    pub(crate) fn feed_streamed(
+        &mut self,
+        dialect: Dialect,
+        kind: TokenKind,
+        text: &str,
+        offset: usize,
+    ) {
+        if let Some(at) = self.begin_at.take() {
+            if kind == TokenKind::Word && text.eq_ignore_ascii_case("ATOMIC") {
+                self.count("BEGIN", true, at);
+            }
+        }
+        let mut asked = false;
+        self.feed(dialect, kind, text, offset, || {
+            asked = true;
+            None
+        });
+        if asked {
+            self.begin_at = Some(offset);
+        }
+    }
+
+    /// A `;` is the next significant token: a pending `BEGIN` is not `BEGIN ATOMIC`.
+    pub(crate) fn semicolon(&mut self) {
+        self.begin_at = None;
     }
 
     /// Track block nesting. `CASE` only counts inside a body (as in psql), since outside one its

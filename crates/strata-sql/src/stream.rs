@@ -1,17 +1,36 @@
-//! [`split`] for input that arrives in chunks (a file too large to hold in memory).
+//! [`split`](crate::split) for input that arrives in chunks (a file too large to hold in memory).
 //!
-//! [`StreamSplitter`] keeps a window of text: the statement in progress and whatever followed
-//! the last finished one. Each [`feed`](StreamSplitter::feed) appends a chunk and runs the
-//! in-memory [`split`] over the window; every statement but the last (which more input may still
-//! extend) is final, since a `;` at depth 0 ends a statement whatever follows it. A COPY data
-//! block is not buffered: it is handed on line by line as [`Event::CopyData`], so memory stays
-//! bounded by the longest statement (plus a chunk), not by the input. Offsets in events are
-//! absolute (into the whole input); the statements, data ranges and diagnostics are exactly
-//! those [`split`] gives on the whole input (a property test checks it for random inputs and
-//! chunk sizes).
+//! [`StreamSplitter`] lexes the input token by token as it arrives and carries the lexer's
+//! state across chunk edges, so what it holds is bounded whatever the input's line or token
+//! length:
+//!
+//! * the window: input not lexed yet (at most a chunk, plus a short token the chunk edge cut,
+//!   and the tag of a dollar quote);
+//! * a long token the chunk edge cut (a comment, a string, a dollar quote...) is not held: only
+//!   its lexer state ([`crate::resume`]) and its first bytes;
+//! * the text of the statement in progress, up to the splitter's limit
+//!   ([`StreamSplitter::with_limit`]); a longer statement is handed on with its start only
+//!   (`whole: false`). Comments between statements are never held;
+//! * a COPY data block is not held: it is handed on as it arrives ([`Event::CopyData`]).
+//!
+//! Offsets in events are absolute (into the whole input); the statements, data ranges and
+//! diagnostics are exactly those [`split`](crate::split) gives on the whole input (a property
+//! test checks it for random inputs and chunk sizes).
+use crate::lexer::{Lexer, TokenKind};
+use crate::resume::{self, floor_char_boundary, Open, Step};
 use crate::span::LineCol;
-use crate::split::{split, CopyData, Diagnostic, DiagnosticKind, Statement};
+use crate::split::{unterminated, CopyData, Diagnostic, DiagnosticKind, Pending, Statement};
 use crate::Dialect;
+use std::borrow::Cow;
+
+/// A token ending closer than this to the end of the window may still change with more input
+/// (the lexer looks up to three bytes past a token's end, e.g. `1e+5`).
+const MARGIN: usize = 3;
+/// A token cut by the window's end is waited for while shorter than this, and lexed on from its
+/// state ([`crate::resume`]) once longer; also how many of its first bytes are kept.
+const HOLD: usize = 64;
+/// How much of a statement longer than the limit is kept (and handed on as its text).
+const OVER_HEAD: usize = 64 << 10;
 
 /// What the splitter found, in input order.
 #[derive(Debug)]
@@ -22,8 +41,12 @@ pub enum Event<'a> {
     Statement {
         /// The statement (absolute byte range and position).
         statement: Statement,
-        /// Its text (`;` included).
-        text: &'a str,
+        /// Its text (`;` included); only its start when `whole` is false. A long statement's
+        /// text is handed over owned (`into_owned` takes it without a copy).
+        text: Cow<'a, str>,
+        /// `text` is the statement's whole text: false when the statement is longer than the
+        /// splitter's limit (`statement.range` still tells its length).
+        whole: bool,
         /// A COPY data block follows.
         copy: bool,
     },
@@ -43,7 +66,7 @@ enum State {
     /// Lexing SQL.
     Sql,
     /// After a COPY statement's `;`: the rest of its line.
-    CopyLine(Statement),
+    CopyLine(CopyLine),
     /// Inside a COPY data block that started at `data_start`.
     CopyData {
         statement: Statement,
@@ -53,8 +76,27 @@ enum State {
     },
 }
 
-/// A resumable [`split`]: feed chunks with [`feed`](StreamSplitter::feed), then call
-/// [`finish`](StreamSplitter::finish).
+/// The rest of a COPY statement's line, read as it arrives.
+struct CopyLine {
+    statement: Statement,
+    /// The first non-blank character: offset, position, whether `--` starts there.
+    first: Option<(usize, LineCol, bool)>,
+    /// Just past the last non-blank character.
+    last_end: usize,
+}
+
+/// A long token cut by the window's end.
+struct Cut {
+    kind: TokenKind,
+    start: usize,
+    pos: LineCol,
+    /// Its first bytes (its opening delimiter at least).
+    head: String,
+    state: Open,
+}
+
+/// A resumable [`split`](crate::split): feed chunks with [`feed`](StreamSplitter::feed), then
+/// call [`finish`](StreamSplitter::finish).
 ///
 /// ```
 /// use strata_sql::{Dialect, StreamEvent, StreamSplitter};
@@ -75,35 +117,88 @@ enum State {
 /// ```
 pub struct StreamSplitter {
     dialect: Dialect,
-    /// The input from absolute offset `base` on, not yet handed on.
+    /// `buf[at..]` is the input from absolute offset `base` on, not lexed yet.
     buf: String,
+    at: usize,
     base: usize,
-    /// Position of `base`.
-    base_pos: LineCol,
+    /// The position of `buf[pos_idx]` (`pos_idx <= at`): positions are counted only when one
+    /// is needed (a statement's start, a diagnostic), over every byte since the last one.
+    pos_idx: usize,
+    pos: LineCol,
     state: State,
-    /// Split the SQL window again only once it is this long (doubles while a statement grows,
-    /// so a huge statement is not re-lexed at every chunk).
-    min_len: usize,
+    cut: Option<Cut>,
+    /// The statement in progress.
+    current: Option<Pending>,
+    /// Positions of the statement's first unclosed block and parenthesis.
+    depth_pos: Option<LineCol>,
+    paren_pos: Option<LineCol>,
+    /// The last `BEGIN` word: offset and position (a `BEGIN ATOMIC` opens there).
+    begin_pos: Option<(usize, LineCol)>,
+    /// The statement's text so far, while within `limit`.
+    text: String,
+    /// Comments and blanks after the statement's last token: part of it only if a token follows.
+    trivia: String,
+    /// `trivia` outgrew the limit (and was dropped).
+    trivia_over: bool,
+    /// The statement outgrew the limit: `text` is its start only.
+    over: bool,
+    limit: usize,
+    high_water: usize,
     diagnostics: Vec<Diagnostic>,
+    scratch: String,
 }
 
 impl StreamSplitter {
-    /// A splitter at the start of the input.
+    /// A splitter at the start of the input that hands on every statement's whole text.
     pub fn new(dialect: Dialect) -> Self {
+        StreamSplitter::with_limit(dialect, usize::MAX)
+    }
+
+    /// A splitter that holds at most `limit` bytes of a statement: a longer one is handed on
+    /// with `whole: false` and only its first `limit` bytes (at most 64 KiB of them).
+    pub fn with_limit(dialect: Dialect, limit: usize) -> Self {
         StreamSplitter {
             dialect,
             buf: String::new(),
+            at: 0,
             base: 0,
-            base_pos: LineCol { line: 1, column: 1 },
+            pos_idx: 0,
+            pos: LineCol { line: 1, column: 1 },
             state: State::Sql,
-            min_len: 0,
+            cut: None,
+            current: None,
+            depth_pos: None,
+            paren_pos: None,
+            begin_pos: None,
+            text: String::new(),
+            trivia: String::new(),
+            trivia_over: false,
+            over: false,
+            limit,
+            high_water: 0,
             diagnostics: Vec::new(),
+            scratch: String::new(),
         }
     }
 
-    /// Bytes held in the window (for tests and memory checks).
+    /// Bytes of input held in the window (not lexed yet).
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.at
+    }
+
+    /// The most bytes held at once so far: window, statement text and trivia (for tests and
+    /// memory checks).
+    #[doc(hidden)]
+    pub fn high_water(&self) -> usize {
+        self.high_water
+    }
+
+    fn note_held(&mut self) {
+        let held = self.buf.len()
+            + self.text.len()
+            + self.trivia.len()
+            + self.cut.as_ref().map_or(0, |c| c.head.len());
+        self.high_water = self.high_water.max(held);
     }
 
     /// Append `chunk` (the next part of the input) and hand `sink` every event it completes.
@@ -113,12 +208,22 @@ impl StreamSplitter {
         chunk: &str,
         sink: &mut dyn FnMut(Event<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
+        if self.at > 0 {
+            self.base_pos();
+            self.buf.drain(..self.at);
+            self.at = 0;
+            self.pos_idx = 0;
+        }
+        if self.buf.capacity() > 2 * (self.buf.len() + chunk.len()).max(1 << 16) {
+            self.buf.shrink_to(self.buf.len() + chunk.len());
+        }
         self.buf.push_str(chunk);
+        self.note_held();
         self.pump(false, sink)
     }
 
     /// The input ended: hand on what is left and return every diagnostic, in input order (as
-    /// [`split`] reports them).
+    /// [`split`](crate::split) reports them).
     pub fn finish<E>(
         mut self,
         sink: &mut dyn FnMut(Event<'_>) -> Result<(), E>,
@@ -129,34 +234,96 @@ impl StreamSplitter {
         Ok(d)
     }
 
-    /// The position of a window-relative [`LineCol`] in the whole input.
-    fn shift(&self, at: LineCol) -> LineCol {
+    fn window(&self) -> &str {
+        &self.buf[self.at..]
+    }
+
+    /// The position of `base` (the window's start).
+    fn base_pos(&mut self) -> LineCol {
+        let gone = &self.buf[self.pos_idx..self.at];
+        let newlines = gone.bytes().filter(|&b| b == b'\n').count();
+        // Columns count characters: every byte but UTF-8 continuation bytes.
+        let chars = |s: &[u8]| s.iter().filter(|&&b| b & 0xc0 != 0x80).count();
+        if newlines > 0 {
+            let last = gone.bytes().rposition(|b| b == b'\n').unwrap_or(0);
+            self.pos.line += newlines;
+            self.pos.column = chars(&gone.as_bytes()[last + 1..]) + 1;
+        } else {
+            self.pos.column += chars(gone.as_bytes());
+        }
+        self.pos_idx = self.at;
+        self.pos
+    }
+
+    /// The position of window byte `i`.
+    fn pos_of(&mut self, i: usize) -> LineCol {
+        let base = self.base_pos();
+        let at = crate::line_col(self.window(), i);
         if at.line == 1 {
             LineCol {
-                line: self.base_pos.line,
-                column: self.base_pos.column + at.column - 1,
+                line: base.line,
+                column: base.column + at.column - 1,
             }
         } else {
             LineCol {
-                line: self.base_pos.line + at.line - 1,
+                line: base.line + at.line - 1,
                 column: at.column,
             }
         }
     }
 
-    /// Drop the first `n` bytes of the window, keeping `base` and its position right.
+    /// Drop the first `n` bytes of the window.
     fn consume(&mut self, n: usize) {
-        let gone = &self.buf[..n];
-        let newlines = gone.bytes().filter(|&b| b == b'\n').count();
-        match gone.rfind('\n') {
-            Some(i) => {
-                self.base_pos.line += newlines;
-                self.base_pos.column = gone[i + 1..].chars().count() + 1;
-            }
-            None => self.base_pos.column += gone.chars().count(),
-        }
         self.base += n;
-        self.buf.drain(..n);
+        self.at += n;
+    }
+
+    /// Settle the window's first `n` bytes as part of the current token (`trivia`: a comment or
+    /// blanks): into the statement's text if a statement is in progress, then consume them.
+    fn settle(&mut self, n: usize, trivia: bool) {
+        if self.current.is_some() {
+            let piece = self.at..self.at + n;
+            if trivia {
+                if !self.over && !self.trivia_over {
+                    if self.text.len() + self.trivia.len() + n > self.limit {
+                        self.trivia_over = true;
+                        self.trivia = String::new();
+                    } else {
+                        self.trivia.push_str(&self.buf[piece]);
+                    }
+                }
+            } else {
+                if self.trivia_over {
+                    self.overflow();
+                } else if !self.trivia.is_empty() {
+                    self.text.push_str(&self.trivia);
+                    self.trivia.clear();
+                }
+                if !self.over {
+                    if self.text.len() + n > self.limit {
+                        let room = self.limit.min(OVER_HEAD).saturating_sub(self.text.len());
+                        let piece = &self.buf[piece];
+                        self.text
+                            .push_str(&piece[..floor_char_boundary(piece, room)]);
+                        self.overflow();
+                    } else {
+                        self.text.push_str(&self.buf[piece]);
+                    }
+                }
+            }
+            self.note_held();
+        }
+        self.consume(n);
+    }
+
+    /// The statement in progress is longer than the limit: keep its start only.
+    fn overflow(&mut self) {
+        self.over = true;
+        let keep = floor_char_boundary(&self.text, self.limit.min(OVER_HEAD));
+        self.text.truncate(keep);
+        self.text.shrink_to_fit();
+        self.trivia = String::new();
+        self.trivia_over = false;
     }
 
     fn pump<E>(
@@ -167,7 +334,7 @@ impl StreamSplitter {
         loop {
             let progressed = match std::mem::replace(&mut self.state, State::Sql) {
                 State::Sql => self.sql(eof, sink)?,
-                State::CopyLine(statement) => self.copy_line(statement, eof),
+                State::CopyLine(line) => self.copy_line(line, eof),
                 State::CopyData {
                     statement,
                     data_start,
@@ -180,100 +347,287 @@ impl StreamSplitter {
         }
     }
 
-    /// Hand on the finished statements of the SQL window. Returns whether to go on (a COPY
-    /// statement switched the state).
+    /// Lex the window token by token. Returns whether to go on (a COPY statement switched the
+    /// state).
     fn sql<E>(
         &mut self,
         eof: bool,
         sink: &mut dyn FnMut(Event<'_>) -> Result<(), E>,
     ) -> Result<bool, E> {
-        if !eof && (self.buf.len() < self.min_len || self.buf.is_empty()) {
-            return Ok(false);
-        }
-        let out = split(&self.buf, self.dialect);
-        let n = out.statements.len();
-        let mut consumed = None;
-        let mut copy = None;
-        for (i, s) in out.statements.into_iter().enumerate() {
-            // The last statement may still grow, unless a COPY's `;` ended it.
-            if !eof && i + 1 == n && s.copy_data.is_none() {
-                break;
+        loop {
+            // A long token cut by the previous window's end goes on.
+            if let Some(mut cut) = self.cut.take() {
+                let step = resume::resume(&mut cut.state, self.window(), 0, eof);
+                let trivia = is_trivia(cut.kind);
+                match step {
+                    Step::More { keep } => {
+                        self.settle(keep, trivia);
+                        self.cut = Some(cut);
+                        return Ok(false);
+                    }
+                    Step::Done { end, terminated } => {
+                        self.settle(end, trivia);
+                        let head = std::mem::take(&mut cut.head);
+                        if self.token(cut.kind, &head, cut.start, cut.pos, terminated, sink)? {
+                            return Ok(true);
+                        }
+                        continue;
+                    }
+                }
             }
-            let statement = Statement {
-                range: s.range.start + self.base..s.range.end + self.base,
-                start: self.shift(s.start),
-                copy_data: None,
+            let window = self.window();
+            let Some((_, t)) = Lexer::new(window, self.dialect).next() else {
+                if eof {
+                    self.end_of_input(sink)?;
+                }
+                return Ok(false);
             };
-            let is_copy = s.copy_data.is_some();
-            sink(Event::Statement {
-                statement: statement.clone(),
-                text: &self.buf[s.range.clone()],
-                copy: is_copy,
-            })?;
-            consumed = Some(s.range.end);
-            if is_copy {
-                copy = Some(statement);
-                break;
+            let settled = eof
+                || (t.len + MARGIN <= window.len()
+                    && !(self.dialect == Dialect::Postgres && dollar_tag_cut(window)));
+            let start = self.base;
+            if !settled {
+                let pos = self.base_pos();
+                let window = self.window();
+                let opened = (t.len >= HOLD)
+                    .then(|| resume::open(t.kind, &window[..t.len], self.dialect))
+                    .flatten();
+                let Some((mut state, body)) = opened else {
+                    // Short: wait for more input (the window holds it).
+                    return Ok(false);
+                };
+                let head = window[..floor_char_boundary(window, body.max(HOLD))].to_string();
+                let trivia = is_trivia(t.kind);
+                let step = resume::resume(&mut state, window, body, false);
+                if !trivia && self.current.is_none() {
+                    self.current = Some(Pending::new_at(start, pos));
+                }
+                match step {
+                    Step::More { keep } => {
+                        self.settle(keep, trivia);
+                        self.cut = Some(Cut {
+                            kind: t.kind,
+                            start,
+                            pos,
+                            head,
+                            state,
+                        });
+                        self.note_held();
+                        return Ok(false);
+                    }
+                    Step::Done { end, terminated } => {
+                        self.settle(end, trivia);
+                        if self.token(t.kind, &head, start, pos, terminated, sink)? {
+                            return Ok(true);
+                        }
+                        continue;
+                    }
+                }
+            }
+            // One buffer for every token's head (no allocation per token).
+            let head_len = token_head(window, t.kind, t.len).len();
+            let mut head = std::mem::take(&mut self.scratch);
+            head.clear();
+            head.push_str(&self.buf[self.at..self.at + head_len]);
+            // A position is counted only where the statement rules may need it.
+            let needs_pos = !t.terminated
+                || (!t.is_trivia()
+                    && t.kind != TokenKind::Semicolon
+                    && (self.current.is_none()
+                        || head == "("
+                        || head.eq_ignore_ascii_case("BEGIN")));
+            let pos = if needs_pos {
+                self.base_pos()
+            } else {
+                LineCol::default()
+            };
+            if !t.is_trivia() && t.kind != TokenKind::Semicolon && self.current.is_none() {
+                self.current = Some(Pending::new_at(start, pos));
+            }
+            self.settle(t.len, t.is_trivia());
+            let copy = self.token(t.kind, &head, start, pos, t.terminated, sink);
+            self.scratch = head;
+            if copy? {
+                return Ok(true);
             }
         }
-        if let Some(statement) = copy {
-            self.consume(consumed.unwrap_or(0));
-            self.state = State::CopyLine(statement);
-            self.min_len = 0;
-            return Ok(true);
+    }
+
+    /// A whole token (already settled): `head` is its start (all of it when short). Returns
+    /// whether a COPY statement ended (the state changed).
+    fn token<E>(
+        &mut self,
+        kind: TokenKind,
+        head: &str,
+        offset: usize,
+        pos: LineCol,
+        terminated: bool,
+        sink: &mut dyn FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        if !terminated {
+            self.diagnostics.push(unterminated(kind, head, offset, pos));
         }
-        if eof {
-            // No COPY in the rest: split's diagnostics are final (none is about COPY).
-            for d in out.diagnostics {
-                let start = self.shift(d.start);
-                self.diagnostics.push(Diagnostic {
-                    range: d.range.start + self.base..d.range.end + self.base,
-                    start,
-                    ..d
-                });
-            }
-            let all = self.buf.len();
-            self.consume(all);
+        if is_trivia(kind) {
             return Ok(false);
         }
-        match consumed {
-            Some(end) => {
-                self.consume(end);
-                self.min_len = 0;
+        let end = self.base;
+        if kind == TokenKind::Semicolon {
+            let Some(p) = self.current.as_mut() else {
+                return Ok(false);
+            };
+            p.semicolon();
+            if p.depth > 0 || p.paren > 0 {
+                p.end = end;
+                p.swallowed = true;
+                return Ok(false);
             }
-            None => self.min_len = self.buf.len() * 2,
+            let copy = p.copy_from_stdin;
+            let statement = p.finish(end);
+            self.emit(statement.clone(), copy, sink)?;
+            if copy {
+                self.state = State::CopyLine(CopyLine {
+                    statement,
+                    first: None,
+                    last_end: self.base,
+                });
+                return Ok(true);
+            }
+            return Ok(false);
+        }
+        if kind == TokenKind::Word && head.eq_ignore_ascii_case("BEGIN") {
+            self.begin_pos = Some((offset, pos));
+        }
+        let p = self
+            .current
+            .get_or_insert_with(|| Pending::new_at(offset, pos));
+        p.end = end;
+        let (depth_before, paren_before) = (p.depth_opened, p.paren_opened);
+        p.feed_streamed(self.dialect, kind, head, offset);
+        let (depth_after, paren_after) = (p.depth_opened, p.paren_opened);
+        if depth_after != depth_before {
+            self.depth_pos = depth_after.map(|o| match self.begin_pos {
+                Some((b, bpos)) if b == o => bpos,
+                _ => pos,
+            });
+        }
+        if paren_after != paren_before {
+            self.paren_pos = Some(pos);
         }
         Ok(false)
     }
 
-    /// The rest of a COPY statement's line (only a `--` comment may stand there).
-    fn copy_line(&mut self, statement: Statement, eof: bool) -> bool {
-        let (line_end, next) = match self.buf.find('\n') {
-            Some(i) => (i, i + 1),
-            None if eof => (self.buf.len(), self.buf.len()),
-            None => {
-                self.state = State::CopyLine(statement);
-                return false;
-            }
+    /// Hand on the statement in progress and forget it.
+    fn emit<E>(
+        &mut self,
+        statement: Statement,
+        copy: bool,
+        sink: &mut dyn FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.current = None;
+        self.depth_pos = None;
+        self.paren_pos = None;
+        self.trivia = String::new();
+        self.trivia_over = false;
+        let whole = !self.over;
+        self.over = false;
+        // A long text is given away (held once, by whoever runs it); a short one's buffer is
+        // kept for the next statement.
+        let text = if self.text.capacity() > 1 << 20 {
+            // Shrinking a large allocation remaps it (no copy) and drops the growth slack.
+            self.text.shrink_to_fit();
+            Cow::Owned(std::mem::take(&mut self.text))
+        } else {
+            Cow::Borrowed(self.text.as_str())
         };
-        let rest = &self.buf[..line_end];
-        let trimmed = rest.trim_start();
-        if !trimmed.trim_end().is_empty() && !trimmed.starts_with("--") {
-            let from = rest.len() - trimmed.len();
-            let to = rest.trim_end().len();
-            let start = self.shift(crate::line_col(rest, from));
+        let result = sink(Event::Statement {
+            statement,
+            text,
+            whole,
+            copy,
+        });
+        self.text.clear();
+        result
+    }
+
+    /// No more input: the statement in progress ends at its last token.
+    fn end_of_input<E>(
+        &mut self,
+        sink: &mut dyn FnMut(Event<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Some(p) = self.current.take() else {
+            return Ok(());
+        };
+        if let Some(begin) = p.depth_opened.filter(|_| p.depth > 0) {
+            self.diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::UnterminatedBlock,
+                range: begin..begin + "BEGIN".len(),
+                start: self.depth_pos.unwrap_or_default(),
+                message: "this BEGIN block is never closed by END; the rest of the input became \
+                          one statement"
+                    .into(),
+            });
+        }
+        if let Some(open) = p.paren_opened.filter(|_| p.paren > 0 && p.swallowed) {
+            self.diagnostics.push(Diagnostic {
+                kind: DiagnosticKind::UnclosedParenthesis,
+                range: open..open + 1,
+                start: self.paren_pos.unwrap_or_default(),
+                message: "this `(` is never closed, so the `;` after it did not end the \
+                          statement"
+                    .into(),
+            });
+        }
+        let statement = p.finish(p.end);
+        self.emit(statement, false, sink)
+    }
+
+    /// The rest of a COPY statement's line (only a `--` comment may stand there), read as it
+    /// arrives.
+    fn copy_line(&mut self, mut line: CopyLine, eof: bool) -> bool {
+        let window = self.window();
+        let mut scanned = window.len();
+        let mut newline = None;
+        let mut found = None;
+        for (i, c) in window.char_indices() {
+            if c == '\n' {
+                newline = Some(i);
+                scanned = i;
+                break;
+            }
+            if c.is_whitespace() {
+                continue;
+            }
+            if line.first.is_none() && found.is_none() {
+                if c == '-' && i + 1 == window.len() && !eof {
+                    // `--` or not: the next chunk tells.
+                    scanned = i;
+                    break;
+                }
+                found = Some((i, window[i..].starts_with("--")));
+            }
+            line.last_end = self.base + i + c.len_utf8();
+        }
+        if let Some((i, comment)) = found {
+            line.first = Some((self.base + i, self.pos_of(i), comment));
+        }
+        if newline.is_none() && !eof {
+            self.consume(scanned);
+            self.state = State::CopyLine(line);
+            return false;
+        }
+        if let Some((from, start, false)) = line.first {
             self.diagnostics.push(Diagnostic {
                 kind: DiagnosticKind::TextAfterCopy,
-                range: from + self.base..to + self.base,
+                range: from..line.last_end,
                 start,
                 message: "nothing but a `--` comment may follow `COPY ... FROM stdin;` on its \
                           line: the data starts on the next line"
                     .into(),
             });
         }
-        self.consume(next);
+        self.consume(newline.map_or(scanned, |i| i + 1));
         self.state = State::CopyData {
-            statement,
+            statement: line.statement,
             data_start: self.base,
             mid_line: false,
         };
@@ -289,7 +643,8 @@ impl StreamSplitter {
         eof: bool,
         sink: &mut dyn FnMut(Event<'_>) -> Result<(), E>,
     ) -> Result<bool, E> {
-        let bytes = self.buf.as_bytes();
+        let window = self.window();
+        let bytes = window.as_bytes();
         let mut line = 0;
         // `Some((start, end of its newline or input))` once the `\.` line is found.
         let mut stop = None;
@@ -299,7 +654,7 @@ impl StreamSplitter {
             if end.is_none() && !eof {
                 break;
             }
-            if !mid_line && matches!(&self.buf[line..text_end], "\\." | "\\.\r") {
+            if !mid_line && matches!(&window[line..text_end], "\\." | "\\.\r") {
                 stop = Some((line, end.map_or(text_end, |_| text_end + 1)));
                 break;
             }
@@ -315,15 +670,15 @@ impl StreamSplitter {
         // A trailing partial row that cannot become a `\.` line is data already.
         let mut data_end = stop.map_or(line, |(s, _)| s);
         if stop.is_none() && !eof {
-            let partial = &self.buf[line..];
+            let partial = &window[line..];
             if !partial.is_empty() && (mid_line || !"\\.\r".starts_with(partial)) {
-                data_end = self.buf.len();
+                data_end = window.len();
             }
         }
         if data_end > 0 {
             sink(Event::CopyData {
                 offset: self.base,
-                text: &self.buf[..data_end],
+                text: &window[..data_end],
             })?;
         }
         match stop {
@@ -339,8 +694,8 @@ impl StreamSplitter {
                 Ok(true)
             }
             None if eof => {
-                let len = self.base + self.buf.len();
-                let all = self.buf.len();
+                let all = window.len();
+                let len = self.base + all;
                 self.consume(all);
                 self.diagnostics.push(Diagnostic {
                     kind: DiagnosticKind::UnterminatedCopyData,
@@ -371,9 +726,37 @@ impl StreamSplitter {
     }
 }
 
+fn is_trivia(kind: TokenKind) -> bool {
+    matches!(
+        kind,
+        TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment
+    )
+}
+
+/// The first bytes of the token of `kind` and length `len` that starts `window`: all of a short
+/// one, the opening delimiter of a long one (what a diagnostic and the statement rules look at).
+fn token_head(window: &str, kind: TokenKind, len: usize) -> &str {
+    let delim = match kind {
+        TokenKind::DollarString => window[1..len].find('$').map_or(len, |i| i + 2),
+        _ => 0,
+    };
+    &window[..floor_char_boundary(window, delim.max(HOLD).min(len))]
+}
+
+/// The window starts with `$` and a would-be dollar-quote tag that runs to its end: whether it
+/// is a dollar quote depends on what follows.
+fn dollar_tag_cut(window: &str) -> bool {
+    let b = window.as_bytes();
+    b.first() == Some(&b'$')
+        && b[1..]
+            .iter()
+            .all(|&c| c != b'$' && crate::lexer::is_ident_cont(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::split::split;
 
     /// Split `sql` fed in chunks of `size` bytes (rounded up to char boundaries) into a
     /// [`crate::Split`]-like result.

@@ -4,18 +4,52 @@ use strata_sql::{split, Dialect, Split, StreamEvent, StreamSplitter};
 
 /// [`split`] through [`StreamSplitter`], fed in chunks whose sizes cycle through `sizes`
 /// (each chunk extended to a char boundary): must equal the in-memory split exactly, and the
-/// texts it hands on must be the input's.
+/// texts it hands on must be the input's. With a small statement limit too: then longer
+/// statements come with their start only, and what the splitter holds stays bounded by a chunk,
+/// the limit and a short token, whatever the input's tokens and lines.
 fn check_streamed(sql: &str, sizes: &[usize]) {
+    for limit in [usize::MAX, 16] {
+        check_streamed_with(sql, sizes, limit);
+    }
+}
+
+/// The longest run of would-be dollar-quote tag bytes after a `$` in `sql`.
+fn longest_tag(sql: &str) -> usize {
+    let b = sql.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'$')
+        .map(|i| {
+            b[i + 1..]
+                .iter()
+                .take_while(|&&c| {
+                    c != b'$' && (c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80)
+                })
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn check_streamed_with(sql: &str, sizes: &[usize], limit: usize) {
     for dialect in [Dialect::Postgres, Dialect::Sqlite] {
-        let mut s = StreamSplitter::new(dialect);
+        let mut s = StreamSplitter::with_limit(dialect, limit);
         let mut statements: Vec<strata_sql::Statement> = Vec::new();
         let mut data = String::new();
         let mut sink = |e: StreamEvent<'_>| -> Result<(), ()> {
             match e {
                 StreamEvent::Statement {
-                    statement, text, ..
+                    statement,
+                    text,
+                    whole,
+                    ..
                 } => {
-                    assert_eq!(text, &sql[statement.range.clone()]);
+                    let full = &sql[statement.range.clone()];
+                    assert_eq!(whole, full.len() <= limit, "{full:?}");
+                    if whole {
+                        assert_eq!(text, full);
+                    } else {
+                        assert!(full.starts_with(&*text) && text.len() <= limit, "{text:?}");
+                    }
                     statements.push(statement);
                 }
                 StreamEvent::CopyData { offset, text } => {
@@ -32,27 +66,85 @@ fn check_streamed(sql: &str, sizes: &[usize]) {
         };
         let mut at = 0;
         let mut i = 0;
+        let mut longest = 0;
         while at < sql.len() {
             let mut end = (at + sizes[i % sizes.len()].max(1)).min(sql.len());
             while !sql.is_char_boundary(end) {
                 end += 1;
             }
+            longest = longest.max(end - at);
             s.feed(&sql[at..end], &mut sink).unwrap();
             at = end;
             i += 1;
+        }
+        if limit != usize::MAX {
+            // A chunk, a short token waiting for the next chunk and its first bytes kept, the
+            // statement's text: never the long token or line itself. A dollar quote's tag is
+            // held (as the window and in the kept start).
+            let bound = longest + 2 * 64 + 3 + limit + 16 + 2 * longest_tag(sql);
+            assert!(
+                s.high_water() <= bound,
+                "held {} > {bound} ({dialect:?} {sizes:?})",
+                s.high_water()
+            );
         }
         let diagnostics = s.finish(&mut sink).unwrap();
         let streamed = Split {
             statements,
             diagnostics,
         };
-        assert_eq!(streamed, split(sql, dialect), "{dialect:?} {sizes:?}");
+        assert_eq!(
+            streamed,
+            split(sql, dialect),
+            "{dialect:?} {sizes:?} {limit}"
+        );
     }
 }
 
 /// Every invariant for one input: the fuzz target's own check (one copy of the invariants).
 fn check(sql: &str) {
     strata_sql::fuzzing::check_split(sql);
+}
+
+/// [`sqlish`] with long tokens among them: comments, strings, dollar quotes, quoted identifiers,
+/// words, numbers and blank runs of up to a few hundred bytes (longer than the chunks fed), and
+/// long lines of short statements.
+fn sqlish_long() -> impl Strategy<Value = String> {
+    let filler = prop::sample::select(vec![
+        "x", "é", " ", "1", "*", "/", ";", "'", "$", "\\", "-", "a b",
+    ]);
+    let long = (filler, 40usize..300).prop_map(|(f, n)| f.repeat(n));
+    let token = (
+        prop::sample::select(vec![
+            ("/*", "*/"),
+            ("/* /*", "*/ */"),
+            ("--", "\n"),
+            ("'", "'"),
+            ("E'", "'"),
+            ("$t$", "$t$"),
+            ("$$", "$$"),
+            ("\"", "\""),
+            ("[", "]"),
+            ("`", "`"),
+            ("", ""),
+            ("SELECT ", "; "),
+            ("12", ".5e+3 "),
+            ("0x", "F "),
+            ("$", "$ "),
+            ("ab", " "),
+        ]),
+        long,
+    )
+        .prop_map(|((open, close), body)| {
+            // A body made of one filler: digits or word bytes for the number and word cases.
+            let body = match open {
+                "12" | "0x" | "$" => "1".repeat(body.len()),
+                "ab" => "c".repeat(body.len()),
+                _ => body,
+            };
+            format!("{open}{body}{close}")
+        });
+    prop::collection::vec(prop_oneof![sqlish(), token], 0..6).prop_map(|v| v.concat())
 }
 
 /// Strings built mostly from characters that matter to the lexer, plus some unicode.
@@ -157,6 +249,14 @@ proptest! {
         sizes in prop::collection::vec(1usize..40, 1..6),
     ) {
         let sql = format!("{before}\nCOPY t (a) FROM stdin;{after_semicolon}\n{data}{end}{rest}");
+        check_streamed(&sql, &sizes);
+    }
+
+    #[test]
+    fn stream_split_equals_split_with_tokens_longer_than_chunks(
+        sql in sqlish_long(),
+        sizes in prop::collection::vec(1usize..40, 1..6),
+    ) {
         check_streamed(&sql, &sizes);
     }
 

@@ -221,3 +221,41 @@ fn sqlite_streamed_no_transaction_file_is_refused_before_it_runs() {
     // autocommit, each with its progress record — a minute of fsyncs, so not repeated here; the
     // no-transaction path has its own tests.)
 }
+
+/// Lines longer than the 1 MiB read chunk (a block comment, a literal, a line of many
+/// statements, a trailing `--` comment): the streamed run lexes them as they arrive (never held
+/// whole) and must apply what the file read whole applies.
+#[test]
+fn sqlite_streamed_lines_longer_than_a_chunk_apply_like_one_read_whole() {
+    let long = |c: &str| c.repeat(CHUNK * 5 / 2);
+    let file = format!(
+        "/* {} */ CREATE TABLE t (id int PRIMARY KEY, note text);\n\
+         INSERT INTO t VALUES (1, '{}'); {}\n-- {}\nINSERT INTO t VALUES (0, 'tail');\n",
+        long("c"),
+        long("n"),
+        (2..20_000)
+            .map(|i| format!("INSERT INTO t VALUES ({i}, 'x;{i}');"))
+            .collect::<String>(),
+        long("d"),
+    );
+    let (a, b) = (Project::new(), Project::new());
+    for p in [&a, &b] {
+        p.pair("1", "long", &file, "DROP TABLE t;");
+    }
+    run_streamed(&a, "sqlite://app.db", &["up"]).ok();
+    run_streamed(&a, "sqlite://app.db", &["status"]).ok();
+    b.run(&["up"]).ok();
+    let facts = |p: &Project| {
+        let c = p.db();
+        let rows: i64 = c
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        let note: i64 = c
+            .query_row("SELECT length(note) FROM t WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
+        (rows, note, sqlite_checksum(p))
+    };
+    let streamed = facts(&a);
+    assert_eq!(streamed, facts(&b));
+    assert_eq!((streamed.0, streamed.1), (20_000, (CHUNK * 5 / 2) as i64));
+}

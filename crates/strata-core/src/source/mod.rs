@@ -15,6 +15,7 @@ pub mod stream;
 
 mod assemble;
 mod error;
+mod line_scan;
 mod par;
 
 pub use assemble::{assemble, assemble_streamed, StreamedFile, NO_TRANSACTION_DIRECTIVE};

@@ -10,10 +10,15 @@
 //! ([`read_normalized`]), and a failure is located by reading it once more up to the failing
 //! offset ([`locate_in_file`]).
 //!
+//! Memory stays bounded whatever the line length: the scan keeps at most a line's first 4 KiB
+//! (`line_scan.rs`) and a statement's first 64 KiB (enough to classify it), the splitter
+//! carries its lexer state across chunk edges instead of holding a token, and the run holds one
+//! statement at a time, refusing one over [`MAX_STATEMENT`] ([`TooLarge`]).
+//!
 //! The functions here take any [`Read`], so they are tested without a disk; [`super::fs`] gives
 //! them files.
 
-use super::markers::CommentLines;
+use super::line_scan::LineScan;
 use crate::checksum::{Checksum, InvalidUtf8, Normalizer};
 use std::io::Read;
 use std::ops::Range;
@@ -24,8 +29,12 @@ use strata_sql::{classify, Diagnostic, Dialect, LineCol, StatementKind, StreamEv
 pub const STREAM_THRESHOLD: u64 = 32 << 20;
 /// Streamed files are read in chunks of this size.
 pub const READ_CHUNK: usize = 1 << 20;
-/// At most this many `-- strata:` lines are kept from a streamed file (each is checked).
-const MAX_DIRECTIVE_LINES: usize = 1000;
+/// A statement of a streamed file longer than this is refused: the drivers send a statement in
+/// one message, so running it would hold it whole (twice, with the driver's message), and a
+/// statement this long is better split.
+pub const MAX_STATEMENT: usize = 64 << 20;
+/// How much of each statement [`scan`] looks at to classify it (its first words decide).
+const SCAN_STATEMENT_HEAD: usize = 64 << 10;
 
 /// Why reading a streamed file stopped.
 #[derive(Debug)]
@@ -34,8 +43,56 @@ pub enum ReadError<E> {
     Io(std::io::Error),
     /// The file is not valid UTF-8 there.
     NotUtf8(InvalidUtf8),
-    /// The consumer stopped it.
+    /// The consumer stopped it ([`StatementReader`]: a statement too long to send without
+    /// holding it whole, see [`MAX_STATEMENT`]).
     Stopped(E),
+}
+
+/// A statement of a streamed file longer than the reader's limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLarge {
+    /// The statement: its absolute range in the normalised text, and where it starts.
+    pub statement: Range<usize>,
+    /// Its 1-based line.
+    pub line: usize,
+    /// The limit it exceeds, in bytes.
+    pub limit: usize,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the statement at line {} is {}, over the {} a statement of a streamed file may have \
+             (it would be held whole to be sent); split it into smaller statements",
+            self.line,
+            mib(self.statement.len()),
+            mib(self.limit)
+        )
+    }
+}
+
+impl From<TooLarge> for crate::driver::DriverError {
+    /// A statement error at the statement, so that the failure is located (file and line).
+    fn from(t: TooLarge) -> Self {
+        crate::driver::DriverError::Statement {
+            message: t.to_string(),
+            code: None,
+            detail: None,
+            hint: None,
+            statement: Some(t.statement),
+            position: None,
+        }
+    }
+}
+
+/// `n` bytes in MiB, or bytes under 1 MiB.
+fn mib(n: usize) -> String {
+    if n >= 1 << 20 {
+        format!("{} MiB", n.div_ceil(1 << 20))
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// Read `reader` to its end in `chunk`-byte pieces, handing `f` the normalised text (each call a
@@ -120,16 +177,24 @@ pub struct StatementReader<R> {
     queue: std::collections::VecDeque<Piece>,
     diagnostics: Vec<Diagnostic>,
     checksum: Option<Checksum>,
+    limit: usize,
 }
 
 impl<R: Read> StatementReader<R> {
-    /// A reader of `reader`'s statements, reading `chunk` bytes at a time.
+    /// A reader of `reader`'s statements, reading `chunk` bytes at a time; a statement longer
+    /// than [`MAX_STATEMENT`] stops it ([`ReadError::Stopped`] with a [`TooLarge`]).
     pub fn new(reader: R, chunk: usize, dialect: Dialect) -> Self {
+        StatementReader::with_limit(reader, chunk, dialect, MAX_STATEMENT)
+    }
+
+    /// [`new`](Self::new) with another statement limit.
+    pub fn with_limit(reader: R, chunk: usize, dialect: Dialect, limit: usize) -> Self {
         StatementReader {
             reader,
             buf: vec![0; chunk.max(1)],
             normalizer: Some(Normalizer::default()),
-            splitter: Some(strata_sql::StreamSplitter::new(dialect)),
+            splitter: Some(strata_sql::StreamSplitter::with_limit(dialect, limit)),
+            limit,
             queue: Default::default(),
             diagnostics: Vec::new(),
             checksum: None,
@@ -158,7 +223,8 @@ impl<R: Read> StatementReader<R> {
 
     /// The next piece; `None` at the end of the input.
     #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Result<Option<Piece>, ReadError<std::convert::Infallible>> {
+    pub fn next(&mut self) -> Result<Option<Piece>, ReadError<TooLarge>> {
+        let stopped = ReadError::Stopped;
         loop {
             if let Some(p) = self.queue.pop_front() {
                 return Ok(Some(p));
@@ -167,15 +233,28 @@ impl<R: Read> StatementReader<R> {
                 return Ok(None);
             };
             let queue = &mut self.queue;
-            let mut sink = |e: StreamEvent<'_>| -> Result<(), std::convert::Infallible> {
+            let limit = self.limit;
+            let mut sink = |e: StreamEvent<'_>| -> Result<(), TooLarge> {
                 queue.push_back(match e {
+                    StreamEvent::Statement {
+                        statement,
+                        whole: false,
+                        ..
+                    } => {
+                        return Err(TooLarge {
+                            line: statement.start.line,
+                            statement: statement.range,
+                            limit,
+                        })
+                    }
                     StreamEvent::Statement {
                         statement,
                         text,
                         copy,
+                        ..
                     } => Piece::Statement {
                         statement,
-                        text: text.to_string(),
+                        text: text.into_owned(),
                         copy,
                     },
                     StreamEvent::CopyData { offset, text } => Piece::CopyData {
@@ -197,17 +276,15 @@ impl<R: Read> StatementReader<R> {
                 let (rest, checksum) = normalizer.finish().map_err(ReadError::NotUtf8)?;
                 self.checksum = Some(checksum);
                 let mut splitter = self.splitter.take().expect("checked above");
-                splitter
-                    .feed(&rest, &mut sink)
-                    .map_err(ReadError::Stopped)?;
-                self.diagnostics = splitter.finish(&mut sink).map_err(ReadError::Stopped)?;
+                splitter.feed(&rest, &mut sink).map_err(stopped)?;
+                self.diagnostics = splitter.finish(&mut sink).map_err(stopped)?;
                 continue;
             }
             let normalizer = self.normalizer.get_or_insert_with(Normalizer::default);
             let text = normalizer
                 .push(&self.buf[..got])
                 .map_err(ReadError::NotUtf8)?;
-            splitter.feed(text, &mut sink).map_err(ReadError::Stopped)?;
+            splitter.feed(text, &mut sink).map_err(stopped)?;
         }
     }
 }
@@ -232,6 +309,9 @@ pub struct Scan {
     pub directive_lines: Vec<(usize, String, bool)>,
     /// `-- strata:out-of-order` among the leading comment lines.
     pub out_of_order: bool,
+    /// The most bytes of text held at once while scanning (the read buffer aside): for tests.
+    #[doc(hidden)]
+    pub high_water: usize,
 }
 
 /// Read a migration file once, in chunks, and gather what [`super::assemble`] needs (see the
@@ -245,7 +325,8 @@ pub fn scan(
     let mut statements = 0;
     let mut transaction_control = None;
     let mut no_transaction: Option<(String, usize)> = None;
-    let mut splitter = strata_sql::StreamSplitter::new(dialect);
+    // Statements are classified from their start: the splitter holds no more of them.
+    let mut splitter = strata_sql::StreamSplitter::with_limit(dialect, SCAN_STATEMENT_HEAD);
     let mut sink = |e: StreamEvent<'_>| -> Result<(), std::convert::Infallible> {
         let StreamEvent::Statement {
             statement, text, ..
@@ -257,7 +338,7 @@ pub fn scan(
         if transaction_control.is_some() {
             return Ok(());
         }
-        let skip = super::assemble::skip_comments(text);
+        let skip = super::assemble::skip_comments(&text);
         if skip >= text.len() {
             return Ok(());
         }
@@ -276,10 +357,13 @@ pub fn scan(
         }
         Ok(())
     };
+    let mut line_high_water = 0;
     let (checksum, len) = read_normalized(reader, chunk, &mut |text| {
         lines.feed(text);
+        line_high_water = line_high_water.max(lines.held());
         splitter.feed(text, &mut sink)
     })?;
+    let high_water = splitter.high_water() + line_high_water;
     let diagnostics = splitter.finish(&mut sink).map_err(ReadError::Stopped)?;
     lines.finish();
     Ok(Scan {
@@ -291,71 +375,8 @@ pub fn scan(
         no_transaction,
         directive_lines: lines.directives,
         out_of_order: lines.out_of_order,
+        high_water,
     })
-}
-
-/// The line-by-line part of [`scan`]: the same rules as the whole-file directive scan.
-#[derive(Default)]
-struct LineScan {
-    partial: String,
-    n: usize,
-    comments: CommentLines,
-    /// Not yet past the first line that is neither blank nor a comment.
-    past_first: bool,
-    /// Past the leading `--`/blank lines (where `-- strata:out-of-order` counts).
-    past_leading: bool,
-    directives: Vec<(usize, String, bool)>,
-    out_of_order: bool,
-}
-
-impl LineScan {
-    fn feed(&mut self, text: &str) {
-        let mut rest = text;
-        while let Some(i) = rest.find('\n') {
-            if self.partial.is_empty() {
-                self.line(&rest[..i]);
-            } else {
-                let mut line = std::mem::take(&mut self.partial);
-                line.push_str(&rest[..i]);
-                self.line(&line);
-            }
-            rest = &rest[i + 1..];
-        }
-        self.partial.push_str(rest);
-    }
-
-    fn finish(&mut self) {
-        if !self.partial.is_empty() {
-            let line = std::mem::take(&mut self.partial);
-            self.line(&line);
-        }
-    }
-
-    fn line(&mut self, line: &str) {
-        self.n += 1;
-        if !self.past_first && !self.comments.is_comment(line) {
-            self.past_first = true;
-        }
-        let t = line.trim();
-        if !self.past_leading {
-            if t.is_empty() || t.starts_with("--") {
-                if t.strip_prefix("--").map(str::trim)
-                    == Some(super::assemble::OUT_OF_ORDER_DIRECTIVE)
-                {
-                    self.out_of_order = true;
-                }
-            } else {
-                self.past_leading = true;
-            }
-        }
-        if t.starts_with("--")
-            && t.contains("strata:")
-            && self.directives.len() < MAX_DIRECTIVE_LINES
-        {
-            self.directives
-                .push((self.n, line.to_string(), !self.past_first));
-        }
-    }
 }
 
 /// Where byte `offset` of a streamed file's normalised text is, read from `reader`: its
@@ -488,6 +509,77 @@ mod tests {
                 ]
             );
         }
+    }
+
+    #[test]
+    fn scan_holds_a_bounded_window_whatever_the_line_length() {
+        // Lines far longer than the chunk, the statement limit and a line's kept start: a
+        // block comment, a line of many short statements, a literal, a directive comment.
+        let long = "x".repeat(4 * SCAN_STATEMENT_HEAD);
+        let many = "INSERT INTO t VALUES (1); ".repeat(20_000);
+        let file = format!(
+            "-- strata:out-of-order\r\n/* {long} */ CREATE TABLE t (a text);\r\n{many}\n\
+             INSERT INTO t VALUES ('{long}');\n-- {long} strata: x\n\
+             CREATE INDEX CONCURRENTLY i ON t (a); -- {long}\n"
+        );
+        let text = file.replace("\r\n", "\n");
+        let whole = strata_sql::split(&text, Dialect::Postgres);
+        for chunk in [61, 4096] {
+            let s = scan(file.as_bytes(), chunk, Dialect::Postgres).unwrap();
+            assert_eq!(s.checksum, Checksum::of(file.as_bytes()));
+            assert_eq!(s.len, text.len());
+            assert_eq!(s.statements, whole.statements.len());
+            assert_eq!(s.diagnostics, whole.diagnostics);
+            assert_eq!(
+                s.no_transaction,
+                Some(("CREATE INDEX CONCURRENTLY".into(), 6))
+            );
+            assert!(s.out_of_order);
+            let lines: Vec<(usize, bool)> =
+                s.directive_lines.iter().map(|(n, _, b)| (*n, *b)).collect();
+            assert_eq!(lines, [(1, true), (5, false)]);
+            assert!(s.directive_lines[1].1.len() <= super::super::line_scan::LINE_HEAD);
+            // A statement's start, a line's start, a chunk and a short token: not the file's
+            // lines (256 KiB and more) nor its statements.
+            let bound = SCAN_STATEMENT_HEAD + 2 * super::super::line_scan::LINE_HEAD + chunk + 256;
+            assert!(s.high_water <= bound, "held {} > {bound}", s.high_water);
+        }
+    }
+
+    #[test]
+    fn statement_reader_refuses_a_statement_over_its_limit_but_not_a_long_comment() {
+        let long = "x".repeat(10_000);
+        // Comments between statements and after the last one are not held: no refusal.
+        let file = format!("SELECT 1; /* {long} */ -- {long}\nSELECT 2 /* {long} */");
+        let mut r = StatementReader::with_limit(file.as_bytes(), 16, Dialect::Postgres, 100);
+        let mut texts = Vec::new();
+        while let Some(p) = r.next().unwrap() {
+            if let Piece::Statement { text, .. } = p {
+                texts.push(text);
+            }
+        }
+        assert_eq!(texts, ["SELECT 1;", "SELECT 2"]);
+        // A statement longer than the limit stops the reader, naming its line and size.
+        let file = format!("SELECT 1;\n\nINSERT INTO t VALUES ('{long}');\nSELECT 2;");
+        let mut r = StatementReader::with_limit(file.as_bytes(), 16, Dialect::Postgres, 100);
+        assert!(matches!(r.next(), Ok(Some(Piece::Statement { .. }))));
+        let Err(ReadError::Stopped(t)) = r.next() else {
+            panic!("not refused");
+        };
+        let start = file.find("INSERT").unwrap();
+        assert_eq!(t.statement, start..file.find(";\nSELECT 2").unwrap() + 1);
+        assert_eq!((t.line, t.limit), (3, 100));
+        let message = t.to_string();
+        let size = format!("line 3 is {} bytes", t.statement.len());
+        assert!(
+            message.contains(&size) && message.contains("split it"),
+            "{message}"
+        );
+        let err = crate::driver::DriverError::from(t);
+        assert!(matches!(
+            err,
+            crate::driver::DriverError::Statement { statement: Some(r), .. } if r.start == start
+        ));
     }
 
     #[test]

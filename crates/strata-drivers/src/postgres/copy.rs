@@ -222,12 +222,16 @@ struct StreamBatch {
 }
 
 impl StreamBatch {
-    fn push(&mut self, range: Range<usize>, text: &str) {
-        if !self.text.is_empty() {
-            self.text.push('\n');
+    fn push(&mut self, range: Range<usize>, text: String) {
+        if self.text.is_empty() {
+            // Taken, not copied: a long statement is held once until it is sent.
+            self.starts.push((0, range));
+            self.text = text;
+            return;
         }
+        self.text.push('\n');
         self.starts.push((self.text.len(), range));
-        self.text.push_str(text);
+        self.text.push_str(&text);
     }
 
     /// The statement holding byte `b` of the text, and `b` as an absolute offset.
@@ -292,15 +296,18 @@ impl PostgresDriver {
         };
         let mut sent = 0usize;
         let path = script.path.display().to_string();
-        let read_error = |e: strata_core::source::stream::ReadError<std::convert::Infallible>| {
-            fail(DriverError::Other(match e {
-                strata_core::source::stream::ReadError::Io(e) => format!("{path}: {e}"),
-                strata_core::source::stream::ReadError::NotUtf8(e) => {
-                    format!("{path}:{}: not valid UTF-8 (byte {})", e.line, e.byte)
-                }
-                strata_core::source::stream::ReadError::Stopped(never) => match never {},
-            }))
-        };
+        let read_error =
+            |e: strata_core::source::stream::ReadError<strata_core::source::stream::TooLarge>| {
+                use strata_core::source::stream::ReadError;
+                fail(match e {
+                    ReadError::Stopped(t) => DriverError::from(t),
+                    ReadError::Io(e) => DriverError::Other(format!("{path}: {e}")),
+                    ReadError::NotUtf8(e) => DriverError::Other(format!(
+                        "{path}:{}: not valid UTF-8 (byte {})",
+                        e.line, e.byte
+                    )),
+                })
+            };
         let file = std::fs::File::open(&script.path)
             .map_err(|e| fail(DriverError::Other(format!("{path}: {e}"))))?;
         let mut reader = StatementReader::new(file, READ_CHUNK, Dialect::Postgres);
@@ -320,7 +327,7 @@ impl PostgresDriver {
                     let b = std::mem::take(&mut batch);
                     self.send_stream_batch(&mut prefix, &b, &mut sent, search)?;
                 }
-                batch.push(statement.range, &text);
+                batch.push(statement.range, text);
                 continue;
             }
             if !batch.text.is_empty() {
@@ -431,6 +438,16 @@ impl PostgresDriver {
                 self.client.batch_execute(text).is_err()
             });
             return Err(StreamStop::Found(failing.map(|(_, r)| r.clone())));
+        }
+        if !prefix.is_empty() && batch.text.len() > BATCH_BYTES {
+            // A long statement is not copied behind the prefix: the prefix goes first, alone.
+            let p = std::mem::take(prefix);
+            self.client.batch_execute(&p).map_err(|e| {
+                StreamStop::Body(BodyError {
+                    err: db_error(&e),
+                    needs_search: false,
+                })
+            })?;
         }
         let shift = prefix.len();
         let result = if prefix.is_empty() {
