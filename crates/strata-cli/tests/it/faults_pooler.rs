@@ -231,7 +231,8 @@ fn recorded_meanwhile_project() -> Project {
         "2",
         "b",
         "CREATE TABLE b (id int);\n\
-         INSERT INTO schema_migrations_ledger VALUES \
+         INSERT INTO schema_migrations_ledger \
+         (version, name, checksum, batch, applied_at, duration_ms, applied_by, mode, origin) VALUES \
          (2, 'other', NULL, 1, '2026-01-01T00:00:00Z', 0, 'other run', 'transaction', 'applied');\n",
         "DROP TABLE b;",
     );
