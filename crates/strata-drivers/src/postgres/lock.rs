@@ -147,7 +147,8 @@ fn try_all(client: &mut Session, keys: &[i64], pid: i32) -> Result<bool, DriverE
 }
 
 /// How long [`second_connection_shares`] waits for its answer: a session pool with no free
-/// server session keeps the second connection waiting, and that says nothing. Generous: on a busy machine a connection through the proxy can take seconds.
+/// server session keeps the second connection waiting, and that says nothing.
+/// Generous: on a busy machine a connection through the proxy can take seconds.
 const PROBE_WAIT: Duration = Duration::from_secs(5);
 
 /// Refuse when a second connection like this one is served by the same server session `pid`:
