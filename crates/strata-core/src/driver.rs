@@ -411,6 +411,12 @@ pub trait Driver {
         Vec::new()
     }
 
+    /// Warnings about how the driver goes on (e.g. a ledger it could not upgrade), each once,
+    /// since the last call.
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// How many transactional migrations [`Driver::run_batch`] may take at once; 1 (the
     /// default) means the runner never batches.
     fn batch_limit(&self) -> usize {

@@ -423,6 +423,9 @@ impl<'a> Migrator<'a> {
             }
         }
         self.driver.ensure_tables()?;
+        for message in self.driver.take_warnings() {
+            on_event(Event::Warning { message });
+        }
         let mut report = Report::default();
         if !plan.reconcile.is_empty() {
             self.driver.write(&plan.reconcile)?;

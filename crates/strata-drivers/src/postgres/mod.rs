@@ -86,6 +86,8 @@ pub struct PostgresDriver {
     behind_proxy: bool,
     /// The session's `lock_timeout` and `statement_timeout` while a script's own are applied.
     saved_settings: Option<(String, String)>,
+    /// For [`strata_core::Driver::take_warnings`].
+    warnings: Vec<String>,
     /// How to open another session like this one: to read the ledger after this one was lost
     /// mid-batch, and for the stop request of a first Ctrl-C.
     url: DatabaseUrl,
@@ -165,6 +167,7 @@ impl PostgresDriver {
             backend_start,
             behind_proxy,
             saved_settings: None,
+            warnings: Vec::new(),
             url: url.clone(),
             opts: opts.clone(),
         })
@@ -305,6 +308,28 @@ impl PostgresDriver {
 }
 
 impl PostgresDriver {
+    /// Add the `down_checksum` column to a ledger an older Strata created. Only the table's
+    /// owner may: for another role, the run goes on without recording down checksums (reads
+    /// already treat a ledger without the column as having none), with one warning naming the
+    /// statement the owner can run.
+    fn add_down_checksum(&mut self) -> Result<(), DriverError> {
+        let alter = self.sql.add_down_checksum.clone();
+        match self.quietly(|d| d.client.batch_execute(&alter)) {
+            Ok(()) => Ok(()),
+            Err(e) if sqlstate(&e) == Some("42501") => {
+                self.sql.without_down_checksum();
+                self.warnings.push(format!(
+                    "the migrations ledger has no down_checksum column and this role may not add it \
+                     ({}): edits to the .down.sql of migrations applied now go undetected; \
+                     the table's owner or an administrator can run: {alter}",
+                    db_error(&e)
+                ));
+                Ok(())
+            }
+            Err(e) => Err(db_error(&e)),
+        }
+    }
+
     /// [`strata_core::Driver::read_state`]'s two tables one query each, telling a missing table
     /// apart (first contact: golang-migrate's table alone, or nothing).
     fn read_tables_one_by_one(
@@ -520,7 +545,12 @@ impl strata_core::Driver for PostgresDriver {
                 return Err(DriverError::Other(why));
             }
         }
-        let mut creates: Vec<&str> = [
+        // A ledger written by an older Strata is upgraded in place (its rows keep a NULL down
+        // checksum: no drift is reported for them).
+        if present.contains(&names[1]) && sets.get(2).is_none_or(|s| s.is_empty()) {
+            self.add_down_checksum()?;
+        }
+        let creates: Vec<&str> = [
             (&names[0], &self.sql.create_compat),
             (&names[1], &self.sql.create_ledger),
             (&names[2], &self.sql.create_log),
@@ -529,11 +559,6 @@ impl strata_core::Driver for PostgresDriver {
         .filter(|(name, _)| !present.contains(name))
         .map(|(_, sql)| sql.as_str())
         .collect();
-        // A ledger written by an older Strata is upgraded in place (its rows keep a NULL down
-        // checksum: no drift is reported for them).
-        if present.contains(&names[1]) && sets.get(2).is_none_or(|s| s.is_empty()) {
-            creates.push(&self.sql.add_down_checksum);
-        }
         if creates.is_empty() {
             return Ok(());
         }
@@ -881,6 +906,10 @@ impl strata_core::Driver for PostgresDriver {
             .lock()
             .map(|mut v| std::mem::take(&mut *v))
             .unwrap_or_default()
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 }
 
