@@ -485,3 +485,74 @@ fn dropped_connection_during_a_lone_migrations_commit_reports_whether_it_committ
     assert!(applied.remove(&1), "{applied:?}");
     assert_told_the_truth(&out, &applied, 0);
 }
+
+/// The versions of the progress lines `V/<dir> name (duration)`.
+fn reported_as(o: &Output, dir: char) -> BTreeSet<i64> {
+    let marker = format!("/{dir} ");
+    o.stderr
+        .lines()
+        .filter_map(|l| l.split_once(marker.as_str())?.0.parse().ok())
+        .collect()
+}
+
+#[test]
+fn with_synchronous_commit_off_what_up_and_down_report_survives_a_crash_right_after() {
+    let Some(cluster) = slow_flushing_cluster() else {
+        return;
+    };
+    // A transactional migration, then the two kinds whose records are written apart from
+    // their body: no-transaction and self-managed (its own BEGIN/COMMIT).
+    let p = Project::new();
+    p.pair("1", "tx", "CREATE TABLE t001 (id int);", "DROP TABLE t001;");
+    p.pair(
+        "2",
+        "no_tx",
+        "-- strata:no-transaction\nCREATE TABLE t002 (id int);\n",
+        "-- strata:no-transaction\nDROP TABLE t002;\n",
+    );
+    p.pair(
+        "3",
+        "own_tx",
+        "BEGIN;\nCREATE TABLE t003 (id int);\nCOMMIT;\n",
+        "BEGIN;\nDROP TABLE t003;\nCOMMIT;\n",
+    );
+    for round in 0..rounds(4, 2) {
+        let db = format!("sync_off_{round}");
+        let mut admin = database(&cluster, &db);
+        admin
+            .batch_execute(&format!("ALTER DATABASE {db} SET synchronous_commit = off"))
+            .unwrap();
+        drop(admin);
+        let url = cluster.url(&db);
+        let out = finish(spawn(strata(&p, &url, &["up"])), Duration::from_secs(60));
+        out.ok();
+        assert_eq!(reported_as(&out, 'u'), BTreeSet::from([1, 2, 3]));
+        crash_and_restart(&cluster);
+        let mut c = connect(&cluster, &db);
+        State::read(&mut c).assert_consistent(3, t);
+        assert_eq!(
+            ledger(&mut c),
+            BTreeSet::from([1, 2, 3]),
+            "round {round}: up reported 1, 2, 3 applied, then a crash lost some:\n{}",
+            out.stderr
+        );
+        drop(c);
+        // Down the self-managed one, then the no-transaction one: each reported, each kept.
+        for (gone, left) in [(3, vec![1, 2]), (2, vec![1])] {
+            let out = finish(
+                spawn(strata(&p, &url, &["down", "1"])),
+                Duration::from_secs(60),
+            );
+            out.ok();
+            assert_eq!(reported_as(&out, 'd'), BTreeSet::from([gone]));
+            crash_and_restart(&cluster);
+            let mut c = connect(&cluster, &db);
+            assert_eq!(
+                ledger(&mut c).into_iter().collect::<Vec<_>>(),
+                left,
+                "round {round}: down reported {gone} reverted, then a crash brought it back:\n{}",
+                out.stderr
+            );
+        }
+    }
+}

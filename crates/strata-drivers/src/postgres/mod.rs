@@ -652,7 +652,9 @@ impl strata_core::Driver for PostgresDriver {
             return Ok(());
         }
         // One message, one round trip: the same statements `writes_sql` gives a migration's
-        // COMMIT (values quoted in), in their own transaction.
+        // COMMIT (values quoted in), in their own transaction. Committed synchronously: these
+        // records are what a no-transaction or self-managed migration is reported by, and the
+        // flush covers the migration's own earlier commits.
         for w in writes {
             match w {
                 LedgerWrite::Insert(m) => to_i64(m.version).map(drop)?,
@@ -661,11 +663,7 @@ impl strata_core::Driver for PostgresDriver {
                 LedgerWrite::SetCompat(_) => {}
             }
         }
-        let message = format!(
-            "BEGIN;\n{}{}COMMIT",
-            self.lock_proof(),
-            self.sql.writes_sql(writes)
-        );
+        let message = write_message(&self.lock_proof(), &self.sql.writes_sql(writes));
         let result = self
             .quietly(|d| d.client.batch_execute(&message))
             .map_err(|e| self.write_error(&e));
@@ -913,6 +911,16 @@ impl strata_core::Driver for PostgresDriver {
     }
 }
 
+/// The message of [`strata_core::Driver::write`]: the lock proof and the records in one
+/// transaction whose commit is flushed (see [`durable::SYNC_COMMIT`]) before anything reports
+/// them.
+fn write_message(lock_proof: &str, writes_sql: &str) -> String {
+    format!(
+        "BEGIN;\n{lock_proof}{writes_sql}{}COMMIT",
+        durable::SYNC_COMMIT
+    )
+}
+
 /// One ledger row, checked.
 #[allow(clippy::too_many_arguments)]
 fn ledger_row(
@@ -1049,6 +1057,16 @@ mod tests {
         assert_eq!(&sql[b..b + 5], "SELEC");
         assert_eq!(char_to_byte(sql, 1), 0);
         assert_eq!(char_to_byte(sql, 999), sql.len());
+    }
+
+    #[test]
+    fn ledger_writes_commit_synchronously_after_the_records() {
+        let message = write_message("SELECT 1;\n", "INSERT INTO l VALUES (1);\n");
+        let sync = message
+            .find(durable::SYNC_COMMIT)
+            .expect("the setting is sent");
+        assert!(message.starts_with("BEGIN;\nSELECT 1;\nINSERT INTO l VALUES (1);\n"));
+        assert!(message[sync..].ends_with("COMMIT"), "{message}");
     }
 
     #[test]
