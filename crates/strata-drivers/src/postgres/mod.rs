@@ -880,7 +880,29 @@ impl strata_core::Driver for PostgresDriver {
         single_transaction: bool,
         done: &mut dyn FnMut(usize, strata_core::BatchDone),
     ) -> Result<(), strata_core::BatchFailure> {
-        self.batch(items, single_transaction, done)
+        let mut only_done = |p| {
+            if let strata_core::BatchProgress::Done(i, d) = p {
+                done(i, d)
+            }
+        };
+        self.batch(
+            items,
+            single_transaction,
+            &mut batch::Progress::new(&mut only_done),
+        )
+    }
+
+    fn run_batch_live(
+        &mut self,
+        items: &[strata_core::BatchItem<'_>],
+        single_transaction: bool,
+        progress: &mut dyn FnMut(strata_core::BatchProgress),
+    ) -> Result<(), strata_core::BatchFailure> {
+        self.batch(
+            items,
+            single_transaction,
+            &mut batch::Progress::new(progress),
+        )
     }
 
     fn can_run_single_transaction(&self) -> bool {
