@@ -48,7 +48,7 @@ pub fn adopt(
     }
     for v in &done.adopted {
         let name = source.get(*v).map(|m| m.name.as_str()).unwrap_or_default();
-        errln!("adopted {v} ({name})");
+        errln!("adopted {v} ({})", strata_core::printable::printable(name));
     }
     errln!(
         "adopt from {} ({}): {} migration(s) recorded as applied (none run; {} left as it is)",

@@ -59,7 +59,7 @@ fn open_with(settings: &Settings, read_only: bool) -> Result<Target, CliError> {
     if let Some(path) = url.sqlite_path().filter(|p| read_only && !p.exists()) {
         eprintln!(
             "warning: no database at {}: it reads as empty, and nothing was created",
-            path.display()
+            strata_core::printable::printable_path(&path)
         );
     }
     let driver = strata_drivers::connect(&url, &options)?;
