@@ -35,7 +35,9 @@ pub fn adopt(
         force,
         ignore_unmatched,
     };
-    let done = migrator(&mut target, &source, settings).adopt(&request)?;
+    let done = migrator(&mut target, &source, settings).adopt(&request);
+    super::print_warnings(&mut target);
+    let done = done?;
     for row in &done.unmatched {
         errln!(
             "warning: left out row {:?} of {} (it matches no migration file)",

@@ -171,8 +171,9 @@ pub fn force(settings: &Settings, version: Option<&str>) -> Result<(), CliError>
         Some(_) => read_source(settings, &target.url)?,
         None => Source::default(),
     };
-    let mut m = migrator(&mut target, &source, settings);
-    m.force(v)?;
+    let forced = migrator(&mut target, &source, settings).force(v);
+    super::print_warnings(&mut target);
+    forced?;
     Ok(())
 }
 

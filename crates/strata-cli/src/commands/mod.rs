@@ -66,6 +66,14 @@ fn open_with(settings: &Settings, read_only: bool) -> Result<Target, CliError> {
     Ok(Target { url, driver })
 }
 
+/// The driver's warnings (e.g. a ledger it could not upgrade), one `warning:` line each on
+/// stderr: for commands that get no run events, which carry them otherwise.
+pub fn print_warnings(target: &mut Target) {
+    for message in target.driver.take_warnings() {
+        errln!("warning: {}", strata_core::printable::printable(&message));
+    }
+}
+
 /// Read the migrations folder for the target's dialect. Files that look like migrations but
 /// match no layout are named on stderr (`validate` also fails on them).
 pub fn read_source(settings: &Settings, url: &DatabaseUrl) -> Result<Source, CliError> {

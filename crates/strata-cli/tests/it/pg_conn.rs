@@ -406,6 +406,10 @@ fn pg_an_old_ledger_the_role_does_not_own_is_used_without_down_checksums() {
     pg.p.run_on(&url, &["down", "1"]).ok();
     pg.p.run_on(&url, &["status"]).ok().stdout_has("version 2;");
     assert_eq!(pg.ledger_versions(), vec![1, 2]);
+    // Commands without run events warn too.
+    pg.p.run_on(&url, &["force", "2"])
+        .ok()
+        .stderr_has("warning: the migrations ledger has no down_checksum column");
     // Once the owner adds the column, down checksums are recorded again, with no warning.
     pg.db
         .client()
