@@ -6,6 +6,7 @@ mod printer;
 mod args;
 mod argv;
 mod commands;
+mod excerpt;
 mod exit;
 mod prompt;
 mod render;

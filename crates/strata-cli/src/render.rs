@@ -7,7 +7,7 @@ use strata_core::plan::Conflict;
 use strata_core::printable::{printable, printable_path};
 use strata_core::report::StepReport;
 use strata_core::status::{State, Status};
-use strata_core::{Action, Aftermath, DriverError, Error, IgnoredFile, Location, LogRecord};
+use strata_core::{Action, Aftermath, DriverError, Error, IgnoredFile, LogRecord};
 
 /// A duration for people, the one format of every duration Strata prints (progress lines,
 /// `status`, `history`, `rehearse`): Go's style, as golang-migrate's lines show it (`12.51ms`,
@@ -53,43 +53,7 @@ pub fn step_line(step: &StepReport) -> String {
     )
 }
 
-/// An excerpt of a failing statement with a caret under the column, rustc style.
-pub fn excerpt(loc: &Location) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  --> {}:{}:{}",
-        printable_path(&loc.path),
-        loc.line,
-        loc.column
-    );
-    let lines: Vec<&str> = loc.statement.lines().collect();
-    let width = (loc.statement_line + lines.len()).to_string().len();
-    let _ = writeln!(out, "{:width$} |", "");
-    // Show the statement around the failing line, at most 7 lines.
-    let failing = loc.line.saturating_sub(loc.statement_line);
-    let from = failing.saturating_sub(3);
-    let to = (failing + 4).min(lines.len());
-    if from > 0 {
-        let _ = writeln!(out, "{:width$} | ...", "");
-    }
-    for (i, line) in lines.iter().enumerate().take(to).skip(from) {
-        let n = loc.statement_line + i;
-        let _ = writeln!(out, "{n:width$} | {line}");
-        if i == failing {
-            let _ = writeln!(
-                out,
-                "{:width$} | {}^",
-                "",
-                " ".repeat(loc.column.saturating_sub(1))
-            );
-        }
-    }
-    if to < lines.len() {
-        let _ = writeln!(out, "{:width$} | ...", "");
-    }
-    out
-}
+pub use crate::excerpt::excerpt;
 
 /// Render an engine error for people. Returns the text after `error: `.
 pub fn engine_error(err: &Error) -> String {
@@ -413,7 +377,6 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     #[test]
     fn durations_have_one_format_with_microseconds_below_a_millisecond() {
@@ -467,23 +430,6 @@ mod tests {
         let known = engine_error(&failed_after(&[1, 2], Vec::new()));
         assert!(known.contains("was rolled back"), "{known}");
         assert!(!known.contains("may have committed"), "{known}");
-    }
-
-    #[test]
-    fn excerpt_puts_caret_under_failing_column() {
-        let loc = Location {
-            path: PathBuf::from("m/2_x.up.sql"),
-            line: 3,
-            column: 8,
-            statement: "SELECT 1\nFROM t\nWHERE bogus = 1;".into(),
-            statement_line: 1,
-        };
-        let text = excerpt(&loc);
-        assert!(text.contains("--> m/2_x.up.sql:3:8"), "{text}");
-        assert!(
-            text.contains("3 | WHERE bogus = 1;\n  |        ^"),
-            "{text}"
-        );
     }
 
     #[test]

@@ -244,6 +244,15 @@ pub struct BatchDone {
     pub notices: Vec<String>,
 }
 
+/// What a running batch tells as it goes (see [`Driver::run_batch_live`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchProgress {
+    /// Item `i` started running.
+    Started(usize),
+    /// Item `i` committed and is durable (as [`Driver::run_batch`]'s `done`).
+    Done(usize, BatchDone),
+}
+
 /// Why a [`Driver::run_batch`] stopped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchFailure {
@@ -411,6 +420,12 @@ pub trait Driver {
         Vec::new()
     }
 
+    /// Warnings about how the driver goes on (e.g. a ledger it could not upgrade), each once,
+    /// since the last call.
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// How many transactional migrations [`Driver::run_batch`] may take at once; 1 (the
     /// default) means the runner never batches.
     fn batch_limit(&self) -> usize {
@@ -471,6 +486,23 @@ pub trait Driver {
             }
         }
         Ok(())
+    }
+
+    /// [`Driver::run_batch`], also telling when each item starts: `Started(i)` comes in order,
+    /// before `Done(i, ..)`, once the item is running (an item the server never reached is not
+    /// told). The default tells every item started before running the batch.
+    fn run_batch_live(
+        &mut self,
+        items: &[BatchItem<'_>],
+        single_transaction: bool,
+        progress: &mut dyn FnMut(BatchProgress),
+    ) -> Result<(), BatchFailure> {
+        for i in 0..items.len() {
+            progress(BatchProgress::Started(i));
+        }
+        self.run_batch(items, single_transaction, &mut |i, d| {
+            progress(BatchProgress::Done(i, d))
+        })
     }
 
     /// Whether [`Driver::run_batch`] can run a single transaction (the default cannot).

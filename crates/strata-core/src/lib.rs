@@ -27,7 +27,7 @@ pub mod source;
 pub mod status;
 
 pub use checksum::Checksum;
-pub use driver::{BatchDone, BatchFailure, BatchItem};
+pub use driver::{BatchDone, BatchFailure, BatchItem, BatchProgress};
 pub use driver::{CancelHandle, Driver, DriverError, DropReport, RawTable, TableNames};
 pub use driver::{RehearsalReport, RehearsedLock, RehearsedScript, TableInfo, TableSession};
 pub use error::{Aftermath, Error, Location};

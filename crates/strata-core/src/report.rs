@@ -62,6 +62,11 @@ pub enum Event {
         /// The notice text.
         message: String,
     },
+    /// The driver goes on in a degraded way (see [`crate::Driver::take_warnings`]).
+    Warning {
+        /// What it cannot do, and what would fix it.
+        message: String,
+    },
     /// A transactional migration timed out waiting for a table lock and will be retried.
     Retry {
         /// The migration's version.

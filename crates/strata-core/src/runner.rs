@@ -16,7 +16,7 @@
 //!
 //! The migration lock is held for the whole run and always released, also on error.
 
-use crate::driver::{BatchItem, Driver, DriverError, DropReport};
+use crate::driver::{BatchItem, BatchProgress, Driver, DriverError, DropReport};
 use crate::error::{Aftermath, Error, Location};
 use crate::ledger::{
     Action, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin, Reached,
@@ -423,6 +423,9 @@ impl<'a> Migrator<'a> {
             }
         }
         self.driver.ensure_tables()?;
+        for message in self.driver.take_warnings() {
+            on_event(Event::Warning { message });
+        }
         let mut report = Report::default();
         if !plan.reconcile.is_empty() {
             self.driver.write(&plan.reconcile)?;
@@ -744,11 +747,6 @@ impl<'a> Migrator<'a> {
                 .expect("batched steps have a script");
             records.push(self.records(plan, step, m, Some(TxMode::Transaction)));
             scripts.push(script);
-            on_event(Event::Started {
-                version: step.version,
-                name: step.name.clone(),
-                direction: step.direction,
-            });
         }
         let items: Vec<BatchItem<'_>> = scripts
             .iter()
@@ -757,8 +755,23 @@ impl<'a> Migrator<'a> {
             .collect();
         let started = Instant::now();
         let single = self.options.single_transaction;
-        // Each step is reported as soon as the driver hands it over: committed and durable.
-        let result = self.driver.run_batch(&items, single, &mut |i, d| {
+        // Each step is told started as the driver sees it start, and reported as soon as the
+        // driver hands it over: committed and durable.
+        let mut told = 0;
+        let result = self.driver.run_batch_live(&items, single, &mut |p| {
+            let (i, d) = match p {
+                BatchProgress::Started(i) => {
+                    let step = &steps[i];
+                    on_event(Event::Started {
+                        version: step.version,
+                        name: step.name.clone(),
+                        direction: step.direction,
+                    });
+                    told = told.max(i + 1);
+                    return;
+                }
+                BatchProgress::Done(i, d) => (i, d),
+            };
             let step = &steps[i];
             for message in d.notices {
                 on_event(Event::Notice {
@@ -797,6 +810,14 @@ impl<'a> Migrator<'a> {
             return Ok(Resume::Before(at, at + 1));
         }
         let step = &plan.steps[at];
+        // The failing step is told started even when the server failed the message before it.
+        for s in steps.iter().take(at - start + 1).skip(told) {
+            on_event(Event::Started {
+                version: s.version,
+                name: s.name.clone(),
+                direction: s.direction,
+            });
+        }
         for message in f.notices {
             on_event(Event::Notice {
                 version: step.version,

@@ -29,6 +29,9 @@ pub struct SqliteDriver {
     canonical: PathBuf,
     tables: TableNames,
     lock: Option<File>,
+    /// An in-memory stand-in for a file that does not exist: no other process can reach it, so
+    /// locking it creates no lock file.
+    stand_in: bool,
 }
 
 /// `"name"` with embedded quotes doubled.
@@ -48,7 +51,9 @@ impl SqliteDriver {
                 message: format!("cannot open an empty stand-in for {}: {e}", path.display()),
                 hint: None,
             })?;
-            return Self::with_connection(conn, path, tables);
+            let mut driver = Self::with_connection(conn, path, tables)?;
+            driver.stand_in = true;
+            return Ok(driver);
         }
         // Without SQLITE_OPEN_CREATE: a file removed since the check is not recreated.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -98,6 +103,7 @@ impl SqliteDriver {
             canonical,
             tables,
             lock: None,
+            stand_in: false,
         })
     }
 
@@ -418,6 +424,9 @@ impl Driver for SqliteDriver {
     }
 
     fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
+        if self.stand_in {
+            return Ok(());
+        }
         let path = self.lock_path();
         let mut file = OpenOptions::new()
             .create(true)

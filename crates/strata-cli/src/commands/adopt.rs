@@ -35,7 +35,9 @@ pub fn adopt(
         force,
         ignore_unmatched,
     };
-    let done = migrator(&mut target, &source, settings).adopt(&request)?;
+    let done = migrator(&mut target, &source, settings).adopt(&request);
+    super::print_warnings(&mut target);
+    let done = done?;
     for row in &done.unmatched {
         errln!(
             "warning: left out row {:?} of {} (it matches no migration file)",
@@ -48,7 +50,7 @@ pub fn adopt(
     }
     for v in &done.adopted {
         let name = source.get(*v).map(|m| m.name.as_str()).unwrap_or_default();
-        errln!("adopted {v} ({name})");
+        errln!("adopted {v} ({})", strata_core::printable::printable(name));
     }
     errln!(
         "adopt from {} ({}): {} migration(s) recorded as applied (none run; {} left as it is)",

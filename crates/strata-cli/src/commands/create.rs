@@ -50,11 +50,12 @@ pub fn create(args: &CreateArgs, migration_dir: Option<&str>) -> Result<Vec<Path
     let files = new_files(&existing, read, name, &ext, &scheme).map_err(|e| match e {
         CreateError::Malformed { name } => CliError::Failed(format!(
             "malformed migration filename: {}",
-            dir.join(name).display()
+            strata_core::printable::printable_path(&dir.join(name))
         )),
-        CreateError::VersionTooLarge { name } => {
-            CliError::Failed(format!("version too large in {}", dir.join(name).display()))
-        }
+        CreateError::VersionTooLarge { name } => CliError::Failed(format!(
+            "version too large in {}",
+            strata_core::printable::printable_path(&dir.join(name))
+        )),
         other => CliError::Failed(other.to_string()),
     })?;
     let mut created = Vec::new();

@@ -82,7 +82,9 @@ pub fn baseline(settings: &Settings, version: Option<&str>, force: bool) -> Resu
     let v = parse_version(version)?;
     let mut target = open(settings)?;
     let source = read_source(settings, &target.url)?;
-    let recorded = migrator(&mut target, &source, settings).baseline(v, force)?;
+    let recorded = migrator(&mut target, &source, settings).baseline(v, force);
+    super::print_warnings(&mut target);
+    let recorded = recorded?;
     errln!("baseline {v}: {recorded} migration(s) recorded as applied (none run)");
     Ok(())
 }
@@ -144,7 +146,9 @@ pub fn accept(settings: &Settings, version: Option<&str>) -> Result<(), CliError
     let v = parse_version(version)?;
     let mut target = open(settings)?;
     let source = read_source(settings, &target.url)?;
-    match migrator(&mut target, &source, settings).accept(v)? {
+    let accepted = migrator(&mut target, &source, settings).accept(v);
+    super::print_warnings(&mut target);
+    match accepted? {
         None => errln!("no change (the file of {v} matches its recorded checksum)"),
         // Only the down file changed.
         Some((old, new)) if old == new => {

@@ -3,11 +3,12 @@
 //! database is given). Exit 5 when anything is found. The dialect comes from -database, else
 //! `--dialect`, else PostgreSQL; the summary line says which.
 
-use super::{open, read_source};
+use super::{open_read_only, read_source};
 use crate::args::{LintDialect, LintFormat};
 use crate::settings::Settings;
 use crate::{exit, render, CliError};
 use std::path::{Path, PathBuf};
+use strata_core::printable::{printable, printable_path};
 use strata_core::status::State;
 use strata_core::{Location, Migration};
 use strata_drivers::{Backend, DatabaseUrl};
@@ -49,7 +50,7 @@ pub fn lint(
         if let Some(s) = m.up.as_ref().filter(|s| s.streamed.is_some()) {
             errln!(
                 "lint: {} not linted: too large to hold in memory (it is streamed when applied)",
-                s.path.display()
+                printable_path(&s.path)
             );
         }
     }
@@ -64,11 +65,11 @@ pub fn lint(
             for f in &findings {
                 outln!(
                     "{}:{}:{}: {}: {}",
-                    f.path.display(),
+                    printable_path(&f.path),
                     f.line,
                     f.column,
                     f.rule,
-                    f.message
+                    printable(&f.message)
                 );
             }
         }
@@ -143,9 +144,14 @@ fn finding_text(f: &Finding) -> String {
         statement: f.statement.clone(),
         statement_line: f.statement_line,
     };
-    let mut out = format!("{}: {}\n{}", f.rule, f.message, render::excerpt(&loc));
+    let mut out = format!(
+        "{}: {}\n{}",
+        f.rule,
+        printable(&f.message),
+        render::excerpt(&loc)
+    );
     if let Some(help) = &f.help {
-        out.push_str(&format!("  = help: {help}\n"));
+        out.push_str(&format!("  = help: {}\n", printable(help)));
     }
     out
 }
@@ -158,7 +164,7 @@ fn pending(settings: &Settings, dialect: Dialect) -> Result<Vec<Migration>, CliE
             strata_core::source::read_dir(dir, dialect).map_err(strata_core::Error::from)?;
         return Ok(source.migrations);
     }
-    let mut target = open(settings)?;
+    let mut target = open_read_only(settings)?;
     let source = read_source(settings, &target.url)?;
     let state = target.driver.read_state()?;
     let status = strata_core::status::status(&source, &state);

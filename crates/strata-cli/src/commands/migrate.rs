@@ -9,6 +9,7 @@ use crate::CliError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use strata_core::plan::Request;
+use strata_core::printable::printable;
 use strata_core::report::Event;
 use strata_core::{CancelHandle, Error, Source};
 
@@ -107,10 +108,17 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
             name,
             direction,
         } if verbose => {
-            errln!("Start {version}/{} {name}", direction.letter())
+            errln!(
+                "Start {version}/{} {}",
+                direction.letter(),
+                printable(&name)
+            )
         }
         Event::Finished(step) => errln!("{}", render::step_line(&step)),
-        Event::Notice { version, message } => errln!("notice ({version}): {message}"),
+        Event::Notice { version, message } => {
+            errln!("notice ({version}): {}", printable(&message))
+        }
+        Event::Warning { message } => errln!("warning: {}", printable(&message)),
         Event::Retry {
             version,
             attempt,
@@ -118,8 +126,9 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
             wait,
             message,
         } => errln!(
-            "retry {attempt}/{retries} of migration {version} in {} after a lock timeout: {message}",
-            render::duration_text(wait)
+            "retry {attempt}/{retries} of migration {version} in {} after a lock timeout: {}",
+            render::duration_text(wait),
+            printable(&message)
         ),
         _ => {}
     });
@@ -162,8 +171,9 @@ pub fn force(settings: &Settings, version: Option<&str>) -> Result<(), CliError>
         Some(_) => read_source(settings, &target.url)?,
         None => Source::default(),
     };
-    let mut m = migrator(&mut target, &source, settings);
-    m.force(v)?;
+    let forced = migrator(&mut target, &source, settings).force(v);
+    super::print_warnings(&mut target);
+    forced?;
     Ok(())
 }
 

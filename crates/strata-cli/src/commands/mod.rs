@@ -59,11 +59,19 @@ fn open_with(settings: &Settings, read_only: bool) -> Result<Target, CliError> {
     if let Some(path) = url.sqlite_path().filter(|p| read_only && !p.exists()) {
         eprintln!(
             "warning: no database at {}: it reads as empty, and nothing was created",
-            path.display()
+            strata_core::printable::printable_path(&path)
         );
     }
     let driver = strata_drivers::connect(&url, &options)?;
     Ok(Target { url, driver })
+}
+
+/// The driver's warnings (e.g. a ledger it could not upgrade), one `warning:` line each on
+/// stderr: for commands that get no run events, which carry them otherwise.
+pub fn print_warnings(target: &mut Target) {
+    for message in target.driver.take_warnings() {
+        errln!("warning: {}", strata_core::printable::printable(&message));
+    }
 }
 
 /// Read the migrations folder for the target's dialect. Files that look like migrations but

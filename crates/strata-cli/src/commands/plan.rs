@@ -3,13 +3,14 @@
 //! live size, row estimate and current users of each table. Changes nothing (no lock, no table
 //! creation).
 
-use super::{migrator, open, read_source};
+use super::{migrator, open_read_only, read_source};
 use crate::args::OutputFormat;
 use crate::settings::Settings;
 use crate::CliError;
 use serde::Serialize;
 use std::fmt::Write as _;
 use strata_core::plan::Request;
+use strata_core::printable::printable;
 use strata_core::{Direction, TableInfo};
 
 /// One statement of a planned migration.
@@ -83,7 +84,7 @@ fn request(args: &[String]) -> Result<Request, CliError> {
 /// `plan ...`.
 pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Result<(), CliError> {
     let request = request(args)?;
-    let mut target = open(settings)?;
+    let mut target = open_read_only(settings)?;
     let source = read_source(settings, &target.url)?;
     let dialect = target.driver.dialect();
     let plan = migrator(&mut target, &source, settings).plan(request)?;
@@ -208,12 +209,12 @@ fn text(steps: &[PlannedStep], infos: &[TableInfo]) -> String {
     let mut out = String::new();
     for s in steps {
         let name = if s.name.is_empty() {
-            "<empty>"
+            "<empty>".into()
         } else {
-            &s.name
+            printable(&s.name)
         };
         let mode = match (s.mode, &s.mode_reason) {
-            (Some(m), Some(why)) => format!("{m}: {why}"),
+            (Some(m), Some(why)) => format!("{m}: {}", printable(why)),
             (Some(m), None) => m.to_string(),
             (None, _) => "nothing to run".to_string(),
         };
@@ -224,16 +225,19 @@ fn text(steps: &[PlannedStep], infos: &[TableInfo]) -> String {
             s.direction.letter()
         );
         if let Some(path) = &s.path {
-            let _ = writeln!(out, "  file: {path}");
+            let _ = writeln!(out, "  file: {}", printable(path));
         }
         for st in &s.statements {
-            let _ = writeln!(out, "  {:>4} | {}", st.line, st.text);
+            let _ = writeln!(out, "  {:>4} | {}", st.line, printable(&st.text));
             let Some(lock) = st.lock else {
                 continue;
             };
-            let on = match (&st.table, &st.index) {
+            let on = match (
+                st.table.as_deref().map(printable),
+                st.index.as_deref().map(printable),
+            ) {
                 (Some(table), Some(index)) => format!("{table}, the table of index {index}"),
-                (Some(table), None) => table.clone(),
+                (Some(table), None) => table.into_owned(),
                 (None, Some(index)) => format!("the table of index {index}"),
                 (None, None) => continue,
             };
@@ -252,7 +256,7 @@ fn text(steps: &[PlannedStep], infos: &[TableInfo]) -> String {
                     }
                 }
                 (None, Some(index)) => {
-                    line.push_str(&format!("; index {index} does not exist yet"));
+                    line.push_str(&format!("; index {} does not exist yet", printable(index)));
                 }
                 (None, None) => {}
             }
@@ -288,14 +292,14 @@ fn live(info: &TableInfo) -> String {
                     "pid {} {}{}, {} {}",
                     s.pid,
                     if s.application_name.is_empty() {
-                        "-"
+                        "-".into()
                     } else {
-                        &s.application_name
+                        printable(&s.application_name)
                     },
                     if s.state.is_empty() {
                         String::new()
                     } else {
-                        format!(" ({})", s.state)
+                        format!(" ({})", printable(&s.state))
                     },
                     s.mode,
                     if s.granted { "held" } else { "waiting" }

@@ -1,18 +1,19 @@
 //! `rehearse`: the pending transactional migrations run on the target inside one transaction
 //! that is rolled back; prints each one's outcome, time and the table locks it took.
 
-use super::{migrator, open, read_source};
+use super::{migrator, open_read_only, read_source};
 use crate::args::OutputFormat;
 use crate::render;
 use crate::settings::Settings;
 use crate::CliError;
 use std::fmt::Write as _;
+use strata_core::printable::printable;
 use strata_core::runner::{RehearsalEntry, RehearsalOutcome};
 use strata_core::DriverError;
 
 /// `rehearse [--format json]`. Exit 1 when a migration fails.
 pub fn rehearse(settings: &Settings, format: OutputFormat) -> Result<(), CliError> {
-    let mut target = open(settings)?;
+    let mut target = open_read_only(settings)?;
     let source = read_source(settings, &target.url)?;
     let entries = migrator(&mut target, &source, settings).rehearse()?;
     let failed = entries
@@ -52,12 +53,17 @@ fn text(entries: &[RehearsalEntry]) -> String {
         "rehearsal: {ran} migration(s) run in one transaction, then rolled back (nothing changed)"
     );
     for e in entries {
-        let head = format!("{}/u {}", e.version, e.name);
+        let head = format!("{}/u {}", e.version, printable(&e.name));
         match &e.outcome {
             RehearsalOutcome::Ran { duration, locks } => {
                 let _ = writeln!(out, "ok      {head} ({})", render::duration_text(*duration));
                 for l in locks {
-                    let _ = writeln!(out, "          lock: {} on {}", l.mode, l.relation);
+                    let _ = writeln!(
+                        out,
+                        "          lock: {} on {}",
+                        printable(&l.mode),
+                        printable(&l.relation)
+                    );
                 }
             }
             RehearsalOutcome::Failed {
@@ -67,8 +73,9 @@ fn text(entries: &[RehearsalEntry]) -> String {
             } => {
                 let _ = writeln!(
                     out,
-                    "FAILED  {head} ({}): {cause}",
-                    render::duration_text(*duration)
+                    "FAILED  {head} ({}): {}",
+                    render::duration_text(*duration),
+                    printable(&cause.to_string())
                 );
                 if let Some(loc) = location {
                     out.push_str(&render::excerpt(loc));
@@ -79,16 +86,16 @@ fn text(entries: &[RehearsalEntry]) -> String {
                 {
                     for (k, v) in [("code", code), ("detail", detail), ("hint", hint)] {
                         if let Some(v) = v {
-                            let _ = writeln!(out, "  = {k}: {v}");
+                            let _ = writeln!(out, "  = {k}: {}", printable(v));
                         }
                     }
                 }
             }
             RehearsalOutcome::NotRehearsable(why) => {
-                let _ = writeln!(out, "skipped {head}: not rehearsable ({why})");
+                let _ = writeln!(out, "skipped {head}: not rehearsable ({})", printable(why));
             }
             RehearsalOutcome::Skipped(why) => {
-                let _ = writeln!(out, "skipped {head}: not rehearsed ({why})");
+                let _ = writeln!(out, "skipped {head}: not rehearsed ({})", printable(why));
             }
             RehearsalOutcome::Pending => {
                 let _ = writeln!(out, "skipped {head}: not rehearsed");
@@ -139,4 +146,37 @@ fn json(entries: &[RehearsalEntry]) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({ "schema_version": 1, "rolled_back": true, "steps": steps })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use strata_core::RehearsedLock;
+
+    #[test]
+    fn names_and_relations_from_outside_are_printed_escaped() {
+        let entry = RehearsalEntry {
+            version: 1,
+            name: "evil\u{202e}lqs".into(),
+            mode: Some(strata_core::TxMode::Transaction),
+            outcome: RehearsalOutcome::Ran {
+                duration: Duration::ZERO,
+                locks: vec![RehearsedLock {
+                    relation: "public.\"a\u{1b}[2J\"".into(),
+                    mode: "AccessExclusiveLock".into(),
+                }],
+            },
+        };
+        let out = text(&[entry]);
+        assert!(out.contains("ok      1/u evil\\u{202e}lqs (<1ms)"), "{out}");
+        assert!(
+            out.contains("lock: AccessExclusiveLock on public.\"a\\u{1b}[2J\""),
+            "{out}"
+        );
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{out}"
+        );
+    }
 }

@@ -378,6 +378,89 @@ fn progress_holds_where_the_flush_function_is_revoked() {
     live_progress(&db, &url, &mut c);
 }
 
+#[test]
+fn verbose_start_lines_of_a_batch_appear_as_each_migration_starts() {
+    let Some(db) = TestDb::postgres() else { return };
+    let mut c = db.client();
+    c.batch_execute("CREATE TABLE gate (id int)").unwrap();
+    let p = Project::new();
+    p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
+    p.pair(
+        "2",
+        "wait_for_gate",
+        "INSERT INTO gate VALUES (1);",
+        "DELETE FROM gate;",
+    );
+    p.pair("3", "c", "CREATE TABLE c (id int);", "DROP TABLE c;");
+    p.pair("4", "d", "CREATE TABLE d (id int);", "DROP TABLE d;");
+    let mut blocker = db.client();
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE gate IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let (mut child, text, reader) = spawn_reading(strata(&p, &db.url, &["-verbose", "up"]));
+    let blocked = |c: &mut Client| {
+        c.query_opt(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'strata' \
+             AND wait_event_type = 'Lock'",
+            &[&db.name],
+        )
+        .unwrap()
+        .map(|r| r.get::<_, i32>(0))
+    };
+    wait_for(Duration::from_secs(20), || blocked(&mut c)).expect("migration 2 never waited");
+    let seen = wait_for(Duration::from_secs(20), || {
+        let t = text.lock().unwrap();
+        (t.contains("Start 2/u wait_for_gate") && t.contains("1/u a (")).then_some(())
+    });
+    let so_far = text.lock().unwrap().clone();
+    blocker.batch_execute("COMMIT").unwrap();
+    assert!(
+        seen.is_some(),
+        "no Start line for the running migration:\n{so_far}"
+    );
+    assert!(
+        !so_far.contains("Start 3/u") && !so_far.contains("Start 4/u"),
+        "Start lines of migrations that had not started:\n{so_far}"
+    );
+    let status = wait_for(Duration::from_secs(20), || child.try_wait().unwrap());
+    reader.join().unwrap();
+    let all = text.lock().unwrap().clone();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{all}");
+    // Each Start line once, before its migration's line.
+    for (v, name) in [(1, "a"), (2, "wait_for_gate"), (3, "c"), (4, "d")] {
+        let start = format!("Start {v}/u {name}\n");
+        let done = format!("{v}/u {name} (");
+        assert_eq!(all.matches(&start).count(), 1, "{all}");
+        assert!(all.find(&start) < all.find(&done), "{all}");
+    }
+}
+
+/// Spawn `cmd`, collecting its stderr as it comes.
+fn spawn_reading(
+    cmd: std::process::Command,
+) -> (
+    std::process::Child,
+    Arc<Mutex<String>>,
+    std::thread::JoinHandle<()>,
+) {
+    let mut child = spawn(cmd);
+    let text = Arc::new(Mutex::new(String::new()));
+    let mut stderr = child.stderr.take().unwrap();
+    let sink = text.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = stderr.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    (child, text, reader)
+}
+
 /// Migration 1 is quick, migration 2 waits for a lock the test holds on `gate` (which exists):
 /// migration 1's line must appear while 2 waits.
 fn live_progress(db: &TestDb, url: &str, c: &mut Client) {
@@ -484,4 +567,75 @@ fn dropped_connection_during_a_lone_migrations_commit_reports_whether_it_committ
     let mut applied = ledger(&mut c);
     assert!(applied.remove(&1), "{applied:?}");
     assert_told_the_truth(&out, &applied, 0);
+}
+
+/// The versions of the progress lines `V/<dir> name (duration)`.
+fn reported_as(o: &Output, dir: char) -> BTreeSet<i64> {
+    let marker = format!("/{dir} ");
+    o.stderr
+        .lines()
+        .filter_map(|l| l.split_once(marker.as_str())?.0.parse().ok())
+        .collect()
+}
+
+#[test]
+fn with_synchronous_commit_off_what_up_and_down_report_survives_a_crash_right_after() {
+    let Some(cluster) = slow_flushing_cluster() else {
+        return;
+    };
+    // A transactional migration, then the two kinds whose records are written apart from
+    // their body: no-transaction and self-managed (its own BEGIN/COMMIT).
+    let p = Project::new();
+    p.pair("1", "tx", "CREATE TABLE t001 (id int);", "DROP TABLE t001;");
+    p.pair(
+        "2",
+        "no_tx",
+        "-- strata:no-transaction\nCREATE TABLE t002 (id int);\n",
+        "-- strata:no-transaction\nDROP TABLE t002;\n",
+    );
+    p.pair(
+        "3",
+        "own_tx",
+        "BEGIN;\nCREATE TABLE t003 (id int);\nCOMMIT;\n",
+        "BEGIN;\nDROP TABLE t003;\nCOMMIT;\n",
+    );
+    for round in 0..rounds(4, 2) {
+        let db = format!("sync_off_{round}");
+        let mut admin = database(&cluster, &db);
+        admin
+            .batch_execute(&format!("ALTER DATABASE {db} SET synchronous_commit = off"))
+            .unwrap();
+        drop(admin);
+        let url = cluster.url(&db);
+        let out = finish(spawn(strata(&p, &url, &["up"])), Duration::from_secs(60));
+        out.ok();
+        assert_eq!(reported_as(&out, 'u'), BTreeSet::from([1, 2, 3]));
+        crash_and_restart(&cluster);
+        let mut c = connect(&cluster, &db);
+        State::read(&mut c).assert_consistent(3, t);
+        assert_eq!(
+            ledger(&mut c),
+            BTreeSet::from([1, 2, 3]),
+            "round {round}: up reported 1, 2, 3 applied, then a crash lost some:\n{}",
+            out.stderr
+        );
+        drop(c);
+        // Down the self-managed one, then the no-transaction one: each reported, each kept.
+        for (gone, left) in [(3, vec![1, 2]), (2, vec![1])] {
+            let out = finish(
+                spawn(strata(&p, &url, &["down", "1"])),
+                Duration::from_secs(60),
+            );
+            out.ok();
+            assert_eq!(reported_as(&out, 'd'), BTreeSet::from([gone]));
+            crash_and_restart(&cluster);
+            let mut c = connect(&cluster, &db);
+            assert_eq!(
+                ledger(&mut c).into_iter().collect::<Vec<_>>(),
+                left,
+                "round {round}: down reported {gone} reverted, then a crash brought it back:\n{}",
+                out.stderr
+            );
+        }
+    }
 }

@@ -26,6 +26,7 @@ mod pg;
 mod pg_conn;
 mod pg_modes;
 mod plan_pg;
+mod printed;
 mod progress;
 mod refusals;
 mod safety;

@@ -369,3 +369,63 @@ fn pg_quoted_migrations_table_in_another_schema_and_drop_starts_over() {
     assert_eq!(pg.all_tables_in("public"), ["a", "b", "c"]);
     assert_eq!(pg.compat_in("mig", "sm"), [(3, false)]);
 }
+
+#[test]
+fn pg_an_old_ledger_the_role_does_not_own_is_used_without_down_checksums() {
+    let pg = pg!();
+    let Some((user, password)) = password_role(&pg) else {
+        eprintln!("skipped: no password role on an external server");
+        return;
+    };
+    three(&pg.p);
+    // An older Strata, run by the admin, wrote the ledger: no down_checksum column, and the
+    // tables belong to the admin. The application's role may read and write them (and create
+    // its own tables), but only their owner may alter them.
+    pg.run(&["up", "1"]).ok();
+    pg.db
+        .client()
+        .batch_execute(&format!(
+            "ALTER TABLE schema_migrations_ledger DROP COLUMN down_checksum; \
+             GRANT ALL ON ALL TABLES IN SCHEMA public TO {user}; \
+             GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {user}"
+        ))
+        .unwrap();
+    let url = pg.db.url_as(user, Some(password));
+    let out = pg.p.run_on(&url, &["up"]);
+    out.ok()
+        .stderr_has("3/u create_c")
+        .stderr_has("ALTER TABLE \"public\".\"schema_migrations_ledger\" ADD COLUMN IF NOT EXISTS down_checksum text NULL");
+    assert_eq!(
+        out.stderr.matches("warning: ").count(),
+        1,
+        "one warning:\n{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("CREATE on schema"), "{}", out.stderr);
+    assert_eq!(pg.ledger_versions(), vec![1, 2, 3]);
+    pg.p.run_on(&url, &["down", "1"]).ok();
+    pg.p.run_on(&url, &["status"]).ok().stdout_has("version 2;");
+    assert_eq!(pg.ledger_versions(), vec![1, 2]);
+    // Commands without run events warn too.
+    pg.p.run_on(&url, &["force", "2"])
+        .ok()
+        .stderr_has("warning: the migrations ledger has no down_checksum column");
+    // Once the owner adds the column, down checksums are recorded again, with no warning.
+    pg.db
+        .client()
+        .batch_execute("ALTER TABLE schema_migrations_ledger ADD COLUMN down_checksum text NULL")
+        .unwrap();
+    let out = pg.p.run_on(&url, &["up"]);
+    out.ok();
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    let n: i64 = pg
+        .db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM schema_migrations_ledger WHERE down_checksum IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}

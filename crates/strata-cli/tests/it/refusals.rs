@@ -32,6 +32,32 @@ fn read_only_commands_on_a_missing_sqlite_file_create_nothing() {
 }
 
 #[test]
+fn plan_lint_and_rehearse_on_a_missing_sqlite_file_create_nothing() {
+    let p = Project::new();
+    three(&p);
+    for args in [&["plan"][..], &["lint"], &["rehearse"]] {
+        let out = p.run_on("sqlite://typo.db", args);
+        out.stderr_has(
+            "warning: no database at typo.db: it reads as empty, and nothing was created",
+        );
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
+        let made: Vec<_> = std::fs::read_dir(p.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n != "migrations")
+            .collect();
+        assert!(made.is_empty(), "{args:?} created {made:?}");
+    }
+    // They read the missing file as an empty database: everything is pending.
+    p.run_on("sqlite://typo.db", &["plan"])
+        .ok()
+        .stdout_has("1/u ");
+    p.run_on("sqlite://typo.db", &["rehearse"])
+        .code(1)
+        .stderr_has("cannot rehearse migrations (PostgreSQL can)");
+}
+
+#[test]
 fn a_migrations_table_name_postgres_would_truncate_or_with_nul_is_a_usage_error() {
     let p = Project::new();
     three(&p);

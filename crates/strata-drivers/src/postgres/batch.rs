@@ -43,7 +43,7 @@ use postgres::SimpleQueryMessage;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 use strata_core::runner::MAX_BATCH_BYTES;
-use strata_core::{BatchDone, BatchFailure, BatchItem, DriverError};
+use strata_core::{BatchDone, BatchFailure, BatchItem, BatchProgress, DriverError};
 
 /// Prefix of the marker notice opening each item.
 const MARKER: &str = "strata-batch-item ";
@@ -94,6 +94,33 @@ struct Placed {
     body: Range<usize>,
 }
 
+/// Tells the caller of a batch what it learns, in order: each item started before it is done.
+pub(super) struct Progress<'a> {
+    on: &'a mut dyn FnMut(BatchProgress),
+    /// Items told started.
+    started: usize,
+}
+
+impl<'a> Progress<'a> {
+    pub(super) fn new(on: &'a mut dyn FnMut(BatchProgress)) -> Self {
+        Progress { on, started: 0 }
+    }
+
+    /// Items before `upto` are running or ran.
+    pub(super) fn started(&mut self, upto: usize) {
+        while self.started < upto {
+            (self.on)(BatchProgress::Started(self.started));
+            self.started += 1;
+        }
+    }
+
+    /// Item `i` committed and is durable.
+    pub(super) fn done(&mut self, i: usize, d: BatchDone) {
+        self.started(i + 1);
+        (self.on)(BatchProgress::Done(i, d));
+    }
+}
+
 /// One message and the items it carries.
 struct Message {
     text: String,
@@ -107,7 +134,7 @@ impl PostgresDriver {
         &mut self,
         items: &[BatchItem<'_>],
         single: bool,
-        done: &mut dyn FnMut(usize, BatchDone),
+        done: &mut Progress<'_>,
     ) -> Result<(), BatchFailure> {
         let messages = self.messages(items, single);
         let started = Instant::now();
@@ -118,6 +145,8 @@ impl PostgresDriver {
         let mut reported = 0;
         for message in &messages {
             let out = if single || message.placed.len() < 2 {
+                // Not read as it runs: its items are told started as it is sent.
+                done.started(message.first + message.placed.len());
                 self.client.simple_query(&message.text)
             } else {
                 self.run_live(items, &message.text, &mut raw, &mut reported, done)
@@ -140,7 +169,7 @@ impl PostgresDriver {
             let duration = rows
                 .get(i)
                 .map_or(fallback, |ms| Duration::from_millis(*ms));
-            done(i, BatchDone { duration, notices });
+            done.done(i, BatchDone { duration, notices });
         }
         Ok(())
     }
@@ -227,7 +256,7 @@ impl PostgresDriver {
         e: &postgres::Error,
         mut raw: Vec<String>,
         reported: usize,
-        done: &mut dyn FnMut(usize, BatchDone),
+        done: &mut Progress<'_>,
     ) -> Result<(), BatchFailure> {
         self.rollback();
         raw.extend(self.take_raw_notices());
@@ -285,7 +314,7 @@ impl PostgresDriver {
         for (i, item) in items.iter().enumerate().take(committed).skip(reported) {
             let v = item_version(item).map_or(0, |(v, _)| v);
             let notices = std::mem::take(&mut notices[i]);
-            done(
+            done.done(
                 i,
                 BatchDone {
                     duration: confirmed.duration(v),

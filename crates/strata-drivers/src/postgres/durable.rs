@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use strata_core::{DriverError, LedgerWrite};
 
 /// Raises an `off` `synchronous_commit` to `local` for the rest of the transaction: the commit
-/// that makes a batch (or a lone migration) durable before it is reported.
+/// that makes a batch, a lone migration or a ledger write durable before it is reported.
 pub(super) const SYNC_COMMIT: &str = "SELECT set_config('synchronous_commit', 'local', true) WHERE current_setting('synchronous_commit') = 'off';\n";
 
 /// What the ledger and the log say about some versions, read in a transaction whose commit

@@ -86,6 +86,8 @@ pub struct PostgresDriver {
     behind_proxy: bool,
     /// The session's `lock_timeout` and `statement_timeout` while a script's own are applied.
     saved_settings: Option<(String, String)>,
+    /// For [`strata_core::Driver::take_warnings`].
+    warnings: Vec<String>,
     /// How to open another session like this one: to read the ledger after this one was lost
     /// mid-batch, and for the stop request of a first Ctrl-C.
     url: DatabaseUrl,
@@ -165,6 +167,7 @@ impl PostgresDriver {
             backend_start,
             behind_proxy,
             saved_settings: None,
+            warnings: Vec::new(),
             url: url.clone(),
             opts: opts.clone(),
         })
@@ -305,6 +308,28 @@ impl PostgresDriver {
 }
 
 impl PostgresDriver {
+    /// Add the `down_checksum` column to a ledger an older Strata created. Only the table's
+    /// owner may: for another role, the run goes on without recording down checksums (reads
+    /// already treat a ledger without the column as having none), with one warning naming the
+    /// statement the owner can run.
+    fn add_down_checksum(&mut self) -> Result<(), DriverError> {
+        let alter = self.sql.add_down_checksum.clone();
+        match self.quietly(|d| d.client.batch_execute(&alter)) {
+            Ok(()) => Ok(()),
+            Err(e) if sqlstate(&e) == Some("42501") => {
+                self.sql.without_down_checksum();
+                self.warnings.push(format!(
+                    "the migrations ledger has no down_checksum column and this role may not add it \
+                     ({}): edits to the .down.sql of migrations applied now go undetected; \
+                     the table's owner or an administrator can run: {alter}",
+                    db_error(&e)
+                ));
+                Ok(())
+            }
+            Err(e) => Err(db_error(&e)),
+        }
+    }
+
     /// [`strata_core::Driver::read_state`]'s two tables one query each, telling a missing table
     /// apart (first contact: golang-migrate's table alone, or nothing).
     fn read_tables_one_by_one(
@@ -520,7 +545,12 @@ impl strata_core::Driver for PostgresDriver {
                 return Err(DriverError::Other(why));
             }
         }
-        let mut creates: Vec<&str> = [
+        // A ledger written by an older Strata is upgraded in place (its rows keep a NULL down
+        // checksum: no drift is reported for them).
+        if present.contains(&names[1]) && sets.get(2).is_none_or(|s| s.is_empty()) {
+            self.add_down_checksum()?;
+        }
+        let creates: Vec<&str> = [
             (&names[0], &self.sql.create_compat),
             (&names[1], &self.sql.create_ledger),
             (&names[2], &self.sql.create_log),
@@ -529,11 +559,6 @@ impl strata_core::Driver for PostgresDriver {
         .filter(|(name, _)| !present.contains(name))
         .map(|(_, sql)| sql.as_str())
         .collect();
-        // A ledger written by an older Strata is upgraded in place (its rows keep a NULL down
-        // checksum: no drift is reported for them).
-        if present.contains(&names[1]) && sets.get(2).is_none_or(|s| s.is_empty()) {
-            creates.push(&self.sql.add_down_checksum);
-        }
         if creates.is_empty() {
             return Ok(());
         }
@@ -627,7 +652,9 @@ impl strata_core::Driver for PostgresDriver {
             return Ok(());
         }
         // One message, one round trip: the same statements `writes_sql` gives a migration's
-        // COMMIT (values quoted in), in their own transaction.
+        // COMMIT (values quoted in), in their own transaction. Committed synchronously: these
+        // records are what a no-transaction or self-managed migration is reported by, and the
+        // flush covers the migration's own earlier commits.
         for w in writes {
             match w {
                 LedgerWrite::Insert(m) => to_i64(m.version).map(drop)?,
@@ -636,11 +663,7 @@ impl strata_core::Driver for PostgresDriver {
                 LedgerWrite::SetCompat(_) => {}
             }
         }
-        let message = format!(
-            "BEGIN;\n{}{}COMMIT",
-            self.lock_proof(),
-            self.sql.writes_sql(writes)
-        );
+        let message = write_message(&self.lock_proof(), &self.sql.writes_sql(writes));
         let result = self
             .quietly(|d| d.client.batch_execute(&message))
             .map_err(|e| self.write_error(&e));
@@ -857,7 +880,29 @@ impl strata_core::Driver for PostgresDriver {
         single_transaction: bool,
         done: &mut dyn FnMut(usize, strata_core::BatchDone),
     ) -> Result<(), strata_core::BatchFailure> {
-        self.batch(items, single_transaction, done)
+        let mut only_done = |p| {
+            if let strata_core::BatchProgress::Done(i, d) = p {
+                done(i, d)
+            }
+        };
+        self.batch(
+            items,
+            single_transaction,
+            &mut batch::Progress::new(&mut only_done),
+        )
+    }
+
+    fn run_batch_live(
+        &mut self,
+        items: &[strata_core::BatchItem<'_>],
+        single_transaction: bool,
+        progress: &mut dyn FnMut(strata_core::BatchProgress),
+    ) -> Result<(), strata_core::BatchFailure> {
+        self.batch(
+            items,
+            single_transaction,
+            &mut batch::Progress::new(progress),
+        )
     }
 
     fn can_run_single_transaction(&self) -> bool {
@@ -882,6 +927,20 @@ impl strata_core::Driver for PostgresDriver {
             .map(|mut v| std::mem::take(&mut *v))
             .unwrap_or_default()
     }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
+/// The message of [`strata_core::Driver::write`]: the lock proof and the records in one
+/// transaction whose commit is flushed (see [`durable::SYNC_COMMIT`]) before anything reports
+/// them.
+fn write_message(lock_proof: &str, writes_sql: &str) -> String {
+    format!(
+        "BEGIN;\n{lock_proof}{writes_sql}{}COMMIT",
+        durable::SYNC_COMMIT
+    )
 }
 
 /// One ledger row, checked.
@@ -1020,6 +1079,16 @@ mod tests {
         assert_eq!(&sql[b..b + 5], "SELEC");
         assert_eq!(char_to_byte(sql, 1), 0);
         assert_eq!(char_to_byte(sql, 999), sql.len());
+    }
+
+    #[test]
+    fn ledger_writes_commit_synchronously_after_the_records() {
+        let message = write_message("SELECT 1;\n", "INSERT INTO l VALUES (1);\n");
+        let sync = message
+            .find(durable::SYNC_COMMIT)
+            .expect("the setting is sent");
+        assert!(message.starts_with("BEGIN;\nSELECT 1;\nINSERT INTO l VALUES (1);\n"));
+        assert!(message[sync..].ends_with("COMMIT"), "{message}");
     }
 
     #[test]

@@ -154,6 +154,9 @@ pub struct TableSql {
     /// (unique violation on the primary key), so a double apply becomes an error instead of an
     /// overwrite.
     pub insert_ledger: String,
+    /// [`TableSql::insert_ledger`] for a ledger without the `down_checksum` column (one this
+    /// role could not upgrade): `$10` is not recorded.
+    pub insert_ledger_without_down: String,
     /// Delete a ledger row (`$1` version).
     pub delete_ledger: String,
     /// Append a log entry (`$1`..`$8`).
@@ -231,6 +234,10 @@ impl TableSql {
                 "INSERT INTO {ledger} (version, name, checksum, batch, duration_ms, applied_by, mode, origin, applied_at, down_checksum) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(nullif($9::text, '')::timestamptz, now()), $10)"
             ),
+            insert_ledger_without_down: format!(
+                "INSERT INTO {ledger} (version, name, checksum, batch, duration_ms, applied_by, mode, origin, applied_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce(nullif($9::text, '')::timestamptz, now()))"
+            ),
             delete_ledger: format!("DELETE FROM {ledger} WHERE version = $1"),
             insert_log: format!(
                 "INSERT INTO {log} (action, version, name, batch, checksum, duration_ms, actor, detail) \
@@ -253,6 +260,15 @@ impl TableSql {
                  WHERE action <> 'fail' ORDER BY id DESC LIMIT 1"
             ),
         }
+    }
+}
+
+impl TableSql {
+    /// Read and write a ledger that has no `down_checksum` column (and cannot be given one):
+    /// rows are recorded without the down file's checksum, and read as having none.
+    pub fn without_down_checksum(&mut self) {
+        self.insert_ledger = self.insert_ledger_without_down.clone();
+        self.select_ledger = self.select_ledger_without_down.clone();
     }
 }
 
@@ -394,6 +410,32 @@ mod tests {
     use super::*;
     use strata_core::ledger::{Action, AppliedMigration, LogEntry, Origin};
     use strata_core::TxMode;
+
+    #[test]
+    fn a_ledger_without_down_checksum_is_written_and_read_without_it() {
+        let mut s = TableSql::new("public", &TableNames::default());
+        s.without_down_checksum();
+        let sql = s.writes_sql(&[LedgerWrite::Insert(AppliedMigration {
+            version: 7,
+            name: "x".into(),
+            checksum: Some("ab".into()),
+            down_checksum: Some("cd".into()),
+            batch: 2,
+            applied_at: String::new(),
+            duration_ms: 5,
+            applied_by: "me".into(),
+            mode: TxMode::Transaction,
+            origin: Origin::Applied,
+        })]);
+        assert!(!sql.contains("down_checksum"), "{sql}");
+        assert!(!sql.contains("E'cd'"), "{sql}");
+        assert!(sql.contains("now()));"), "{sql}");
+        assert!(
+            !s.select_ledger.contains("down_checksum"),
+            "{}",
+            s.select_ledger
+        );
+    }
 
     #[test]
     fn writes_sql_quotes_every_value_and_follows_the_minus_one_rule() {

@@ -6,7 +6,7 @@
 //! [`POLL`]; [`PostgresDriver::run_live`] watches the markers and has the commits they reveal
 //! made durable (see `durable.rs`) before handing them out.
 
-use super::batch::{item_version, marker, split_notices};
+use super::batch::{item_version, marker, split_notices, Progress};
 use super::connect::Notices;
 use super::durable;
 use super::session::Session;
@@ -68,7 +68,7 @@ impl PostgresDriver {
         text: &str,
         raw: &mut Vec<String>,
         reported: &mut usize,
-        done: &mut dyn FnMut(usize, BatchDone),
+        done: &mut Progress<'_>,
     ) -> Result<Vec<SimpleQueryMessage>, postgres::Error> {
         let notices = self.notices.clone();
         let (ledger, log) = self.ledger_and_log();
@@ -82,6 +82,8 @@ impl PostgresDriver {
         let mut asked = 0;
         run_watched(&mut self.client, text, &notices, |lines| {
             if let Some(k) = lines.iter().filter_map(|l| marker(l)).max() {
+                // Item k's marker: it is running.
+                done.started((k + 1).min(items.len()));
                 if k > marked {
                     (marked, since) = (k.min(items.len()), Instant::now());
                 }
@@ -105,7 +107,7 @@ impl PostgresDriver {
                                     Some((v, up)) if confirmed.present.contains(&v) == up => {
                                         let notices = std::mem::take(&mut notices[i]);
                                         let duration = confirmed.duration(v);
-                                        done(i, BatchDone { duration, notices });
+                                        done.done(i, BatchDone { duration, notices });
                                         *reported = i + 1;
                                     }
                                     _ => {
