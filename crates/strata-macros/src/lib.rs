@@ -64,3 +64,46 @@ fn refusal(dir: &Path, errors: &SourceErrors) -> String {
         dir.display()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn every_layout_is_embedded_and_other_files_are_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        fs::write(d.join("1_a.up.sql"), "CREATE TABLE a (x int);\n").unwrap();
+        fs::write(d.join("1_a.down.sql"), "DROP TABLE a;\n").unwrap();
+        fs::write(d.join("2_b.sql"), "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n").unwrap();
+        fs::write(d.join("3_legacy.sql"), "SELECT 3;\n").unwrap();
+        fs::write(d.join("README.md"), "notes").unwrap();
+        fs::write(d.join(".hidden.up.sql"), "SELECT 4;").unwrap();
+        fs::write(d.join("4_x.UP.sql"), "SELECT 5;").unwrap(); // warned about: kept
+        let names: Vec<String> = embedded_files(d)
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            ["1_a.down.sql", "1_a.up.sql", "2_b.sql", "3_legacy.sql", "4_x.UP.sql"]
+        );
+    }
+
+    #[test]
+    fn a_folder_reading_refuses_is_refused_naming_the_file_and_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        fs::write(d.join("1_a.up.sql"), b"SELECT 1;\nSELECT '\xc3\x28';\n").unwrap();
+        fs::write(d.join("2_b.sql"), "-- +goose Down\nSELECT 1;\n").unwrap();
+        let message = embedded_files(d).unwrap_err();
+        assert!(message.contains("1_a.up.sql:2: not valid UTF-8"), "{message}");
+        assert!(message.contains("2_b.sql"), "{message}");
+
+        let missing = d.join("nope");
+        let message = embedded_files(&missing).unwrap_err();
+        assert!(message.contains("does not exist"), "{message}");
+    }
+}
