@@ -35,8 +35,8 @@ type Callback<'m> = Box<dyn FnMut(&Event) + Send + 'm>;
 /// ```
 ///
 /// The lock is released whatever happens: an error, a failing migration, or a panic in the
-/// [`on_event`](Migrator::on_event) callback (the running migration finishes, nothing further
-/// starts, the lock is released, then the panic resumes in the caller).
+/// [`on_event`](Migrator::on_event) callback (what was sent to the database finishes, nothing
+/// further starts, the lock is released, then the panic resumes in the caller).
 pub struct Migrator<'m> {
     migrations: Cow<'m, Migrations>,
     lock_timeout: Duration,
@@ -118,8 +118,9 @@ impl<'m> Migrator<'m> {
     }
 
     /// Call `callback` for each [`Event`] of a run, as it happens, on the thread running the
-    /// migrations. A panic in it stops the run after the running migration, releases the lock,
-    /// and then resumes in the caller.
+    /// migrations. A panic in it stops the run once what was sent to the database has finished
+    /// (the running migration; on PostgreSQL, possibly a batch of transactional ones sent in one
+    /// round trip), releases the lock, and then resumes in the caller.
     ///
     /// ```
     /// # static M: strata::Migrations = strata::embed!("tests/migrations");
