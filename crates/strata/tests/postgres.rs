@@ -90,3 +90,17 @@ fn up_status_and_down_on_postgres() {
         .get(0);
     assert_eq!(n, 0);
 }
+
+/// The PostgreSQL driver runs its own client runtime: called from inside tokio it would panic
+/// ("Cannot start a runtime from within a runtime") were it not on its own thread.
+#[cfg(feature = "tokio")]
+#[test]
+fn up_async_on_postgres_inside_a_current_thread_runtime() {
+    let Some(db) = TestDb::postgres() else { return };
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let report = rt
+        .block_on(Migrator::new(&EMBEDDED).up_async(&db.url))
+        .unwrap();
+    assert_eq!(report.migrations.len(), 3);
+    assert_eq!(advisory_locks(&db), 0);
+}
