@@ -51,7 +51,12 @@ fn embedded_files(dir: &Path) -> Result<BTreeSet<PathBuf>, String> {
     for dialect in [Dialect::Postgres, Dialect::Sqlite] {
         let source = read_dir_streaming(dir, dialect, u64::MAX).map_err(|e| refusal(dir, &e))?;
         for m in &source.migrations {
-            files.extend([&m.up, &m.down].into_iter().flatten().map(|s| s.path.clone()));
+            files.extend(
+                [&m.up, &m.down]
+                    .into_iter()
+                    .flatten()
+                    .map(|s| s.path.clone()),
+            );
         }
         files.extend(source.warnings.iter().map(|w| w.path.clone()));
     }
@@ -59,10 +64,7 @@ fn embedded_files(dir: &Path) -> Result<BTreeSet<PathBuf>, String> {
 }
 
 fn refusal(dir: &Path, errors: &SourceErrors) -> String {
-    format!(
-        "strata::embed!: cannot embed {}:\n{errors}",
-        dir.display()
-    )
+    format!("strata::embed!: cannot embed {}:\n{errors}", dir.display())
 }
 
 #[cfg(test)]
@@ -76,7 +78,11 @@ mod tests {
         let d = tmp.path();
         fs::write(d.join("1_a.up.sql"), "CREATE TABLE a (x int);\n").unwrap();
         fs::write(d.join("1_a.down.sql"), "DROP TABLE a;\n").unwrap();
-        fs::write(d.join("2_b.sql"), "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n").unwrap();
+        fs::write(
+            d.join("2_b.sql"),
+            "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n",
+        )
+        .unwrap();
         fs::write(d.join("3_legacy.sql"), "SELECT 3;\n").unwrap();
         fs::write(d.join("README.md"), "notes").unwrap();
         fs::write(d.join(".hidden.up.sql"), "SELECT 4;").unwrap();
@@ -88,7 +94,13 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["1_a.down.sql", "1_a.up.sql", "2_b.sql", "3_legacy.sql", "4_x.UP.sql"]
+            [
+                "1_a.down.sql",
+                "1_a.up.sql",
+                "2_b.sql",
+                "3_legacy.sql",
+                "4_x.UP.sql"
+            ]
         );
     }
 
@@ -99,7 +111,10 @@ mod tests {
         fs::write(d.join("1_a.up.sql"), b"SELECT 1;\nSELECT '\xc3\x28';\n").unwrap();
         fs::write(d.join("2_b.sql"), "-- +goose Down\nSELECT 1;\n").unwrap();
         let message = embedded_files(d).unwrap_err();
-        assert!(message.contains("1_a.up.sql:2: not valid UTF-8"), "{message}");
+        assert!(
+            message.contains("1_a.up.sql:2: not valid UTF-8"),
+            "{message}"
+        );
         assert!(message.contains("2_b.sql"), "{message}");
 
         let missing = d.join("nope");

@@ -23,7 +23,9 @@ pub enum Error {
     #[error("invalid database URL")]
     Url(#[source] UrlError),
     /// The URL's backend was not compiled in.
-    #[error("this build has no {backend} support: enable the `{feature}` feature of the strata crate")]
+    #[error(
+        "this build has no {backend} support: enable the `{feature}` feature of the strata crate"
+    )]
     BackendNotBuilt {
         /// The URL's backend.
         backend: &'static str,
@@ -32,7 +34,7 @@ pub enum Error {
     },
     /// The database could not be opened.
     #[error("cannot connect to the database")]
-    Connect(#[source] DriverError),
+    Connect(#[source] Box<DriverError>),
     /// Another runner held the migration lock for the whole lock timeout.
     #[error("timed out after {waited:?} waiting for the migration lock{}", holder.as_ref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
     LockTimeout {
@@ -65,32 +67,15 @@ pub enum Error {
         /// What did run.
         applied: Report,
     },
-    /// A migration failed. Everything before it is applied and listed in `applied`.
-    #[error("migration {version} ({name}) failed{}", location.as_ref().map(|l| format!(" at {}:{}:{}", l.path.display(), l.line, l.column)).unwrap_or_default())]
-    Migration {
-        /// Its version.
-        version: u64,
-        /// Its name.
-        name: String,
-        /// Which way it ran.
-        direction: Direction,
-        /// Where in its file the failing statement is, when known.
-        location: Option<Location>,
-        /// Whether it failed outside a transaction part way: golang-migrate's row is dirty
-        /// and the next run refuses until it is repaired (`strata force`).
-        dirty: bool,
-        /// What ran before it.
-        applied: Report,
-        /// The database's error.
-        #[source]
-        cause: DriverError,
-    },
+    /// A migration failed. Everything before it is applied (see [`MigrationFailed::applied`]).
+    #[error(transparent)]
+    Migration(Box<MigrationFailed>),
     /// The database failed outside any migration (reading or writing the ledger, the lock).
     #[error("database error")]
-    Database(#[source] DriverError),
+    Database(#[source] Box<DriverError>),
     /// Any other failure of the engine.
     #[error("migration engine error")]
-    Engine(#[source] strata_core::Error),
+    Engine(#[source] Box<strata_core::Error>),
     /// The thread that runs the migrations could not be started.
     #[error("cannot start the migration thread")]
     Thread(#[source] std::io::Error),
@@ -113,7 +98,7 @@ impl Error {
                 cause,
                 report,
                 ..
-            } => Error::Migration {
+            } => Error::Migration(Box::new(MigrationFailed {
                 version,
                 name,
                 direction: direction.into(),
@@ -121,12 +106,12 @@ impl Error {
                 dirty: aftermath.is_dirty(),
                 applied: report.into(),
                 cause,
-            },
+            })),
             E::LimitShort { short, report } => Error::LimitShort {
                 short,
                 applied: report.into(),
             },
-            other => Error::Engine(other),
+            other => Error::Engine(Box::new(other)),
         }
     }
 
@@ -134,7 +119,45 @@ impl Error {
     pub(crate) fn from_driver(d: DriverError) -> Error {
         match d {
             DriverError::LockTimeout { waited, holder } => Error::LockTimeout { waited, holder },
-            other => Error::Database(other),
+            other => Error::Database(Box::new(other)),
         }
     }
+}
+
+/// A migration that failed: which, where, what it left behind, and the database's error.
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// # std::fs::write(dir.path().join("1_bad.up.sql"), "SELECT * FROM nowhere;\n").unwrap();
+/// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+/// let m = strata::Migrations::from_dir(dir.path())?;
+/// match strata::Migrator::new(&m).up(&url) {
+///     Err(strata::Error::Migration(failed)) => {
+///         assert_eq!((failed.version, failed.dirty), (1, false));
+///         assert_eq!(failed.location.as_ref().map(|l| l.line), Some(1));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), strata::Error>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+#[error("migration {version} ({name}) failed{}", location.as_ref().map(|l| format!(" at {}:{}:{}", l.path.display(), l.line, l.column)).unwrap_or_default())]
+pub struct MigrationFailed {
+    /// Its version.
+    pub version: u64,
+    /// Its name.
+    pub name: String,
+    /// Which way it ran.
+    pub direction: Direction,
+    /// Where in its file the failing statement is, when known.
+    pub location: Option<Location>,
+    /// Whether it failed outside a transaction part way: golang-migrate's row is dirty and the
+    /// next run refuses until it is repaired (`strata force`).
+    pub dirty: bool,
+    /// What ran before it.
+    pub applied: Report,
+    /// The database's error.
+    #[source]
+    pub cause: DriverError,
 }

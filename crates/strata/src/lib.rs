@@ -39,7 +39,7 @@ mod status;
 #[cfg(feature = "tokio")]
 mod tokio;
 
-pub use error::Error;
+pub use error::{Error, MigrationFailed};
 pub use event::{Event, PlannedMigration};
 pub use migrations::{MigrationFile, Migrations};
 pub use migrator::Migrator;

@@ -197,7 +197,8 @@ impl<'m> Migrator<'m> {
         let target = Target::open(url, true)?;
         let source = self.migrations.source(target.dialect())?;
         let mut driver = target.driver;
-        let mut engine = runner::Migrator::new(&mut *driver, &source, self.run_options(&target.url));
+        let mut engine =
+            runner::Migrator::new(&mut *driver, &source, self.run_options(&target.url));
         let state = engine.state().map_err(Error::from_engine)?;
         Ok(strata_core::status::status(&source, &state).into())
     }
@@ -228,7 +229,8 @@ impl<'m> Migrator<'m> {
             panic: None,
             stop: &stop,
         };
-        let mut engine = runner::Migrator::new(&mut *driver, &source, options).with_stop_flag(&stop);
+        let mut engine =
+            runner::Migrator::new(&mut *driver, &source, options).with_stop_flag(&stop);
         if let Request::Goto(target) = request {
             refuse_revert(&mut engine, target)?;
         }
@@ -315,7 +317,8 @@ impl Target {
             read_only,
             ..ConnectOptions::default()
         };
-        let driver = strata_drivers::connect(&url, &options).map_err(Error::Connect)?;
+        let driver =
+            strata_drivers::connect(&url, &options).map_err(|e| Error::Connect(Box::new(e)))?;
         Ok(Target { url, driver })
     }
 

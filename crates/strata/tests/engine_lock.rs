@@ -1,6 +1,8 @@
 //! The engine's own guarantee, under the facade: a panic that unwinds through a locked run (here
 //! an engine callback that panics) releases the migration lock before it reaches the caller.
 
+#![allow(clippy::result_large_err)]
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use strata_core::plan::Request;
 use strata_core::runner::{Migrator, RunOptions};

@@ -10,7 +10,11 @@ fn a_sqlite_only_build_pulls_no_postgres_tls_or_lint_crate() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run cargo tree");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let tree = String::from_utf8(out.stdout).unwrap();
     assert!(tree.contains("rusqlite"), "{tree}");
     for heavy in ["postgres", "rustls", "ring", "squawk", "tokio"] {

@@ -37,14 +37,20 @@ fn a_panic_in_the_callback_leaves_no_advisory_lock() {
     assert!(caught.is_err(), "the panic reaches the caller");
     // The check sees the lock while it is held, so its absence afterwards means something.
     // (The migration lock, and the driver's stop-request lock around a batch.)
-    assert!(locks_while_running.is_some_and(|n| n > 0), "{locks_while_running:?}");
+    assert!(
+        locks_while_running.is_some_and(|n| n > 0),
+        "{locks_while_running:?}"
+    );
     assert_eq!(advisory_locks(&db), 0);
     // What was sent (PostgreSQL may run several transactional migrations as one batch) is
     // committed, nothing is left dirty, and the next run finishes the job.
     let status = Migrator::new(&EMBEDDED).status(&db.url).unwrap();
     assert!(!status.dirty && status.version.is_some(), "{status:?}");
     Migrator::new(&EMBEDDED).up(&db.url).unwrap();
-    assert!(Migrator::new(&EMBEDDED).status(&db.url).unwrap().is_up_to_date());
+    assert!(Migrator::new(&EMBEDDED)
+        .status(&db.url)
+        .unwrap()
+        .is_up_to_date());
 }
 
 #[test]
@@ -59,18 +65,16 @@ fn a_failing_migration_leaves_no_advisory_lock() {
     .unwrap();
     let m = Migrations::from_dir(tmp.path()).unwrap();
     let err = Migrator::new(&m).up(&db.url).unwrap_err();
-    let Error::Migration {
-        version,
-        dirty,
-        location,
-        applied,
-        ..
-    } = &err
-    else {
+    let Error::Migration(failed) = &err else {
         panic!("{err:?}")
     };
-    assert_eq!((*version, *dirty, applied.migrations.len()), (2, true, 1));
-    assert_eq!(location.as_ref().map(|l| l.line), Some(3));
+    let shape = (
+        failed.version,
+        failed.dirty,
+        failed.applied.migrations.len(),
+    );
+    assert_eq!(shape, (2, true, 1));
+    assert_eq!(failed.location.as_ref().map(|l| l.line), Some(3));
     assert_eq!(advisory_locks(&db), 0);
     // The dirty database refuses the next run with a typed conflict, not a lock timeout.
     let err = Migrator::new(&m).up(&db.url).unwrap_err();
@@ -80,12 +84,32 @@ fn a_failing_migration_leaves_no_advisory_lock() {
 #[test]
 fn up_status_and_down_on_postgres() {
     let Some(db) = TestDb::postgres() else { return };
-    assert_eq!(Migrator::new(&EMBEDDED).up(&db.url).unwrap().migrations.len(), 3);
-    assert!(Migrator::new(&EMBEDDED).status(&db.url).unwrap().is_up_to_date());
-    assert_eq!(Migrator::new(&EMBEDDED).down(&db.url, 3).unwrap().migrations.len(), 3);
+    assert_eq!(
+        Migrator::new(&EMBEDDED)
+            .up(&db.url)
+            .unwrap()
+            .migrations
+            .len(),
+        3
+    );
+    assert!(Migrator::new(&EMBEDDED)
+        .status(&db.url)
+        .unwrap()
+        .is_up_to_date());
+    assert_eq!(
+        Migrator::new(&EMBEDDED)
+            .down(&db.url, 3)
+            .unwrap()
+            .migrations
+            .len(),
+        3
+    );
     let n: i64 = db
         .client()
-        .query_one("SELECT count(*) FROM pg_tables WHERE tablename = 'users'", &[])
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'users'",
+            &[],
+        )
         .unwrap()
         .get(0);
     assert_eq!(n, 0);
@@ -97,7 +121,9 @@ fn up_status_and_down_on_postgres() {
 #[test]
 fn up_async_on_postgres_inside_a_current_thread_runtime() {
     let Some(db) = TestDb::postgres() else { return };
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let report = rt
         .block_on(Migrator::new(&EMBEDDED).up_async(&db.url))
         .unwrap();

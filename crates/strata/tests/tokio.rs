@@ -35,7 +35,9 @@ fn run_while_the_runtime_serves_a_task(rt: tokio::runtime::Runtime) -> (bool, Op
 
 #[test]
 fn up_async_in_a_current_thread_runtime_does_not_block_it() {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let (got, thread) = run_while_the_runtime_serves_a_task(rt);
     assert!(got, "the runtime's only thread was blocked");
     assert_eq!(thread.as_deref(), Some("strata-migrate"));
@@ -55,17 +57,31 @@ fn up_async_in_a_multi_thread_runtime_does_not_block_its_worker() {
 #[test]
 fn async_status_down_and_errors() {
     let db = TestDb::sqlite();
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let m = Migrations::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/migrations"))
+        let m =
+            Migrations::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/migrations")).unwrap();
+        let report = Migrator::owning(m.clone())
+            .up_to_async(&db.url, 2)
+            .await
             .unwrap();
-        let report = Migrator::owning(m.clone()).up_to_async(&db.url, 2).await.unwrap();
         assert_eq!(report.migrations.len(), 2);
-        let status = Migrator::owning(m.clone()).status_async(&db.url).await.unwrap();
+        let status = Migrator::owning(m.clone())
+            .status_async(&db.url)
+            .await
+            .unwrap();
         assert_eq!(status.pending(), 1);
-        let report = Migrator::owning(m.clone()).down_async(&db.url, 2).await.unwrap();
+        let report = Migrator::owning(m.clone())
+            .down_async(&db.url, 2)
+            .await
+            .unwrap();
         assert_eq!(report.migrations.len(), 2);
-        let err = Migrator::owning(m).up_async("mysql://x/y").await.unwrap_err();
+        let err = Migrator::owning(m)
+            .up_async("mysql://x/y")
+            .await
+            .unwrap_err();
         assert!(matches!(err, strata::Error::Url(_)), "{err:?}");
     });
 }
@@ -73,7 +89,9 @@ fn async_status_down_and_errors() {
 #[test]
 fn a_panic_in_an_async_callback_resumes_in_the_caller() {
     let db = TestDb::sqlite();
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(
             Migrator::new(&EMBEDDED)

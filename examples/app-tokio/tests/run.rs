@@ -12,8 +12,8 @@ fn app(cwd: &std::path::Path, args: &[&str]) -> (bool, String) {
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
 
@@ -22,9 +22,15 @@ fn migrates_sqlite_at_start_up_from_any_working_directory() {
     let cwd = tempfile::tempdir().unwrap();
     let (ok, out) = app(cwd.path(), &[]);
     assert!(ok, "{out}");
-    assert!(out.contains("applied 1 todos") && out.contains("2 migration(s) applied"), "{out}");
+    assert!(
+        out.contains("applied 1 todos") && out.contains("2 migration(s) applied"),
+        "{out}"
+    );
     let url = format!("sqlite://{}", cwd.path().join("app.db").display());
-    assert!(strata::Migrator::new(&MIGRATIONS).status(&url).unwrap().is_up_to_date());
+    assert!(strata::Migrator::new(&MIGRATIONS)
+        .status(&url)
+        .unwrap()
+        .is_up_to_date());
     let (ok, out) = app(cwd.path(), &[]);
     assert!(ok && out.contains("0 migration(s) applied"), "{out}");
 }
@@ -35,12 +41,18 @@ fn migrates_postgres_given_a_url() {
     let cwd = tempfile::tempdir().unwrap();
     let (ok, out) = app(cwd.path(), &[&db.url]);
     assert!(ok && out.contains("2 migration(s) applied"), "{out}");
-    assert!(strata::Migrator::new(&MIGRATIONS).status(&db.url).unwrap().is_up_to_date());
+    assert!(strata::Migrator::new(&MIGRATIONS)
+        .status(&db.url)
+        .unwrap()
+        .is_up_to_date());
 }
 
 #[test]
 fn a_bad_url_fails_with_a_message() {
     let cwd = tempfile::tempdir().unwrap();
     let (ok, out) = app(cwd.path(), &["mysql://h/db"]);
-    assert!(!ok && out.contains("app-tokio: invalid database URL: "), "{out}");
+    assert!(
+        !ok && out.contains("app-tokio: invalid database URL: "),
+        "{out}"
+    );
 }
