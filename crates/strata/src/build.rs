@@ -1,4 +1,9 @@
 //! Helpers for a `build.rs` of a crate that uses [`embed!`](crate::embed).
+//!
+//! ```
+//! // In build.rs's `main` (with `strata` in [build-dependencies]):
+//! strata::build::watch("migrations");
+//! ```
 
 use std::path::Path;
 

@@ -4,6 +4,20 @@ use crate::report::{Applied, Direction, Report};
 use std::time::Duration;
 
 /// A migration the run is about to apply or revert.
+///
+/// ```
+/// # static M: strata::Migrations = strata::embed!("tests/migrations");
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+/// let mut planned = Vec::new();
+/// strata::Migrator::new(&M)
+///     .on_event(|e| if let strata::Event::Planned { migrations } = e {
+///         planned = migrations.iter().map(|m| m.version).collect();
+///     })
+///     .up(&url)?;
+/// assert_eq!(planned, [1, 2, 3]);
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PlannedMigration {

@@ -41,12 +41,22 @@ mod tokio;
 
 pub use error::{Error, MigrationFailed};
 pub use event::{Event, PlannedMigration};
-pub use migrations::{MigrationFile, Migrations};
+pub use migrations::{MigrationFile, Migrations, NotAMigration};
 pub use migrator::Migrator;
 pub use report::{Applied, Direction, Mode, Report};
 pub use status::{MigrationStatus, State, Status};
 
 /// Types of the engine that errors carry (conflicts, file locations, database errors).
+///
+/// ```
+/// fn line_of(e: &strata::Error) -> Option<usize> {
+///     match e {
+///         strata::Error::Migration(failed) => failed.location.as_ref().map(|l: &strata::engine::Location| l.line),
+///         _ => None,
+///     }
+/// }
+/// # let _ = line_of;
+/// ```
 pub mod engine {
     pub use strata_core::plan::Conflict;
     pub use strata_core::{DriverError, Location, SourceError, SourceErrors};
@@ -65,6 +75,12 @@ pub mod engine {
 /// static MIGRATIONS: strata::Migrations = strata::embed!("tests/migrations");
 /// assert!(!MIGRATIONS.list()?.is_empty());
 /// # Ok::<(), strata::Error>(())
+/// ```
+///
+/// A folder that cannot be read fails the build:
+///
+/// ```compile_fail
+/// static MIGRATIONS: strata::Migrations = strata::embed!("no/such/folder");
 /// ```
 ///
 /// Each file is included with `include_bytes!`, so editing one rebuilds your crate. Adding or

@@ -19,12 +19,12 @@ use strata_sql::Dialect;
 /// assert_eq!(EMBEDDED.list()?, read.list()?);
 /// # Ok::<(), strata::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Migrations {
     inner: Inner,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Inner {
     Embedded {
         dir: &'static str,
@@ -38,7 +38,50 @@ enum Inner {
     },
 }
 
+impl std::fmt::Debug for Migrations {
+    /// The folder and its file names (not their contents).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<String> = match &self.inner {
+            Inner::Embedded { files, .. } => files.iter().map(|(n, _)| n.to_string()).collect(),
+            Inner::Read { postgres, .. } => postgres
+                .migrations
+                .iter()
+                .map(|m| format!("{} {}", m.version, m.name))
+                .collect(),
+        };
+        f.debug_struct("Migrations")
+            .field("dir", &self.dir())
+            .field("files", &names)
+            .finish()
+    }
+}
+
+/// A file in the folder that looks like a migration but matches no layout (`1.up.sql`,
+/// `4_x.UP.sql`, ...): it is not run. The `strata` command warns about these; a program can
+/// check [`Migrations::warnings`].
+///
+/// ```
+/// static M: strata::Migrations = strata::embed!("tests/migrations");
+/// assert!(M.warnings()?.is_empty());
+/// # Ok::<(), strata::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NotAMigration {
+    /// The file.
+    pub path: PathBuf,
+    /// Why it is not read as a migration.
+    pub reason: String,
+}
+
 /// One migration of a [`Migrations`], as [`Migrations::list`] shows it.
+///
+/// ```
+/// static M: strata::Migrations = strata::embed!("tests/migrations");
+/// let first = &M.list()?[0];
+/// assert_eq!((first.version, first.name.as_str(), first.checksum.len()), (1, "users", 64));
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MigrationFile {
@@ -117,6 +160,28 @@ impl Migrations {
                 version: m.version,
                 name: m.name.clone(),
                 checksum: m.checksum.to_hex(),
+            })
+            .collect())
+    }
+
+    /// Files that look like migrations but match no layout, so are not run. Empty for a
+    /// well-formed folder.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("1_a.UP.sql"), "SELECT 1;").unwrap();
+    /// let m = strata::Migrations::from_dir(dir.path())?;
+    /// assert_eq!(m.warnings()?[0].path, dir.path().join("1_a.UP.sql"));
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn warnings(&self) -> Result<Vec<NotAMigration>, Error> {
+        Ok(self
+            .source(Dialect::Postgres)?
+            .warnings
+            .iter()
+            .map(|w| NotAMigration {
+                path: w.path.clone(),
+                reason: w.reason.clone(),
             })
             .collect())
     }

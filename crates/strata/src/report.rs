@@ -3,6 +3,16 @@
 use std::time::Duration;
 
 /// Which way a migration ran.
+///
+/// ```
+/// # static M: strata::Migrations = strata::embed!("tests/migrations");
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+/// strata::Migrator::new(&M).up(&url)?;
+/// let report = strata::Migrator::new(&M).down(&url, 1)?;
+/// assert_eq!(report.migrations[0].direction, strata::Direction::Down);
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Direction {
     /// Applied.
@@ -20,7 +30,16 @@ impl From<strata_core::Direction> for Direction {
     }
 }
 
-/// How a migration ran.
+/// How a migration ran, decided by the file (directives, or what its SQL requires).
+///
+/// ```
+/// # static M: strata::Migrations = strata::embed!("tests/migrations");
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+/// let report = strata::Migrator::new(&M).up(&url)?;
+/// assert_eq!(report.migrations[0].mode, Some(strata::Mode::Transaction));
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Mode {
@@ -100,7 +119,7 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether nothing changed.
+    /// Whether nothing changed (see the example on [`Report`]).
     pub fn is_empty(&self) -> bool {
         self.migrations.is_empty() && self.reconciled == 0
     }

@@ -1,6 +1,17 @@
 //! Where a database stands against a set of migrations.
 
 /// The state of one migration.
+///
+/// ```
+/// # static M: strata::Migrations = strata::embed!("tests/migrations");
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+/// strata::Migrator::new(&M).up_to(&url, 1)?;
+/// let status = strata::Migrator::new(&M).status(&url)?;
+/// assert_eq!(status.migrations[0].state, strata::State::Applied);
+/// assert_eq!(status.migrations[1].state, strata::State::Pending);
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum State {
@@ -39,6 +50,16 @@ impl From<strata_core::status::State> for State {
 }
 
 /// One migration's row in a [`Status`].
+///
+/// ```
+/// # static M: strata::Migrations = strata::embed!("tests/migrations");
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+/// strata::Migrator::new(&M).actor("ci@runner").up(&url)?;
+/// let row = &strata::Migrator::new(&M).status(&url)?.migrations[0];
+/// assert_eq!((row.version, row.applied_by.as_deref()), (1, Some("ci@runner")));
+/// # Ok::<(), strata::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MigrationStatus {
@@ -77,7 +98,8 @@ pub struct Status {
 }
 
 impl Status {
-    /// How many migrations `up` would apply (pending or out of order).
+    /// How many migrations `up` would apply (pending or out of order); see the example on
+    /// [`Status`].
     pub fn pending(&self) -> usize {
         self.migrations
             .iter()
@@ -86,6 +108,15 @@ impl Status {
     }
 
     /// Whether everything is applied, unchanged, and the database is not dirty.
+    ///
+    /// ```
+    /// # static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    /// strata::Migrator::new(&M).up(&url)?;
+    /// assert!(strata::Migrator::new(&M).status(&url)?.is_up_to_date());
+    /// # Ok::<(), strata::Error>(())
+    /// ```
     pub fn is_up_to_date(&self) -> bool {
         !self.dirty && self.migrations.iter().all(|m| m.state == State::Applied)
     }
