@@ -130,3 +130,27 @@ fn up_async_on_postgres_inside_a_current_thread_runtime() {
     assert_eq!(report.migrations.len(), 3);
     assert_eq!(advisory_locks(&db), 0);
 }
+
+#[test]
+fn server_notices_reach_the_callback() {
+    let Some(db) = TestDb::postgres() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("1_hello.up.sql"),
+        "DO $$ BEGIN RAISE NOTICE 'hello from 1'; END $$;\n",
+    )
+    .unwrap();
+    let m = Migrations::from_dir(tmp.path()).unwrap();
+    let mut notices = Vec::new();
+    Migrator::new(&m)
+        .on_event(|e| {
+            if let Event::Notice { version, message } = e {
+                notices.push((*version, message.clone()));
+            }
+        })
+        .up(&db.url)
+        .unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].0, 1);
+    assert!(notices[0].1.contains("hello from 1"), "{notices:?}");
+}

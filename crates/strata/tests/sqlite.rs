@@ -243,3 +243,33 @@ fn a_postgres_url_without_the_feature_names_the_feature() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_held_lock_is_a_typed_lock_timeout_naming_the_holder() {
+    use strata_core::Driver;
+    let db = TestDb::sqlite();
+    let path = db.sqlite_path().unwrap();
+    let mut holder =
+        strata_drivers::sqlite::SqliteDriver::open(path, strata_core::TableNames::default())
+            .unwrap();
+    holder.lock(std::time::Duration::ZERO).unwrap();
+    // Pending work, so the run needs the lock (a no-op run never takes it).
+    let err = Migrator::new(&EMBEDDED)
+        .lock_timeout(std::time::Duration::ZERO)
+        .up(&db.url)
+        .unwrap_err();
+    let Error::LockTimeout { holder: who, .. } = &err else {
+        panic!("{err:?}")
+    };
+    let pid = format!("pid {}", std::process::id());
+    assert!(who.as_deref().is_some_and(|h| h.contains(&pid)), "{who:?}");
+    holder.unlock().unwrap();
+    assert_eq!(
+        Migrator::new(&EMBEDDED)
+            .up(&db.url)
+            .unwrap()
+            .migrations
+            .len(),
+        3
+    );
+}
