@@ -40,6 +40,8 @@ type Callback<'m> = Box<dyn FnMut(&Event) + Send + 'm>;
 pub struct Migrator<'m> {
     migrations: Cow<'m, Migrations>,
     lock_timeout: Duration,
+    table_lock_timeout: Option<Duration>,
+    lock_retries: u32,
     actor: Option<String>,
     on_event: Option<Callback<'m>>,
 }
@@ -49,6 +51,8 @@ impl std::fmt::Debug for Migrator<'_> {
         f.debug_struct("Migrator")
             .field("dir", &self.migrations.dir())
             .field("lock_timeout", &self.lock_timeout)
+            .field("table_lock_timeout", &self.table_lock_timeout)
+            .field("lock_retries", &self.lock_retries)
             .field("actor", &self.actor)
             .field("on_event", &self.on_event.is_some())
             .finish()
@@ -68,6 +72,8 @@ impl<'m> Migrator<'m> {
         Migrator {
             migrations: Cow::Borrowed(migrations),
             lock_timeout: RunOptions::default().lock_timeout,
+            table_lock_timeout: None,
+            lock_retries: 0,
             actor: None,
             on_event: None,
         }
@@ -86,6 +92,8 @@ impl<'m> Migrator<'m> {
         Migrator {
             migrations: Cow::Owned(migrations),
             lock_timeout: RunOptions::default().lock_timeout,
+            table_lock_timeout: None,
+            lock_retries: 0,
             actor: None,
             on_event: None,
         }
@@ -101,6 +109,37 @@ impl<'m> Migrator<'m> {
     /// ```
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
+        self
+    }
+
+    /// PostgreSQL: how long a migration statement may wait for a table lock (the session's
+    /// `lock_timeout`) before it fails, instead of queueing every other query on that table
+    /// behind it. Default: the server's. With [`lock_retries`](Migrator::lock_retries), a
+    /// transactional migration that timed out is retried.
+    ///
+    /// ```
+    /// # static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// use std::time::Duration;
+    /// let migrator = strata::Migrator::new(&M)
+    ///     .table_lock_timeout(Duration::from_secs(2))
+    ///     .lock_retries(3);
+    /// # let _ = migrator;
+    /// ```
+    pub fn table_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.table_lock_timeout = Some(timeout);
+        self
+    }
+
+    /// How many times to retry a transactional migration that timed out waiting for a table
+    /// lock, with back-off (1 s, 2 s, 4 s, ...); each retry is an [`Event::Retry`]. Default 0.
+    ///
+    /// ```
+    /// # static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// let migrator = strata::Migrator::new(&M).lock_retries(2);
+    /// # let _ = migrator;
+    /// ```
+    pub fn lock_retries(mut self, retries: u32) -> Self {
+        self.lock_retries = retries;
         self
     }
 
@@ -194,7 +233,7 @@ impl<'m> Migrator<'m> {
     /// # Ok::<(), strata::Error>(())
     /// ```
     pub fn status(&mut self, url: &str) -> Result<Status, Error> {
-        let target = Target::open(url, true)?;
+        let target = Target::open(url, true, None)?;
         let source = self.migrations.source(target.dialect())?;
         let mut driver = target.driver;
         let mut engine =
@@ -214,12 +253,13 @@ impl<'m> Migrator<'m> {
                     .unwrap_or_else(strata_core::actor::default_actor),
                 statement_mode: url.multi_statement(),
             },
+            lock_retries: self.lock_retries,
             ..RunOptions::default()
         }
     }
 
     fn run(&mut self, url: &str, request: Request) -> Result<Report, Error> {
-        let target = Target::open(url, false)?;
+        let target = Target::open(url, false, self.table_lock_timeout)?;
         let source = self.migrations.source(target.dialect())?;
         let options = self.run_options(&target.url);
         let mut driver = target.driver;
@@ -295,7 +335,11 @@ struct Target {
 }
 
 impl Target {
-    fn open(raw: &str, read_only: bool) -> Result<Target, Error> {
+    fn open(
+        raw: &str,
+        read_only: bool,
+        table_lock_timeout: Option<Duration>,
+    ) -> Result<Target, Error> {
         let url = DatabaseUrl::parse(raw).map_err(Error::Url)?;
         match url.backend() {
             Backend::Postgres if !cfg!(feature = "postgres") => {
@@ -314,6 +358,7 @@ impl Target {
         }
         let options = ConnectOptions {
             statement_timeout: url.statement_timeout(),
+            lock_timeout: table_lock_timeout,
             read_only,
             ..ConnectOptions::default()
         };

@@ -154,3 +154,50 @@ fn server_notices_reach_the_callback() {
     assert_eq!(notices[0].0, 1);
     assert!(notices[0].1.contains("hello from 1"), "{notices:?}");
 }
+
+#[test]
+fn a_table_lock_timeout_is_retried_with_a_retry_event() {
+    let Some(db) = TestDb::postgres() else { return };
+    db.client()
+        .batch_execute("CREATE TABLE busy (x int)")
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("1_alter.up.sql"),
+        "ALTER TABLE busy ADD COLUMN y int;\n",
+    )
+    .unwrap();
+    let m = Migrations::from_dir(tmp.path()).unwrap();
+    // Another session holds the table for the whole run: every attempt times out.
+    let mut blocker = db.client();
+    let mut tx = blocker.transaction().unwrap();
+    tx.batch_execute("LOCK TABLE busy IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let mut retries = Vec::new();
+    let err = Migrator::new(&m)
+        .table_lock_timeout(std::time::Duration::from_millis(50))
+        .lock_retries(1)
+        .on_event(|e| {
+            if let Event::Retry {
+                version,
+                attempt,
+                retries: allowed,
+                ..
+            } = e
+            {
+                retries.push((*version, *attempt, *allowed));
+            }
+        })
+        .up(&db.url)
+        .unwrap_err();
+    tx.rollback().unwrap();
+    assert_eq!(retries, [(1, 1, 1)]);
+    let Error::Migration(failed) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        strata_core::runner::is_lock_timeout(&failed.cause),
+        "{err:?}"
+    );
+    assert_eq!(advisory_locks(&db), 0);
+}
