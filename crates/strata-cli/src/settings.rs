@@ -38,7 +38,7 @@ impl Env {
             database_ssl: var("DATABASE_SSL"),
             ddl_lock_timeout: var("STRATA_LOCK_TIMEOUT"),
             lock_retries: var("STRATA_LOCK_RETRIES"),
-            user: var("USER").or_else(|| var("LOGNAME")).or_else(os_user),
+            user: strata_core::actor::process_user(),
         }
     }
 }
@@ -121,11 +121,7 @@ impl Settings {
             require_tls,
             allow_out_of_order: global.allow_out_of_order,
             verbose: global.verbose,
-            actor: format!(
-                "{}@{}",
-                env.user.as_deref().unwrap_or("unknown"),
-                hostname()
-            ),
+            actor: strata_core::actor::actor(env.user.as_deref()),
         })
     }
 
@@ -162,29 +158,6 @@ fn parse_source(source: &str) -> Result<PathBuf, CliError> {
 /// variable or flag it came from.
 fn duration_setting(setting: &str, v: &str) -> Result<Duration, CliError> {
     parse_duration_or_seconds(v).map_err(|e| CliError::Usage(format!("{setting}: {e}")))
-}
-
-/// The name of the account running this process, from /etc/passwd (containers often have no
-/// `USER` set).
-fn os_user() -> Option<String> {
-    use std::os::unix::fs::MetadataExt;
-    let uid = std::fs::metadata("/proc/self").ok()?.uid();
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let mut fields = line.split(':');
-        let name = fields.next()?;
-        let id: u32 = fields.nth(1)?.parse().ok()?;
-        (id == uid).then(|| name.to_string())
-    })
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into())
 }
 
 #[cfg(test)]

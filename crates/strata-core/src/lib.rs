@@ -8,6 +8,7 @@
 // programs can match on them; they are returned once per run, never in a hot loop.
 #![allow(clippy::result_large_err)]
 
+pub mod actor;
 pub mod adopt;
 pub mod checksum;
 pub mod create;

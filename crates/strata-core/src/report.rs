@@ -44,6 +44,11 @@ impl Report {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
+    /// The plan was made under the migration lock: these migrations will run, in this order.
+    Planned {
+        /// `(version, name, direction)` of each migration to run.
+        steps: Vec<(Version, String, Direction)>,
+    },
     /// A migration is about to run.
     Started {
         /// Its version.

@@ -47,6 +47,21 @@ pub struct RunOptions {
     pub single_transaction: bool,
 }
 
+/// Releases the migration lock when dropped while still held (on unwinding).
+struct LockGuard<'m, 'a> {
+    migrator: &'m mut Migrator<'a>,
+    held: bool,
+}
+
+impl Drop for LockGuard<'_, '_> {
+    fn drop(&mut self) {
+        if self.held {
+            // Nothing to report to: the panic that got here is what the caller sees.
+            let _ = self.migrator.driver.unlock();
+        }
+    }
+}
+
 /// Most SQL one batch carries (a bigger script still goes, alone).
 pub const MAX_BATCH_BYTES: usize = 1 << 20;
 
@@ -388,8 +403,15 @@ impl<'a> Migrator<'a> {
 
     fn locked<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
         self.driver.lock(self.options.lock_timeout)?;
-        let result = f(self);
-        let unlocked = self.driver.unlock();
+        // A panic inside `f` (a caller's event callback, a bug) unwinds through the guard,
+        // which releases the lock: the session may live on in a pool and must not keep it.
+        let mut guard = LockGuard {
+            migrator: self,
+            held: true,
+        };
+        let result = f(guard.migrator);
+        guard.held = false;
+        let unlocked = guard.migrator.driver.unlock();
         match (result, unlocked) {
             (Ok(v), Ok(())) => Ok(v),
             (Ok(_), Err(e)) => Err(e.into()),
@@ -422,6 +444,13 @@ impl<'a> Migrator<'a> {
                 )));
             }
         }
+        on_event(Event::Planned {
+            steps: plan
+                .steps
+                .iter()
+                .map(|s| (s.version, s.name.clone(), s.direction))
+                .collect(),
+        });
         self.driver.ensure_tables()?;
         for message in self.driver.take_warnings() {
             on_event(Event::Warning { message });
