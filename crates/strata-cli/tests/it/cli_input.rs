@@ -131,6 +131,35 @@ fn a_closed_stderr_ends_the_run_with_141_not_a_panic() {
     assert_eq!(p.tables(), ["a", "b", "c"]);
 }
 
+/// Runs strata in `p` with stderr a pipe whose reader has already gone.
+fn exit_code_with_closed_stderr(p: &Project, args: &[&str]) -> Option<i32> {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("strata"))
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATION_DIR")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(writer)
+        .status()
+        .unwrap()
+        .code()
+}
+
+#[test]
+fn warnings_to_a_closed_stderr_end_the_run_with_141_not_a_panic() {
+    let p = Project::new();
+    three(&p);
+    // A file that matches no layout is warned about before anything else is printed.
+    p.file("4_y.UP.sql", "CREATE TABLE y (id INTEGER);");
+    let unmatched = ["-path", "migrations", "-database", "sqlite://app.db", "status"];
+    assert_eq!(exit_code_with_closed_stderr(&p, &unmatched), Some(141));
+    // A read-only command on a missing SQLite file warns that it reads as empty.
+    let missing = ["-path", "migrations", "-database", "sqlite://none.db", "version"];
+    assert_eq!(exit_code_with_closed_stderr(&p, &missing), Some(141));
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let p = Project::new();
