@@ -153,10 +153,22 @@ fn warnings_to_a_closed_stderr_end_the_run_with_141_not_a_panic() {
     three(&p);
     // A file that matches no layout is warned about before anything else is printed.
     p.file("4_y.UP.sql", "CREATE TABLE y (id INTEGER);");
-    let unmatched = ["-path", "migrations", "-database", "sqlite://app.db", "status"];
+    let unmatched = [
+        "-path",
+        "migrations",
+        "-database",
+        "sqlite://app.db",
+        "status",
+    ];
     assert_eq!(exit_code_with_closed_stderr(&p, &unmatched), Some(141));
     // A read-only command on a missing SQLite file warns that it reads as empty.
-    let missing = ["-path", "migrations", "-database", "sqlite://none.db", "version"];
+    let missing = [
+        "-path",
+        "migrations",
+        "-database",
+        "sqlite://none.db",
+        "version",
+    ];
     assert_eq!(exit_code_with_closed_stderr(&p, &missing), Some(141));
 }
 
@@ -220,4 +232,19 @@ fn an_edited_applied_file_is_named_with_both_ways_out() {
         .as_str()
         .unwrap()
         .contains("strata accept 2"));
+}
+
+#[test]
+fn control_characters_from_the_database_url_are_escaped_in_errors() {
+    let p = Project::new();
+    three(&p);
+    // A missing folder in the SQLite path, holding ESC [2J (clear the screen) and a NUL.
+    let out = p.run_on("sqlite://no%1b[2Jdir%00/app.db", &["up"]);
+    no_panic(&out);
+    out.code(1).stderr_has("no\\u{1b}[2Jdir\\0");
+    assert!(
+        !out.stderr.contains('\u{1b}') && !out.stderr.contains('\0'),
+        "{:?}",
+        out.stderr
+    );
 }
