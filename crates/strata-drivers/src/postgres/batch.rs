@@ -165,7 +165,7 @@ impl PostgresDriver {
             if !single || k == 0 {
                 text.push_str("BEGIN;");
             }
-            text.push_str(&set_local_sql(item.script));
+            text.push_str(&set_local_sql(self.timeouts(item.script)));
             self.client
                 .allow_statement_timeout(item.script.statement_timeout);
             if !single && k + 1 < items.len() {
@@ -320,7 +320,10 @@ impl PostgresDriver {
             let before: Vec<String> = if single {
                 items[..failed]
                     .iter()
-                    .map(|i| format!("{}\n{}\n;", set_local_sql(i.script), i.script.sql))
+                    .map(|i| {
+                        let set = set_local_sql(self.timeouts(i.script));
+                        format!("{set}\n{}\n;", i.script.sql)
+                    })
                     .collect()
             } else {
                 Vec::new()

@@ -231,7 +231,11 @@ impl PostgresDriver {
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
         self.client
             .allow_statement_timeout(script.statement_timeout);
-        let prefix = format!("BEGIN;{}\n{}", set_local_sql(script), self.lock_proof());
+        let prefix = format!(
+            "BEGIN;{}\n{}",
+            set_local_sql(self.timeouts(script)),
+            self.lock_proof()
+        );
         let prefix = prefix.as_str();
         // A file too large to hold in memory: read again, in chunks (see copy.rs).
         if script.streamed.is_some() {
@@ -367,6 +371,20 @@ impl PostgresDriver {
     /// After a `lock_timeout` failure (55P03), name the sessions holding locks on the tables the
     /// SQL mentions, in the error's detail: the server's message names neither. The session must
     /// not be in a failed transaction.
+    /// A script's timeouts: its directives', else the run's (`--ddl-lock-timeout`,
+    /// `MIGRATION_TIMEOUT`, `x-statement-timeout`). Set with each migration, not only once for
+    /// the session, so that a migration resetting the session (`RESET ALL`) does
+    /// not lift them for the migrations after it.
+    fn timeouts(&self, script: &Script) -> Timeouts {
+        Timeouts {
+            lock: script.lock_timeout.or(self.opts.lock_timeout),
+            statement: script
+                .statement_timeout
+                .or(self.opts.statement_timeout)
+                .or(self.url.statement_timeout()),
+        }
+    }
+
     fn explain_lock_timeout(&mut self, err: &mut DriverError, sql: &str) {
         let DriverError::Statement {
             code, detail, hint, ..
@@ -410,14 +428,23 @@ impl PostgresDriver {
     }
 }
 
-/// `SET LOCAL` statements (each after a `;`, on one line) for a script's own timeouts; empty
-/// without directives.
-pub fn set_local_sql(script: &Script) -> String {
+/// The `lock_timeout` and `statement_timeout` a script runs under.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timeouts {
+    /// `lock_timeout`, if any.
+    pub lock: Option<std::time::Duration>,
+    /// `statement_timeout`, if any.
+    pub statement: Option<std::time::Duration>,
+}
+
+/// `SET LOCAL` statements (each after a `;`, on one line) for the timeouts a script runs under;
+/// empty when there are none.
+pub fn set_local_sql(timeouts: Timeouts) -> String {
     let mut out = String::new();
-    if let Some(t) = script.lock_timeout {
+    if let Some(t) = timeouts.lock {
         out.push_str(&format!(" SET LOCAL lock_timeout = '{}ms';", t.as_millis()));
     }
-    if let Some(t) = script.statement_timeout {
+    if let Some(t) = timeouts.statement {
         out.push_str(&format!(
             " SET LOCAL statement_timeout = '{}ms';",
             t.as_millis()
@@ -770,7 +797,8 @@ impl strata_core::Driver for PostgresDriver {
     }
 
     fn apply_script_settings(&mut self, script: &Script) -> Result<(), DriverError> {
-        if script.lock_timeout.is_none() && script.statement_timeout.is_none() {
+        let timeouts = self.timeouts(script);
+        if timeouts == Timeouts::default() {
             return Ok(());
         }
         let row = self
@@ -783,7 +811,7 @@ impl strata_core::Driver for PostgresDriver {
         self.saved_settings = Some((row.get(0), row.get(1)));
         self.client
             .allow_statement_timeout(script.statement_timeout);
-        let set = set_local_sql(script).replace("SET LOCAL", "SET");
+        let set = set_local_sql(timeouts).replace("SET LOCAL", "SET");
         self.client.batch_execute(&set).map_err(|e| db_error(&e))
     }
 
