@@ -331,3 +331,38 @@ fn a_migration_resetting_the_session_does_not_lift_the_timeouts_of_later_ones() 
         assert_eq!(columns_of_a(&db), 1, "{reset} / {later}");
     }
 }
+
+/// The URL's session settings (`search_path=app`) hold for every migration, also after one
+/// that runs `RESET ALL`: a later table is created where the URL says, not in `public`.
+#[test]
+fn a_migration_resetting_the_session_does_not_lift_the_urls_settings_for_later_ones() {
+    for (reset, later) in [
+        ("RESET ALL;", "CREATE TABLE x (id int);"),
+        (
+            "RESET ALL;",
+            "-- strata:no-transaction\nCREATE TABLE x (id int);",
+        ),
+        (
+            "-- strata:no-transaction\nRESET ALL;",
+            "CREATE TABLE x (id int);",
+        ),
+    ] {
+        let Some(db) = TestDb::postgres() else { return };
+        db.client().batch_execute("CREATE SCHEMA app").unwrap();
+        let p = Project::new();
+        p.pair("1", "reset", reset, "SELECT 1;");
+        p.pair("2", "x", later, "DROP TABLE x;");
+        run(&p, &db.url_with("search_path=app"), &["up"]).ok();
+        let schema: Vec<String> = db
+            .client()
+            .query(
+                "SELECT schemaname::text FROM pg_tables WHERE tablename = 'x'",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(schema, ["app"], "{reset} / {later}");
+    }
+}

@@ -38,7 +38,7 @@
 use super::durable;
 use super::errors::server_position;
 use super::sql::quote_literal;
-use super::{char_to_byte, rerun_helps, set_local_sql, set_location, statement_at, PostgresDriver};
+use super::{char_to_byte, rerun_helps, set_location, statement_at, PostgresDriver};
 use postgres::SimpleQueryMessage;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -165,7 +165,7 @@ impl PostgresDriver {
             if !single || k == 0 {
                 text.push_str("BEGIN;");
             }
-            text.push_str(&set_local_sql(self.timeouts(item.script)));
+            text.push_str(&self.transaction_settings(item.script));
             self.client
                 .allow_statement_timeout(item.script.statement_timeout);
             if !single && k + 1 < items.len() {
@@ -321,7 +321,7 @@ impl PostgresDriver {
                 items[..failed]
                     .iter()
                     .map(|i| {
-                        let set = set_local_sql(self.timeouts(i.script));
+                        let set = self.transaction_settings(i.script);
                         format!("{set}\n{}\n;", i.script.sql)
                     })
                     .collect()

@@ -233,7 +233,7 @@ impl PostgresDriver {
             .allow_statement_timeout(script.statement_timeout);
         let prefix = format!(
             "BEGIN;{}\n{}",
-            set_local_sql(self.timeouts(script)),
+            self.transaction_settings(script),
             self.lock_proof()
         );
         let prefix = prefix.as_str();
@@ -383,6 +383,51 @@ impl PostgresDriver {
                 .or(self.opts.statement_timeout)
                 .or(self.url.statement_timeout()),
         }
+    }
+
+    /// What a migration's transaction sets first, after `BEGIN`: the URL's session settings
+    /// (`?search_path=app`), then the script's timeouts ([`Self::timeouts`]), each for this
+    /// transaction only. Set with each migration so that one resetting the session does not
+    /// change where or how the later ones run.
+    fn transaction_settings(&self, script: &Script) -> String {
+        let mut out = String::new();
+        let settings = self.url.session_settings();
+        if !settings.is_empty() {
+            // A DO block returns no rows; names and values go hex-encoded, so that no text of
+            // theirs can end the block.
+            let text = |s: &str| {
+                let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+                format!("convert_from(decode('{hex}', 'hex'), 'UTF8')")
+            };
+            out.push_str(" DO $strata$BEGIN ");
+            for (k, v) in settings {
+                out.push_str(&format!(
+                    "PERFORM set_config({}, {}, true); ",
+                    text(k),
+                    text(v)
+                ));
+            }
+            out.push_str("END$strata$;");
+        }
+        out.push_str(&set_local_sql(self.timeouts(script)));
+        out
+    }
+
+    /// The URL's session settings, set again for the session (before a no-transaction
+    /// migration: an earlier one may have reset them).
+    fn reapply_url_settings(&mut self) -> Result<(), DriverError> {
+        let settings: Vec<(String, String)> = self
+            .url
+            .session_settings()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for (k, v) in &settings {
+            self.client
+                .query_one("SELECT set_config($1, $2, false)", &[k, v])
+                .map_err(|e| db_error(&e))?;
+        }
+        Ok(())
     }
 
     fn explain_lock_timeout(&mut self, err: &mut DriverError, sql: &str) {
@@ -797,6 +842,7 @@ impl strata_core::Driver for PostgresDriver {
     }
 
     fn apply_script_settings(&mut self, script: &Script) -> Result<(), DriverError> {
+        self.reapply_url_settings()?;
         let timeouts = self.timeouts(script);
         if timeouts == Timeouts::default() {
             return Ok(());
