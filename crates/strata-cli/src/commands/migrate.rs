@@ -9,6 +9,7 @@ use crate::CliError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use strata_core::plan::Request;
+use strata_core::printable::printable;
 use strata_core::report::Event;
 use strata_core::{CancelHandle, Error, Source};
 
@@ -107,10 +108,17 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
             name,
             direction,
         } if verbose => {
-            errln!("Start {version}/{} {name}", direction.letter())
+            errln!(
+                "Start {version}/{} {}",
+                direction.letter(),
+                printable(&name)
+            )
         }
         Event::Finished(step) => errln!("{}", render::step_line(&step)),
-        Event::Notice { version, message } => errln!("notice ({version}): {message}"),
+        // Server text (a migration's RAISE NOTICE, another session's query): escaped.
+        Event::Notice { version, message } => {
+            errln!("notice ({version}): {}", printable(&message))
+        }
         Event::Retry {
             version,
             attempt,
@@ -118,8 +126,9 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
             wait,
             message,
         } => errln!(
-            "retry {attempt}/{retries} of migration {version} in {} after a lock timeout: {message}",
-            render::duration_text(wait)
+            "retry {attempt}/{retries} of migration {version} in {} after a lock timeout: {}",
+            render::duration_text(wait),
+            printable(&message)
         ),
         _ => {}
     });
