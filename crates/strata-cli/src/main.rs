@@ -79,11 +79,16 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
-            match &e {
-                CliError::Declined(msg) => errln!("{msg}"),
-                CliError::Usage(msg) | CliError::Failed(msg) => errln!("error: {msg}"),
-                CliError::Engine(err) => errln!("error: {}", render::engine_error(err)),
-                CliError::Exit(_) => {}
+            // Messages carry text from outside (URL parts, server messages, SQL): escaped
+            // here once more, so a control character in any of them cannot reach the terminal.
+            let text = match &e {
+                CliError::Declined(msg) => msg.clone(),
+                CliError::Usage(msg) | CliError::Failed(msg) => format!("error: {msg}"),
+                CliError::Engine(err) => format!("error: {}", render::engine_error(err)),
+                CliError::Exit(_) => String::new(),
+            };
+            if !text.is_empty() {
+                errln!("{}", strata_core::printable::printable_lines(&text));
             }
             ExitCode::from(e.exit_code())
         }

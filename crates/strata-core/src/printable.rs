@@ -30,6 +30,31 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`printable`] for a message of several lines, as a last guard before it is printed: line
+/// breaks and tabs (the layout of excerpts and hints) stay, every other control or
+/// bidirectional character is escaped. Text escaped already passes unchanged.
+///
+/// ```
+/// use strata_core::printable::printable_lines;
+/// assert_eq!(printable_lines("error: no\u{1b}[2J\n\thint"), "error: no\\u{1b}[2J\n\thint");
+/// assert_eq!(printable_lines("a\0b\rc"), "a\\0b\\rc");
+/// ```
+pub fn printable_lines(text: &str) -> Cow<'_, str> {
+    let escape = |c: char| needs_escape(c) && c != '\n' && c != '\t';
+    if !text.chars().any(escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escape(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// [`printable`] for a path (shown lossily when it is not UTF-8).
 pub fn printable_path(path: &Path) -> String {
     printable(&path.to_string_lossy()).into_owned()

@@ -57,7 +57,7 @@ fn open_with(settings: &Settings, read_only: bool) -> Result<Target, CliError> {
         ..ConnectOptions::default()
     };
     if let Some(path) = url.sqlite_path().filter(|p| read_only && !p.exists()) {
-        eprintln!(
+        errln!(
             "warning: no database at {}: it reads as empty, and nothing was created",
             strata_core::printable::printable_path(&path)
         );
@@ -84,7 +84,7 @@ pub fn read_source(settings: &Settings, url: &DatabaseUrl) -> Result<Source, Cli
     let dir = settings.require_dir()?;
     let source = strata_core::source::read_dir_streaming(dir, dialect, stream_threshold())
         .map_err(strata_core::Error::from)?;
-    eprint!("{}", crate::render::warnings_text(&source.warnings));
+    err!("{}", crate::render::warnings_text(&source.warnings));
     Ok(source)
 }
 

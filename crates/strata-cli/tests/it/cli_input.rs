@@ -131,6 +131,47 @@ fn a_closed_stderr_ends_the_run_with_141_not_a_panic() {
     assert_eq!(p.tables(), ["a", "b", "c"]);
 }
 
+/// Runs strata in `p` with stderr a pipe whose reader has already gone.
+fn exit_code_with_closed_stderr(p: &Project, args: &[&str]) -> Option<i32> {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("strata"))
+        .current_dir(p.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATION_DIR")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(writer)
+        .status()
+        .unwrap()
+        .code()
+}
+
+#[test]
+fn warnings_to_a_closed_stderr_end_the_run_with_141_not_a_panic() {
+    let p = Project::new();
+    three(&p);
+    // A file that matches no layout is warned about before anything else is printed.
+    p.file("4_y.UP.sql", "CREATE TABLE y (id INTEGER);");
+    let unmatched = [
+        "-path",
+        "migrations",
+        "-database",
+        "sqlite://app.db",
+        "status",
+    ];
+    assert_eq!(exit_code_with_closed_stderr(&p, &unmatched), Some(141));
+    // A read-only command on a missing SQLite file warns that it reads as empty.
+    let missing = [
+        "-path",
+        "migrations",
+        "-database",
+        "sqlite://none.db",
+        "version",
+    ];
+    assert_eq!(exit_code_with_closed_stderr(&p, &missing), Some(141));
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let p = Project::new();
@@ -191,4 +232,19 @@ fn an_edited_applied_file_is_named_with_both_ways_out() {
         .as_str()
         .unwrap()
         .contains("strata accept 2"));
+}
+
+#[test]
+fn control_characters_from_the_database_url_are_escaped_in_errors() {
+    let p = Project::new();
+    three(&p);
+    // A missing folder in the SQLite path, holding ESC [2J (clear the screen) and a NUL.
+    let out = p.run_on("sqlite://no%1b[2Jdir%00/app.db", &["up"]);
+    no_panic(&out);
+    out.code(1).stderr_has("no\\u{1b}[2Jdir\\0");
+    assert!(
+        !out.stderr.contains('\u{1b}') && !out.stderr.contains('\0'),
+        "{:?}",
+        out.stderr
+    );
 }

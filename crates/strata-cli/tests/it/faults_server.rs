@@ -293,3 +293,76 @@ fn migration_timeout_stops_a_long_statement_and_changes_nothing() {
     assert_eq!(State::read(&mut c).assert_consistent(3, abc), 1);
     assert_eq!(State::read(&mut c).count("fail", 2), 1);
 }
+
+/// A migration that runs `RESET ALL` clears the session's settings; the
+/// `--ddl-lock-timeout` and `MIGRATION_TIMEOUT` given to Strata still bound every later
+/// migration, transactional or not.
+#[test]
+fn a_migration_resetting_the_session_does_not_lift_the_timeouts_of_later_ones() {
+    for (reset, later) in [
+        ("RESET ALL;", "ALTER TABLE a ADD COLUMN x int;"),
+        (
+            "RESET ALL;",
+            "-- strata:no-transaction\nALTER TABLE a ADD COLUMN x int;",
+        ),
+        (
+            "-- strata:no-transaction\nRESET ALL;",
+            "ALTER TABLE a ADD COLUMN x int;",
+        ),
+    ] {
+        let Some(db) = TestDb::postgres() else { return };
+        let p = Project::new();
+        p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
+        p.pair("2", "reset", reset, "SELECT 1;");
+        p.pair("3", "alter_a", later, "ALTER TABLE a DROP COLUMN x;");
+        run(&p, &db.url, &["up", "1"]).ok();
+        let mut blocker = db.client();
+        blocker
+            .batch_execute("BEGIN; LOCK TABLE a IN ACCESS EXCLUSIVE MODE")
+            .unwrap();
+        // Without the bound, the runner waits for the blocker, which never commits.
+        let mut cmd = strata(&p, &db.url, &["--ddl-lock-timeout", "500ms", "up"]);
+        cmd.env("MIGRATION_TIMEOUT", "30s");
+        finish(spawn(cmd), Duration::from_secs(20))
+            .code(1)
+            .stderr_has("2/u reset")
+            .stderr_has("canceling statement due to lock timeout");
+        blocker.batch_execute("COMMIT").unwrap();
+        assert_eq!(columns_of_a(&db), 1, "{reset} / {later}");
+    }
+}
+
+/// The URL's session settings (`search_path=app`) hold for every migration, also after one
+/// that runs `RESET ALL`: a later table is created where the URL says, not in `public`.
+#[test]
+fn a_migration_resetting_the_session_does_not_lift_the_urls_settings_for_later_ones() {
+    for (reset, later) in [
+        ("RESET ALL;", "CREATE TABLE x (id int);"),
+        (
+            "RESET ALL;",
+            "-- strata:no-transaction\nCREATE TABLE x (id int);",
+        ),
+        (
+            "-- strata:no-transaction\nRESET ALL;",
+            "CREATE TABLE x (id int);",
+        ),
+    ] {
+        let Some(db) = TestDb::postgres() else { return };
+        db.client().batch_execute("CREATE SCHEMA app").unwrap();
+        let p = Project::new();
+        p.pair("1", "reset", reset, "SELECT 1;");
+        p.pair("2", "x", later, "DROP TABLE x;");
+        run(&p, &db.url_with("search_path=app"), &["up"]).ok();
+        let schema: Vec<String> = db
+            .client()
+            .query(
+                "SELECT schemaname::text FROM pg_tables WHERE tablename = 'x'",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(schema, ["app"], "{reset} / {later}");
+    }
+}

@@ -261,3 +261,17 @@ fn pg_x_multi_statement_splits_with_the_real_lexer() {
     assert_eq!(s, "a;b");
     assert_eq!(pg.compat(), [(1, false)]);
 }
+
+#[test]
+fn pg_server_notices_are_printed_with_control_characters_escaped() {
+    let pg = pg!();
+    pg.p.pair(
+        "1",
+        "notices",
+        "DO $$BEGIN RAISE NOTICE E'\\033[2Jcleared'; END$$;",
+        "SELECT 1;",
+    );
+    let out = pg.run(&["up"]);
+    out.ok().stderr_has("notice (1): NOTICE: \\u{1b}[2Jcleared");
+    assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+}

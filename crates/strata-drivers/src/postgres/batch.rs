@@ -38,7 +38,7 @@
 use super::durable;
 use super::errors::server_position;
 use super::sql::quote_literal;
-use super::{char_to_byte, rerun_helps, set_local_sql, set_location, statement_at, PostgresDriver};
+use super::{char_to_byte, rerun_helps, set_location, statement_at, PostgresDriver};
 use postgres::SimpleQueryMessage;
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -194,7 +194,7 @@ impl PostgresDriver {
             if !single || k == 0 {
                 text.push_str("BEGIN;");
             }
-            text.push_str(&set_local_sql(item.script));
+            text.push_str(&self.transaction_settings(item.script));
             self.client
                 .allow_statement_timeout(item.script.statement_timeout);
             if !single && k + 1 < items.len() {
@@ -349,7 +349,10 @@ impl PostgresDriver {
             let before: Vec<String> = if single {
                 items[..failed]
                     .iter()
-                    .map(|i| format!("{}\n{}\n;", set_local_sql(i.script), i.script.sql))
+                    .map(|i| {
+                        let set = self.transaction_settings(i.script);
+                        format!("{set}\n{}\n;", i.script.sql)
+                    })
                     .collect()
             } else {
                 Vec::new()

@@ -234,7 +234,11 @@ impl PostgresDriver {
     fn run_body(&mut self, script: &Script) -> Result<(), BodyError> {
         self.client
             .allow_statement_timeout(script.statement_timeout);
-        let prefix = format!("BEGIN;{}\n{}", set_local_sql(script), self.lock_proof());
+        let prefix = format!(
+            "BEGIN;{}\n{}",
+            self.transaction_settings(script),
+            self.lock_proof()
+        );
         let prefix = prefix.as_str();
         // A file too large to hold in memory: read again, in chunks (see copy.rs).
         if script.streamed.is_some() {
@@ -392,6 +396,65 @@ impl PostgresDriver {
     /// After a `lock_timeout` failure (55P03), name the sessions holding locks on the tables the
     /// SQL mentions, in the error's detail: the server's message names neither. The session must
     /// not be in a failed transaction.
+    /// A script's timeouts: its directives', else the run's (`--ddl-lock-timeout`,
+    /// `MIGRATION_TIMEOUT`, `x-statement-timeout`). Set with each migration, not only once for
+    /// the session, so that a migration resetting the session (`RESET ALL`) does
+    /// not lift them for the migrations after it.
+    fn timeouts(&self, script: &Script) -> Timeouts {
+        Timeouts {
+            lock: script.lock_timeout.or(self.opts.lock_timeout),
+            statement: script
+                .statement_timeout
+                .or(self.opts.statement_timeout)
+                .or(self.url.statement_timeout()),
+        }
+    }
+
+    /// What a migration's transaction sets first, after `BEGIN`: the URL's session settings
+    /// (`?search_path=app`), then the script's timeouts ([`Self::timeouts`]), each for this
+    /// transaction only. Set with each migration so that one resetting the session does not
+    /// change where or how the later ones run.
+    fn transaction_settings(&self, script: &Script) -> String {
+        let mut out = String::new();
+        let settings = self.url.session_settings();
+        if !settings.is_empty() {
+            // A DO block returns no rows; names and values go hex-encoded, so that no text of
+            // theirs can end the block.
+            let text = |s: &str| {
+                let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+                format!("convert_from(decode('{hex}', 'hex'), 'UTF8')")
+            };
+            out.push_str(" DO $strata$BEGIN ");
+            for (k, v) in settings {
+                out.push_str(&format!(
+                    "PERFORM set_config({}, {}, true); ",
+                    text(k),
+                    text(v)
+                ));
+            }
+            out.push_str("END$strata$;");
+        }
+        out.push_str(&set_local_sql(self.timeouts(script)));
+        out
+    }
+
+    /// The URL's session settings, set again for the session (before a no-transaction
+    /// migration: an earlier one may have reset them).
+    fn reapply_url_settings(&mut self) -> Result<(), DriverError> {
+        let settings: Vec<(String, String)> = self
+            .url
+            .session_settings()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for (k, v) in &settings {
+            self.client
+                .query_one("SELECT set_config($1, $2, false)", &[k, v])
+                .map_err(|e| db_error(&e))?;
+        }
+        Ok(())
+    }
+
     fn explain_lock_timeout(&mut self, err: &mut DriverError, sql: &str) {
         let DriverError::Statement {
             code, detail, hint, ..
@@ -435,14 +498,23 @@ impl PostgresDriver {
     }
 }
 
-/// `SET LOCAL` statements (each after a `;`, on one line) for a script's own timeouts; empty
-/// without directives.
-pub fn set_local_sql(script: &Script) -> String {
+/// The `lock_timeout` and `statement_timeout` a script runs under.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timeouts {
+    /// `lock_timeout`, if any.
+    pub lock: Option<std::time::Duration>,
+    /// `statement_timeout`, if any.
+    pub statement: Option<std::time::Duration>,
+}
+
+/// `SET LOCAL` statements (each after a `;`, on one line) for the timeouts a script runs under;
+/// empty when there are none.
+pub fn set_local_sql(timeouts: Timeouts) -> String {
     let mut out = String::new();
-    if let Some(t) = script.lock_timeout {
+    if let Some(t) = timeouts.lock {
         out.push_str(&format!(" SET LOCAL lock_timeout = '{}ms';", t.as_millis()));
     }
-    if let Some(t) = script.statement_timeout {
+    if let Some(t) = timeouts.statement {
         out.push_str(&format!(
             " SET LOCAL statement_timeout = '{}ms';",
             t.as_millis()
@@ -793,7 +865,9 @@ impl strata_core::Driver for PostgresDriver {
     }
 
     fn apply_script_settings(&mut self, script: &Script) -> Result<(), DriverError> {
-        if script.lock_timeout.is_none() && script.statement_timeout.is_none() {
+        self.reapply_url_settings()?;
+        let timeouts = self.timeouts(script);
+        if timeouts == Timeouts::default() {
             return Ok(());
         }
         let row = self
@@ -806,7 +880,7 @@ impl strata_core::Driver for PostgresDriver {
         self.saved_settings = Some((row.get(0), row.get(1)));
         self.client
             .allow_statement_timeout(script.statement_timeout);
-        let set = set_local_sql(script).replace("SET LOCAL", "SET");
+        let set = set_local_sql(timeouts).replace("SET LOCAL", "SET");
         self.client.batch_execute(&set).map_err(|e| db_error(&e))
     }
 
