@@ -3,7 +3,7 @@
 //! live size, row estimate and current users of each table. Changes nothing (no lock, no table
 //! creation).
 
-use super::{migrator, open_read_only, read_source};
+use super::{migrator, open_read_only_with_source};
 use crate::args::OutputFormat;
 use crate::settings::Settings;
 use crate::CliError;
@@ -84,8 +84,7 @@ fn request(args: &[String]) -> Result<Request, CliError> {
 /// `plan ...`.
 pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Result<(), CliError> {
     let request = request(args)?;
-    let mut target = open_read_only(settings)?;
-    let source = read_source(settings, &target.url)?;
+    let (mut target, source) = open_read_only_with_source(settings)?;
     let dialect = target.driver.dialect();
     let plan = migrator(&mut target, &source, settings).plan(request)?;
     let mut steps = Vec::new();
