@@ -12,6 +12,7 @@ use strata_core::plan::Request;
 use strata_core::printable::printable;
 use strata_core::report::Event;
 use strata_core::{CancelHandle, Error, Source};
+use strata_drivers::Backend;
 
 /// `up [N]`.
 pub fn up(settings: &Settings, limit: Option<&str>) -> Result<(), CliError> {
@@ -78,6 +79,12 @@ static CANCEL: OnceLock<CancelHandle> = OnceLock::new();
 static STOP_BATCH: OnceLock<CancelHandle> = OnceLock::new();
 
 pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError> {
+    if settings.single_transaction && super::parse_url(settings)?.backend() == Backend::Sqlite {
+        return Err(CliError::Usage(
+            "--single-transaction is not available for SQLite (PostgreSQL has it); run without it"
+                .into(),
+        ));
+    }
     let (mut target, source) = open_with_source(settings)?;
     // Interrupting mid-migration would leave a no-transaction migration half done; finishing the
     // current one and stopping is always consistent. A second Ctrl-C is the user's explicit

@@ -58,7 +58,7 @@ pub fn open_read_only_with_source(settings: &Settings) -> Result<(Target, Source
     Ok((connect(settings, url, true)?, source))
 }
 
-fn parse_url(settings: &Settings) -> Result<DatabaseUrl, CliError> {
+pub(super) fn parse_url(settings: &Settings) -> Result<DatabaseUrl, CliError> {
     let raw = settings.require_database()?;
     DatabaseUrl::parse(raw).map_err(|e| match e {
         // A setting Strata cannot use at all, like a bad flag.
