@@ -54,6 +54,14 @@ pub fn lint(
             );
         }
     }
+    for u in strata_lint::unknown_ignores(&migrations, dialect) {
+        errln!(
+            "warning: {}:{}: strata:ignore names the unknown rule {:?}; it suppresses nothing",
+            printable_path(&u.path),
+            u.line,
+            printable(&u.rule)
+        );
+    }
     let findings = strata_lint::lint_migrations(&migrations, dialect, &options);
     match format {
         LintFormat::Text => {
