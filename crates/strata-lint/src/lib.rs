@@ -24,6 +24,7 @@
 pub mod ignore;
 pub mod rules;
 mod squawk;
+mod table_name;
 
 use serde::Serialize;
 use std::ops::Range;
