@@ -7,7 +7,8 @@
 //!   script.
 //! * `all` instead of rule ids suppresses every rule.
 //!
-//! Only line comments count; words in strings or block comments never do.
+//! Only line comments count; words in strings or block comments never do. An id that names no
+//! rule suppresses nothing; it is kept so the caller can warn about the typo.
 use std::ops::Range;
 use strata_sql::{Dialect, TokenKind};
 
@@ -17,6 +18,8 @@ pub struct Ignores {
     file: Vec<String>,
     /// Statement byte range and the rules ignored in it.
     statements: Vec<(Range<usize>, Vec<String>)>,
+    /// Byte offset of the comment and each id in it that names no rule.
+    unknown: Vec<(usize, String)>,
 }
 
 impl Ignores {
@@ -32,17 +35,34 @@ impl Ignores {
                 continue;
             }
             let body = sql[at + 2..offset].trim();
-            if let Some(rest) = body.strip_prefix("strata:ignore-file") {
-                out.file.extend(ids(rest));
+            let (rest, whole_file) = if let Some(rest) = body.strip_prefix("strata:ignore-file") {
+                (rest, true)
             } else if let Some(rest) = body.strip_prefix("strata:ignore") {
+                (rest, false)
+            } else {
+                continue;
+            };
+            let ids = ids(rest);
+            out.unknown.extend(
+                ids.iter()
+                    .filter(|id| !is_known(id))
+                    .map(|id| (at, id.clone())),
+            );
+            if whole_file {
+                out.file.extend(ids);
+            } else if let Some(s) = statements.iter().find(|s| s.range.start >= offset) {
                 // The next statement starting after the comment (a comment inside a statement
                 // belongs to the one after it, which is rarely meant; keep the rule simple).
-                if let Some(s) = statements.iter().find(|s| s.range.start >= offset) {
-                    out.statements.push((s.range.clone(), ids(rest)));
-                }
+                out.statements.push((s.range.clone(), ids));
             }
         }
         out
+    }
+
+    /// Each id that names no rule (a typo suppresses nothing), with the byte offset of its
+    /// comment.
+    pub fn unknown(&self) -> &[(usize, String)] {
+        &self.unknown
     }
 
     /// Whether `rule` is suppressed at byte `offset` of the script.
@@ -54,6 +74,13 @@ impl Ignores {
                 .iter()
                 .any(|(range, ids)| range.contains(&offset) && hit(ids))
     }
+}
+
+/// `all`, or a rule of Strata's or squawk's.
+fn is_known(id: &str) -> bool {
+    id == "all"
+        || crate::rules::STRATA_RULES.iter().any(|r| r.id == id)
+        || crate::squawk::is_rule(id)
 }
 
 fn ids(list: &str) -> Vec<String> {
@@ -87,6 +114,20 @@ mod tests {
         assert!(i.suppresses("rule-a", 0));
         assert!(!i.suppresses("rule-b", 0));
         assert!(i.suppresses("rule-z", sql.find("SELECT 3").unwrap()));
+    }
+
+    #[test]
+    fn unknown_ids_are_kept_with_their_comment() {
+        let sql = "-- strata:ignore-file nosuchfile, missing-down\nSELECT 1;\n-- strata:ignore all nosuchrule ban-drop-table\nSELECT 2;";
+        let i = Ignores::parse(sql, Dialect::Postgres);
+        let second = sql.find("-- strata:ignore all").unwrap();
+        assert_eq!(
+            i.unknown(),
+            [
+                (0, "nosuchfile".to_string()),
+                (second, "nosuchrule".to_string())
+            ]
+        );
     }
 
     #[test]

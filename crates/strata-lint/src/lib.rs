@@ -24,6 +24,7 @@
 pub mod ignore;
 pub mod rules;
 mod squawk;
+mod table_name;
 
 use serde::Serialize;
 use std::ops::Range;
@@ -148,6 +149,39 @@ pub fn lint_migration(m: &Migration, dialect: Dialect, options: &LintOptions) ->
     raw.into_iter()
         .map(|r| resolve(m, script, dialect, r))
         .collect()
+}
+
+/// A suppression comment naming a rule that does not exist: it suppresses nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnknownIgnore {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line of the comment in the file.
+    pub line: usize,
+    /// The id as written.
+    pub rule: String,
+}
+
+/// The ids in the suppression comments of each migration's up part that name no rule.
+pub fn unknown_ignores<'a>(
+    migrations: impl IntoIterator<Item = &'a Migration>,
+    dialect: Dialect,
+) -> Vec<UnknownIgnore> {
+    let mut out = Vec::new();
+    for m in migrations {
+        let Some(script) = m.script(Direction::Up).filter(|s| s.streamed.is_none()) else {
+            continue;
+        };
+        for (at, rule) in ignore::Ignores::parse(&script.sql, dialect).unknown() {
+            let lc = strata_sql::line_col(&script.sql, *at);
+            out.push(UnknownIgnore {
+                path: script.path.clone(),
+                line: script.first_line + lc.line - 1,
+                rule: rule.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// Turn a script-relative finding into a file position with its statement.

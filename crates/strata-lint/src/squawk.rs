@@ -1,10 +1,11 @@
 //! squawk's rules on one script. squawk's byte ranges are relative to the text it parsed, which
 //! is exactly `Script::sql`.
+use crate::table_name::table_key;
 use crate::{LintOptions, Raw, RuleSource};
 use squawk_linter::{Linter, Rule};
 use std::ops::Range;
 use strata_core::{Script, TxMode};
-use strata_sql::{fold_name, Dialect};
+use strata_sql::Dialect;
 
 /// squawk rules that protect an existing table (from a rewrite, a scan or a long lock while it
 /// is in use): nothing to protect on a table the same file created before the statement.
@@ -109,11 +110,16 @@ fn alters_of_new_tables(sql: &str) -> Vec<Range<usize>> {
         let Some(lock) = strata_sql::table_lock(s.text(sql), Dialect::Postgres) else {
             continue;
         };
-        let table = fold_name(&lock.table);
+        let table = table_key(&lock.table, Dialect::Postgres);
         match lock.verb {
             // `IF NOT EXISTS` may find an existing table: still worth protecting.
             "CREATE TABLE" if !if_not_exists(s.text(sql)) => created.push(table),
-            "DROP TABLE" => created.retain(|t| *t != table),
+            "DROP TABLE" => {
+                let dropped: Vec<String> = std::iter::once(table)
+                    .chain(lock.more.iter().map(|t| table_key(t, Dialect::Postgres)))
+                    .collect();
+                created.retain(|t| !dropped.contains(t))
+            }
             "ALTER TABLE" if created.contains(&table) => out.push(s.range),
             _ => {}
         }
@@ -173,5 +179,35 @@ mod tests {
             Some("SELECT 1;"),
         );
         assert_eq!(rules(&maybe).len(), 3, "{maybe:?}");
+    }
+
+    #[test]
+    fn a_table_created_schema_qualified_is_the_same_table_unqualified() {
+        for create in [
+            "CREATE TABLE public.t (a int);",
+            "CREATE TABLE \"public\".T (a int);",
+        ] {
+            let created = lint(&format!("{create}\n{ALTERS}"), Some("DROP TABLE t;"));
+            assert!(rules(&created).is_empty(), "{create}: {created:?}");
+        }
+        let created = lint(
+            "CREATE TABLE t (a int);\nALTER TABLE public.t ADD COLUMN b int NOT NULL;\n",
+            Some("DROP TABLE t;"),
+        );
+        assert!(rules(&created).is_empty(), "{created:?}");
+        // Another schema, or a quoted name of another case, is another table.
+        for create in [
+            "CREATE TABLE app.t (a int);",
+            "CREATE TABLE public.\"T\" (a int);",
+        ] {
+            let other = lint(&format!("{create}\n{ALTERS}"), Some("SELECT 1;"));
+            assert_eq!(rules(&other).len(), 3, "{create}: {other:?}");
+        }
+        // Dropped in a list, qualified: no longer assumed new.
+        let dropped = lint(
+            &format!("CREATE TABLE t (a int);\nDROP TABLE u, public.t;\n{ALTERS}"),
+            Some("SELECT 1;"),
+        );
+        assert_eq!(rules(&dropped).len(), 3, "{dropped:?}");
     }
 }

@@ -72,6 +72,9 @@ pub struct TableLock {
     /// Whether the statement names an index (`DROP INDEX`): the lock is then on that index's
     /// table, which only the catalog (or the `CREATE INDEX` that made it) can tell.
     pub index: bool,
+    /// The further tables (or indexes) the statement names in the same list, as written, each
+    /// taking the same lock: `DROP INDEX a, b`, `TRUNCATE a, b`, `LOCK TABLE a, b`.
+    pub more: Vec<String>,
     /// The lock taken on it.
     pub lock: LockLevel,
     /// What the statement is, e.g. `ALTER TABLE`, `CREATE INDEX CONCURRENTLY`, `INSERT`.
@@ -95,6 +98,7 @@ pub fn table_lock(statement: &str, dialect: Dialect) -> Option<TableLock> {
         t.name_at(i).map(|table| TableLock {
             table,
             index: false,
+            more: t.more_names_at(i),
             lock,
             verb,
         })
@@ -483,6 +487,27 @@ mod tests {
         is("DROP INDEX i", "i", AccessExclusive);
         is("REINDEX TABLE CONCURRENTLY t", "t", ShareUpdateExclusive);
         is("REINDEX TABLE t", "t", Share);
+    }
+
+    #[test]
+    fn every_name_of_a_list_is_kept() {
+        let more = |sql: &str| table_lock(sql, Dialect::Postgres).unwrap().more;
+        assert_eq!(more("DROP INDEX a, s.b, \"C\" CASCADE"), ["s.b", "\"C\""]);
+        assert_eq!(more("DROP INDEX CONCURRENTLY IF EXISTS a, b"), ["b"]);
+        assert_eq!(more("DROP TABLE x.a, b;"), ["b"]);
+        assert_eq!(
+            more("TRUNCATE ONLY a *, ONLY b, c RESTART IDENTITY"),
+            ["b", "c"]
+        );
+        assert_eq!(more("DROP INDEX a"), Vec::<String>::new());
+        assert_eq!(
+            more("ALTER TABLE a ADD COLUMN b int, ADD COLUMN c int"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            more("INSERT INTO a (x, y) VALUES (1, 2)"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -104,6 +104,29 @@ impl<'a> Words<'a> {
         }
     }
 
+    /// The names after the first in a list `a, ONLY b *, s.c` whose first name starts at `i`,
+    /// as written (`DROP INDEX a, b`, `TRUNCATE a, b`); empty when no comma follows it.
+    pub(crate) fn more_names_at(&self, mut i: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut first = true;
+        while let Some(name) = self.name_at(i) {
+            // A qualified name spans two tokens per dot.
+            i += 2 * name_parts(self, i) - 1;
+            if !first {
+                out.push(name);
+            }
+            first = false;
+            if self.get(i) == "*" {
+                i += 1;
+            }
+            if self.get(i) != "," {
+                break;
+            }
+            i = self.skip(i + 1, &[&["ONLY"]]);
+        }
+        out
+    }
+
     /// Whether the tokens from `i` on start with `words`.
     pub(crate) fn at(&self, i: usize, words: &[&str]) -> bool {
         words.iter().enumerate().all(|(j, w)| self.get(i + j) == *w)
@@ -118,4 +141,14 @@ impl<'a> Words<'a> {
     pub(crate) fn contains(&self, word: &str) -> bool {
         self.items.iter().any(|t| t.1 == word)
     }
+}
+
+/// How many dotted parts the name at `i` has.
+fn name_parts(words: &Words<'_>, mut i: usize) -> usize {
+    let mut n = 1;
+    while words.get(i + 1) == "." {
+        n += 1;
+        i += 2;
+    }
+    n
 }

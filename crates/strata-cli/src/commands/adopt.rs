@@ -1,7 +1,7 @@
 //! `adopt --from TOOL`: import another tool's tracking table into the ledger. The decisions
 //! live in `strata_core::adopt`; this only parses and prints.
 
-use super::{migrator, open, read_source};
+use super::{migrator, open_with_source};
 use crate::settings::Settings;
 use crate::CliError;
 use strata_core::adopt::{AdoptRequest, Tool};
@@ -21,8 +21,7 @@ pub fn adopt(
             names.join(", ")
         ))
     })?;
-    let mut target = open(settings)?;
-    let source = read_source(settings, &target.url)?;
+    let (mut target, source) = open_with_source(settings)?;
     let compat_table = target
         .url
         .tables()

@@ -3,7 +3,7 @@
 //! print.
 
 use super::migrate::run;
-use super::{migrator, open, open_read_only, read_source};
+use super::{migrator, open_read_only, open_read_only_with_source, open_with_source};
 use crate::args::OutputFormat;
 use crate::prompt::confirm;
 use crate::render;
@@ -80,8 +80,7 @@ pub fn history(
 /// `baseline V [--force]`: record every migration up to V as applied, running nothing.
 pub fn baseline(settings: &Settings, version: Option<&str>, force: bool) -> Result<(), CliError> {
     let v = parse_version(version)?;
-    let mut target = open(settings)?;
-    let source = read_source(settings, &target.url)?;
+    let (mut target, source) = open_with_source(settings)?;
     let recorded = migrator(&mut target, &source, settings).baseline(v, force);
     super::print_warnings(&mut target);
     let recorded = recorded?;
@@ -92,8 +91,7 @@ pub fn baseline(settings: &Settings, version: Option<&str>, force: bool) -> Resu
 /// `validate [--format json]`: every problem between the files and the database on stdout;
 /// exit 3 when there is any. Changes nothing.
 pub fn validate(settings: &Settings, format: OutputFormat) -> Result<(), CliError> {
-    let mut target = open_read_only(settings)?;
-    let source = read_source(settings, &target.url)?;
+    let (mut target, source) = open_read_only_with_source(settings)?;
     let problems = migrator(&mut target, &source, settings).validate()?;
     let ok = problems.is_empty() && source.warnings.is_empty();
     match format {
@@ -144,8 +142,7 @@ pub fn validate(settings: &Settings, format: OutputFormat) -> Result<(), CliErro
 /// `accept V`: record the current checksum of applied migration V's edited file.
 pub fn accept(settings: &Settings, version: Option<&str>) -> Result<(), CliError> {
     let v = parse_version(version)?;
-    let mut target = open(settings)?;
-    let source = read_source(settings, &target.url)?;
+    let (mut target, source) = open_with_source(settings)?;
     let accepted = migrator(&mut target, &source, settings).accept(v);
     super::print_warnings(&mut target);
     match accepted? {

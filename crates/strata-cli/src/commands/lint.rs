@@ -3,7 +3,7 @@
 //! database is given). Exit 5 when anything is found. The dialect comes from -database, else
 //! `--dialect`, else PostgreSQL; the summary line says which.
 
-use super::{open_read_only, read_source};
+use super::open_read_only_with_source;
 use crate::args::{LintDialect, LintFormat};
 use crate::settings::Settings;
 use crate::{exit, render, CliError};
@@ -53,6 +53,14 @@ pub fn lint(
                 printable_path(&s.path)
             );
         }
+    }
+    for u in strata_lint::unknown_ignores(&migrations, dialect) {
+        errln!(
+            "warning: {}:{}: strata:ignore names the unknown rule {:?}; it suppresses nothing",
+            printable_path(&u.path),
+            u.line,
+            printable(&u.rule)
+        );
     }
     let findings = strata_lint::lint_migrations(&migrations, dialect, &options);
     match format {
@@ -164,8 +172,7 @@ fn pending(settings: &Settings, dialect: Dialect) -> Result<Vec<Migration>, CliE
             strata_core::source::read_dir(dir, dialect).map_err(strata_core::Error::from)?;
         return Ok(source.migrations);
     }
-    let mut target = open_read_only(settings)?;
-    let source = read_source(settings, &target.url)?;
+    let (mut target, source) = open_read_only_with_source(settings)?;
     let state = target.driver.read_state()?;
     let status = strata_core::status::status(&source, &state);
     Ok(source

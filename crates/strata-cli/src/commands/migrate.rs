@@ -1,6 +1,6 @@
 //! The commands that talk to a database.
 
-use super::{migrator, open, open_read_only, read_source, Target};
+use super::{migrator, open, open_read_only, open_read_only_with_source, open_with_source, Target};
 use crate::args::OutputFormat;
 use crate::prompt::confirm;
 use crate::render;
@@ -12,6 +12,7 @@ use strata_core::plan::Request;
 use strata_core::printable::printable;
 use strata_core::report::Event;
 use strata_core::{CancelHandle, Error, Source};
+use strata_drivers::Backend;
 
 /// `up [N]`.
 pub fn up(settings: &Settings, limit: Option<&str>) -> Result<(), CliError> {
@@ -78,8 +79,13 @@ static CANCEL: OnceLock<CancelHandle> = OnceLock::new();
 static STOP_BATCH: OnceLock<CancelHandle> = OnceLock::new();
 
 pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError> {
-    let mut target = open(settings)?;
-    let source = read_source(settings, &target.url)?;
+    if settings.single_transaction && super::parse_url(settings)?.backend() == Backend::Sqlite {
+        return Err(CliError::Usage(
+            "--single-transaction is not available for SQLite (PostgreSQL has it); run without it"
+                .into(),
+        ));
+    }
+    let (mut target, source) = open_with_source(settings)?;
     // Interrupting mid-migration would leave a no-transaction migration half done; finishing the
     // current one and stopping is always consistent. A second Ctrl-C is the user's explicit
     // choice: cancel the running statement (a transactional migration then rolls back).
@@ -164,12 +170,11 @@ pub fn force(settings: &Settings, version: Option<&str>) -> Result<(), CliError>
     if v < -1 {
         return Err(CliError::Usage("argument V must be >= -1".into()));
     }
-    let mut target = open(settings)?;
     // The folder is optional (golang-migrate issue #120): with it, the ledger records which
     // files the forced version covers.
-    let source = match settings.dir {
-        Some(_) => read_source(settings, &target.url)?,
-        None => Source::default(),
+    let (mut target, source) = match settings.dir {
+        Some(_) => open_with_source(settings)?,
+        None => (open(settings)?, Source::default()),
     };
     let forced = migrator(&mut target, &source, settings).force(v);
     super::print_warnings(&mut target);
@@ -221,8 +226,7 @@ pub fn drop(settings: &Settings, force: bool) -> Result<(), CliError> {
 /// `status`: the table (or JSON) on stdout. Changes nothing. With `check`, exit 3 when anything
 /// is pending or in conflict.
 pub fn status(settings: &Settings, format: OutputFormat, check: bool) -> Result<(), CliError> {
-    let mut target = open_read_only(settings)?;
-    let source = read_source(settings, &target.url)?;
+    let (mut target, source) = open_read_only_with_source(settings)?;
     let mut m = migrator(&mut target, &source, settings);
     let state = m.state()?;
     let status = strata_core::status::status(&source, &state);

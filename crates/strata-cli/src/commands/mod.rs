@@ -42,13 +42,37 @@ pub fn open_read_only(settings: &Settings) -> Result<Target, CliError> {
     open_with(settings, true)
 }
 
-fn open_with(settings: &Settings, read_only: bool) -> Result<Target, CliError> {
+/// [`open`] after reading the migrations folder: a folder that cannot be read (a missing
+/// `-path`, a refused file name) is reported before anything is connected, so a refused
+/// command never creates a SQLite file.
+pub fn open_with_source(settings: &Settings) -> Result<(Target, Source), CliError> {
+    let url = parse_url(settings)?;
+    let source = read_source(settings, &url)?;
+    Ok((connect(settings, url, false)?, source))
+}
+
+/// [`open_read_only`] after reading the migrations folder (see [`open_with_source`]).
+pub fn open_read_only_with_source(settings: &Settings) -> Result<(Target, Source), CliError> {
+    let url = parse_url(settings)?;
+    let source = read_source(settings, &url)?;
+    Ok((connect(settings, url, true)?, source))
+}
+
+pub(super) fn parse_url(settings: &Settings) -> Result<DatabaseUrl, CliError> {
     let raw = settings.require_database()?;
-    let url = DatabaseUrl::parse(raw).map_err(|e| match e {
+    DatabaseUrl::parse(raw).map_err(|e| match e {
         // A setting Strata cannot use at all, like a bad flag.
         UrlError::BadTableName(_) => CliError::Usage(e.to_string()),
         e => CliError::Failed(e.to_string()),
-    })?;
+    })
+}
+
+fn open_with(settings: &Settings, read_only: bool) -> Result<Target, CliError> {
+    let url = parse_url(settings)?;
+    connect(settings, url, read_only)
+}
+
+fn connect(settings: &Settings, url: DatabaseUrl, read_only: bool) -> Result<Target, CliError> {
     let options = ConnectOptions {
         statement_timeout: settings.statement_timeout.or(url.statement_timeout()),
         lock_timeout: settings.ddl_lock_timeout,

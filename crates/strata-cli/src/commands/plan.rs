@@ -3,7 +3,7 @@
 //! live size, row estimate and current users of each table. Changes nothing (no lock, no table
 //! creation).
 
-use super::{migrator, open_read_only, read_source};
+use super::{migrator, open_read_only_with_source};
 use crate::args::OutputFormat;
 use crate::settings::Settings;
 use crate::CliError;
@@ -25,12 +25,23 @@ struct PlannedStatement {
     table: Option<String>,
     /// The index it names (`DROP INDEX`), as written.
     index: Option<String>,
+    /// The further tables (or indexes) it names in the same list (`DROP INDEX a, b`), each
+    /// taking the same lock.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    more: Vec<LockTarget>,
     /// What it is (`ALTER TABLE`, `CREATE INDEX CONCURRENTLY`, ...).
     verb: Option<&'static str>,
     /// The table lock it takes.
     lock: Option<&'static str>,
     blocks_reads: bool,
     blocks_writes: bool,
+}
+
+/// A further table (or index) a statement locks, as [`PlannedStatement`] has the first.
+#[derive(Debug, Serialize)]
+struct LockTarget {
+    table: Option<String>,
+    index: Option<String>,
 }
 
 /// One planned migration.
@@ -84,8 +95,7 @@ fn request(args: &[String]) -> Result<Request, CliError> {
 /// `plan ...`.
 pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Result<(), CliError> {
     let request = request(args)?;
-    let mut target = open_read_only(settings)?;
-    let source = read_source(settings, &target.url)?;
+    let (mut target, source) = open_read_only_with_source(settings)?;
     let dialect = target.driver.dialect();
     let plan = migrator(&mut target, &source, settings).plan(request)?;
     let mut steps = Vec::new();
@@ -117,25 +127,36 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
                 let start = range.start + (text.len() - trimmed.len());
                 let line = script.first_line + strata_sql::line_col(&script.sql, start).line - 1;
                 let lock = strata_sql::table_lock(trimmed, dialect);
-                let (table, index) = match &lock {
-                    Some(l) if l.index => (
-                        index_table(&mut *target.driver, &built, &l.table)?,
-                        Some(l.table.clone()),
-                    ),
-                    Some(l) => (Some(l.table.clone()), None),
-                    None => (None, None),
-                };
-                if let Some(t) = &table {
+                let mut targets = Vec::new();
+                if let Some(l) = &lock {
+                    for name in std::iter::once(&l.table).chain(&l.more) {
+                        targets.push(if l.index {
+                            LockTarget {
+                                table: index_table(&mut *target.driver, &built, name)?,
+                                index: Some(name.clone()),
+                            }
+                        } else {
+                            LockTarget {
+                                table: Some(name.clone()),
+                                index: None,
+                            }
+                        });
+                    }
+                }
+                for t in targets.iter().filter_map(|t| t.table.as_ref()) {
                     if !tables.contains(t) {
                         tables.push(t.clone());
                     }
                 }
+                let mut targets = targets.into_iter();
+                let (table, index) = targets.next().map_or((None, None), |t| (t.table, t.index));
                 built.extend(strata_sql::created_index(trimmed, dialect));
                 statements.push(PlannedStatement {
                     line,
                     text: trimmed.lines().next().unwrap_or("").trim_end().to_string(),
                     table,
                     index,
+                    more: targets.collect(),
                     verb: lock.as_ref().map(|l| l.verb),
                     lock: lock.as_ref().map(|l| l.lock.as_str()),
                     blocks_reads: lock.as_ref().is_some_and(|l| l.lock.blocks_reads()),
@@ -232,15 +253,6 @@ fn text(steps: &[PlannedStep], infos: &[TableInfo]) -> String {
             let Some(lock) = st.lock else {
                 continue;
             };
-            let on = match (
-                st.table.as_deref().map(printable),
-                st.index.as_deref().map(printable),
-            ) {
-                (Some(table), Some(index)) => format!("{table}, the table of index {index}"),
-                (Some(table), None) => table.into_owned(),
-                (None, Some(index)) => format!("the table of index {index}"),
-                (None, None) => continue,
-            };
             let effect = if st.blocks_reads {
                 "blocks reads and writes"
             } else if st.blocks_writes {
@@ -248,22 +260,48 @@ fn text(steps: &[PlannedStep], infos: &[TableInfo]) -> String {
             } else {
                 "reads and writes go on"
             };
-            let mut line = format!("       lock: {lock} on {on} ({effect})");
-            match (&st.table, &st.index) {
-                (Some(table), _) => {
-                    if let Some(info) = infos.iter().find(|i| &i.name == table) {
-                        line.push_str(&format!("; {}", live(info)));
-                    }
+            let first = (&st.table, &st.index);
+            let more = st.more.iter().map(|t| (&t.table, &t.index));
+            for (table, index) in std::iter::once(first).chain(more) {
+                if let Some(line) = lock_line(lock, effect, table, index, infos) {
+                    let _ = writeln!(out, "{line}");
                 }
-                (None, Some(index)) => {
-                    line.push_str(&format!("; index {} does not exist yet", printable(index)));
-                }
-                (None, None) => {}
             }
-            let _ = writeln!(out, "{line}");
         }
     }
     out
+}
+
+/// `lock: LEVEL on TABLE (effect); live facts` for one table a statement locks.
+fn lock_line(
+    lock: &str,
+    effect: &str,
+    table: &Option<String>,
+    index: &Option<String>,
+    infos: &[TableInfo],
+) -> Option<String> {
+    let on = match (
+        table.as_deref().map(printable),
+        index.as_deref().map(printable),
+    ) {
+        (Some(table), Some(index)) => format!("{table}, the table of index {index}"),
+        (Some(table), None) => table.into_owned(),
+        (None, Some(index)) => format!("the table of index {index}"),
+        (None, None) => return None,
+    };
+    let mut line = format!("       lock: {lock} on {on} ({effect})");
+    match (table, index) {
+        (Some(table), _) => {
+            if let Some(info) = infos.iter().find(|i| &i.name == table) {
+                line.push_str(&format!("; {}", live(info)));
+            }
+        }
+        (None, Some(index)) => {
+            line.push_str(&format!("; index {} does not exist yet", printable(index)));
+        }
+        (None, None) => {}
+    }
+    Some(line)
 }
 
 /// Size, rows and users of a table, for people.

@@ -1,7 +1,7 @@
 //! `rehearse`: the pending transactional migrations run on the target inside one transaction
 //! that is rolled back; prints each one's outcome, time and the table locks it took.
 
-use super::{migrator, open_read_only, read_source};
+use super::{migrator, open_read_only_with_source};
 use crate::args::OutputFormat;
 use crate::render;
 use crate::settings::Settings;
@@ -13,8 +13,7 @@ use strata_core::DriverError;
 
 /// `rehearse [--format json]`. Exit 1 when a migration fails.
 pub fn rehearse(settings: &Settings, format: OutputFormat) -> Result<(), CliError> {
-    let mut target = open_read_only(settings)?;
-    let source = read_source(settings, &target.url)?;
+    let (mut target, source) = open_read_only_with_source(settings)?;
     let entries = migrator(&mut target, &source, settings).rehearse()?;
     let failed = entries
         .iter()

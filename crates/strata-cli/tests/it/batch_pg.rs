@@ -376,8 +376,13 @@ fn pg_a_session_reading_the_version_does_not_block_a_migration() {
 fn sqlite_refuses_single_transaction_before_anything_runs() {
     let p = crate::support::Project::new();
     crate::support::three(&p);
-    p.run(&["-single-transaction", "up"])
-        .code(1)
-        .stderr_has("--single-transaction is not available for this database");
-    assert!(p.tables().is_empty(), "{:?}", p.tables());
+    for args in [
+        &["-single-transaction", "up"][..],
+        &["--single-transaction", "down", "-all"],
+    ] {
+        p.run(args)
+            .code(2)
+            .stderr_has("--single-transaction is not available for SQLite");
+    }
+    assert!(!p.db_path().exists(), "nothing was opened");
 }

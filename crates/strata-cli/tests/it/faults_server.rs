@@ -366,3 +366,24 @@ fn a_migration_resetting_the_session_does_not_lift_the_urls_settings_for_later_o
         assert_eq!(schema, ["app"], "{reset} / {later}");
     }
 }
+
+/// `rehearse` sets the URL's session settings again before each migration, as a run does: a
+/// migration's `RESET ALL` does not send the later ones to `public`.
+#[test]
+fn rehearse_after_a_migration_resetting_the_session_keeps_the_urls_settings() {
+    let Some(db) = TestDb::postgres() else { return };
+    db.client()
+        .batch_execute("CREATE SCHEMA app; CREATE TABLE app.only_in_app (id int);")
+        .unwrap();
+    let p = Project::new();
+    p.pair("1", "reset", "RESET ALL;", "SELECT 1;");
+    p.pair(
+        "2",
+        "fill",
+        "INSERT INTO only_in_app VALUES (1);",
+        "DELETE FROM only_in_app;",
+    );
+    run(&p, &db.url_with("search_path=app"), &["rehearse"])
+        .ok()
+        .stdout_has("ok      2/u fill");
+}

@@ -204,3 +204,20 @@ fn lint_dialect_comes_from_database_then_flag_then_postgres() {
         .stderr_has("--dialect postgres contradicts -database, which is sqlite");
     lint(&p, &["migrations", "--dialect", "mysql"]).code(2);
 }
+
+#[test]
+fn an_unknown_rule_in_an_ignore_comment_is_a_warning_naming_file_line_and_rule() {
+    let p = Project::new();
+    p.pair(
+        "1",
+        "t",
+        "CREATE TABLE t (id bigint);\n-- strata:ignore nosuchrule\nCREATE TABLE u (id bigint);\n",
+        "DROP TABLE u;\nDROP TABLE t;\n",
+    );
+    lint(&p, &["migrations"]).ok().stderr_has(
+        "warning: migrations/1_t.up.sql:2: strata:ignore names the unknown rule \"nosuchrule\"; it suppresses nothing",
+    );
+    // Other commands run the migration as usual.
+    p.run(&["up"]).ok();
+    assert_eq!(p.tables(), ["t", "u"]);
+}

@@ -184,3 +184,47 @@ fn plan_drop_index_locks_the_indexed_table() {
         "lock: ACCESS EXCLUSIVE on the table of index nope_i (blocks reads and writes); index nope_i does not exist yet",
     );
 }
+
+#[test]
+fn plan_drop_index_of_several_names_shows_each_table() {
+    let pg = pg!();
+    pg.p.pair(
+        "1",
+        "t",
+        "CREATE TABLE t (a int);\nCREATE INDEX t_i ON t (a);\nCREATE TABLE u (a int);\nCREATE INDEX u_i ON u (a);\n",
+        "DROP TABLE t, u;\n",
+    );
+    pg.p.pair(
+        "2",
+        "drop_i",
+        "DROP INDEX t_i, u_i;\n",
+        "CREATE INDEX t_i ON t (a);\nCREATE INDEX u_i ON u (a);\n",
+    );
+    // Built earlier in the plan, then from the catalog once applied.
+    for applied in [false, true] {
+        if applied {
+            pg.run(&["up", "1"]).ok();
+        }
+        let out = pg.run(&["plan"]);
+        out.ok()
+            .stdout_has(
+                "lock: ACCESS EXCLUSIVE on t, the table of index t_i (blocks reads and writes)",
+            )
+            .stdout_has(
+                "lock: ACCESS EXCLUSIVE on u, the table of index u_i (blocks reads and writes)",
+            );
+    }
+    let out = pg.run(&["plan", "--format", "json"]);
+    out.ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let st = &v["steps"][0]["statements"][0];
+    assert_eq!(st["more"][0]["table"], "u", "{st}");
+    assert_eq!(st["more"][0]["index"], "u_i", "{st}");
+    let tables: Vec<&str> = v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tables, ["t", "u"]);
+}

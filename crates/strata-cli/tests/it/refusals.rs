@@ -150,3 +150,40 @@ fn runners_on_a_sqlite_file_and_a_symlink_to_it_share_one_lock() {
         .collect();
     assert_eq!(counts, (2..=8).map(|v| (v, 1)).collect::<Vec<_>>());
 }
+
+#[test]
+fn writing_commands_refused_for_a_bad_folder_create_no_sqlite_file() {
+    let commands: [&[&str]; 13] = [
+        &["up"],
+        &["down", "1"],
+        &["down", "-all"],
+        &["goto", "1"],
+        &["force", "1"],
+        &["baseline", "1"],
+        &["adopt", "--from", "goose"],
+        &["accept", "1"],
+        &["redo"],
+        &["rollback"],
+        &["reset", "-f"],
+        &["refresh", "-f"],
+        &["validate"],
+    ];
+    let p = Project::new();
+    three(&p);
+    p.file("000004_new\u{7}bell.up.sql", "SELECT 1;");
+    for args in commands {
+        let out = p.run(args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("U+0007"), "{args:?}: {}", out.stderr);
+        assert!(!p.db_path().exists(), "{args:?} created the database");
+    }
+    for args in commands {
+        let mut cmd = p.bare();
+        cmd.args(["-path", "nope", "-database", "sqlite://app.db"])
+            .args(args);
+        let out = crate::support::output(cmd);
+        assert_ne!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("nope"), "{args:?}: {}", out.stderr);
+        assert!(!p.db_path().exists(), "{args:?} created the database");
+    }
+}

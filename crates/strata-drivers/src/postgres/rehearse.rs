@@ -1,7 +1,8 @@
 //! `strata rehearse`: the pending transactional migrations run on the real target inside one
 //! transaction, which is then rolled back.
 //!
-//! Each script runs under a savepoint with its own timeouts (`SET LOCAL`, via `set_config`);
+//! Each script runs under a savepoint with the URL's session settings and its own timeouts set
+//! again (`SET LOCAL`, via `set_config`), as a run sets them with each migration;
 //! after it, the relation locks the session holds are read from `pg_locks` (the new ones are the
 //! script's). The first failure is rolled back to its savepoint (so the session can still
 //! answer), described, and ends the rehearsal. Whatever happens, the transaction ends with
@@ -58,7 +59,20 @@ impl PostgresDriver {
         let (base_lock, base_statement): (String, String) = (row.get(0), row.get(1));
         let mut held = self.own_locks()?;
         let mut report = RehearsalReport::default();
+        let url_settings: Vec<(String, String)> = self
+            .url
+            .session_settings()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         for script in scripts {
+            // As a run does with each migration: one that resets the session must not change
+            // where the later ones run.
+            for (k, v) in &url_settings {
+                self.client
+                    .query_one("SELECT set_config($1, $2, true)", &[k, v])
+                    .map_err(|e| db_error(&e))?;
+            }
             let lock = script
                 .lock_timeout
                 .map_or(base_lock.clone(), |t| format!("{}ms", t.as_millis()));

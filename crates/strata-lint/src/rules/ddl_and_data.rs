@@ -4,8 +4,8 @@
 //! rolls back (or, without a transaction, strands) the schema change. Filling a table created by
 //! the same migration (seed rows) is fine and not flagged.
 use super::{Ctx, Stmt};
+use crate::table_name::table_key;
 use crate::Raw;
-use strata_sql::fold_name;
 
 pub(crate) const ID: &str = "ddl-and-data";
 
@@ -23,7 +23,7 @@ pub(crate) fn check(ctx: &Ctx) -> Vec<Raw> {
         .iter()
         .flatten()
         .filter(|l| l.verb == "CREATE TABLE")
-        .map(|l| fold_name(&l.table))
+        .map(|l| table_key(&l.table, ctx.dialect))
         .collect();
     let ddl = ctx.statements.iter().filter(|s| is_ddl(s)).count();
     if ddl == 0 {
@@ -35,7 +35,7 @@ pub(crate) fn check(ctx: &Ctx) -> Vec<Raw> {
             (_, "MERGE" | "COPY") => String::new(),
             _ => return None,
         };
-        (!created.contains(&fold_name(&table))).then_some((s, table))
+        (!created.contains(&table_key(&table, ctx.dialect))).then_some((s, table))
     });
     let Some((s, table)) = data else {
         return Vec::new();
@@ -86,5 +86,12 @@ mod tests {
         )
         .is_empty());
         assert!(hits("UPDATE users SET plan = 'free';\nDELETE FROM t;").is_empty());
+        // The default schema written or not: one table.
+        assert!(
+            hits("CREATE TABLE public.plans (n text);\nINSERT INTO plans VALUES ('x');").is_empty()
+        );
+        assert!(
+            hits("CREATE TABLE plans (n text);\nINSERT INTO PUBLIC.plans VALUES ('x');").is_empty()
+        );
     }
 }

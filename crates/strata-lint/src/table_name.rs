@@ -1,0 +1,47 @@
+//! Table names as the database compares them, for matching one statement's table with
+//! another's within a file.
+
+use strata_sql::{fold_name, Dialect};
+
+/// `name` folded as the database compares names (unquoted parts lower-cased, quoted ones kept),
+/// with the default schema dropped (`public` on PostgreSQL, `main` on SQLite), so `public.t`,
+/// `"public".T` ... and `t` are one table under the default search path.
+pub(crate) fn table_key(name: &str, dialect: Dialect) -> String {
+    let schema = match dialect {
+        Dialect::Postgres => "public",
+        Dialect::Sqlite => "main",
+    };
+    let unquoted = format!("{schema}.");
+    let quoted = format!("\"{schema}\".");
+    let rest =
+        if name.len() > unquoted.len() && name[..unquoted.len()].eq_ignore_ascii_case(&unquoted) {
+            &name[unquoted.len()..]
+        } else if let Some(rest) = name.strip_prefix(&quoted) {
+            rest
+        } else {
+            name
+        };
+    fold_name(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_schema_is_dropped_and_quoted_names_keep_case() {
+        let pg = |n| table_key(n, Dialect::Postgres);
+        assert_eq!(pg("public.t"), "t");
+        assert_eq!(pg("PUBLIC.T"), "t");
+        assert_eq!(pg("\"public\".t"), "t");
+        assert_eq!(pg("t"), "t");
+        assert_eq!(pg("public.\"T\""), "T");
+        assert_ne!(pg("public.\"T\""), pg("t"));
+        assert_eq!(pg("\"Public\".t"), "Public.t");
+        assert_eq!(pg("app.t"), "app.t");
+        // A quoted name with a dot in it is not schema-qualified.
+        assert_ne!(pg("\"public.t\""), "t");
+        assert_eq!(table_key("main.t", Dialect::Sqlite), "t");
+        assert_eq!(pg("main.t"), "main.t");
+    }
+}
