@@ -385,20 +385,7 @@ impl DatabaseUrl {
     }
 
     fn parse_postgres(scheme: String, rest: &str) -> Result<DatabaseUrl, UrlError> {
-        // Where does the user info end? Normally at the last `@` before the query. A password
-        // containing an unencoded `?` puts its `@` after the first `?`; tell that apart from a
-        // query value containing `@` (`application_name=me@host`) by the absence of `=`/`&`
-        // between the `?` and the `@`.
-        let first_q = rest.find('?').unwrap_or(rest.len());
-        let mut at = rest[..first_q].rfind('@');
-        if let Some(last_at) = rest.rfind('@') {
-            if last_at > first_q {
-                let between = &rest[first_q..last_at];
-                if !between.contains('=') && !between.contains('&') {
-                    at = Some(last_at);
-                }
-            }
-        }
+        let at = userinfo_end(rest);
         let (userinfo, after) = match at {
             Some(i) => (Some(&rest[..i]), &rest[i + 1..]),
             None => (None, rest),
@@ -897,6 +884,27 @@ pub fn redact(raw: &str) -> String {
     }
 }
 
+/// Where the user info of a URL's part after `scheme://` ends (the index of its `@`), if it has
+/// one: normally the last `@` before the query. A password containing an unencoded `?` puts its
+/// `@` after the first `?`; that is told apart from a query value containing `@`
+/// (`application_name=me@host`) by the absence of `=`/`&` between the `?` and the `@`. The
+/// parser and [`secret_ranges`] share it, so what is redacted is what was parsed as secret.
+fn userinfo_end(rest: &str) -> Option<usize> {
+    let first_q = rest.find('?').unwrap_or(rest.len());
+    let before_query = rest[..first_q].rfind('@');
+    match rest.rfind('@') {
+        Some(last_at) if last_at > first_q => {
+            let between = &rest[first_q..last_at];
+            if between.contains('=') || between.contains('&') {
+                before_query
+            } else {
+                Some(last_at)
+            }
+        }
+        _ => before_query,
+    }
+}
+
 /// Byte ranges of `raw` (a database URL as typed, possibly after `-database=`, possibly
 /// malformed) that hold a secret: the password of the user info, and every value after a
 /// password-like key (`password=`, `sslpassword=`, also inside another value) up to the next
@@ -914,16 +922,7 @@ pub fn secret_ranges(raw: &str) -> Vec<std::ops::Range<usize>> {
     };
     let base = sep + 3;
     let rest = &raw[base..];
-    let first_q = rest.find('?').unwrap_or(rest.len());
-    let mut at = rest[..first_q].rfind('@');
-    if let Some(last_at) = rest.rfind('@') {
-        if last_at > first_q {
-            let between = &rest[first_q..last_at];
-            if !between.contains('=') && !between.contains('&') {
-                at = Some(last_at);
-            }
-        }
-    }
+    let at = userinfo_end(rest);
     let mut out = Vec::new();
     let mut from = 0;
     if let Some(i) = at {
