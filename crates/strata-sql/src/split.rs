@@ -217,10 +217,12 @@ fn copy_block(
     let after = statement.range.end;
     let line_end = find_newline(sql, after);
     let rest = &sql[after..line_end];
-    let trimmed = rest.trim_start();
-    if !trimmed.trim_end().is_empty() && !trimmed.starts_with("--") {
+    // SQL's whitespace, as the lexer has it: a no-break space is text here, as it is to the server.
+    let space = |c: char| c.is_ascii() && crate::lexer::is_space(c as u8);
+    let trimmed = rest.trim_start_matches(space);
+    if !trimmed.trim_end_matches(space).is_empty() && !trimmed.starts_with("--") {
         let from = after + (rest.len() - trimmed.len());
-        let to = after + rest.trim_end().len();
+        let to = after + rest.trim_end_matches(space).len();
         diagnostics.push(Diagnostic {
             kind: DiagnosticKind::TextAfterCopy,
             range: from..to,
@@ -935,5 +937,21 @@ mod tests {
             &sql[out.statements[0].copy_data.as_ref().unwrap().range.clone()],
             "1\n"
         );
+    }
+
+    #[test]
+    fn a_no_break_space_after_copy_is_text_not_whitespace() {
+        // The lexer (and the server) read U+00A0 as part of a word, so it is reported, not
+        // passed over as trailing space; spaces and tabs still are.
+        let sql = "COPY t FROM stdin; \u{a0}\n1\n\\.\n";
+        let d = &split(sql, Pg).diagnostics;
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].kind, &sql[d[0].range.clone()]),
+            (DiagnosticKind::TextAfterCopy, "\u{a0}")
+        );
+        assert!(split("COPY t FROM stdin; \t \n1\n\\.\n", Pg)
+            .diagnostics
+            .is_empty());
     }
 }

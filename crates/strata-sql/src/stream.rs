@@ -594,7 +594,8 @@ impl StreamSplitter {
                 scanned = i;
                 break;
             }
-            if c.is_whitespace() {
+            // SQL's whitespace, as `split` has it (a no-break space is text).
+            if c.is_ascii() && crate::lexer::is_space(c as u8) {
                 continue;
             }
             if line.first.is_none() && found.is_none() {
@@ -822,6 +823,19 @@ mod tests {
                     "{sql:?} {size}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn stream_split_reports_a_no_break_space_after_copy_as_split_does() {
+        let sql = "COPY t FROM stdin; \u{a0}\n1\n\\.\n";
+        assert_eq!(split(sql, Dialect::Postgres).diagnostics.len(), 1);
+        for size in 1..sql.len() + 1 {
+            assert_eq!(
+                streamed(sql, size, Dialect::Postgres),
+                split(sql, Dialect::Postgres),
+                "{size}"
+            );
         }
     }
 
