@@ -13,6 +13,7 @@ use crate::support::{Output, Project};
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use strata_testkit::postgres::{Client, NoTls};
@@ -64,6 +65,18 @@ fn slow_flushing_cluster() -> Option<PrivateCluster> {
 
 fn connect(cluster: &PrivateCluster, db: &str) -> Client {
     Client::connect(&cluster.url(db), NoTls).unwrap()
+}
+
+/// A fresh database `db` on `cluster` and a runner applying `p` to it, handed back once its batch
+/// is running (a session of it sleeps): the admin client, the runner and the sleeping backend.
+fn start_batch(cluster: &PrivateCluster, p: &Project, db: &str) -> (Client, Child, i32) {
+    let mut admin = database(cluster, db);
+    let child = spawn(strata(p, &cluster.url(db), &["up"]));
+    let pid = wait_for(Duration::from_secs(10), || {
+        active_query(&mut admin, db, "pg_sleep")
+    })
+    .expect("the batch never started");
+    (admin, child, pid)
 }
 
 /// A fresh database `db` in `cluster`, and an admin session on it.
@@ -160,13 +173,7 @@ fn ctrl_c_mid_batch_then_a_server_crash_loses_no_reported_migration() {
     let p = sleepy_project(n, "0.15");
     for round in 0..rounds(6, 4) {
         let db = format!("ctrl_c_{round}");
-        let mut admin = database(&cluster, &db);
-        let url = cluster.url(&db);
-        let child = spawn(strata(&p, &url, &["up"]));
-        wait_for(Duration::from_secs(10), || {
-            active_query(&mut admin, &db, "pg_sleep")
-        })
-        .expect("the batch never started");
+        let (admin, child, _) = start_batch(&cluster, &p, &db);
         std::thread::sleep(Duration::from_millis(100 + 170 * round as u64 % 900));
         sigint(child.id());
         let out = finish(child, Duration::from_secs(30));
@@ -190,13 +197,7 @@ fn terminated_session_mid_batch_reports_what_the_ledger_says_and_a_crash_keeps_i
     let p = sleepy_project(n, "0.3");
     for round in 0..rounds(6, 3) {
         let db = format!("terminated_{round}");
-        let mut admin = database(&cluster, &db);
-        let url = cluster.url(&db);
-        let child = spawn(strata(&p, &url, &["up"]));
-        let pid = wait_for(Duration::from_secs(10), || {
-            active_query(&mut admin, &db, "pg_sleep")
-        })
-        .expect("the batch never started");
+        let (mut admin, child, pid) = start_batch(&cluster, &p, &db);
         std::thread::sleep(Duration::from_millis(100 + 170 * round as u64 % 900));
         admin
             .execute("SELECT pg_terminate_backend($1)", &[&pid])
@@ -233,13 +234,7 @@ fn server_crash_mid_batch_says_which_migrations_may_have_committed() {
     let p = sleepy_project(n, "0.3");
     for round in 0..rounds(4, 2) {
         let db = format!("crashed_{round}");
-        let mut admin = database(&cluster, &db);
-        let url = cluster.url(&db);
-        let child = spawn(strata(&p, &url, &["up"]));
-        wait_for(Duration::from_secs(10), || {
-            active_query(&mut admin, &db, "pg_sleep")
-        })
-        .expect("the batch never started");
+        let (admin, child, _) = start_batch(&cluster, &p, &db);
         std::thread::sleep(Duration::from_millis(100 + 370 * round as u64 % 900));
         drop(admin);
         cluster.stop_immediate().unwrap();
