@@ -8,9 +8,15 @@
 #   scripts/pg-test-cluster.sh clean    # stop it and delete it
 set -euo pipefail
 cd "$(dirname "$0")/.."
-base="${CARGO_TARGET_DIR:-$PWD/target}/strata-pg"
+# As the test kit names it: strata-pg, or strata-pg-<version dir> for $STRATA_TEST_PG_BIN.
+if [ -n "${STRATA_TEST_PG_BIN:-}" ]; then
+    base="${CARGO_TARGET_DIR:-$PWD/target}/strata-pg-$(basename "$(dirname "$STRATA_TEST_PG_BIN")")"
+    bin="$STRATA_TEST_PG_BIN"
+else
+    base="${CARGO_TARGET_DIR:-$PWD/target}/strata-pg"
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
+fi
 data="$base/data"
-bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)
 pg_ctl="${bin:+$bin/}pg_ctl"
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 

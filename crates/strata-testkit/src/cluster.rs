@@ -1,8 +1,10 @@
 //! A throwaway PostgreSQL cluster shared by every test process of a run.
 //!
-//! Found binaries: the newest `/usr/lib/postgresql/*/bin` (Debian/Ubuntu), else `initdb` on
-//! `PATH`. The cluster lives in `<target dir>/strata-pg/` (`$CARGO_TARGET_DIR`, else the
-//! workspace's `target/`): `data/` (with the Unix socket, the TLS files and `ca.crt`),
+//! Found binaries: `$STRATA_TEST_PG_BIN` when set (another major version, installed by
+//! `scripts/pg-version.sh`), else the newest `/usr/lib/postgresql/*/bin` (Debian/Ubuntu), else
+//! `initdb` on `PATH`. The cluster lives in `<target dir>/strata-pg/` (`$CARGO_TARGET_DIR`, else
+//! the workspace's `target/`; `strata-pg-<version dir>/` for `$STRATA_TEST_PG_BIN`, so that two
+//! versions never share a data directory): `data/` (with the Unix socket, the TLS files and `ca.crt`),
 //! `server.log`, `port`. Creation and start are guarded by an exclusive lock on
 //! `strata-pg/lock`, so parallel test binaries never race; a later process (or run) finds the
 //! cluster running and reuses it. It is left running after the tests (a second run starts in
@@ -192,12 +194,41 @@ pub fn base_dir() -> PathBuf {
         .ok()
         .and_then(|_| target.canonicalize().ok())
         .unwrap_or(target);
-    target.join("strata-pg")
+    target.join(cluster_dir_name(bin_override().as_deref()))
 }
 
-/// The newest `/usr/lib/postgresql/<N>/bin` holding `initdb`, else the directory of `initdb`
-/// on `PATH`.
+/// `$STRATA_TEST_PG_BIN`, when set and not empty.
+fn bin_override() -> Option<PathBuf> {
+    std::env::var_os("STRATA_TEST_PG_BIN")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// `strata-pg` for the default binaries; `strata-pg-<dir>` for binaries in `<dir>/bin` (the
+/// version directory `scripts/pg-version.sh` installs into, e.g. `strata-pg-18.4.0-beta.17`).
+fn cluster_dir_name(bin: Option<&Path>) -> String {
+    let version = bin
+        .and_then(|b| b.parent())
+        .and_then(|d| d.file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    match version {
+        Some(v) => format!("strata-pg-{v}"),
+        None => "strata-pg".to_string(),
+    }
+}
+
+/// `$STRATA_TEST_PG_BIN` when set; else the newest `/usr/lib/postgresql/<N>/bin` holding
+/// `initdb`, else the directory of `initdb` on `PATH`.
 pub fn find_bin_dir() -> Result<PathBuf, String> {
+    if let Some(bin) = bin_override() {
+        if bin.join("initdb").exists() && bin.join("pg_ctl").exists() {
+            return Ok(bin);
+        }
+        return Err(format!(
+            "STRATA_TEST_PG_BIN={} holds no initdb and pg_ctl (scripts/pg-version.sh prints a valid one)",
+            bin.display()
+        ));
+    }
     let mut best: Option<(u32, PathBuf)> = None;
     if let Ok(entries) = fs::read_dir("/usr/lib/postgresql") {
         for e in entries.flatten() {
@@ -475,4 +506,20 @@ fn make_certs(data: &Path, as_root: bool) -> Result<(), String> {
             .arg(data.join("server.crt")))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_installed_version_gets_its_own_cluster_directory() {
+        assert_eq!(cluster_dir_name(None), "strata-pg");
+        assert_eq!(
+            cluster_dir_name(Some(Path::new(
+                "/var/tmp/strata-postgresql/18.4.0-beta.17/bin"
+            ))),
+            "strata-pg-18.4.0-beta.17"
+        );
+    }
 }
