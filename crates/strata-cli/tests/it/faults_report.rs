@@ -356,10 +356,14 @@ fn progress_holds_where_the_flush_function_is_revoked() {
         return;
     };
     let mut c = db.client();
-    // In this database only: the catalog is per database.
+    // In this database only: the catalog is per database. Every signature: PostgreSQL 17 added a
+    // fourth argument (flush) to each.
     c.batch_execute(&format!(
         "ALTER SCHEMA public OWNER TO {user}; CREATE TABLE gate (id int); ALTER TABLE gate OWNER TO {user}; \
-         REVOKE EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) FROM PUBLIC"
+         DO $$ DECLARE f regprocedure; BEGIN \
+           FOR f IN SELECT oid::regprocedure FROM pg_proc WHERE proname = 'pg_logical_emit_message' LOOP \
+             EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); \
+           END LOOP; END $$"
     ))
     .unwrap();
     let url = db.url_as(user, Some(password));
