@@ -31,5 +31,7 @@ mod progress;
 mod refusals;
 mod safety;
 mod safety_pg;
+mod settings_cli;
+mod settings_pg;
 mod stall;
 mod stream;
