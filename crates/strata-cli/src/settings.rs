@@ -157,7 +157,10 @@ impl Settings {
         // Database, then libpq's conventions.
         let database: Sourced<String> = match &global.database {
             Some(d) => Some((d.clone(), from("database", "--database", "DATABASE_URL"))),
-            None => file_text(&values.and_then(|v| v.database.clone()))?,
+            None => file_text(&values.and_then(|v| v.database.clone()))?.map(|(d, o)| {
+                let dir = file.as_ref().map(|f| f.dir()).unwrap_or(Path::new("."));
+                (sqlite_relative_to(&d, dir), o)
+            }),
         };
         let inputs = libpq::Inputs {
             var: &lookup,
@@ -325,6 +328,21 @@ impl Settings {
     }
 }
 
+/// A SQLite URL with a relative path, made relative to `dir` (the settings file's folder, as
+/// `path` is); anything else unchanged.
+fn sqlite_relative_to(url: &str, dir: &Path) -> String {
+    let Ok(parsed) = strata_drivers::DatabaseUrl::parse(url) else {
+        return url.to_string();
+    };
+    match parsed.sqlite_path() {
+        Some(p) if p.is_relative() && dir != Path::new("") => {
+            let query = url.find('?').map(|i| &url[i..]).unwrap_or("");
+            format!("{}://{}{query}", parsed.scheme(), dir.join(p).display())
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// `15s`, `1.5s`, `5m`: as the duration parser reads them back.
 fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
@@ -385,12 +403,13 @@ mod tests {
         std::fs::create_dir_all(&sub).unwrap();
         let s = resolve_in(&sub, &["strata", "status"], &[]).unwrap();
         assert_eq!(s.dir, Some(dir.path().join("m")));
-        assert_eq!(s.database.as_deref(), Some("sqlite://file.db"));
+        let in_dir = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+        assert_eq!(s.database, Some(in_dir("file.db")));
         assert_eq!(s.lock_timeout, Duration::from_secs(3));
         assert_eq!(s.statement_timeout, Some(Duration::from_secs(9)));
         assert!(origin_of(&s, "database").ends_with("strata.toml line 2"), "{:?}", s.shown);
         let s = resolve_in(&sub, &["strata", "status"], &[("NAME", "x"), ("MIGRATION_TIMEOUT", "1s")]).unwrap();
-        assert_eq!(s.database.as_deref(), Some("sqlite://x.db"));
+        assert_eq!(s.database, Some(in_dir("x.db")));
         assert_eq!(s.statement_timeout, Some(Duration::from_secs(1)));
         let s = resolve_in(&sub, &["strata", "--database", "sqlite://f.db", "--lock-timeout", "7", "status"], &[]).unwrap();
         assert_eq!(s.database.as_deref(), Some("sqlite://f.db"));

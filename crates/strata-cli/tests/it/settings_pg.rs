@@ -96,9 +96,10 @@ fn pg_password_comes_from_pgpassword_then_pgpass_with_its_permission_check() {
     three(&pg.p);
     let (host, port, db) = parts(&pg);
     let url = format!("postgres://{user}@{host}:{port}/{db}?sslmode=disable");
+    // No password anywhere: the client says so before asking the server.
     run(&pg, Some(&url), &[], &["version"])
         .code(1)
-        .stderr_has("password authentication failed");
+        .stderr_has("password missing");
     run(&pg, Some(&url), &[("PGPASSWORD", password)], &["up", "1"])
         .ok()
         .never_shows(password);
@@ -118,7 +119,7 @@ fn pg_password_comes_from_pgpassword_then_pgpass_with_its_permission_check() {
     run(&pg, Some(&url), &[("PGPASSFILE", file_str)], &["up", "1"])
         .code(1)
         .stderr_has("has group or world access; permissions should be u=rw (0600) or less")
-        .stderr_has("password authentication failed")
+        .stderr_has("password missing")
         .never_shows(password);
     assert_eq!(applied(&pg), 2);
 }
