@@ -125,7 +125,12 @@ pub struct Global {
     pub lock_timeout: Option<u64>,
     /// How long a migration statement may wait for a table lock, e.g. 5s (PostgreSQL
     /// lock_timeout; default: wait)
-    #[arg(long, global = true, value_name = "DURATION", env = "STRATA_LOCK_TIMEOUT")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        env = "STRATA_LOCK_TIMEOUT"
+    )]
     pub ddl_lock_timeout: Option<String>,
     /// Retry a transactional migration that timed out waiting for a table lock (SQLSTATE 55P03)
     /// up to N times, backing off 1s, 2s, 4s ... (default 0: no retries)
@@ -169,6 +174,22 @@ pub struct Global {
     /// How long --wait waits, e.g. 60s (implies --wait; default 60s)
     #[arg(long, global = true, value_name = "DURATION")]
     pub wait_timeout: Option<String>,
+    /// Colour on stderr: auto (terminals only; NO_COLOR turns it off, CLICOLOR_FORCE on),
+    /// always, never
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t)]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorWhen {
+    /// On terminals, unless NO_COLOR is set (or always under CLICOLOR_FORCE).
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Shells `strata completions` writes scripts for.
@@ -228,6 +249,9 @@ pub enum Command {
         /// Target version.
         #[arg(value_name = "V")]
         version: Option<String>,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Apply all or N up migrations.
     Up {
@@ -237,6 +261,9 @@ pub enum Command {
         /// Ignored, as golang-migrate ignores extra arguments.
         #[arg(hide = true, num_args = 0..)]
         extra: Vec<String>,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Apply all or N down migrations (bare `down` asks for confirmation).
     Down {
@@ -246,6 +273,9 @@ pub enum Command {
         /// Revert all without asking.
         #[arg(long)]
         all: bool,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Drop everything inside the database (asks unless -f).
     Drop {
@@ -258,12 +288,19 @@ pub enum Command {
         /// The version (`force -- -1` or `force -1` for none).
         #[arg(value_name = "V", allow_negative_numbers = true)]
         version: Option<String>,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Print the current migration version.
     Version {
-        /// Ignored, as golang-migrate ignores arguments to `version`.
-        #[arg(hide = true, num_args = 0.., allow_hyphen_values = true)]
+        /// Ignored, as golang-migrate ignores arguments to `version` (unknown flags are
+        /// usage errors).
+        #[arg(hide = true, num_args = 0..)]
         extra: Vec<String>,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Show every migration: version, name, applied or pending, when, by whom.
     Status {
@@ -279,6 +316,9 @@ pub enum Command {
         /// How many batches to revert.
         #[arg(long, value_name = "N", default_value_t = 1)]
         batches: u64,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Revert every applied migration (asks unless -f).
     Reset {
@@ -482,7 +522,9 @@ mod tests {
         let cli = Cli::parse_from(normalize(
             ["strata", "force", "--", "-1"].map(OsString::from),
         ));
-        assert!(matches!(cli.command, Some(Command::Force { version: Some(ref v) }) if v == "-1"));
+        assert!(
+            matches!(cli.command, Some(Command::Force { version: Some(ref v), .. }) if v == "-1")
+        );
         let cli = Cli::parse_from(normalize(
             [
                 "strata", "create", "-ext", "sql", "-dir", "m", "-seq", "init",
@@ -500,12 +542,12 @@ mod tests {
         let cli = parse(&["strata", "rollback", "-batches", "2"]);
         assert!(matches!(
             cli.command,
-            Some(Command::Rollback { batches: 2 })
+            Some(Command::Rollback { batches: 2, .. })
         ));
         let cli = parse(&["strata", "rollback"]);
         assert!(matches!(
             cli.command,
-            Some(Command::Rollback { batches: 1 })
+            Some(Command::Rollback { batches: 1, .. })
         ));
         let cli = parse(&["strata", "history", "-limit=5", "-format", "json"]);
         assert!(matches!(

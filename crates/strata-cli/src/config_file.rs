@@ -134,14 +134,19 @@ impl ConfigFile {
         if let Some(sections) = &sections {
             for section in sections.get_ref().values() {
                 if let Some(nested) = &section.env {
-                    return Err(file.error(nested.span(), "[env.NAME] sections cannot hold env sections"));
+                    return Err(file.error(
+                        nested.span(),
+                        "[env.NAME] sections cannot hold env sections",
+                    ));
                 }
             }
         }
         let chosen = match env {
             None => None,
             Some(name) => {
-                let found = sections.as_ref().and_then(|s| s.get_ref().get(name).cloned());
+                let found = sections
+                    .as_ref()
+                    .and_then(|s| s.get_ref().get(name).cloned());
                 match found {
                     Some(s) => Some(s),
                     None => {
@@ -223,8 +228,8 @@ pub fn expand(s: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String
                 Some((n, d)) => (n, Some(d)),
                 None => (inner, None),
             };
-            let valid = !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let valid =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
                 return Err(format!("${{{inner}}} is not a variable reference"));
             }
@@ -264,12 +269,18 @@ mod tests {
     fn env_sections_replace_top_level_values() {
         let text = "path = \"m\"\ndatabase = \"sqlite://a.db\"\n[env.staging]\ndatabase = \"sqlite://s.db\"\n";
         let f = parse(text, Some("staging")).unwrap();
-        assert_eq!(f.values.database.as_ref().unwrap().get_ref(), "sqlite://s.db");
+        assert_eq!(
+            f.values.database.as_ref().unwrap().get_ref(),
+            "sqlite://s.db"
+        );
         assert_eq!(f.values.path.as_ref().unwrap().get_ref(), "m");
         let line = f.line(f.values.database.as_ref().unwrap().span());
         assert_eq!(line, 4);
         let f = parse(text, None).unwrap();
-        assert_eq!(f.values.database.as_ref().unwrap().get_ref(), "sqlite://a.db");
+        assert_eq!(
+            f.values.database.as_ref().unwrap().get_ref(),
+            "sqlite://a.db"
+        );
     }
 
     #[test]

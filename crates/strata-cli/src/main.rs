@@ -12,6 +12,7 @@ mod excerpt;
 mod exit;
 mod libpq;
 mod origin;
+mod paint;
 mod prompt;
 mod render;
 mod settings;
@@ -84,6 +85,11 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
+    anstream::ColorChoice::write_global(match cli.global.color {
+        args::ColorWhen::Auto => anstream::ColorChoice::Auto,
+        args::ColorWhen::Always => anstream::ColorChoice::Always,
+        args::ColorWhen::Never => anstream::ColorChoice::Never,
+    });
     argv::hide_passwords();
     if cli.global.version {
         outln!("{}", env!("CARGO_PKG_VERSION"));
@@ -130,7 +136,9 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
         command,
         Command::Create(_) | Command::Config | Command::Wait | Command::Lint { .. }
     );
-    if let (Some(timeout), true, true) = (settings.wait, needs_database, settings.database.is_some()) {
+    if let (Some(timeout), true, true) =
+        (settings.wait, needs_database, settings.database.is_some())
+    {
         commands::wait(&settings, timeout)?;
     }
     match command {
@@ -152,14 +160,16 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
             }
             Ok(())
         }
-        Command::Up { limit, .. } => commands::up(&settings, limit.as_deref()),
-        Command::Down { limit, all } => commands::down(&settings, &limit, all),
-        Command::Goto { version } => commands::goto(&settings, version.as_deref()),
-        Command::Force { version } => commands::force(&settings, version.as_deref()),
-        Command::Version { .. } => commands::version(&settings),
+        Command::Up { limit, format, .. } => commands::up(&settings, limit.as_deref(), format),
+        Command::Down { limit, all, format } => commands::down(&settings, &limit, all, format),
+        Command::Goto { version, format } => commands::goto(&settings, version.as_deref(), format),
+        Command::Force { version, format } => {
+            commands::force(&settings, version.as_deref(), format)
+        }
+        Command::Version { format, .. } => commands::version(&settings, format),
         Command::Drop { force } => commands::drop(&settings, force),
         Command::Status { format, check } => commands::status(&settings, format, check),
-        Command::Rollback { batches } => commands::rollback(&settings, batches),
+        Command::Rollback { batches, format } => commands::rollback(&settings, batches, format),
         Command::Reset { force } => commands::reset(&settings, force),
         Command::Refresh { force } => commands::refresh(&settings, force),
         Command::Redo => commands::redo(&settings),

@@ -36,7 +36,10 @@ impl Env {
 
     /// A variable's value; an empty one counts as unset.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// The `.env` file that was loaded, if any.

@@ -144,9 +144,14 @@ impl Settings {
         // Migrations folder.
         let dir: Sourced<PathBuf> = match (&global.source, &global.path) {
             (Some(source), _) => Some((parse_source(source)?, Origin::Flag("--source".into()))),
-            (None, Some(path)) => Some((PathBuf::from(path), from("path", "--path", "MIGRATION_DIR"))),
+            (None, Some(path)) => {
+                Some((PathBuf::from(path), from("path", "--path", "MIGRATION_DIR")))
+            }
             (None, None) => file_text(&values.and_then(|v| v.path.clone()))?.map(|(p, o)| {
-                let dir = file.as_ref().map(|f| f.dir().join(&p)).unwrap_or_else(|| PathBuf::from(&p));
+                let dir = file
+                    .as_ref()
+                    .map(|f| f.dir().join(&p))
+                    .unwrap_or_else(|| PathBuf::from(&p));
                 (dir, o)
             }),
         };
@@ -189,8 +194,15 @@ impl Settings {
             values.and_then(|v| v.migrations_table.as_ref()),
         ) {
             if !url.contains("x-migrations-table=") {
-                let sep = if url.rsplit('@').next().unwrap_or(url).contains('?') { '&' } else { '?' };
-                url.push_str(&format!("{sep}x-migrations-table={}", libpq::dsn::encode(t.get_ref())));
+                let sep = if url.rsplit('@').next().unwrap_or(url).contains('?') {
+                    '&'
+                } else {
+                    '?'
+                };
+                url.push_str(&format!(
+                    "{sep}x-migrations-table={}",
+                    libpq::dsn::encode(t.get_ref())
+                ));
                 show(
                     "migrations_table",
                     t.get_ref().clone(),
@@ -200,23 +212,31 @@ impl Settings {
         }
 
         // Timeouts and retries.
-        let file_duration = |v: Option<&Spanned<DurationText>>| -> Result<Sourced<Duration>, CliError> {
-            let (Some(f), Some(v)) = (&file, v) else {
-                return Ok(None);
+        let file_duration =
+            |v: Option<&Spanned<DurationText>>| -> Result<Sourced<Duration>, CliError> {
+                let (Some(f), Some(v)) = (&file, v) else {
+                    return Ok(None);
+                };
+                let d = match v.get_ref() {
+                    DurationText::Seconds(s) => Duration::from_secs(*s),
+                    DurationText::Text(t) => parse_duration_or_seconds(t)
+                        .map_err(|e| f.error(v.span(), &e.to_string()))?,
+                };
+                Ok(Some((d, Origin::File(f.path.clone(), f.line(v.span())))))
             };
-            let d = match v.get_ref() {
-                DurationText::Seconds(s) => Duration::from_secs(*s),
-                DurationText::Text(t) => parse_duration_or_seconds(t)
-                    .map_err(|e| f.error(v.span(), &e.to_string()))?,
-            };
-            Ok(Some((d, Origin::File(f.path.clone(), f.line(v.span())))))
-        };
         let (lock_timeout, origin) = match global.lock_timeout {
-            Some(s) => (Duration::from_secs(s), Origin::Flag("--lock-timeout".into())),
+            Some(s) => (
+                Duration::from_secs(s),
+                Origin::Flag("--lock-timeout".into()),
+            ),
             None => file_duration(values.and_then(|v| v.lock_timeout.as_ref()))?
                 .unwrap_or((DEFAULT_LOCK_TIMEOUT, Origin::Default)),
         };
-        show("lock_timeout", format_duration(lock_timeout), origin.to_string());
+        show(
+            "lock_timeout",
+            format_duration(lock_timeout),
+            origin.to_string(),
+        );
         let statement_timeout = match env.get("MIGRATION_TIMEOUT") {
             Some(v) => Some((
                 duration_setting(&env.origin("MIGRATION_TIMEOUT").to_string(), v)?,
@@ -229,7 +249,11 @@ impl Settings {
         }
         let ddl_lock_timeout = match &global.ddl_lock_timeout {
             Some(v) => {
-                let o = from("ddl_lock_timeout", "--ddl-lock-timeout", "STRATA_LOCK_TIMEOUT");
+                let o = from(
+                    "ddl_lock_timeout",
+                    "--ddl-lock-timeout",
+                    "STRATA_LOCK_TIMEOUT",
+                );
                 Some((duration_setting(&o.to_string(), v)?, o))
             }
             None => file_duration(values.and_then(|v| v.ddl_lock_timeout.as_ref()))?,
@@ -237,7 +261,10 @@ impl Settings {
         if let Some((d, o)) = &ddl_lock_timeout {
             show("ddl_lock_timeout", format_duration(*d), o.to_string());
         }
-        let (lock_retries, origin) = match (&global.lock_retries, values.and_then(|v| v.lock_retries.as_ref())) {
+        let (lock_retries, origin) = match (
+            &global.lock_retries,
+            values.and_then(|v| v.lock_retries.as_ref()),
+        ) {
             (Some(v), _) => {
                 let o = from("lock_retries", "--lock-retries", "STRATA_LOCK_RETRIES");
                 let n = v.trim().parse().map_err(|_| {
@@ -265,7 +292,11 @@ impl Settings {
             }
         };
         if env.get("DATABASE_SSL").is_some() {
-            show("require_tls", require_tls.to_string(), env.origin("DATABASE_SSL").to_string());
+            show(
+                "require_tls",
+                require_tls.to_string(),
+                env.origin("DATABASE_SSL").to_string(),
+            );
         }
         let (lint_include, lint_exclude) = match values.and_then(|v| v.lint.as_ref()) {
             Some(l) => {
@@ -322,7 +353,7 @@ impl Settings {
     pub fn require_database(&self) -> Result<&str, CliError> {
         self.database.as_deref().ok_or_else(|| {
             CliError::Usage(
-                "no database: pass -database URL (or set DATABASE_URL, or database in strata.toml)".into(),
+                "no database: pass -database URL (or set DATABASE_URL), or set database in strata.toml".into(),
             )
         })
     }
@@ -388,7 +419,11 @@ mod tests {
     }
 
     fn origin_of(s: &Settings, setting: &str) -> String {
-        s.shown.iter().find(|x| x.setting == setting).map(|x| x.origin.clone()).unwrap_or_default()
+        s.shown
+            .iter()
+            .find(|x| x.setting == setting)
+            .map(|x| x.origin.clone())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -407,11 +442,32 @@ mod tests {
         assert_eq!(s.database, Some(in_dir("file.db")));
         assert_eq!(s.lock_timeout, Duration::from_secs(3));
         assert_eq!(s.statement_timeout, Some(Duration::from_secs(9)));
-        assert!(origin_of(&s, "database").ends_with("strata.toml line 2"), "{:?}", s.shown);
-        let s = resolve_in(&sub, &["strata", "status"], &[("NAME", "x"), ("MIGRATION_TIMEOUT", "1s")]).unwrap();
+        assert!(
+            origin_of(&s, "database").ends_with("strata.toml line 2"),
+            "{:?}",
+            s.shown
+        );
+        let s = resolve_in(
+            &sub,
+            &["strata", "status"],
+            &[("NAME", "x"), ("MIGRATION_TIMEOUT", "1s")],
+        )
+        .unwrap();
         assert_eq!(s.database, Some(in_dir("x.db")));
         assert_eq!(s.statement_timeout, Some(Duration::from_secs(1)));
-        let s = resolve_in(&sub, &["strata", "--database", "sqlite://f.db", "--lock-timeout", "7", "status"], &[]).unwrap();
+        let s = resolve_in(
+            &sub,
+            &[
+                "strata",
+                "--database",
+                "sqlite://f.db",
+                "--lock-timeout",
+                "7",
+                "status",
+            ],
+            &[],
+        )
+        .unwrap();
         assert_eq!(s.database.as_deref(), Some("sqlite://f.db"));
         assert_eq!(s.lock_timeout, Duration::from_secs(7));
         assert_eq!(origin_of(&s, "database"), "--database");
@@ -420,17 +476,31 @@ mod tests {
     #[test]
     fn bad_values_name_the_file_and_line_or_the_variable() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("strata.toml"), "path = \"m\"\nddl_lock_timeout = \"soon\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("strata.toml"),
+            "path = \"m\"\nddl_lock_timeout = \"soon\"\n",
+        )
+        .unwrap();
         match resolve_in(dir.path(), &["strata", "status"], &[]) {
             Err(CliError::Usage(m)) => assert!(m.contains("strata.toml line 2: "), "{m}"),
             other => panic!("{other:?}"),
         }
         let empty = tempfile::tempdir().unwrap();
-        match resolve_in(empty.path(), &["strata", "status"], &[("MIGRATION_TIMEOUT", "soon")]) {
-            Err(CliError::Usage(m)) => assert!(m.starts_with("MIGRATION_TIMEOUT (environment): "), "{m}"),
+        match resolve_in(
+            empty.path(),
+            &["strata", "status"],
+            &[("MIGRATION_TIMEOUT", "soon")],
+        ) {
+            Err(CliError::Usage(m)) => {
+                assert!(m.starts_with("MIGRATION_TIMEOUT (environment): "), "{m}")
+            }
             other => panic!("{other:?}"),
         }
-        match resolve_in(empty.path(), &["strata", "--lock-retries", "x", "status"], &[]) {
+        match resolve_in(
+            empty.path(),
+            &["strata", "--lock-retries", "x", "status"],
+            &[],
+        ) {
             Err(CliError::Usage(m)) => assert!(m.starts_with("--lock-retries: "), "{m}"),
             other => panic!("{other:?}"),
         }

@@ -51,7 +51,10 @@ pub fn wait(settings: &Settings, timeout: Duration) -> Result<(), CliError> {
                     )));
                 }
                 if !announced {
-                    errln!("waiting for the database (up to {}s): {message}", timeout.as_secs_f64());
+                    errln!(
+                        "waiting for the database (up to {}s): {message}",
+                        timeout.as_secs_f64()
+                    );
                     announced = true;
                 }
                 std::thread::sleep(PAUSE);

@@ -11,7 +11,16 @@ use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 /// Whether `s` looks like a key=value connection string rather than a URL.
 pub fn is_dsn(s: &str) -> bool {
     let s = s.trim();
-    !s.contains("://") && s.split_whitespace().next().is_some_and(|w| w.contains('='))
+    !s.contains("://")
+        && s.split_whitespace().next().is_some_and(|w| {
+            w.split_once('=')
+                .is_some_and(|(k, _)| !k.is_empty() && k.chars().all(is_key_char))
+        })
+}
+
+/// Characters of a libpq keyword.
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
 }
 
 /// The pairs of a connection string. Err: what is wrong (never quoting a value).
@@ -37,7 +46,17 @@ pub fn parse(s: &str) -> Result<Vec<(String, String)>, String> {
             chars.next();
         }
         if chars.next() != Some('=') {
-            return Err(format!("\"{key}\" has no = value"));
+            // The word is not quoted: a mistyped password could be split into words.
+            return Err(format!(
+                "setting {} has no = value (quote values holding spaces: key='a b')",
+                pairs.len() + 1
+            ));
+        }
+        if !key.chars().all(is_key_char) {
+            return Err(format!(
+                "setting {} does not start with a connection keyword",
+                pairs.len() + 1
+            ));
         }
         while chars.peek().is_some_and(|c| c.is_whitespace()) {
             chars.next();
@@ -100,6 +119,7 @@ mod tests {
         assert!(is_dsn("host=db dbname=app"));
         assert!(!is_dsn("postgres://u@h/db?x=1"));
         assert!(!is_dsn("app.db"));
+        assert!(!is_dsn("sqlite:app.db?x=1"));
         let pairs = parse(r"host=db  port = 5433 password='a b\'c' dbname=x\ y").unwrap();
         assert_eq!(
             pairs,
@@ -110,12 +130,17 @@ mod tests {
                 ("dbname".into(), "x y".into()),
             ]
         );
-        assert_eq!(
-            to_url(&pairs[..2]),
-            "postgres://?host=db&port=5433"
-        );
+        assert_eq!(to_url(&pairs[..2]), "postgres://?host=db&port=5433");
         assert!(parse("host").unwrap_err().contains("no = value"));
+        let e = parse("password=a secret").unwrap_err();
+        assert!(
+            e.contains("setting 2 has no = value") && !e.contains("secret"),
+            "{e}"
+        );
         let e = parse("password='secret").unwrap_err();
-        assert!(e.contains("no closing quote") && !e.contains("secret"), "{e}");
+        assert!(
+            e.contains("no closing quote") && !e.contains("secret"),
+            "{e}"
+        );
     }
 }

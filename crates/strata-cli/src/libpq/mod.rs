@@ -133,7 +133,8 @@ pub fn resolve(raw: Option<&str>, inputs: &Inputs<'_>) -> Result<Option<Resolved
             var("PGSYSCONFDIR").as_deref(),
             inputs.home.as_deref(),
         );
-        let found = service::find(name, &files, SERVICE_KEYS).map_err(|e| format!("{named_by}: {e}"))?;
+        let found =
+            service::find(name, &files, SERVICE_KEYS).map_err(|e| format!("{named_by}: {e}"))?;
         for (key, value, line) in found.entries {
             if !given(&url, &key) && !adds.iter().any(|(k, _, _)| *k == key) {
                 let origin = format!("service {name} ({} line {line})", found.path.display());
@@ -186,7 +187,11 @@ pub fn resolve(raw: Option<&str>, inputs: &Inputs<'_>) -> Result<Option<Resolved
     let parts = adds
         .into_iter()
         .map(|(key, value, origin)| Part {
-            shown: if key == "password" { "***".into() } else { value },
+            shown: if key == "password" {
+                "***".into()
+            } else {
+                value
+            },
             key,
             origin,
         })
@@ -306,8 +311,15 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn run(raw: Option<&str>, vars: &[(&str, &str)], home: Option<PathBuf>) -> Result<Option<Resolved>, String> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    fn run(
+        raw: Option<&str>,
+        vars: &[(&str, &str)],
+        home: Option<PathBuf>,
+    ) -> Result<Option<Resolved>, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let var = move |k: &str| map.get(k).cloned();
         resolve(
             raw,
@@ -326,7 +338,14 @@ mod tests {
     #[test]
     fn environment_fills_what_the_url_leaves_out() {
         assert_eq!(
-            url(Some("postgres://u@h/db"), &[("PGHOST", "x"), ("PGPORT", "6000"), ("PGSSLMODE", "disable")]),
+            url(
+                Some("postgres://u@h/db"),
+                &[
+                    ("PGHOST", "x"),
+                    ("PGPORT", "6000"),
+                    ("PGSSLMODE", "disable")
+                ]
+            ),
             "postgres://u@h/db?port=6000&sslmode=disable"
         );
         assert_eq!(
@@ -336,17 +355,27 @@ mod tests {
         assert_eq!(run(None, &[("PGUSER", "u")], None).unwrap(), None);
         // The URL's own sslmode wins over PGSSLMODE; SQLite is left alone.
         assert_eq!(
-            url(Some("postgres://u@h/db?sslmode=require"), &[("PGSSLMODE", "disable")]),
+            url(
+                Some("postgres://u@h/db?sslmode=require"),
+                &[("PGSSLMODE", "disable")]
+            ),
             "postgres://u@h/db?sslmode=require"
         );
-        assert_eq!(url(Some("sqlite://a.db"), &[("PGHOST", "x")]), "sqlite://a.db");
+        assert_eq!(
+            url(Some("sqlite://a.db"), &[("PGHOST", "x")]),
+            "sqlite://a.db"
+        );
     }
 
     #[test]
     fn key_value_strings_become_urls() {
-        let r = run(Some("host=h port=5433 dbname=app user=u password='p w'"), &[], None)
-            .unwrap()
-            .unwrap();
+        let r = run(
+            Some("host=h port=5433 dbname=app user=u password='p w'"),
+            &[],
+            None,
+        )
+        .unwrap()
+        .unwrap();
         let parsed = DatabaseUrl::parse(&r.url).unwrap();
         assert_eq!(parsed.database(), Some("app"));
         assert_eq!(parsed.user(), Some("u"));
@@ -371,15 +400,34 @@ mod tests {
         let f = file.to_str().unwrap();
         let r = run(
             Some("postgres:///urldb?service=app"),
-            &[("PGSERVICEFILE", f), ("PGHOST", "env-host"), ("PGPORT", "7000")],
+            &[
+                ("PGSERVICEFILE", f),
+                ("PGHOST", "env-host"),
+                ("PGPORT", "7000"),
+            ],
             None,
         )
         .unwrap()
         .unwrap();
-        assert_eq!(r.url, "postgres:///urldb?host=svc%2Dhost&port=7000&user=osuser");
-        assert!(r.parts[0].origin.contains("svc.conf line 2"), "{:?}", r.parts);
-        let e = run(Some("postgres://"), &[("PGSERVICEFILE", f), ("PGSERVICE", "nope")], None).unwrap_err();
-        assert!(e.starts_with("PGSERVICE: definition of service \"nope\" not found"), "{e}");
+        assert_eq!(
+            r.url,
+            "postgres:///urldb?host=svc%2Dhost&port=7000&user=osuser"
+        );
+        assert!(
+            r.parts[0].origin.contains("svc.conf line 2"),
+            "{:?}",
+            r.parts
+        );
+        let e = run(
+            Some("postgres://"),
+            &[("PGSERVICEFILE", f), ("PGSERVICE", "nope")],
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("PGSERVICE: definition of service \"nope\" not found"),
+            "{e}"
+        );
     }
 
     #[cfg(unix)]
@@ -390,19 +438,33 @@ mod tests {
         let file = dir.path().join(".pgpass");
         std::fs::write(&file, "h:5432:db:u:s3cret\n").unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let r = run(Some("postgres://u@h/db"), &[], Some(dir.path().to_path_buf()))
-            .unwrap()
-            .unwrap();
+        let r = run(
+            Some("postgres://u@h/db"),
+            &[],
+            Some(dir.path().to_path_buf()),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(r.url, "postgres://u@h/db?password=s3cret");
         assert_eq!(r.parts[0].shown, "***");
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let r = run(Some("postgres://u@h/db"), &[], Some(dir.path().to_path_buf()))
-            .unwrap()
-            .unwrap();
+        let r = run(
+            Some("postgres://u@h/db"),
+            &[],
+            Some(dir.path().to_path_buf()),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(r.url, "postgres://u@h/db");
         assert_eq!(r.warnings.len(), 1);
         // PGPASSWORD comes before the file; the URL's password before both.
-        let r = run(Some("postgres://u:url@h/db"), &[("PGPASSWORD", "env")], None).unwrap().unwrap();
+        let r = run(
+            Some("postgres://u:url@h/db"),
+            &[("PGPASSWORD", "env")],
+            None,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(r.url, "postgres://u:url@h/db");
     }
 }

@@ -130,10 +130,7 @@ mod tests {
         let text = "# comment\nother:5432:app:u:no\ndb:*:app:u:p\\:w\\\\d\ndb:5432:app:u:later\n";
         assert_eq!(find(text, &KEY), Some(("p:w\\d".to_string(), 3)));
         assert_eq!(find("db:5432:app:u\n", &KEY), None);
-        assert_eq!(
-            find("*:*:*:*:a:b", &KEY),
-            Some(("a:b".to_string(), 1))
-        );
+        assert_eq!(find("*:*:*:*:a:b", &KEY), Some(("a:b".to_string(), 1)));
     }
 
     #[cfg(unix)]
@@ -149,7 +146,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert!(matches!(lookup(&path, &KEY), Found::Password { line: 1, .. }));
+        assert!(matches!(
+            lookup(&path, &KEY),
+            Found::Password { line: 1, .. }
+        ));
         assert_eq!(lookup(&dir.path().join("none"), &KEY), Found::Nothing);
     }
 }

@@ -92,7 +92,11 @@ pub fn section(
 }
 
 /// The files to search, in order.
-pub fn files(service_file: Option<&str>, sysconfdir: Option<&str>, home: Option<&Path>) -> Vec<PathBuf> {
+pub fn files(
+    service_file: Option<&str>,
+    sysconfdir: Option<&str>,
+    home: Option<&Path>,
+) -> Vec<PathBuf> {
     let mut out = Vec::new();
     match service_file {
         Some(f) => out.push(PathBuf::from(f)),
@@ -102,9 +106,7 @@ pub fn files(service_file: Option<&str>, sysconfdir: Option<&str>, home: Option<
             }
         }
     }
-    out.push(
-        Path::new(sysconfdir.unwrap_or("/etc/postgresql-common")).join("pg_service.conf"),
-    );
+    out.push(Path::new(sysconfdir.unwrap_or("/etc/postgresql-common")).join("pg_service.conf"));
     out
 }
 
@@ -135,6 +137,9 @@ mod tests {
     #[test]
     fn missing_service_names_the_files_searched() {
         let e = find("x", &[PathBuf::from("/nonexistent/pg_service.conf")], KNOWN).unwrap_err();
-        assert!(e.contains("service \"x\" not found") && e.contains("/nonexistent/pg_service.conf"), "{e}");
+        assert!(
+            e.contains("service \"x\" not found") && e.contains("/nonexistent/pg_service.conf"),
+            "{e}"
+        );
     }
 }

@@ -68,9 +68,14 @@ fn pg_variables_alone_name_the_database() {
     assert_eq!(applied(&pg), 3);
     // The URL's own parts win: a wrong PGDATABASE does not override the URL's database.
     let url = format!("postgres://postgres@{host}:{port}/{db}");
-    run(&pg, Some(&url), &[("PGDATABASE", "nope"), ("PGPORT", "1")], &["version"])
-        .ok()
-        .stdout_has("3");
+    run(
+        &pg,
+        Some(&url),
+        &[("PGDATABASE", "nope"), ("PGPORT", "1")],
+        &["version"],
+    )
+    .ok()
+    .stdout_has("3");
 }
 
 #[test]
@@ -136,18 +141,39 @@ fn pg_service_files_supply_connection_settings() {
     )
     .unwrap();
     let file_str = file.to_str().unwrap();
-    run(&pg, None, &[("PGSERVICEFILE", file_str), ("PGSERVICE", "app")], &["up"]).ok();
+    run(
+        &pg,
+        None,
+        &[("PGSERVICEFILE", file_str), ("PGSERVICE", "app")],
+        &["up"],
+    )
+    .ok();
     assert_eq!(applied(&pg), 3);
-    run(&pg, Some("postgres://?service=app"), &[("PGSERVICEFILE", file_str)], &["version"])
-        .ok()
-        .stdout_has("3");
-    run(&pg, None, &[("PGSERVICEFILE", file_str), ("PGSERVICE", "nope")], &["version"])
-        .code(2)
-        .stderr_has("PGSERVICE: definition of service \"nope\" not found");
+    run(
+        &pg,
+        Some("postgres://?service=app"),
+        &[("PGSERVICEFILE", file_str)],
+        &["version"],
+    )
+    .ok()
+    .stdout_has("3");
+    run(
+        &pg,
+        None,
+        &[("PGSERVICEFILE", file_str), ("PGSERVICE", "nope")],
+        &["version"],
+    )
+    .code(2)
+    .stderr_has("PGSERVICE: definition of service \"nope\" not found");
     std::fs::write(&file, "[app]\nhots=x\n").unwrap();
-    run(&pg, None, &[("PGSERVICEFILE", file_str), ("PGSERVICE", "app")], &["version"])
-        .code(2)
-        .stderr_has("services.conf line 2: invalid connection option \"hots\"");
+    run(
+        &pg,
+        None,
+        &[("PGSERVICEFILE", file_str), ("PGSERVICE", "app")],
+        &["version"],
+    )
+    .code(2)
+    .stderr_has("services.conf line 2: invalid connection option \"hots\"");
 }
 
 #[test]
@@ -183,7 +209,11 @@ fn pg_wait_waits_for_a_server_that_starts_later() {
 fn pg_wait_gives_up_at_the_timeout_and_never_retries_a_failed_login() {
     let pg = pg!();
     // A port nothing listens on: bind one, then free it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode=disable");
     let mut cmd = pg.p.bare();
     cmd.args(["-database", &url, "wait", "--wait-timeout", "1s"]);
