@@ -377,7 +377,7 @@ fn sqlite_relative_to(url: &str, dir: &Path) -> String {
 /// `15s`, `1.5s`, `5m`: as the duration parser reads them back.
 fn format_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         format!("{ms}ms")
     } else {
         format!("{}s", d.as_secs())
