@@ -284,3 +284,19 @@ fn the_makefile_targets_run_strata_through_migrate_bin() {
         }
     }
 }
+
+#[test]
+fn config_of_a_key_value_string_redacts_its_password() {
+    let p = Project::new();
+    let mut cmd = p.bare();
+    cmd.args([
+        "-database",
+        "host=db.internal user=app password='hunter 2' dbname=app",
+        "config",
+    ]);
+    output(cmd)
+        .ok()
+        .never_shows("hunter")
+        .stdout_has("password=***")
+        .stdout_has("host=db");
+}
