@@ -48,6 +48,7 @@ const LONG_FLAGS: &[&str] = &[
     "wait",
     "wait-timeout",
     "color",
+    "dry-run",
 ];
 
 /// Rewrite Go-style `-name` / `-name=value` into `--name` / `--name=value` for known long flags.
@@ -418,6 +419,14 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `strata man | man -l -`.
     Man,
+    /// Give unapplied migrations that collide with another's version (two branches each added
+    /// 003), or that are older than the newest applied one, new versions after the newest in
+    /// the folder, keeping pairs together and the digit width. Never renames an applied one.
+    Renumber {
+        /// Print the renames without making them.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Import another tool's tracking table into the ledger (running nothing; the old table is
     /// left as it is).
     Adopt {

@@ -144,6 +144,7 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
     match command {
         Command::Completions { .. } | Command::Man => Ok(()),
         Command::Config => commands::config(&settings),
+        Command::Renumber { dry_run } => commands::renumber(&settings, dry_run),
         Command::Wait => commands::wait(
             &settings,
             settings.wait.unwrap_or(settings::DEFAULT_WAIT_TIMEOUT),

@@ -9,6 +9,7 @@ mod lint;
 mod migrate;
 mod plan;
 mod rehearse;
+mod renumber;
 mod shell;
 mod wait;
 
@@ -19,6 +20,7 @@ pub use lint::lint;
 pub use migrate::{down, drop, force, goto, status, up, version};
 pub use plan::plan;
 pub use rehearse::rehearse;
+pub use renumber::renumber;
 pub use shell::{completions, man};
 pub use wait::wait;
 

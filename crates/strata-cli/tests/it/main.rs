@@ -31,6 +31,7 @@ mod plan_pg;
 mod printed;
 mod progress;
 mod refusals;
+mod renumber;
 mod safety;
 mod safety_pg;
 mod settings_cli;
