@@ -41,6 +41,14 @@ const LONG_FLAGS: &[&str] = &[
     "table",
     "ignore-unmatched",
     "dialect",
+    "config",
+    "env",
+    "env-file",
+    "no-dotenv",
+    "wait",
+    "wait-timeout",
+    "color",
+    "dry-run",
 ];
 
 /// Rewrite Go-style `-name` / `-name=value` into `--name` / `--name=value` for known long flags.
@@ -92,29 +100,43 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Settings every command shares.
+/// Settings every command shares. A flag's `[env: ...]` variable may also come from `.env`;
+/// `strata.toml` comes after both (see `strata config`).
 #[derive(Debug, Args)]
 pub struct Global {
     /// Source URL of the migrations (`file://DIR`).
     #[arg(long, global = true, value_name = "URL")]
     pub source: Option<String>,
-    /// Folder of the migrations (shorthand for -source file://DIR) [env: MIGRATION_DIR]
-    #[arg(long, global = true, value_name = "DIR")]
+    /// Folder of the migrations (shorthand for -source file://DIR)
+    #[arg(long, global = true, value_name = "DIR", env = "MIGRATION_DIR")]
     pub path: Option<String>,
-    /// Database URL, e.g. sqlite://app.db or postgres://user@host/db [env: DATABASE_URL]
-    #[arg(long, global = true, value_name = "URL")]
+    /// Database URL, e.g. sqlite://app.db or postgres://user@host/db, or a libpq key=value
+    /// string (host=... dbname=...); PG* variables, pg_service.conf and ~/.pgpass fill what a
+    /// PostgreSQL URL leaves out
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database: Option<String>,
-    /// Seconds to wait for the migration lock.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 15)]
-    pub lock_timeout: u64,
+    /// Seconds to wait for the migration lock (default 15).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub lock_timeout: Option<u64>,
     /// How long a migration statement may wait for a table lock, e.g. 5s (PostgreSQL
-    /// lock_timeout; default: wait) [env: STRATA_LOCK_TIMEOUT]
-    #[arg(long, global = true, value_name = "DURATION")]
+    /// lock_timeout; default: wait)
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        env = "STRATA_LOCK_TIMEOUT"
+    )]
     pub ddl_lock_timeout: Option<String>,
     /// Retry a transactional migration that timed out waiting for a table lock (SQLSTATE 55P03)
-    /// up to N times, backing off 1s, 2s, 4s ... (default 0: no retries) [env: STRATA_LOCK_RETRIES]
-    #[arg(long, global = true, value_name = "N")]
-    pub lock_retries: Option<u32>,
+    /// up to N times, backing off 1s, 2s, 4s ... (default 0: no retries)
+    #[arg(long, global = true, value_name = "N", env = "STRATA_LOCK_RETRIES")]
+    pub lock_retries: Option<String>,
     /// Before rerunning a no-transaction migration, drop the INVALID indexes a failed
     /// CREATE INDEX CONCURRENTLY of it left behind (default: refuse and say so)
     #[arg(long, global = true)]
@@ -135,6 +157,55 @@ pub struct Global {
     /// Apply pending migrations older than the newest applied one.
     #[arg(long, global = true)]
     pub allow_out_of_order: bool,
+    /// Settings file (default: strata.toml in this folder or the nearest one above)
+    #[arg(long, global = true, value_name = "FILE", env = "STRATA_CONFIG")]
+    pub config: Option<String>,
+    /// Use the [env.NAME] section of strata.toml
+    #[arg(long, global = true, value_name = "NAME", env = "STRATA_ENV")]
+    pub env: Option<String>,
+    /// Read variables from FILE instead of ./.env (variables already set win)
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "no_dotenv")]
+    pub env_file: Option<String>,
+    /// Do not read ./.env
+    #[arg(long, global = true)]
+    pub no_dotenv: bool,
+    /// Before running, wait until the database accepts connections (see `strata wait`)
+    #[arg(long, global = true)]
+    pub wait: bool,
+    /// How long --wait waits, e.g. 60s (implies --wait; default 60s)
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub wait_timeout: Option<String>,
+    /// Colour on stderr: auto (terminals only; NO_COLOR turns it off, CLICOLOR_FORCE on),
+    /// always, never
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t)]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorWhen {
+    /// On terminals, unless NO_COLOR is set (or always under CLICOLOR_FORCE).
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Shells `strata completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
 }
 
 /// Output format of commands that report data.
@@ -179,6 +250,9 @@ pub enum Command {
         /// Target version.
         #[arg(value_name = "V")]
         version: Option<String>,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Apply all or N up migrations.
     Up {
@@ -188,6 +262,9 @@ pub enum Command {
         /// Ignored, as golang-migrate ignores extra arguments.
         #[arg(hide = true, num_args = 0..)]
         extra: Vec<String>,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Apply all or N down migrations (bare `down` asks for confirmation).
     Down {
@@ -197,6 +274,9 @@ pub enum Command {
         /// Revert all without asking.
         #[arg(long)]
         all: bool,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Drop everything inside the database (asks unless -f).
     Drop {
@@ -209,12 +289,19 @@ pub enum Command {
         /// The version (`force -- -1` or `force -1` for none).
         #[arg(value_name = "V", allow_negative_numbers = true)]
         version: Option<String>,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Print the current migration version.
     Version {
-        /// Ignored, as golang-migrate ignores arguments to `version`.
-        #[arg(hide = true, num_args = 0.., allow_hyphen_values = true)]
+        /// Ignored, as golang-migrate ignores arguments to `version` (unknown flags are
+        /// usage errors).
+        #[arg(hide = true, num_args = 0..)]
         extra: Vec<String>,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Show every migration: version, name, applied or pending, when, by whom.
     Status {
@@ -230,6 +317,9 @@ pub enum Command {
         /// How many batches to revert.
         #[arg(long, value_name = "N", default_value_t = 1)]
         batches: u64,
+        /// Output format (`json`: one report object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
     },
     /// Revert every applied migration (asks unless -f).
     Reset {
@@ -313,6 +403,29 @@ pub enum Command {
         /// The applied version whose file was edited on purpose.
         #[arg(value_name = "V")]
         version: Option<String>,
+    },
+    /// Print each resolved setting and where it came from (flag, environment, .env,
+    /// strata.toml, PG* variables, pg_service.conf, ~/.pgpass, default); passwords shown as ***.
+    Config,
+    /// Wait until the database accepts connections (for container entrypoints): connection
+    /// refused and "starting up" are retried; a failed login is not. Exit 1 after
+    /// --wait-timeout (default 60s).
+    Wait,
+    /// Print a shell completion script, e.g. `strata completions bash > /etc/bash_completion.d/strata`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff), e.g. `strata man | man -l -`.
+    Man,
+    /// Give unapplied migrations that collide with another's version (two branches each added
+    /// 003), or that are older than the newest applied one, new versions after the newest in
+    /// the folder, keeping pairs together and the digit width. Never renames an applied one.
+    Renumber {
+        /// Print the renames without making them.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Import another tool's tracking table into the ledger (running nothing; the old table is
     /// left as it is).
@@ -418,7 +531,9 @@ mod tests {
         let cli = Cli::parse_from(normalize(
             ["strata", "force", "--", "-1"].map(OsString::from),
         ));
-        assert!(matches!(cli.command, Some(Command::Force { version: Some(ref v) }) if v == "-1"));
+        assert!(
+            matches!(cli.command, Some(Command::Force { version: Some(ref v), .. }) if v == "-1")
+        );
         let cli = Cli::parse_from(normalize(
             [
                 "strata", "create", "-ext", "sql", "-dir", "m", "-seq", "init",
@@ -436,12 +551,12 @@ mod tests {
         let cli = parse(&["strata", "rollback", "-batches", "2"]);
         assert!(matches!(
             cli.command,
-            Some(Command::Rollback { batches: 2 })
+            Some(Command::Rollback { batches: 2, .. })
         ));
         let cli = parse(&["strata", "rollback"]);
         assert!(matches!(
             cli.command,
-            Some(Command::Rollback { batches: 1 })
+            Some(Command::Rollback { batches: 1, .. })
         ));
         let cli = parse(&["strata", "history", "-limit=5", "-format", "json"]);
         assert!(matches!(

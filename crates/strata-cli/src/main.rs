@@ -6,15 +6,21 @@ mod printer;
 mod args;
 mod argv;
 mod commands;
+mod config_file;
+mod dotenv;
 mod excerpt;
 mod exit;
+mod libpq;
+mod origin;
+mod paint;
 mod prompt;
 mod render;
 mod settings;
 
 use args::{Cli, Command};
-use clap::Parser;
-use settings::{Env, Settings};
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use origin::Env;
+use settings::{Context, Settings};
 use std::process::ExitCode;
 
 /// A command's failure, rendered by [`main`] with the matching exit code.
@@ -62,8 +68,16 @@ impl CliError {
 
 fn main() -> ExitCode {
     let argv = args::normalize(std::env::args_os());
-    let cli = match Cli::try_parse_from(argv) {
-        Ok(cli) => cli,
+    // The .env file first: its variables are fallbacks for flags (clap's `env`) too.
+    let dotenv = match dotenv::load(&dotenv::choice(&argv)) {
+        Ok(d) => d,
+        Err(e) => return report(e),
+    };
+    let parsed = Cli::command()
+        .try_get_matches_from(argv)
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(p) => p,
         Err(e) => {
             // clap prints help/version to stdout and errors to stderr with its own exit codes
             // (0 for help, 2 for usage errors), matching golang-migrate's.
@@ -71,53 +85,92 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
+    anstream::ColorChoice::write_global(match cli.global.color {
+        args::ColorWhen::Auto => anstream::ColorChoice::Auto,
+        args::ColorWhen::Always => anstream::ColorChoice::Always,
+        args::ColorWhen::Never => anstream::ColorChoice::Never,
+    });
     argv::hide_passwords();
     if cli.global.version {
         outln!("{}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
-    match run(cli) {
+    match run(cli, &matches, dotenv) {
         Ok(()) => ExitCode::from(exit::OK),
-        Err(e) => {
-            // Messages carry text from outside (URL parts, server messages, SQL): escaped
-            // here once more, so a control character in any of them cannot reach the terminal.
-            let text = match &e {
-                CliError::Declined(msg) => msg.clone(),
-                CliError::Usage(msg) | CliError::Failed(msg) => format!("error: {msg}"),
-                CliError::Engine(err) => format!("error: {}", render::engine_error(err)),
-                CliError::Exit(_) => String::new(),
-            };
-            if !text.is_empty() {
-                errln!("{}", strata_core::printable::printable_lines(&text));
-            }
-            ExitCode::from(e.exit_code())
-        }
+        Err(e) => report(e),
     }
 }
 
-fn run(cli: Cli) -> Result<(), CliError> {
+/// Print a failure (unless the command already did) and give its exit code.
+fn report(e: CliError) -> ExitCode {
+    // Messages carry text from outside (URL parts, server messages, SQL): escaped here once
+    // more, so a control character in any of them cannot reach the terminal.
+    let text = match &e {
+        CliError::Declined(msg) => msg.clone(),
+        CliError::Usage(msg) | CliError::Failed(msg) => format!("error: {msg}"),
+        CliError::Engine(err) => format!("error: {}", render::engine_error(err)),
+        CliError::Exit(_) => String::new(),
+    };
+    if !text.is_empty() {
+        errln!("{}", strata_core::printable::printable_lines(&text));
+    }
+    ExitCode::from(e.exit_code())
+}
+
+fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result<(), CliError> {
     let Some(command) = cli.command else {
-        use clap::CommandFactory;
         let _ = Cli::command().print_help();
         return Err(CliError::Usage("no command given".into()));
     };
-    let env = Env::from_process();
-    let settings = Settings::resolve(&cli.global, &env)?;
     match command {
+        Command::Completions { shell } => return commands::completions(shell),
+        Command::Man => return commands::man(),
+        _ => {}
+    }
+    let env = Env::from_process(dotenv);
+    let settings = Settings::resolve(&cli.global, matches, &env, &Context::from_process(&env))?;
+    for w in &settings.warnings {
+        errln!("warning: {}", strata_core::printable::printable(w));
+    }
+    let needs_database = !matches!(
+        command,
+        Command::Create(_) | Command::Config | Command::Wait | Command::Lint { .. }
+    );
+    if let (Some(timeout), true, true) =
+        (settings.wait, needs_database, settings.database.is_some())
+    {
+        commands::wait(&settings, timeout)?;
+    }
+    match command {
+        Command::Completions { .. } | Command::Man => Ok(()),
+        Command::Config => commands::config(&settings),
+        Command::Renumber { dry_run } => commands::renumber(&settings, dry_run),
+        Command::Wait => commands::wait(
+            &settings,
+            settings.wait.unwrap_or(settings::DEFAULT_WAIT_TIMEOUT),
+        ),
         Command::Create(args) => {
-            for path in commands::create::create(&args, env.migration_dir.as_deref())? {
+            // golang-migrate's create reads -dir, else MIGRATION_DIR; strata.toml's path
+            // comes after both.
+            let from_file = (cli.global.source.is_none() && cli.global.path.is_none())
+                .then(|| settings.dir.as_ref().map(|d| d.display().to_string()))
+                .flatten();
+            let dir = env.get("MIGRATION_DIR").map(str::to_string).or(from_file);
+            for path in commands::create::create(&args, dir.as_deref())? {
                 outln!("{}", path.display());
             }
             Ok(())
         }
-        Command::Up { limit, .. } => commands::up(&settings, limit.as_deref()),
-        Command::Down { limit, all } => commands::down(&settings, &limit, all),
-        Command::Goto { version } => commands::goto(&settings, version.as_deref()),
-        Command::Force { version } => commands::force(&settings, version.as_deref()),
-        Command::Version { .. } => commands::version(&settings),
+        Command::Up { limit, format, .. } => commands::up(&settings, limit.as_deref(), format),
+        Command::Down { limit, all, format } => commands::down(&settings, &limit, all, format),
+        Command::Goto { version, format } => commands::goto(&settings, version.as_deref(), format),
+        Command::Force { version, format } => {
+            commands::force(&settings, version.as_deref(), format)
+        }
+        Command::Version { format, .. } => commands::version(&settings, format),
         Command::Drop { force } => commands::drop(&settings, force),
         Command::Status { format, check } => commands::status(&settings, format, check),
-        Command::Rollback { batches } => commands::rollback(&settings, batches),
+        Command::Rollback { batches, format } => commands::rollback(&settings, batches, format),
         Command::Reset { force } => commands::reset(&settings, force),
         Command::Refresh { force } => commands::refresh(&settings, force),
         Command::Redo => commands::redo(&settings),
@@ -137,8 +190,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
             format,
             dialect,
             strata_lint::LintOptions {
-                exclude,
-                include,
+                // Flags replace strata.toml's [lint] lists.
+                exclude: if exclude.is_empty() {
+                    settings.lint_exclude.clone()
+                } else {
+                    exclude
+                },
+                include: if include.is_empty() {
+                    settings.lint_include.clone()
+                } else {
+                    include
+                },
                 statement_mode: false,
             },
         ),

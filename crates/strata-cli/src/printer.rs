@@ -25,8 +25,9 @@ pub fn write_out(args: std::fmt::Arguments<'_>) {
 /// Write `args` to stderr; see the module doc for a closed pipe. Any other failure leaves
 /// nowhere to say why: it ends the run with 1.
 pub fn write_err(args: std::fmt::Arguments<'_>) {
-    let mut err = std::io::stderr().lock();
-    if let Err(e) = err.write_fmt(args).and_then(|()| err.flush()) {
+    let text = crate::paint::prefixes(&args.to_string());
+    let mut err = anstream::stderr().lock();
+    if let Err(e) = err.write_all(text.as_bytes()).and_then(|()| err.flush()) {
         std::process::exit(i32::from(if e.kind() == ErrorKind::BrokenPipe {
             crate::exit::CLOSED_PIPE
         } else {

@@ -2,7 +2,7 @@
 //! `validate`, `accept`. The decisions live in `strata_core::plan`; these only parse, ask, and
 //! print.
 
-use super::migrate::run;
+use super::migrate::{print_report, run, run_as};
 use super::{migrator, open_read_only, open_read_only_with_source, open_with_source};
 use crate::args::OutputFormat;
 use crate::prompt::confirm;
@@ -13,12 +13,13 @@ use strata_core::plan::Request;
 use strata_core::{checksum, Source, Version};
 
 /// `rollback [--batches N]`: revert the last N batches, newest first.
-pub fn rollback(settings: &Settings, batches: u64) -> Result<(), CliError> {
+pub fn rollback(settings: &Settings, batches: u64, format: OutputFormat) -> Result<(), CliError> {
     if batches == 0 {
         errln!("no change");
+        print_report(format, "rollback", &strata_core::report::Report::default());
         return Ok(());
     }
-    run(settings, Request::Rollback { batches })
+    run_as(settings, Request::Rollback { batches }, format, "rollback")
 }
 
 /// `reset [-f]`: revert every applied migration (asks on a terminal; refuses without one

@@ -10,22 +10,28 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use strata_core::plan::Request;
 use strata_core::printable::printable;
-use strata_core::report::Event;
+use strata_core::report::{Event, Report};
 use strata_core::{CancelHandle, Error, Source};
 use strata_drivers::Backend;
 
 /// `up [N]`.
-pub fn up(settings: &Settings, limit: Option<&str>) -> Result<(), CliError> {
+pub fn up(settings: &Settings, limit: Option<&str>, format: OutputFormat) -> Result<(), CliError> {
     let limit = limit.map(parse_limit).transpose()?;
     if limit == Some(0) {
         errln!("no change");
+        print_report(format, "up", &Report::default());
         return Ok(());
     }
-    run(settings, Request::Up(limit))
+    run_as(settings, Request::Up(limit), format, "up")
 }
 
 /// `down [N] | -all` (bare `down` asks).
-pub fn down(settings: &Settings, args: &[String], all: bool) -> Result<(), CliError> {
+pub fn down(
+    settings: &Settings,
+    args: &[String],
+    all: bool,
+    format: OutputFormat,
+) -> Result<(), CliError> {
     if all && !args.is_empty() {
         return Err(CliError::Usage(
             "-all cannot be used with other arguments".into(),
@@ -38,9 +44,10 @@ pub fn down(settings: &Settings, args: &[String], all: bool) -> Result<(), CliEr
         let n = parse_limit(n)?;
         if n == 0 {
             errln!("no change");
+            print_report(format, "down", &Report::default());
             return Ok(());
         }
-        return run(settings, Request::Down(Some(n)));
+        return run_as(settings, Request::Down(Some(n)), format, "down");
     }
     if !all {
         // Connect first, as golang-migrate does, so a bad URL is reported before asking.
@@ -52,16 +59,20 @@ pub fn down(settings: &Settings, args: &[String], all: bool) -> Result<(), CliEr
         }
         errln!("Applying all down migrations");
     }
-    run(settings, Request::Down(None))
+    run_as(settings, Request::Down(None), format, "down")
 }
 
 /// `goto V`.
-pub fn goto(settings: &Settings, version: Option<&str>) -> Result<(), CliError> {
+pub fn goto(
+    settings: &Settings,
+    version: Option<&str>,
+    format: OutputFormat,
+) -> Result<(), CliError> {
     let v = version.ok_or_else(|| CliError::Usage("please specify version argument V".into()))?;
     let v: u64 = v
         .parse()
         .map_err(|_| CliError::Usage(format!("can't read version argument V: {v:?}")))?;
-    run(settings, Request::Goto(v))
+    run_as(settings, Request::Goto(v), format, "goto")
 }
 
 fn parse_limit(n: &str) -> Result<u64, CliError> {
@@ -78,7 +89,35 @@ static CANCEL: OnceLock<CancelHandle> = OnceLock::new();
 /// Asks a batch of migrations sent together to end after the running one (a first Ctrl-C).
 static STOP_BATCH: OnceLock<CancelHandle> = OnceLock::new();
 
+/// Run `request`, reporting in text.
 pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError> {
+    run_as(settings, request, OutputFormat::Text, "")
+}
+
+/// With `--format json`, the run's report as one JSON object on stdout (progress stays on
+/// stderr). Nothing is printed on stdout when the run fails: the error is on stderr.
+pub(super) fn print_report(format: OutputFormat, command: &str, report: &Report) {
+    if format == OutputFormat::Json {
+        let value = serde_json::json!({
+            "schema_version": 1,
+            "command": command,
+            "steps": report.steps,
+            "reconciled": report.reconciled,
+        });
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&value).expect("a report serialises")
+        );
+    }
+}
+
+/// Run `request` for `command`, reporting in `format`.
+pub(super) fn run_as(
+    settings: &Settings,
+    request: Request,
+    format: OutputFormat,
+    command: &str,
+) -> Result<(), CliError> {
     if settings.single_transaction && super::parse_url(settings)?.backend() == Backend::Sqlite {
         return Err(CliError::Usage(
             "--single-transaction is not available for SQLite (PostgreSQL has it); run without it"
@@ -155,6 +194,7 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
             if report.steps.is_empty() {
                 errln!("no change");
             }
+            print_report(format, command, &report);
             Ok(())
         }
         Err(e) => Err(e.into()),
@@ -162,7 +202,11 @@ pub(super) fn run(settings: &Settings, request: Request) -> Result<(), CliError>
 }
 
 /// `force V`.
-pub fn force(settings: &Settings, version: Option<&str>) -> Result<(), CliError> {
+pub fn force(
+    settings: &Settings,
+    version: Option<&str>,
+    format: OutputFormat,
+) -> Result<(), CliError> {
     let v = version.ok_or_else(|| CliError::Usage("please specify version argument V".into()))?;
     let v: i64 = v
         .parse()
@@ -179,15 +223,42 @@ pub fn force(settings: &Settings, version: Option<&str>) -> Result<(), CliError>
     let forced = migrator(&mut target, &source, settings).force(v);
     super::print_warnings(&mut target);
     forced?;
+    if format == OutputFormat::Json {
+        let value = serde_json::json!({ "schema_version": 1, "command": "force", "version": v });
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&value).expect("serialises")
+        );
+    }
     Ok(())
 }
 
-/// `version`: prints `V` or `V (dirty)` on stdout.
-pub fn version(settings: &Settings) -> Result<(), CliError> {
+/// `version`: prints `V` or `V (dirty)` on stdout; with JSON, `{"version": V|null, "dirty": ..}`
+/// (nothing applied is data there, not a failure).
+pub fn version(settings: &Settings, format: OutputFormat) -> Result<(), CliError> {
     let mut target = open_read_only(settings)?;
     let source = Source::default();
     let mut m = migrator(&mut target, &source, settings);
-    let row = m.version().map_err(|e| match e {
+    let row = m.version();
+    if format == OutputFormat::Json {
+        let (version, dirty) = match row {
+            Ok(r) => (Some(r.version), r.dirty),
+            Err(Error::NilVersion) => (None, false),
+            Err(e) => return Err(e.into()),
+        };
+        let value = serde_json::json!({
+            "schema_version": 1,
+            "command": "version",
+            "version": version,
+            "dirty": dirty,
+        });
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&value).expect("serialises")
+        );
+        return Ok(());
+    }
+    let row = row.map_err(|e| match e {
         Error::NilVersion => CliError::Failed("no migration (nothing is applied)".into()),
         other => other.into(),
     })?;

@@ -2,19 +2,27 @@
 //! and stderr (progress, errors).
 
 mod adopt;
+mod config;
 pub mod create;
 mod history;
 mod lint;
 mod migrate;
 mod plan;
 mod rehearse;
+mod renumber;
+mod shell;
+mod wait;
 
 pub use adopt::adopt;
+pub use config::config;
 pub use history::{accept, baseline, history, redo, refresh, reset, rollback, validate};
 pub use lint::lint;
 pub use migrate::{down, drop, force, goto, status, up, version};
 pub use plan::plan;
 pub use rehearse::rehearse;
+pub use renumber::renumber;
+pub use shell::{completions, man};
+pub use wait::wait;
 
 use crate::settings::Settings;
 use crate::CliError;

@@ -4,6 +4,22 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
+/// libpq's connection variables (as `strata_cli`'s libpq module lists them).
+pub const LIBPQ_VARS: &[(&str, &str)] = &[
+    ("host", "PGHOST"),
+    ("port", "PGPORT"),
+    ("dbname", "PGDATABASE"),
+    ("user", "PGUSER"),
+    ("password", "PGPASSWORD"),
+    ("sslmode", "PGSSLMODE"),
+    ("sslrootcert", "PGSSLROOTCERT"),
+    ("sslcert", "PGSSLCERT"),
+    ("sslkey", "PGSSLKEY"),
+    ("application_name", "PGAPPNAME"),
+    ("connect_timeout", "PGCONNECT_TIMEOUT"),
+    ("options", "PGOPTIONS"),
+];
+
 pub struct Project {
     pub dir: TempDir,
 }
@@ -53,7 +69,19 @@ impl Project {
             .env_remove("MIGRATION_DIR")
             .env_remove("MIGRATION_TIMEOUT")
             .env_remove("DATABASE_SSL")
+            .env_remove("STRATA_CONFIG")
+            .env_remove("STRATA_ENV")
             .env("USER", "tester");
+        // No libpq setting from the machine running the tests.
+        for (_, var) in LIBPQ_VARS {
+            cmd.env_remove(var);
+        }
+        for var in ["PGSERVICE", "PGSERVICEFILE", "PGSYSCONFDIR", "PGPASSFILE"] {
+            cmd.env_remove(var);
+        }
+        cmd.env("PGPASSFILE", self.path().join("no-pgpass"))
+            .env("PGSYSCONFDIR", self.path().join("no-sysconf"))
+            .env("PGSERVICEFILE", self.path().join("no-service-file"));
         cmd
     }
 
