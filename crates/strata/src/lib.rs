@@ -20,8 +20,8 @@
 //! - With the `tokio` feature, `up_async` & co. run inside any tokio runtime without blocking
 //!   its worker threads.
 //!
-//! Features: `sqlite` (default), `postgres`, `tokio`. A SQLite-only build compiles no
-//! PostgreSQL, TLS or linter crate.
+//! Features: `sqlite` (default), `postgres`, `tokio`, `lint` ([`Migrations::lint`], squawk's
+//! rules). A SQLite-only build compiles no PostgreSQL, TLS or linter crate.
 #![warn(missing_docs)]
 // The engine's errors carry the server's full diagnostics by value (see strata-core).
 #![allow(clippy::result_large_err)]
@@ -32,8 +32,11 @@ extern crate self as strata;
 pub mod build;
 mod error;
 mod event;
+#[cfg(feature = "lint")]
+mod lint;
 mod migrations;
 mod migrator;
+mod plan;
 mod report;
 mod status;
 #[cfg(feature = "tokio")]
@@ -41,8 +44,11 @@ mod tokio;
 
 pub use error::{Error, MigrationFailed};
 pub use event::{Event, PlannedMigration};
+#[cfg(feature = "lint")]
+pub use lint::Finding;
 pub use migrations::{MigrationFile, Migrations, NotAMigration};
 pub use migrator::Migrator;
+pub use plan::{Conflict, ConflictKind, Plan, PlanStep};
 pub use report::{Applied, Direction, Mode, Report};
 pub use status::{MigrationStatus, State, Status};
 

@@ -3,7 +3,8 @@
 use crate::error::Error;
 use crate::event::Event;
 use crate::migrations::Migrations;
-use crate::report::Report;
+use crate::plan::{Conflict, Plan, PlanStep};
+use crate::report::{Mode, Report};
 use crate::status::Status;
 use std::any::Any;
 use std::borrow::Cow;
@@ -240,6 +241,55 @@ impl<'m> Migrator<'m> {
             runner::Migrator::new(&mut *driver, &source, self.run_options(&target.url));
         let state = engine.state().map_err(Error::from_engine)?;
         Ok(strata_core::status::status(&source, &state).into())
+    }
+
+    /// What [`up`](Migrator::up) would run now, and every reason it would refuse, without
+    /// running anything: no lock is taken and nothing is created (a SQLite file that does not
+    /// exist reads as empty).
+    ///
+    /// ```
+    /// # static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    /// strata::Migrator::new(&M).up_to(&url, 1)?;
+    /// let plan = strata::Migrator::new(&M).plan(&url)?;
+    /// let versions: Vec<u64> = plan.steps.iter().map(|s| s.version).collect();
+    /// assert_eq!(versions, [2, 3]);
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn plan(&mut self, url: &str) -> Result<Plan, Error> {
+        let target = Target::open(url, true, None)?;
+        let source = self.migrations.source(target.dialect())?;
+        let options = self.run_options(&target.url);
+        let statement_mode = options.plan.statement_mode;
+        let mut driver = target.driver;
+        let mut engine = runner::Migrator::new(&mut *driver, &source, options);
+        match engine.plan(Request::Up(None)) {
+            Ok(plan) => Ok(Plan {
+                steps: plan
+                    .steps
+                    .into_iter()
+                    .map(|step| {
+                        let script = source
+                            .get(step.version)
+                            .and_then(|m| m.script(step.direction));
+                        PlanStep {
+                            why: script.and_then(|s| s.run_mode_reason(statement_mode)),
+                            version: step.version,
+                            name: step.name,
+                            direction: step.direction.into(),
+                            mode: step.mode.map(Mode::from),
+                        }
+                    })
+                    .collect(),
+                conflicts: Vec::new(),
+            }),
+            Err(strata_core::Error::Conflicts { conflicts }) => Ok(Plan {
+                steps: Vec::new(),
+                conflicts: conflicts.into_iter().map(Conflict::from).collect(),
+            }),
+            Err(e) => Err(Error::from_engine(e)),
+        }
     }
 
     fn run_options(&self, url: &DatabaseUrl) -> RunOptions {
