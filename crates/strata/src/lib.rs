@@ -30,6 +30,7 @@
 extern crate self as strata;
 
 pub mod build;
+mod connection;
 mod error;
 mod event;
 #[cfg(feature = "lint")]
@@ -42,6 +43,7 @@ mod status;
 #[cfg(feature = "tokio")]
 mod tokio;
 
+pub use connection::Connection;
 pub use error::{Error, MigrationFailed};
 pub use event::{Event, PlannedMigration};
 #[cfg(feature = "lint")]
