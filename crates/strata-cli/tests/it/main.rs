@@ -31,5 +31,6 @@ mod progress;
 mod refusals;
 mod safety;
 mod safety_pg;
+mod snapshots;
 mod stall;
 mod stream;
