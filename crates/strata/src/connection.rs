@@ -25,10 +25,8 @@ mod sealed {
     /// The driver for a borrowed connection, and its dialect.
     pub trait Sealed {
         /// Strata's driver on this connection, for as long as it is lent.
-        fn lend(
-            &mut self,
-            opts: &ConnectOptions,
-        ) -> Result<(Box<dyn Driver + '_>, Dialect), Error>;
+        fn lend(&mut self, opts: &ConnectOptions)
+            -> Result<(Box<dyn Driver + '_>, Dialect), Error>;
     }
 }
 
@@ -40,6 +38,7 @@ pub(crate) fn lend<'c, C: Connection>(
     connection.lend(opts)
 }
 
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn tables() -> strata_core::TableNames {
     strata_core::TableNames::new(None, strata_drivers::url::DEFAULT_MIGRATIONS_TABLE)
 }

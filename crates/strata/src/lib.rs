@@ -17,10 +17,14 @@
 //!   time.
 //! - [`Migrator`] applies, reverts and reports, under Strata's migration lock, which is
 //!   released whatever happens (an error, a failing migration, a panic in your callback).
+//! - [`Migrator::plan`] tells what `up` would run (each migration's mode and why) and every
+//!   reason it would refuse, running nothing.
+//! - [`Migrator::up_with`] runs on a connection the program already has (`rusqlite`,
+//!   `postgres`), and hands it back as it found it.
 //! - With the `tokio` feature, `up_async` & co. run inside any tokio runtime without blocking
 //!   its worker threads.
 //!
-//! Features: `sqlite` (default), `postgres`, `tokio`, `lint` ([`Migrations::lint`], squawk's
+//! Features: `sqlite` (default), `postgres`, `tokio`, `lint` (`Migrations::lint`, squawk's
 //! rules). A SQLite-only build compiles no PostgreSQL, TLS or linter crate.
 #![warn(missing_docs)]
 // The engine's errors carry the server's full diagnostics by value (see strata-core).

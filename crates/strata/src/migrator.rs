@@ -356,7 +356,13 @@ impl<'m> Migrator<'m> {
         let (mut driver, dialect) = lend(connection, &opts)?;
         let source = self.migrations.source(dialect)?;
         let options = self.options(false);
-        run_on(&mut self.on_event, &mut *driver, &source, options, Request::Up(None))
+        run_on(
+            &mut self.on_event,
+            &mut *driver,
+            &source,
+            options,
+            Request::Up(None),
+        )
     }
 
     fn run(&mut self, url: &str, request: Request) -> Result<Report, Error> {
@@ -366,13 +372,12 @@ impl<'m> Migrator<'m> {
         let mut driver = target.driver;
         run_on(&mut self.on_event, &mut *driver, &source, options, request)
     }
-
 }
 
 /// Run `request` on `driver`, forwarding events to `on_event`; a panic in it resumes once the
 /// lock is released.
 fn run_on(
-on_event: &mut Option<Callback<'_>>,
+    on_event: &mut Option<Callback<'_>>,
     driver: &mut dyn Driver,
     source: &Source,
     options: RunOptions,

@@ -2,9 +2,8 @@
 //! a `postgres::Client`), which is handed back as it was found: the lock released, the session's
 //! settings unchanged, the connection usable.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
-use strata::{Error, Event, Migrations, Migrator};
+use strata::{Error, Migrations, Migrator};
 use strata_testkit::TestDb;
 
 static EMBEDDED: Migrations = strata::embed!("tests/migrations");
@@ -56,14 +55,18 @@ fn sqlite_file_connection_keeps_its_busy_timeout_and_releases_the_lock() {
     let mut lock = path.clone().into_os_string();
     lock.push(".strata-lock");
     let file = std::fs::File::open(&lock).unwrap();
-    file.try_lock().expect("the migration lock file is still locked");
+    file.try_lock()
+        .expect("the migration lock file is still locked");
 }
 
 #[test]
 fn sqlite_failure_on_a_borrowed_connection_is_typed_and_leaves_it_usable() {
     let (_tmp, m) = folder(&[
         ("1_a.up.sql", "CREATE TABLE a (x int);\n"),
-        ("2_bad.up.sql", "CREATE TABLE b (x int);\nSELECT * FROM nowhere;\n"),
+        (
+            "2_bad.up.sql",
+            "CREATE TABLE b (x int);\nSELECT * FROM nowhere;\n",
+        ),
     ]);
     let mut conn = rusqlite::Connection::open_in_memory().unwrap();
     let err = Migrator::new(&m).up_with(&mut conn).unwrap_err();
@@ -87,6 +90,8 @@ fn sqlite_failure_on_a_borrowed_connection_is_typed_and_leaves_it_usable() {
 #[cfg(feature = "postgres")]
 mod pg {
     use super::*;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use strata::Event;
 
     /// Advisory locks held in `db`'s database, by any session.
     fn advisory_locks(db: &TestDb) -> i64 {
@@ -156,10 +161,7 @@ mod pg {
             .up_with(&mut client)
             .unwrap();
         assert_eq!(report.migrations.len(), 2);
-        assert_eq!(
-            report.migrations[1].mode,
-            Some(strata::Mode::NoTransaction)
-        );
+        assert_eq!(report.migrations[1].mode, Some(strata::Mode::NoTransaction));
         // The lock was held while running, so its absence now means something.
         assert!(held.is_some_and(|n| n > 0), "{held:?}");
         assert_eq!(advisory_locks(&db), 0);
@@ -186,7 +188,10 @@ mod pg {
         let Some(db) = TestDb::postgres() else { return };
         let (_tmp, m) = folder(&[
             ("1_a.up.sql", "CREATE TABLE a (x int);\n"),
-            ("2_bad.up.sql", "CREATE TABLE b (x int);\nSELECT * FROM nowhere;\n"),
+            (
+                "2_bad.up.sql",
+                "CREATE TABLE b (x int);\nSELECT * FROM nowhere;\n",
+            ),
         ]);
         let mut client = app_client(&db);
         let before = show(&mut client);

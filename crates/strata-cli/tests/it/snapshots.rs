@@ -31,7 +31,10 @@ fn pin(name: &str, p: &Project, extra: &[(String, &str)], out: &Output) {
     // A table cell's padding follows the duration's width: it is cut to two spaces.
     settings.add_filter(r"<?\b\d+(\.\d+)?\s?(ns|µs|us|ms|s)\b {2,}", "[duration]  ");
     settings.add_filter(r"<?\b\d+(\.\d+)?\s?(ns|µs|us|ms|s)\b", "[duration]");
-    settings.add_filter(r#""(duration_ms|duration_us|elapsed_ms)": \d+"#, r#""$1": [duration]"#);
+    settings.add_filter(
+        r#""(duration_ms|duration_us|elapsed_ms)": \d+"#,
+        r#""$1": [duration]"#,
+    );
     // The actor `user@host` (the tests run as USER=tester on any host); its column's width
     // follows the host name's, so the padding around it is cut too.
     settings.add_filter(r"tester@[A-Za-z0-9._-]+ {2,}", "[actor]  ");
@@ -148,7 +151,10 @@ fn lint_text_and_json() {
 /// Version 1 applied, then its file edited and version 2's deleted: two conflicts.
 fn conflicted() -> Project {
     let p = half_applied();
-    p.file("000001_create_a.up.sql", "CREATE TABLE a (id INTEGER, x INTEGER);");
+    p.file(
+        "000001_create_a.up.sql",
+        "CREATE TABLE a (id INTEGER, x INTEGER);",
+    );
     p.remove("000002_create_b.up.sql");
     p.remove("000002_create_b.down.sql");
     p
@@ -228,14 +234,14 @@ fn refused_connection_redacts_the_password() {
 fn usage_errors() {
     let p = Project::new();
     three(&p);
-    pin("usage_unknown_command", &p, &[], p.run(&["sideways"]).code(2));
-    pin("usage_plan_goto", &p, &[], p.run(&["plan", "goto"]).code(2));
     pin(
-        "usage_bad_limit",
+        "usage_unknown_command",
         &p,
         &[],
-        p.run(&["up", "many"]).code(2),
+        p.run(&["sideways"]).code(2),
     );
+    pin("usage_plan_goto", &p, &[], p.run(&["plan", "goto"]).code(2));
+    pin("usage_bad_limit", &p, &[], p.run(&["up", "many"]).code(2));
     let out = crate::support::output({
         let mut cmd = p.bare();
         cmd.arg("up");

@@ -15,7 +15,8 @@ use std::ops::{Deref, DerefMut};
 
 /// The session's client: opened by the driver, or the application's own, borrowed for a run.
 enum Conn<'c> {
-    Owned(Client),
+    // Boxed: a client is ~300 bytes, a borrowed one a pointer.
+    Owned(Box<Client>),
     Borrowed(&'c mut Client),
 }
 
@@ -55,7 +56,7 @@ impl Session<'static> {
     /// Wrap a connected client whose calls `watchdog` bounds.
     pub fn watched(client: Client, watchdog: Option<Watchdog>) -> Session<'static> {
         Session {
-            client: Conn::Owned(client),
+            client: Conn::Owned(Box::new(client)),
             round_trips: 0,
             watchdog,
         }
@@ -91,10 +92,10 @@ impl<'c> Session<'c> {
         call: impl FnOnce(&mut Client) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let Some(dog) = &self.watchdog else {
-            return call(&mut *self.client);
+            return call(&mut self.client);
         };
         dog.arm();
-        let out = call(&mut *self.client);
+        let out = call(&mut self.client);
         if let Some(limit) = dog.disarm() {
             if out.is_err() {
                 super::errors::note_stall(limit);
@@ -105,7 +106,7 @@ impl<'c> Session<'c> {
 
     /// The client itself, for tests: calls through it are not counted.
     pub fn client_mut(&mut self) -> &mut Client {
-        &mut *self.client
+        &mut self.client
     }
 
     /// Round trips made so far.
@@ -178,6 +179,6 @@ impl<'c> Session<'c> {
 impl Deref for Session<'_> {
     type Target = Client;
     fn deref(&self) -> &Client {
-        &*self.client
+        &self.client
     }
 }
