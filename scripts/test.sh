@@ -49,6 +49,14 @@ if [ "${CI:-}" = true ]; then
     scripts/msrv.sh
 fi
 
+# An app that only needs SQLite compiles no PostgreSQL, TLS or squawk crate (the `strata`
+# facade's features keep them apart); cheap, so it runs on every machine.
+sqlite_only=$(cargo tree -p strata --no-default-features -F sqlite -e normal --prefix none)
+if heavy=$(grep -E '^(postgres|tokio-postgres|rustls|squawk)' <<<"$sqlite_only"); then
+    echo "scripts/test.sh: a SQLite-only build of strata pulls in: $(sort -u <<<"$heavy" | tr '\n' ' ')" >&2
+    exit 1
+fi
+
 status=0
 cargo test --workspace "$@" || status=$?
 # The test kit leaves its cluster running so the next local run starts fast; CI leaves nothing.

@@ -21,9 +21,10 @@ use strata_core::runner::stamp_duration;
 use strata_core::{Driver, DriverError, DropReport, RawTable, Script, TableNames, TxMode};
 use strata_sql::Dialect;
 
-/// The SQLite driver: one connection to one database file.
-pub struct SqliteDriver {
-    conn: Connection,
+/// The SQLite driver: one connection to one database file (its own, or the application's,
+/// borrowed for a run with [`SqliteDriver::borrowing`]).
+pub struct SqliteDriver<'c> {
+    conn: Conn<'c>,
     /// The database file with every symlink and `..` resolved: the lock is named after it, so
     /// runners reaching one file by different paths share one lock.
     canonical: PathBuf,
@@ -34,6 +35,31 @@ pub struct SqliteDriver {
     stand_in: bool,
 }
 
+/// The driver's connection: opened by it, or the application's own.
+enum Conn<'c> {
+    Owned(Connection),
+    Borrowed(&'c mut Connection),
+}
+
+impl std::ops::Deref for Conn<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Conn::Owned(c) => c,
+            Conn::Borrowed(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        match self {
+            Conn::Owned(c) => c,
+            Conn::Borrowed(c) => c,
+        }
+    }
+}
+
 /// `"name"` with embedded quotes doubled.
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -42,10 +68,13 @@ fn quote(name: &str) -> String {
 // language=SQL
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
-impl SqliteDriver {
+impl SqliteDriver<'static> {
     /// Open the database file at `path` for a command that only reads: nothing is created. A
     /// file that does not exist reads as an empty database (an in-memory one stands in).
-    pub fn open_read_only(path: &Path, tables: TableNames) -> Result<SqliteDriver, DriverError> {
+    pub fn open_read_only(
+        path: &Path,
+        tables: TableNames,
+    ) -> Result<SqliteDriver<'static>, DriverError> {
         if !path.exists() {
             let conn = Connection::open_in_memory().map_err(|e| DriverError::Connect {
                 message: format!("cannot open an empty stand-in for {}: {e}", path.display()),
@@ -67,7 +96,7 @@ impl SqliteDriver {
     }
 
     /// Open (or create) the database file at `path`.
-    pub fn open(path: &Path, tables: TableNames) -> Result<SqliteDriver, DriverError> {
+    pub fn open(path: &Path, tables: TableNames) -> Result<SqliteDriver<'static>, DriverError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.is_dir() {
                 return Err(DriverError::Connect {
@@ -91,7 +120,7 @@ impl SqliteDriver {
         conn: Connection,
         path: &Path,
         tables: TableNames,
-    ) -> Result<SqliteDriver, DriverError> {
+    ) -> Result<SqliteDriver<'static>, DriverError> {
         // Readers of the same file (an app at start-up) may hold it briefly.
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(|e| DriverError::Other(e.to_string()))?;
@@ -99,11 +128,33 @@ impl SqliteDriver {
         // file system) keeps the path as given.
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         Ok(SqliteDriver {
-            conn,
+            conn: Conn::Owned(conn),
             canonical,
             tables,
             lock: None,
             stand_in: false,
+        })
+    }
+}
+
+impl<'c> SqliteDriver<'c> {
+    /// Run on the application's own connection, for as long as it lends it. Its settings (the
+    /// busy timeout included) are left as they are. An in-memory database takes no lock file:
+    /// no other process can reach it.
+    pub fn borrowing(
+        conn: &'c mut Connection,
+        tables: TableNames,
+    ) -> Result<SqliteDriver<'c>, DriverError> {
+        let path = conn.path().filter(|p| !p.is_empty()).map(PathBuf::from);
+        Ok(SqliteDriver {
+            canonical: path
+                .as_ref()
+                .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
+                .unwrap_or_default(),
+            stand_in: path.is_none(),
+            conn: Conn::Borrowed(conn),
+            tables,
+            lock: None,
         })
     }
 
@@ -324,7 +375,7 @@ fn refuse_copy(sql: &str) -> Result<(), DriverError> {
     }
 }
 
-impl SqliteDriver {
+impl SqliteDriver<'_> {
     /// A streamed script (see `strata_core::source::stream`): the file is read again in chunks
     /// and its statements run one by one in the transaction with the records. Error offsets
     /// are absolute offsets in the file's normalised text.
@@ -418,7 +469,7 @@ fn run_statement(
     })
 }
 
-impl Driver for SqliteDriver {
+impl Driver for SqliteDriver<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }

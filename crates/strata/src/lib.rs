@@ -17,11 +17,15 @@
 //!   time.
 //! - [`Migrator`] applies, reverts and reports, under Strata's migration lock, which is
 //!   released whatever happens (an error, a failing migration, a panic in your callback).
+//! - [`Migrator::plan`] tells what `up` would run (each migration's mode and why) and every
+//!   reason it would refuse, running nothing.
+//! - [`Migrator::up_with`] runs on a connection the program already has (`rusqlite`,
+//!   `postgres`), and hands it back as it found it.
 //! - With the `tokio` feature, `up_async` & co. run inside any tokio runtime without blocking
 //!   its worker threads.
 //!
-//! Features: `sqlite` (default), `postgres`, `tokio`. A SQLite-only build compiles no
-//! PostgreSQL, TLS or linter crate.
+//! Features: `sqlite` (default), `postgres`, `tokio`, `lint` (`Migrations::lint`, squawk's
+//! rules). A SQLite-only build compiles no PostgreSQL, TLS or linter crate.
 #![warn(missing_docs)]
 // The engine's errors carry the server's full diagnostics by value (see strata-core).
 #![allow(clippy::result_large_err)]
@@ -30,19 +34,27 @@
 extern crate self as strata;
 
 pub mod build;
+mod connection;
 mod error;
 mod event;
+#[cfg(feature = "lint")]
+mod lint;
 mod migrations;
 mod migrator;
+mod plan;
 mod report;
 mod status;
 #[cfg(feature = "tokio")]
 mod tokio;
 
+pub use connection::Connection;
 pub use error::{Error, MigrationFailed};
 pub use event::{Event, PlannedMigration};
+#[cfg(feature = "lint")]
+pub use lint::Finding;
 pub use migrations::{MigrationFile, Migrations, NotAMigration};
 pub use migrator::Migrator;
+pub use plan::{Conflict, ConflictKind, Plan, PlanStep};
 pub use report::{Applied, Direction, Mode, Report};
 pub use status::{MigrationStatus, State, Status};
 

@@ -1,9 +1,11 @@
 //! The builder a program uses to run its migrations.
 
+use crate::connection::{lend, Connection};
 use crate::error::Error;
 use crate::event::Event;
 use crate::migrations::Migrations;
-use crate::report::Report;
+use crate::plan::{Conflict, Plan, PlanStep};
+use crate::report::{Mode, Report};
 use crate::status::Status;
 use std::any::Any;
 use std::borrow::Cow;
@@ -12,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use strata_core::plan::{PlanOptions, Request};
 use strata_core::runner::{self, RunOptions};
-use strata_core::Driver;
+use strata_core::{Driver, Source};
 use strata_drivers::{Backend, ConnectOptions, DatabaseUrl};
 use strata_sql::Dialect;
 
@@ -242,7 +244,60 @@ impl<'m> Migrator<'m> {
         Ok(strata_core::status::status(&source, &state).into())
     }
 
+    /// What [`up`](Migrator::up) would run now, and every reason it would refuse, without
+    /// running anything: no lock is taken and nothing is created (a SQLite file that does not
+    /// exist reads as empty).
+    ///
+    /// ```
+    /// # static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    /// strata::Migrator::new(&M).up_to(&url, 1)?;
+    /// let plan = strata::Migrator::new(&M).plan(&url)?;
+    /// let versions: Vec<u64> = plan.steps.iter().map(|s| s.version).collect();
+    /// assert_eq!(versions, [2, 3]);
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn plan(&mut self, url: &str) -> Result<Plan, Error> {
+        let target = Target::open(url, true, None)?;
+        let source = self.migrations.source(target.dialect())?;
+        let options = self.run_options(&target.url);
+        let statement_mode = options.plan.statement_mode;
+        let mut driver = target.driver;
+        let mut engine = runner::Migrator::new(&mut *driver, &source, options);
+        match engine.plan(Request::Up(None)) {
+            Ok(plan) => Ok(Plan {
+                steps: plan
+                    .steps
+                    .into_iter()
+                    .map(|step| {
+                        let script = source
+                            .get(step.version)
+                            .and_then(|m| m.script(step.direction));
+                        PlanStep {
+                            why: script.and_then(|s| s.run_mode_reason(statement_mode)),
+                            version: step.version,
+                            name: step.name,
+                            direction: step.direction.into(),
+                            mode: step.mode.map(Mode::from),
+                        }
+                    })
+                    .collect(),
+                conflicts: Vec::new(),
+            }),
+            Err(strata_core::Error::Conflicts { conflicts }) => Ok(Plan {
+                steps: Vec::new(),
+                conflicts: conflicts.into_iter().map(Conflict::from).collect(),
+            }),
+            Err(e) => Err(Error::from_engine(e)),
+        }
+    }
+
     fn run_options(&self, url: &DatabaseUrl) -> RunOptions {
+        self.options(url.multi_statement())
+    }
+
+    fn options(&self, statement_mode: bool) -> RunOptions {
         RunOptions {
             lock_timeout: self.lock_timeout,
             plan: PlanOptions {
@@ -251,11 +306,63 @@ impl<'m> Migrator<'m> {
                     .actor
                     .clone()
                     .unwrap_or_else(strata_core::actor::default_actor),
-                statement_mode: url.multi_statement(),
+                statement_mode,
             },
             lock_retries: self.lock_retries,
             ..RunOptions::default()
         }
+    }
+
+    /// Apply every pending migration on a connection the application already has, instead of
+    /// opening one from a URL: `rusqlite::Connection` (feature `sqlite`) or `postgres::Client`
+    /// (feature `postgres`). The tables are `schema_migrations` & co. in the connection's
+    /// current schema.
+    ///
+    /// The session is left as it was found: the migration lock is released (on PostgreSQL, the
+    /// advisory lock, checked in `pg_locks`; errors and a panic in the callback included), and
+    /// the driver sets no session setting of its own (`application_name`, `search_path`,
+    /// `lock_timeout` and `statement_timeout` stay as they were; a migration's own timeout
+    /// directives are set for that migration and then restored). What the migrations' SQL
+    /// itself changes in the session is theirs. On PostgreSQL, server notices go to the
+    /// client's own notice callback (no [`Event::Notice`]), and migrations run one per round
+    /// trip. An async `up_with` (tokio-postgres) is not offered: use
+    /// `up_async` (feature `tokio`) with a URL.
+    ///
+    /// ```
+    /// # static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+    /// let report = strata::Migrator::new(&M).up_with(&mut conn)?;
+    /// assert_eq!(report.migrations.len(), 3);
+    /// // The same connection, migrated, is the application's again.
+    /// conn.execute("INSERT INTO users (id, email) VALUES (1, 'a@example.com')", []).unwrap();
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    ///
+    /// On PostgreSQL (feature `postgres`):
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "postgres")] {
+    /// # static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// let mut client = postgres::Client::connect("host=localhost user=app", postgres::NoTls).unwrap();
+    /// strata::Migrator::new(&M).up_with(&mut client)?;
+    /// # }
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn up_with<C: Connection>(&mut self, connection: &mut C) -> Result<Report, Error> {
+        let opts = ConnectOptions {
+            lock_timeout: self.table_lock_timeout,
+            ..ConnectOptions::default()
+        };
+        let (mut driver, dialect) = lend(connection, &opts)?;
+        let source = self.migrations.source(dialect)?;
+        let options = self.options(false);
+        run_on(
+            &mut self.on_event,
+            &mut *driver,
+            &source,
+            options,
+            Request::Up(None),
+        )
     }
 
     fn run(&mut self, url: &str, request: Request) -> Result<Report, Error> {
@@ -263,31 +370,41 @@ impl<'m> Migrator<'m> {
         let source = self.migrations.source(target.dialect())?;
         let options = self.run_options(&target.url);
         let mut driver = target.driver;
-        let stop = AtomicBool::new(false);
-        let mut events = Forward {
-            callback: self.on_event.as_mut(),
-            panic: None,
-            stop: &stop,
-        };
-        let mut engine =
-            runner::Migrator::new(&mut *driver, &source, options).with_stop_flag(&stop);
-        if let Request::Goto(target) = request {
-            refuse_revert(&mut engine, target)?;
-        }
-        let result = engine.run(request, &mut |e| events.send(e));
-        if let Some(panic) = events.panic.take() {
-            // The engine has released the lock; the caller sees its own panic.
-            drop(engine);
-            drop(driver);
-            resume_unwind(panic);
-        }
-        let report: Report = result.map_err(Error::from_engine)?.into();
-        events.emit(&Event::Finished(report.clone()));
-        if let Some(panic) = events.panic.take() {
-            resume_unwind(panic);
-        }
-        Ok(report)
+        run_on(&mut self.on_event, &mut *driver, &source, options, request)
     }
+}
+
+/// Run `request` on `driver`, forwarding events to `on_event`; a panic in it resumes once the
+/// lock is released.
+fn run_on(
+    on_event: &mut Option<Callback<'_>>,
+    driver: &mut dyn Driver,
+    source: &Source,
+    options: RunOptions,
+    request: Request,
+) -> Result<Report, Error> {
+    let stop = AtomicBool::new(false);
+    let mut events = Forward {
+        callback: on_event.as_mut(),
+        panic: None,
+        stop: &stop,
+    };
+    let mut engine = runner::Migrator::new(driver, source, options).with_stop_flag(&stop);
+    if let Request::Goto(target) = request {
+        refuse_revert(&mut engine, target)?;
+    }
+    let result = engine.run(request, &mut |e| events.send(e));
+    if let Some(panic) = events.panic.take() {
+        // The engine has released the lock; the caller sees its own panic.
+        drop(engine);
+        resume_unwind(panic);
+    }
+    let report: Report = result.map_err(Error::from_engine)?.into();
+    events.emit(&Event::Finished(report.clone()));
+    if let Some(panic) = events.panic.take() {
+        resume_unwind(panic);
+    }
+    Ok(report)
 }
 
 /// `up_to` must not turn into a `down`: checked on the plan before the run (the run plans

@@ -119,7 +119,16 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether nothing changed (see the example on [`Report`]).
+    /// Whether nothing changed.
+    ///
+    /// ```
+    /// # static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    /// assert!(!strata::Migrator::new(&M).up(&url)?.is_empty());
+    /// assert!(strata::Migrator::new(&M).up(&url)?.is_empty());
+    /// # Ok::<(), strata::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.migrations.is_empty() && self.reconciled == 0
     }

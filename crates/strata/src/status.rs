@@ -98,8 +98,16 @@ pub struct Status {
 }
 
 impl Status {
-    /// How many migrations `up` would apply (pending or out of order); see the example on
-    /// [`Status`].
+    /// How many migrations `up` would apply (pending or out of order).
+    ///
+    /// ```
+    /// # static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    /// strata::Migrator::new(&M).up_to(&url, 1)?;
+    /// assert_eq!(strata::Migrator::new(&M).status(&url)?.pending(), 2);
+    /// # Ok::<(), strata::Error>(())
+    /// ```
     pub fn pending(&self) -> usize {
         self.migrations
             .iter()

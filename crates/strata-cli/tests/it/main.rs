@@ -36,5 +36,6 @@ mod safety;
 mod safety_pg;
 mod settings_cli;
 mod settings_pg;
+mod snapshots;
 mod stall;
 mod stream;

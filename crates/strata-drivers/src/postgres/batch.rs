@@ -129,7 +129,7 @@ struct Message {
     placed: Vec<Placed>,
 }
 
-impl PostgresDriver {
+impl PostgresDriver<'_> {
     pub(super) fn batch(
         &mut self,
         items: &[BatchItem<'_>],

@@ -110,7 +110,7 @@ pub fn data_line_offset(data: &str, line: usize) -> usize {
         .map_or(data.len(), |(i, _)| i + 1)
 }
 
-impl PostgresDriver {
+impl PostgresDriver<'_> {
     /// Run `pieces` of `sql` in order; `prefix` (e.g. `BEGIN;`) goes in the first message.
     /// `in_transaction`: on a failure without a server position, roll back and re-run the
     /// failing piece's statements one by one to find the statement (the caller's rollback
@@ -245,7 +245,7 @@ impl StreamBatch {
     }
 }
 
-impl PostgresDriver {
+impl PostgresDriver<'_> {
     /// Run a streamed script (see `strata_core::source::stream`): the file is read again in
     /// chunks; its statements go in simple-query messages of about [`BATCH_BYTES`] and its
     /// COPY blocks through the COPY protocol, [`COPY_CHUNK`]-sized writes, all in the caller's

@@ -267,7 +267,7 @@ impl Confirmer {
     }
 }
 
-impl PostgresDriver {
+impl PostgresDriver<'_> {
     /// The qualified names of the ledger and the log.
     pub(super) fn ledger_and_log(&self) -> (String, String) {
         (

@@ -62,9 +62,9 @@ use strata_core::{
 use strata_sql::Dialect;
 
 /// A PostgreSQL session running migrations. Build it with [`PostgresDriver::connect`] (or
-/// [`crate::connect`]).
-pub struct PostgresDriver {
-    client: Session,
+/// [`crate::connect`]), or on the application's own client with [`PostgresDriver::borrowing`].
+pub struct PostgresDriver<'c> {
+    client: Session<'c>,
     notices: Notices,
     /// Schema of the three tables.
     schema: String,
@@ -75,8 +75,9 @@ pub struct PostgresDriver {
     sql: TableSql,
     lock_keys: Vec<i64>,
     locked: bool,
-    /// The connector the session was opened with, for cancel requests.
-    tls: tokio_postgres_rustls::MakeRustlsConnect,
+    /// The connector the session was opened with, for cancel requests (`None`: a borrowed
+    /// client, whose connector is the application's).
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     /// `pg_backend_pid()` at connect: a change means a transaction-pooling proxy.
     backend_pid: i32,
     /// When that backend started (µs since the epoch): with the pid, names it unambiguously,
@@ -94,7 +95,7 @@ pub struct PostgresDriver {
     opts: ConnectOptions,
 }
 
-impl std::fmt::Debug for PostgresDriver {
+impl std::fmt::Debug for PostgresDriver<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PostgresDriver")
             .field("schema", &self.schema)
@@ -105,15 +106,50 @@ impl std::fmt::Debug for PostgresDriver {
     }
 }
 
-impl PostgresDriver {
+impl PostgresDriver<'static> {
     /// Connect, apply session settings and resolve the schema, tables and lock keys.
     pub fn connect(
         url: &DatabaseUrl,
         opts: &ConnectOptions,
-    ) -> Result<PostgresDriver, DriverError> {
-        let tables = url.tables()?;
+    ) -> Result<PostgresDriver<'static>, DriverError> {
         let (client, notices, tls, watchdog) = connect::open_watched(url, opts)?;
-        let mut client = Session::watched(client, watchdog);
+        let client = Session::watched(client, watchdog);
+        PostgresDriver::start(client, notices, Some(tls), url, opts, None)
+    }
+}
+
+impl<'c> PostgresDriver<'c> {
+    /// Run on the application's own client, for as long as it lends it: the tables are named
+    /// by `tables` (schema `None`: `current_schema()`). Nothing about the session is changed
+    /// beyond a migration's own directives (restored after it) and the migration lock (released
+    /// by `unlock`): no `application_name`, timeouts or `search_path` are set. Server notices go
+    /// to the client's own notice callback; migrations run one per round trip (no batching,
+    /// which watches notices) and a lost session is not confirmed through another one.
+    /// Of `opts`, only the timeouts are used, set per migration as with an own session.
+    pub fn borrowing(
+        client: &'c mut Client,
+        tables: TableNames,
+        opts: &ConnectOptions,
+    ) -> Result<PostgresDriver<'c>, DriverError> {
+        // Never used to connect: the borrowed session opens no other (see `start`).
+        let url = DatabaseUrl::parse("postgres://").map_err(DriverError::from)?;
+        let session = Session::borrowed(client);
+        PostgresDriver::start(session, Notices::default(), None, &url, opts, Some(tables))
+    }
+
+    fn start(
+        mut client: Session<'c>,
+        notices: Notices,
+        tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+        url: &DatabaseUrl,
+        opts: &ConnectOptions,
+        tables: Option<TableNames>,
+    ) -> Result<PostgresDriver<'c>, DriverError> {
+        let borrowed = client.is_borrowed();
+        let tables = match tables {
+            Some(t) => t,
+            None => url.tables()?,
+        };
         // A simple query (text results): one round trip, where a parameterless prepared query
         // costs two.
         let facts = client
@@ -125,10 +161,17 @@ impl PostgresDriver {
         let current_schema: Option<String> = row.get(0).map(str::to_string);
         let current_database: String = row.get(1).unwrap_or_default().to_string();
         let backend_pid: i32 = row.get(2).and_then(|p| p.parse().ok()).unwrap_or_default();
-        let backend_start: i64 = row.get(3).and_then(|p| p.parse().ok()).unwrap_or_default();
+        // A borrowed session's start is left unknown: its backend is never ended from another
+        // session (the driver opens none on the application's behalf).
+        let backend_start: i64 = if borrowed {
+            0
+        } else {
+            row.get(3).and_then(|p| p.parse().ok()).unwrap_or_default()
+        };
         // A proxy (or a mapped port): the server listens on another port than the URL names.
-        let behind_proxy =
-            row.get(4)
+        let behind_proxy = !borrowed
+            && row
+                .get(4)
                 .and_then(|p| p.parse::<u16>().ok())
                 .is_some_and(|server_port| {
                     url.hosts()
@@ -147,7 +190,13 @@ impl PostgresDriver {
                 })
             }
         };
-        let lock_keys = lock::lock_keys(&schema, &tables.compat, url.path(), &current_database);
+        // golang-migrate's CLI form names the database as the URL's path.
+        let key_path = if borrowed {
+            format!("/{current_database}")
+        } else {
+            url.path().to_string()
+        };
+        let lock_keys = lock::lock_keys(&schema, &tables.compat, &key_path, &current_database);
         let tables = TableNames {
             schema: Some(schema.clone()),
             ..tables
@@ -311,7 +360,7 @@ impl PostgresDriver {
     }
 }
 
-impl PostgresDriver {
+impl PostgresDriver<'_> {
     /// Add the `down_checksum` column to a ledger an older Strata created. Only the table's
     /// owner may: for another role, the run goes on without recording down checksums (reads
     /// already treat a ledger without the column as having none), with one warning naming the
@@ -549,7 +598,7 @@ struct BodyError {
     needs_search: bool,
 }
 
-impl strata_core::Driver for PostgresDriver {
+impl strata_core::Driver for PostgresDriver<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
@@ -910,7 +959,7 @@ impl strata_core::Driver for PostgresDriver {
 
     fn cancel_handle(&self) -> Option<strata_core::CancelHandle> {
         let token = self.client.cancel_token();
-        let tls = self.tls.clone();
+        let tls = self.tls.clone()?;
         Some(Box::new(move || {
             // Best effort: the statement may have ended, or the server be gone.
             let _ = token.cancel_query(tls.clone());
@@ -945,7 +994,13 @@ impl strata_core::Driver for PostgresDriver {
     }
 
     fn batch_limit(&self) -> usize {
-        batch::BATCH_LIMIT
+        // A batch is watched through server notices, which a borrowed client delivers to the
+        // application's callback instead.
+        if self.client.is_borrowed() {
+            1
+        } else {
+            batch::BATCH_LIMIT
+        }
     }
 
     fn run_batch(
@@ -984,6 +1039,10 @@ impl strata_core::Driver for PostgresDriver {
     }
 
     fn stop_handle(&self) -> Option<strata_core::CancelHandle> {
+        // Stopping goes through a second session, which a borrowed client has no URL for.
+        if self.client.is_borrowed() {
+            return None;
+        }
         Some(batch::stop_handle(
             self.url.clone(),
             self.opts.clone(),

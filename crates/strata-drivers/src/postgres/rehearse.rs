@@ -28,7 +28,7 @@ const SETTINGS: &str =
 const SET_LOCAL: &str =
     "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)";
 
-impl PostgresDriver {
+impl PostgresDriver<'_> {
     /// See [`strata_core::Driver::rehearse`].
     pub(crate) fn rehearse_scripts(
         &mut self,

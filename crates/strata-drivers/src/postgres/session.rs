@@ -11,33 +11,71 @@
 use super::deadline::Watchdog;
 use postgres::types::ToSql;
 use postgres::{Client, CopyInWriter, Error, Row, SimpleQueryMessage, ToStatement};
-use std::ops::Deref;
+use std::ops::{Deref, DerefMut};
+
+/// The session's client: opened by the driver, or the application's own, borrowed for a run.
+enum Conn<'c> {
+    // Boxed: a client is ~300 bytes, a borrowed one a pointer.
+    Owned(Box<Client>),
+    Borrowed(&'c mut Client),
+}
+
+impl Deref for Conn<'_> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        match self {
+            Conn::Owned(c) => c,
+            Conn::Borrowed(c) => c,
+        }
+    }
+}
+
+impl DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut Client {
+        match self {
+            Conn::Owned(c) => c,
+            Conn::Borrowed(c) => c,
+        }
+    }
+}
 
 /// A client plus its round-trip count.
-pub struct Session {
-    client: Client,
+pub struct Session<'c> {
+    client: Conn<'c>,
     round_trips: u64,
     /// Bounds each call's wait for the server when a statement timeout is set.
     watchdog: Option<Watchdog>,
 }
 
-impl Session {
+impl Session<'static> {
     /// Wrap a connected client.
-    pub fn new(client: Client) -> Session {
+    pub fn new(client: Client) -> Session<'static> {
+        Session::watched(client, None)
+    }
+
+    /// Wrap a connected client whose calls `watchdog` bounds.
+    pub fn watched(client: Client, watchdog: Option<Watchdog>) -> Session<'static> {
         Session {
-            client,
+            client: Conn::Owned(Box::new(client)),
+            round_trips: 0,
+            watchdog,
+        }
+    }
+}
+
+impl<'c> Session<'c> {
+    /// The application's own client, for as long as it lends it.
+    pub fn borrowed(client: &'c mut Client) -> Session<'c> {
+        Session {
+            client: Conn::Borrowed(client),
             round_trips: 0,
             watchdog: None,
         }
     }
 
-    /// Wrap a connected client whose calls `watchdog` bounds.
-    pub fn watched(client: Client, watchdog: Option<Watchdog>) -> Session {
-        Session {
-            client,
-            round_trips: 0,
-            watchdog,
-        }
+    /// Whether the client is the application's own (see [`Session::borrowed`]).
+    pub fn is_borrowed(&self) -> bool {
+        matches!(self.client, Conn::Borrowed(_))
     }
 
     /// A script's own `statement_timeout` directive: calls may wait that long (plus a grace).
@@ -138,7 +176,7 @@ impl Session {
     }
 }
 
-impl Deref for Session {
+impl Deref for Session<'_> {
     type Target = Client;
     fn deref(&self) -> &Client {
         &self.client

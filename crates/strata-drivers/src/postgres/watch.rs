@@ -56,7 +56,7 @@ pub(super) fn run_watched(
 /// when the message ends, as one flush then covers them all).
 pub(super) const GRACE: Duration = Duration::from_millis(250);
 
-impl PostgresDriver {
+impl PostgresDriver<'_> {
     /// Run a message of several items, each in its own transaction, handing each item to
     /// `done` as soon as it is known committed and durable: the next item's marker says that it
     /// committed; when the message then runs on for [`GRACE`] without reaching another marker,

@@ -5,7 +5,7 @@ use strata_core::{Driver, DriverError};
 use strata_drivers::postgres::PostgresDriver;
 use strata_drivers::{ConnectOptions, DatabaseUrl};
 
-fn connect(url: &str) -> Result<PostgresDriver, DriverError> {
+fn connect(url: &str) -> Result<PostgresDriver<'static>, DriverError> {
     PostgresDriver::connect(
         &DatabaseUrl::parse(url).unwrap(),
         &ConnectOptions::default(),

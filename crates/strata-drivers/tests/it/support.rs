@@ -18,12 +18,12 @@ macro_rules! pg {
 pub(crate) use pg;
 
 /// A driver on `db` with `extra` query parameters.
-pub fn driver(db: &TestDb, extra: &str) -> PostgresDriver {
+pub fn driver(db: &TestDb, extra: &str) -> PostgresDriver<'static> {
     driver_with(db, extra, &ConnectOptions::default())
 }
 
 /// A driver on `db` with `extra` query parameters and options.
-pub fn driver_with(db: &TestDb, extra: &str, opts: &ConnectOptions) -> PostgresDriver {
+pub fn driver_with(db: &TestDb, extra: &str, opts: &ConnectOptions) -> PostgresDriver<'static> {
     let url = DatabaseUrl::parse(&db.url_with(extra)).expect("test URL parses");
     PostgresDriver::connect(&url, opts).unwrap_or_else(|e| panic!("connect: {e} ({e:?})"))
 }
