@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::time::Duration;
+use strata_core::adopt::AdoptError;
 use strata_core::plan::Conflict;
 use strata_core::printable::{printable, printable_path};
 use strata_core::report::StepReport;
@@ -132,6 +133,33 @@ pub fn engine_error(err: &Error) -> String {
                 if done.is_empty() { String::new() } else { format!(" ({})", done.join(", ")) }
             )
         }
+        Error::NotRunnable { .. } => format!(
+            "{err} (split the file, or move that statement into a file of its own)"
+        ),
+        Error::NotInOneTransaction { .. } => {
+            format!("--single-transaction: {err}; run without --single-transaction")
+        }
+        Error::SingleTransactionUnavailable => {
+            "--single-transaction is not available for this database (PostgreSQL has it); run without it".into()
+        }
+        Error::ForceVersionOutOfRange { version } => {
+            format!("argument V must be >= -1 (got {version})")
+        }
+        Error::Adopt(e) => adopt_error(e),
+        other => other.to_string(),
+    }
+}
+
+/// A refused `adopt`, with the flag or setting that gets past it.
+fn adopt_error(e: &AdoptError) -> String {
+    match e {
+        AdoptError::NoTable {
+            table_named: false, ..
+        } => format!("{e}; name it with --table"),
+        AdoptError::Layout { table, cause, .. } => format!("{table}: {cause}"),
+        AdoptError::CompatTable { .. } => format!(
+            "{e}; give Strata another table, e.g. add x-migrations-table=strata_migrations to the database URL"
+        ),
         other => other.to_string(),
     }
 }

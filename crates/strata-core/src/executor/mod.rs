@@ -1,0 +1,875 @@
+//! The run path as a sans-IO state machine: given a [`Plan`], the [`Executor`] says what to do
+//! next ([`Executor::next`] returns an [`Op`]) and is told how it went
+//! ([`Executor::complete`]). It does no IO, reads no clock and never sleeps: durations come in
+//! with the completions, waits go out as [`Op::Sleep`]. So it is unit-tested against a fake
+//! driver (`tests.rs`), and a sync driving loop ([`drive`]) or an async one can run it.
+//!
+//! How each migration runs depends on its [`TxMode`]:
+//! - `Transaction`: the body and its records go to the driver together
+//!   ([`Op::RunTransaction`], or several at once in [`Op::RunBatch`]), so they commit together.
+//!   A failure leaves the database exactly as before (not dirty) — a deliberate improvement
+//!   over golang-migrate, which marks the database dirty even when the body rolled back. A
+//!   table lock's timeout is retried with back-off when asked ([`retry`]).
+//! - `NoTransaction` and `SelfManaged`: golang-migrate's dirty protocol (`dirty.rs`), between
+//!   [`Op::PrepareSession`] and [`Op::RestoreSession`].
+//!
+//! Files: `batching.rs` (which migrations share a message, where to go on after a failed
+//! batch), `dirty.rs`, `retry.rs`, `records.rs` (what commits with a migration), `refusals.rs`
+//! (plans refused before anything changes), `locate.rs` (driver failure → file location),
+//! `drive.rs` (the sync loop).
+
+mod batching;
+mod dirty;
+mod drive;
+pub mod locate;
+mod records;
+mod refusals;
+pub mod retry;
+#[cfg(test)]
+mod tests;
+
+pub use batching::MAX_BATCH_BYTES;
+pub use drive::drive;
+pub use locate::{FileSpot, Located};
+pub use records::stamp_duration;
+
+use crate::driver::{BatchFailure, BatchProgress, Driver, DriverError};
+use crate::error::{Aftermath, Error, Location};
+use crate::ledger::{LedgerWrite, LogEntry};
+use crate::migration::{Script, TxMode, Version};
+use crate::plan::{Plan, PlanOptions};
+use crate::report::{Event, Report, StepReport};
+use crate::source::Source;
+use batching::{AfterFailure, Batching};
+use dirty::DirtyRun;
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::time::Duration;
+
+/// Settings of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// How long to wait for the migration lock.
+    pub lock_timeout: Duration,
+    /// Planner switches (out-of-order, actor, `x-multi-statement`).
+    pub plan: PlanOptions,
+    /// How many times to retry a transactional migration that timed out waiting for a table
+    /// lock (SQLSTATE 55P03), with back-off (see [`retry::retry_delay`]). 0: no retries.
+    pub lock_retries: u32,
+    /// Drop an INVALID index left by a failed `CREATE INDEX CONCURRENTLY` before rerunning the
+    /// no-transaction migration that creates it (else the run is refused).
+    pub drop_invalid_indexes: bool,
+    /// Run every planned migration and its records in ONE transaction: all or nothing. Refused
+    /// when a migration cannot run inside a transaction.
+    pub single_transaction: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            lock_timeout: Duration::from_secs(15),
+            plan: PlanOptions::default(),
+            lock_retries: 0,
+            drop_invalid_indexes: false,
+            single_transaction: false,
+        }
+    }
+}
+
+/// What the driver can do, asked once before a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Its dialect, for splitting statements.
+    pub dialect: strata_sql::Dialect,
+    /// Most migrations one [`Op::RunBatch`] may carry (1: never batch).
+    pub batch_limit: usize,
+    /// Whether [`Op::RunBatch`] can run in one transaction.
+    pub single_transaction: bool,
+}
+
+impl Capabilities {
+    /// Ask `driver`.
+    pub fn of(driver: &dyn Driver) -> Capabilities {
+        Capabilities {
+            dialect: driver.dialect(),
+            batch_limit: driver.batch_limit(),
+            single_transaction: driver.can_run_single_transaction(),
+        }
+    }
+}
+
+/// A transactional migration for the driver: its script and the records that commit with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit<'s> {
+    /// The script (transactional).
+    pub script: &'s Script,
+    /// Ledger writes committed with it (the driver stamps their durations).
+    pub records: Vec<LedgerWrite>,
+}
+
+/// What the executor asks for next. Each op but [`Op::Event`] and [`Op::Done`] is answered
+/// with one [`Executor::complete`] before the next [`Executor::next`].
+#[derive(Debug)]
+pub enum Op<'s> {
+    /// Tell the caller (no completion).
+    Event(Event),
+    /// Create the compatibility table, the ledger and the log if missing
+    /// ([`Driver::ensure_tables`]); answer [`Outcome::TablesReady`] with the driver's warnings.
+    EnsureTables,
+    /// Apply these writes in one transaction ([`Driver::write`]).
+    Write(Vec<LedgerWrite>),
+    /// Append one log entry in autocommit ([`Driver::append_log`]).
+    AppendLog(LogEntry),
+    /// Run a script and its records in one transaction ([`Driver::run_in_transaction`]).
+    RunTransaction(Unit<'s>),
+    /// Run SQL in autocommit ([`Driver::run_autocommit`]).
+    RunAutocommit {
+        /// The SQL (a statement, or a self-managed file's message).
+        sql: &'s str,
+    },
+    /// Run these units, each in its own transaction (or all in one with `single`), telling
+    /// [`Executor::progress`] as each starts and commits ([`Driver::run_batch_live`]); answer
+    /// [`Outcome::Done`] or [`Outcome::BatchFailed`].
+    RunBatch {
+        /// The units, in order.
+        units: Vec<Unit<'s>>,
+        /// All in ONE transaction.
+        single: bool,
+    },
+    /// Before a non-transactional script: deal with INVALID indexes it would recreate (drop
+    /// them with `drop_invalid_indexes`, else refuse), then apply its timeouts to the session;
+    /// answer [`Outcome::SessionPrepared`].
+    PrepareSession {
+        /// The script.
+        script: &'s Script,
+        /// Drop INVALID indexes instead of refusing.
+        drop_invalid_indexes: bool,
+    },
+    /// Undo [`Op::PrepareSession`]'s settings ([`Driver::restore_session`]).
+    RestoreSession,
+    /// Wait this long (before a retry).
+    Sleep(Duration),
+    /// Read a streamed script's file to locate a failure ([`FileSpot::read`]); answer
+    /// [`Outcome::Located`].
+    ReadLocation(FileSpot<'s>),
+    /// The run is over: [`Executor::into_result`] has its result.
+    Done,
+}
+
+/// How an op went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// It succeeded.
+    Done,
+    /// [`Op::EnsureTables`] succeeded; the driver's warnings.
+    TablesReady {
+        /// Warnings about how the driver goes on.
+        warnings: Vec<String>,
+    },
+    /// [`Op::PrepareSession`] succeeded, dropping these INVALID indexes.
+    SessionPrepared {
+        /// Names of the indexes dropped.
+        dropped: Vec<String>,
+    },
+    /// It failed.
+    Failed(DriverError),
+    /// [`Op::RunBatch`] stopped.
+    BatchFailed(BatchFailure),
+    /// [`Op::ReadLocation`]'s answer.
+    Located(Location),
+}
+
+/// An op's answer: how it went, how long it took, and the server notices it raised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    /// How it went.
+    pub outcome: Outcome,
+    /// How long it took (a migration's duration is the sum of its ops').
+    pub elapsed: Duration,
+    /// Server notices raised meanwhile.
+    pub notices: Vec<String>,
+}
+
+impl Completion {
+    /// A success, instant and silent.
+    pub fn done() -> Completion {
+        Completion::of(Outcome::Done)
+    }
+
+    /// A failure.
+    pub fn failed(e: DriverError) -> Completion {
+        Completion::of(Outcome::Failed(e))
+    }
+
+    /// `outcome`, instant and silent.
+    pub fn of(outcome: Outcome) -> Completion {
+        Completion {
+            outcome,
+            elapsed: Duration::ZERO,
+            notices: Vec::new(),
+        }
+    }
+
+    /// The same, having taken `elapsed`.
+    pub fn took(mut self, elapsed: Duration) -> Completion {
+        self.elapsed = elapsed;
+        self
+    }
+
+    /// The same, with these notices.
+    pub fn with_notices(mut self, notices: Vec<String>) -> Completion {
+        self.notices = notices;
+        self
+    }
+
+    fn result(&self) -> Result<(), DriverError> {
+        match &self.outcome {
+            Outcome::Failed(e) => Err(e.clone()),
+            Outcome::BatchFailed(f) => Err(f.error.clone()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A failed step: the driver's error, the failing statement's range in the script (when run
+/// statement by statement) and what the failure left behind.
+type StepFailure = (DriverError, Option<Range<usize>>, Aftermath);
+
+/// How far a single (not batched) migration is.
+enum Phase<'s> {
+    /// Only records to write (no script in this direction).
+    Records,
+    /// Its transaction is running (`attempt` retries so far).
+    Transaction {
+        attempt: u32,
+        records: Vec<LedgerWrite>,
+    },
+    /// Waiting before retry `attempt`.
+    Sleeping {
+        attempt: u32,
+        records: Vec<LedgerWrite>,
+    },
+    /// The session is being prepared.
+    Prepare {
+        mode: TxMode,
+        records: Vec<LedgerWrite>,
+    },
+    /// The dirty protocol runs.
+    Dirty(DirtyRun<'s>),
+    /// The session is being restored after the protocol ended so.
+    Restore(Result<(), StepFailure>),
+}
+
+/// A single migration under way.
+struct StepRun<'s> {
+    index: usize,
+    script: Option<&'s Script>,
+    mode: Option<TxMode>,
+    /// Sum of its ops' durations.
+    elapsed: Duration,
+    notices: Vec<String>,
+    phase: Phase<'s>,
+}
+
+/// A failed migration whose failure is being recorded.
+struct Failing {
+    index: usize,
+    cause: DriverError,
+    aftermath: Aftermath,
+    duration: Duration,
+    unconfirmed: Vec<Version>,
+    location: Option<Location>,
+}
+
+/// What the op last issued waits for.
+enum Awaiting<'s> {
+    /// Nothing (an op is being issued, or the run is over).
+    Nothing,
+    Tables,
+    Reconcile,
+    Step(StepRun<'s>),
+    Batch {
+        start: usize,
+        n: usize,
+        single: bool,
+        /// How many of its steps were told started.
+        told: usize,
+    },
+    /// The failure's location ([`Op::ReadLocation`]).
+    Location(Failing),
+    /// The failure's log entry (best effort).
+    FailureLog(Failing),
+}
+
+/// Runs one [`Plan`] of one [`Source`]: a state machine the caller drives (see the module
+/// docs and [`drive`]).
+pub struct Executor<'s> {
+    source: &'s Source,
+    plan: Plan,
+    options: RunOptions,
+    caps: Capabilities,
+    report: Report,
+    events: VecDeque<Event>,
+    op: Option<Op<'s>>,
+    awaiting: Awaiting<'s>,
+    /// The next step to run.
+    at: usize,
+    /// Batches end before this step (a refused message, or a step to retry alone).
+    cap: usize,
+    stop: bool,
+    result: Option<Result<Report, Error>>,
+}
+
+impl<'s> Executor<'s> {
+    /// An executor for `plan` (made from `source`), with a driver that can do `caps`. A plan
+    /// that cannot run as asked is refused at once (the first op is [`Op::Done`]).
+    pub fn new(
+        source: &'s Source,
+        plan: Plan,
+        options: RunOptions,
+        caps: Capabilities,
+    ) -> Executor<'s> {
+        let refused = refusals::refusal(
+            source,
+            &plan,
+            options.plan.statement_mode,
+            options.single_transaction,
+            &caps,
+        );
+        let mut exec = Executor {
+            source,
+            plan,
+            options,
+            caps,
+            report: Report::default(),
+            events: VecDeque::new(),
+            op: None,
+            awaiting: Awaiting::Nothing,
+            at: 0,
+            cap: usize::MAX,
+            stop: false,
+            result: None,
+        };
+        let op = match refused {
+            Some(e) => exec.conclude(Err(e)),
+            None => {
+                exec.events.push_back(Event::Planned {
+                    steps: exec
+                        .plan
+                        .steps
+                        .iter()
+                        .map(|s| (s.version, s.name.clone(), s.direction))
+                        .collect(),
+                });
+                exec.awaiting = Awaiting::Tables;
+                Op::EnsureTables
+            }
+        };
+        exec.op = Some(op);
+        exec
+    }
+
+    /// What to do next: pending events first, then the op to run.
+    ///
+    /// # Panics
+    /// When called again before the last op's [`Executor::complete`] (a driving loop's bug).
+    // Not an `Iterator`: each op needs its completion before the next one can be decided.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Op<'s> {
+        if let Some(e) = self.events.pop_front() {
+            return Op::Event(e);
+        }
+        match self.op.take() {
+            Some(Op::Done) => {
+                self.op = Some(Op::Done);
+                Op::Done
+            }
+            Some(op) => op,
+            None => panic!("Executor::next called before the last op was completed"),
+        }
+    }
+
+    /// Stop after the running migration (e.g. on Ctrl-C): no new migration starts and no
+    /// retry is made.
+    pub fn request_stop(&mut self) {
+        self.stop = true;
+    }
+
+    /// How a running [`Op::RunBatch`] goes: returns the events to tell now (a migration
+    /// started, or committed and durable).
+    pub fn progress(&mut self, p: BatchProgress) -> Vec<Event> {
+        let Awaiting::Batch { start, told, .. } = &mut self.awaiting else {
+            return Vec::new();
+        };
+        let mut events = Vec::new();
+        match p {
+            BatchProgress::Started(i) => {
+                let step = &self.plan.steps[*start + i];
+                events.push(Event::Started {
+                    version: step.version,
+                    name: step.name.clone(),
+                    direction: step.direction,
+                });
+                *told = (*told).max(i + 1);
+            }
+            BatchProgress::Done(i, d) => {
+                let step = &self.plan.steps[*start + i];
+                for message in d.notices {
+                    events.push(Event::Notice {
+                        version: step.version,
+                        message,
+                    });
+                }
+                let finished = StepReport {
+                    version: step.version,
+                    name: step.name.clone(),
+                    direction: step.direction,
+                    mode: Some(TxMode::Transaction),
+                    duration: d.duration,
+                };
+                events.push(Event::Finished(finished.clone()));
+                self.report.steps.push(finished);
+            }
+        }
+        events
+    }
+
+    /// How the op last returned by [`Executor::next`] went.
+    pub fn complete(&mut self, c: Completion) {
+        let op = match std::mem::replace(&mut self.awaiting, Awaiting::Nothing) {
+            Awaiting::Nothing => return,
+            Awaiting::Tables => match c.outcome {
+                Outcome::Failed(e) => self.conclude(Err(e.into())),
+                Outcome::TablesReady { warnings } => {
+                    for message in warnings {
+                        self.events.push_back(Event::Warning { message });
+                    }
+                    self.reconcile()
+                }
+                _ => self.reconcile(),
+            },
+            Awaiting::Reconcile => match c.outcome {
+                Outcome::Failed(e) => self.conclude(Err(e.into())),
+                _ => {
+                    self.report.reconciled = self
+                        .plan
+                        .reconcile
+                        .iter()
+                        .filter(|w| !matches!(w, LedgerWrite::Log(_)))
+                        .count();
+                    self.first_unit()
+                }
+            },
+            Awaiting::Step(run) => self.step_completed(run, c),
+            Awaiting::Batch {
+                start,
+                n,
+                single,
+                told,
+            } => self.batch_completed(start, n, single, told, c),
+            Awaiting::Location(mut f) => {
+                if let Outcome::Located(l) = c.outcome {
+                    f.location = Some(l);
+                }
+                self.log_failure(f)
+            }
+            Awaiting::FailureLog(f) => self.failed(f),
+        };
+        self.op = Some(op);
+    }
+
+    /// The run's result, once [`Op::Done`] was returned. Before that: interrupted, with what
+    /// was applied so far.
+    pub fn into_result(self) -> Result<Report, Error> {
+        match self.result {
+            Some(r) => r,
+            None => Err(Error::Interrupted {
+                report: self.report,
+            }),
+        }
+    }
+
+    fn conclude(&mut self, result: Result<Report, Error>) -> Op<'s> {
+        self.result = Some(result);
+        self.awaiting = Awaiting::Nothing;
+        Op::Done
+    }
+
+    fn actor(&self) -> &str {
+        &self.options.plan.actor
+    }
+
+    fn mode_of(&self, script: &Script) -> TxMode {
+        script.run_mode(self.options.plan.statement_mode)
+    }
+
+    fn reconcile(&mut self) -> Op<'s> {
+        if self.plan.reconcile.is_empty() {
+            return self.first_unit();
+        }
+        self.awaiting = Awaiting::Reconcile;
+        Op::Write(self.plan.reconcile.clone())
+    }
+
+    fn first_unit(&mut self) -> Op<'s> {
+        if self.options.single_transaction && !self.plan.steps.is_empty() {
+            return self.start_batch(0, self.plan.steps.len(), true);
+        }
+        self.next_unit()
+    }
+
+    /// Choose what runs from `self.at`: a batch, a single migration, or the end.
+    fn next_unit(&mut self) -> Op<'s> {
+        if self.at >= self.plan.steps.len() {
+            let result = match self.plan.short {
+                0 => Ok(std::mem::take(&mut self.report)),
+                short => Err(Error::LimitShort {
+                    short,
+                    report: std::mem::take(&mut self.report),
+                }),
+            };
+            return self.conclude(result);
+        }
+        if self.stop {
+            let report = std::mem::take(&mut self.report);
+            return self.conclude(Err(Error::Interrupted { report }));
+        }
+        if self.at >= self.cap {
+            self.cap = usize::MAX;
+        }
+        let batching = Batching {
+            source: self.source,
+            plan: &self.plan,
+            limit: self.caps.batch_limit,
+            statement_mode: self.options.plan.statement_mode,
+        };
+        let n = batching.len(self.at, self.cap);
+        if batching.as_batch(self.at, n, self.cap != usize::MAX) {
+            return self.start_batch(self.at, n, false);
+        }
+        self.start_step(self.at)
+    }
+
+    fn start_batch(&mut self, start: usize, n: usize, single: bool) -> Op<'s> {
+        let mut units = Vec::with_capacity(n);
+        for step in &self.plan.steps[start..start + n] {
+            let m = self
+                .source
+                .get(step.version)
+                .expect("planned steps name migrations of the source");
+            let script = m
+                .script(step.direction)
+                .expect("batched steps have a script");
+            let records =
+                records::records(&self.plan, step, m, Some(TxMode::Transaction), self.actor());
+            units.push(Unit { script, records });
+        }
+        self.awaiting = Awaiting::Batch {
+            start,
+            n,
+            single,
+            told: 0,
+        };
+        Op::RunBatch { units, single }
+    }
+
+    fn batch_completed(
+        &mut self,
+        start: usize,
+        n: usize,
+        single: bool,
+        told: usize,
+        c: Completion,
+    ) -> Op<'s> {
+        let Outcome::BatchFailed(f) = c.outcome else {
+            self.at = start + n;
+            return self.next_unit();
+        };
+        match batching::after_failure(&f, start, n, single, self.options.lock_retries) {
+            AfterFailure::Interrupted => {
+                let report = std::mem::take(&mut self.report);
+                self.conclude(Err(Error::Interrupted { report }))
+            }
+            AfterFailure::Resume { at, cap } => {
+                (self.at, self.cap) = (at, cap);
+                self.next_unit()
+            }
+            AfterFailure::Fail { at } => {
+                // The failing step is told started even when the server failed the message
+                // before it.
+                for s in &self.plan.steps[start + told..=at] {
+                    self.events.push_back(Event::Started {
+                        version: s.version,
+                        name: s.name.clone(),
+                        direction: s.direction,
+                    });
+                }
+                let version = self.plan.steps[at].version;
+                for message in f.notices {
+                    self.events.push_back(Event::Notice { version, message });
+                }
+                let end = start + n;
+                let unconfirmed = f.unconfirmed.map_or_else(Vec::new, |r| {
+                    self.plan.steps[(start + r.start).min(end)..(start + r.end).min(end)]
+                        .iter()
+                        .map(|s| s.version)
+                        .collect()
+                });
+                self.begin_failure(
+                    at,
+                    f.error,
+                    None,
+                    Aftermath::RolledBack,
+                    c.elapsed,
+                    unconfirmed,
+                )
+            }
+        }
+    }
+
+    fn start_step(&mut self, index: usize) -> Op<'s> {
+        let step = &self.plan.steps[index];
+        let m = self
+            .source
+            .get(step.version)
+            .expect("planned steps name migrations of the source");
+        self.events.push_back(Event::Started {
+            version: step.version,
+            name: step.name.clone(),
+            direction: step.direction,
+        });
+        let script = m.script(step.direction);
+        let mode = script.map(|s| self.mode_of(s));
+        let records = records::records(&self.plan, step, m, mode, self.actor());
+        let (phase, op) = match (script, mode) {
+            (Some(script), Some(TxMode::Transaction)) => (
+                Phase::Transaction {
+                    attempt: 0,
+                    records: records.clone(),
+                },
+                Op::RunTransaction(Unit { script, records }),
+            ),
+            (Some(script), Some(mode)) => (
+                Phase::Prepare { mode, records },
+                Op::PrepareSession {
+                    script,
+                    drop_invalid_indexes: self.options.drop_invalid_indexes,
+                },
+            ),
+            _ => (Phase::Records, Op::Write(records)),
+        };
+        self.awaiting = Awaiting::Step(StepRun {
+            index,
+            script,
+            mode,
+            elapsed: Duration::ZERO,
+            notices: Vec::new(),
+            phase,
+        });
+        op
+    }
+
+    fn step_completed(&mut self, mut run: StepRun<'s>, c: Completion) -> Op<'s> {
+        run.elapsed += c.elapsed;
+        run.notices.extend(c.notices.iter().cloned());
+        let result = c.result();
+        let phase = std::mem::replace(&mut run.phase, Phase::Records);
+        let (phase, op) = match phase {
+            Phase::Records => {
+                return self.end_step(run, result.map_err(|e| (e, None, Aftermath::NotStarted)))
+            }
+            Phase::Transaction { attempt, records } => match result {
+                Err(e)
+                    if attempt < self.options.lock_retries
+                        && retry::is_lock_timeout(&e)
+                        && !self.stop =>
+                {
+                    let attempt = attempt + 1;
+                    let wait = retry::retry_delay(attempt);
+                    self.events.push_back(Event::Retry {
+                        version: self.plan.steps[run.index].version,
+                        attempt,
+                        retries: self.options.lock_retries,
+                        wait,
+                        message: retry::describe(&e),
+                    });
+                    (Phase::Sleeping { attempt, records }, Op::Sleep(wait))
+                }
+                other => {
+                    return self.end_step(run, other.map_err(|e| (e, None, Aftermath::RolledBack)))
+                }
+            },
+            Phase::Sleeping { attempt, records } => {
+                let script = run.script.expect("a transactional step has a script");
+                let unit = Unit {
+                    script,
+                    records: records.clone(),
+                };
+                (
+                    Phase::Transaction { attempt, records },
+                    Op::RunTransaction(unit),
+                )
+            }
+            Phase::Prepare { mode, records } => {
+                if let Err(e) = result {
+                    return self.end_step(run, Err((e, None, Aftermath::NotStarted)));
+                }
+                let step = &self.plan.steps[run.index];
+                if let Outcome::SessionPrepared { dropped } = c.outcome {
+                    for name in dropped {
+                        self.events.push_back(Event::Notice {
+                            version: step.version,
+                            message: format!(
+                                "dropped INVALID index {name} left by an earlier failed CREATE INDEX CONCURRENTLY"
+                            ),
+                        });
+                    }
+                }
+                let m = self
+                    .source
+                    .get(step.version)
+                    .expect("planned steps name migrations of the source");
+                let (dirty, op) = DirtyRun::start(
+                    m,
+                    step.direction,
+                    step.compat_dirty,
+                    run.script.expect("a non-transactional step has a script"),
+                    mode,
+                    self.caps.dialect,
+                    self.actor(),
+                    records,
+                );
+                (Phase::Dirty(dirty), op)
+            }
+            Phase::Dirty(mut dirty) => match dirty.complete(result, run.elapsed) {
+                dirty::Next::Issue(op) => (Phase::Dirty(dirty), op),
+                dirty::Next::Finished(outcome) => (Phase::Restore(outcome), Op::RestoreSession),
+            },
+            Phase::Restore(outcome) => {
+                let outcome = match (outcome, result) {
+                    (Ok(()), Err(e)) => Err((e, None, Aftermath::Applied)),
+                    (outcome, _) => outcome,
+                };
+                return self.end_step(run, outcome);
+            }
+        };
+        run.phase = phase;
+        self.awaiting = Awaiting::Step(run);
+        op
+    }
+
+    fn end_step(&mut self, mut run: StepRun<'s>, outcome: Result<(), StepFailure>) -> Op<'s> {
+        let step = &self.plan.steps[run.index];
+        for message in run.notices.drain(..) {
+            self.events.push_back(Event::Notice {
+                version: step.version,
+                message,
+            });
+        }
+        match outcome {
+            Ok(()) => {
+                let done = StepReport {
+                    version: step.version,
+                    name: step.name.clone(),
+                    direction: step.direction,
+                    mode: run.mode,
+                    duration: run.elapsed,
+                };
+                self.events.push_back(Event::Finished(done.clone()));
+                self.report.steps.push(done);
+                self.at = run.index + 1;
+                self.next_unit()
+            }
+            Err((cause, statement, aftermath)) => {
+                let (cause, unconfirmed) = match cause {
+                    DriverError::Unconfirmed(cause) => (*cause, vec![step.version]),
+                    cause => (cause, Vec::new()),
+                };
+                self.begin_failure(
+                    run.index,
+                    cause,
+                    statement,
+                    aftermath,
+                    run.elapsed,
+                    unconfirmed,
+                )
+            }
+        }
+    }
+
+    /// Locate a failure (reading a streamed file through [`Op::ReadLocation`]), then log it.
+    fn begin_failure(
+        &mut self,
+        index: usize,
+        cause: DriverError,
+        statement: Option<Range<usize>>,
+        aftermath: Aftermath,
+        duration: Duration,
+        unconfirmed: Vec<Version>,
+    ) -> Op<'s> {
+        let step = &self.plan.steps[index];
+        let script = self
+            .source
+            .get(step.version)
+            .and_then(|m| m.script(step.direction));
+        // A lost lock or a version recorded meanwhile is no statement's fault.
+        let contested = matches!(
+            cause,
+            DriverError::LockLost { .. } | DriverError::AlreadyApplied { .. }
+        );
+        let located = script
+            .filter(|_| !contested)
+            .map(|s| locate::locate(s, &cause, statement));
+        let mut failing = Failing {
+            index,
+            cause,
+            aftermath,
+            duration,
+            unconfirmed,
+            location: None,
+        };
+        match located {
+            Some(Located::InFile(spot)) => {
+                self.awaiting = Awaiting::Location(failing);
+                Op::ReadLocation(spot)
+            }
+            Some(Located::Known(l)) => {
+                failing.location = Some(l);
+                self.log_failure(failing)
+            }
+            None => self.log_failure(failing),
+        }
+    }
+
+    /// Log a failed step (best effort: the failure itself is what matters, and a broken
+    /// connection may refuse this too).
+    fn log_failure(&mut self, f: Failing) -> Op<'s> {
+        let step = &self.plan.steps[f.index];
+        let m = self
+            .source
+            .get(step.version)
+            .expect("planned steps name migrations of the source");
+        let mut detail = f.cause.to_string();
+        if let Some(l) = &f.location {
+            detail = format!("{}:{}:{}: {detail}", l.path.display(), l.line, l.column);
+        }
+        let entry = records::failure_entry(step, m, self.actor(), &detail, f.duration);
+        self.awaiting = Awaiting::FailureLog(f);
+        Op::Write(vec![LedgerWrite::Log(entry)])
+    }
+
+    fn failed(&mut self, f: Failing) -> Op<'s> {
+        let step = &self.plan.steps[f.index];
+        let err = Error::Migration {
+            version: step.version,
+            name: step.name.clone(),
+            direction: step.direction,
+            aftermath: f.aftermath,
+            location: f.location,
+            cause: f.cause,
+            report: std::mem::take(&mut self.report),
+            unconfirmed: f.unconfirmed,
+        };
+        self.conclude(Err(err))
+    }
+}
