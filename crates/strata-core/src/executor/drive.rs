@@ -17,6 +17,9 @@ pub fn drive(
 ) -> Result<Report, Error> {
     let stopped = || stop.is_some_and(|s| s.load(Ordering::SeqCst));
     loop {
+        if stopped() {
+            exec.request_stop();
+        }
         let started = Instant::now();
         let mut batch = false;
         let outcome = match exec.next() {

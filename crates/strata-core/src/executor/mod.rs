@@ -299,6 +299,8 @@ enum Awaiting<'s> {
     Location(Failing),
     /// The failure's log entry (best effort).
     FailureLog(Failing),
+    /// Nothing: the next unit is to be chosen.
+    Choice,
 }
 
 /// Runs one [`Plan`] of one [`Source`]: a state machine the caller drives (see the module
@@ -379,6 +381,14 @@ impl<'s> Executor<'s> {
         if let Some(e) = self.events.pop_front() {
             return Op::Event(e);
         }
+        if matches!(self.awaiting, Awaiting::Choice) {
+            // Chosen only now, once the events before it were told: a stop requested while
+            // they were (e.g. by the caller's callback) is seen.
+            self.awaiting = Awaiting::Nothing;
+            let op = self.choose_unit();
+            self.op = Some(op);
+            return self.next();
+        }
         match self.op.take() {
             Some(Op::Done) => {
                 self.op = Some(Op::Done);
@@ -437,7 +447,7 @@ impl<'s> Executor<'s> {
     /// How the op last returned by [`Executor::next`] went.
     pub fn complete(&mut self, c: Completion) {
         let op = match std::mem::replace(&mut self.awaiting, Awaiting::Nothing) {
-            Awaiting::Nothing => return,
+            Awaiting::Nothing | Awaiting::Choice => return,
             Awaiting::Tables => match c.outcome {
                 Outcome::Failed(e) => self.conclude(Err(e.into())),
                 Outcome::TablesReady { warnings } => {
@@ -475,7 +485,9 @@ impl<'s> Executor<'s> {
             }
             Awaiting::FailureLog(f) => self.failed(f),
         };
-        self.op = Some(op);
+        if !matches!(self.awaiting, Awaiting::Choice) {
+            self.op = Some(op);
+        }
     }
 
     /// The run's result, once [`Op::Done`] was returned. Before that: interrupted, with what
@@ -518,8 +530,15 @@ impl<'s> Executor<'s> {
         self.next_unit()
     }
 
-    /// Choose what runs from `self.at`: a batch, a single migration, or the end.
+    /// What runs from `self.at` is chosen at the next [`Executor::next`] (the placeholder
+    /// returned is not issued).
     fn next_unit(&mut self) -> Op<'s> {
+        self.awaiting = Awaiting::Choice;
+        Op::Done
+    }
+
+    /// Choose what runs from `self.at`: a batch, a single migration, or the end.
+    fn choose_unit(&mut self) -> Op<'s> {
         if self.at >= self.plan.steps.len() {
             let result = match self.plan.short {
                 0 => Ok(std::mem::take(&mut self.report)),
