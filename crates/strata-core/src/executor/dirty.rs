@@ -9,7 +9,8 @@
 
 use super::locate::shift;
 use super::records::stamp_duration;
-use super::{Op, StepFailure};
+use super::step::StepFailure;
+use super::Op;
 use crate::driver::DriverError;
 use crate::error::Aftermath;
 use crate::ledger::{Action, CompatRow, LedgerWrite, Reached};

@@ -21,30 +21,34 @@
 mod batching;
 mod dirty;
 mod drive;
+mod failure;
 pub mod locate;
+mod ops;
 mod records;
 mod refusals;
 pub mod retry;
+mod step;
 #[cfg(test)]
 mod tests;
 
 pub use batching::MAX_BATCH_BYTES;
 pub use drive::drive;
 pub use locate::{FileSpot, Located};
+pub use ops::{Completion, Op, Outcome, Unit};
 pub use records::stamp_duration;
 
-use crate::driver::{BatchFailure, BatchProgress, Driver, DriverError};
-use crate::error::{Aftermath, Error, Location};
-use crate::ledger::{LedgerWrite, LogEntry};
-use crate::migration::{Script, TxMode, Version};
+use crate::driver::{BatchProgress, Driver};
+use crate::error::{Aftermath, Error};
+use crate::ledger::LedgerWrite;
+use crate::migration::{Script, TxMode};
 use crate::plan::{Plan, PlanOptions};
 use crate::report::{Event, Report, StepReport};
 use crate::source::Source;
 use batching::{AfterFailure, Batching};
-use dirty::DirtyRun;
+use failure::Failing;
 use std::collections::VecDeque;
-use std::ops::Range;
 use std::time::Duration;
+use step::StepRun;
 
 /// Settings of a run.
 #[derive(Debug, Clone)]
@@ -98,189 +102,6 @@ impl Capabilities {
     }
 }
 
-/// A transactional migration for the driver: its script and the records that commit with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unit<'s> {
-    /// The script (transactional).
-    pub script: &'s Script,
-    /// Ledger writes committed with it (the driver stamps their durations).
-    pub records: Vec<LedgerWrite>,
-}
-
-/// What the executor asks for next. Each op but [`Op::Event`] and [`Op::Done`] is answered
-/// with one [`Executor::complete`] before the next [`Executor::next`].
-#[derive(Debug)]
-pub enum Op<'s> {
-    /// Tell the caller (no completion).
-    Event(Event),
-    /// Create the compatibility table, the ledger and the log if missing
-    /// ([`Driver::ensure_tables`]); answer [`Outcome::TablesReady`] with the driver's warnings.
-    EnsureTables,
-    /// Apply these writes in one transaction ([`Driver::write`]).
-    Write(Vec<LedgerWrite>),
-    /// Append one log entry in autocommit ([`Driver::append_log`]).
-    AppendLog(LogEntry),
-    /// Run a script and its records in one transaction ([`Driver::run_in_transaction`]).
-    RunTransaction(Unit<'s>),
-    /// Run SQL in autocommit ([`Driver::run_autocommit`]).
-    RunAutocommit {
-        /// The SQL (a statement, or a self-managed file's message).
-        sql: &'s str,
-    },
-    /// Run these units, each in its own transaction (or all in one with `single`), telling
-    /// [`Executor::progress`] as each starts and commits ([`Driver::run_batch_live`]); answer
-    /// [`Outcome::Done`] or [`Outcome::BatchFailed`].
-    RunBatch {
-        /// The units, in order.
-        units: Vec<Unit<'s>>,
-        /// All in ONE transaction.
-        single: bool,
-    },
-    /// Before a non-transactional script: deal with INVALID indexes it would recreate (drop
-    /// them with `drop_invalid_indexes`, else refuse), then apply its timeouts to the session;
-    /// answer [`Outcome::SessionPrepared`].
-    PrepareSession {
-        /// The script.
-        script: &'s Script,
-        /// Drop INVALID indexes instead of refusing.
-        drop_invalid_indexes: bool,
-    },
-    /// Undo [`Op::PrepareSession`]'s settings ([`Driver::restore_session`]).
-    RestoreSession,
-    /// Wait this long (before a retry).
-    Sleep(Duration),
-    /// Read a streamed script's file to locate a failure ([`FileSpot::read`]); answer
-    /// [`Outcome::Located`].
-    ReadLocation(FileSpot<'s>),
-    /// The run is over: [`Executor::into_result`] has its result.
-    Done,
-}
-
-/// How an op went.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// It succeeded.
-    Done,
-    /// [`Op::EnsureTables`] succeeded; the driver's warnings.
-    TablesReady {
-        /// Warnings about how the driver goes on.
-        warnings: Vec<String>,
-    },
-    /// [`Op::PrepareSession`] succeeded, dropping these INVALID indexes.
-    SessionPrepared {
-        /// Names of the indexes dropped.
-        dropped: Vec<String>,
-    },
-    /// It failed.
-    Failed(DriverError),
-    /// [`Op::RunBatch`] stopped.
-    BatchFailed(BatchFailure),
-    /// [`Op::ReadLocation`]'s answer.
-    Located(Location),
-}
-
-/// An op's answer: how it went, how long it took, and the server notices it raised.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Completion {
-    /// How it went.
-    pub outcome: Outcome,
-    /// How long it took (a migration's duration is the sum of its ops').
-    pub elapsed: Duration,
-    /// Server notices raised meanwhile.
-    pub notices: Vec<String>,
-}
-
-impl Completion {
-    /// A success, instant and silent.
-    pub fn done() -> Completion {
-        Completion::of(Outcome::Done)
-    }
-
-    /// A failure.
-    pub fn failed(e: DriverError) -> Completion {
-        Completion::of(Outcome::Failed(e))
-    }
-
-    /// `outcome`, instant and silent.
-    pub fn of(outcome: Outcome) -> Completion {
-        Completion {
-            outcome,
-            elapsed: Duration::ZERO,
-            notices: Vec::new(),
-        }
-    }
-
-    /// The same, having taken `elapsed`.
-    pub fn took(mut self, elapsed: Duration) -> Completion {
-        self.elapsed = elapsed;
-        self
-    }
-
-    /// The same, with these notices.
-    pub fn with_notices(mut self, notices: Vec<String>) -> Completion {
-        self.notices = notices;
-        self
-    }
-
-    fn result(&self) -> Result<(), DriverError> {
-        match &self.outcome {
-            Outcome::Failed(e) => Err(e.clone()),
-            Outcome::BatchFailed(f) => Err(f.error.clone()),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// A failed step: the driver's error, the failing statement's range in the script (when run
-/// statement by statement) and what the failure left behind.
-type StepFailure = (DriverError, Option<Range<usize>>, Aftermath);
-
-/// How far a single (not batched) migration is.
-enum Phase<'s> {
-    /// Only records to write (no script in this direction).
-    Records,
-    /// Its transaction is running (`attempt` retries so far).
-    Transaction {
-        attempt: u32,
-        records: Vec<LedgerWrite>,
-    },
-    /// Waiting before retry `attempt`.
-    Sleeping {
-        attempt: u32,
-        records: Vec<LedgerWrite>,
-    },
-    /// The session is being prepared.
-    Prepare {
-        mode: TxMode,
-        records: Vec<LedgerWrite>,
-    },
-    /// The dirty protocol runs.
-    Dirty(DirtyRun<'s>),
-    /// The session is being restored after the protocol ended so.
-    Restore(Result<(), StepFailure>),
-}
-
-/// A single migration under way.
-struct StepRun<'s> {
-    index: usize,
-    script: Option<&'s Script>,
-    mode: Option<TxMode>,
-    /// Sum of its ops' durations.
-    elapsed: Duration,
-    notices: Vec<String>,
-    phase: Phase<'s>,
-}
-
-/// A failed migration whose failure is being recorded.
-struct Failing {
-    index: usize,
-    cause: DriverError,
-    aftermath: Aftermath,
-    duration: Duration,
-    unconfirmed: Vec<Version>,
-    location: Option<Location>,
-}
-
 /// What the op last issued waits for.
 enum Awaiting<'s> {
     /// Nothing (an op is being issued, or the run is over).
@@ -331,13 +152,7 @@ impl<'s> Executor<'s> {
         options: RunOptions,
         caps: Capabilities,
     ) -> Executor<'s> {
-        let refused = refusals::refusal(
-            source,
-            &plan,
-            options.plan.statement_mode,
-            options.single_transaction,
-            &caps,
-        );
+        let refused = refusals::refusal(source, &plan, options.plan.statement_mode);
         let mut exec = Executor {
             source,
             plan,
@@ -525,6 +340,14 @@ impl<'s> Executor<'s> {
 
     fn first_unit(&mut self) -> Op<'s> {
         if self.options.single_transaction && !self.plan.steps.is_empty() {
+            if let Some(e) = refusals::single_transaction_refusal(
+                self.source,
+                &self.plan,
+                self.options.plan.statement_mode,
+                &self.caps,
+            ) {
+                return self.conclude(Err(e));
+            }
             return self.start_batch(0, self.plan.steps.len(), true);
         }
         self.next_unit()
@@ -644,251 +467,5 @@ impl<'s> Executor<'s> {
                 )
             }
         }
-    }
-
-    fn start_step(&mut self, index: usize) -> Op<'s> {
-        let step = &self.plan.steps[index];
-        let m = self
-            .source
-            .get(step.version)
-            .expect("planned steps name migrations of the source");
-        self.events.push_back(Event::Started {
-            version: step.version,
-            name: step.name.clone(),
-            direction: step.direction,
-        });
-        let script = m.script(step.direction);
-        let mode = script.map(|s| self.mode_of(s));
-        let records = records::records(&self.plan, step, m, mode, self.actor());
-        let (phase, op) = match (script, mode) {
-            (Some(script), Some(TxMode::Transaction)) => (
-                Phase::Transaction {
-                    attempt: 0,
-                    records: records.clone(),
-                },
-                Op::RunTransaction(Unit { script, records }),
-            ),
-            (Some(script), Some(mode)) => (
-                Phase::Prepare { mode, records },
-                Op::PrepareSession {
-                    script,
-                    drop_invalid_indexes: self.options.drop_invalid_indexes,
-                },
-            ),
-            _ => (Phase::Records, Op::Write(records)),
-        };
-        self.awaiting = Awaiting::Step(StepRun {
-            index,
-            script,
-            mode,
-            elapsed: Duration::ZERO,
-            notices: Vec::new(),
-            phase,
-        });
-        op
-    }
-
-    fn step_completed(&mut self, mut run: StepRun<'s>, c: Completion) -> Op<'s> {
-        run.elapsed += c.elapsed;
-        run.notices.extend(c.notices.iter().cloned());
-        let result = c.result();
-        let phase = std::mem::replace(&mut run.phase, Phase::Records);
-        let (phase, op) = match phase {
-            Phase::Records => {
-                return self.end_step(run, result.map_err(|e| (e, None, Aftermath::NotStarted)))
-            }
-            Phase::Transaction { attempt, records } => match result {
-                Err(e)
-                    if attempt < self.options.lock_retries
-                        && retry::is_lock_timeout(&e)
-                        && !self.stop =>
-                {
-                    let attempt = attempt + 1;
-                    let wait = retry::retry_delay(attempt);
-                    self.events.push_back(Event::Retry {
-                        version: self.plan.steps[run.index].version,
-                        attempt,
-                        retries: self.options.lock_retries,
-                        wait,
-                        message: retry::describe(&e),
-                    });
-                    (Phase::Sleeping { attempt, records }, Op::Sleep(wait))
-                }
-                other => {
-                    return self.end_step(run, other.map_err(|e| (e, None, Aftermath::RolledBack)))
-                }
-            },
-            Phase::Sleeping { attempt, records } => {
-                let script = run.script.expect("a transactional step has a script");
-                let unit = Unit {
-                    script,
-                    records: records.clone(),
-                };
-                (
-                    Phase::Transaction { attempt, records },
-                    Op::RunTransaction(unit),
-                )
-            }
-            Phase::Prepare { mode, records } => {
-                if let Err(e) = result {
-                    return self.end_step(run, Err((e, None, Aftermath::NotStarted)));
-                }
-                let step = &self.plan.steps[run.index];
-                if let Outcome::SessionPrepared { dropped } = c.outcome {
-                    for name in dropped {
-                        self.events.push_back(Event::Notice {
-                            version: step.version,
-                            message: format!(
-                                "dropped INVALID index {name} left by an earlier failed CREATE INDEX CONCURRENTLY"
-                            ),
-                        });
-                    }
-                }
-                let m = self
-                    .source
-                    .get(step.version)
-                    .expect("planned steps name migrations of the source");
-                let (dirty, op) = DirtyRun::start(
-                    m,
-                    step.direction,
-                    step.compat_dirty,
-                    run.script.expect("a non-transactional step has a script"),
-                    mode,
-                    self.caps.dialect,
-                    self.actor(),
-                    records,
-                );
-                (Phase::Dirty(dirty), op)
-            }
-            Phase::Dirty(mut dirty) => match dirty.complete(result, run.elapsed) {
-                dirty::Next::Issue(op) => (Phase::Dirty(dirty), op),
-                dirty::Next::Finished(outcome) => (Phase::Restore(outcome), Op::RestoreSession),
-            },
-            Phase::Restore(outcome) => {
-                let outcome = match (outcome, result) {
-                    (Ok(()), Err(e)) => Err((e, None, Aftermath::Applied)),
-                    (outcome, _) => outcome,
-                };
-                return self.end_step(run, outcome);
-            }
-        };
-        run.phase = phase;
-        self.awaiting = Awaiting::Step(run);
-        op
-    }
-
-    fn end_step(&mut self, mut run: StepRun<'s>, outcome: Result<(), StepFailure>) -> Op<'s> {
-        let step = &self.plan.steps[run.index];
-        for message in run.notices.drain(..) {
-            self.events.push_back(Event::Notice {
-                version: step.version,
-                message,
-            });
-        }
-        match outcome {
-            Ok(()) => {
-                let done = StepReport {
-                    version: step.version,
-                    name: step.name.clone(),
-                    direction: step.direction,
-                    mode: run.mode,
-                    duration: run.elapsed,
-                };
-                self.events.push_back(Event::Finished(done.clone()));
-                self.report.steps.push(done);
-                self.at = run.index + 1;
-                self.next_unit()
-            }
-            Err((cause, statement, aftermath)) => {
-                let (cause, unconfirmed) = match cause {
-                    DriverError::Unconfirmed(cause) => (*cause, vec![step.version]),
-                    cause => (cause, Vec::new()),
-                };
-                self.begin_failure(
-                    run.index,
-                    cause,
-                    statement,
-                    aftermath,
-                    run.elapsed,
-                    unconfirmed,
-                )
-            }
-        }
-    }
-
-    /// Locate a failure (reading a streamed file through [`Op::ReadLocation`]), then log it.
-    fn begin_failure(
-        &mut self,
-        index: usize,
-        cause: DriverError,
-        statement: Option<Range<usize>>,
-        aftermath: Aftermath,
-        duration: Duration,
-        unconfirmed: Vec<Version>,
-    ) -> Op<'s> {
-        let step = &self.plan.steps[index];
-        let script = self
-            .source
-            .get(step.version)
-            .and_then(|m| m.script(step.direction));
-        // A lost lock or a version recorded meanwhile is no statement's fault.
-        let contested = matches!(
-            cause,
-            DriverError::LockLost { .. } | DriverError::AlreadyApplied { .. }
-        );
-        let located = script
-            .filter(|_| !contested)
-            .map(|s| locate::locate(s, &cause, statement));
-        let mut failing = Failing {
-            index,
-            cause,
-            aftermath,
-            duration,
-            unconfirmed,
-            location: None,
-        };
-        match located {
-            Some(Located::InFile(spot)) => {
-                self.awaiting = Awaiting::Location(failing);
-                Op::ReadLocation(spot)
-            }
-            Some(Located::Known(l)) => {
-                failing.location = Some(l);
-                self.log_failure(failing)
-            }
-            None => self.log_failure(failing),
-        }
-    }
-
-    /// Log a failed step (best effort: the failure itself is what matters, and a broken
-    /// connection may refuse this too).
-    fn log_failure(&mut self, f: Failing) -> Op<'s> {
-        let step = &self.plan.steps[f.index];
-        let m = self
-            .source
-            .get(step.version)
-            .expect("planned steps name migrations of the source");
-        let mut detail = f.cause.to_string();
-        if let Some(l) = &f.location {
-            detail = format!("{}:{}:{}: {detail}", l.path.display(), l.line, l.column);
-        }
-        let entry = records::failure_entry(step, m, self.actor(), &detail, f.duration);
-        self.awaiting = Awaiting::FailureLog(f);
-        Op::Write(vec![LedgerWrite::Log(entry)])
-    }
-
-    fn failed(&mut self, f: Failing) -> Op<'s> {
-        let step = &self.plan.steps[f.index];
-        let err = Error::Migration {
-            version: step.version,
-            name: step.name.clone(),
-            direction: step.direction,
-            aftermath: f.aftermath,
-            location: f.location,
-            cause: f.cause,
-            report: std::mem::take(&mut self.report),
-            unconfirmed: f.unconfirmed,
-        };
-        self.conclude(Err(err))
     }
 }

@@ -6,21 +6,16 @@ use crate::migration::{Script, TxMode};
 use crate::plan::{Plan, Step};
 use crate::source::Source;
 
-/// The first reason the plan cannot run, if any: a streamed script that would run outside a
-/// transaction; with `single_transaction`, a driver that cannot or a step that cannot go
-/// inside the one transaction.
-pub(super) fn refusal(
-    source: &Source,
-    plan: &Plan,
-    statement_mode: bool,
-    single_transaction: bool,
-    caps: &Capabilities,
-) -> Option<Error> {
-    let script_of = |step: &Step| {
-        source
-            .get(step.version)
-            .and_then(|m| m.script(step.direction))
-    };
+fn script_of<'s>(source: &'s Source, step: &Step) -> Option<&'s Script> {
+    source
+        .get(step.version)
+        .and_then(|m| m.script(step.direction))
+}
+
+/// Why the plan cannot run at all, if it cannot: a streamed script that would run outside a
+/// transaction. Decided before anything is created.
+pub(super) fn refusal(source: &Source, plan: &Plan, statement_mode: bool) -> Option<Error> {
+    let script_of = |step: &Step| script_of(source, step);
     for step in &plan.steps {
         if let Some(reason) = script_of(step).and_then(|s| streamed_refusal(s, statement_mode)) {
             return Some(Error::NotRunnable {
@@ -31,9 +26,18 @@ pub(super) fn refusal(
             });
         }
     }
-    if !single_transaction || plan.steps.is_empty() {
-        return None;
-    }
+    None
+}
+
+/// Why the plan cannot run in one transaction, if it cannot: a driver that cannot, or a step
+/// that cannot go inside it.
+pub(super) fn single_transaction_refusal(
+    source: &Source,
+    plan: &Plan,
+    statement_mode: bool,
+    caps: &Capabilities,
+) -> Option<Error> {
+    let script_of = |step: &Step| script_of(source, step);
     if !caps.single_transaction {
         return Some(Error::SingleTransactionUnavailable);
     }
