@@ -13,10 +13,11 @@
 //! - `NoTransaction` and `SelfManaged`: golang-migrate's dirty protocol (`dirty.rs`), between
 //!   [`Op::PrepareSession`] and [`Op::RestoreSession`].
 //!
-//! Files: `batching.rs` (which migrations share a message, where to go on after a failed
-//! batch), `dirty.rs`, `retry.rs`, `records.rs` (what commits with a migration), `refusals.rs`
-//! (plans refused before anything changes), `locate.rs` (driver failure → file location),
-//! `drive.rs` (the sync loop).
+//! Files: `ops.rs` (the ops and their answers), `step.rs` (one migration on its own),
+//! `batching.rs` (which migrations share a message, where to go on after a failed batch),
+//! `dirty.rs`, `retry.rs`, `records.rs` (what commits with a migration), `refusals.rs` (plans
+//! refused before any migration runs), `failure.rs` and `locate.rs` (a driver failure → the
+//! error, its file location and its log entry), `drive.rs` (the sync loop).
 
 mod batching;
 mod dirty;
