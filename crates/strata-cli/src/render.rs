@@ -444,6 +444,53 @@ mod tests {
     }
 
     #[test]
+    fn refusals_are_worded_with_the_cli_flags_that_get_past_them() {
+        use strata_core::adopt::{LayoutError, Tool};
+        assert_eq!(
+            engine_error(&Error::SingleTransactionUnavailable),
+            "--single-transaction is not available for this database (PostgreSQL has it); run without it"
+        );
+        assert_eq!(
+            engine_error(&Error::ForceVersionOutOfRange { version: -2 }),
+            "argument V must be >= -1 (got -2)"
+        );
+        let refused = Error::NotInOneTransaction {
+            version: 2,
+            direction: strata_core::Direction::Up,
+            name: "idx".into(),
+            reason: strata_core::OneTransactionBlocker::NoScript,
+        };
+        assert_eq!(
+            engine_error(&refused),
+            "--single-transaction: migration 2/u idx cannot run inside the one transaction: \
+             it has no script in this direction; run without --single-transaction"
+        );
+        let no_table = |table_named| {
+            engine_error(&Error::Adopt(AdoptError::NoTable {
+                tool: Tool::Goose,
+                tables: vec!["goose_db_version".into()],
+                table_named,
+            }))
+        };
+        assert_eq!(
+            no_table(false),
+            "no table goose_db_version (goose's tracking table) in the database; name it with --table"
+        );
+        assert_eq!(
+            no_table(true),
+            "no table goose_db_version (goose's tracking table) in the database"
+        );
+        let layout = Error::Adopt(AdoptError::Layout {
+            table: "schema_migrations".into(),
+            tool: Tool::Dbmate,
+            cause: LayoutError::GolangMigrateTable,
+        });
+        assert!(
+            engine_error(&layout).starts_with("schema_migrations: this is golang-migrate's table")
+        );
+    }
+
+    #[test]
     fn an_unknown_outcome_is_never_called_a_rollback() {
         let text = engine_error(&failed_after(&[1, 2], vec![3, 4]));
         assert!(!text.contains("rolled back"), "{text}");
