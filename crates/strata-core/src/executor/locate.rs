@@ -1,6 +1,6 @@
 //! The one place that turns a driver failure into a file location.
 //!
-//! A driver reports byte offsets within the SQL it was given; [`shift`] moves them to the
+//! A driver reports byte offsets within the SQL it was given; `shift` moves them to the
 //! script, [`locate`] maps them to the file. A script held in memory is located at once; a
 //! streamed one (no text in memory) needs its file read again up to the failing offset, which
 //! the caller does ([`Located::resolve`]), so that the executor itself does no IO.
