@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::time::Duration;
+use strata_core::adopt::AdoptError;
 use strata_core::plan::Conflict;
 use strata_core::printable::{printable, printable_path};
 use strata_core::report::StepReport;
@@ -132,6 +133,33 @@ pub fn engine_error(err: &Error) -> String {
                 if done.is_empty() { String::new() } else { format!(" ({})", done.join(", ")) }
             )
         }
+        Error::NotRunnable { .. } => format!(
+            "{err} (split the file, or move that statement into a file of its own)"
+        ),
+        Error::NotInOneTransaction { .. } => {
+            format!("--single-transaction: {err}; run without --single-transaction")
+        }
+        Error::SingleTransactionUnavailable => {
+            "--single-transaction is not available for this database (PostgreSQL has it); run without it".into()
+        }
+        Error::ForceVersionOutOfRange { version } => {
+            format!("argument V must be >= -1 (got {version})")
+        }
+        Error::Adopt(e) => adopt_error(e),
+        other => other.to_string(),
+    }
+}
+
+/// A refused `adopt`, with the flag or setting that gets past it.
+fn adopt_error(e: &AdoptError) -> String {
+    match e {
+        AdoptError::NoTable {
+            table_named: false, ..
+        } => format!("{e}; name it with --table"),
+        AdoptError::Layout { table, cause, .. } => format!("{table}: {cause}"),
+        AdoptError::CompatTable { .. } => format!(
+            "{e}; give Strata another table, e.g. add x-migrations-table=strata_migrations to the database URL"
+        ),
         other => other.to_string(),
     }
 }
@@ -413,6 +441,53 @@ mod tests {
             },
             unconfirmed,
         }
+    }
+
+    #[test]
+    fn refusals_are_worded_with_the_cli_flags_that_get_past_them() {
+        use strata_core::adopt::{LayoutError, Tool};
+        assert_eq!(
+            engine_error(&Error::SingleTransactionUnavailable),
+            "--single-transaction is not available for this database (PostgreSQL has it); run without it"
+        );
+        assert_eq!(
+            engine_error(&Error::ForceVersionOutOfRange { version: -2 }),
+            "argument V must be >= -1 (got -2)"
+        );
+        let refused = Error::NotInOneTransaction {
+            version: 2,
+            direction: strata_core::Direction::Up,
+            name: "idx".into(),
+            reason: strata_core::OneTransactionBlocker::NoScript,
+        };
+        assert_eq!(
+            engine_error(&refused),
+            "--single-transaction: migration 2/u idx cannot run inside the one transaction: \
+             it has no script in this direction; run without --single-transaction"
+        );
+        let no_table = |table_named| {
+            engine_error(&Error::Adopt(AdoptError::NoTable {
+                tool: Tool::Goose,
+                tables: vec!["goose_db_version".into()],
+                table_named,
+            }))
+        };
+        assert_eq!(
+            no_table(false),
+            "no table goose_db_version (goose's tracking table) in the database; name it with --table"
+        );
+        assert_eq!(
+            no_table(true),
+            "no table goose_db_version (goose's tracking table) in the database"
+        );
+        let layout = Error::Adopt(AdoptError::Layout {
+            table: "schema_migrations".into(),
+            tool: Tool::Dbmate,
+            cause: LayoutError::GolangMigrateTable,
+        });
+        assert!(
+            engine_error(&layout).starts_with("schema_migrations: this is golang-migrate's table")
+        );
     }
 
     #[test]

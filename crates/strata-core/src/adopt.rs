@@ -163,6 +163,61 @@ pub struct AdoptRequest {
     pub ignore_unmatched: bool,
 }
 
+/// Why `adopt` was refused (nothing was written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdoptError {
+    /// None of the tables tried exists.
+    #[error("no table {} ({}'s tracking table) in the database", tables.join(" or "), tool.as_str())]
+    NoTable {
+        /// The tool.
+        tool: Tool,
+        /// The tables tried, qualified as given.
+        tables: Vec<String>,
+        /// Whether the caller named the table (else the tool's default names were tried).
+        table_named: bool,
+    },
+    /// The table does not have the tool's layout.
+    #[error("{table} does not have {}'s layout", tool.as_str())]
+    Layout {
+        /// The table read.
+        table: String,
+        /// The tool.
+        tool: Tool,
+        /// What about its layout is wrong.
+        #[source]
+        cause: LayoutError,
+    },
+    /// The table is the one Strata keeps golang-migrate's version in (dbmate's default name is
+    /// the same), which Strata writes: it cannot be adopted in place.
+    #[error("{table} is the table Strata keeps golang-migrate's version in, so {} cannot be adopted from it in place", tool.as_str())]
+    CompatTable {
+        /// The table.
+        table: String,
+        /// The tool.
+        tool: Tool,
+    },
+}
+
+/// What is wrong with a tracking table's layout (see [`foreign_rows`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LayoutError {
+    /// dbmate was named, but the table is golang-migrate's (`version`, `dirty`).
+    #[error("this is golang-migrate's table (version, dirty), not dbmate's; Strata adopts it by itself on first contact (run `strata status` or `up`)")]
+    GolangMigrateTable,
+    /// Columns the tool's table has are missing.
+    #[error("no column {} (columns: {}); is it {}'s tracking table?", missing.join(", "), columns.join(", "), tool.as_str())]
+    MissingColumns {
+        /// The tool.
+        tool: Tool,
+        /// The missing columns.
+        missing: Vec<String>,
+        /// The columns the table has.
+        columns: Vec<String>,
+    },
+}
+
 /// What `adopt` did (or would do).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdoptPlan {
@@ -203,29 +258,21 @@ pub fn run(
     }
     let qualified = |n: &str| schema.map_or(n.to_string(), |s| format!("{s}.{n}"));
     let Some((name, raw)) = found else {
-        return Err(Error::Invalid(format!(
-            "no table {} ({}'s tracking table) in the database{}",
-            names
-                .iter()
-                .map(|n| qualified(n))
-                .collect::<Vec<_>>()
-                .join(" or "),
-            tool.as_str(),
-            if request.table.is_none() {
-                "; name it with --table"
-            } else {
-                ""
-            }
-        )));
+        return Err(AdoptError::NoTable {
+            tool,
+            tables: names.iter().map(|n| qualified(n)).collect(),
+            table_named: request.table.is_some(),
+        }
+        .into());
     };
     let table = qualified(name);
-    let rows = foreign_rows(tool, &raw).map_err(|e| Error::Invalid(format!("{table}: {e}")))?;
+    let rows = foreign_rows(tool, &raw).map_err(|cause| AdoptError::Layout {
+        table: table.clone(),
+        tool,
+        cause,
+    })?;
     if schema.is_none() && name == request.compat_table {
-        return Err(Error::Invalid(format!(
-            "{table} is the table Strata keeps golang-migrate's version in, so {} cannot be adopted from it in place; \
-             give Strata another table, e.g. add x-migrations-table=strata_migrations to the database URL",
-            tool.as_str()
-        )));
+        return Err(AdoptError::CompatTable { table, tool }.into());
     }
     let state = driver.read_state()?;
     let plan = plan_adopt(source, &state, &rows, request, &table, actor)
@@ -239,31 +286,27 @@ pub fn run(
 
 /// The versions `tool` considers applied according to its table `raw`, in table order (the
 /// order column where there is one). Errors say what about the table's layout is wrong.
-pub fn foreign_rows(tool: Tool, raw: &RawTable) -> Result<Vec<ForeignRow>, String> {
+pub fn foreign_rows(tool: Tool, raw: &RawTable) -> Result<Vec<ForeignRow>, LayoutError> {
     let col = |name: &str| {
         raw.columns
             .iter()
             .position(|c| c.eq_ignore_ascii_case(name))
     };
     if tool == Tool::Dbmate && col("dirty").is_some() {
-        return Err(
-            "this is golang-migrate's table (version, dirty), not dbmate's; Strata adopts it by itself on first contact (run `strata status` or `up`)"
-                .into(),
-        );
+        return Err(LayoutError::GolangMigrateTable);
     }
-    let missing: Vec<&str> = tool
+    let missing: Vec<String> = tool
         .required()
         .iter()
-        .copied()
         .filter(|c| col(c).is_none())
+        .map(|c| c.to_string())
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "no column {} (columns: {}); is it {}'s tracking table?",
-            missing.join(", "),
-            raw.columns.join(", "),
-            tool.as_str()
-        ));
+        return Err(LayoutError::MissingColumns {
+            tool,
+            missing,
+            columns: raw.columns.clone(),
+        });
     }
     let get = |row: &[Option<String>], name: &str| -> Option<String> {
         col(name)
@@ -886,8 +929,8 @@ mod tests {
     fn layouts_are_checked_and_golang_migrates_table_is_not_dbmates() {
         let gm = table(&["version", "dirty"], &[&[Some("3"), Some("false")]]);
         let err = foreign_rows(Tool::Dbmate, &gm).unwrap_err();
-        assert!(err.contains("golang-migrate"), "{err}");
-        let err = foreign_rows(Tool::Goose, &gm).unwrap_err();
+        assert_eq!(err, LayoutError::GolangMigrateTable);
+        let err = foreign_rows(Tool::Goose, &gm).unwrap_err().to_string();
         assert!(err.contains("no column version_id, is_applied"), "{err}");
         let dbmate = table(&["version"], &[&[Some("20240101120000")]]);
         assert_eq!(

@@ -1,8 +1,9 @@
 //! The engine's error type. Each variant carries the context a person (or a program) needs:
 //! which migration, which file, line and column, which statement.
 
+use crate::adopt::AdoptError;
 use crate::driver::DriverError;
-use crate::migration::{Direction, Version};
+use crate::migration::{Direction, TxMode, Version};
 use crate::plan::Conflict;
 use crate::report::Report;
 use crate::source::SourceErrors;
@@ -101,9 +102,91 @@ pub enum Error {
     /// `version` on a database with nothing applied.
     #[error("no migration")]
     NilVersion,
-    /// A bad argument, e.g. `force -2`.
-    #[error("{0}")]
-    Invalid(String),
+    /// A planned migration cannot run at all; nothing was changed.
+    #[error("migration {version}/{} {name}: {reason}", direction.letter())]
+    NotRunnable {
+        /// Its version.
+        version: Version,
+        /// Which way it was to run.
+        direction: Direction,
+        /// Its name.
+        name: String,
+        /// Why.
+        reason: NotRunnableReason,
+    },
+    /// All migrations were to run in one transaction, and this one cannot go inside it;
+    /// nothing was changed.
+    #[error("migration {version}/{} {name} cannot run inside the one transaction: {reason}", direction.letter())]
+    NotInOneTransaction {
+        /// Its version.
+        version: Version,
+        /// Which way it was to run.
+        direction: Direction,
+        /// Its name.
+        name: String,
+        /// Why.
+        reason: OneTransactionBlocker,
+    },
+    /// All migrations were to run in one transaction, which this database's driver cannot do.
+    #[error("this database cannot run all migrations in one transaction (PostgreSQL can)")]
+    SingleTransactionUnavailable,
+    /// `force` was given a version below -1 (-1 means nothing applied).
+    #[error("the version to force must be >= -1 (got {version})")]
+    ForceVersionOutOfRange {
+        /// The version given.
+        version: i64,
+    },
+    /// `adopt` was refused before writing anything.
+    #[error(transparent)]
+    Adopt(#[from] AdoptError),
+}
+
+/// Why a migration cannot run (see [`Error::NotRunnable`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotRunnableReason {
+    /// Its file is too large to hold in memory, so it is streamed; only a transaction can run
+    /// a streamed file, and this one runs another way.
+    #[error("{} ({} MiB) is too large to hold in memory and is streamed; streamed files run only in a transaction, but this one runs {}{}", path.display(), bytes >> 20, mode.as_str(), mode_reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
+    StreamedOutsideTransaction {
+        /// The file.
+        path: PathBuf,
+        /// Its length in bytes.
+        bytes: usize,
+        /// How it runs.
+        mode: TxMode,
+        /// Why it runs that way.
+        mode_reason: Option<String>,
+    },
+}
+
+/// Why a migration cannot go inside the one transaction of a single-transaction run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OneTransactionBlocker {
+    /// Nothing to run in this direction (only records would be written, outside it).
+    #[error("it has no script in this direction")]
+    NoScript,
+    /// It runs outside a transaction.
+    #[error("it runs {}{}", mode.as_str(), reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default())]
+    Mode {
+        /// How it runs.
+        mode: TxMode,
+        /// Why it runs that way.
+        reason: Option<String>,
+    },
+    /// Its file is too large to hold in memory: it is streamed and runs on its own.
+    #[error("{} is too large to hold in memory (streamed) and runs on its own", path.display())]
+    Streamed {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Its text cannot share a message with others (COPY data, or something left open).
+    #[error("{} has COPY data or an unterminated string, quoted name, dollar quote or comment", path.display())]
+    NotBatchable {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 impl Error {

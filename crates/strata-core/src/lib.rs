@@ -2,7 +2,7 @@
 //!
 //! The flow is data all the way: files are read into a [`Source`]; the database's
 //! [`LedgerState`] is read through a [`Driver`]; [`plan::plan`] (pure) decides what to run or returns
-//! every conflict; the [`runner`] executes the plan through the driver and returns a report.
+//! every conflict; the [`executor`] runs the plan through the driver (the [`runner`] holds the lock around it) and returns a report.
 #![warn(missing_docs)]
 // Errors carry the server's full diagnostics (message, detail, hint, SQLSTATE, spans) by value so
 // programs can match on them; they are returned once per run, never in a hot loop.
@@ -16,6 +16,7 @@ pub mod drift;
 pub mod driver;
 pub mod duration;
 pub mod error;
+pub mod executor;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ledger;
@@ -31,7 +32,7 @@ pub use checksum::Checksum;
 pub use driver::{BatchDone, BatchFailure, BatchItem, BatchProgress};
 pub use driver::{CancelHandle, Driver, DriverError, DropReport, RawTable, TableNames};
 pub use driver::{RehearsalReport, RehearsedLock, RehearsedScript, TableInfo, TableSession};
-pub use error::{Aftermath, Error, Location};
+pub use error::{Aftermath, Error, Location, NotRunnableReason, OneTransactionBlocker};
 pub use ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
     Reached,

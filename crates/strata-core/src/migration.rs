@@ -147,6 +147,14 @@ impl Script {
         self.mode_reason.clone()
     }
 
+    /// The statements of this script as byte ranges into `sql` (see [`statement_ranges`]).
+    pub fn statement_ranges(&self, dialect: strata_sql::Dialect) -> Vec<Range<usize>> {
+        match &self.statements {
+            Some(explicit) => explicit.clone(),
+            None => statement_ranges(None, &strata_sql::split(&self.sql, dialect)),
+        }
+    }
+
     /// Whether the script has nothing to run (empty or whitespace/comments only).
     pub fn is_blank(&self) -> bool {
         if self.streamed.is_some() {
@@ -190,5 +198,24 @@ impl Migration {
             Direction::Up => self.up.as_ref(),
             Direction::Down => self.down.as_ref(),
         }
+    }
+}
+
+/// The one rule for a script's statements: the explicit blocks if the source gave them (goose /
+/// sql-migrate `StatementBegin`/`StatementEnd`), else the lexer's statements of `split`. A
+/// `COPY ... FROM stdin` statement runs to the end of its data block (the `\\.` line included),
+/// so whoever is given that text has the data too; the keyword of each range is where the
+/// lexer's statement starts either way.
+pub fn statement_ranges(
+    explicit: Option<&[Range<usize>]>,
+    split: &strata_sql::Split,
+) -> Vec<Range<usize>> {
+    match explicit {
+        Some(ranges) => ranges.to_vec(),
+        None => split
+            .statements
+            .iter()
+            .map(|s| s.range.start..s.end_with_data())
+            .collect(),
     }
 }

@@ -558,12 +558,8 @@ fn mode_from_statements(
     split: strata_sql::Split,
     dialect: Dialect,
 ) -> (TxMode, Option<String>) {
-    let ranges: Vec<Range<usize>> = match explicit {
-        Some(r) => r.to_vec(),
-        None => split.statements.into_iter().map(|s| s.range).collect(),
-    };
     let mut no_tx = None;
-    for r in ranges {
+    for r in crate::migration::statement_ranges(explicit, &split) {
         // Skip leading comments so the keyword is found whichever way the lexer bounds a statement.
         let start = r.start + skip_comments(&sql[r.clone()]);
         if start >= r.end {

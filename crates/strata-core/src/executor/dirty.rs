@@ -1,0 +1,181 @@
+//! golang-migrate's dirty protocol around a migration that runs outside a transaction.
+//!
+//! The row is set to `(target, dirty)` with a `start` log entry, the statements run one by one
+//! in autocommit, then the records are written. A failure leaves the row dirty and the log
+//! names the statement reached: statement 1 in the `start` entry, each later one in a
+//! `progress` entry written before it runs (so a killed run leaves it). A self-managed file
+//! (its own `BEGIN`/`COMMIT`) runs in the messages golang-migrate would send (see
+//! [`strata_sql::self_managed_messages`]) inside the same protocol, with no statement named.
+
+use super::locate::shift;
+use super::records::stamp_duration;
+use super::step::StepFailure;
+use super::Op;
+use crate::driver::DriverError;
+use crate::error::Aftermath;
+use crate::ledger::{Action, CompatRow, LedgerWrite, Reached};
+use crate::migration::{Direction, Migration, Script, TxMode};
+use crate::plan;
+use std::ops::Range;
+use std::time::Duration;
+
+/// What the protocol waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// The dirty row and the `start` entry.
+    Start,
+    /// The `progress` entry before piece `i`.
+    Progress(usize),
+    /// Piece `i` itself.
+    Piece(usize),
+    /// The records, after the last piece.
+    Records,
+}
+
+/// What comes after a completion.
+pub(super) enum Next<'s> {
+    /// Issue this op.
+    Issue(Op<'s>),
+    /// The protocol ended.
+    Finished(Result<(), StepFailure>),
+}
+
+/// One run of the protocol.
+pub(super) struct DirtyRun<'s> {
+    m: &'s Migration,
+    direction: Direction,
+    script: &'s Script,
+    self_managed: bool,
+    actor: String,
+    /// Statements (no-transaction) or messages (self-managed), as byte ranges of the script.
+    pieces: Vec<Range<usize>>,
+    /// Statements one by one: one pass over the text positions them all (a fresh scan per
+    /// statement was quadratic on large no-transaction files).
+    lines: strata_sql::Cursor<'s>,
+    stage: Stage,
+    records: Vec<LedgerWrite>,
+}
+
+impl<'s> DirtyRun<'s> {
+    /// Start the protocol: the first op writes the dirty row and the `start` entry.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        m: &'s Migration,
+        direction: Direction,
+        compat_dirty: CompatRow,
+        script: &'s Script,
+        mode: TxMode,
+        dialect: strata_sql::Dialect,
+        actor: &str,
+        records: Vec<LedgerWrite>,
+    ) -> (DirtyRun<'s>, Op<'s>) {
+        let statements = script.statement_ranges(dialect);
+        let self_managed = mode == TxMode::SelfManaged;
+        let pieces = if self_managed {
+            strata_sql::self_managed_messages(&script.sql, &statements, dialect)
+        } else {
+            statements
+        };
+        let mut run = DirtyRun {
+            m,
+            direction,
+            script,
+            self_managed,
+            actor: actor.to_string(),
+            pieces,
+            lines: strata_sql::Cursor::new(&script.sql),
+            stage: Stage::Start,
+            records,
+        };
+        // Statement 1 rides on the `start` entry, which is written anyway (with the dirty row).
+        let detail = match run.reached(0) {
+            Some(r) => format!("{}; {r}", mode.as_str()),
+            None => mode.as_str().to_string(),
+        };
+        let entry = plan::log(Action::Start, m, None, &run.actor, &detail);
+        let op = Op::Write(vec![
+            LedgerWrite::SetCompat(Some(compat_dirty)),
+            LedgerWrite::Log(entry),
+        ]);
+        (run, op)
+    }
+
+    /// The `progress` detail of statement `i` (none for a self-managed file: there is no
+    /// statement to name).
+    fn reached(&mut self, i: usize) -> Option<String> {
+        if self.self_managed {
+            return None;
+        }
+        let range = self.pieces.get(i)?.clone();
+        let script = self.script;
+        let text = &script.sql[range.clone()];
+        let lead = text.len() - text.trim_start().len();
+        Some(
+            Reached {
+                version: self.m.version,
+                name: self.m.name.clone(),
+                direction: self.direction,
+                statement: i + 1,
+                total: self.pieces.len(),
+                path: script.path.display().to_string(),
+                line: script.first_line + self.lines.line_col(range.start + lead).line - 1,
+                text: Reached::first_line(text),
+            }
+            .detail(),
+        )
+    }
+
+    /// Go on at piece `i`; `elapsed` is how long the migration has run so far.
+    fn piece(&mut self, i: usize, elapsed: Duration) -> Next<'s> {
+        let Some(range) = self.pieces.get(i).cloned() else {
+            self.stage = Stage::Records;
+            let ms = elapsed.as_millis() as i64;
+            let records = std::mem::take(&mut self.records)
+                .into_iter()
+                .map(|w| stamp_duration(w, ms))
+                .collect();
+            return Next::Issue(Op::Write(records));
+        };
+        if i > 0 && !self.self_managed {
+            // Durable before the statement runs, so that a kill during it leaves the record
+            // behind: one autocommit INSERT per statement (no-transaction migrations are few
+            // and their statements slow).
+            self.stage = Stage::Progress(i);
+            let detail = self.reached(i).unwrap_or_default();
+            let entry = plan::log(Action::Progress, self.m, None, &self.actor, &detail);
+            return Next::Issue(Op::AppendLog(entry));
+        }
+        self.stage = Stage::Piece(i);
+        Next::Issue(Op::RunAutocommit {
+            sql: &self.script.sql[range],
+        })
+    }
+
+    /// The last op's result; `elapsed` is how long the migration has run so far.
+    pub fn complete(&mut self, result: Result<(), DriverError>, elapsed: Duration) -> Next<'s> {
+        match (self.stage, result) {
+            (Stage::Start, Err(e)) => Next::Finished(Err((e, None, Aftermath::NotStarted))),
+            (Stage::Start, Ok(())) => self.piece(0, elapsed),
+            (Stage::Progress(_), Err(e)) | (Stage::Records, Err(e)) => {
+                Next::Finished(Err((e, None, Aftermath::Dirty)))
+            }
+            (Stage::Progress(i), Ok(())) => {
+                self.stage = Stage::Piece(i);
+                Next::Issue(Op::RunAutocommit {
+                    sql: &self.script.sql[self.pieces[i].clone()],
+                })
+            }
+            (Stage::Piece(i), Ok(())) => self.piece(i + 1, elapsed),
+            (Stage::Piece(i), Err(e)) => {
+                let range = self.pieces[i].clone();
+                let e = if self.self_managed {
+                    e.shifted(range.start)
+                } else {
+                    shift(e, range.start, i + 1, self.pieces.len())
+                };
+                Next::Finished(Err((e, Some(range), Aftermath::Dirty)))
+            }
+            (Stage::Records, Ok(())) => Next::Finished(Ok(())),
+        }
+    }
+}
