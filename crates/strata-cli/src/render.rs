@@ -7,7 +7,7 @@ use strata_core::plan::Conflict;
 use strata_core::printable::{printable, printable_path};
 use strata_core::report::StepReport;
 use strata_core::status::{State, Status};
-use strata_core::{Action, Aftermath, DriverError, Error, IgnoredFile, LogRecord};
+use strata_core::{Action, Aftermath, DriverError, Error, Fix, IgnoredFile, LogRecord};
 
 /// A duration for people, the one format of every duration Strata prints (progress lines,
 /// `status`, `history`, `rehearse`): Go's style, as golang-migrate's lines show it (`12.51ms`,
@@ -91,6 +91,9 @@ pub fn engine_error(err: &Error) -> String {
                     let _ = writeln!(out, "  = hint: {hint}");
                 }
             }
+            if let (DriverError::InvalidIndexes { .. }, Some(fix)) = (cause, cause.fix()) {
+                let _ = writeln!(out, "  = hint: {}", fix_text(&fix));
+            }
             if !unconfirmed.is_empty() {
                 let list: Vec<String> = unconfirmed.iter().map(|v| v.to_string()).collect();
                 let _ = writeln!(
@@ -155,27 +158,106 @@ fn aftermath_note(aftermath: Aftermath, version: u64) -> String {
     }
 }
 
+/// A driver error for people: its message, then a `hint:` line wording its [`Fix`] (a refused
+/// INVALID index's fix goes under the excerpt instead, with the server's fields).
 fn cause_message(cause: &DriverError) -> String {
-    match cause {
-        DriverError::Connect {
-            message,
-            hint: Some(hint),
-        } => format!("{message}\nhint: {hint}"),
-        // golang-migrate's words, a readable wait (not `1.000763781s`), the holder, and what to do.
+    let head = match cause {
+        // golang-migrate's words, a readable wait (not `1.000763781s`) and the holder.
         DriverError::LockTimeout { waited, holder } => format!(
-            "timeout: can't acquire database lock after {}{}\nhint: another migration run holds the lock; \
-             wait for it to finish, or raise -lock-timeout (seconds, default 15)",
+            "timeout: can't acquire database lock after {}{}",
             duration_text(*waited),
             holder
                 .as_ref()
                 .map(|h| format!(" (held by {h})"))
                 .unwrap_or_default()
         ),
-        DriverError::LockLost { .. } => format!(
-            "{cause}\nhint: connect directly to PostgreSQL or through a session-pooled port \
-             (PgBouncer pool_mode=session); a migration must not run DISCARD ALL or pg_advisory_unlock_all()"
-        ),
         other => other.to_string(),
+    };
+    match cause.fix() {
+        Some(fix) if !matches!(cause, DriverError::InvalidIndexes { .. }) => {
+            format!("{head}\nhint: {}", fix_text(&fix))
+        }
+        _ => head,
+    }
+}
+
+/// What to do, in the CLI's words: its flag and setting names (`-lock-timeout`, `DATABASE_URL`,
+/// `--drop-invalid-indexes`), which the library never names.
+pub fn fix_text(fix: &Fix) -> String {
+    match fix {
+        Fix::CheckPassword { .. } => "check the user name and password in the database URL \
+             (percent-encode reserved characters such as @ : / ? in the password)"
+            .into(),
+        Fix::CheckHostBasedAuth => "the server's pg_hba.conf has no entry for this host, user, database \
+             and TLS setting; check sslmode and the server's pg_hba.conf"
+            .into(),
+        Fix::CreateDatabase { .. } => {
+            "check the database name in the URL path, or create it (createdb)".into()
+        }
+        Fix::GrantConnect { database, user } => format!(
+            "grant the role the privilege it needs, e.g. GRANT CONNECT ON DATABASE \"{}\" TO \"{}\"",
+            printable(database),
+            printable(user)
+        ),
+        Fix::WaitForConnectionSlot => {
+            "the server has no free connection slots; retry later or raise max_connections".into()
+        }
+        Fix::WaitForServerStart => {
+            "the server is starting up or shutting down; retry in a moment".into()
+        }
+        Fix::StartServer => "is PostgreSQL running and accepting TCP connections there? \
+             check the host and port in the database URL"
+            .into(),
+        Fix::StartServerOnSocket => {
+            "is PostgreSQL running, with its unix_socket_directories set to that directory?".into()
+        }
+        Fix::EnableServerTls => "sslmode (or DATABASE_SSL=true) requires TLS; enable ssl on the server \
+             or use sslmode=prefer/disable"
+            .into(),
+        Fix::CertificateName => "sslmode=verify-full checks that the server certificate names the host \
+             in the URL; connect by a name the certificate lists, or use sslmode=verify-ca"
+            .into(),
+        Fix::CertificateIssuer => {
+            "the server certificate was not signed by the CA in sslrootcert; check sslrootcert".into()
+        }
+        Fix::CheckTls => "check sslmode, sslrootcert, sslcert and sslkey".into(),
+        Fix::CheckTlsFiles => "check sslrootcert, sslcert and sslkey in the database URL".into(),
+        Fix::CheckNetwork => {
+            "check the host and port, firewalls, and connect_timeout in the database URL".into()
+        }
+        Fix::RaiseConnectTimeout => "check that the host and port are PostgreSQL's (not a stalled proxy \
+             or firewall); a slow server needs a larger connect_timeout=SECONDS in the database URL"
+            .into(),
+        Fix::CheckHostName => "check the host name in the database URL".into(),
+        Fix::CheckUrlSettings => "check the query parameters of the database URL: unknown keys are \
+             passed to the server as settings"
+            .into(),
+        Fix::CreateSchema => "create the schema, or fix search_path (in the database URL or the \
+             role's settings)"
+            .into(),
+        Fix::UseSessionPooling => "use a direct connection to PostgreSQL or a session-pooled port \
+             (PgBouncer pool_mode=session) in -database / DATABASE_URL"
+            .into(),
+        Fix::KeepLockSession => "connect directly to PostgreSQL or through a session-pooled port \
+             (PgBouncer pool_mode=session); a migration must not run DISCARD ALL or pg_advisory_unlock_all()"
+            .into(),
+        Fix::WaitForLockHolder { .. } => "another migration run holds the lock; wait for it to finish, \
+             or raise -lock-timeout (seconds, default 15)"
+            .into(),
+        Fix::DropInvalidIndexes { indexes } => {
+            let drops: Vec<String> = indexes
+                .iter()
+                .map(|n| format!("DROP INDEX CONCURRENTLY {};", printable(n)))
+                .collect();
+            format!(
+                "drop it first ({}) or rerun with --drop-invalid-indexes",
+                drops.join(" ")
+            )
+        }
+        Fix::CreateFolder => "create the folder, or check the path in the database URL".into(),
+        Fix::RebuildWithFeature { feature } => {
+            format!("rebuild with the `{feature}` cargo feature")
+        }
     }
 }
 
@@ -406,7 +488,10 @@ mod tests {
             direction: strata_core::Direction::Up,
             aftermath: strata_core::Aftermath::RolledBack,
             location: None,
-            cause: DriverError::Other("the connection to the server was lost".into()),
+            cause: DriverError::ConnectionLost {
+                message: "the connection to the server was lost".into(),
+                cause: None,
+            },
             report: strata_core::Report {
                 steps: done.iter().map(|v| step(*v)).collect(),
                 reconciled: 0,

@@ -358,7 +358,15 @@ impl<'a> Migrator<'a> {
             let report = if scripts.is_empty() {
                 crate::driver::RehearsalReport::default()
             } else {
-                m.driver.rehearse(&scripts)?
+                match m.driver.session() {
+                    Some(session) => session.rehearse(&scripts)?,
+                    None => {
+                        return Err(DriverError::Unsupported {
+                            what: "rehearse migrations (PostgreSQL can)",
+                        }
+                        .into())
+                    }
+                }
             };
             let mut results = report.scripts.into_iter();
             let mut failed = false;
@@ -488,7 +496,7 @@ impl<'a> Migrator<'a> {
             // it is to be retried on its own or is big enough for the driver to cut it.
             let alone_in_one_message = n == 1
                 && cap == usize::MAX
-                && self.driver.batch_limit() > 1
+                && self.driver.capabilities().batch_limit > 1
                 && self.script_len(&plan.steps[i]) <= MAX_BATCH_BYTES;
             if n > 1 || alone_in_one_message {
                 match self.batch(&plan, i, n, &mut report, on_event)? {
@@ -545,7 +553,10 @@ impl<'a> Migrator<'a> {
                 .map_err(|e| (e, None, Aftermath::NotStarted))
                 .and_then(|()| {
                     let outcome = self.run_dirty_protocol(m, step, script, mode, &records, started);
-                    let restored = self.driver.restore_session();
+                    let restored = self
+                        .driver
+                        .session()
+                        .map_or(Ok(()), |session| session.after_script());
                     match (outcome, restored) {
                         (Ok(()), Err(e)) => Err((e, None, Aftermath::Applied)),
                         (outcome, _) => outcome,
@@ -681,7 +692,11 @@ impl<'a> Migrator<'a> {
     /// driver's limit and [`MAX_BATCH_BYTES`] of SQL (a bigger script goes alone), none before
     /// `cap`, and no version twice (the ledger tells which items committed, by version).
     fn batch_len(&self, plan: &Plan, start: usize, cap: usize) -> usize {
-        let limit = self.driver.batch_limit().min(cap.saturating_sub(start));
+        let limit = self
+            .driver
+            .capabilities()
+            .batch_limit
+            .min(cap.saturating_sub(start));
         let mut bytes = 0;
         let mut n = 0;
         for step in plan.steps[start..].iter().take(limit) {
@@ -711,7 +726,7 @@ impl<'a> Migrator<'a> {
 
     /// `--single-transaction` needs every step to run inside a transaction.
     fn check_single_transaction(&self, plan: &Plan) -> Result<(), Error> {
-        if !self.driver.can_run_single_transaction() {
+        if !self.driver.capabilities().single_transaction {
             return Err(Error::Invalid(
                 "--single-transaction is not available for this database (PostgreSQL has it); run without it".into(),
             ));
@@ -787,7 +802,7 @@ impl<'a> Migrator<'a> {
         // Each step is told started as the driver sees it start, and reported as soon as the
         // driver hands it over: committed and durable.
         let mut told = 0;
-        let result = self.driver.run_batch_live(&items, single, &mut |p| {
+        let result = self.driver.run_batch(&items, single, &mut |p| {
             let (i, d) = match p {
                 BatchProgress::Started(i) => {
                     let step = &steps[i];
@@ -1008,9 +1023,11 @@ impl<'a> Migrator<'a> {
         script: &Script,
         on_event: &mut dyn FnMut(Event),
     ) -> Result<(), DriverError> {
-        let dropped = self
-            .driver
-            .invalid_indexes(script, self.options.drop_invalid_indexes)?;
+        let drop_invalid = self.options.drop_invalid_indexes;
+        let dropped = match self.driver.session() {
+            Some(session) => session.before_script(script, drop_invalid)?,
+            None => return Ok(()),
+        };
         for name in dropped {
             on_event(Event::Notice {
                 version,
@@ -1019,7 +1036,7 @@ impl<'a> Migrator<'a> {
                 ),
             });
         }
-        self.driver.apply_script_settings(script)
+        Ok(())
     }
 
     fn effective_mode(&self, script: &Script) -> TxMode {
@@ -1221,7 +1238,7 @@ mod tests {
             waited: Duration::from_secs(1),
             holder: None
         }));
-        assert!(!is_lock_timeout(&DriverError::Other("55P03".into())));
+        assert!(!is_lock_timeout(&DriverError::Protocol("55P03".into())));
     }
 
     #[test]

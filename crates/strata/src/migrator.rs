@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use strata_core::plan::{PlanOptions, Request};
 use strata_core::runner::{self, RunOptions};
-use strata_core::Driver;
 use strata_drivers::{Backend, ConnectOptions, DatabaseUrl};
 use strata_sql::Dialect;
 
@@ -331,7 +330,7 @@ impl Forward<'_, '_> {
 /// A parsed URL and its open driver.
 struct Target {
     url: DatabaseUrl,
-    driver: Box<dyn Driver>,
+    driver: strata_drivers::Connection,
 }
 
 impl Target {
