@@ -549,4 +549,151 @@ mod tests {
             Some("(no actions recorded)")
         );
     }
+
+    #[test]
+    fn every_fix_has_its_words_with_the_cli_flag_names() {
+        let cases: Vec<(Fix, &str)> = vec![
+            (
+                Fix::CheckPassword { user: "bob".into() },
+                "check the user name and password in the database URL (percent-encode reserved characters such as @ : / ? in the password)",
+            ),
+            (
+                Fix::CheckHostBasedAuth,
+                "the server's pg_hba.conf has no entry for this host, user, database and TLS setting; check sslmode and the server's pg_hba.conf",
+            ),
+            (
+                Fix::CreateDatabase { database: "app".into() },
+                "check the database name in the URL path, or create it (createdb)",
+            ),
+            (
+                Fix::GrantConnect { database: "app".into(), user: "bob".into() },
+                "grant the role the privilege it needs, e.g. GRANT CONNECT ON DATABASE \"app\" TO \"bob\"",
+            ),
+            (
+                Fix::WaitForConnectionSlot,
+                "the server has no free connection slots; retry later or raise max_connections",
+            ),
+            (
+                Fix::WaitForServerStart,
+                "the server is starting up or shutting down; retry in a moment",
+            ),
+            (
+                Fix::StartServer,
+                "is PostgreSQL running and accepting TCP connections there? check the host and port in the database URL",
+            ),
+            (
+                Fix::StartServerOnSocket,
+                "is PostgreSQL running, with its unix_socket_directories set to that directory?",
+            ),
+            (
+                Fix::EnableServerTls,
+                "sslmode (or DATABASE_SSL=true) requires TLS; enable ssl on the server or use sslmode=prefer/disable",
+            ),
+            (
+                Fix::CertificateName,
+                "sslmode=verify-full checks that the server certificate names the host in the URL; connect by a name the certificate lists, or use sslmode=verify-ca",
+            ),
+            (
+                Fix::CertificateIssuer,
+                "the server certificate was not signed by the CA in sslrootcert; check sslrootcert",
+            ),
+            (Fix::CheckTls, "check sslmode, sslrootcert, sslcert and sslkey"),
+            (
+                Fix::CheckTlsFiles,
+                "check sslrootcert, sslcert and sslkey in the database URL",
+            ),
+            (
+                Fix::CheckNetwork,
+                "check the host and port, firewalls, and connect_timeout in the database URL",
+            ),
+            (
+                Fix::RaiseConnectTimeout,
+                "check that the host and port are PostgreSQL's (not a stalled proxy or firewall); a slow server needs a larger connect_timeout=SECONDS in the database URL",
+            ),
+            (Fix::CheckHostName, "check the host name in the database URL"),
+            (
+                Fix::CheckUrlSettings,
+                "check the query parameters of the database URL: unknown keys are passed to the server as settings",
+            ),
+            (
+                Fix::CreateSchema,
+                "create the schema, or fix search_path (in the database URL or the role's settings)",
+            ),
+            (
+                Fix::UseSessionPooling,
+                "use a direct connection to PostgreSQL or a session-pooled port (PgBouncer pool_mode=session) in -database / DATABASE_URL",
+            ),
+            (
+                Fix::KeepLockSession,
+                "connect directly to PostgreSQL or through a session-pooled port (PgBouncer pool_mode=session); a migration must not run DISCARD ALL or pg_advisory_unlock_all()",
+            ),
+            (
+                Fix::WaitForLockHolder { holder: Some("pid 7".into()) },
+                "another migration run holds the lock; wait for it to finish, or raise -lock-timeout (seconds, default 15)",
+            ),
+            (
+                Fix::DropInvalidIndexes { indexes: vec!["a_i".into(), "s.b_i".into()] },
+                "drop it first (DROP INDEX CONCURRENTLY a_i; DROP INDEX CONCURRENTLY s.b_i;) or rerun with --drop-invalid-indexes",
+            ),
+            (
+                Fix::CreateFolder,
+                "create the folder, or check the path in the database URL",
+            ),
+            (
+                Fix::RebuildWithFeature { feature: "sqlite" },
+                "rebuild with the `sqlite` cargo feature",
+            ),
+        ];
+        for (fix, words) in cases {
+            assert_eq!(fix_text(&fix), words, "{fix:?}");
+        }
+    }
+
+    #[test]
+    fn a_driver_error_with_a_fix_gets_one_hint_line_and_one_without_gets_none() {
+        let timeout = engine_error(&Error::Driver(DriverError::LockTimeout {
+            waited: Duration::from_millis(1500),
+            holder: Some("pid 7".into()),
+        }));
+        assert_eq!(
+            timeout,
+            "timeout: can't acquire database lock after 1.5s (held by pid 7)\n\
+             hint: another migration run holds the lock; wait for it to finish, or raise -lock-timeout (seconds, default 15)"
+        );
+        let refused = engine_error(&Error::Driver(DriverError::Connect {
+            message: "cannot connect to h:1 as user \"bob\" (sslmode=disable): connection refused"
+                .into(),
+            fix: Some(Fix::StartServer),
+        }));
+        assert_eq!(refused.lines().count(), 2, "{refused}");
+        assert!(refused.ends_with("hint: is PostgreSQL running and accepting TCP connections there? check the host and port in the database URL"));
+        let plain = engine_error(&Error::Driver(DriverError::Protocol(
+            "the server answered no row".into(),
+        )));
+        assert_eq!(plain, "the server answered no row");
+    }
+
+    #[test]
+    fn a_refused_invalid_index_names_the_flag_under_the_migration_error() {
+        let text = engine_error(&Error::Migration {
+            version: 2,
+            name: "idx".into(),
+            direction: strata_core::Direction::Up,
+            aftermath: strata_core::Aftermath::NotStarted,
+            location: None,
+            cause: DriverError::InvalidIndexes {
+                indexes: vec!["users_email".into()],
+            },
+            report: strata_core::Report::default(),
+            unconfirmed: Vec::new(),
+        });
+        assert!(
+            text.starts_with("migration failed: 2/u idx: index users_email exists but is INVALID"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  = hint: drop it first (DROP INDEX CONCURRENTLY users_email;) or rerun with --drop-invalid-indexes\n"),
+            "{text}"
+        );
+    }
 }
