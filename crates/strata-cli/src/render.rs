@@ -664,6 +664,7 @@ mod tests {
             message: "cannot connect to h:1 as user \"bob\" (sslmode=disable): connection refused"
                 .into(),
             fix: Some(Fix::StartServer),
+            cause: None,
         }));
         assert_eq!(refused.lines().count(), 2, "{refused}");
         assert!(refused.ends_with("hint: is PostgreSQL running and accepting TCP connections there? check the host and port in the database URL"));

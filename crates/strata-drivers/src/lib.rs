@@ -60,6 +60,7 @@ impl From<UrlError> for DriverError {
         DriverError::Connect {
             message: e.to_string(),
             fix: None,
+            cause: Some(std::sync::Arc::new(e)),
         }
     }
 }
@@ -72,12 +73,13 @@ impl From<UrlError> for DriverError {
 /// the core trait stays free of methods only one backend can honour.
 #[non_exhaustive]
 pub enum Connection {
-    /// A PostgreSQL session.
+    /// A PostgreSQL session. (Both variants are boxed: drivers are large, and there is one per
+    /// run.)
     #[cfg(feature = "postgres")]
-    Postgres(postgres::PostgresDriver),
+    Postgres(Box<postgres::PostgresDriver>),
     /// A SQLite file.
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlite::SqliteDriver),
+    Sqlite(Box<sqlite::SqliteDriver>),
 }
 
 impl Connection {
@@ -90,7 +92,7 @@ impl Connection {
     #[cfg(feature = "postgres")]
     pub fn postgres(&mut self) -> Option<&mut postgres::PostgresDriver> {
         match self {
-            Connection::Postgres(d) => Some(d),
+            Connection::Postgres(d) => Some(&mut **d),
             #[allow(unreachable_patterns)]
             _ => None,
         }
@@ -115,9 +117,9 @@ impl std::ops::Deref for Connection {
     fn deref(&self) -> &Self::Target {
         match *self {
             #[cfg(feature = "postgres")]
-            Connection::Postgres(ref d) => d,
+            Connection::Postgres(ref d) => &**d,
             #[cfg(feature = "sqlite")]
-            Connection::Sqlite(ref d) => d,
+            Connection::Sqlite(ref d) => &**d,
         }
     }
 }
@@ -126,9 +128,9 @@ impl std::ops::DerefMut for Connection {
     fn deref_mut(&mut self) -> &mut Self::Target {
         match *self {
             #[cfg(feature = "postgres")]
-            Connection::Postgres(ref mut d) => d,
+            Connection::Postgres(ref mut d) => &mut **d,
             #[cfg(feature = "sqlite")]
-            Connection::Sqlite(ref mut d) => d,
+            Connection::Sqlite(ref mut d) => &mut **d,
         }
     }
 }
@@ -143,9 +145,8 @@ pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connection, D
         Backend::Postgres => {
             #[cfg(feature = "postgres")]
             {
-                Ok(Connection::Postgres(postgres::PostgresDriver::connect(
-                    url, opts,
-                )?))
+                let driver = postgres::PostgresDriver::connect(url, opts)?;
+                Ok(Connection::Postgres(Box::new(driver)))
             }
             #[cfg(not(feature = "postgres"))]
             {
@@ -162,7 +163,7 @@ pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connection, D
                 } else {
                     sqlite::SqliteDriver::open(&path, url.tables()?)?
                 };
-                Ok(Connection::Sqlite(driver))
+                Ok(Connection::Sqlite(Box::new(driver)))
             }
             #[cfg(not(feature = "sqlite"))]
             {
@@ -178,5 +179,6 @@ fn not_built(feature: &'static str) -> DriverError {
     DriverError::Connect {
         message: format!("this build of Strata has no {feature} support"),
         fix: Some(strata_core::Fix::RebuildWithFeature { feature }),
+        cause: None,
     }
 }

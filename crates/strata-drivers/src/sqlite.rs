@@ -75,6 +75,7 @@ impl SqliteDriver {
                         dir.display()
                     ),
                     fix: Some(Fix::CreateFolder),
+                    cause: None,
                 });
             }
         }
@@ -274,8 +275,9 @@ fn already_applied(e: rusqlite::Error) -> DriverError {
 
 /// The file named by the URL cannot be opened as a SQLite database.
 fn open_error(path: &Path, e: rusqlite::Error) -> DriverError {
-    DriverError::Client {
+    DriverError::Connect {
         message: format!("cannot open SQLite database {}: {e}", path.display()),
+        fix: None,
         cause: Some(Arc::new(e)),
     }
 }

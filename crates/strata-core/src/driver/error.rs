@@ -16,6 +16,9 @@ pub enum DriverError {
         message: String,
         /// What to do about it, as data (the CLI words it).
         fix: Option<Fix>,
+        /// The client library's error, where there is one (its text never holds a password).
+        #[source]
+        cause: Option<Cause>,
     },
     /// A statement failed.
     #[error("{message}")]

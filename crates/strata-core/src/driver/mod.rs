@@ -212,3 +212,170 @@ pub trait Driver {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migration::TxMode;
+    use std::path::PathBuf;
+
+    /// A backend that implements only the required methods: what the defaults give it.
+    #[derive(Default)]
+    struct Minimal {
+        ran: Vec<String>,
+        fail_on: Option<String>,
+    }
+
+    impl Driver for Minimal {
+        fn dialect(&self) -> strata_sql::Dialect {
+            strata_sql::Dialect::Sqlite
+        }
+        fn lock(&mut self, _: Duration) -> Result<(), DriverError> {
+            Ok(())
+        }
+        fn unlock(&mut self) -> Result<(), DriverError> {
+            Ok(())
+        }
+        fn ensure_tables(&mut self) -> Result<(), DriverError> {
+            Ok(())
+        }
+        fn read_state(&mut self) -> Result<LedgerState, DriverError> {
+            Ok(LedgerState::default())
+        }
+        fn write(&mut self, _: &[LedgerWrite]) -> Result<(), DriverError> {
+            Ok(())
+        }
+        fn run_in_transaction(&mut self, s: &Script, _: &[LedgerWrite]) -> Result<(), DriverError> {
+            if self.fail_on.as_deref() == Some(s.sql.as_str()) {
+                return Err(DriverError::statement("boom"));
+            }
+            self.ran.push(s.sql.clone());
+            Ok(())
+        }
+        fn run_autocommit(&mut self, _: &str) -> Result<(), DriverError> {
+            Ok(())
+        }
+        fn drop_all(&mut self) -> Result<DropReport, DriverError> {
+            Ok(DropReport::default())
+        }
+        fn read_log(&mut self, _: Option<usize>) -> Result<Vec<LogRecord>, DriverError> {
+            Ok(Vec::new())
+        }
+        fn read_table(
+            &mut self,
+            _: Option<&str>,
+            _: &str,
+        ) -> Result<Option<RawTable>, DriverError> {
+            Ok(None)
+        }
+    }
+
+    fn script(sql: &str) -> Script {
+        Script {
+            path: PathBuf::from(format!("{sql}.sql")),
+            sql: sql.into(),
+            offset: 0,
+            first_line: 1,
+            mode: TxMode::Transaction,
+            mode_reason: None,
+            statements: None,
+            lock_timeout: None,
+            statement_timeout: None,
+            batchable: true,
+            streamed: None,
+        }
+    }
+
+    #[test]
+    fn a_new_backend_has_no_batches_no_single_transaction_and_no_session_hooks() {
+        let mut d = Minimal::default();
+        assert_eq!(
+            d.capabilities(),
+            Capabilities {
+                batch_limit: 1,
+                single_transaction: false
+            }
+        );
+        assert!(d.session().is_none());
+        let s = script("a");
+        let items = [BatchItem {
+            script: &s,
+            writes: &[],
+        }];
+        let failure = d.run_batch(&items, true, &mut |_| {}).unwrap_err();
+        assert_eq!(failure.committed, 0);
+        assert!(
+            d.ran.is_empty(),
+            "nothing runs when one transaction is refused"
+        );
+        assert_eq!(
+            failure.error.to_string(),
+            "this database driver cannot run migrations in one transaction"
+        );
+    }
+
+    #[test]
+    fn the_default_batch_tells_each_item_started_then_done_and_stops_at_a_failure() {
+        let mut d = Minimal {
+            fail_on: Some("c".into()),
+            ..Minimal::default()
+        };
+        let scripts = [script("a"), script("b"), script("c"), script("d")];
+        let items: Vec<BatchItem<'_>> = scripts
+            .iter()
+            .map(|script| BatchItem {
+                script,
+                writes: &[],
+            })
+            .collect();
+        let mut told = Vec::new();
+        let failure = d
+            .run_batch(&items, false, &mut |p| {
+                told.push(match p {
+                    BatchProgress::Started(i) => format!("started {i}"),
+                    BatchProgress::Done(i, _) => format!("done {i}"),
+                })
+            })
+            .unwrap_err();
+        assert_eq!(
+            told,
+            ["started 0", "done 0", "started 1", "done 1", "started 2"]
+        );
+        assert_eq!((failure.committed, failure.failed), (2, 2));
+        assert_eq!(d.ran, ["a", "b"]);
+    }
+
+    #[test]
+    fn fixes_come_with_the_errors_that_have_one() {
+        let timeout = DriverError::LockTimeout {
+            waited: Duration::from_secs(1),
+            holder: Some("pid 7".into()),
+        };
+        assert_eq!(
+            timeout.fix(),
+            Some(Fix::WaitForLockHolder {
+                holder: Some("pid 7".into())
+            })
+        );
+        let lost = DriverError::LockLost {
+            detail: "pid 1".into(),
+        };
+        assert_eq!(lost.fix(), Some(Fix::KeepLockSession));
+        assert_eq!(
+            DriverError::Unconfirmed(Box::new(lost)).fix(),
+            Some(Fix::KeepLockSession)
+        );
+        assert_eq!(DriverError::statement("boom").fix(), None);
+        let io = DriverError::io(
+            "cannot open lock file /x.strata-lock",
+            std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        );
+        assert!(io
+            .to_string()
+            .starts_with("cannot open lock file /x.strata-lock: "));
+        assert!(
+            std::error::Error::source(&io).is_some(),
+            "the cause is kept"
+        );
+    }
+}

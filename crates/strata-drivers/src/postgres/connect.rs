@@ -110,6 +110,7 @@ pub(crate) fn open_watched(
                 limit.as_secs_f64()
             )),
             fix: Some(Fix::RaiseConnectTimeout),
+            cause: None,
         }),
     }
 }
@@ -199,6 +200,7 @@ fn open_now(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Opened, DriverEr
     let tls = tls_connector(url, mode).map_err(|e| DriverError::Connect {
         message: one_line(&format!("cannot connect to {}: {e}", target.server)),
         fix: Some(Fix::CheckTlsFiles),
+        cause: None,
     })?;
     cfg.ssl_mode(match mode {
         SslMode::Disable => PgSslMode::Disable,
@@ -271,6 +273,7 @@ fn open_now(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Opened, DriverEr
                         .join(", ")
                 )),
                 fix: Some(Fix::CheckUrlSettings),
+                cause: None,
             }
         })?;
     }

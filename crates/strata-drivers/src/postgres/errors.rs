@@ -219,7 +219,13 @@ pub(crate) fn connect_error(e: &postgres::Error, t: &Target, secret: Option<&str
         )),
         secret,
     );
-    DriverError::Connect { message, fix }
+    // The client's own words stay as the source, scrubbed like the message.
+    let cause: strata_core::Cause = Arc::new(std::io::Error::other(scrub(&chain(e), secret)));
+    DriverError::Connect {
+        message,
+        fix,
+        cause: Some(cause),
+    }
 }
 
 fn tls_cause(text: &str) -> String {

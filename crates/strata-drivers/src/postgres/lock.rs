@@ -183,6 +183,7 @@ pub(crate) fn second_connection_shares(
                  session advisory locks do not protect anything there"
             ),
             fix: Some(Fix::UseSessionPooling),
+            cause: None,
         }),
         _ => Ok(()),
     }
@@ -197,6 +198,7 @@ pub fn shared_server_session(pid: i32) -> DriverError {
              session advisory locks do not protect anything there"
         ),
         fix: Some(Fix::UseSessionPooling),
+        cause: None,
     }
 }
 
@@ -215,6 +217,7 @@ pub fn check_same_backend(at_connect: i32, now: i32) -> Result<(), DriverError> 
              session advisory locks would be lost"
         ),
         fix: Some(Fix::UseSessionPooling),
+        cause: None,
     })
 }
 
@@ -405,7 +408,8 @@ mod tests {
     #[test]
     fn a_changed_backend_pid_is_refused_as_transaction_pooling() {
         assert!(check_same_backend(41, 41).is_ok());
-        let DriverError::Connect { message, fix } = check_same_backend(41, 42).unwrap_err() else {
+        let DriverError::Connect { message, fix, .. } = check_same_backend(41, 42).unwrap_err()
+        else {
             panic!("not a connect error")
         };
         assert!(message.starts_with(

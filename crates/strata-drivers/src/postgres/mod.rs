@@ -148,6 +148,7 @@ impl PostgresDriver {
                 return Err(DriverError::Connect {
                     message: "no schema: search_path names no existing schema".into(),
                     fix: Some(Fix::CreateSchema),
+                    cause: None,
                 })
             }
         };
@@ -943,6 +944,7 @@ impl strata_core::Driver for PostgresDriver {
             return Err(DriverError::Connect {
                 message: "no schema: search_path names no existing schema".into(),
                 fix: Some(Fix::CreateSchema),
+                cause: None,
             });
         };
         let mut report = self.quietly(|d| drop::drop_schema_objects(&mut d.client, &schema))?;

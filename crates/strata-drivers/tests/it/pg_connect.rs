@@ -24,7 +24,7 @@ fn uses_tls(d: &mut PostgresDriver) -> bool {
 
 fn connect_error(e: DriverError) -> (String, Option<Fix>) {
     match e {
-        DriverError::Connect { message, fix } => (message, fix),
+        DriverError::Connect { message, fix, .. } => (message, fix),
         other => panic!("expected a connect error, got {other:?}"),
     }
 }
@@ -149,6 +149,10 @@ fn connection_refused_is_one_line_with_a_hint() {
     ))
     .unwrap_err();
     let shown = format!("{err} {err:?}");
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the client's error is kept as the source"
+    );
     let (message, hint) = connect_error(err);
     assert_eq!(
         message,
