@@ -275,9 +275,9 @@ impl<'m> Migrator<'m> {
         }
         let result = engine.run(request, &mut |e| events.send(e));
         if let Some(panic) = events.panic.take() {
-            // The engine has released the lock; the caller sees its own panic.
+            // The engine has released the lock; the caller sees its own panic (unwinding closes
+            // the connection).
             drop(engine);
-            drop(driver);
             resume_unwind(panic);
         }
         let report: Report = result.map_err(Error::from_engine)?.into();
