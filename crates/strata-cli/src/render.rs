@@ -254,6 +254,10 @@ pub fn fix_text(fix: &Fix) -> String {
                 drops.join(" ")
             )
         }
+        Fix::DropOutsideDependents { schema } => format!(
+            "objects outside schema \"{}\" depend on objects inside it; drop or change them first (nothing was dropped)",
+            printable(schema)
+        ),
         Fix::CreateFolder => "create the folder, or check the path in the database URL".into(),
         Fix::RebuildWithFeature { feature } => {
             format!("rebuild with the `{feature}` cargo feature")
@@ -634,6 +638,12 @@ mod tests {
             (
                 Fix::DropInvalidIndexes { indexes: vec!["a_i".into(), "s.b_i".into()] },
                 "drop it first (DROP INDEX CONCURRENTLY a_i; DROP INDEX CONCURRENTLY s.b_i;) or rerun with --drop-invalid-indexes",
+            ),
+            (
+                Fix::DropOutsideDependents {
+                    schema: "public".into(),
+                },
+                "objects outside schema \"public\" depend on objects inside it; drop or change them first (nothing was dropped)",
             ),
             (
                 Fix::CreateFolder,

@@ -108,6 +108,17 @@ pub enum DriverError {
     /// A table with the name of one of Strata's tables has another layout (another tool's).
     #[error("{0}")]
     ForeignTable(String),
+    /// `drop` found objects outside the schema depending on objects inside it (PostgreSQL
+    /// `dependent_objects_still_exist`); nothing was dropped.
+    #[error("cannot drop everything in schema \"{schema}\": {message}")]
+    DropBlocked {
+        /// The schema being emptied.
+        schema: String,
+        /// The server's message.
+        message: String,
+        /// The server's DETAIL (which objects depend on which).
+        detail: Option<String>,
+    },
     /// The driver could not make sure that a commit is durable, or learn what became of a
     /// lost session's transaction.
     #[error("{0}")]
@@ -158,6 +169,9 @@ impl DriverError {
             DriverError::LockLost { .. } => Some(Fix::KeepLockSession),
             DriverError::InvalidIndexes { indexes } => Some(Fix::DropInvalidIndexes {
                 indexes: indexes.clone(),
+            }),
+            DriverError::DropBlocked { schema, .. } => Some(Fix::DropOutsideDependents {
+                schema: schema.clone(),
             }),
             DriverError::Unconfirmed(inner) => inner.fix(),
             _ => None,
@@ -258,6 +272,11 @@ pub enum Fix {
     DropInvalidIndexes {
         /// The indexes.
         indexes: Vec<String>,
+    },
+    /// Objects outside the schema being emptied depend on objects inside it.
+    DropOutsideDependents {
+        /// The schema.
+        schema: String,
     },
     /// The folder of a SQLite database file does not exist.
     CreateFolder,
