@@ -8,7 +8,7 @@ use strata_core::plan::Conflict;
 use strata_core::printable::{printable, printable_path};
 use strata_core::report::StepReport;
 use strata_core::status::{State, Status};
-use strata_core::{Action, Aftermath, DriverError, Error, IgnoredFile, LogRecord};
+use strata_core::{Action, Aftermath, DriverError, Error, Fix, IgnoredFile, LogRecord};
 
 /// A duration for people, the one format of every duration Strata prints (progress lines,
 /// `status`, `history`, `rehearse`): Go's style, as golang-migrate's lines show it (`12.51ms`,
@@ -91,6 +91,9 @@ pub fn engine_error(err: &Error) -> String {
                 if let Some(hint) = hint {
                     let _ = writeln!(out, "  = hint: {hint}");
                 }
+            }
+            if let (DriverError::InvalidIndexes { .. }, Some(fix)) = (cause, cause.fix()) {
+                let _ = writeln!(out, "  = hint: {}", fix_text(&fix));
             }
             if !unconfirmed.is_empty() {
                 let list: Vec<String> = unconfirmed.iter().map(|v| v.to_string()).collect();
@@ -183,27 +186,110 @@ fn aftermath_note(aftermath: Aftermath, version: u64) -> String {
     }
 }
 
+/// A driver error for people: its message, then a `hint:` line wording its [`Fix`] (a refused
+/// INVALID index's fix goes under the excerpt instead, with the server's fields).
 fn cause_message(cause: &DriverError) -> String {
-    match cause {
-        DriverError::Connect {
-            message,
-            hint: Some(hint),
-        } => format!("{message}\nhint: {hint}"),
-        // golang-migrate's words, a readable wait (not `1.000763781s`), the holder, and what to do.
+    let head = match cause {
+        // golang-migrate's words, a readable wait (not `1.000763781s`) and the holder.
         DriverError::LockTimeout { waited, holder } => format!(
-            "timeout: can't acquire database lock after {}{}\nhint: another migration run holds the lock; \
-             wait for it to finish, or raise -lock-timeout (seconds, default 15)",
+            "timeout: can't acquire database lock after {}{}",
             duration_text(*waited),
             holder
                 .as_ref()
                 .map(|h| format!(" (held by {h})"))
                 .unwrap_or_default()
         ),
-        DriverError::LockLost { .. } => format!(
-            "{cause}\nhint: connect directly to PostgreSQL or through a session-pooled port \
-             (PgBouncer pool_mode=session); a migration must not run DISCARD ALL or pg_advisory_unlock_all()"
-        ),
         other => other.to_string(),
+    };
+    match cause.fix() {
+        Some(fix) if !matches!(cause, DriverError::InvalidIndexes { .. }) => {
+            format!("{head}\nhint: {}", fix_text(&fix))
+        }
+        _ => head,
+    }
+}
+
+/// What to do, in the CLI's words: its flag and setting names (`-lock-timeout`, `DATABASE_URL`,
+/// `--drop-invalid-indexes`), which the library never names.
+pub fn fix_text(fix: &Fix) -> String {
+    match fix {
+        Fix::CheckPassword { .. } => "check the user name and password in the database URL \
+             (percent-encode reserved characters such as @ : / ? in the password)"
+            .into(),
+        Fix::CheckHostBasedAuth => "the server's pg_hba.conf has no entry for this host, user, database \
+             and TLS setting; check sslmode and the server's pg_hba.conf"
+            .into(),
+        Fix::CreateDatabase { .. } => {
+            "check the database name in the URL path, or create it (createdb)".into()
+        }
+        Fix::GrantConnect { database, user } => format!(
+            "grant the role the privilege it needs, e.g. GRANT CONNECT ON DATABASE \"{}\" TO \"{}\"",
+            printable(database),
+            printable(user)
+        ),
+        Fix::WaitForConnectionSlot => {
+            "the server has no free connection slots; retry later or raise max_connections".into()
+        }
+        Fix::WaitForServerStart => {
+            "the server is starting up or shutting down; retry in a moment".into()
+        }
+        Fix::StartServer => "is PostgreSQL running and accepting TCP connections there? \
+             check the host and port in the database URL"
+            .into(),
+        Fix::StartServerOnSocket => {
+            "is PostgreSQL running, with its unix_socket_directories set to that directory?".into()
+        }
+        Fix::EnableServerTls => "sslmode (or DATABASE_SSL=true) requires TLS; enable ssl on the server \
+             or use sslmode=prefer/disable"
+            .into(),
+        Fix::CertificateName => "sslmode=verify-full checks that the server certificate names the host \
+             in the URL; connect by a name the certificate lists, or use sslmode=verify-ca"
+            .into(),
+        Fix::CertificateIssuer => {
+            "the server certificate was not signed by the CA in sslrootcert; check sslrootcert".into()
+        }
+        Fix::CheckTls => "check sslmode, sslrootcert, sslcert and sslkey".into(),
+        Fix::CheckTlsFiles => "check sslrootcert, sslcert and sslkey in the database URL".into(),
+        Fix::CheckNetwork => {
+            "check the host and port, firewalls, and connect_timeout in the database URL".into()
+        }
+        Fix::RaiseConnectTimeout => "check that the host and port are PostgreSQL's (not a stalled proxy \
+             or firewall); a slow server needs a larger connect_timeout=SECONDS in the database URL"
+            .into(),
+        Fix::CheckHostName => "check the host name in the database URL".into(),
+        Fix::CheckUrlSettings => "check the query parameters of the database URL: unknown keys are \
+             passed to the server as settings"
+            .into(),
+        Fix::CreateSchema => "create the schema, or fix search_path (in the database URL or the \
+             role's settings)"
+            .into(),
+        Fix::UseSessionPooling => "use a direct connection to PostgreSQL or a session-pooled port \
+             (PgBouncer pool_mode=session) in -database / DATABASE_URL"
+            .into(),
+        Fix::KeepLockSession => "connect directly to PostgreSQL or through a session-pooled port \
+             (PgBouncer pool_mode=session); a migration must not run DISCARD ALL or pg_advisory_unlock_all()"
+            .into(),
+        Fix::WaitForLockHolder { .. } => "another migration run holds the lock; wait for it to finish, \
+             or raise -lock-timeout (seconds, default 15)"
+            .into(),
+        Fix::DropInvalidIndexes { indexes } => {
+            let drops: Vec<String> = indexes
+                .iter()
+                .map(|n| format!("DROP INDEX CONCURRENTLY {};", printable(n)))
+                .collect();
+            format!(
+                "drop it first ({}) or rerun with --drop-invalid-indexes",
+                drops.join(" ")
+            )
+        }
+        Fix::DropOutsideDependents { schema } => format!(
+            "objects outside schema \"{}\" depend on objects inside it; drop or change them first (nothing was dropped)",
+            printable(schema)
+        ),
+        Fix::CreateFolder => "create the folder, or check the path in the database URL".into(),
+        Fix::RebuildWithFeature { feature } => {
+            format!("rebuild with the `{feature}` cargo feature")
+        }
     }
 }
 
@@ -434,7 +520,10 @@ mod tests {
             direction: strata_core::Direction::Up,
             aftermath: strata_core::Aftermath::RolledBack,
             location: None,
-            cause: DriverError::Other("the connection to the server was lost".into()),
+            cause: DriverError::ConnectionLost {
+                message: "the connection to the server was lost".into(),
+                cause: None,
+            },
             report: strata_core::Report {
                 steps: done.iter().map(|v| step(*v)).collect(),
                 reconciled: 0,
@@ -537,6 +626,160 @@ mod tests {
         assert_eq!(
             history_table(&[]).lines().last(),
             Some("(no actions recorded)")
+        );
+    }
+
+    #[test]
+    fn every_fix_has_its_words_with_the_cli_flag_names() {
+        let cases: Vec<(Fix, &str)> = vec![
+            (
+                Fix::CheckPassword { user: "bob".into() },
+                "check the user name and password in the database URL (percent-encode reserved characters such as @ : / ? in the password)",
+            ),
+            (
+                Fix::CheckHostBasedAuth,
+                "the server's pg_hba.conf has no entry for this host, user, database and TLS setting; check sslmode and the server's pg_hba.conf",
+            ),
+            (
+                Fix::CreateDatabase { database: "app".into() },
+                "check the database name in the URL path, or create it (createdb)",
+            ),
+            (
+                Fix::GrantConnect { database: "app".into(), user: "bob".into() },
+                "grant the role the privilege it needs, e.g. GRANT CONNECT ON DATABASE \"app\" TO \"bob\"",
+            ),
+            (
+                Fix::WaitForConnectionSlot,
+                "the server has no free connection slots; retry later or raise max_connections",
+            ),
+            (
+                Fix::WaitForServerStart,
+                "the server is starting up or shutting down; retry in a moment",
+            ),
+            (
+                Fix::StartServer,
+                "is PostgreSQL running and accepting TCP connections there? check the host and port in the database URL",
+            ),
+            (
+                Fix::StartServerOnSocket,
+                "is PostgreSQL running, with its unix_socket_directories set to that directory?",
+            ),
+            (
+                Fix::EnableServerTls,
+                "sslmode (or DATABASE_SSL=true) requires TLS; enable ssl on the server or use sslmode=prefer/disable",
+            ),
+            (
+                Fix::CertificateName,
+                "sslmode=verify-full checks that the server certificate names the host in the URL; connect by a name the certificate lists, or use sslmode=verify-ca",
+            ),
+            (
+                Fix::CertificateIssuer,
+                "the server certificate was not signed by the CA in sslrootcert; check sslrootcert",
+            ),
+            (Fix::CheckTls, "check sslmode, sslrootcert, sslcert and sslkey"),
+            (
+                Fix::CheckTlsFiles,
+                "check sslrootcert, sslcert and sslkey in the database URL",
+            ),
+            (
+                Fix::CheckNetwork,
+                "check the host and port, firewalls, and connect_timeout in the database URL",
+            ),
+            (
+                Fix::RaiseConnectTimeout,
+                "check that the host and port are PostgreSQL's (not a stalled proxy or firewall); a slow server needs a larger connect_timeout=SECONDS in the database URL",
+            ),
+            (Fix::CheckHostName, "check the host name in the database URL"),
+            (
+                Fix::CheckUrlSettings,
+                "check the query parameters of the database URL: unknown keys are passed to the server as settings",
+            ),
+            (
+                Fix::CreateSchema,
+                "create the schema, or fix search_path (in the database URL or the role's settings)",
+            ),
+            (
+                Fix::UseSessionPooling,
+                "use a direct connection to PostgreSQL or a session-pooled port (PgBouncer pool_mode=session) in -database / DATABASE_URL",
+            ),
+            (
+                Fix::KeepLockSession,
+                "connect directly to PostgreSQL or through a session-pooled port (PgBouncer pool_mode=session); a migration must not run DISCARD ALL or pg_advisory_unlock_all()",
+            ),
+            (
+                Fix::WaitForLockHolder { holder: Some("pid 7".into()) },
+                "another migration run holds the lock; wait for it to finish, or raise -lock-timeout (seconds, default 15)",
+            ),
+            (
+                Fix::DropInvalidIndexes { indexes: vec!["a_i".into(), "s.b_i".into()] },
+                "drop it first (DROP INDEX CONCURRENTLY a_i; DROP INDEX CONCURRENTLY s.b_i;) or rerun with --drop-invalid-indexes",
+            ),
+            (
+                Fix::DropOutsideDependents {
+                    schema: "public".into(),
+                },
+                "objects outside schema \"public\" depend on objects inside it; drop or change them first (nothing was dropped)",
+            ),
+            (
+                Fix::CreateFolder,
+                "create the folder, or check the path in the database URL",
+            ),
+            (
+                Fix::RebuildWithFeature { feature: "sqlite" },
+                "rebuild with the `sqlite` cargo feature",
+            ),
+        ];
+        for (fix, words) in cases {
+            assert_eq!(fix_text(&fix), words, "{fix:?}");
+        }
+    }
+
+    #[test]
+    fn a_driver_error_with_a_fix_gets_one_hint_line_and_one_without_gets_none() {
+        let timeout = engine_error(&Error::Driver(DriverError::LockTimeout {
+            waited: Duration::from_millis(1500),
+            holder: Some("pid 7".into()),
+        }));
+        assert_eq!(
+            timeout,
+            "timeout: can't acquire database lock after 1.5s (held by pid 7)\n\
+             hint: another migration run holds the lock; wait for it to finish, or raise -lock-timeout (seconds, default 15)"
+        );
+        let refused = engine_error(&Error::Driver(DriverError::Connect {
+            message: "cannot connect to h:1 as user \"bob\" (sslmode=disable): connection refused"
+                .into(),
+            fix: Some(Fix::StartServer),
+            cause: None,
+        }));
+        assert_eq!(refused.lines().count(), 2, "{refused}");
+        assert!(refused.ends_with("hint: is PostgreSQL running and accepting TCP connections there? check the host and port in the database URL"));
+        let plain = engine_error(&Error::Driver(DriverError::Protocol(
+            "the server answered no row".into(),
+        )));
+        assert_eq!(plain, "the server answered no row");
+    }
+
+    #[test]
+    fn a_refused_invalid_index_names_the_flag_under_the_migration_error() {
+        let text = engine_error(&Error::Migration {
+            version: 2,
+            name: "idx".into(),
+            direction: strata_core::Direction::Up,
+            aftermath: strata_core::Aftermath::NotStarted,
+            location: None,
+            cause: DriverError::InvalidIndexes {
+                indexes: vec!["users_email".into()],
+            },
+            report: strata_core::Report::default(),
+            unconfirmed: Vec::new(),
+        });
+        assert!(
+            text.starts_with("migration failed: 2/u idx: index users_email exists but is INVALID"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  = hint: drop it first (DROP INDEX CONCURRENTLY users_email;) or rerun with --drop-invalid-indexes\n"),
+            "{text}"
         );
     }
 }

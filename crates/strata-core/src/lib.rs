@@ -30,8 +30,9 @@ pub mod status;
 
 pub use checksum::Checksum;
 pub use driver::{BatchDone, BatchFailure, BatchItem, BatchProgress};
-pub use driver::{CancelHandle, Driver, DriverError, DropReport, RawTable, TableNames};
-pub use driver::{RehearsalReport, RehearsedLock, RehearsedScript, TableInfo, TableSession};
+pub use driver::{Capabilities, Cause, Driver, DriverError, DropReport, Fix, RawTable};
+pub use driver::{RehearsalReport, RehearsedLock, RehearsedScript};
+pub use driver::{SessionHooks, TableNames};
 pub use error::{Aftermath, Error, Location, NotRunnableReason, OneTransactionBlocker};
 pub use ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,

@@ -5,7 +5,7 @@
 
 use crate::driver::{Driver, DriverError, DropReport};
 use crate::error::{Error, Location};
-use crate::executor::{self, Capabilities, Executor};
+use crate::executor::{self, Backend, Executor};
 use crate::ledger::{CompatRow, LedgerState, LedgerWrite, LogRecord};
 use crate::migration::{Script, TxMode, Version};
 use crate::plan::{self, Conflict, Plan, Request};
@@ -304,7 +304,15 @@ impl<'a> Migrator<'a> {
             let report = if scripts.is_empty() {
                 crate::driver::RehearsalReport::default()
             } else {
-                m.driver.rehearse(&scripts)?
+                match m.driver.session() {
+                    Some(session) => session.rehearse(&scripts)?,
+                    None => {
+                        return Err(DriverError::Unsupported {
+                            what: "rehearse migrations (PostgreSQL can)",
+                        }
+                        .into())
+                    }
+                }
             };
             let mut results = report.scripts.into_iter();
             let mut failed = false;
@@ -376,7 +384,7 @@ impl<'a> Migrator<'a> {
         let state = self.driver.read_state()?;
         let plan = plan::plan(self.source, &state, request, &self.options.plan)
             .map_err(|conflicts| Error::Conflicts { conflicts })?;
-        let caps = Capabilities::of(&*self.driver);
+        let caps = Backend::of(&*self.driver);
         let exec = Executor::new(self.source, plan, self.options.clone(), caps);
         executor::drive(&mut *self.driver, exec, on_event, self.stop)
     }

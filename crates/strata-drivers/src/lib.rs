@@ -1,7 +1,9 @@
 //! Strata's database drivers and database URL parsing.
 //!
-//! [`connect`] is the one place that turns a [`DatabaseUrl`] into a [`Driver`]: one `match` on
-//! the URL's backend. Each backend lives in its own module behind a cargo feature (`postgres`,
+//! [`connect`] is the one place that turns a [`DatabaseUrl`] into a [`Connection`]: one `match`
+//! on the URL's backend. A [`Connection`] is a [`Driver`] (the engine's contract, through
+//! `Deref`) and also gives each backend's own API (`.postgres()`: `plan`'s table facts, cancel
+//! and stop handles, round-trip counts, rehearsal), which the engine never needs. Each backend lives in its own module behind a cargo feature (`postgres`,
 //! `sqlite`). [`url`] parses URLs and never lets a password into any message.
 #![warn(missing_docs)]
 // `DriverError` (strata-core's contract type) is ~136 bytes; errors are the cold path of a
@@ -57,7 +59,78 @@ impl From<UrlError> for DriverError {
     fn from(e: UrlError) -> Self {
         DriverError::Connect {
             message: e.to_string(),
-            hint: None,
+            fix: None,
+            cause: Some(std::sync::Arc::new(e)),
+        }
+    }
+}
+
+/// An open database, by backend. Dereferences to the engine's [`Driver`]; each backend's own
+/// features are one method away ([`Connection::postgres`]).
+///
+/// An enum rather than `Box<dyn Driver>` plus downcasting: the set of backends is closed and
+/// known here, a `match` shows every caller what a backend-only feature does elsewhere, and
+/// the core trait stays free of methods only one backend can honour.
+#[non_exhaustive]
+pub enum Connection {
+    /// A PostgreSQL session. (Both variants are boxed: drivers are large, and there is one per
+    /// run.)
+    #[cfg(feature = "postgres")]
+    Postgres(Box<postgres::PostgresDriver<'static>>),
+    /// A SQLite file.
+    #[cfg(feature = "sqlite")]
+    Sqlite(Box<sqlite::SqliteDriver<'static>>),
+}
+
+impl Connection {
+    /// The engine's view of this database.
+    pub fn driver(&mut self) -> &mut dyn Driver {
+        &mut **self
+    }
+
+    /// The PostgreSQL driver's own API, when this is PostgreSQL.
+    #[cfg(feature = "postgres")]
+    pub fn postgres(&mut self) -> Option<&mut postgres::PostgresDriver<'static>> {
+        match self {
+            Connection::Postgres(d) => Some(&mut **d),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The table of the index named `index` (as a migration wrote it), as the catalog names it;
+    /// `None` when there is no such index. For `plan`: `DROP INDEX` locks the index's table.
+    pub fn index_table(&mut self, index: &str) -> Result<Option<String>, DriverError> {
+        let _ = index;
+        match *self {
+            #[cfg(feature = "postgres")]
+            Connection::Postgres(ref mut d) => d.index_table(index),
+            #[cfg(feature = "sqlite")]
+            Connection::Sqlite(ref mut d) => d.index_table(index),
+        }
+    }
+}
+
+impl std::ops::Deref for Connection {
+    type Target = dyn Driver;
+
+    fn deref(&self) -> &Self::Target {
+        match *self {
+            #[cfg(feature = "postgres")]
+            Connection::Postgres(ref d) => &**d,
+            #[cfg(feature = "sqlite")]
+            Connection::Sqlite(ref d) => &**d,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Connection {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match *self {
+            #[cfg(feature = "postgres")]
+            Connection::Postgres(ref mut d) => &mut **d,
+            #[cfg(feature = "sqlite")]
+            Connection::Sqlite(ref mut d) => &mut **d,
         }
     }
 }
@@ -67,12 +140,13 @@ impl From<UrlError> for DriverError {
 /// PostgreSQL: one dedicated session, with `application_name`, `statement_timeout`,
 /// `lock_timeout` and the URL's session settings (`search_path`, ...) applied. SQLite: the file
 /// named by the URL, created if missing (unless [`ConnectOptions::read_only`]).
-pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Box<dyn Driver>, DriverError> {
+pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connection, DriverError> {
     match url.backend() {
         Backend::Postgres => {
             #[cfg(feature = "postgres")]
             {
-                Ok(Box::new(postgres::PostgresDriver::connect(url, opts)?))
+                let driver = postgres::PostgresDriver::connect(url, opts)?;
+                Ok(Connection::Postgres(Box::new(driver)))
             }
             #[cfg(not(feature = "postgres"))]
             {
@@ -89,7 +163,7 @@ pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Box<dyn Drive
                 } else {
                     sqlite::SqliteDriver::open(&path, url.tables()?)?
                 };
-                Ok(Box::new(driver))
+                Ok(Connection::Sqlite(Box::new(driver)))
             }
             #[cfg(not(feature = "sqlite"))]
             {
@@ -101,9 +175,10 @@ pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Box<dyn Drive
 }
 
 #[allow(dead_code)]
-fn not_built(feature: &str) -> DriverError {
+fn not_built(feature: &'static str) -> DriverError {
     DriverError::Connect {
         message: format!("this build of Strata has no {feature} support"),
-        hint: Some(format!("rebuild with the `{feature}` cargo feature")),
+        fix: Some(strata_core::Fix::RebuildWithFeature { feature }),
+        cause: None,
     }
 }

@@ -12,13 +12,14 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use strata_core::ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
     Reached,
 };
 use strata_core::runner::stamp_duration;
-use strata_core::{Driver, DriverError, DropReport, RawTable, Script, TableNames, TxMode};
+use strata_core::{Driver, DriverError, DropReport, Fix, RawTable, Script, TableNames, TxMode};
 use strata_sql::Dialect;
 
 /// The SQLite driver: one connection to one database file (its own, or the application's,
@@ -76,9 +77,9 @@ impl SqliteDriver<'static> {
         tables: TableNames,
     ) -> Result<SqliteDriver<'static>, DriverError> {
         if !path.exists() {
-            let conn = Connection::open_in_memory().map_err(|e| DriverError::Connect {
+            let conn = Connection::open_in_memory().map_err(|e| DriverError::Client {
                 message: format!("cannot open an empty stand-in for {}: {e}", path.display()),
-                hint: None,
+                cause: Some(Arc::new(e)),
             })?;
             let mut driver = Self::with_connection(conn, path, tables)?;
             driver.stand_in = true;
@@ -88,10 +89,7 @@ impl SqliteDriver<'static> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| DriverError::Connect {
-            message: format!("cannot open SQLite database {}: {e}", path.display()),
-            hint: None,
-        })?;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
         Self::with_connection(conn, path, tables)
     }
 
@@ -105,14 +103,12 @@ impl SqliteDriver<'static> {
                         path.display(),
                         dir.display()
                     ),
-                    hint: Some("create the folder, or check the path in the database URL".into()),
+                    fix: Some(Fix::CreateFolder),
+                    cause: None,
                 });
             }
         }
-        let conn = Connection::open(path).map_err(|e| DriverError::Connect {
-            message: format!("cannot open SQLite database {}: {e}", path.display()),
-            hint: None,
-        })?;
+        let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
         Self::with_connection(conn, path, tables)
     }
 
@@ -123,7 +119,10 @@ impl SqliteDriver<'static> {
     ) -> Result<SqliteDriver<'static>, DriverError> {
         // Readers of the same file (an app at start-up) may hold it briefly.
         conn.busy_timeout(Duration::from_secs(10))
-            .map_err(|e| DriverError::Other(e.to_string()))?;
+            .map_err(|e| DriverError::Client {
+                message: e.to_string(),
+                cause: Some(Arc::new(e)),
+            })?;
         // The file exists once opened, so it resolves; a path that still does not (an odd
         // file system) keeps the path as given.
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -185,7 +184,7 @@ impl<'c> SqliteDriver<'c> {
             return Ok(());
         }
         match strata_core::adopt::foreign_compat_table(&self.tables.compat, &columns) {
-            Some(why) => Err(DriverError::Other(why)),
+            Some(why) => Err(DriverError::ForeignTable(why)),
             None => Ok(()),
         }
     }
@@ -325,6 +324,15 @@ fn already_applied(e: rusqlite::Error) -> DriverError {
     }
 }
 
+/// The file named by the URL cannot be opened as a SQLite database.
+fn open_error(path: &Path, e: rusqlite::Error) -> DriverError {
+    DriverError::Connect {
+        message: format!("cannot open SQLite database {}: {e}", path.display()),
+        fix: None,
+        cause: Some(Arc::new(e)),
+    }
+}
+
 fn err(e: rusqlite::Error) -> DriverError {
     // SQLite's generic SQLITE_ERROR says nothing the message does not; name only specific codes
     // (constraint violations, busy, read-only...).
@@ -382,16 +390,16 @@ impl SqliteDriver<'_> {
     fn run_streamed(&mut self, script: &Script, writes: &[LedgerWrite]) -> Result<(), DriverError> {
         use strata_core::source::stream::{Piece, ReadError, StatementReader, READ_CHUNK};
         let path = script.path.display().to_string();
-        let file = std::fs::File::open(&script.path)
-            .map_err(|e| DriverError::Other(format!("{path}: {e}")))?;
+        let file =
+            std::fs::File::open(&script.path).map_err(|e| DriverError::io(path.clone(), e))?;
         let mut reader = StatementReader::new(file, READ_CHUNK, Dialect::Sqlite);
         self.transaction(|d| {
             let started = Instant::now();
             loop {
                 let piece = reader.next().map_err(|e| match e {
                     ReadError::Stopped(t) => DriverError::from(t),
-                    ReadError::Io(e) => DriverError::Other(format!("{path}: {e}")),
-                    ReadError::NotUtf8(e) => DriverError::Other(format!(
+                    ReadError::Io(e) => DriverError::io(path.clone(), e),
+                    ReadError::NotUtf8(e) => DriverError::BadFile(format!(
                         "{path}:{}: not valid UTF-8 (byte {})",
                         e.line, e.byte
                     )),
@@ -421,7 +429,7 @@ impl SqliteDriver<'_> {
             if let Some(expected) = &script.streamed {
                 reader
                     .check(expected)
-                    .map_err(|m| DriverError::Other(format!("{path}: {m}")))?;
+                    .map_err(|m| DriverError::BadFile(format!("{path}: {m}")))?;
             }
             let ms = started.elapsed().as_millis() as i64;
             let stamped: Vec<_> = writes
@@ -469,6 +477,31 @@ fn run_statement(
     })
 }
 
+impl SqliteDriver<'_> {
+    /// The table of the index named `index` (as a migration wrote it), as the catalog names it;
+    /// `None` when there is no such index. For `plan`: `DROP INDEX` locks the index's table.
+    pub fn index_table(&mut self, index: &str) -> Result<Option<String>, DriverError> {
+        // The name as a migration wrote it: the main schema's index of that name, quotes
+        // removed, compared as SQLite compares names (ignoring ASCII case).
+        let name = index.rsplit('.').next().unwrap_or(index);
+        let name = ["\"\"", "[]", "``"]
+            .iter()
+            .find_map(|q| {
+                let (open, close) = (&q[..1], &q[1..]);
+                name.strip_prefix(open)?.strip_suffix(close)
+            })
+            .unwrap_or(name);
+        self.conn
+            .query_row(
+                "SELECT tbl_name FROM main.sqlite_master WHERE type = 'index' AND name = ?1 COLLATE NOCASE",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)
+    }
+}
+
 impl Driver for SqliteDriver<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
@@ -485,9 +518,7 @@ impl Driver for SqliteDriver<'_> {
             .read(true)
             .write(true)
             .open(&path)
-            .map_err(|e| {
-                DriverError::Other(format!("cannot open lock file {}: {e}", path.display()))
-            })?;
+            .map_err(|e| DriverError::io(format!("cannot open lock file {}", path.display()), e))?;
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {
@@ -511,10 +542,10 @@ impl Driver for SqliteDriver<'_> {
                     pause = (pause * 2).min(Duration::from_millis(100));
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(DriverError::Other(format!(
-                        "cannot lock {}: {e}",
-                        path.display()
-                    )))
+                    return Err(DriverError::io(
+                        format!("cannot lock {}", path.display()),
+                        e,
+                    ))
                 }
             }
         }
@@ -531,7 +562,7 @@ impl Driver for SqliteDriver<'_> {
         if let Some(file) = self.lock.take() {
             let _ = file.set_len(0);
             file.unlock()
-                .map_err(|e| DriverError::Other(format!("cannot unlock: {e}")))?;
+                .map_err(|e| DriverError::io("cannot unlock", e))?;
         }
         Ok(())
     }
@@ -729,7 +760,7 @@ impl Driver for SqliteDriver<'_> {
         for row in rows {
             let (id, at, action, entry) = row.map_err(err)?;
             let action = Action::parse(&action).ok_or_else(|| {
-                DriverError::Other(format!("log entry {id} has an unknown action {action:?}"))
+                DriverError::Ledger(format!("log entry {id} has an unknown action {action:?}"))
             })?;
             out.push(LogRecord {
                 id,
@@ -815,27 +846,6 @@ impl Driver for SqliteDriver<'_> {
     fn run_autocommit(&mut self, sql: &str) -> Result<(), DriverError> {
         refuse_copy(sql)?;
         run_statement(&self.conn, sql, 0..sql.len())
-    }
-
-    fn index_table(&mut self, index: &str) -> Result<Option<String>, DriverError> {
-        // The name as a migration wrote it: the main schema's index of that name, quotes
-        // removed, compared as SQLite compares names (ignoring ASCII case).
-        let name = index.rsplit('.').next().unwrap_or(index);
-        let name = ["\"\"", "[]", "``"]
-            .iter()
-            .find_map(|q| {
-                let (open, close) = (&q[..1], &q[1..]);
-                name.strip_prefix(open)?.strip_suffix(close)
-            })
-            .unwrap_or(name);
-        self.conn
-            .query_row(
-                "SELECT tbl_name FROM main.sqlite_master WHERE type = 'index' AND name = ?1 COLLATE NOCASE",
-                [name],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(err)
     }
 
     fn drop_all(&mut self) -> Result<DropReport, DriverError> {

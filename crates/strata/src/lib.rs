@@ -71,7 +71,7 @@ pub use status::{MigrationStatus, State, Status};
 /// ```
 pub mod engine {
     pub use strata_core::plan::Conflict;
-    pub use strata_core::{DriverError, Location, SourceError, SourceErrors};
+    pub use strata_core::{DriverError, Fix, Location, SourceError, SourceErrors};
     pub use strata_drivers::UrlError;
 }
 

@@ -448,7 +448,7 @@ impl Forward<'_, '_> {
 /// A parsed URL and its open driver.
 struct Target {
     url: DatabaseUrl,
-    driver: Box<dyn Driver>,
+    driver: strata_drivers::Connection,
 }
 
 impl Target {

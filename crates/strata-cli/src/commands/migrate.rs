@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 use strata_core::plan::Request;
 use strata_core::printable::printable;
 use strata_core::report::{Event, Report};
-use strata_core::{CancelHandle, Error, Source};
+use strata_core::{Error, Source};
+use strata_drivers::postgres::CancelHandle;
 use strata_drivers::Backend;
 
 /// `up [N]`.
@@ -128,11 +129,13 @@ pub(super) fn run_as(
     // Interrupting mid-migration would leave a no-transaction migration half done; finishing the
     // current one and stopping is always consistent. A second Ctrl-C is the user's explicit
     // choice: cancel the running statement (a transactional migration then rolls back).
-    if let Some(cancel) = target.driver.cancel_handle() {
-        let _ = CANCEL.set(cancel);
-    }
-    if let Some(stop) = target.driver.stop_handle() {
-        let _ = STOP_BATCH.set(stop);
+    if let Some(pg) = target.driver.postgres() {
+        if let Some(cancel) = pg.cancel_handle() {
+            let _ = CANCEL.set(cancel);
+        }
+        if let Some(stop) = pg.stop_handle() {
+            let _ = STOP_BATCH.set(stop);
+        }
     }
     let _ = ctrlc::set_handler(|| {
         if !STOP.swap(true, Ordering::SeqCst) {
@@ -179,7 +182,7 @@ pub(super) fn run_as(
     });
     std::mem::drop(m);
     if verbose {
-        if let Some(n) = target.driver.round_trips() {
+        if let Some(n) = target.driver.postgres().map(|pg| pg.round_trips()) {
             errln!("{n} round trip(s) to the database");
         }
     }

@@ -27,15 +27,15 @@ pub use wait::wait;
 use crate::settings::Settings;
 use crate::CliError;
 use strata_core::runner::{Migrator, RunOptions};
-use strata_core::{Driver, Source};
-use strata_drivers::{Backend, ConnectOptions, DatabaseUrl, UrlError};
+use strata_core::Source;
+use strata_drivers::{Backend, ConnectOptions, Connection, DatabaseUrl, UrlError};
 
 /// An open database plus what was read from its URL.
 pub struct Target {
     /// The parsed URL (redacted when displayed).
     pub url: DatabaseUrl,
-    /// The driver.
-    pub driver: Box<dyn Driver>,
+    /// The open database: the engine's driver, and each backend's own API.
+    pub driver: Connection,
 }
 
 /// Parse the URL and connect.

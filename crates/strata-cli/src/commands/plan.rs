@@ -11,7 +11,8 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use strata_core::plan::Request;
 use strata_core::printable::printable;
-use strata_core::{Direction, TableInfo};
+use strata_core::Direction;
+use strata_drivers::postgres::TableInfo;
 
 /// One statement of a planned migration.
 #[derive(Debug, Serialize)]
@@ -132,7 +133,7 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
                     for name in std::iter::once(&l.table).chain(&l.more) {
                         targets.push(if l.index {
                             LockTarget {
-                                table: index_table(&mut *target.driver, &built, name)?,
+                                table: index_table(&mut target.driver, &built, name)?,
                                 index: Some(name.clone()),
                             }
                         } else {
@@ -174,7 +175,11 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
             statements,
         });
     }
-    let infos = target.driver.inspect_tables(&tables)?;
+    // Sizes and sessions come from PostgreSQL's catalog; other backends show no live columns.
+    let infos = match target.driver.postgres() {
+        Some(pg) => pg.inspect_tables(&tables)?,
+        None => Vec::new(),
+    };
     match format {
         OutputFormat::Json => {
             let value = serde_json::json!({
@@ -199,7 +204,7 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
 /// The table of index `index`: from a `CREATE INDEX` earlier in the plan (the newest one), else
 /// from the catalog.
 fn index_table(
-    driver: &mut dyn strata_core::Driver,
+    driver: &mut strata_drivers::Connection,
     built: &[(String, String)],
     index: &str,
 ) -> Result<Option<String>, CliError> {

@@ -331,3 +331,22 @@ fn rehearse_reports_failure_locks_and_unrehearsable_and_changes_nothing() {
     pg.run(&["up"]).ok();
     assert_eq!(pg.compat(), vec![(6, false)]);
 }
+
+#[test]
+fn drop_blocked_by_an_object_outside_the_schema_says_what_to_do_and_that_nothing_went() {
+    let pg = pg!();
+    pg.p.pair("1", "t", "CREATE TABLE t (id int);", "DROP TABLE t;");
+    pg.run(&["up"]).ok();
+    pg.db
+        .client()
+        .batch_execute("CREATE SCHEMA other; CREATE VIEW other.v AS SELECT id FROM public.t;")
+        .unwrap();
+    pg.run(&["drop", "-f"])
+        .code(1)
+        .stderr_has("cannot drop everything in schema \"public\"")
+        .stderr_has(
+            "hint: objects outside schema \"public\" depend on objects inside it; \
+             drop or change them first (nothing was dropped)",
+        );
+    assert_eq!(pg.compat(), vec![(1, false)]);
+}

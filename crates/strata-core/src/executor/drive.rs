@@ -51,7 +51,7 @@ pub fn drive(
                     .collect();
                 // Each step is told as the driver sees it start, and reported as soon as the
                 // driver hands it over: committed and durable.
-                let result = driver.run_batch_live(&items, single, &mut |p| {
+                let result = driver.run_batch(&items, single, &mut |p| {
                     for e in exec.progress(p) {
                         on_event(e);
                     }
@@ -64,14 +64,13 @@ pub fn drive(
             Op::PrepareSession {
                 script,
                 drop_invalid_indexes,
-            } => match driver
-                .invalid_indexes(script, drop_invalid_indexes)
-                .and_then(|dropped| driver.apply_script_settings(script).map(|()| dropped))
-            {
+            } => match driver.session().map_or(Ok(Vec::new()), |hooks| {
+                hooks.before_script(script, drop_invalid_indexes)
+            }) {
                 Ok(dropped) => Outcome::SessionPrepared { dropped },
                 Err(e) => Outcome::Failed(e),
             },
-            Op::RestoreSession => outcome(driver.restore_session()),
+            Op::RestoreSession => outcome(driver.session().map_or(Ok(()), |hooks| hooks.after_script())),
             Op::Sleep(d) => {
                 std::thread::sleep(d);
                 Outcome::Done

@@ -81,9 +81,10 @@ impl Default for RunOptions {
     }
 }
 
-/// What the driver can do, asked once before a run.
+/// The backend as the executor sees it: its dialect and what its driver can do
+/// ([`crate::Capabilities`]), asked once before a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Capabilities {
+pub struct Backend {
     /// Its dialect, for splitting statements.
     pub dialect: strata_sql::Dialect,
     /// Most migrations one [`Op::RunBatch`] may carry (1: never batch).
@@ -92,13 +93,13 @@ pub struct Capabilities {
     pub single_transaction: bool,
 }
 
-impl Capabilities {
+impl Backend {
     /// Ask `driver`.
-    pub fn of(driver: &dyn Driver) -> Capabilities {
-        Capabilities {
+    pub fn of(driver: &dyn Driver) -> Backend {
+        Backend {
             dialect: driver.dialect(),
-            batch_limit: driver.batch_limit(),
-            single_transaction: driver.can_run_single_transaction(),
+            batch_limit: driver.capabilities().batch_limit,
+            single_transaction: driver.capabilities().single_transaction,
         }
     }
 }
@@ -131,7 +132,7 @@ pub struct Executor<'s> {
     source: &'s Source,
     plan: Plan,
     options: RunOptions,
-    caps: Capabilities,
+    caps: Backend,
     report: Report,
     events: VecDeque<Event>,
     op: Option<Op<'s>>,
@@ -151,7 +152,7 @@ impl<'s> Executor<'s> {
         source: &'s Source,
         plan: Plan,
         options: RunOptions,
-        caps: Capabilities,
+        caps: Backend,
     ) -> Executor<'s> {
         let refused = refusals::refusal(source, &plan, options.plan.statement_mode);
         let mut exec = Executor {

@@ -73,7 +73,7 @@ pub enum Op<'s> {
 }
 
 /// How an op went.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
     /// It succeeded.
     Done,
@@ -96,7 +96,7 @@ pub enum Outcome {
 }
 
 /// An op's answer: how it went, how long it took, and the server notices it raised.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Completion {
     /// How it went.
     pub outcome: Outcome,

@@ -1,6 +1,6 @@
 //! Runs refused before anything changes: a plan whose migrations cannot run as asked.
 
-use super::Capabilities;
+use super::Backend;
 use crate::error::{Error, NotRunnableReason, OneTransactionBlocker};
 use crate::migration::{Script, TxMode};
 use crate::plan::{Plan, Step};
@@ -35,7 +35,7 @@ pub(super) fn single_transaction_refusal(
     source: &Source,
     plan: &Plan,
     statement_mode: bool,
-    caps: &Capabilities,
+    caps: &Backend,
 ) -> Option<Error> {
     let script_of = |step: &Step| script_of(source, step);
     if !caps.single_transaction {

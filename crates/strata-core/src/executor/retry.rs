@@ -53,7 +53,7 @@ mod tests {
             waited: Duration::from_secs(1),
             holder: None
         }));
-        assert!(!is_lock_timeout(&DriverError::Other("55P03".into())));
+        assert!(!is_lock_timeout(&DriverError::Protocol("55P03".into())));
     }
 
     #[test]

@@ -35,8 +35,8 @@ fn up_plan(source: &Source, request: Request) -> Plan {
     .expect("plannable")
 }
 
-fn caps(batch_limit: usize) -> Capabilities {
-    Capabilities {
+fn caps(batch_limit: usize) -> Backend {
+    Backend {
         dialect: Dialect::Postgres,
         batch_limit,
         single_transaction: true,
@@ -883,7 +883,7 @@ fn single_transaction_is_refused_before_any_migration_when_the_driver_cannot() {
         single_transaction: true,
         ..RunOptions::default()
     };
-    let caps = Capabilities {
+    let caps = Backend {
         single_transaction: false,
         ..caps(1)
     };

@@ -63,7 +63,7 @@ pub(super) fn stop_handle(
     url: crate::url::DatabaseUrl,
     opts: crate::ConnectOptions,
     pid: i32,
-) -> strata_core::CancelHandle {
+) -> super::CancelHandle {
     Box::new(move || {
         let (url, opts) = (url.clone(), opts.clone());
         std::thread::spawn(move || {

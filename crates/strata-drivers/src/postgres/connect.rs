@@ -31,7 +31,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use strata_core::DriverError;
+use strata_core::{DriverError, Fix};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Used when the URL has no `connect_timeout`, so an unreachable host fails instead of hanging.
@@ -96,7 +96,10 @@ pub(crate) fn open_watched(
         .spawn(move || {
             let _ = tx.send(open_now(&u, &o));
         })
-        .map_err(|e| DriverError::Other(format!("cannot start a thread to connect: {e}")))?;
+        .map_err(|e| DriverError::Client {
+            message: format!("cannot start a thread to connect: {e}"),
+            cause: Some(std::sync::Arc::new(e)),
+        })?;
     match rx.recv_timeout(limit) {
         Ok(opened) => opened,
         Err(_) => Err(DriverError::Connect {
@@ -106,9 +109,8 @@ pub(crate) fn open_watched(
                 servers(url).join(", "),
                 limit.as_secs_f64()
             )),
-            hint: Some(
-                "check that the host and port are PostgreSQL's (not a stalled proxy or firewall); a slow server needs a larger connect_timeout=SECONDS in the database URL".into(),
-            ),
+            fix: Some(Fix::RaiseConnectTimeout),
+            cause: None,
         }),
     }
 }
@@ -197,7 +199,8 @@ fn open_now(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Opened, DriverEr
     };
     let tls = tls_connector(url, mode).map_err(|e| DriverError::Connect {
         message: one_line(&format!("cannot connect to {}: {e}", target.server)),
-        hint: Some("check sslrootcert, sslcert and sslkey in the database URL".into()),
+        fix: Some(Fix::CheckTlsFiles),
+        cause: None,
     })?;
     cfg.ssl_mode(match mode {
         SslMode::Disable => PgSslMode::Disable,
@@ -250,7 +253,9 @@ fn open_now(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Opened, DriverEr
             .flat_map(|(k, v)| [k as &(dyn postgres::types::ToSql + Sync), v as _])
             .collect();
         client.query_one(&query, &params).map_err(|e| {
-            let mut cause = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string());
+            let mut cause = e
+                .as_db_error()
+                .map_or_else(|| e.to_string(), |d| d.message().to_string());
             // The server quotes bad values; one holding `=`/`?`/`&`/`@` may be parameters run
             // together (`?search_path=app?password=...`) and must not be echoed.
             for (_, v) in &settings {
@@ -261,9 +266,14 @@ fn open_now(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Opened, DriverEr
             DriverError::Connect {
                 message: one_line(&format!(
                     "cannot apply the session settings from the database URL ({}): {cause}",
-                    settings.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
+                    settings
+                        .iter()
+                        .map(|(k, _)| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
-                hint: Some("check the query parameters of the database URL: unknown keys are passed to the server as settings".into()),
+                fix: Some(Fix::CheckUrlSettings),
+                cause: None,
             }
         })?;
     }

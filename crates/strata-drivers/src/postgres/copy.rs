@@ -204,7 +204,10 @@ impl PostgresDriver<'_> {
                         .and_then(|i| i.downcast_ref::<postgres::Error>())
                     {
                         Some(e) => located(e),
-                        None => DriverError::Other(format!("COPY failed: {io}")),
+                        None => DriverError::Client {
+                            message: format!("COPY failed: {io}"),
+                            cause: Some(std::sync::Arc::new(io)),
+                        },
                     },
                 );
             }
@@ -301,15 +304,15 @@ impl PostgresDriver<'_> {
                 use strata_core::source::stream::ReadError;
                 fail(match e {
                     ReadError::Stopped(t) => DriverError::from(t),
-                    ReadError::Io(e) => DriverError::Other(format!("{path}: {e}")),
-                    ReadError::NotUtf8(e) => DriverError::Other(format!(
+                    ReadError::Io(e) => DriverError::io(path.to_string(), e),
+                    ReadError::NotUtf8(e) => DriverError::BadFile(format!(
                         "{path}:{}: not valid UTF-8 (byte {})",
                         e.line, e.byte
                     )),
                 })
             };
         let file = std::fs::File::open(&script.path)
-            .map_err(|e| fail(DriverError::Other(format!("{path}: {e}"))))?;
+            .map_err(|e| fail(DriverError::io(path.to_string(), e)))?;
         let mut reader = StatementReader::new(file, READ_CHUNK, Dialect::Postgres);
         let mut prefix = prefix.to_string();
         let mut batch = StreamBatch::default();
@@ -382,7 +385,10 @@ impl PostgresDriver<'_> {
                                         .and_then(|i| i.downcast_ref::<postgres::Error>())
                                     {
                                         Some(e) => located(e, data_start),
-                                        None => DriverError::Other(format!("COPY failed: {io}")),
+                                        None => DriverError::Client {
+                                            message: format!("COPY failed: {io}"),
+                                            cause: Some(std::sync::Arc::new(io)),
+                                        },
                                     },
                                 ));
                             }
@@ -399,7 +405,7 @@ impl PostgresDriver<'_> {
         }
         if let Some(expected) = &script.streamed {
             reader.check(expected).map_err(|m| {
-                fail(DriverError::Other(format!(
+                fail(DriverError::BadFile(format!(
                     "{}: {m}",
                     script.path.display()
                 )))

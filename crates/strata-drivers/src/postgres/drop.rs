@@ -159,15 +159,10 @@ fn drop_in_tx(client: &mut Session, schema: &str) -> Result<DropReport, DriverEr
                 }) => (message, detail),
                 _ => ("objects could not be dropped".to_string(), None),
             };
-            return Err(DriverError::Statement {
-                message: format!("cannot drop everything in schema \"{schema}\": {message}"),
-                code: Some("2BP01".into()),
+            return Err(DriverError::DropBlocked {
+                schema: schema.to_string(),
+                message,
                 detail,
-                hint: Some(format!(
-                    "objects outside schema \"{schema}\" depend on objects inside it; drop or change them first (nothing was dropped)"
-                )),
-                statement: None,
-                position: None,
             });
         }
         pending = blocked;

@@ -146,7 +146,7 @@ fn wait_for_flush(client: &mut Client) -> Result<(), DriverError> {
             return Ok(());
         }
         if started.elapsed() > FLUSH_WAIT {
-            return Err(DriverError::Other(format!(
+            return Err(DriverError::Durability(format!(
                 "the server did not flush its WAL within {}s",
                 FLUSH_WAIT.as_secs()
             )));
@@ -305,7 +305,7 @@ impl PostgresDriver<'_> {
     pub(super) fn confirm_elsewhere(&mut self, versions: &[i64]) -> Result<Confirmed, DriverError> {
         if self.backend_start == 0 {
             // The backend cannot be told from a later one with its pid: it cannot be ended.
-            return Err(DriverError::Other(
+            return Err(DriverError::Durability(
                 "the lost session's backend is unknown".into(),
             ));
         }
@@ -313,7 +313,7 @@ impl PostgresDriver<'_> {
         let gone = end_backend(&mut client, self.backend_pid, self.backend_start)
             .map_err(|e| db_error(&e))?;
         if !gone {
-            return Err(DriverError::Other(format!(
+            return Err(DriverError::Durability(format!(
                 "the lost session's backend (pid {}) did not end",
                 self.backend_pid
             )));

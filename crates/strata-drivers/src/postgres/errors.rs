@@ -1,14 +1,15 @@
 //! Turning `postgres` client errors into [`DriverError`]s.
 //!
 //! Statement errors keep the server's structure (SQLSTATE, message, detail, hint, position).
-//! Connection errors become one line naming the server (never the password) plus a hint of
-//! what to check: connection refused, wrong password (28P01), unknown database (3D000),
+//! Connection errors become one line naming the server (never the password) plus a [`Fix`]
+//! naming what to check: connection refused, wrong password (28P01), unknown database (3D000),
 //! missing privilege (42501), TLS problems, timeouts.
 
 use postgres::error::{DbError, ErrorPosition};
 use std::error::Error as _;
+use std::sync::Arc;
 use std::time::Duration;
-use strata_core::DriverError;
+use strata_core::{DriverError, Fix};
 
 thread_local! {
     /// Set when the watchdog cut the call this thread just made; read by the next
@@ -31,20 +32,30 @@ pub fn stalled_message(limit: Duration) -> String {
 }
 
 /// A statement error from the server, with no statement range or position yet (the caller
-/// maps the server's position onto its own SQL). Client-side failures (connection lost) become
-/// [`DriverError::Other`].
+/// maps the server's position onto its own SQL). A lost or stalled session becomes
+/// [`DriverError::ConnectionLost`], other client-side failures [`DriverError::Client`]; both keep
+/// the client's error as their source.
 pub(crate) fn db_error(e: &postgres::Error) -> DriverError {
     match e.as_db_error() {
         Some(db) => statement_from_db(db),
         None if STALLED.with(|s| s.get()).is_some() => {
             let limit = STALLED.with(|s| s.take()).unwrap_or_default();
-            DriverError::Other(stalled_message(limit))
+            DriverError::ConnectionLost {
+                message: stalled_message(limit),
+                cause: None,
+            }
         }
-        None if e.is_closed() => DriverError::Other(format!(
-            "the connection to the server was lost: {}",
-            one_line(&e.to_string())
-        )),
-        None => DriverError::Other(one_line(&chain(e))),
+        None if e.is_closed() => DriverError::ConnectionLost {
+            message: format!(
+                "the connection to the server was lost: {}",
+                one_line(&e.to_string())
+            ),
+            cause: Some(Arc::new(clone_error(e))),
+        },
+        None => DriverError::Client {
+            message: one_line(&chain(e)),
+            cause: Some(Arc::new(clone_error(e))),
+        },
     }
 }
 
@@ -119,56 +130,63 @@ pub(crate) struct Target {
     pub tls: &'static str,
 }
 
-/// A one-line connection error with a hint. `secret` (the password) is scrubbed from the text
+/// `postgres::Error` is neither `Clone` nor shareable by reference into an error that outlives
+/// it: its text chain stands in as the kept source.
+fn clone_error(e: &postgres::Error) -> std::io::Error {
+    std::io::Error::other(chain(e))
+}
+
+/// A one-line connection error with a fix. `secret` (the password) is scrubbed from the text
 /// as a last line of defence, although neither the client nor the server ever echo it.
 pub(crate) fn connect_error(e: &postgres::Error, t: &Target, secret: Option<&str>) -> DriverError {
-    let (cause, hint): (String, Option<String>) = if let Some(db) = e.as_db_error() {
+    let (cause, fix): (String, Option<Fix>) = if let Some(db) = e.as_db_error() {
         let msg = db.message().to_string();
         match db.code().code() {
             "28P01" => (
                 format!("password authentication failed for user \"{}\"", t.user),
-                Some("check the user name and password in the database URL (percent-encode reserved characters such as @ : / ? in the password)".into()),
+                Some(Fix::CheckPassword {
+                    user: t.user.clone(),
+                }),
             ),
-            "28000" => (
-                msg,
-                Some("the server's pg_hba.conf has no entry for this host, user, database and TLS setting; check sslmode and the server's pg_hba.conf".into()),
-            ),
+            "28000" => (msg, Some(Fix::CheckHostBasedAuth)),
             "3D000" => (
                 format!("database \"{}\" does not exist", t.database),
-                Some("check the database name in the URL path, or create it (createdb)".into()),
+                Some(Fix::CreateDatabase {
+                    database: t.database.clone(),
+                }),
             ),
             "42501" => (
                 match db.detail() {
                     Some(d) => format!("{msg} ({d})"),
                     None => msg,
                 },
-                Some(format!("grant the role the privilege it needs, e.g. GRANT CONNECT ON DATABASE \"{}\" TO \"{}\"", t.database, t.user)),
+                Some(Fix::GrantConnect {
+                    database: t.database.clone(),
+                    user: t.user.clone(),
+                }),
             ),
-            "53300" => (msg, Some("the server has no free connection slots; retry later or raise max_connections".into())),
-            "57P03" => (msg, Some("the server is starting up or shutting down; retry in a moment".into())),
+            "53300" => (msg, Some(Fix::WaitForConnectionSlot)),
+            "57P03" => (msg, Some(Fix::WaitForServerStart)),
             _ => (msg, None),
         }
     } else {
         let text = chain(e);
         let io = io_kind(e);
         if io == Some(std::io::ErrorKind::ConnectionRefused) {
-            (
-                "connection refused".into(),
-                Some("is PostgreSQL running and accepting TCP connections there? check the host and port in the database URL".into()),
-            )
+            ("connection refused".into(), Some(Fix::StartServer))
         } else if io == Some(std::io::ErrorKind::NotFound) && t.server.starts_with('/') {
             (
                 "no server socket in that directory".into(),
-                Some("is PostgreSQL running, with its unix_socket_directories set to that directory?".into()),
+                Some(Fix::StartServerOnSocket),
             )
         } else if text.contains("server does not support TLS") {
             (
                 "the server does not support TLS".into(),
-                Some("sslmode (or DATABASE_SSL=true) requires TLS; enable ssl on the server or use sslmode=prefer/disable".into()),
+                Some(Fix::EnableServerTls),
             )
         } else if text.contains("TLS") || text.contains("certificate") {
-            let hint = if text.contains("NotValidForName") || text.contains("not valid for name") {
-                "sslmode=verify-full checks that the server certificate names the host in the URL; connect by a name the certificate lists, or use sslmode=verify-ca"
+            let fix = if text.contains("NotValidForName") || text.contains("not valid for name") {
+                Fix::CertificateName
             } else if [
                 "UnknownIssuer",
                 "unknown issuer",
@@ -178,27 +196,18 @@ pub(crate) fn connect_error(e: &postgres::Error, t: &Target, secret: Option<&str
             .iter()
             .any(|s| text.contains(s))
             {
-                "the server certificate was not signed by the CA in sslrootcert; check sslrootcert"
+                Fix::CertificateIssuer
             } else {
-                "check sslmode, sslrootcert, sslcert and sslkey"
+                Fix::CheckTls
             };
             (
                 format!("TLS handshake failed: {}", tls_cause(&text)),
-                Some(hint.into()),
+                Some(fix),
             )
         } else if text.contains("timeout") || text.contains("timed out") {
-            (
-                "timed out".into(),
-                Some(
-                    "check the host and port, firewalls, and connect_timeout in the database URL"
-                        .into(),
-                ),
-            )
+            ("timed out".into(), Some(Fix::CheckNetwork))
         } else if text.contains("lookup address") || text.contains("Name or service not known") {
-            (
-                "unknown host name".into(),
-                Some("check the host name in the database URL".into()),
-            )
+            ("unknown host name".into(), Some(Fix::CheckHostName))
         } else {
             (text, None)
         }
@@ -210,9 +219,12 @@ pub(crate) fn connect_error(e: &postgres::Error, t: &Target, secret: Option<&str
         )),
         secret,
     );
+    // The client's own words stay as the source, scrubbed like the message.
+    let cause: strata_core::Cause = Arc::new(std::io::Error::other(scrub(&chain(e), secret)));
     DriverError::Connect {
         message,
-        hint: hint.map(|h| scrub(&h, secret)),
+        fix,
+        cause: Some(cause),
     }
 }
 

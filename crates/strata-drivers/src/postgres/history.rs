@@ -45,7 +45,7 @@ pub fn read_log(
                 at: r.get(1),
                 entry: LogEntry {
                     action: Action::parse(&action).ok_or_else(|| {
-                        DriverError::Other(format!(
+                        DriverError::Ledger(format!(
                             "log entry {id} has an unknown action {action:?}"
                         ))
                     })?,

@@ -4,7 +4,40 @@
 
 use super::errors::db_error;
 use super::session::Session;
-use strata_core::{DriverError, TableInfo, TableSession};
+use strata_core::DriverError;
+
+/// What the live database says about a table a migration touches (see
+/// [`super::PostgresDriver::inspect_tables`]), for `strata plan`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TableInfo {
+    /// The name as the migration wrote it.
+    pub name: String,
+    /// Whether the table exists now (a table created earlier in the same plan does not).
+    pub exists: bool,
+    /// Total size on disk in bytes, indexes and TOAST included.
+    pub size_bytes: Option<i64>,
+    /// The planner's row estimate (`None`: never analysed).
+    pub row_estimate: Option<i64>,
+    /// Other sessions holding or waiting for a lock on it now.
+    pub sessions: Vec<TableSession>,
+}
+
+/// Another session using a table (from `pg_locks` and `pg_stat_activity`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TableSession {
+    /// Backend pid.
+    pub pid: i32,
+    /// Its `application_name`.
+    pub application_name: String,
+    /// Its state (`active`, `idle in transaction`, ...).
+    pub state: String,
+    /// The lock mode, as `pg_locks` names it (e.g. `AccessShareLock`).
+    pub mode: String,
+    /// Whether the lock is held (`false`: waiting for it).
+    pub granted: bool,
+    /// Seconds since its transaction started.
+    pub transaction_age_secs: Option<f64>,
+}
 
 const TABLE: &str = "SELECT pg_total_relation_size(c.oid), \
      CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END \

@@ -72,24 +72,8 @@ pub(crate) fn handle(
 
 /// The refusal naming the INVALID indexes and the fix.
 pub fn refusal(invalid: &[String]) -> DriverError {
-    let list = invalid.join(", ");
-    let drops: Vec<String> = invalid
-        .iter()
-        .map(|n| format!("DROP INDEX CONCURRENTLY {n};"))
-        .collect();
-    DriverError::Statement {
-        message: format!(
-            "index {list} exists but is INVALID (left by an earlier failed CREATE INDEX CONCURRENTLY); \
-             rerunning would fail with \"already exists\" (or, with IF NOT EXISTS, keep the broken index)"
-        ),
-        code: None,
-        detail: None,
-        hint: Some(format!(
-            "drop it first ({}) or rerun with --drop-invalid-indexes",
-            drops.join(" ")
-        )),
-        statement: None,
-        position: None,
+    DriverError::InvalidIndexes {
+        indexes: invalid.to_vec(),
     }
 }
 
@@ -120,15 +104,16 @@ mod tests {
     }
 
     #[test]
-    fn refusal_names_the_index_and_both_fixes() {
+    fn refusal_names_the_index_and_its_fix() {
         let e = refusal(&["users_email".into()]);
-        let DriverError::Statement { message, hint, .. } = e else {
-            panic!()
-        };
-        assert!(message.starts_with("index users_email exists but is INVALID"));
+        assert!(e
+            .to_string()
+            .starts_with("index users_email exists but is INVALID"));
         assert_eq!(
-            hint.unwrap(),
-            "drop it first (DROP INDEX CONCURRENTLY users_email;) or rerun with --drop-invalid-indexes"
+            e.fix(),
+            Some(strata_core::Fix::DropInvalidIndexes {
+                indexes: vec!["users_email".into()]
+            })
         );
     }
 }

@@ -11,7 +11,7 @@ use super::errors::db_error;
 use super::session::Session;
 use super::sql;
 use std::time::{Duration, Instant};
-use strata_core::DriverError;
+use strata_core::{DriverError, Fix};
 
 /// golang-migrate's `advisoryLockIDSalt`.
 pub const SALT: u32 = 1_486_364_155;
@@ -182,7 +182,8 @@ pub(crate) fn second_connection_shares(
                  a second connection was served by the same server session (pid {pid}); \
                  session advisory locks do not protect anything there"
             ),
-            hint: Some(POOLER_HINT.into()),
+            fix: Some(Fix::UseSessionPooling),
+            cause: None,
         }),
         _ => Ok(()),
     }
@@ -196,11 +197,10 @@ pub fn shared_server_session(pid: i32) -> DriverError {
              server session pid {pid} already held the migration lock for another client; \
              session advisory locks do not protect anything there"
         ),
-        hint: Some(POOLER_HINT.into()),
+        fix: Some(Fix::UseSessionPooling),
+        cause: None,
     }
 }
-
-const POOLER_HINT: &str = "use a direct connection to PostgreSQL or a session-pooled port (PgBouncer pool_mode=session) in -database / DATABASE_URL";
 
 /// Refuse when the server process behind the connection changed since connect (`at_connect`).
 /// Only a transaction-pooling proxy (PgBouncer `pool_mode=transaction`, and the like) switches
@@ -216,7 +216,8 @@ pub fn check_same_backend(at_connect: i32, now: i32) -> Result<(), DriverError> 
              the server session changed from pid {at_connect} to pid {now} between statements; \
              session advisory locks would be lost"
         ),
-        hint: Some(POOLER_HINT.into()),
+        fix: Some(Fix::UseSessionPooling),
+        cause: None,
     })
 }
 
@@ -268,7 +269,7 @@ fn on_each_key(
         sets.first().and_then(|s| s.first()),
         sets.get(1).and_then(|s| s.first()),
     ) else {
-        return Err(DriverError::Other("the server answered no row".into()));
+        return Err(DriverError::Protocol("the server answered no row".into()));
     };
     let before: usize = before.get(0).and_then(|n| n.parse().ok()).unwrap_or(0);
     let now: i32 = row.get(0).and_then(|p| p.parse().ok()).unwrap_or_default();
@@ -407,7 +408,8 @@ mod tests {
     #[test]
     fn a_changed_backend_pid_is_refused_as_transaction_pooling() {
         assert!(check_same_backend(41, 41).is_ok());
-        let DriverError::Connect { message, hint } = check_same_backend(41, 42).unwrap_err() else {
+        let DriverError::Connect { message, fix, .. } = check_same_backend(41, 42).unwrap_err()
+        else {
             panic!("not a connect error")
         };
         assert!(message.starts_with(
@@ -415,7 +417,7 @@ mod tests {
         ));
         assert!(message.contains("from pid 41 to pid 42"));
         assert!(message.ends_with("session advisory locks would be lost"));
-        assert!(hint.unwrap().contains("session-pooled port"));
+        assert_eq!(fix, Some(Fix::UseSessionPooling));
     }
 
     #[test]

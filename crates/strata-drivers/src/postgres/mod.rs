@@ -50,16 +50,22 @@ use crate::url::DatabaseUrl;
 use crate::ConnectOptions;
 use connect::Notices;
 use errors::{db_error, server_position, sqlstate};
+pub use inspect::{TableInfo, TableSession};
 use postgres::Client;
 use session::Session;
 use sql::TableSql;
 use std::ops::Range;
 use std::time::Duration;
 use strata_core::{
-    AppliedMigration, CompatRow, DriverError, DropReport, LedgerState, LedgerWrite, LogEntry,
-    Origin, Reached, Script, TableNames, TxMode,
+    AppliedMigration, Capabilities, CompatRow, DriverError, DropReport, Fix, LedgerState,
+    LedgerWrite, LogEntry, Origin, Reached, RehearsalReport, Script, SessionHooks, TableNames,
+    TxMode,
 };
 use strata_sql::Dialect;
+
+/// Asks the session (or its running batch) to stop, from another thread (see
+/// [`PostgresDriver::cancel_handle`], [`PostgresDriver::stop_handle`]).
+pub type CancelHandle = Box<dyn Fn() + Send + Sync>;
 
 /// A PostgreSQL session running migrations. Build it with [`PostgresDriver::connect`] (or
 /// [`crate::connect`]), or on the application's own client with [`PostgresDriver::borrowing`].
@@ -157,7 +163,7 @@ impl<'c> PostgresDriver<'c> {
             .map_err(|e| db_error(&e))?;
         let row = rows(&facts)
             .next()
-            .ok_or_else(|| DriverError::Other("the server answered no session facts".into()))?;
+            .ok_or_else(|| DriverError::Protocol("the server answered no session facts".into()))?;
         let current_schema: Option<String> = row.get(0).map(str::to_string);
         let current_database: String = row.get(1).unwrap_or_default().to_string();
         let backend_pid: i32 = row.get(2).and_then(|p| p.parse().ok()).unwrap_or_default();
@@ -184,9 +190,8 @@ impl<'c> PostgresDriver<'c> {
             (None, None) => {
                 return Err(DriverError::Connect {
                     message: "no schema: search_path names no existing schema".into(),
-                    hint: Some(
-                        "create the schema, or fix search_path (in the database URL or the role's settings)".into(),
-                    ),
+                    fix: Some(Fix::CreateSchema),
+                    cause: None,
                 })
             }
         };
@@ -439,7 +444,7 @@ impl PostgresDriver<'_> {
             .filter_map(|r| r.get(0).map(str::to_string))
             .collect();
         strata_core::adopt::foreign_compat_table(&self.tables.compat, &columns)
-            .map(DriverError::Other)
+            .map(DriverError::ForeignTable)
     }
 
     /// After a `lock_timeout` failure (55P03), name the sessions holding locks on the tables the
@@ -598,6 +603,116 @@ struct BodyError {
     needs_search: bool,
 }
 
+/// PostgreSQL-only features, outside the engine's contract: `plan`'s live table facts,
+/// cancelling and stopping a run from another thread, round-trip counts, rehearsal.
+impl PostgresDriver<'_> {
+    /// Size, row estimate and current users of each table in `tables` (names as a migration
+    /// wrote them, possibly qualified and quoted), for `plan`. Read-only.
+    pub fn inspect_tables(&mut self, tables: &[String]) -> Result<Vec<TableInfo>, DriverError> {
+        inspect::inspect_tables(&mut self.client, tables)
+    }
+
+    /// The table of the index named `index` (as a migration wrote it), as the catalog names it;
+    /// `None` when there is no such index. For `plan`: `DROP INDEX` locks the index's table.
+    pub fn index_table(&mut self, index: &str) -> Result<Option<String>, DriverError> {
+        inspect::index_table(&mut self.client, index)
+    }
+
+    /// A handle that asks the server to cancel the statement this session is running, callable
+    /// from another thread (e.g. a second Ctrl-C). `None` on a borrowed client (its TLS
+    /// settings are the application's).
+    pub fn cancel_handle(&self) -> Option<CancelHandle> {
+        let token = self.client.cancel_token();
+        let tls = self.tls.clone()?;
+        Some(Box::new(move || {
+            // Best effort: the statement may have ended, or the server be gone.
+            let _ = token.cancel_query(tls.clone());
+        }))
+    }
+
+    /// A handle that asks a running batch to stop before its next item (callable from another
+    /// thread, e.g. a first Ctrl-C): the batch then fails with
+    /// [`strata_core::BatchFailure::stopped`]. `None` on a borrowed client: stopping goes
+    /// through a second session, which a borrowed client has no URL for.
+    pub fn stop_handle(&self) -> Option<CancelHandle> {
+        if self.client.is_borrowed() {
+            return None;
+        }
+        Some(batch::stop_handle(
+            self.url.clone(),
+            self.opts.clone(),
+            self.backend_pid,
+        ))
+    }
+
+    /// Round trips to the server so far.
+    pub fn round_trips(&self) -> u64 {
+        self.client.round_trips()
+    }
+
+    /// Run `scripts` in one transaction that is rolled back (see [`SessionHooks::rehearse`]).
+    pub fn rehearse(&mut self, scripts: &[&Script]) -> Result<RehearsalReport, DriverError> {
+        self.rehearse_scripts(scripts)
+    }
+
+    fn apply_script_settings(&mut self, script: &Script) -> Result<(), DriverError> {
+        self.reapply_url_settings()?;
+        let timeouts = self.timeouts(script);
+        if timeouts == Timeouts::default() {
+            return Ok(());
+        }
+        let row = self
+            .client
+            .query_one(
+                "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')",
+                &[],
+            )
+            .map_err(|e| db_error(&e))?;
+        self.saved_settings = Some((row.get(0), row.get(1)));
+        self.client
+            .allow_statement_timeout(script.statement_timeout);
+        let set = set_local_sql(timeouts).replace("SET LOCAL", "SET");
+        self.client.batch_execute(&set).map_err(|e| db_error(&e))
+    }
+
+    fn restore_session(&mut self) -> Result<(), DriverError> {
+        let Some((lock, statement)) = self.saved_settings.take() else {
+            return Ok(());
+        };
+        self.client
+            .query(
+                "SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
+                &[&lock, &statement],
+            )
+            .map(|_| ())
+            .map_err(|e| db_error(&e))
+    }
+
+    fn invalid_indexes(&mut self, script: &Script, drop: bool) -> Result<Vec<String>, DriverError> {
+        self.quietly(|d| invalid_index::handle(&mut d.client, script, drop))
+    }
+}
+
+impl SessionHooks for PostgresDriver<'_> {
+    fn before_script(
+        &mut self,
+        script: &Script,
+        drop_invalid: bool,
+    ) -> Result<Vec<String>, DriverError> {
+        let dropped = self.invalid_indexes(script, drop_invalid)?;
+        self.apply_script_settings(script)?;
+        Ok(dropped)
+    }
+
+    fn after_script(&mut self) -> Result<(), DriverError> {
+        self.restore_session()
+    }
+
+    fn rehearse(&mut self, scripts: &[&Script]) -> Result<RehearsalReport, DriverError> {
+        self.rehearse_scripts(scripts)
+    }
+}
+
 impl strata_core::Driver for PostgresDriver<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
@@ -663,7 +778,7 @@ impl strata_core::Driver for PostgresDriver<'_> {
             if let Some(why) =
                 strata_core::adopt::foreign_compat_table(&self.tables.compat, &columns)
             {
-                return Err(DriverError::Other(why));
+                return Err(DriverError::ForeignTable(why));
             }
         }
         // A ledger written by an older Strata is upgraded in place (its rows keep a NULL down
@@ -884,9 +999,11 @@ impl strata_core::Driver for PostgresDriver<'_> {
 
     fn drop_all(&mut self) -> Result<DropReport, DriverError> {
         let Some(schema) = self.current_schema.clone() else {
-            return Err(DriverError::Other(
-                "no schema: search_path names no existing schema".into(),
-            ));
+            return Err(DriverError::Connect {
+                message: "no schema: search_path names no existing schema".into(),
+                fix: Some(Fix::CreateSchema),
+                cause: None,
+            });
         };
         let mut report = self.quietly(|d| drop::drop_schema_objects(&mut d.client, &schema))?;
         if self.schema != schema {
@@ -913,59 +1030,6 @@ impl strata_core::Driver for PostgresDriver<'_> {
         Ok(report)
     }
 
-    fn apply_script_settings(&mut self, script: &Script) -> Result<(), DriverError> {
-        self.reapply_url_settings()?;
-        let timeouts = self.timeouts(script);
-        if timeouts == Timeouts::default() {
-            return Ok(());
-        }
-        let row = self
-            .client
-            .query_one(
-                "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')",
-                &[],
-            )
-            .map_err(|e| db_error(&e))?;
-        self.saved_settings = Some((row.get(0), row.get(1)));
-        self.client
-            .allow_statement_timeout(script.statement_timeout);
-        let set = set_local_sql(timeouts).replace("SET LOCAL", "SET");
-        self.client.batch_execute(&set).map_err(|e| db_error(&e))
-    }
-
-    fn restore_session(&mut self) -> Result<(), DriverError> {
-        let Some((lock, statement)) = self.saved_settings.take() else {
-            return Ok(());
-        };
-        self.client
-            .query(
-                "SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
-                &[&lock, &statement],
-            )
-            .map(|_| ())
-            .map_err(|e| db_error(&e))
-    }
-
-    fn invalid_indexes(&mut self, script: &Script, drop: bool) -> Result<Vec<String>, DriverError> {
-        self.quietly(|d| invalid_index::handle(&mut d.client, script, drop))
-    }
-
-    fn rehearse(
-        &mut self,
-        scripts: &[&Script],
-    ) -> Result<strata_core::RehearsalReport, DriverError> {
-        self.rehearse_scripts(scripts)
-    }
-
-    fn cancel_handle(&self) -> Option<strata_core::CancelHandle> {
-        let token = self.client.cancel_token();
-        let tls = self.tls.clone()?;
-        Some(Box::new(move || {
-            // Best effort: the statement may have ended, or the server be gone.
-            let _ = token.cancel_query(tls.clone());
-        }))
-    }
-
     fn read_log(
         &mut self,
         limit: Option<usize>,
@@ -982,46 +1046,20 @@ impl strata_core::Driver for PostgresDriver<'_> {
         self.quietly(|d| history::read_table(&mut d.client, &schema, name))
     }
 
-    fn inspect_tables(
-        &mut self,
-        tables: &[String],
-    ) -> Result<Vec<strata_core::TableInfo>, DriverError> {
-        inspect::inspect_tables(&mut self.client, tables)
-    }
-
-    fn index_table(&mut self, index: &str) -> Result<Option<String>, DriverError> {
-        inspect::index_table(&mut self.client, index)
-    }
-
-    fn batch_limit(&self) -> usize {
-        // A batch is watched through server notices, which a borrowed client delivers to the
-        // application's callback instead.
-        if self.client.is_borrowed() {
-            1
-        } else {
-            batch::BATCH_LIMIT
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            // A batch is watched through server notices, which a borrowed client delivers to
+            // the application's callback instead.
+            batch_limit: if self.client.is_borrowed() {
+                1
+            } else {
+                batch::BATCH_LIMIT
+            },
+            single_transaction: true,
         }
     }
 
     fn run_batch(
-        &mut self,
-        items: &[strata_core::BatchItem<'_>],
-        single_transaction: bool,
-        done: &mut dyn FnMut(usize, strata_core::BatchDone),
-    ) -> Result<(), strata_core::BatchFailure> {
-        let mut only_done = |p| {
-            if let strata_core::BatchProgress::Done(i, d) = p {
-                done(i, d)
-            }
-        };
-        self.batch(
-            items,
-            single_transaction,
-            &mut batch::Progress::new(&mut only_done),
-        )
-    }
-
-    fn run_batch_live(
         &mut self,
         items: &[strata_core::BatchItem<'_>],
         single_transaction: bool,
@@ -1034,24 +1072,8 @@ impl strata_core::Driver for PostgresDriver<'_> {
         )
     }
 
-    fn can_run_single_transaction(&self) -> bool {
-        true
-    }
-
-    fn stop_handle(&self) -> Option<strata_core::CancelHandle> {
-        // Stopping goes through a second session, which a borrowed client has no URL for.
-        if self.client.is_borrowed() {
-            return None;
-        }
-        Some(batch::stop_handle(
-            self.url.clone(),
-            self.opts.clone(),
-            self.backend_pid,
-        ))
-    }
-
-    fn round_trips(&self) -> Option<u64> {
-        Some(self.client.round_trips())
+    fn session(&mut self) -> Option<&mut dyn SessionHooks> {
+        Some(self)
     }
 
     fn take_notices(&mut self) -> Vec<String> {
@@ -1092,7 +1114,7 @@ fn ledger_row(
 ) -> Result<AppliedMigration, DriverError> {
     Ok(AppliedMigration {
         version: u64::try_from(version).map_err(|_| {
-            DriverError::Other(format!("ledger holds a negative version {version}"))
+            DriverError::Ledger(format!("ledger holds a negative version {version}"))
         })?,
         name,
         checksum,
@@ -1102,10 +1124,10 @@ fn ledger_row(
         duration_ms,
         applied_by,
         mode: TxMode::parse(mode).ok_or_else(|| {
-            DriverError::Other(format!("ledger row {version} has an unknown mode {mode:?}"))
+            DriverError::Ledger(format!("ledger row {version} has an unknown mode {mode:?}"))
         })?,
         origin: Origin::parse(origin).ok_or_else(|| {
-            DriverError::Other(format!(
+            DriverError::Ledger(format!(
                 "ledger row {version} has an unknown origin {origin:?}"
             ))
         })?,
@@ -1137,12 +1159,12 @@ fn result_sets(out: &[postgres::SimpleQueryMessage]) -> Vec<Vec<&postgres::Simpl
 fn text_int(row: &postgres::SimpleQueryRow, i: usize, what: &str) -> Result<i64, DriverError> {
     row.get(i)
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| DriverError::Other(format!("unreadable {what}: {:?}", row.get(i))))
+        .ok_or_else(|| DriverError::Protocol(format!("unreadable {what}: {:?}", row.get(i))))
 }
 
 fn to_i64(v: u64) -> Result<i64, DriverError> {
     i64::try_from(v).map_err(|_| {
-        DriverError::Other(format!("version {v} is too large for PostgreSQL's bigint"))
+        DriverError::Ledger(format!("version {v} is too large for PostgreSQL's bigint"))
     })
 }
 

@@ -29,7 +29,7 @@ const SET_LOCAL: &str =
     "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)";
 
 impl PostgresDriver<'_> {
-    /// See [`strata_core::Driver::rehearse`].
+    /// See [`strata_core::SessionHooks::rehearse`].
     pub(crate) fn rehearse_scripts(
         &mut self,
         scripts: &[&Script],

@@ -113,15 +113,18 @@ fn drop_all_refuses_to_reach_into_another_schema() {
     let mut d = driver(&db, "");
     let err = d.drop_all().unwrap_err();
     match &err {
-        DriverError::Statement {
-            code, detail, hint, ..
-        } => {
-            assert_eq!(code.as_deref(), Some("2BP01"));
+        DriverError::DropBlocked { schema, detail, .. } => {
+            assert_eq!(schema, "public");
             assert!(
                 detail.as_deref().unwrap_or("").contains("other.v"),
                 "{err:?}"
             );
-            assert!(hint.as_deref().unwrap().contains("nothing was dropped"));
+            assert_eq!(
+                err.fix(),
+                Some(strata_core::Fix::DropOutsideDependents {
+                    schema: "public".into()
+                })
+            );
         }
         other => panic!("{other:?}"),
     }
