@@ -6,8 +6,11 @@
 pub mod diff;
 pub mod model;
 pub mod render;
+pub mod session;
+pub mod verify;
 pub mod words;
 
 pub use diff::{diff, Change, Difference};
 pub use model::*;
+pub use session::SchemaSession;
 pub use words::{sentence, Side};

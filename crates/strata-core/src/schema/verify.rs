@@ -1,0 +1,233 @@
+//! `verify`: for each migration with a down part, snapshot, up, snapshot, down, snapshot
+//! (compare with the first), up again, snapshot (compare with the second). The loop runs
+//! through a [`SchemaSession`]; deciding each outcome from the snapshots is pure.
+
+use super::diff::{diff, Difference};
+use super::model::Snapshot;
+use super::session::SchemaSession;
+use crate::driver::DriverError;
+use crate::migration::{Migration, TxMode, Version};
+use std::time::{Duration, Instant};
+
+/// Where the round trips run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// All of them inside one transaction that is rolled back at the end: nothing is left on
+    /// the database. Migrations that cannot run in a transaction stop the run (`Skipped`).
+    RolledBack,
+    /// Each script as it would run (no-transaction ones statement by statement), changes kept:
+    /// a scratch database, or the target with `--on-target` (then `unwind` runs the downs of
+    /// the migrations verified, newest first, at the end).
+    Applied {
+        /// Run the downs at the end, to leave the database as found.
+        unwind: bool,
+    },
+}
+
+/// How one migration's round trip went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Down restored the schema and up ran again to the same schema.
+    Ok,
+    /// Down left the schema different from before up (the differences, before -> after down),
+    /// or up after down gave another schema (those differences too).
+    DownDoesNotRestore(Vec<Difference>),
+    /// Only the order of some table's columns differs (a failure only when strict).
+    OnlyColumnOrder(Vec<Difference>),
+    /// Up failed the second time, after down.
+    ReUpFails(DriverError),
+    /// Up failed the first time: verification stops there.
+    UpFails(DriverError),
+    /// Down failed.
+    DownFails(DriverError),
+    /// No down part: up applied, nothing to verify.
+    NoDownPart,
+    /// Not verified, with why (cannot run in a transaction, too large to hold in memory, ...).
+    Skipped(String),
+}
+
+impl Outcome {
+    /// A failure, `strict` counting column-order-only differences as one.
+    pub fn failed(&self, strict: bool) -> bool {
+        match self {
+            Outcome::Ok | Outcome::NoDownPart | Outcome::Skipped(_) => false,
+            Outcome::OnlyColumnOrder(_) => strict,
+            _ => true,
+        }
+    }
+}
+
+/// One migration's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Its version.
+    pub version: Version,
+    /// Its name.
+    pub name: String,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Wall time of its round trip, snapshots included.
+    pub duration: Duration,
+}
+
+/// What a down-then-up round trip says, from its four snapshots. Pure.
+pub fn judge(before_up: &Snapshot, after_up: &Snapshot, after_down: &Snapshot, after_reup: &Snapshot) -> Outcome {
+    let mut d = diff(before_up, after_down);
+    d.extend(diff(after_up, after_reup));
+    if d.is_empty() {
+        Outcome::Ok
+    } else if d.iter().all(Difference::order_only) {
+        Outcome::OnlyColumnOrder(d)
+    } else {
+        Outcome::DownDoesNotRestore(d.into_iter().filter(|d| !d.order_only()).collect())
+    }
+}
+
+const SAVEPOINT: &str = "strata_verify";
+
+/// Verify `migrations` (in order) on `session`. Stops after a migration whose up fails, or one
+/// that cannot be verified in `mode` (its up is needed by the ones after it): those after it
+/// are not in the result. Database errors outside a migration's own SQL end the run.
+pub fn verify(session: &mut dyn SchemaSession, migrations: &[&Migration], mode: Mode) -> Result<Vec<Entry>, DriverError> {
+    let mut out = Vec::new();
+    let rolled_back = mode == Mode::RolledBack;
+    if rolled_back {
+        session.execute("BEGIN")?;
+    }
+    let result = run_all(session, migrations, rolled_back, &mut out);
+    if rolled_back {
+        let end = session.execute("ROLLBACK");
+        result?;
+        end?;
+    } else {
+        result?;
+        if mode == (Mode::Applied { unwind: true }) {
+            unwind(session, migrations, &out)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Downs of the applied migrations, newest first.
+fn unwind(session: &mut dyn SchemaSession, migrations: &[&Migration], out: &[Entry]) -> Result<(), DriverError> {
+    for e in out.iter().rev() {
+        if matches!(e.outcome, Outcome::UpFails(_) | Outcome::Skipped(_)) {
+            continue;
+        }
+        let m = migrations.iter().find(|m| m.version == e.version).expect("verified migration");
+        if let Some(down) = &m.down {
+            session.run(down)?;
+        }
+    }
+    Ok(())
+}
+
+fn run_all(session: &mut dyn SchemaSession, migrations: &[&Migration], rolled_back: bool, out: &mut Vec<Entry>) -> Result<(), DriverError> {
+    for m in migrations {
+        let started = Instant::now();
+        let (outcome, go_on) = one(session, m, rolled_back)?;
+        out.push(Entry {
+            version: m.version,
+            name: m.name.clone(),
+            outcome,
+            duration: started.elapsed(),
+        });
+        if !go_on {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// One round trip; `false` when the ones after it cannot be verified.
+fn one(s: &mut dyn SchemaSession, m: &Migration, rolled_back: bool) -> Result<(Outcome, bool), DriverError> {
+    let Some(up) = &m.up else {
+        return Ok((Outcome::Skipped("no up part".into()), true));
+    };
+    let scripts = [Some(up), m.down.as_ref()];
+    if scripts.iter().flatten().any(|s| s.streamed.is_some()) {
+        return Ok((Outcome::Skipped("too large to verify: the file is streamed, not held in memory".into()), false));
+    }
+    if rolled_back && scripts.iter().flatten().any(|s| s.mode != TxMode::Transaction) {
+        return Ok((Outcome::Skipped("runs without a transaction: verify it on a scratch database".into()), false));
+    }
+    // Inside the transaction, a failed statement is undone to here and the run goes on.
+    let guarded = |s: &mut dyn SchemaSession, script| -> Result<Result<(), DriverError>, DriverError> {
+        if !rolled_back {
+            return Ok(s.run(script));
+        }
+        s.execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
+        match s.run(script) {
+            Ok(()) => {
+                s.execute(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))?;
+                Ok(Ok(()))
+            }
+            Err(e) => {
+                s.execute(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"))?;
+                s.execute(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))?;
+                Ok(Err(e))
+            }
+        }
+    };
+    let Some(down) = &m.down else {
+        return Ok(match guarded(s, up)? {
+            Ok(()) => (Outcome::NoDownPart, true),
+            Err(e) => (Outcome::UpFails(e), false),
+        });
+    };
+    let before_up = s.snapshot()?;
+    if let Err(e) = guarded(s, up)? {
+        return Ok((Outcome::UpFails(e), false));
+    }
+    let after_up = s.snapshot()?;
+    if let Err(e) = guarded(s, down)? {
+        // Still as up left it: the next migrations can be verified on it.
+        return Ok((Outcome::DownFails(e), rolled_back));
+    }
+    let after_down = s.snapshot()?;
+    if let Err(e) = guarded(s, up)? {
+        if !rolled_back {
+            return Ok((Outcome::ReUpFails(e), false));
+        }
+        // Back to where down left it; go on from up's schema as the next migrations expect.
+        // Its first run succeeded from the same state unless down changed it, so a second
+        // failure ends the run.
+        let again = guarded(s, down).and_then(|_| guarded(s, up));
+        let go_on = matches!(again, Ok(Ok(())));
+        return Ok((Outcome::ReUpFails(e), go_on));
+    }
+    let after_reup = s.snapshot()?;
+    Ok((judge(&before_up, &after_up, &after_down, &after_reup), true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::model::{Column, Name, Table};
+
+    fn with(cols: &[&str]) -> Snapshot {
+        let mut s = Snapshot::default();
+        let t = Table {
+            name: Name::new("public", "t"),
+            columns: cols.iter().map(|c| Column { name: c.to_string(), data_type: "integer".into(), ..Column::default() }).collect(),
+            ..Table::default()
+        };
+        s.tables.insert("public.t".into(), t);
+        s
+    }
+
+    #[test]
+    fn judge_tells_ok_order_and_left_behind_apart() {
+        let empty = Snapshot::default();
+        let up = with(&["a", "b"]);
+        assert_eq!(judge(&empty, &up, &empty, &up), Outcome::Ok);
+        assert!(matches!(judge(&empty, &up, &up, &up), Outcome::DownDoesNotRestore(d) if d[0].subject == "table t"));
+        let base = with(&["a", "b"]);
+        let reordered = with(&["b", "a"]);
+        let upped = with(&["a", "b", "c"]);
+        let o = judge(&base, &upped, &reordered, &with(&["b", "a", "c"]));
+        assert!(matches!(&o, Outcome::OnlyColumnOrder(_)), "{o:?}");
+        assert!(!o.failed(false));
+        assert!(o.failed(true));
+    }
+}
