@@ -12,8 +12,11 @@
 pub mod fuzzing;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod schema;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "sqlite")]
+pub mod sqlite_schema;
 pub mod url;
 
 pub use strata_core::{Driver, DriverError};
