@@ -3,18 +3,22 @@
 
 mod adopt;
 pub mod create;
+mod dump;
 mod history;
 mod lint;
 mod migrate;
 mod plan;
 mod rehearse;
+mod verify;
 
 pub use adopt::adopt;
 pub use history::{accept, baseline, history, redo, refresh, reset, rollback, validate};
 pub use lint::lint;
 pub use migrate::{down, drop, force, goto, status, up, version};
 pub use plan::plan;
+pub use dump::{dump, DumpArgs};
 pub use rehearse::rehearse;
+pub use verify::{verify, VerifyArgs};
 
 use crate::settings::Settings;
 use crate::CliError;

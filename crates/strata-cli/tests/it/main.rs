@@ -33,3 +33,6 @@ mod safety;
 mod safety_pg;
 mod stall;
 mod stream;
+mod verify_pg;
+mod dump_pg;
+mod schema_sqlite;

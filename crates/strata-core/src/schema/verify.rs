@@ -6,7 +6,7 @@ use super::diff::{diff, Difference};
 use super::model::Snapshot;
 use super::session::SchemaSession;
 use crate::driver::DriverError;
-use crate::migration::{Migration, TxMode, Version};
+use crate::migration::{Migration, Script, TxMode, Version};
 use std::time::{Duration, Instant};
 
 /// Where the round trips run.
@@ -70,20 +70,35 @@ pub struct Entry {
     pub duration: Duration,
 }
 
-/// What a down-then-up round trip says, from its four snapshots. Pure.
-pub fn judge(before_up: &Snapshot, after_up: &Snapshot, after_down: &Snapshot, after_reup: &Snapshot) -> Outcome {
-    let mut d = diff(before_up, after_down);
-    d.extend(diff(after_up, after_reup));
-    if d.is_empty() {
-        Outcome::Ok
-    } else if d.iter().all(Difference::order_only) {
-        Outcome::OnlyColumnOrder(d)
-    } else {
-        Outcome::DownDoesNotRestore(d.into_iter().filter(|d| !d.order_only()).collect())
+/// What a round trip says, from the differences after down (before up -> after down) and
+/// those after up again (after up -> after re-up), or re-up's error. Pure.
+///
+/// A down that leaves something behind often makes the second up fail on it: the differences
+/// are the cause and are what is reported.
+pub fn judge(after_down: Vec<Difference>, after_reup: Result<Vec<Difference>, DriverError>) -> Outcome {
+    let real = |d: &[Difference]| d.iter().filter(|d| !d.order_only()).cloned().collect::<Vec<_>>();
+    let down_real = real(&after_down);
+    match after_reup {
+        Err(e) if down_real.is_empty() => Outcome::ReUpFails(e),
+        Err(_) => Outcome::DownDoesNotRestore(down_real),
+        Ok(reup) => {
+            let mut all = after_down;
+            all.extend(reup);
+            if all.is_empty() {
+                Outcome::Ok
+            } else if all.iter().all(Difference::order_only) {
+                Outcome::OnlyColumnOrder(all)
+            } else {
+                Outcome::DownDoesNotRestore(real(&all))
+            }
+        }
     }
 }
 
+/// Undoes a failed script inside the transaction.
 const SAVEPOINT: &str = "strata_verify";
+/// Where each round trip returns to: the schema up left, which the next migrations expect.
+const AFTER_UP: &str = "strata_verify_up";
 
 /// Verify `migrations` (in order) on `session`. Stops after a migration whose up fails, or one
 /// that cannot be verified in `mode` (its up is needed by the ones after it): those after it
@@ -151,25 +166,8 @@ fn one(s: &mut dyn SchemaSession, m: &Migration, rolled_back: bool) -> Result<(O
     if rolled_back && scripts.iter().flatten().any(|s| s.mode != TxMode::Transaction) {
         return Ok((Outcome::Skipped("runs without a transaction: verify it on a scratch database".into()), false));
     }
-    // Inside the transaction, a failed statement is undone to here and the run goes on.
-    let guarded = |s: &mut dyn SchemaSession, script| -> Result<Result<(), DriverError>, DriverError> {
-        if !rolled_back {
-            return Ok(s.run(script));
-        }
-        s.execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
-        match s.run(script) {
-            Ok(()) => {
-                s.execute(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))?;
-                Ok(Ok(()))
-            }
-            Err(e) => {
-                s.execute(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"))?;
-                s.execute(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))?;
-                Ok(Err(e))
-            }
-        }
-    };
-    let Some(down) = &m.down else {
+    let guarded = |s: &mut dyn SchemaSession, script: &Script| guarded(s, script, rolled_back);
+    if m.down.is_none() {
         return Ok(match guarded(s, up)? {
             Ok(()) => (Outcome::NoDownPart, true),
             Err(e) => (Outcome::UpFails(e), false),
@@ -180,24 +178,60 @@ fn one(s: &mut dyn SchemaSession, m: &Migration, rolled_back: bool) -> Result<(O
         return Ok((Outcome::UpFails(e), false));
     }
     let after_up = s.snapshot()?;
+    if rolled_back {
+        s.execute(&format!("SAVEPOINT {AFTER_UP}"))?;
+    }
+    let outcome = round_trip(s, m, &before_up, &after_up, rolled_back)?;
+    if rolled_back {
+        s.execute(&format!("ROLLBACK TO SAVEPOINT {AFTER_UP}"))?;
+        s.execute(&format!("RELEASE SAVEPOINT {AFTER_UP}"))?;
+        return Ok((outcome, true));
+    }
+    // Applied for real: after a failed down or re-up, the schema is not what the next
+    // migrations expect, unless down left up's objects behind (then it is, near enough).
+    let go_on = match &outcome {
+        Outcome::DownFails(_) | Outcome::ReUpFails(_) => false,
+        _ => true,
+    };
+    Ok((outcome, go_on))
+}
+
+/// Run `script`; inside the transaction, a failure is undone to a savepoint and the run goes
+/// on. The outer error: the database failed outside the script.
+fn guarded(s: &mut dyn SchemaSession, script: &Script, rolled_back: bool) -> Result<Result<(), DriverError>, DriverError> {
+    if !rolled_back {
+        return Ok(s.run(script));
+    }
+    s.execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
+    let result = s.run(script);
+    if result.is_err() {
+        s.execute(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"))?;
+    }
+    s.execute(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))?;
+    Ok(result)
+}
+
+/// Down, snapshot, up again, snapshot: the outcome.
+fn round_trip(
+    s: &mut dyn SchemaSession,
+    m: &Migration,
+    before_up: &Snapshot,
+    after_up: &Snapshot,
+    rolled_back: bool,
+) -> Result<Outcome, DriverError> {
+    let guarded = |s: &mut dyn SchemaSession, script: &Script| guarded(s, script, rolled_back);
+    let (Some(up), Some(down)) = (&m.up, &m.down) else {
+        unreachable!("round_trip is called for migrations with both parts")
+    };
     if let Err(e) = guarded(s, down)? {
-        // Still as up left it: the next migrations can be verified on it.
-        return Ok((Outcome::DownFails(e), rolled_back));
+        return Ok(Outcome::DownFails(e));
     }
-    let after_down = s.snapshot()?;
-    if let Err(e) = guarded(s, up)? {
-        if !rolled_back {
-            return Ok((Outcome::ReUpFails(e), false));
-        }
-        // Back to where down left it; go on from up's schema as the next migrations expect.
-        // Its first run succeeded from the same state unless down changed it, so a second
-        // failure ends the run.
-        let again = guarded(s, down).and_then(|_| guarded(s, up));
-        let go_on = matches!(again, Ok(Ok(())));
-        return Ok((Outcome::ReUpFails(e), go_on));
-    }
-    let after_reup = s.snapshot()?;
-    Ok((judge(&before_up, &after_up, &after_down, &after_reup), true))
+    let after_down = diff(before_up, &s.snapshot()?);
+    let after_reup = match guarded(s, up)? {
+        Ok(()) => Ok(diff(after_up, &s.snapshot()?)),
+        Err(e) => Err(e),
+    };
+    Ok(judge(after_down, after_reup))
 }
 
 #[cfg(test)]
@@ -220,14 +254,20 @@ mod tests {
     fn judge_tells_ok_order_and_left_behind_apart() {
         let empty = Snapshot::default();
         let up = with(&["a", "b"]);
-        assert_eq!(judge(&empty, &up, &empty, &up), Outcome::Ok);
-        assert!(matches!(judge(&empty, &up, &up, &up), Outcome::DownDoesNotRestore(d) if d[0].subject == "table t"));
-        let base = with(&["a", "b"]);
-        let reordered = with(&["b", "a"]);
-        let upped = with(&["a", "b", "c"]);
-        let o = judge(&base, &upped, &reordered, &with(&["b", "a", "c"]));
+        assert_eq!(judge(diff(&empty, &empty), Ok(diff(&up, &up))), Outcome::Ok);
+        let left = judge(diff(&empty, &up), Ok(vec![]));
+        assert!(matches!(&left, Outcome::DownDoesNotRestore(d) if d[0].subject == "table t"), "{left:?}");
+        let o = judge(diff(&with(&["a", "b"]), &with(&["b", "a"])), Ok(vec![]));
         assert!(matches!(&o, Outcome::OnlyColumnOrder(_)), "{o:?}");
         assert!(!o.failed(false));
         assert!(o.failed(true));
+    }
+
+    #[test]
+    fn a_re_up_failing_on_what_down_left_reports_the_leftover() {
+        let left = judge(diff(&Snapshot::default(), &with(&["a"])), Err(DriverError::statement("exists")));
+        assert!(matches!(&left, Outcome::DownDoesNotRestore(d) if d[0].subject == "table t"), "{left:?}");
+        let e = judge(vec![], Err(DriverError::statement("boom")));
+        assert_eq!(e, Outcome::ReUpFails(DriverError::statement("boom")));
     }
 }

@@ -1,0 +1,110 @@
+//! `dump`: the schema as deterministic SQL, written by Strata from the catalog; `dump --check
+//! FILE`: the CI drift gate, with the differences in words.
+
+use super::parse_url;
+use crate::settings::Settings;
+use crate::CliError;
+use std::path::Path;
+use strata_core::printable::{printable, printable_path};
+use strata_core::schema::render::{render, Flavor};
+use strata_core::schema::{diff, sentence, SchemaSession, Side, Snapshot};
+use strata_drivers::{Backend, ConnectOptions, DatabaseUrl};
+
+/// `dump` flags.
+#[derive(Debug, Clone, Default)]
+pub struct DumpArgs {
+    /// Write here instead of stdout.
+    pub output: Option<std::path::PathBuf>,
+    /// Compare with this file instead of writing.
+    pub check: Option<std::path::PathBuf>,
+    /// PostgreSQL admin URL for the scratch database `--check` loads the file into.
+    pub scratch: Option<String>,
+}
+
+fn flavor(url: &DatabaseUrl) -> Flavor {
+    match url.backend() {
+        Backend::Sqlite => Flavor::Sqlite,
+        _ => Flavor::Postgres,
+    }
+}
+
+/// The live schema rendered, with its snapshot.
+fn live(url: &DatabaseUrl) -> Result<(String, Snapshot), CliError> {
+    let mut session = strata_drivers::schema::open(url, &ConnectOptions::default(), false)?;
+    let snapshot = session.snapshot()?;
+    let data = session.dump_data()?;
+    Ok((render(&snapshot, flavor(url), &data), snapshot))
+}
+
+/// `dump [--output FILE]` or `dump --check FILE` (exit 3 when the schema differs).
+pub fn dump(settings: &Settings, args: &DumpArgs) -> Result<(), CliError> {
+    let url = parse_url(settings)?;
+    if let Some(file) = &args.check {
+        let raw = settings.require_database()?;
+        return check(&url, raw, file, args.scratch.as_deref());
+    }
+    let (text, _) = live(&url)?;
+    match &args.output {
+        Some(path) => write_file(path, &text),
+        None => {
+            out!("{text}");
+            Ok(())
+        }
+    }
+}
+
+
+fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    std::fs::write(path, text)
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", printable_path(path))))
+}
+
+fn check(url: &DatabaseUrl, raw: &str, file: &Path, scratch: Option<&str>) -> Result<(), CliError> {
+    let expected = std::fs::read_to_string(file)
+        .map_err(|e| CliError::Failed(format!("cannot read {}: {e}", printable_path(file))))?;
+    let (actual, live_snapshot) = live(url)?;
+    let shown = printable_path(file).to_string();
+    if expected == actual {
+        outln!("the schema matches {shown}");
+        return Ok(());
+    }
+    let file_snapshot = load(url, raw, &expected, scratch).map_err(|e| {
+        CliError::Failed(format!("the schema differs from {shown}, and loading {shown} to say how failed: {e}"))
+    })?;
+    let side = Side::File(shown.clone());
+    let differences = diff(&file_snapshot, &live_snapshot);
+    errln!("the schema differs from {shown}:");
+    for d in &differences {
+        errln!("  {}", printable(&sentence(d, &side)));
+    }
+    if differences.is_empty() {
+        errln!("  the objects are the same; the version data or the file's text differs (rewrite it with `strata dump --output {shown}`)");
+    }
+    Err(CliError::Exit(crate::exit::CONFLICT))
+}
+
+/// The schema `sql` creates, loaded into an empty database: SQLite in memory, PostgreSQL a
+/// scratch database (through `scratch`, else through the target's own URL).
+fn load(url: &DatabaseUrl, raw: &str, sql: &str, scratch: Option<&str>) -> Result<Snapshot, strata_core::DriverError> {
+    let tables = url.tables()?;
+    match url.backend() {
+        Backend::Sqlite => {
+            let mut s = strata_drivers::sqlite_schema::SqliteSchemaSession::in_memory(tables)?;
+            s.execute(sql)?;
+            s.snapshot()
+        }
+        _ => {
+            let admin = scratch.unwrap_or(raw);
+            let db = strata_drivers::schema::Scratch::create(admin, &ConnectOptions::default())?;
+            let result = DatabaseUrl::parse(&db.url).map_err(strata_core::DriverError::from).and_then(|u| {
+                let mut s = strata_drivers::schema::open(&u, &ConnectOptions::default(), false)?;
+                s.execute(sql)?;
+                s.snapshot()
+            });
+            let dropped = db.drop_now();
+            let snapshot = result?;
+            dropped?;
+            Ok(snapshot)
+        }
+    }
+}
