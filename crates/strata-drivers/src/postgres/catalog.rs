@@ -390,7 +390,9 @@ fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
             "SELECT n.nspname::text, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid), \
                p.prokind = 'p', pg_catalog.pg_get_functiondef(p.oid), pg_catalog.obj_description(p.oid, 'pg_proc') \
              FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-             WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {ext}"
+             WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {ext} \
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_proc'::regclass \
+                 AND i.objid = p.oid AND i.deptype = 'i')"
         ),
         &[],
     )? {
