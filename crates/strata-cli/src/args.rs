@@ -185,6 +185,9 @@ pub enum Command {
         /// How many to apply (all when absent).
         #[arg(value_name = "N")]
         limit: Option<String>,
+        /// After a successful run, rewrite FILE with `strata dump` of the schema.
+        #[arg(long, value_name = "FILE")]
+        dump: Option<std::path::PathBuf>,
         /// Ignored, as golang-migrate ignores extra arguments.
         #[arg(hide = true, num_args = 0..)]
         extra: Vec<String>,

@@ -110,7 +110,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Up { limit, .. } => commands::up(&settings, limit.as_deref()),
+        Command::Up { limit, dump, .. } => commands::up(&settings, limit.as_deref())
+            .and_then(|()| dump.map_or(Ok(()), |f| commands::dump_file(&settings, &f))),
         Command::Down { limit, all } => commands::down(&settings, &limit, all),
         Command::Goto { version } => commands::goto(&settings, version.as_deref()),
         Command::Force { version } => commands::force(&settings, version.as_deref()),

@@ -54,6 +54,13 @@ pub fn dump(settings: &Settings, args: &DumpArgs) -> Result<(), CliError> {
 }
 
 
+/// Write the dump of the target's schema to `path` (`up --dump FILE`).
+pub fn dump_file(settings: &Settings, path: &Path) -> Result<(), CliError> {
+    let url = parse_url(settings)?;
+    let (text, _) = live(&url)?;
+    write_file(path, &text)
+}
+
 fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
     std::fs::write(path, text)
         .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", printable_path(path))))

@@ -16,7 +16,7 @@ pub use history::{accept, baseline, history, redo, refresh, reset, rollback, val
 pub use lint::lint;
 pub use migrate::{down, drop, force, goto, status, up, version};
 pub use plan::plan;
-pub use dump::{dump, DumpArgs};
+pub use dump::{dump, dump_file, DumpArgs};
 pub use rehearse::rehearse;
 pub use verify::{verify, VerifyArgs};
 

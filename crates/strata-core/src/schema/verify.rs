@@ -138,9 +138,11 @@ fn unwind(session: &mut dyn SchemaSession, migrations: &[&Migration], out: &[Ent
 }
 
 fn run_all(session: &mut dyn SchemaSession, migrations: &[&Migration], rolled_back: bool, out: &mut Vec<Entry>) -> Result<(), DriverError> {
+    // The schema as the last round trip left it, when known: the next one's "before up".
+    let mut known = None;
     for m in migrations {
         let started = Instant::now();
-        let (outcome, go_on) = one(session, m, rolled_back)?;
+        let (outcome, go_on) = one(session, m, rolled_back, &mut known)?;
         out.push(Entry {
             version: m.version,
             name: m.name.clone(),
@@ -155,7 +157,13 @@ fn run_all(session: &mut dyn SchemaSession, migrations: &[&Migration], rolled_ba
 }
 
 /// One round trip; `false` when the ones after it cannot be verified.
-fn one(s: &mut dyn SchemaSession, m: &Migration, rolled_back: bool) -> Result<(Outcome, bool), DriverError> {
+fn one(
+    s: &mut dyn SchemaSession,
+    m: &Migration,
+    rolled_back: bool,
+    known: &mut Option<Snapshot>,
+) -> Result<(Outcome, bool), DriverError> {
+    let before = known.take();
     let Some(up) = &m.up else {
         return Ok((Outcome::Skipped("no up part".into()), true));
     };
@@ -173,7 +181,10 @@ fn one(s: &mut dyn SchemaSession, m: &Migration, rolled_back: bool) -> Result<(O
             Err(e) => (Outcome::UpFails(e), false),
         });
     };
-    let before_up = s.snapshot()?;
+    let before_up = match before {
+        Some(b) => b,
+        None => s.snapshot()?,
+    };
     if let Err(e) = guarded(s, up)? {
         return Ok((Outcome::UpFails(e), false));
     }
@@ -185,6 +196,7 @@ fn one(s: &mut dyn SchemaSession, m: &Migration, rolled_back: bool) -> Result<(O
     if rolled_back {
         s.execute(&format!("ROLLBACK TO SAVEPOINT {AFTER_UP}"))?;
         s.execute(&format!("RELEASE SAVEPOINT {AFTER_UP}"))?;
+        *known = Some(after_up);
         return Ok((outcome, true));
     }
     // Applied for real: after a failed down or re-up, the schema is not what the next
@@ -193,6 +205,10 @@ fn one(s: &mut dyn SchemaSession, m: &Migration, rolled_back: bool) -> Result<(O
         Outcome::DownFails(_) | Outcome::ReUpFails(_) => false,
         _ => true,
     };
+    if outcome == Outcome::Ok {
+        // Up again gave up's schema.
+        *known = Some(after_up);
+    }
     Ok((outcome, go_on))
 }
 
