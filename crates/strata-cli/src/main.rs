@@ -146,13 +146,34 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plan { request, format } => commands::plan(&settings, &request, format),
         Command::Rehearse { format } => commands::rehearse(&settings, format),
         Command::Validate { format } => commands::validate(&settings, format),
-        Command::Verify { all, scratch, on_target, strict, format } => commands::verify(
+        Command::Verify {
+            all,
+            scratch,
+            on_target,
+            strict,
+            format,
+        } => commands::verify(
             &settings,
-            &commands::VerifyArgs { all, scratch, on_target, strict, format },
+            &commands::VerifyArgs {
+                all,
+                scratch,
+                on_target,
+                strict,
+                format,
+            },
         ),
-        Command::Dump { output, check, scratch } => {
-            commands::dump(&settings, &commands::DumpArgs { output, check, scratch })
-        }
+        Command::Dump {
+            output,
+            check,
+            scratch,
+        } => commands::dump(
+            &settings,
+            &commands::DumpArgs {
+                output,
+                check,
+                scratch,
+            },
+        ),
         Command::Accept { version } => commands::accept(&settings, version.as_deref()),
         Command::Adopt {
             from,

@@ -6,14 +6,24 @@ use strata_core::schema::SchemaSession;
 use strata_core::DriverError;
 
 /// A [`SchemaSession`] on `url`'s database. `create`: a missing SQLite file is created.
-pub fn open(url: &DatabaseUrl, opts: &ConnectOptions, create: bool) -> Result<Box<dyn SchemaSession>, DriverError> {
+pub fn open(
+    url: &DatabaseUrl,
+    opts: &ConnectOptions,
+    create: bool,
+) -> Result<Box<dyn SchemaSession>, DriverError> {
     match url.backend() {
         #[cfg(feature = "postgres")]
-        Backend::Postgres => Ok(Box::new(crate::postgres::schema_session::PgSchemaSession::connect(url, opts)?)),
+        Backend::Postgres => Ok(Box::new(
+            crate::postgres::schema_session::PgSchemaSession::connect(url, opts)?,
+        )),
         #[cfg(feature = "sqlite")]
         Backend::Sqlite => {
             let path = url.sqlite_path().ok_or(UrlError::SqliteNoPath)?;
-            Ok(Box::new(crate::sqlite_schema::SqliteSchemaSession::open(&path, url.tables()?, create)?))
+            Ok(Box::new(crate::sqlite_schema::SqliteSchemaSession::open(
+                &path,
+                url.tables()?,
+                create,
+            )?))
         }
         #[allow(unreachable_patterns)]
         _ => {
@@ -25,14 +35,22 @@ pub fn open(url: &DatabaseUrl, opts: &ConnectOptions, create: bool) -> Result<Bo
 
 /// `raw` (a PostgreSQL URL) naming database `db` instead of its own.
 pub fn with_database(raw: &str, db: &str) -> Result<String, DriverError> {
-    let scheme_end = raw.find("://").map(|i| i + 3).ok_or_else(|| DriverError::Connect {
-        message: "the admin URL has no scheme (postgres://...)".into(),
-        hint: None,
-    })?;
+    let scheme_end = raw
+        .find("://")
+        .map(|i| i + 3)
+        .ok_or_else(|| DriverError::Connect {
+            message: "the admin URL has no scheme (postgres://...)".into(),
+            hint: None,
+        })?;
     let rest = &raw[scheme_end..];
     let query_at = rest.find('?').unwrap_or(rest.len());
     let path_at = rest[..query_at].find('/').unwrap_or(query_at);
-    Ok(format!("{}{}/{db}{}", &raw[..scheme_end], &rest[..path_at], &rest[query_at..]))
+    Ok(format!(
+        "{}{}/{db}{}",
+        &raw[..scheme_end],
+        &rest[..path_at],
+        &rest[query_at..]
+    ))
 }
 
 /// A database created for one command on a PostgreSQL server, dropped by [`Scratch::drop_now`].
@@ -83,8 +101,17 @@ mod tests {
 
     #[test]
     fn with_database_replaces_only_the_path() {
-        assert_eq!(with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "s").unwrap(), "postgres://u:p@h:5432/s?sslmode=disable");
-        assert_eq!(with_database("postgres://h", "s").unwrap(), "postgres://h/s");
-        assert_eq!(with_database("postgres:///x?host=/tmp", "s").unwrap(), "postgres:///s?host=/tmp");
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "s").unwrap(),
+            "postgres://u:p@h:5432/s?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://h", "s").unwrap(),
+            "postgres://h/s"
+        );
+        assert_eq!(
+            with_database("postgres:///x?host=/tmp", "s").unwrap(),
+            "postgres:///s?host=/tmp"
+        );
     }
 }

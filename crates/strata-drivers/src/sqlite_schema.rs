@@ -57,10 +57,18 @@ pub fn snapshot(conn: &Connection, exclude: &[String]) -> Result<Snapshot, rusql
     for (kind, name, table, sql) in &rows {
         match kind.as_str() {
             "index" => {
-                let Some(t) = s.tables.get_mut(&key(table)) else { continue };
-                let mut keys = conn.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?;
-                let keys: Vec<Option<String>> = keys.query_map([name], |r| r.get(0))?.collect::<Result<_, _>>()?;
-                let keys: Vec<String> = keys.into_iter().map(|k| k.unwrap_or_else(|| "<expression>".into())).collect();
+                let Some(t) = s.tables.get_mut(&key(table)) else {
+                    continue;
+                };
+                let mut keys =
+                    conn.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?;
+                let keys: Vec<Option<String>> = keys
+                    .query_map([name], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                let keys: Vec<String> = keys
+                    .into_iter()
+                    .map(|k| k.unwrap_or_else(|| "<expression>".into()))
+                    .collect();
                 let upper = sql.to_uppercase();
                 t.indexes.insert(
                     name.clone(),
@@ -69,20 +77,35 @@ pub fn snapshot(conn: &Connection, exclude: &[String]) -> Result<Snapshot, rusql
                         unique: upper.starts_with("CREATE UNIQUE"),
                         method: "btree".into(),
                         keys: format!("({})", keys.join(", ")),
-                        predicate: upper.find(" WHERE ").map(|i| sql[i + 7..].trim().to_string()),
+                        predicate: upper
+                            .find(" WHERE ")
+                            .map(|i| sql[i + 7..].trim().to_string()),
                         definition: sql.clone(),
                         ..Index::default()
                     },
                 );
             }
             "trigger" => {
-                let Some(t) = s.tables.get_mut(&key(table)) else { continue };
-                t.triggers.insert(name.clone(), Trigger { name: name.clone(), definition: sql.clone(), comment: None });
+                let Some(t) = s.tables.get_mut(&key(table)) else {
+                    continue;
+                };
+                t.triggers.insert(
+                    name.clone(),
+                    Trigger {
+                        name: name.clone(),
+                        definition: sql.clone(),
+                        comment: None,
+                    },
+                );
             }
             "view" => {
                 s.views.insert(
                     key(name),
-                    View { name: Name::new("main", name.clone()), definition: sql.clone(), ..View::default() },
+                    View {
+                        name: Name::new("main", name.clone()),
+                        definition: sql.clone(),
+                        ..View::default()
+                    },
                 );
             }
             _ => {}
@@ -99,9 +122,16 @@ pub struct SqliteSchemaSession {
 
 impl SqliteSchemaSession {
     /// Open the file at `path` (it must exist unless `create`).
-    pub fn open(path: &Path, tables: TableNames, create: bool) -> Result<SqliteSchemaSession, DriverError> {
+    pub fn open(
+        path: &Path,
+        tables: TableNames,
+        create: bool,
+    ) -> Result<SqliteSchemaSession, DriverError> {
         if !create && !path.exists() {
-            return Err(DriverError::Connect { message: format!("no SQLite database at {}", path.display()), hint: None });
+            return Err(DriverError::Connect {
+                message: format!("no SQLite database at {}", path.display()),
+                hint: None,
+            });
         }
         let conn = Connection::open(path).map_err(|e| DriverError::Connect {
             message: format!("cannot open SQLite database {}: {e}", path.display()),
@@ -118,7 +148,11 @@ impl SqliteSchemaSession {
 
     fn exists(&self, table: &str) -> Result<bool, DriverError> {
         self.conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [table], |r| r.get::<_, i64>(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n > 0)
             .map_err(err)
     }
@@ -147,11 +181,11 @@ impl SchemaSession for SqliteSchemaSession {
         let mut data = DumpData::default();
         let compat = self.tables.compat.clone();
         if self.exists(&compat)? {
-            let row = self
-                .conn
-                .query_row(&format!("SELECT version, dirty FROM {} LIMIT 1", quote(&compat)), [], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?))
-                });
+            let row = self.conn.query_row(
+                &format!("SELECT version, dirty FROM {} LIMIT 1", quote(&compat)),
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)),
+            );
             let row = match row {
                 Ok(r) => Some(r),
                 Err(rusqlite::Error::QueryReturnedNoRows) => None,
@@ -161,8 +195,18 @@ impl SchemaSession for SqliteSchemaSession {
         }
         let ledger = self.tables.ledger.clone();
         if self.exists(&ledger)? {
-            let mut stmt = self.conn.prepare(&format!("SELECT version FROM {} ORDER BY version", quote(&ledger))).map_err(err)?;
-            let versions = stmt.query_map([], |r| r.get::<_, i64>(0)).map_err(err)?.collect::<Result<Vec<_>, _>>().map_err(err)?;
+            let mut stmt = self
+                .conn
+                .prepare(&format!(
+                    "SELECT version FROM {} ORDER BY version",
+                    quote(&ledger)
+                ))
+                .map_err(err)?;
+            let versions = stmt
+                .query_map([], |r| r.get::<_, i64>(0))
+                .map_err(err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(err)?;
             data.applied = Some(versions.into_iter().map(|v| v as u64).collect());
         }
         Ok(data)

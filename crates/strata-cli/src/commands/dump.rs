@@ -53,7 +53,6 @@ pub fn dump(settings: &Settings, args: &DumpArgs) -> Result<(), CliError> {
     }
 }
 
-
 /// Write the dump of the target's schema to `path` (`up --dump FILE`).
 pub fn dump_file(settings: &Settings, path: &Path) -> Result<(), CliError> {
     let url = parse_url(settings)?;
@@ -76,7 +75,9 @@ fn check(url: &DatabaseUrl, raw: &str, file: &Path, scratch: Option<&str>) -> Re
         return Ok(());
     }
     let file_snapshot = load(url, raw, &expected, scratch).map_err(|e| {
-        CliError::Failed(format!("the schema differs from {shown}, and loading {shown} to say how failed: {e}"))
+        CliError::Failed(format!(
+            "the schema differs from {shown}, and loading {shown} to say how failed: {e}"
+        ))
     })?;
     let side = Side::File(shown.clone());
     let differences = diff(&file_snapshot, &live_snapshot);
@@ -92,26 +93,35 @@ fn check(url: &DatabaseUrl, raw: &str, file: &Path, scratch: Option<&str>) -> Re
 
 /// The schema `sql` creates, loaded into an empty database: SQLite in memory, PostgreSQL a
 /// scratch database (through `scratch`, else through the target's own URL).
-fn load(url: &DatabaseUrl, raw: &str, sql: &str, scratch: Option<&str>) -> Result<Snapshot, strata_core::DriverError> {
-    let tables = url.tables()?;
+fn load(
+    url: &DatabaseUrl,
+    raw: &str,
+    sql: &str,
+    scratch: Option<&str>,
+) -> Result<Snapshot, Box<strata_core::DriverError>> {
+    let tables = url.tables().map_err(|e| Box::new(e.into()))?;
     match url.backend() {
         Backend::Sqlite => {
             let mut s = strata_drivers::sqlite_schema::SqliteSchemaSession::in_memory(tables)?;
             s.execute(sql)?;
-            s.snapshot()
+            Ok(s.snapshot()?)
         }
         _ => {
             let admin = scratch.unwrap_or(raw);
             let db = strata_drivers::schema::Scratch::create(admin, &ConnectOptions::default())?;
-            let result = DatabaseUrl::parse(&db.url).map_err(strata_core::DriverError::from).and_then(|u| {
-                let mut s = strata_drivers::schema::open(&u, &ConnectOptions::default(), false)?;
-                s.execute(sql)?;
-                s.snapshot()
-            });
+            let result = load_into(&db.url, sql);
             let dropped = db.drop_now();
             let snapshot = result?;
             dropped?;
             Ok(snapshot)
         }
     }
+}
+
+/// Run `sql` on the database at `url` and read its schema.
+fn load_into(url: &str, sql: &str) -> Result<Snapshot, Box<strata_core::DriverError>> {
+    let url = DatabaseUrl::parse(url).map_err(|e| Box::new(e.into()))?;
+    let mut s = strata_drivers::schema::open(&url, &ConnectOptions::default(), false)?;
+    s.execute(sql)?;
+    Ok(s.snapshot()?)
 }

@@ -12,11 +12,11 @@ mod rehearse;
 mod verify;
 
 pub use adopt::adopt;
+pub use dump::{dump, dump_file, DumpArgs};
 pub use history::{accept, baseline, history, redo, refresh, reset, rollback, validate};
 pub use lint::lint;
 pub use migrate::{down, drop, force, goto, status, up, version};
 pub use plan::plan;
-pub use dump::{dump, dump_file, DumpArgs};
 pub use rehearse::rehearse;
 pub use verify::{verify, VerifyArgs};
 

@@ -35,12 +35,7 @@ pub fn verify(settings: &Settings, args: &VerifyArgs) -> Result<(), CliError> {
     let (entries, candidates, place) = if let Some(admin) = &args.scratch {
         let scratch = strata_drivers::schema::Scratch::create(admin, &ConnectOptions::default())?;
         let all: Vec<&Migration> = source.migrations.iter().collect();
-        let result = strata_drivers::DatabaseUrl::parse(&scratch.url)
-            .map_err(strata_core::DriverError::from)
-            .and_then(|u| {
-                let mut session = strata_drivers::schema::open(&u, &ConnectOptions::default(), false)?;
-                run_verify(&mut *session, &all, Mode::Applied { unwind: false })
-            });
+        let result = on_scratch(&scratch.url, &all);
         let dropped = scratch.drop_now();
         let entries = result?;
         dropped?;
@@ -54,13 +49,24 @@ pub fn verify(settings: &Settings, args: &VerifyArgs) -> Result<(), CliError> {
         let mut target = open_read_only(settings)?;
         let state = target.driver.read_state()?;
         drop(target);
-        let applied: std::collections::BTreeSet<u64> = state.applied.iter().map(|a| a.version).collect();
-        let pending: Vec<&Migration> = source.migrations.iter().filter(|m| !applied.contains(&m.version)).collect();
+        let applied: std::collections::BTreeSet<u64> =
+            state.applied.iter().map(|a| a.version).collect();
+        let pending: Vec<&Migration> = source
+            .migrations
+            .iter()
+            .filter(|m| !applied.contains(&m.version))
+            .collect();
         let mut session = strata_drivers::schema::open(&url, &ConnectOptions::default(), false)?;
         let (mode, place) = if args.on_target {
-            (Mode::Applied { unwind: true }, "on the target, downs run again at the end")
+            (
+                Mode::Applied { unwind: true },
+                "on the target, downs run again at the end",
+            )
         } else {
-            (Mode::RolledBack, "in one transaction, rolled back (nothing changed)")
+            (
+                Mode::RolledBack,
+                "in one transaction, rolled back (nothing changed)",
+            )
         };
         (run_verify(&mut *session, &pending, mode)?, pending, place)
     };
@@ -69,7 +75,8 @@ pub fn verify(settings: &Settings, args: &VerifyArgs) -> Result<(), CliError> {
         OutputFormat::Text => out!("{}", text(&entries, &not_reached, place, args)),
         OutputFormat::Json => outln!(
             "{}",
-            serde_json::to_string_pretty(&json(&entries, &not_reached, args.strict)).expect("verify report serialises")
+            serde_json::to_string_pretty(&json(&entries, &not_reached, args.strict))
+                .expect("verify report serialises")
         ),
     }
     if entries.iter().any(|e| e.outcome.failed(args.strict)) {
@@ -78,10 +85,22 @@ pub fn verify(settings: &Settings, args: &VerifyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Verify `migrations` from zero on the scratch database at `url`.
+fn on_scratch(url: &str, migrations: &[&Migration]) -> Result<Vec<Entry>, CliError> {
+    let url = strata_drivers::DatabaseUrl::parse(url).map_err(strata_core::DriverError::from)?;
+    let mut session = strata_drivers::schema::open(&url, &ConnectOptions::default(), false)?;
+    Ok(run_verify(
+        &mut *session,
+        migrations,
+        Mode::Applied { unwind: false },
+    )?)
+}
+
 /// The words for an outcome, and its details (differences, error).
 fn outcome_words(o: &Outcome) -> (&'static str, Vec<String>) {
     let side = Side::RoundTrip;
-    let words = |d: &Vec<strata_core::schema::Difference>| d.iter().map(|d| sentence(d, &side)).collect();
+    let words =
+        |d: &Vec<strata_core::schema::Difference>| d.iter().map(|d| sentence(d, &side)).collect();
     match o {
         Outcome::Ok => ("ok", vec![]),
         Outcome::DownDoesNotRestore(d) => ("down does not restore", words(d)),
@@ -103,7 +122,11 @@ fn text(entries: &[Entry], not_reached: &[&Migration], place: &str, args: &Verif
     let _ = writeln!(out, "verify: {} migration(s), {place}", entries.len());
     for e in entries {
         let (head, details) = outcome_words(&e.outcome);
-        let mark = if e.outcome.failed(args.strict) { "FAILED " } else { "" };
+        let mark = if e.outcome.failed(args.strict) {
+            "FAILED "
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "{mark}{}/u {}: {head} ({})",
@@ -116,8 +139,15 @@ fn text(entries: &[Entry], not_reached: &[&Migration], place: &str, args: &Verif
         }
     }
     if !not_reached.is_empty() {
-        let list: Vec<String> = not_reached.iter().map(|m| format!("{}/u", m.version)).collect();
-        let _ = writeln!(out, "not verified (they need the migration above): {}", list.join(", "));
+        let list: Vec<String> = not_reached
+            .iter()
+            .map(|m| format!("{}/u", m.version))
+            .collect();
+        let _ = writeln!(
+            out,
+            "not verified (they need the migration above): {}",
+            list.join(", ")
+        );
     }
     out
 }

@@ -86,8 +86,13 @@ fn dump_round_trips_every_object_kind() {
         assert!(first.stdout.contains(needle), "missing {needle:?} in:\n{}", first.stdout);
     }
     // The view reading another view comes after it.
-    assert!(first.stdout.find("\"active_ids\"").unwrap() > first.stdout.find("\"public\".\"active\" AS").unwrap());
-    let Some(empty) = TestDb::postgres() else { return };
+    assert!(
+        first.stdout.find("\"active_ids\"").unwrap()
+            > first.stdout.find("\"public\".\"active\" AS").unwrap()
+    );
+    let Some(empty) = TestDb::postgres() else {
+        return;
+    };
     empty.client().batch_execute(&first.stdout).unwrap();
     let second = pg.p.run_on(&empty.url, &["dump"]);
     second.ok();
@@ -97,14 +102,27 @@ fn dump_round_trips_every_object_kind() {
 #[test]
 fn dump_check_names_a_manual_alter_table_and_dump_appends_the_version() {
     let pg = pg!();
-    pg.p.pair("1", "t", "CREATE TABLE t (id int PRIMARY KEY, c int);\n", "DROP TABLE t;\n");
+    pg.p.pair(
+        "1",
+        "t",
+        "CREATE TABLE t (id int PRIMARY KEY, c int);\n",
+        "DROP TABLE t;\n",
+    );
     let file = pg.p.path().join("schema.sql");
     pg.run(&["up", "--dump", "schema.sql"]).ok();
     let text = std::fs::read_to_string(&file).unwrap();
     pg.run(&["dump", "--output", "again.sql"]).ok();
-    assert_eq!(text, std::fs::read_to_string(pg.p.path().join("again.sql")).unwrap());
+    assert_eq!(
+        text,
+        std::fs::read_to_string(pg.p.path().join("again.sql")).unwrap()
+    );
     assert!(!text.contains("schema_migrations_ledger"), "{text}");
-    assert!(text.contains("INSERT INTO \"public\".\"schema_migrations\" (version, dirty) VALUES (1, false);"), "{text}");
+    assert!(
+        text.contains(
+            "INSERT INTO \"public\".\"schema_migrations\" (version, dirty) VALUES (1, false);"
+        ),
+        "{text}"
+    );
     assert!(text.contains("-- applied in Strata's ledger: 1"), "{text}");
     let out = pg.run(&["dump", "--check", "schema.sql"]);
     out.ok().stdout_has("the schema matches schema.sql");
@@ -114,6 +132,16 @@ fn dump_check_names_a_manual_alter_table_and_dump_appends_the_version() {
         .unwrap();
     let out = pg.run(&["dump", "--check", "schema.sql"]);
     assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("column t.x is in the database, not in schema.sql"), "{}", out.stderr);
-    assert!(out.stderr.contains("column t.c is NOT NULL in the database, nullable in schema.sql"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("column t.x is in the database, not in schema.sql"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("column t.c is NOT NULL in the database, nullable in schema.sql"),
+        "{}",
+        out.stderr
+    );
 }

@@ -14,19 +14,54 @@ fn broken_folder(p: &crate::support::Project) {
          CREATE TABLE o9 (a int, b int);\n",
         "DROP TABLE o9;\nDROP TABLE users;\nDROP TYPE mood;\n",
     );
-    p.pair("2", "table_left", "CREATE TABLE groupchannels (id int);\n", "SELECT 1;\n");
+    p.pair(
+        "2",
+        "table_left",
+        "CREATE TABLE groupchannels (id int);\n",
+        "SELECT 1;\n",
+    );
     p.pair(
         "3",
         "index_moved",
         "DROP INDEX idx_a;\nCREATE INDEX idx_a ON users (type);\n",
         "DROP INDEX idx_a;\nCREATE INDEX idx_a ON users (type);\n",
     );
-    p.pair("4", "default", "ALTER TABLE users ALTER COLUMN created SET DEFAULT now();\n", "SELECT 1;\n");
-    p.pair("5", "not_null", "ALTER TABLE users ALTER COLUMN type SET NOT NULL;\n", "SELECT 1;\n");
-    p.pair("6", "enum_value", "ALTER TYPE mood ADD VALUE 'c';\n", "SELECT 1;\n");
-    p.pair("7", "extension", "CREATE EXTENSION IF NOT EXISTS citext;\n", "SELECT 1;\n");
-    p.pair("8", "column_order", "ALTER TABLE o9 DROP COLUMN a;\n", "ALTER TABLE o9 ADD COLUMN a int;\n");
-    p.pair("9", "good", "CREATE TABLE good (id int);\n", "DROP TABLE good;\n");
+    p.pair(
+        "4",
+        "default",
+        "ALTER TABLE users ALTER COLUMN created SET DEFAULT now();\n",
+        "SELECT 1;\n",
+    );
+    p.pair(
+        "5",
+        "not_null",
+        "ALTER TABLE users ALTER COLUMN type SET NOT NULL;\n",
+        "SELECT 1;\n",
+    );
+    p.pair(
+        "6",
+        "enum_value",
+        "ALTER TYPE mood ADD VALUE 'c';\n",
+        "SELECT 1;\n",
+    );
+    p.pair(
+        "7",
+        "extension",
+        "CREATE EXTENSION IF NOT EXISTS citext;\n",
+        "SELECT 1;\n",
+    );
+    p.pair(
+        "8",
+        "column_order",
+        "ALTER TABLE o9 DROP COLUMN a;\n",
+        "ALTER TABLE o9 ADD COLUMN a int;\n",
+    );
+    p.pair(
+        "9",
+        "good",
+        "CREATE TABLE good (id int);\n",
+        "DROP TABLE good;\n",
+    );
     p.file("10_no_down.up.sql", "CREATE TABLE nodown (id int);\n");
     p.pair(
         "11",
@@ -67,7 +102,13 @@ fn verify_reports_each_broken_down_in_words_and_changes_nothing() {
         assert!(s.contains(line), "missing {line:?} in:\n{s}");
     }
     // Nothing else is reported for the correct pairs.
-    let block = |from: &str| s[s.find(from).unwrap()..].lines().skip(1).next().unwrap_or("").to_string();
+    let block = |from: &str| {
+        s[s.find(from).unwrap()..]
+            .lines()
+            .nth(1)
+            .unwrap_or("")
+            .to_string()
+    };
     assert!(!block("1/u base: ok").starts_with("    "), "{s}");
     assert!(!block("9/u good: ok").starts_with("    "), "{s}");
     // Rolled back: nothing is left on the target, not even Strata's tables.
@@ -80,20 +121,43 @@ fn verify_reports_each_broken_down_in_words_and_changes_nothing() {
         .unwrap()
         .get(0);
     assert_eq!(n, 0);
-    let types: i64 = c.query_one("SELECT count(*) FROM pg_type WHERE typname = 'mood'", &[]).unwrap().get(0);
+    let types: i64 = c
+        .query_one("SELECT count(*) FROM pg_type WHERE typname = 'mood'", &[])
+        .unwrap()
+        .get(0);
     assert_eq!(types, 0);
-    let ext: i64 = c.query_one("SELECT count(*) FROM pg_extension WHERE extname = 'citext'", &[]).unwrap().get(0);
+    let ext: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_extension WHERE extname = 'citext'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
     assert_eq!(ext, 0);
 }
 
 #[test]
 fn verify_strict_fails_on_column_order_and_json_has_one_entry_per_migration() {
     let pg = pg!();
-    pg.p.pair("1", "t", "CREATE TABLE o (a int, b int);\n", "DROP TABLE o;\n");
-    pg.p.pair("2", "order", "ALTER TABLE o DROP COLUMN a;\n", "ALTER TABLE o ADD COLUMN a int;\n");
+    pg.p.pair(
+        "1",
+        "t",
+        "CREATE TABLE o (a int, b int);\n",
+        "DROP TABLE o;\n",
+    );
+    pg.p.pair(
+        "2",
+        "order",
+        "ALTER TABLE o DROP COLUMN a;\n",
+        "ALTER TABLE o ADD COLUMN a int;\n",
+    );
     let out = pg.run(&["verify"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("2/u order: only column order differs"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("2/u order: only column order differs"),
+        "{}",
+        out.stdout
+    );
     let out = pg.run(&["verify", "--strict", "--format", "json"]);
     assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -118,11 +182,19 @@ fn verify_only_pending_and_no_transaction_ones_on_a_scratch_database() {
     let out = pg.run(&["verify"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(!out.stdout.contains("1/u"), "{}", out.stdout);
-    assert!(out.stdout.contains("2/u concurrently: not verified"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("2/u concurrently: not verified"),
+        "{}",
+        out.stdout
+    );
     // On a scratch database: the whole folder, the index left behind found.
     let admin = pg.db.server().unwrap().admin_url.clone();
     let out = pg.run(&["verify", "--scratch", &admin]);
     assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("1/u t: ok"), "{}", out.stdout);
-    assert!(out.stdout.contains("    index t_a is left behind"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("    index t_a is left behind"),
+        "{}",
+        out.stdout
+    );
 }

@@ -105,7 +105,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<Difference> {
                 .functions
                 .get(k)
                 .or(before.functions.get(k))
-                .map_or(false, |f| f.procedure);
+                .is_some_and(|f| f.procedure);
             format!(
                 "{} {}",
                 if kind { "procedure" } else { "function" },

@@ -75,8 +75,16 @@ pub struct Entry {
 ///
 /// A down that leaves something behind often makes the second up fail on it: the differences
 /// are the cause and are what is reported.
-pub fn judge(after_down: Vec<Difference>, after_reup: Result<Vec<Difference>, DriverError>) -> Outcome {
-    let real = |d: &[Difference]| d.iter().filter(|d| !d.order_only()).cloned().collect::<Vec<_>>();
+pub fn judge(
+    after_down: Vec<Difference>,
+    after_reup: Result<Vec<Difference>, DriverError>,
+) -> Outcome {
+    let real = |d: &[Difference]| {
+        d.iter()
+            .filter(|d| !d.order_only())
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     let down_real = real(&after_down);
     match after_reup {
         Err(e) if down_real.is_empty() => Outcome::ReUpFails(e),
@@ -103,7 +111,11 @@ const AFTER_UP: &str = "strata_verify_up";
 /// Verify `migrations` (in order) on `session`. Stops after a migration whose up fails, or one
 /// that cannot be verified in `mode` (its up is needed by the ones after it): those after it
 /// are not in the result. Database errors outside a migration's own SQL end the run.
-pub fn verify(session: &mut dyn SchemaSession, migrations: &[&Migration], mode: Mode) -> Result<Vec<Entry>, DriverError> {
+pub fn verify(
+    session: &mut dyn SchemaSession,
+    migrations: &[&Migration],
+    mode: Mode,
+) -> Result<Vec<Entry>, DriverError> {
     let mut out = Vec::new();
     let rolled_back = mode == Mode::RolledBack;
     if rolled_back {
@@ -124,12 +136,19 @@ pub fn verify(session: &mut dyn SchemaSession, migrations: &[&Migration], mode: 
 }
 
 /// Downs of the applied migrations, newest first.
-fn unwind(session: &mut dyn SchemaSession, migrations: &[&Migration], out: &[Entry]) -> Result<(), DriverError> {
+fn unwind(
+    session: &mut dyn SchemaSession,
+    migrations: &[&Migration],
+    out: &[Entry],
+) -> Result<(), DriverError> {
     for e in out.iter().rev() {
         if matches!(e.outcome, Outcome::UpFails(_) | Outcome::Skipped(_)) {
             continue;
         }
-        let m = migrations.iter().find(|m| m.version == e.version).expect("verified migration");
+        let m = migrations
+            .iter()
+            .find(|m| m.version == e.version)
+            .expect("verified migration");
         if let Some(down) = &m.down {
             session.run(down)?;
         }
@@ -137,7 +156,12 @@ fn unwind(session: &mut dyn SchemaSession, migrations: &[&Migration], out: &[Ent
     Ok(())
 }
 
-fn run_all(session: &mut dyn SchemaSession, migrations: &[&Migration], rolled_back: bool, out: &mut Vec<Entry>) -> Result<(), DriverError> {
+fn run_all(
+    session: &mut dyn SchemaSession,
+    migrations: &[&Migration],
+    rolled_back: bool,
+    out: &mut Vec<Entry>,
+) -> Result<(), DriverError> {
     // The schema as the last round trip left it, when known: the next one's "before up".
     let mut known = None;
     for m in migrations {
@@ -169,10 +193,23 @@ fn one(
     };
     let scripts = [Some(up), m.down.as_ref()];
     if scripts.iter().flatten().any(|s| s.streamed.is_some()) {
-        return Ok((Outcome::Skipped("too large to verify: the file is streamed, not held in memory".into()), false));
+        return Ok((
+            Outcome::Skipped(
+                "too large to verify: the file is streamed, not held in memory".into(),
+            ),
+            false,
+        ));
     }
-    if rolled_back && scripts.iter().flatten().any(|s| s.mode != TxMode::Transaction) {
-        return Ok((Outcome::Skipped("runs without a transaction: verify it on a scratch database".into()), false));
+    if rolled_back
+        && scripts
+            .iter()
+            .flatten()
+            .any(|s| s.mode != TxMode::Transaction)
+    {
+        return Ok((
+            Outcome::Skipped("runs without a transaction: verify it on a scratch database".into()),
+            false,
+        ));
     }
     let guarded = |s: &mut dyn SchemaSession, script: &Script| guarded(s, script, rolled_back);
     if m.down.is_none() {
@@ -201,10 +238,7 @@ fn one(
     }
     // Applied for real: after a failed down or re-up, the schema is not what the next
     // migrations expect, unless down left up's objects behind (then it is, near enough).
-    let go_on = match &outcome {
-        Outcome::DownFails(_) | Outcome::ReUpFails(_) => false,
-        _ => true,
-    };
+    let go_on = !matches!(&outcome, Outcome::DownFails(_) | Outcome::ReUpFails(_));
     if outcome == Outcome::Ok {
         // Up again gave up's schema.
         *known = Some(after_up);
@@ -214,7 +248,11 @@ fn one(
 
 /// Run `script`; inside the transaction, a failure is undone to a savepoint and the run goes
 /// on. The outer error: the database failed outside the script.
-fn guarded(s: &mut dyn SchemaSession, script: &Script, rolled_back: bool) -> Result<Result<(), DriverError>, DriverError> {
+fn guarded(
+    s: &mut dyn SchemaSession,
+    script: &Script,
+    rolled_back: bool,
+) -> Result<Result<(), DriverError>, DriverError> {
     if !rolled_back {
         return Ok(s.run(script));
     }
@@ -259,7 +297,14 @@ mod tests {
         let mut s = Snapshot::default();
         let t = Table {
             name: Name::new("public", "t"),
-            columns: cols.iter().map(|c| Column { name: c.to_string(), data_type: "integer".into(), ..Column::default() }).collect(),
+            columns: cols
+                .iter()
+                .map(|c| Column {
+                    name: c.to_string(),
+                    data_type: "integer".into(),
+                    ..Column::default()
+                })
+                .collect(),
             ..Table::default()
         };
         s.tables.insert("public.t".into(), t);
@@ -272,7 +317,10 @@ mod tests {
         let up = with(&["a", "b"]);
         assert_eq!(judge(diff(&empty, &empty), Ok(diff(&up, &up))), Outcome::Ok);
         let left = judge(diff(&empty, &up), Ok(vec![]));
-        assert!(matches!(&left, Outcome::DownDoesNotRestore(d) if d[0].subject == "table t"), "{left:?}");
+        assert!(
+            matches!(&left, Outcome::DownDoesNotRestore(d) if d[0].subject == "table t"),
+            "{left:?}"
+        );
         let o = judge(diff(&with(&["a", "b"]), &with(&["b", "a"])), Ok(vec![]));
         assert!(matches!(&o, Outcome::OnlyColumnOrder(_)), "{o:?}");
         assert!(!o.failed(false));
@@ -281,8 +329,14 @@ mod tests {
 
     #[test]
     fn a_re_up_failing_on_what_down_left_reports_the_leftover() {
-        let left = judge(diff(&Snapshot::default(), &with(&["a"])), Err(DriverError::statement("exists")));
-        assert!(matches!(&left, Outcome::DownDoesNotRestore(d) if d[0].subject == "table t"), "{left:?}");
+        let left = judge(
+            diff(&Snapshot::default(), &with(&["a"])),
+            Err(DriverError::statement("exists")),
+        );
+        assert!(
+            matches!(&left, Outcome::DownDoesNotRestore(d) if d[0].subject == "table t"),
+            "{left:?}"
+        );
         let e = judge(vec![], Err(DriverError::statement("boom")));
         assert_eq!(e, Outcome::ReUpFails(DriverError::statement("boom")));
     }

@@ -28,7 +28,10 @@ fn not_extension(class: &str, oid: &str) -> String {
 }
 
 /// The schema as the catalog has it, without the tables in `exclude` (`(schema, table)`).
-pub fn snapshot(client: &mut Client, exclude: &[(String, String)]) -> Result<Snapshot, postgres::Error> {
+pub fn snapshot(
+    client: &mut Client,
+    exclude: &[(String, String)],
+) -> Result<Snapshot, postgres::Error> {
     let saved: String = client
         .query_one("SELECT current_setting('search_path')", &[])?
         .get(0);
@@ -109,14 +112,27 @@ fn types(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                     checks: names.into_iter().zip(defs).collect(),
                 }
             }
-            _ => TypeKind::Range { subtype: r.get::<_, Option<String>>(12).unwrap_or_default() },
+            _ => TypeKind::Range {
+                subtype: r.get::<_, Option<String>>(12).unwrap_or_default(),
+            },
         };
-        s.types.insert(name.key(), TypeDef { name, kind, comment: r.get(3) });
+        s.types.insert(
+            name.key(),
+            TypeDef {
+                name,
+                kind,
+                comment: r.get(3),
+            },
+        );
     }
     Ok(())
 }
 
-fn tables(c: &mut Client, s: &mut Snapshot, exclude: &[(String, String)]) -> Result<(), postgres::Error> {
+fn tables(
+    c: &mut Client,
+    s: &mut Snapshot,
+    exclude: &[(String, String)],
+) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
     let rows = c.query(
         &format!(
@@ -224,9 +240,18 @@ fn tables(c: &mut Client, s: &mut Snapshot, exclude: &[(String, String)]) -> Res
         ),
         &[],
     )? {
-        let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
+        let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else {
+            continue;
+        };
         let name: String = r.get(1);
-        t.triggers.insert(name.clone(), Trigger { name, definition: r.get(2), comment: r.get(3) });
+        t.triggers.insert(
+            name.clone(),
+            Trigger {
+                name,
+                definition: r.get(2),
+                comment: r.get(3),
+            },
+        );
     }
     for r in c.query(
         &format!(

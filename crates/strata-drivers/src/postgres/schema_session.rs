@@ -22,7 +22,10 @@ pub struct PgSchemaSession {
 
 impl PgSchemaSession {
     /// Connect to `url` (its session settings applied, as for a migration run).
-    pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<PgSchemaSession, DriverError> {
+    pub fn connect(
+        url: &DatabaseUrl,
+        opts: &ConnectOptions,
+    ) -> Result<PgSchemaSession, DriverError> {
         let tables = url.tables()?;
         let (mut client, _notices, _tls) = connect::open(url, opts)?;
         let schema = match &tables.schema {
@@ -32,7 +35,11 @@ impl PgSchemaSession {
                 .map_err(|e| db_error(&e))?
                 .get(0),
         };
-        Ok(PgSchemaSession { client, schema, tables })
+        Ok(PgSchemaSession {
+            client,
+            schema,
+            tables,
+        })
     }
 
     /// The underlying client (to create and drop scratch databases).
@@ -67,9 +74,10 @@ impl SchemaSession for PgSchemaSession {
         match script.mode {
             // One simple-query message: in autocommit the server runs it as one implicit
             // transaction, as a migration's transaction would.
-            TxMode::Transaction | TxMode::SelfManaged => {
-                self.client.batch_execute(&script.sql).map_err(|e| db_error(&e))
-            }
+            TxMode::Transaction | TxMode::SelfManaged => self
+                .client
+                .batch_execute(&script.sql)
+                .map_err(|e| db_error(&e)),
             TxMode::NoTransaction => {
                 let ranges: Vec<std::ops::Range<usize>> = match &script.statements {
                     Some(r) => r.clone(),
