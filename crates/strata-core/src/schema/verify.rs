@@ -340,4 +340,161 @@ mod tests {
         let e = judge(vec![], Err(DriverError::statement("boom")));
         assert_eq!(e, Outcome::ReUpFails(DriverError::statement("boom")));
     }
+
+    /// A database in memory: scripts are `create T` / `drop T` / `fail`, one per line;
+    /// transactions and savepoints keep copies of the state.
+    #[derive(Default)]
+    struct Fake {
+        state: Snapshot,
+        /// Saved states: the transaction's start, then savepoints by name.
+        saved: Vec<(String, Snapshot)>,
+        snapshots: usize,
+        log: Vec<String>,
+    }
+
+    impl SchemaSession for Fake {
+        fn snapshot(&mut self) -> Result<Snapshot, DriverError> {
+            self.snapshots += 1;
+            Ok(self.state.clone())
+        }
+        fn run(&mut self, script: &Script) -> Result<(), DriverError> {
+            for line in script.sql.lines() {
+                match line.split_once(' ') {
+                    Some(("create", t)) => {
+                        if self.state.tables.contains_key(&format!("public.{t}")) {
+                            return Err(DriverError::statement(format!("{t} exists")));
+                        }
+                        self.state = with_table(&self.state, t);
+                    }
+                    Some(("drop", t)) => {
+                        self.state.tables.remove(&format!("public.{t}"));
+                    }
+                    _ => return Err(DriverError::statement("boom")),
+                }
+            }
+            Ok(())
+        }
+        fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+            self.log.push(sql.to_string());
+            let words: Vec<&str> = sql.split(' ').collect();
+            match words.as_slice() {
+                ["BEGIN"] => self.saved.push(("".into(), self.state.clone())),
+                ["ROLLBACK"] => {
+                    self.state = self.saved.drain(..).next().expect("in a transaction").1
+                }
+                ["SAVEPOINT", n] => self.saved.push((n.to_string(), self.state.clone())),
+                ["ROLLBACK", "TO", "SAVEPOINT", n] => {
+                    self.state = self
+                        .saved
+                        .iter()
+                        .rev()
+                        .find(|(s, _)| s == n)
+                        .expect("savepoint")
+                        .1
+                        .clone()
+                }
+                ["RELEASE", "SAVEPOINT", n] => {
+                    let at = self
+                        .saved
+                        .iter()
+                        .rposition(|(s, _)| s == n)
+                        .expect("savepoint");
+                    self.saved.truncate(at);
+                }
+                _ => panic!("unexpected {sql}"),
+            }
+            Ok(())
+        }
+        fn dump_data(&mut self) -> Result<crate::schema::render::DumpData, DriverError> {
+            Ok(Default::default())
+        }
+    }
+
+    fn with_table(s: &Snapshot, name: &str) -> Snapshot {
+        let mut s = s.clone();
+        let t = Table {
+            name: Name::new("public", name),
+            ..Table::default()
+        };
+        s.tables.insert(t.name.key(), t);
+        s
+    }
+
+    fn script(sql: &str, mode: TxMode) -> Script {
+        Script {
+            path: "x.sql".into(),
+            sql: sql.into(),
+            offset: 0,
+            first_line: 1,
+            mode,
+            mode_reason: None,
+            statements: None,
+            lock_timeout: None,
+            statement_timeout: None,
+            batchable: true,
+            streamed: None,
+        }
+    }
+
+    fn migration(version: u64, up: &str, down: Option<&str>, mode: TxMode) -> Migration {
+        Migration {
+            version,
+            name: format!("m{version}"),
+            up: Some(script(up, mode)),
+            down: down.map(|d| script(d, mode)),
+            checksum: crate::Checksum::of(up.as_bytes()),
+            down_checksum: None,
+            format: crate::Format::Pair,
+            allow_out_of_order: false,
+        }
+    }
+
+    #[test]
+    fn rolled_back_round_trips_leave_nothing_and_judge_each_migration() {
+        let tx = TxMode::Transaction;
+        let ms = [
+            migration(1, "create a", Some("drop a"), tx),
+            migration(2, "create b", Some("create x"), tx),
+            migration(3, "create c", None, tx),
+            migration(4, "create d\ncreate b", Some("drop d"), tx),
+            migration(5, "create e", Some("drop e"), TxMode::NoTransaction),
+            migration(6, "create f", Some("drop f"), tx),
+        ];
+        let refs: Vec<&Migration> = ms.iter().collect();
+        let mut db = Fake::default();
+        let out = verify(&mut db, &refs, Mode::RolledBack).unwrap();
+        let outcomes: Vec<&Outcome> = out.iter().map(|e| &e.outcome).collect();
+        assert_eq!(outcomes[0], &Outcome::Ok);
+        // Down made x and left b: re-up then fails on b; the leftovers are what is reported.
+        let Outcome::DownDoesNotRestore(d) = outcomes[1] else {
+            panic!("{:?}", outcomes[1])
+        };
+        let subjects: Vec<&str> = d.iter().map(|d| d.subject.as_str()).collect();
+        assert_eq!(subjects, ["table b", "table x"]);
+        assert_eq!(outcomes[2], &Outcome::NoDownPart);
+        assert!(matches!(outcomes[3], Outcome::UpFails(_)));
+        // The run stops at the failing up: 5 and 6 need it.
+        assert_eq!(out.len(), 4);
+        assert_eq!(db.state, Snapshot::default(), "rolled back");
+        assert_eq!(db.log.first().map(String::as_str), Some("BEGIN"));
+        assert_eq!(db.log.last().map(String::as_str), Some("ROLLBACK"));
+        // Before-up of 2 is after-up of 1: no snapshot taken twice.
+        assert_eq!(db.snapshots, 1 + 3 + 3);
+    }
+
+    #[test]
+    fn no_transaction_migrations_stop_the_rolled_back_run_and_unwind_on_target() {
+        let ms = [
+            migration(1, "create a", Some("drop a"), TxMode::Transaction),
+            migration(2, "create e", Some("drop e"), TxMode::NoTransaction),
+        ];
+        let refs: Vec<&Migration> = ms.iter().collect();
+        let out = verify(&mut Fake::default(), &refs, Mode::RolledBack).unwrap();
+        assert!(matches!(&out[1].outcome, Outcome::Skipped(_)));
+        let mut db = Fake::default();
+        let out = verify(&mut db, &refs, Mode::Applied { unwind: true }).unwrap();
+        assert_eq!(out.iter().filter(|e| e.outcome == Outcome::Ok).count(), 2);
+        assert_eq!(db.state, Snapshot::default(), "downs ran at the end");
+        assert!(db.log.is_empty(), "no transaction: {:?}", db.log);
+    }
 }
