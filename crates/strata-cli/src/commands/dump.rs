@@ -28,9 +28,19 @@ fn flavor(url: &DatabaseUrl) -> Flavor {
     }
 }
 
+/// Session options from settings, as the other commands connect.
+pub(super) fn options(settings: &Settings, url: &DatabaseUrl) -> ConnectOptions {
+    ConnectOptions {
+        statement_timeout: settings.statement_timeout.or(url.statement_timeout()),
+        lock_timeout: settings.ddl_lock_timeout,
+        require_tls: settings.require_tls,
+        ..ConnectOptions::default()
+    }
+}
+
 /// The live schema rendered, with its snapshot.
-fn live(url: &DatabaseUrl) -> Result<(String, Snapshot), CliError> {
-    let mut session = strata_drivers::schema::open(url, &ConnectOptions::default(), false)?;
+fn live(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<(String, Snapshot), CliError> {
+    let mut session = strata_drivers::schema::open(url, opts, false)?;
     let snapshot = session.snapshot()?;
     let data = session.dump_data()?;
     Ok((render(&snapshot, flavor(url), &data), snapshot))
@@ -41,9 +51,15 @@ pub fn dump(settings: &Settings, args: &DumpArgs) -> Result<(), CliError> {
     let url = parse_url(settings)?;
     if let Some(file) = &args.check {
         let raw = settings.require_database()?;
-        return check(&url, raw, file, args.scratch.as_deref());
+        return check(
+            &url,
+            &options(settings, &url),
+            raw,
+            file,
+            args.scratch.as_deref(),
+        );
     }
-    let (text, _) = live(&url)?;
+    let (text, _) = live(&url, &options(settings, &url))?;
     match &args.output {
         Some(path) => write_file(path, &text),
         None => {
@@ -56,7 +72,7 @@ pub fn dump(settings: &Settings, args: &DumpArgs) -> Result<(), CliError> {
 /// Write the dump of the target's schema to `path` (`up --dump FILE`).
 pub fn dump_file(settings: &Settings, path: &Path) -> Result<(), CliError> {
     let url = parse_url(settings)?;
-    let (text, _) = live(&url)?;
+    let (text, _) = live(&url, &options(settings, &url))?;
     write_file(path, &text)
 }
 
@@ -65,16 +81,22 @@ fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", printable_path(path))))
 }
 
-fn check(url: &DatabaseUrl, raw: &str, file: &Path, scratch: Option<&str>) -> Result<(), CliError> {
+fn check(
+    url: &DatabaseUrl,
+    opts: &ConnectOptions,
+    raw: &str,
+    file: &Path,
+    scratch: Option<&str>,
+) -> Result<(), CliError> {
     let expected = std::fs::read_to_string(file)
         .map_err(|e| CliError::Failed(format!("cannot read {}: {e}", printable_path(file))))?;
-    let (actual, live_snapshot) = live(url)?;
+    let (actual, live_snapshot) = live(url, opts)?;
     let shown = printable_path(file).to_string();
     if expected == actual {
         outln!("the schema matches {shown}");
         return Ok(());
     }
-    let file_snapshot = load(url, raw, &expected, scratch).map_err(|e| {
+    let file_snapshot = load(url, opts, raw, &expected, scratch).map_err(|e| {
         CliError::Failed(format!(
             "the schema differs from {shown}, and loading {shown} to say how failed: {e}"
         ))
@@ -95,6 +117,7 @@ fn check(url: &DatabaseUrl, raw: &str, file: &Path, scratch: Option<&str>) -> Re
 /// scratch database (through `scratch`, else through the target's own URL).
 fn load(
     url: &DatabaseUrl,
+    opts: &ConnectOptions,
     raw: &str,
     sql: &str,
     scratch: Option<&str>,
@@ -108,8 +131,8 @@ fn load(
         }
         _ => {
             let admin = scratch.unwrap_or(raw);
-            let db = strata_drivers::schema::Scratch::create(admin, &ConnectOptions::default())?;
-            let result = load_into(&db.url, sql);
+            let db = strata_drivers::schema::Scratch::create(admin, opts)?;
+            let result = load_into(&db.url, opts, sql);
             let dropped = db.drop_now();
             let snapshot = result?;
             dropped?;
@@ -119,9 +142,13 @@ fn load(
 }
 
 /// Run `sql` on the database at `url` and read its schema.
-fn load_into(url: &str, sql: &str) -> Result<Snapshot, Box<strata_core::DriverError>> {
+fn load_into(
+    url: &str,
+    opts: &ConnectOptions,
+    sql: &str,
+) -> Result<Snapshot, Box<strata_core::DriverError>> {
     let url = DatabaseUrl::parse(url).map_err(|e| Box::new(e.into()))?;
-    let mut s = strata_drivers::schema::open(&url, &ConnectOptions::default(), false)?;
+    let mut s = strata_drivers::schema::open(&url, opts, false)?;
     s.execute(sql)?;
     Ok(s.snapshot()?)
 }

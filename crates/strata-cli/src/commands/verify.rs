@@ -32,10 +32,11 @@ pub struct VerifyArgs {
 pub fn verify(settings: &Settings, args: &VerifyArgs) -> Result<(), CliError> {
     let url = parse_url(settings)?;
     let source = read_source(settings, &url)?;
+    let opts = super::dump::options(settings, &url);
     let (entries, candidates, place) = if let Some(admin) = &args.scratch {
-        let scratch = strata_drivers::schema::Scratch::create(admin, &ConnectOptions::default())?;
+        let scratch = strata_drivers::schema::Scratch::create(admin, &opts)?;
         let all: Vec<&Migration> = source.migrations.iter().collect();
-        let result = on_scratch(&scratch.url, &all);
+        let result = on_scratch(&scratch.url, &opts, &all);
         let dropped = scratch.drop_now();
         let entries = result?;
         dropped?;
@@ -56,7 +57,7 @@ pub fn verify(settings: &Settings, args: &VerifyArgs) -> Result<(), CliError> {
             .iter()
             .filter(|m| !applied.contains(&m.version))
             .collect();
-        let mut session = strata_drivers::schema::open(&url, &ConnectOptions::default(), false)?;
+        let mut session = strata_drivers::schema::open(&url, &opts, false)?;
         let (mode, place) = if args.on_target {
             (
                 Mode::Applied { unwind: true },
@@ -86,9 +87,13 @@ pub fn verify(settings: &Settings, args: &VerifyArgs) -> Result<(), CliError> {
 }
 
 /// Verify `migrations` from zero on the scratch database at `url`.
-fn on_scratch(url: &str, migrations: &[&Migration]) -> Result<Vec<Entry>, CliError> {
+fn on_scratch(
+    url: &str,
+    opts: &ConnectOptions,
+    migrations: &[&Migration],
+) -> Result<Vec<Entry>, CliError> {
     let url = strata_drivers::DatabaseUrl::parse(url).map_err(strata_core::DriverError::from)?;
-    let mut session = strata_drivers::schema::open(&url, &ConnectOptions::default(), false)?;
+    let mut session = strata_drivers::schema::open(&url, opts, false)?;
     Ok(run_verify(
         &mut *session,
         migrations,

@@ -23,6 +23,14 @@ fn sqlite_verify_finds_a_table_left_behind_and_leaves_the_file_unchanged() {
     );
     assert!(!out.stdout.contains("1/u"), "{}", out.stdout);
     assert_eq!(p.tables(), ["t"]);
+    // --all needs a scratch database: the applied ones are already on the target.
+    let out = p.run(&["verify", "--all"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--all needs --scratch ADMIN_URL"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
