@@ -198,3 +198,35 @@ fn verify_only_pending_and_no_transaction_ones_on_a_scratch_database() {
         out.stdout
     );
 }
+
+#[test]
+fn verify_on_target_runs_no_transaction_ones_and_leaves_the_target_as_found() {
+    let pg = pg!();
+    pg.p.pair("1", "t", "CREATE TABLE t (a int);\n", "DROP TABLE t;\n");
+    pg.run(&["up"]).ok();
+    pg.p.pair(
+        "2",
+        "concurrently",
+        "CREATE INDEX CONCURRENTLY t_b ON t (a);\n",
+        "DROP INDEX CONCURRENTLY t_b;\n",
+    );
+    let out = pg.run(&["verify", "--on-target"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("2/u concurrently: ok"),
+        "{}",
+        out.stdout
+    );
+    // The down ran again at the end: no index, and the ledger still has only 1.
+    let n: i64 = pg
+        .db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 't_b'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 0);
+    assert_eq!(pg.ledger_versions(), [1]);
+}
