@@ -259,6 +259,9 @@ pub enum Command {
         /// How many to apply (all when absent).
         #[arg(value_name = "N")]
         limit: Option<String>,
+        /// After a successful run, rewrite FILE with `strata dump` of the schema.
+        #[arg(long, value_name = "FILE")]
+        dump: Option<std::path::PathBuf>,
         /// Ignored, as golang-migrate ignores extra arguments.
         #[arg(hide = true, num_args = 0..)]
         extra: Vec<String>,
@@ -397,6 +400,42 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+    },
+    /// Prove each pending migration's down undoes its up: snapshot, up, snapshot, down,
+    /// snapshot, up again, snapshot; every difference in words. Runs inside one transaction
+    /// that is rolled back (nothing changes). Exit 3 when a down does not restore the schema.
+    Verify {
+        /// Every migration of the folder, from zero, on a scratch database (needs --scratch).
+        #[arg(long)]
+        all: bool,
+        /// Create an empty scratch database through this PostgreSQL admin URL, verify the
+        /// whole folder there, then drop it.
+        #[arg(long, value_name = "ADMIN_URL")]
+        scratch: Option<String>,
+        /// Run on the target without a transaction (needed for no-transaction migrations); the
+        /// downs run again at the end.
+        #[arg(long)]
+        on_target: bool,
+        /// Column-order-only differences fail too.
+        #[arg(long)]
+        strict: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Write the schema as deterministic SQL (Strata's own tables left out; golang-migrate's
+    /// version appended), or with --check compare it with a file (exit 3 when they differ).
+    Dump {
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// Compare the live schema with FILE; print the differences in words.
+        #[arg(long, value_name = "FILE", conflicts_with = "output")]
+        check: Option<std::path::PathBuf>,
+        /// PostgreSQL admin URL of the scratch database --check loads FILE into to compare
+        /// (default: the target's URL, which then needs CREATEDB).
+        #[arg(long, value_name = "ADMIN_URL")]
+        scratch: Option<String>,
     },
     /// Accept the edited file of applied migration V: record its current checksum.
     Accept {

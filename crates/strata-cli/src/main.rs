@@ -161,7 +161,13 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
             }
             Ok(())
         }
-        Command::Up { limit, format, .. } => commands::up(&settings, limit.as_deref(), format),
+        Command::Up {
+            limit,
+            format,
+            dump,
+            ..
+        } => commands::up(&settings, limit.as_deref(), format)
+            .and_then(|()| dump.map_or(Ok(()), |f| commands::dump_file(&settings, &f))),
         Command::Down { limit, all, format } => commands::down(&settings, &limit, all, format),
         Command::Goto { version, format } => commands::goto(&settings, version.as_deref(), format),
         Command::Force { version, format } => {
@@ -207,6 +213,34 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
         Command::Plan { request, format } => commands::plan(&settings, &request, format),
         Command::Rehearse { format } => commands::rehearse(&settings, format),
         Command::Validate { format } => commands::validate(&settings, format),
+        Command::Verify {
+            all,
+            scratch,
+            on_target,
+            strict,
+            format,
+        } => commands::verify(
+            &settings,
+            &commands::VerifyArgs {
+                all,
+                scratch,
+                on_target,
+                strict,
+                format,
+            },
+        ),
+        Command::Dump {
+            output,
+            check,
+            scratch,
+        } => commands::dump(
+            &settings,
+            &commands::DumpArgs {
+                output,
+                check,
+                scratch,
+            },
+        ),
         Command::Accept { version } => commands::accept(&settings, version.as_deref()),
         Command::Adopt {
             from,

@@ -25,6 +25,7 @@ pub mod plan;
 pub mod printable;
 pub mod report;
 pub mod runner;
+pub mod schema;
 pub mod source;
 pub mod status;
 

@@ -14,8 +14,11 @@
 pub mod fuzzing;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod schema;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "sqlite")]
+pub mod sqlite_schema;
 pub mod url;
 
 pub use strata_core::{Driver, DriverError};
@@ -175,7 +178,7 @@ pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connection, D
 }
 
 #[allow(dead_code)]
-fn not_built(feature: &'static str) -> DriverError {
+pub(crate) fn not_built(feature: &'static str) -> DriverError {
     DriverError::Connect {
         message: format!("this build of Strata has no {feature} support"),
         fix: Some(strata_core::Fix::RebuildWithFeature { feature }),

@@ -4,6 +4,7 @@
 mod adopt;
 mod config;
 pub mod create;
+mod dump;
 mod history;
 mod lint;
 mod migrate;
@@ -11,10 +12,12 @@ mod plan;
 mod rehearse;
 mod renumber;
 mod shell;
+mod verify;
 mod wait;
 
 pub use adopt::adopt;
 pub use config::config;
+pub use dump::{dump, dump_file, DumpArgs};
 pub use history::{accept, baseline, history, redo, refresh, reset, rollback, validate};
 pub use lint::lint;
 pub use migrate::{down, drop, force, goto, status, up, version};
@@ -22,6 +25,7 @@ pub use plan::plan;
 pub use rehearse::rehearse;
 pub use renumber::renumber;
 pub use shell::{completions, man};
+pub use verify::{verify, VerifyArgs};
 pub use wait::wait;
 
 use crate::settings::Settings;

@@ -70,7 +70,11 @@ pub fn drive(
                 Ok(dropped) => Outcome::SessionPrepared { dropped },
                 Err(e) => Outcome::Failed(e),
             },
-            Op::RestoreSession => outcome(driver.session().map_or(Ok(()), |hooks| hooks.after_script())),
+            Op::RestoreSession => outcome(
+                driver
+                    .session()
+                    .map_or(Ok(()), |hooks| hooks.after_script()),
+            ),
             Op::Sleep(d) => {
                 std::thread::sleep(d);
                 Outcome::Done

@@ -148,12 +148,7 @@ pub struct Executor<'s> {
 impl<'s> Executor<'s> {
     /// An executor for `plan` (made from `source`), with a driver that can do `caps`. A plan
     /// that cannot run as asked is refused at once (the first op is [`Op::Done`]).
-    pub fn new(
-        source: &'s Source,
-        plan: Plan,
-        options: RunOptions,
-        caps: Backend,
-    ) -> Executor<'s> {
+    pub fn new(source: &'s Source, plan: Plan, options: RunOptions, caps: Backend) -> Executor<'s> {
         let refused = refusals::refusal(source, &plan, options.plan.statement_mode);
         let mut exec = Executor {
             source,

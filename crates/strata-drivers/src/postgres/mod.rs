@@ -31,6 +31,7 @@
 //! removes every kind of object in the schema, not only tables.
 
 pub mod batch;
+pub mod catalog;
 pub mod connect;
 pub mod copy;
 pub mod deadline;
@@ -42,6 +43,7 @@ pub mod inspect;
 pub mod invalid_index;
 pub mod lock;
 pub mod rehearse;
+pub mod schema_session;
 pub mod session;
 pub mod sql;
 mod watch;

@@ -1,0 +1,154 @@
+//! `dump`: the schema as deterministic SQL, written by Strata from the catalog; `dump --check
+//! FILE`: the CI drift gate, with the differences in words.
+
+use super::parse_url;
+use crate::settings::Settings;
+use crate::CliError;
+use std::path::Path;
+use strata_core::printable::{printable, printable_path};
+use strata_core::schema::render::{render, Flavor};
+use strata_core::schema::{diff, sentence, SchemaSession, Side, Snapshot};
+use strata_drivers::{Backend, ConnectOptions, DatabaseUrl};
+
+/// `dump` flags.
+#[derive(Debug, Clone, Default)]
+pub struct DumpArgs {
+    /// Write here instead of stdout.
+    pub output: Option<std::path::PathBuf>,
+    /// Compare with this file instead of writing.
+    pub check: Option<std::path::PathBuf>,
+    /// PostgreSQL admin URL for the scratch database `--check` loads the file into.
+    pub scratch: Option<String>,
+}
+
+fn flavor(url: &DatabaseUrl) -> Flavor {
+    match url.backend() {
+        Backend::Sqlite => Flavor::Sqlite,
+        _ => Flavor::Postgres,
+    }
+}
+
+/// Session options from settings, as the other commands connect.
+pub(super) fn options(settings: &Settings, url: &DatabaseUrl) -> ConnectOptions {
+    ConnectOptions {
+        statement_timeout: settings.statement_timeout.or(url.statement_timeout()),
+        lock_timeout: settings.ddl_lock_timeout,
+        require_tls: settings.require_tls,
+        ..ConnectOptions::default()
+    }
+}
+
+/// The live schema rendered, with its snapshot.
+fn live(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<(String, Snapshot), CliError> {
+    let mut session = strata_drivers::schema::open(url, opts, false)?;
+    let snapshot = session.snapshot()?;
+    let data = session.dump_data()?;
+    Ok((render(&snapshot, flavor(url), &data), snapshot))
+}
+
+/// `dump [--output FILE]` or `dump --check FILE` (exit 3 when the schema differs).
+pub fn dump(settings: &Settings, args: &DumpArgs) -> Result<(), CliError> {
+    let url = parse_url(settings)?;
+    if let Some(file) = &args.check {
+        let raw = settings.require_database()?;
+        return check(
+            &url,
+            &options(settings, &url),
+            raw,
+            file,
+            args.scratch.as_deref(),
+        );
+    }
+    let (text, _) = live(&url, &options(settings, &url))?;
+    match &args.output {
+        Some(path) => write_file(path, &text),
+        None => {
+            out!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// Write the dump of the target's schema to `path` (`up --dump FILE`).
+pub fn dump_file(settings: &Settings, path: &Path) -> Result<(), CliError> {
+    let url = parse_url(settings)?;
+    let (text, _) = live(&url, &options(settings, &url))?;
+    write_file(path, &text)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    std::fs::write(path, text)
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", printable_path(path))))
+}
+
+fn check(
+    url: &DatabaseUrl,
+    opts: &ConnectOptions,
+    raw: &str,
+    file: &Path,
+    scratch: Option<&str>,
+) -> Result<(), CliError> {
+    let expected = std::fs::read_to_string(file)
+        .map_err(|e| CliError::Failed(format!("cannot read {}: {e}", printable_path(file))))?;
+    let (actual, live_snapshot) = live(url, opts)?;
+    let shown = printable_path(file).to_string();
+    if expected == actual {
+        outln!("the schema matches {shown}");
+        return Ok(());
+    }
+    let file_snapshot = load(url, opts, raw, &expected, scratch).map_err(|e| {
+        CliError::Failed(format!(
+            "the schema differs from {shown}, and loading {shown} to say how failed: {e}"
+        ))
+    })?;
+    let side = Side::File(shown.clone());
+    let differences = diff(&file_snapshot, &live_snapshot);
+    errln!("the schema differs from {shown}:");
+    for d in &differences {
+        errln!("  {}", printable(&sentence(d, &side)));
+    }
+    if differences.is_empty() {
+        errln!("  the objects are the same; the version data or the file's text differs (rewrite it with `strata dump --output {shown}`)");
+    }
+    Err(CliError::Exit(crate::exit::CONFLICT))
+}
+
+/// The schema `sql` creates, loaded into an empty database: SQLite in memory, PostgreSQL a
+/// scratch database (through `scratch`, else through the target's own URL).
+fn load(
+    url: &DatabaseUrl,
+    opts: &ConnectOptions,
+    raw: &str,
+    sql: &str,
+    scratch: Option<&str>,
+) -> Result<Snapshot, Box<strata_core::DriverError>> {
+    let tables = url.tables().map_err(|e| Box::new(e.into()))?;
+    match url.backend() {
+        Backend::Sqlite => {
+            let mut s = strata_drivers::sqlite_schema::SqliteSchemaSession::in_memory(tables)?;
+            s.execute(sql)?;
+            Ok(s.snapshot()?)
+        }
+        _ => {
+            let admin = scratch.unwrap_or(raw);
+            let db = strata_drivers::schema::Scratch::create(admin, opts)?;
+            let result = load_into(&db.url, opts, sql);
+            let dropped = db.drop_now();
+            let snapshot = result?;
+            dropped?;
+            Ok(snapshot)
+        }
+    }
+}
+
+/// Run `sql` on the database at `url` and read its schema.
+fn load_into(
+    url: &str,
+    opts: &ConnectOptions,
+    sql: &str,
+) -> Result<Snapshot, Box<strata_core::DriverError>> {
+    let url = DatabaseUrl::parse(url).map_err(|e| Box::new(e.into()))?;
+    let mut s = strata_drivers::schema::open(&url, opts, false)?;
+    s.execute(sql)?;
+    Ok(s.snapshot()?)
+}

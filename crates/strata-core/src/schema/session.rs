@@ -1,0 +1,24 @@
+//! What `verify` and `dump` need from a database: snapshots, running a script, transactions
+//! and savepoints. A trait of its own (not [`crate::Driver`]): only these commands use it.
+
+use super::model::Snapshot;
+use super::render::DumpData;
+use crate::driver::DriverError;
+use crate::migration::Script;
+
+/// A session that can read its schema and run scripts outside the ledger.
+pub trait SchemaSession {
+    /// The schema now (Strata's and golang-migrate's tables left out).
+    fn snapshot(&mut self) -> Result<Snapshot, DriverError>;
+
+    /// Run `script`'s body as a migration would, without recording anything: a transactional
+    /// script as one piece (inside the caller's transaction, if any), others statement by
+    /// statement.
+    fn run(&mut self, script: &Script) -> Result<(), DriverError>;
+
+    /// Run plain SQL (transaction control, savepoints).
+    fn execute(&mut self, sql: &str) -> Result<(), DriverError>;
+
+    /// golang-migrate's version row and the ledger's applied versions, for `dump`.
+    fn dump_data(&mut self) -> Result<DumpData, DriverError>;
+}

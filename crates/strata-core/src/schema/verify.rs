@@ -1,0 +1,517 @@
+//! `verify`: for each migration with a down part, snapshot, up, snapshot, down, snapshot
+//! (compare with the first), up again, snapshot (compare with the second). The loop runs
+//! through a [`SchemaSession`]; deciding each outcome from the snapshots is pure.
+
+use super::diff::{diff, Difference};
+use super::model::Snapshot;
+use super::session::SchemaSession;
+use crate::driver::DriverError;
+use crate::migration::{Migration, Script, TxMode, Version};
+use std::time::{Duration, Instant};
+
+/// Where the round trips run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// All of them inside one transaction that is rolled back at the end: nothing is left on
+    /// the database. Migrations that cannot run in a transaction stop the run (`Skipped`).
+    RolledBack,
+    /// Each script as it would run (no-transaction ones statement by statement), changes kept:
+    /// a scratch database, or the target with `--on-target` (then `unwind` runs the downs of
+    /// the migrations verified, newest first, at the end).
+    Applied {
+        /// Run the downs at the end, to leave the database as found.
+        unwind: bool,
+    },
+}
+
+/// How one migration's round trip went.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Down restored the schema and up ran again to the same schema.
+    Ok,
+    /// Down left the schema different from before up (the differences, before -> after down),
+    /// or up after down gave another schema (those differences too).
+    DownDoesNotRestore(Vec<Difference>),
+    /// Only the order of some table's columns differs (a failure only when strict).
+    OnlyColumnOrder(Vec<Difference>),
+    /// Up failed the second time, after down.
+    ReUpFails(DriverError),
+    /// Up failed the first time: verification stops there.
+    UpFails(DriverError),
+    /// Down failed.
+    DownFails(DriverError),
+    /// No down part: up applied, nothing to verify.
+    NoDownPart,
+    /// Not verified, with why (cannot run in a transaction, too large to hold in memory, ...).
+    Skipped(String),
+}
+
+/// Equal outcomes: driver errors compare by what they say (their causes cannot be compared).
+impl PartialEq for Outcome {
+    fn eq(&self, other: &Outcome) -> bool {
+        use Outcome::*;
+        match (self, other) {
+            (Ok, Ok) | (NoDownPart, NoDownPart) => true,
+            (DownDoesNotRestore(a), DownDoesNotRestore(b))
+            | (OnlyColumnOrder(a), OnlyColumnOrder(b)) => a == b,
+            (ReUpFails(a), ReUpFails(b))
+            | (UpFails(a), UpFails(b))
+            | (DownFails(a), DownFails(b)) => a.to_string() == b.to_string(),
+            (Skipped(a), Skipped(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Outcome {
+    /// A failure, `strict` counting column-order-only differences as one.
+    pub fn failed(&self, strict: bool) -> bool {
+        match self {
+            Outcome::Ok | Outcome::NoDownPart | Outcome::Skipped(_) => false,
+            Outcome::OnlyColumnOrder(_) => strict,
+            _ => true,
+        }
+    }
+}
+
+/// One migration's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Its version.
+    pub version: Version,
+    /// Its name.
+    pub name: String,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Wall time of its round trip, snapshots included.
+    pub duration: Duration,
+}
+
+/// What a round trip says, from the differences after down (before up -> after down) and
+/// those after up again (after up -> after re-up), or re-up's error. Pure.
+///
+/// A down that leaves something behind often makes the second up fail on it: the differences
+/// are the cause and are what is reported.
+pub fn judge(
+    after_down: Vec<Difference>,
+    after_reup: Result<Vec<Difference>, DriverError>,
+) -> Outcome {
+    let real = |d: &[Difference]| {
+        d.iter()
+            .filter(|d| !d.order_only())
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let down_real = real(&after_down);
+    match after_reup {
+        Err(e) if down_real.is_empty() => Outcome::ReUpFails(e),
+        Err(_) => Outcome::DownDoesNotRestore(down_real),
+        Ok(reup) => {
+            let mut all = after_down;
+            all.extend(reup);
+            if all.is_empty() {
+                Outcome::Ok
+            } else if all.iter().all(Difference::order_only) {
+                Outcome::OnlyColumnOrder(all)
+            } else {
+                Outcome::DownDoesNotRestore(real(&all))
+            }
+        }
+    }
+}
+
+/// Undoes a failed script inside the transaction.
+const SAVEPOINT: &str = "strata_verify";
+/// Where each round trip returns to: the schema up left, which the next migrations expect.
+const AFTER_UP: &str = "strata_verify_up";
+
+/// Verify `migrations` (in order) on `session`. Stops after a migration whose up fails, or one
+/// that cannot be verified in `mode` (its up is needed by the ones after it): those after it
+/// are not in the result. Database errors outside a migration's own SQL end the run.
+pub fn verify(
+    session: &mut dyn SchemaSession,
+    migrations: &[&Migration],
+    mode: Mode,
+) -> Result<Vec<Entry>, DriverError> {
+    let mut out = Vec::new();
+    let rolled_back = mode == Mode::RolledBack;
+    if rolled_back {
+        session.execute("BEGIN")?;
+    }
+    let result = run_all(session, migrations, rolled_back, &mut out);
+    if rolled_back {
+        let end = session.execute("ROLLBACK");
+        result?;
+        end?;
+    } else {
+        result?;
+        if mode == (Mode::Applied { unwind: true }) {
+            unwind(session, migrations, &out)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Downs of the applied migrations, newest first.
+fn unwind(
+    session: &mut dyn SchemaSession,
+    migrations: &[&Migration],
+    out: &[Entry],
+) -> Result<(), DriverError> {
+    for e in out.iter().rev() {
+        if matches!(e.outcome, Outcome::UpFails(_) | Outcome::Skipped(_)) {
+            continue;
+        }
+        let m = migrations
+            .iter()
+            .find(|m| m.version == e.version)
+            .expect("verified migration");
+        if let Some(down) = &m.down {
+            session.run(down)?;
+        }
+    }
+    Ok(())
+}
+
+fn run_all(
+    session: &mut dyn SchemaSession,
+    migrations: &[&Migration],
+    rolled_back: bool,
+    out: &mut Vec<Entry>,
+) -> Result<(), DriverError> {
+    // The schema as the last round trip left it, when known: the next one's "before up".
+    let mut known = None;
+    for m in migrations {
+        let started = Instant::now();
+        let (outcome, go_on) = one(session, m, rolled_back, &mut known)?;
+        out.push(Entry {
+            version: m.version,
+            name: m.name.clone(),
+            outcome,
+            duration: started.elapsed(),
+        });
+        if !go_on {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// One round trip; `false` when the ones after it cannot be verified.
+fn one(
+    s: &mut dyn SchemaSession,
+    m: &Migration,
+    rolled_back: bool,
+    known: &mut Option<Snapshot>,
+) -> Result<(Outcome, bool), DriverError> {
+    let before = known.take();
+    let Some(up) = &m.up else {
+        return Ok((Outcome::Skipped("no up part".into()), true));
+    };
+    let scripts = [Some(up), m.down.as_ref()];
+    if scripts.iter().flatten().any(|s| s.streamed.is_some()) {
+        return Ok((
+            Outcome::Skipped(
+                "too large to verify: the file is streamed, not held in memory".into(),
+            ),
+            false,
+        ));
+    }
+    if rolled_back
+        && scripts
+            .iter()
+            .flatten()
+            .any(|s| s.mode != TxMode::Transaction)
+    {
+        return Ok((
+            Outcome::Skipped("runs without a transaction: verify it on a scratch database".into()),
+            false,
+        ));
+    }
+    let guarded = |s: &mut dyn SchemaSession, script: &Script| guarded(s, script, rolled_back);
+    if m.down.is_none() {
+        return Ok(match guarded(s, up)? {
+            Ok(()) => (Outcome::NoDownPart, true),
+            Err(e) => (Outcome::UpFails(e), false),
+        });
+    };
+    let before_up = match before {
+        Some(b) => b,
+        None => s.snapshot()?,
+    };
+    if let Err(e) = guarded(s, up)? {
+        return Ok((Outcome::UpFails(e), false));
+    }
+    let after_up = s.snapshot()?;
+    if rolled_back {
+        s.execute(&format!("SAVEPOINT {AFTER_UP}"))?;
+    }
+    let outcome = round_trip(s, m, &before_up, &after_up, rolled_back)?;
+    if rolled_back {
+        s.execute(&format!("ROLLBACK TO SAVEPOINT {AFTER_UP}"))?;
+        s.execute(&format!("RELEASE SAVEPOINT {AFTER_UP}"))?;
+        *known = Some(after_up);
+        return Ok((outcome, true));
+    }
+    // Applied for real: after a failed down or re-up, the schema is not what the next
+    // migrations expect, unless down left up's objects behind (then it is, near enough).
+    let go_on = !matches!(&outcome, Outcome::DownFails(_) | Outcome::ReUpFails(_));
+    if outcome == Outcome::Ok {
+        // Up again gave up's schema.
+        *known = Some(after_up);
+    }
+    Ok((outcome, go_on))
+}
+
+/// Run `script`; inside the transaction, a failure is undone to a savepoint and the run goes
+/// on. The outer error: the database failed outside the script.
+fn guarded(
+    s: &mut dyn SchemaSession,
+    script: &Script,
+    rolled_back: bool,
+) -> Result<Result<(), DriverError>, DriverError> {
+    if !rolled_back {
+        return Ok(s.run(script));
+    }
+    s.execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
+    let result = s.run(script);
+    if result.is_err() {
+        s.execute(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"))?;
+    }
+    s.execute(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))?;
+    Ok(result)
+}
+
+/// Down, snapshot, up again, snapshot: the outcome.
+fn round_trip(
+    s: &mut dyn SchemaSession,
+    m: &Migration,
+    before_up: &Snapshot,
+    after_up: &Snapshot,
+    rolled_back: bool,
+) -> Result<Outcome, DriverError> {
+    let guarded = |s: &mut dyn SchemaSession, script: &Script| guarded(s, script, rolled_back);
+    let (Some(up), Some(down)) = (&m.up, &m.down) else {
+        unreachable!("round_trip is called for migrations with both parts")
+    };
+    if let Err(e) = guarded(s, down)? {
+        return Ok(Outcome::DownFails(e));
+    }
+    let after_down = diff(before_up, &s.snapshot()?);
+    let after_reup = match guarded(s, up)? {
+        Ok(()) => Ok(diff(after_up, &s.snapshot()?)),
+        Err(e) => Err(e),
+    };
+    Ok(judge(after_down, after_reup))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::model::{Column, Name, Table};
+
+    fn with(cols: &[&str]) -> Snapshot {
+        let mut s = Snapshot::default();
+        let t = Table {
+            name: Name::new("public", "t"),
+            columns: cols
+                .iter()
+                .map(|c| Column {
+                    name: c.to_string(),
+                    data_type: "integer".into(),
+                    ..Column::default()
+                })
+                .collect(),
+            ..Table::default()
+        };
+        s.tables.insert("public.t".into(), t);
+        s
+    }
+
+    #[test]
+    fn judge_tells_ok_order_and_left_behind_apart() {
+        let empty = Snapshot::default();
+        let up = with(&["a", "b"]);
+        assert_eq!(judge(diff(&empty, &empty), Ok(diff(&up, &up))), Outcome::Ok);
+        let left = judge(diff(&empty, &up), Ok(vec![]));
+        assert!(
+            matches!(&left, Outcome::DownDoesNotRestore(d) if d[0].subject == "table t"),
+            "{left:?}"
+        );
+        let o = judge(diff(&with(&["a", "b"]), &with(&["b", "a"])), Ok(vec![]));
+        assert!(matches!(&o, Outcome::OnlyColumnOrder(_)), "{o:?}");
+        assert!(!o.failed(false));
+        assert!(o.failed(true));
+    }
+
+    #[test]
+    fn a_re_up_failing_on_what_down_left_reports_the_leftover() {
+        let left = judge(
+            diff(&Snapshot::default(), &with(&["a"])),
+            Err(DriverError::statement("exists")),
+        );
+        assert!(
+            matches!(&left, Outcome::DownDoesNotRestore(d) if d[0].subject == "table t"),
+            "{left:?}"
+        );
+        let e = judge(vec![], Err(DriverError::statement("boom")));
+        assert_eq!(e, Outcome::ReUpFails(DriverError::statement("boom")));
+    }
+
+    /// A database in memory: scripts are `create T` / `drop T` / `fail`, one per line;
+    /// transactions and savepoints keep copies of the state.
+    #[derive(Default)]
+    struct Fake {
+        state: Snapshot,
+        /// Saved states: the transaction's start, then savepoints by name.
+        saved: Vec<(String, Snapshot)>,
+        snapshots: usize,
+        log: Vec<String>,
+    }
+
+    impl SchemaSession for Fake {
+        fn snapshot(&mut self) -> Result<Snapshot, DriverError> {
+            self.snapshots += 1;
+            Ok(self.state.clone())
+        }
+        fn run(&mut self, script: &Script) -> Result<(), DriverError> {
+            for line in script.sql.lines() {
+                match line.split_once(' ') {
+                    Some(("create", t)) => {
+                        if self.state.tables.contains_key(&format!("public.{t}")) {
+                            return Err(DriverError::statement(format!("{t} exists")));
+                        }
+                        self.state = with_table(&self.state, t);
+                    }
+                    Some(("drop", t)) => {
+                        self.state.tables.remove(&format!("public.{t}"));
+                    }
+                    _ => return Err(DriverError::statement("boom")),
+                }
+            }
+            Ok(())
+        }
+        fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+            self.log.push(sql.to_string());
+            let words: Vec<&str> = sql.split(' ').collect();
+            match words.as_slice() {
+                ["BEGIN"] => self.saved.push(("".into(), self.state.clone())),
+                ["ROLLBACK"] => {
+                    self.state = self.saved.drain(..).next().expect("in a transaction").1
+                }
+                ["SAVEPOINT", n] => self.saved.push((n.to_string(), self.state.clone())),
+                ["ROLLBACK", "TO", "SAVEPOINT", n] => {
+                    self.state = self
+                        .saved
+                        .iter()
+                        .rev()
+                        .find(|(s, _)| s == n)
+                        .expect("savepoint")
+                        .1
+                        .clone()
+                }
+                ["RELEASE", "SAVEPOINT", n] => {
+                    let at = self
+                        .saved
+                        .iter()
+                        .rposition(|(s, _)| s == n)
+                        .expect("savepoint");
+                    self.saved.truncate(at);
+                }
+                _ => panic!("unexpected {sql}"),
+            }
+            Ok(())
+        }
+        fn dump_data(&mut self) -> Result<crate::schema::render::DumpData, DriverError> {
+            Ok(Default::default())
+        }
+    }
+
+    fn with_table(s: &Snapshot, name: &str) -> Snapshot {
+        let mut s = s.clone();
+        let t = Table {
+            name: Name::new("public", name),
+            ..Table::default()
+        };
+        s.tables.insert(t.name.key(), t);
+        s
+    }
+
+    fn script(sql: &str, mode: TxMode) -> Script {
+        Script {
+            path: "x.sql".into(),
+            sql: sql.into(),
+            offset: 0,
+            first_line: 1,
+            mode,
+            mode_reason: None,
+            statements: None,
+            lock_timeout: None,
+            statement_timeout: None,
+            batchable: true,
+            streamed: None,
+        }
+    }
+
+    fn migration(version: u64, up: &str, down: Option<&str>, mode: TxMode) -> Migration {
+        Migration {
+            version,
+            name: format!("m{version}"),
+            up: Some(script(up, mode)),
+            down: down.map(|d| script(d, mode)),
+            checksum: crate::Checksum::of(up.as_bytes()),
+            down_checksum: None,
+            format: crate::Format::Pair,
+            allow_out_of_order: false,
+        }
+    }
+
+    #[test]
+    fn rolled_back_round_trips_leave_nothing_and_judge_each_migration() {
+        let tx = TxMode::Transaction;
+        let ms = [
+            migration(1, "create a", Some("drop a"), tx),
+            migration(2, "create b", Some("create x"), tx),
+            migration(3, "create c", None, tx),
+            migration(4, "create d\ncreate b", Some("drop d"), tx),
+            migration(5, "create e", Some("drop e"), TxMode::NoTransaction),
+            migration(6, "create f", Some("drop f"), tx),
+        ];
+        let refs: Vec<&Migration> = ms.iter().collect();
+        let mut db = Fake::default();
+        let out = verify(&mut db, &refs, Mode::RolledBack).unwrap();
+        let outcomes: Vec<&Outcome> = out.iter().map(|e| &e.outcome).collect();
+        assert_eq!(outcomes[0], &Outcome::Ok);
+        // Down made x and left b: re-up then fails on b; the leftovers are what is reported.
+        let Outcome::DownDoesNotRestore(d) = outcomes[1] else {
+            panic!("{:?}", outcomes[1])
+        };
+        let subjects: Vec<&str> = d.iter().map(|d| d.subject.as_str()).collect();
+        assert_eq!(subjects, ["table b", "table x"]);
+        assert_eq!(outcomes[2], &Outcome::NoDownPart);
+        assert!(matches!(outcomes[3], Outcome::UpFails(_)));
+        // The run stops at the failing up: 5 and 6 need it.
+        assert_eq!(out.len(), 4);
+        assert_eq!(db.state, Snapshot::default(), "rolled back");
+        assert_eq!(db.log.first().map(String::as_str), Some("BEGIN"));
+        assert_eq!(db.log.last().map(String::as_str), Some("ROLLBACK"));
+        // Before-up of 2 is after-up of 1: no snapshot taken twice.
+        assert_eq!(db.snapshots, 1 + 3 + 3);
+    }
+
+    #[test]
+    fn no_transaction_migrations_stop_the_rolled_back_run_and_unwind_on_target() {
+        let ms = [
+            migration(1, "create a", Some("drop a"), TxMode::Transaction),
+            migration(2, "create e", Some("drop e"), TxMode::NoTransaction),
+        ];
+        let refs: Vec<&Migration> = ms.iter().collect();
+        let out = verify(&mut Fake::default(), &refs, Mode::RolledBack).unwrap();
+        assert!(matches!(&out[1].outcome, Outcome::Skipped(_)));
+        let mut db = Fake::default();
+        let out = verify(&mut db, &refs, Mode::Applied { unwind: true }).unwrap();
+        assert_eq!(out.iter().filter(|e| e.outcome == Outcome::Ok).count(), 2);
+        assert_eq!(db.state, Snapshot::default(), "downs ran at the end");
+        assert!(db.log.is_empty(), "no transaction: {:?}", db.log);
+    }
+}

@@ -1,0 +1,438 @@
+//! Read a [`Snapshot`] from PostgreSQL's catalog: one query per kind of object, definitions as
+//! the server prints them (`pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_viewdef`,
+//! `pg_get_functiondef`, `pg_get_triggerdef`, `format_type`).
+//!
+//! The queries run with an empty `search_path` (restored afterwards), so every name the server
+//! prints is schema-qualified: the text is the same whatever search path the session had.
+//! System schemas, objects belonging to extensions and the tables named in `exclude` (Strata's
+//! ledger and log, golang-migrate's table) are left out. Partitions, inheritance children and
+//! foreign tables are not read.
+
+use postgres::Client;
+use std::collections::BTreeMap;
+use strata_core::schema::{
+    Column, Constraint, ConstraintKind, Function, Index, Name, Policy, Sequence, Snapshot, Table,
+    Trigger, TypeDef, TypeKind, View,
+};
+
+/// Namespaces that hold user objects.
+const USER_NS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') \
+     AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'";
+
+/// Not a member of an extension (`$CLASS` is the catalog holding the object).
+fn not_extension(class: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = '{class}'::regclass \
+         AND e.objid = {oid} AND e.deptype = 'e')"
+    )
+}
+
+/// The schema as the catalog has it, without the tables in `exclude` (`(schema, table)`).
+pub fn snapshot(
+    client: &mut Client,
+    exclude: &[(String, String)],
+) -> Result<Snapshot, postgres::Error> {
+    let saved: String = client
+        .query_one("SELECT current_setting('search_path')", &[])?
+        .get(0);
+    client.execute("SELECT set_config('search_path', '', false)", &[])?;
+    let read = read(client, exclude);
+    let restored = client.execute("SELECT set_config('search_path', $1, false)", &[&saved]);
+    let snapshot = read?;
+    restored?;
+    Ok(snapshot)
+}
+
+fn read(c: &mut Client, exclude: &[(String, String)]) -> Result<Snapshot, postgres::Error> {
+    let mut s = Snapshot::default();
+    let ns_ext = not_extension("pg_namespace", "n.oid");
+    for r in c.query(
+        &format!(
+            "SELECT n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace') \
+             FROM pg_catalog.pg_namespace n WHERE {USER_NS} AND n.nspname <> 'public' AND {ns_ext}"
+        ),
+        &[],
+    )? {
+        s.schemas.insert(r.get(0), r.get(1));
+    }
+    for r in c.query(
+        "SELECT e.extname::text, n.nspname::text FROM pg_catalog.pg_extension e \
+         JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'",
+        &[],
+    )? {
+        s.extensions.insert(r.get(0), r.get(1));
+    }
+    types(c, &mut s)?;
+    tables(c, &mut s, exclude)?;
+    sequences(c, &mut s)?;
+    views(c, &mut s)?;
+    indexes(c, &mut s)?;
+    functions(c, &mut s)?;
+    Ok(s)
+}
+
+fn types(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    let ext = not_extension("pg_type", "t.oid");
+    let rows = c.query(
+        &format!(
+            "SELECT n.nspname::text, t.typname::text, t.typtype::text, \
+               pg_catalog.obj_description(t.oid, 'pg_type'), \
+               ARRAY(SELECT enumlabel::text FROM pg_catalog.pg_enum WHERE enumtypid = t.oid ORDER BY enumsortorder), \
+               ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
+               ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
+               CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END, \
+               t.typdefault, t.typnotnull, \
+               ARRAY(SELECT k.conname::text FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname), \
+               ARRAY(SELECT pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname), \
+               (SELECT pg_catalog.format_type(r.rngsubtype, NULL) FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid) \
+             FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+             WHERE {USER_NS} AND {ext} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND \
+               (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = 'c'))"
+        ),
+        &[],
+    )?;
+    for r in rows {
+        let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        let kind = match r.get::<_, String>(2).as_str() {
+            "e" => TypeKind::Enum { labels: r.get(4) },
+            "c" => {
+                let names: Vec<String> = r.get(5);
+                let types: Vec<String> = r.get(6);
+                TypeKind::Composite {
+                    attributes: names.into_iter().zip(types).collect(),
+                }
+            }
+            "d" => {
+                let names: Vec<String> = r.get(10);
+                let defs: Vec<String> = r.get(11);
+                TypeKind::Domain {
+                    base: r.get(7),
+                    default: r.get(8),
+                    not_null: r.get(9),
+                    checks: names.into_iter().zip(defs).collect(),
+                }
+            }
+            _ => TypeKind::Range {
+                subtype: r.get::<_, Option<String>>(12).unwrap_or_default(),
+            },
+        };
+        s.types.insert(
+            name.key(),
+            TypeDef {
+                name,
+                kind,
+                comment: r.get(3),
+            },
+        );
+    }
+    Ok(())
+}
+
+fn tables(
+    c: &mut Client,
+    s: &mut Snapshot,
+    exclude: &[(String, String)],
+) -> Result<(), postgres::Error> {
+    let ext = not_extension("pg_class", "c.oid");
+    let rows = c.query(
+        &format!(
+            "SELECT n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, \
+               pg_catalog.obj_description(c.oid, 'pg_class') \
+             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind = 'r' AND NOT c.relispartition AND {USER_NS} AND {ext}"
+        ),
+        &[],
+    )?;
+    for r in rows {
+        let (schema, name): (String, String) = (r.get(0), r.get(1));
+        if exclude.iter().any(|(s, n)| *s == schema && *n == name) {
+            continue;
+        }
+        let name = Name::new(schema, name);
+        s.tables.insert(
+            name.key(),
+            Table {
+                name,
+                row_security: r.get(2),
+                force_row_security: r.get(3),
+                comment: r.get(4),
+                ..Table::default()
+            },
+        );
+    }
+    let key = "n.nspname::text || '.' || c.relname::text";
+    for r in c.query(
+        &format!(
+            "SELECT {key}, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), \
+               pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnotnull, a.attidentity::text, \
+               a.attgenerated::text, \
+               CASE WHEN a.attcollation <> t.typcollation THEN \
+                 pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
+               pg_catalog.col_description(a.attrelid, a.attnum) \
+             FROM pg_catalog.pg_attribute a \
+             JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+             LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
+             LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
+             WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} \
+             ORDER BY 1, a.attnum"
+        ),
+        &[],
+    )? {
+        let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
+        let expr: Option<String> = r.get(3);
+        let generated = r.get::<_, String>(6) == "s";
+        let identity = match r.get::<_, String>(5).as_str() {
+            "a" => Some("always".to_string()),
+            "d" => Some("by default".to_string()),
+            _ => None,
+        };
+        t.columns.push(Column {
+            name: r.get(1),
+            data_type: r.get(2),
+            default: if generated { None } else { expr.clone() },
+            not_null: r.get(4),
+            identity,
+            generated: if generated { expr } else { None },
+            collation: r.get(7),
+            comment: r.get(8),
+        });
+    }
+    for r in c.query(
+        &format!(
+            "SELECT {key}, k.conname::text, k.contype::text, pg_catalog.pg_get_constraintdef(k.oid), \
+               k.convalidated, pg_catalog.obj_description(k.oid, 'pg_constraint') \
+             FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {USER_NS}"
+        ),
+        &[],
+    )? {
+        let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
+        let kind = match r.get::<_, String>(2).as_str() {
+            "p" => ConstraintKind::PrimaryKey,
+            "u" => ConstraintKind::Unique,
+            "c" => ConstraintKind::Check,
+            "f" => ConstraintKind::ForeignKey,
+            _ => ConstraintKind::Exclusion,
+        };
+        let def: String = r.get(3);
+        let valid: bool = r.get(4);
+        let definition = match def.strip_suffix(" NOT VALID") {
+            Some(d) if !valid => d.to_string(),
+            _ => def,
+        };
+        let name: String = r.get(1);
+        t.constraints.insert(
+            name.clone(),
+            Constraint { name, kind, definition, valid, comment: r.get(5) },
+        );
+    }
+    for r in c.query(
+        &format!(
+            "SELECT {key}, g.tgname::text, pg_catalog.pg_get_triggerdef(g.oid), \
+               pg_catalog.obj_description(g.oid, 'pg_trigger') \
+             FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE NOT g.tgisinternal AND {USER_NS}"
+        ),
+        &[],
+    )? {
+        let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else {
+            continue;
+        };
+        let name: String = r.get(1);
+        t.triggers.insert(
+            name.clone(),
+            Trigger {
+                name,
+                definition: r.get(2),
+                comment: r.get(3),
+            },
+        );
+    }
+    for r in c.query(
+        &format!(
+            "SELECT {key}, p.polname::text, p.polpermissive, \
+               CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' \
+                 WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, \
+               ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_catalog.quote_ident(o.rolname) END \
+                 FROM unnest(p.polroles) r LEFT JOIN pg_catalog.pg_roles o ON o.oid = r ORDER BY 1), \
+               pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) \
+             FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS}"
+        ),
+        &[],
+    )? {
+        let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
+        let name: String = r.get(1);
+        t.policies.insert(
+            name.clone(),
+            Policy {
+                name,
+                permissive: r.get(2),
+                command: r.get(3),
+                roles: r.get(4),
+                using: r.get(5),
+                with_check: r.get(6),
+            },
+        );
+    }
+    Ok(())
+}
+
+fn sequences(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    let ext = not_extension("pg_class", "c.oid");
+    for r in c.query(
+        &format!(
+            "SELECT n.nspname::text, c.relname::text, pg_catalog.format_type(q.seqtypid, NULL), \
+               q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle, \
+               (SELECT tn.nspname::text || '.' || t.relname::text FROM pg_catalog.pg_depend d \
+                 JOIN pg_catalog.pg_class t ON t.oid = d.refobjid JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace \
+                 WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass \
+                   AND d.deptype = 'a' AND d.refobjsubid > 0), \
+               (SELECT a.attname::text FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attribute a \
+                 ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+                 WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass \
+                   AND d.deptype = 'a' AND d.refobjsubid > 0), \
+               pg_catalog.obj_description(c.oid, 'pg_class'), \
+               EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                 AND d.objid = c.oid AND d.deptype = 'i') \
+             FROM pg_catalog.pg_sequence q JOIN pg_catalog.pg_class c ON c.oid = q.seqrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS} AND {ext}"
+        ),
+        &[],
+    )? {
+        // An identity column's sequence is part of the column.
+        if r.get::<_, bool>(12) {
+            continue;
+        }
+        let owned_by = match (r.get::<_, Option<String>>(9), r.get::<_, Option<String>>(10)) {
+            (Some(t), Some(col)) => Some((t, col)),
+            _ => None,
+        };
+        // Owned by a table left out (Strata's log): left out with it.
+        if owned_by.as_ref().is_some_and(|(t, _)| !s.tables.contains_key(t)) {
+            continue;
+        }
+        let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        s.sequences.insert(
+            name.key(),
+            Sequence {
+                name,
+                data_type: r.get(2),
+                start: r.get(3),
+                increment: r.get(4),
+                min: r.get(5),
+                max: r.get(6),
+                cache: r.get(7),
+                cycle: r.get(8),
+                owned_by,
+                comment: r.get(11),
+            },
+        );
+    }
+    Ok(())
+}
+
+fn views(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    let ext = not_extension("pg_class", "c.oid");
+    for r in c.query(
+        &format!(
+            "SELECT n.nspname::text, c.relname::text, c.relkind = 'm', pg_catalog.pg_get_viewdef(c.oid, true), \
+               pg_catalog.obj_description(c.oid, 'pg_class'), \
+               ARRAY(SELECT DISTINCT rn.nspname::text || '.' || rc.relname::text \
+                 FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid \
+                 JOIN pg_catalog.pg_class rc ON rc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass \
+                 JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace \
+                 WHERE w.ev_class = c.oid AND rc.oid <> c.oid AND rc.relkind IN ('v', 'm') ORDER BY 1) \
+             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {ext}"
+        ),
+        &[],
+    )? {
+        let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        s.views.insert(
+            name.key(),
+            View {
+                name,
+                materialized: r.get(2),
+                definition: r.get::<_, String>(3).trim_end().trim_end_matches(';').to_string(),
+                comment: r.get(4),
+                depends_on: r.get(5),
+                indexes: BTreeMap::new(),
+            },
+        );
+    }
+    Ok(())
+}
+
+fn indexes(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    for r in c.query(
+        &format!(
+            "SELECT n.nspname::text || '.' || c.relname::text, ic.relname::text, i.indisunique, am.amname::text, \
+               '(' || (SELECT string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true), ', ' ORDER BY k) \
+                 FROM generate_series(1, i.indnkeyatts) k) || ')', \
+               '(' || (SELECT string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true), ', ' ORDER BY k) \
+                 FROM generate_series(i.indnkeyatts + 1, i.indnatts) k) || ')', \
+               pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), pg_catalog.pg_get_indexdef(i.indexrelid), \
+               pg_catalog.obj_description(i.indexrelid, 'pg_class') \
+             FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+             JOIN pg_catalog.pg_class c ON c.oid = i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
+             WHERE {USER_NS} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k \
+               WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))"
+        ),
+        &[],
+    )? {
+        let key: String = r.get(0);
+        let name: String = r.get(1);
+        let index = Index {
+            name: name.clone(),
+            unique: r.get(2),
+            method: r.get(3),
+            keys: r.get(4),
+            include: r.get(5),
+            predicate: r.get(6),
+            definition: r.get(7),
+            comment: r.get(8),
+        };
+        if let Some(t) = s.tables.get_mut(&key) {
+            t.indexes.insert(name, index);
+        } else if let Some(v) = s.views.get_mut(&key) {
+            v.indexes.insert(name, index);
+        }
+    }
+    Ok(())
+}
+
+fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    let ext = not_extension("pg_proc", "p.oid");
+    for r in c.query(
+        &format!(
+            "SELECT n.nspname::text, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid), \
+               p.prokind = 'p', pg_catalog.pg_get_functiondef(p.oid), pg_catalog.obj_description(p.oid, 'pg_proc') \
+             FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+             WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {ext} \
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_proc'::regclass \
+                 AND i.objid = p.oid AND i.deptype = 'i')"
+        ),
+        &[],
+    )? {
+        let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        let arguments: String = r.get(2);
+        s.functions.insert(
+            format!("{}({arguments})", name.key()),
+            Function {
+                name,
+                arguments,
+                procedure: r.get(3),
+                definition: r.get(4),
+                comment: r.get(5),
+            },
+        );
+    }
+    Ok(())
+}

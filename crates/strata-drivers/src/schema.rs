@@ -1,0 +1,124 @@
+//! Sessions for `verify` and `dump` ([`SchemaSession`]), and PostgreSQL scratch databases.
+
+use crate::url::{Backend, DatabaseUrl};
+use crate::ConnectOptions;
+use strata_core::schema::SchemaSession;
+use strata_core::DriverError;
+
+/// A [`SchemaSession`] on `url`'s database. `create`: a missing SQLite file is created.
+pub fn open(
+    url: &DatabaseUrl,
+    opts: &ConnectOptions,
+    create: bool,
+) -> Result<Box<dyn SchemaSession>, DriverError> {
+    match url.backend() {
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => Ok(Box::new(
+            crate::postgres::schema_session::PgSchemaSession::connect(url, opts)?,
+        )),
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => {
+            let path = url
+                .sqlite_path()
+                .ok_or(crate::url::UrlError::SqliteNoPath)?;
+            Ok(Box::new(crate::sqlite_schema::SqliteSchemaSession::open(
+                &path,
+                url.tables()?,
+                create,
+            )?))
+        }
+        #[allow(unreachable_patterns)]
+        _ => {
+            let _ = (opts, create);
+            Err(crate::not_built(match url.backend() {
+                Backend::Postgres => "postgres",
+                _ => "sqlite",
+            }))
+        }
+    }
+}
+
+/// `raw` (a PostgreSQL URL) naming database `db` instead of its own.
+pub fn with_database(raw: &str, db: &str) -> Result<String, DriverError> {
+    let scheme_end = raw
+        .find("://")
+        .map(|i| i + 3)
+        .ok_or_else(|| DriverError::Connect {
+            message: "the admin URL has no scheme (postgres://...)".into(),
+            fix: None,
+            cause: None,
+        })?;
+    let rest = &raw[scheme_end..];
+    let query_at = rest.find('?').unwrap_or(rest.len());
+    let path_at = rest[..query_at].find('/').unwrap_or(query_at);
+    Ok(format!(
+        "{}{}/{db}{}",
+        &raw[..scheme_end],
+        &rest[..path_at],
+        &rest[query_at..]
+    ))
+}
+
+/// A database created for one command on a PostgreSQL server, dropped by [`Scratch::drop_now`].
+#[cfg(feature = "postgres")]
+pub struct Scratch {
+    admin: postgres::Client,
+    /// Its name.
+    pub name: String,
+    /// Its URL (the admin URL naming it).
+    pub url: String,
+}
+
+#[cfg(feature = "postgres")]
+impl Scratch {
+    /// Create an empty database through the admin URL `admin_raw`.
+    pub fn create(admin_raw: &str, opts: &ConnectOptions) -> Result<Scratch, DriverError> {
+        let admin_url = DatabaseUrl::parse(admin_raw)?;
+        if admin_url.backend() != Backend::Postgres {
+            return Err(DriverError::Connect {
+                message: "a scratch database needs a PostgreSQL admin URL (postgres://...)".into(),
+                fix: None,
+                cause: None,
+            });
+        }
+        let (mut admin, _, _) = crate::postgres::connect::open(&admin_url, opts)?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let name = format!("strata_scratch_{}_{nanos:09}", std::process::id());
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .map_err(|e| crate::postgres::errors::db_error(&e))?;
+        let url = with_database(admin_raw, &name)?;
+        Ok(Scratch { admin, name, url })
+    }
+
+    /// Drop it (sessions on it must be closed first).
+    pub fn drop_now(mut self) -> Result<(), DriverError> {
+        self.admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{}\"", self.name))
+            .map_err(|e| crate::postgres::errors::db_error(&e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn with_database_replaces_only_the_path() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "s").unwrap(),
+            "postgres://u:p@h:5432/s?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://h", "s").unwrap(),
+            "postgres://h/s"
+        );
+        assert_eq!(
+            with_database("postgres:///x?host=/tmp", "s").unwrap(),
+            "postgres:///s?host=/tmp"
+        );
+    }
+}
