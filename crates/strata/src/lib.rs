@@ -36,6 +36,8 @@ mod migrations;
 mod migrator;
 mod report;
 mod status;
+#[cfg(feature = "testing")]
+pub mod testing;
 #[cfg(feature = "tokio")]
 mod tokio;
 
