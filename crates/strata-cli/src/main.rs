@@ -152,5 +152,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
             ignore_unmatched,
             force,
         } => commands::adopt(&settings, &from, table.as_deref(), ignore_unmatched, force),
+        Command::Testdb { action } => commands::testdb(&settings, &action),
     }
 }

@@ -125,9 +125,23 @@ mod sqlite {
         drop(stale.keep());
         std::fs::rename(stale_path, &renamed).unwrap();
         std::fs::write(cache.path().join("someone_elses.db"), "x").unwrap();
+        // Built long ago (a template built recently is left to the runs still using it).
+        std::fs::File::options()
+            .write(true)
+            .open(cache.path().join(format!("{old_template}.db")))
+            .unwrap()
+            .set_modified(UNIX_EPOCH + std::time::Duration::from_secs(1))
+            .unwrap();
+
+        let (_other_dir, other) = unique_set("sqlite-prune-recent");
+        let recent_template = TestDb::new(&other, &admin(&cache)).unwrap().template().to_string();
 
         let pruned = prune(&new, &admin(&cache), std::time::Duration::from_secs(3600)).unwrap();
         assert_eq!(pruned.templates, [old_template]);
+        assert!(cache
+            .path()
+            .join(format!("{recent_template}.db"))
+            .exists());
         assert_eq!(pruned.databases, [stale_name]);
         assert!(!renamed.exists());
         assert!(cache.path().join("someone_elses.db").exists());
@@ -362,6 +376,12 @@ mod postgres {
         let stale = TestDb::new(&new, &server.admin_url).unwrap();
         let stale_name = ancient(stale.name());
         let mut admin = server.connect("postgres").unwrap();
+        // Built long ago (a template built recently is left to the runs still using it).
+        admin
+            .batch_execute(&format!(
+                "COMMENT ON DATABASE \"{old_template}\" IS 'strata test template, built at 1'"
+            ))
+            .unwrap();
         admin
             .batch_execute(&format!(
                 "ALTER DATABASE \"{}\" RENAME TO \"{stale_name}\"",

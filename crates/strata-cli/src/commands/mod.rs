@@ -8,6 +8,7 @@ mod lint;
 mod migrate;
 mod plan;
 mod rehearse;
+pub mod testdb;
 
 pub use adopt::adopt;
 pub use history::{accept, baseline, history, redo, refresh, reset, rollback, validate};
@@ -15,6 +16,7 @@ pub use lint::lint;
 pub use migrate::{down, drop, force, goto, status, up, version};
 pub use plan::plan;
 pub use rehearse::rehearse;
+pub use testdb::testdb;
 
 use crate::settings::Settings;
 use crate::CliError;

@@ -33,3 +33,4 @@ mod safety;
 mod safety_pg;
 mod stall;
 mod stream;
+mod testdb;

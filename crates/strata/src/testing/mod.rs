@@ -300,16 +300,17 @@ fn name_of(name_or_url: &str) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Pruned {
-    /// Templates of other migration sets than the one given (or half-built ones of them).
+    /// Templates of other migration sets than the one given, built before the cutoff.
     pub templates: Vec<String>,
     /// Test databases older than the age given.
     pub databases: Vec<String>,
 }
 
 /// Drop what Strata created for tests and nobody needs any more: templates of every
-/// migration set but `migrations` (a template another process is still building is left
-/// alone), and test databases created more than `older_than` ago (kept ones of failed tests
-/// included). Nothing else is touched.
+/// migration set but `migrations` built more than `older_than` ago (younger ones may still be
+/// cloned by a run of another branch on the same server; one being built is left alone), and
+/// test databases created more than `older_than` ago (kept ones of failed tests included).
+/// Nothing else is touched.
 ///
 /// ```no_run
 /// static M: strata::Migrations = strata::embed!("tests/migrations");

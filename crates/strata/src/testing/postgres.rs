@@ -2,9 +2,13 @@
 
 use super::{fingerprint_for, names, url::with_database, Error, Kind, Pruned, TestDb, ACTOR};
 use crate::migrations::Migrations;
+use postgres::error::SqlState;
 use postgres::Client;
 use std::sync::Mutex;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The comment on a template database: this, then the Unix time it was built.
+const BUILT: &str = "strata test template, built at ";
 use strata_drivers::postgres::PostgresDriver;
 use strata_drivers::{ConnectOptions, DatabaseUrl};
 use strata_sql::Dialect;
@@ -97,19 +101,24 @@ pub fn create(
     let template = names::template(&fp);
     let name = names::test(&fp, SystemTime::now());
     let built_template = with_admin(admin_url, |client, version| {
-        let built = ensure_template(client, migrations, admin_url, &fp, &template)?;
         let strategy = if version >= 150000 {
             format!(" STRATEGY {STRATEGY}")
         } else {
             String::new()
         };
-        client
-            .batch_execute(&format!(
-                "CREATE DATABASE {} TEMPLATE {}{strategy}",
-                quote(&name),
-                quote(&template)
-            ))
-            .map_err(admin(format!("creating {name} from template {template}")))?;
+        let clone = format!(
+            "CREATE DATABASE {} TEMPLATE {}{strategy}",
+            quote(&name),
+            quote(&template)
+        );
+        let mut built = ensure_template(client, migrations, admin_url, &fp, &template)?;
+        let mut cloned = client.batch_execute(&clone);
+        // Dropped since by `prune` or `testdb drop` (another process): build it again, once.
+        if cloned.as_ref().err().and_then(|e| e.code()) == Some(&SqlState::UNDEFINED_DATABASE) {
+            built = ensure_template(client, migrations, admin_url, &fp, &template)?;
+            cloned = client.batch_execute(&clone);
+        }
+        cloned.map_err(admin(format!("creating {name} from template {template}")))?;
         Ok(built)
     })?;
     let test_url = with_database(admin_url, &name);
@@ -198,9 +207,15 @@ fn build_locked(
     }
     // The completion mark; no connections either, as a session left on a template would make
     // every clone wait for it.
+    // The build time is for `prune`, which leaves recently built templates to the runs
+    // that may still clone them.
+    let built = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     client
         .batch_execute(&format!(
-            "ALTER DATABASE {} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false",
+            "COMMENT ON DATABASE {0} IS '{BUILT}{built}'; \
+             ALTER DATABASE {0} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false",
             quote(template)
         ))
         .map_err(admin(format!("marking template {template} complete")))?;
@@ -242,13 +257,15 @@ pub fn drop_parsed(admin_url: &str, name: &str, kind: &names::Parsed) -> Result<
     })
 }
 
-/// Drop templates of other fingerprints than `current` (not while being built) and test
-/// databases created before `cutoff` (Unix seconds).
+/// Drop templates of other fingerprints than `current` built before `cutoff` (Unix seconds;
+/// not while being built) and test databases created before `cutoff`.
 pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Error> {
     with_admin(admin_url, |client, _| {
         let rows = client
             .query(
-                "SELECT datname::text, datistemplate FROM pg_database ORDER BY datname",
+                "SELECT datname::text, datistemplate, \
+                 coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database \
+                 ORDER BY datname",
                 &[],
             )
             .map_err(admin("listing databases"))?;
@@ -256,8 +273,16 @@ pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Erro
         for row in rows {
             let name: String = row.get(0);
             let marked: bool = row.get(1);
+            let comment: String = row.get(2);
+            // Unmarked (half-built, not being built: see the lock below) counts as old.
+            let built: u64 = comment
+                .strip_prefix(BUILT)
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0);
             match names::parse(&name) {
-                Some(names::Parsed::Template { fingerprint }) if fingerprint != current => {
+                Some(names::Parsed::Template { fingerprint })
+                    if fingerprint != current && built <= cutoff =>
+                {
                     let key = lock_key(&fingerprint);
                     let free: bool = client
                         .query_one("SELECT pg_try_advisory_lock($1, $2)", &[&LOCK_CLASS, &key])
@@ -273,7 +298,7 @@ pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Erro
                     dropped?;
                     pruned.templates.push(name);
                 }
-                Some(names::Parsed::Test { created }) if created < cutoff => {
+                Some(names::Parsed::Test { created }) if created <= cutoff => {
                     drop_database(client, &name, false)?;
                     pruned.databases.push(name);
                 }

@@ -97,11 +97,20 @@ fn build(
         });
     }
     fs::rename(&partial, template_path).map_err(io("completing the template", template_path))?;
+    let _ = fs::remove_file(sidecar(&partial));
     Ok(true)
 }
 
-/// Remove a test database file (gone already is fine).
+/// The SQLite driver's migration-lock file next to database `path`.
+fn sidecar(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".strata-lock");
+    PathBuf::from(p)
+}
+
+/// Remove a database file and its driver's lock file (gone already is fine).
 pub fn remove(path: &Path) -> Result<(), Error> {
+    let _ = fs::remove_file(sidecar(path));
     match fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(io("removing the test database", path)(e))
@@ -110,8 +119,8 @@ pub fn remove(path: &Path) -> Result<(), Error> {
     }
 }
 
-/// Remove templates of other fingerprints than `current` (not while being built) and test
-/// copies created before `cutoff` (Unix seconds).
+/// Remove templates of other fingerprints than `current` last written before `cutoff` (Unix
+/// seconds; not while being built) and test copies created before `cutoff`.
 pub fn prune(dir: &Path, current: &str, cutoff: u64) -> Result<Pruned, Error> {
     let mut pruned = Pruned::default();
     let entries = match fs::read_dir(dir) {
@@ -129,7 +138,9 @@ pub fn prune(dir: &Path, current: &str, cutoff: u64) -> Result<Pruned, Error> {
             continue;
         };
         match names::parse(&name) {
-            Some(names::Parsed::Template { fingerprint }) if fingerprint != current => {
+            Some(names::Parsed::Template { fingerprint })
+                if fingerprint != current && modified(&path) <= cutoff =>
+            {
                 let lock_path = dir.join(format!("{name}.lock"));
                 let lock =
                     File::create(&lock_path).map_err(io("creating the lock file", &lock_path))?;
@@ -140,7 +151,7 @@ pub fn prune(dir: &Path, current: &str, cutoff: u64) -> Result<Pruned, Error> {
                 let _ = fs::remove_file(&lock_path);
                 pruned.templates.push(name);
             }
-            Some(names::Parsed::Test { created }) if created < cutoff => {
+            Some(names::Parsed::Test { created }) if created <= cutoff => {
                 remove(&path)?;
                 pruned.databases.push(name);
             }
@@ -148,4 +159,13 @@ pub fn prune(dir: &Path, current: &str, cutoff: u64) -> Result<Pruned, Error> {
         }
     }
     Ok(pruned)
+}
+
+/// When `path` was last written (Unix seconds; 0 if unknown).
+fn modified(path: &Path) -> u64 {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
 }
