@@ -20,7 +20,10 @@
 //! - With the `tokio` feature, `up_async` & co. run inside any tokio runtime without blocking
 //!   its worker threads.
 //!
-//! Features: `sqlite` (default), `postgres`, `tokio`. A SQLite-only build compiles no
+//! - With the `testing` feature, `testing::TestDb` gives each test a fresh migrated
+//!   database, cloned from a template built once per migration set.
+//!
+//! Features: `sqlite` (default), `postgres`, `tokio`, `testing`. A SQLite-only build compiles no
 //! PostgreSQL, TLS or linter crate.
 #![warn(missing_docs)]
 // The engine's errors carry the server's full diagnostics by value (see strata-core).

@@ -20,7 +20,11 @@ fn unique_set(tag: &str) -> (tempfile::TempDir, Migrations) {
         "1_users.up.sql",
         &format!("{marker}CREATE TABLE users (id int);\n"),
     );
-    write(dir.path(), "2_posts.up.sql", "CREATE TABLE posts (id int);\n");
+    write(
+        dir.path(),
+        "2_posts.up.sql",
+        "CREATE TABLE posts (id int);\n",
+    );
     let m = Migrations::from_dir(dir.path()).unwrap();
     (dir, m)
 }
@@ -95,7 +99,10 @@ mod sqlite {
     fn a_half_built_template_is_rebuilt_not_copied() {
         let cache = tempfile::tempdir().unwrap();
         let (_dir, m) = unique_set("sqlite-half");
-        let template = TestDb::new(&m, &admin(&cache)).unwrap().template().to_string();
+        let template = TestDb::new(&m, &admin(&cache))
+            .unwrap()
+            .template()
+            .to_string();
         // A build killed half way leaves only its partial file behind.
         let final_path = cache.path().join(format!("{template}.db"));
         std::fs::remove_file(&final_path).unwrap();
@@ -114,7 +121,10 @@ mod sqlite {
     fn prune_removes_other_templates_and_old_copies_only() {
         let cache = tempfile::tempdir().unwrap();
         let (dir, old) = unique_set("sqlite-prune");
-        let old_template = TestDb::new(&old, &admin(&cache)).unwrap().template().to_string();
+        let old_template = TestDb::new(&old, &admin(&cache))
+            .unwrap()
+            .template()
+            .to_string();
         write(dir.path(), "3_tags.up.sql", "CREATE TABLE tags (id int);\n");
         let new = Migrations::from_dir(dir.path()).unwrap();
         let fresh = TestDb::new(&new, &admin(&cache)).unwrap();
@@ -134,14 +144,14 @@ mod sqlite {
             .unwrap();
 
         let (_other_dir, other) = unique_set("sqlite-prune-recent");
-        let recent_template = TestDb::new(&other, &admin(&cache)).unwrap().template().to_string();
+        let recent_template = TestDb::new(&other, &admin(&cache))
+            .unwrap()
+            .template()
+            .to_string();
 
         let pruned = prune(&new, &admin(&cache), std::time::Duration::from_secs(3600)).unwrap();
         assert_eq!(pruned.templates, [old_template]);
-        assert!(cache
-            .path()
-            .join(format!("{recent_template}.db"))
-            .exists());
+        assert!(cache.path().join(format!("{recent_template}.db")).exists());
         assert_eq!(pruned.databases, [stale_name]);
         assert!(!renamed.exists());
         assert!(cache.path().join("someone_elses.db").exists());
@@ -229,7 +239,11 @@ mod postgres {
         let Some(server) = server() else { return };
         let (dir, m) = unique_set("pg-edit");
         let a = TestDb::new(&m, &server.admin_url).unwrap();
-        write(dir.path(), "2_posts.up.sql", "CREATE TABLE articles (id int);\n");
+        write(
+            dir.path(),
+            "2_posts.up.sql",
+            "CREATE TABLE articles (id int);\n",
+        );
         let edited = Migrations::from_dir(dir.path()).unwrap();
         let b = TestDb::new(&edited, &server.admin_url).unwrap();
         assert!(b.built_template());
@@ -319,7 +333,10 @@ mod postgres {
         let db = TestDb::new(&m, &admin_with_password(server)).unwrap();
         assert!(db.url().contains("hunter2-secret"));
         let shown = format!("{db} {db:?}");
-        assert!(!shown.contains("hunter2") && shown.contains(db.name()), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains(db.name()),
+            "{shown}"
+        );
     }
 
     /// Run as a child process by the next test: a failing test holding a TestDb.
@@ -389,7 +406,12 @@ mod postgres {
             ))
             .unwrap();
         drop(stale.keep());
-        let pruned = prune(&new, &server.admin_url, std::time::Duration::from_secs(3600)).unwrap();
+        let pruned = prune(
+            &new,
+            &server.admin_url,
+            std::time::Duration::from_secs(3600),
+        )
+        .unwrap();
         // Other tests' templates and databases may be pruned too; ours must be.
         assert!(pruned.templates.contains(&old_template), "{pruned:?}");
         assert!(pruned.databases.contains(&stale_name), "{pruned:?}");

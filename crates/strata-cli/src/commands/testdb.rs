@@ -40,7 +40,9 @@ pub fn testdb(settings: &Settings, action: &TestdbCommand) -> Result<(), CliErro
     match action {
         TestdbCommand::Create { with_password } => {
             let migrations = migrations(settings)?;
-            let url = TestDb::new(&migrations, admin).map_err(|e| failed(&e))?.keep();
+            let url = TestDb::new(&migrations, admin)
+                .map_err(|e| failed(&e))?
+                .keep();
             let shown = if *with_password {
                 url
             } else {
@@ -55,10 +57,7 @@ pub fn testdb(settings: &Settings, action: &TestdbCommand) -> Result<(), CliErro
         }
         TestdbCommand::Drop { target } => {
             testing::drop_database(admin, target).map_err(|e| failed(&e))?;
-            errln!(
-                "dropped {}",
-                strata_drivers::url::redact(target.trim())
-            );
+            errln!("dropped {}", strata_drivers::url::redact(target.trim()));
             Ok(())
         }
         TestdbCommand::Prune { older_than } => {

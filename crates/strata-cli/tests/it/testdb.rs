@@ -22,7 +22,10 @@ fn sqlite_create_drop_prune() {
     let out = p.run_on("sqlite://cache", &["testdb", "create"]);
     out.ok();
     let url = out.stdout.trim().to_string();
-    assert!(url.starts_with("sqlite:///") && url.contains("strata_test_"), "{url}");
+    assert!(
+        url.starts_with("sqlite:///") && url.contains("strata_test_"),
+        "{url}"
+    );
     p.run_on(&url, &["status", "--check"]).ok();
     let kept = url.strip_prefix("sqlite://").unwrap().to_string();
 
@@ -36,11 +39,19 @@ fn sqlite_create_drop_prune() {
     second.ok();
     let out = p.run_on("sqlite://cache", &["testdb", "prune", "--older-than", "0s"]);
     out.ok().stdout_has("dropped database strata_test_");
-    let copy = second.stdout.trim().strip_prefix("sqlite://").unwrap().to_string();
+    let copy = second
+        .stdout
+        .trim()
+        .strip_prefix("sqlite://")
+        .unwrap()
+        .to_string();
     assert!(!std::path::Path::new(&copy).exists());
-    p.run_on("sqlite://cache", &["testdb", "prune", "--older-than", "soon"])
-        .code(2)
-        .stderr_has("--older-than");
+    p.run_on(
+        "sqlite://cache",
+        &["testdb", "prune", "--older-than", "soon"],
+    )
+    .code(2)
+    .stderr_has("--older-than");
 }
 
 #[test]
@@ -64,7 +75,10 @@ fn postgres_create_drop_prune() {
     let out = p.run_on(&admin, &["testdb", "create", "--with-password"]);
     out.ok();
     let with_password = out.stdout.trim().to_string();
-    assert!(with_password.contains(":hunter2-secret@"), "{with_password}");
+    assert!(
+        with_password.contains(":hunter2-secret@"),
+        "{with_password}"
+    );
 
     let mut c = db.admin_client();
     let exists = |c: &mut strata_testkit::postgres::Client, name: &str| {
@@ -81,7 +95,13 @@ fn postgres_create_drop_prune() {
         .code(1)
         .stderr_has("not a test database");
 
-    let second = with_password.rsplit('/').next().unwrap().split('?').next().unwrap();
+    let second = with_password
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
     // Created at Unix time 1, as its name says: older than prune's default hour. (The
     // cluster is shared with other tests: nothing recent of theirs is touched.)
     let mut parts: Vec<&str> = second.split('_').collect();

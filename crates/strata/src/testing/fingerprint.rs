@@ -19,7 +19,11 @@ pub fn fingerprint(source: &Source, tables: &str) -> String {
             (Some(_), None) => "down".to_string(),
             (None, _) => "-".to_string(),
         };
-        hash.update(format!("{} {up} {} {down}\n", m.version, m.checksum.to_hex()));
+        hash.update(format!(
+            "{} {up} {} {down}\n",
+            m.version,
+            m.checksum.to_hex()
+        ));
     }
     hash.update(format!("tables {tables}\n"));
     let digest = hash.finalize();

@@ -12,7 +12,9 @@ pub fn with_database(raw: &str, name: &str) -> String {
     let (head, rest) = raw.split_at(sep + 3);
     let host_start = userinfo_end(rest).map_or(0, |at| at + 1);
     let after = &rest[host_start..];
-    let host_end = after.find(['/', '?']).map_or(rest.len(), |i| host_start + i);
+    let host_end = after
+        .find(['/', '?'])
+        .map_or(rest.len(), |i| host_start + i);
     let query = rest[host_end..]
         .split_once('?')
         .map(|(_, q)| q)
