@@ -17,11 +17,12 @@ use strata_sql::Dialect;
 /// is apart from the one-key locks golang-migrate and Strata's migrator take.
 const LOCK_CLASS: i32 = 0x7374_7274; // "strt"
 
-/// How test databases are copied from the template on PostgreSQL 15 and later. FILE_COPY
-/// copies the template's files and checkpoints twice; WAL_LOG (15's default) writes every
-/// block of the template to the WAL, which costs more for a small schema (catalog included,
-/// a template is ~7.5 MB): see bench/RESULTS-testdb.md.
-const STRATEGY: &str = "FILE_COPY";
+/// How test databases are copied from the template on PostgreSQL 15 and later: WAL_LOG (15's
+/// default) writes the template's blocks to the WAL, one flush at commit; FILE_COPY copies the
+/// files but forces two checkpoints (flushing every dirty buffer of the whole server) and syncs
+/// each file, which took 1.7-3.4 s a clone against 0.15-0.2 s for WAL_LOG on a busy disk, see
+/// bench/RESULTS-testdb.md.
+const STRATEGY: &str = "WAL_LOG";
 
 /// Open admin sessions, by admin URL, for the next test of this process: connecting (TLS
 /// included) costs more than cloning a small template.
