@@ -39,7 +39,6 @@ mod url;
 pub use error::Error;
 
 use crate::migrations::Migrations;
-use std::path::PathBuf;
 use std::time::Duration;
 use strata_drivers::{Backend, DatabaseUrl};
 use strata_sql::Dialect;
@@ -87,7 +86,7 @@ enum Kind {
     #[cfg(feature = "postgres")]
     Postgres { admin_url: String },
     #[cfg(feature = "sqlite")]
-    Sqlite { path: PathBuf },
+    Sqlite { path: std::path::PathBuf },
 }
 
 impl TestDb {
@@ -345,10 +344,13 @@ pub fn prune(
 /// The admin URL, parsed.
 enum Admin {
     #[cfg(feature = "postgres")]
-    Postgres(DatabaseUrl),
+    Postgres(Box<DatabaseUrl>),
     /// The cache folder, and the query the test URLs carry (`x-migrations-table`, ...).
     #[cfg(feature = "sqlite")]
-    Sqlite { dir: PathBuf, query: String },
+    Sqlite {
+        dir: std::path::PathBuf,
+        query: String,
+    },
 }
 
 impl Admin {
@@ -370,7 +372,7 @@ impl Admin {
         })?;
         match url.backend() {
             #[cfg(feature = "postgres")]
-            Backend::Postgres => Ok(Admin::Postgres(url)),
+            Backend::Postgres => Ok(Admin::Postgres(Box::new(url))),
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 let dir = url.sqlite_path().unwrap_or_default();
