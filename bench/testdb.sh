@@ -8,6 +8,10 @@
 #
 #   bench/testdb.sh [BIN]    BIN: the testdb_bench example, built if not given
 #                            (cargo build --release --example testdb_bench -p strata --features testing,postgres)
+#   BENCH_PG_OPTS="-c fsync=off"   extra server settings (e.g. a cluster tuned for tests only)
+#   BENCH_NS="100 1000"            migration counts
+#   BENCH_TESTS="30 4 5 1"         TestDb's per thread at 1 and at 16 threads; from-zero
+#                                  databases per thread at 1 and at 16 threads
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
@@ -30,28 +34,29 @@ mkdir -p "$PGDATA"
 [ "$(id -u)" = 0 ] && chown postgres "$WORK" "$PGDATA"
 as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C >"$WORK/initdb.log" 2>&1
 as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg.log" -w -t 60 \
-    -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    -o "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=200 ${BENCH_PG_OPTS:-}" start >/dev/null
 ADMIN="postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
 RAW=$WORK/raw.tsv
+echo "# server options: ${BENCH_PG_OPTS:-defaults (fsync on)}"
 echo "# uptime at start: $(uptime)"
-for n in 100 1000; do
+read -r T1 T16 Z1 Z16 <<<"${BENCH_TESTS:-30 4 5 1}"
+for n in ${BENCH_NS:-100 1000}; do
     python3 "$BENCH_DIR/gen.py" migrations "$n" "$WORK/n$n" >/dev/null
     dir=$WORK/n$n/migrate
     # The first TestDb of a set builds its template: timed on its own.
     "$BIN" "$ADMIN" "$dir" 1 1 testdb | sed 's/^testdb/build/' >>"$RAW"
-    "$BIN" "$ADMIN" "$dir" 1 30 testdb >>"$RAW"
-    "$BIN" "$ADMIN" "$dir" 16 4 testdb >>"$RAW"
-    zero_runs=5; [ "$n" = 1000 ] && zero_runs=3
-    "$BIN" "$ADMIN" "$dir" 1 "$zero_runs" zero >>"$RAW"
-    "$BIN" "$ADMIN" "$dir" 16 1 zero >>"$RAW"
+    "$BIN" "$ADMIN" "$dir" 1 "$T1" testdb >>"$RAW"
+    "$BIN" "$ADMIN" "$dir" 16 "$T16" testdb >>"$RAW"
+    "$BIN" "$ADMIN" "$dir" 1 "$Z1" zero >>"$RAW"
+    "$BIN" "$ADMIN" "$dir" 16 "$Z16" zero >>"$RAW"
     echo "# n=$n done; uptime: $(uptime)"
 done
-# Clone strategies on the 1,000-migration template, 15 each, alternating.
+# Clone strategies on the last template, BENCH_STRATEGY_RUNS (5) each, alternating.
 TPL=$(psql -X -Atq -h 127.0.0.1 -p "$PORT" -U postgres -d postgres \
     -c "select datname from pg_database where datistemplate and datname like 'strata_tpl_%' order by oid desc limit 1")
 {
     echo '\timing on'
-    for i in $(seq 1 15); do
+    for i in $(seq 1 "${BENCH_STRATEGY_RUNS:-5}"); do
         for s in FILE_COPY WAL_LOG; do
             echo "\\echo strategy $s"
             echo "CREATE DATABASE s_${i}_$s TEMPLATE $TPL STRATEGY $s;"
@@ -60,7 +65,7 @@ TPL=$(psql -X -Atq -h 127.0.0.1 -p "$PORT" -U postgres -d postgres \
     done
 } >"$WORK/strategy.sql"
 psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -f "$WORK/strategy.sql" \
-    | awk '/^strategy/ {s=$2; want=1; next} /^Time:/ && want {print "clone_" s "\t1\t1000\t" $2; want=0}' >>"$RAW"
+    | awk -v n="${n}" '/^strategy/ {s=$2; want=1; next} /^Time:/ && want {print "clone_" s "\t1\t" n "\t" $2; want=0}' >>"$RAW"
 echo "# template size: $(psql -X -Atq -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -c "select pg_size_pretty(pg_database_size('$TPL'))")"
 echo "# uptime at end: $(uptime)"
 cat "$RAW"
