@@ -212,6 +212,14 @@ mod postgres {
             .get(0)
     }
 
+    /// Drop the templates a test built: each test's migration set is new, so they would pile up
+    /// in the cluster the test runs share.
+    fn drop_templates(server: &strata_testkit::Server, templates: &[&str]) {
+        for t in templates {
+            drop_database(&server.admin_url, t).unwrap();
+        }
+    }
+
     fn has_table(server: &strata_testkit::Server, db: &str, table: &str) -> bool {
         server
             .connect(db)
@@ -232,6 +240,7 @@ mod postgres {
         assert_ne!(a.name(), b.name());
         assert_eq!(ledger(server, &a), ledger(server, &b));
         assert!(Migrator::new(&m).status(b.url()).unwrap().is_up_to_date());
+        drop_templates(server, &[a.template()]);
     }
 
     #[test]
@@ -252,6 +261,7 @@ mod postgres {
         assert!(!has_table(server, b.name(), "posts"));
         let mut admin = server.connect("postgres").unwrap();
         assert!(exists(&mut admin, a.template()), "left for prune");
+        drop_templates(server, &[a.template(), b.template()]);
     }
 
     #[test]
@@ -277,6 +287,7 @@ mod postgres {
         for db in &dbs[1..] {
             assert_eq!(ledger(server, db), first);
         }
+        drop_templates(server, &[dbs[0].template()]);
     }
 
     #[test]
@@ -305,6 +316,7 @@ mod postgres {
         assert!(db.built_template());
         assert!(!has_table(server, db.name(), "leftover"));
         assert!(Migrator::new(&m).status(db.url()).unwrap().is_up_to_date());
+        drop_templates(server, &[db.template()]);
     }
 
     #[test]
@@ -312,11 +324,12 @@ mod postgres {
         let Some(server) = server() else { return };
         let (_dir, m) = unique_set("pg-drop");
         let db = TestDb::new(&m, &server.admin_url).unwrap();
-        let name = db.name().to_string();
+        let (name, template) = (db.name().to_string(), db.template().to_string());
         let mut admin = server.connect("postgres").unwrap();
         assert!(exists(&mut admin, &name));
         drop(db);
         assert!(!exists(&mut admin, &name));
+        drop_templates(server, &[&template]);
     }
 
     /// With a password in the admin URL (the cluster trusts the admin role, so any works).
@@ -337,6 +350,7 @@ mod postgres {
             !shown.contains("hunter2") && shown.contains(db.name()),
             "{shown}"
         );
+        drop_templates(server, &[db.template()]);
     }
 
     /// Run as a child process by the next test: a failing test holding a TestDb.
@@ -418,5 +432,6 @@ mod postgres {
         assert!(!exists(&mut admin, &old_template) && !exists(&mut admin, &stale_name));
         assert!(exists(&mut admin, fresh.template()) && exists(&mut admin, fresh.name()));
         assert!(!pruned.databases.contains(&fresh.name().to_string()));
+        drop_templates(server, &[fresh.template()]);
     }
 }
