@@ -482,6 +482,13 @@ pub enum Command {
         #[arg(short = 'f', long)]
         force: bool,
     },
+    /// Test databases: `create` a fresh migrated one (cloned from a template), `drop` one,
+    /// `prune` stale ones. -database is the admin URL.
+    Testdb {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::commands::testdb::TestdbCommand,
+    },
 }
 
 /// `create` flags (golang-migrate's).

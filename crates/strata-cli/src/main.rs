@@ -248,5 +248,6 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
             ignore_unmatched,
             force,
         } => commands::adopt(&settings, &from, table.as_deref(), ignore_unmatched, force),
+        Command::Testdb { action } => commands::testdb(&settings, &action),
     }
 }

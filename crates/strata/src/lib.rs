@@ -24,8 +24,11 @@
 //! - With the `tokio` feature, `up_async` & co. run inside any tokio runtime without blocking
 //!   its worker threads.
 //!
+//! - With the `testing` feature, `testing::TestDb` gives each test a fresh migrated
+//!   database, cloned from a template built once per migration set.
+//!
 //! Features: `sqlite` (default), `postgres`, `tokio`, `lint` (`Migrations::lint`, squawk's
-//! rules). A SQLite-only build compiles no PostgreSQL, TLS or linter crate.
+//! rules), `testing`. A SQLite-only build compiles no PostgreSQL, TLS or linter crate.
 #![warn(missing_docs)]
 // The engine's errors carry the server's full diagnostics by value (see strata-core).
 #![allow(clippy::result_large_err)]
@@ -44,6 +47,8 @@ mod migrator;
 mod plan;
 mod report;
 mod status;
+#[cfg(feature = "testing")]
+pub mod testing;
 #[cfg(feature = "tokio")]
 mod tokio;
 

@@ -12,6 +12,7 @@ mod plan;
 mod rehearse;
 mod renumber;
 mod shell;
+pub mod testdb;
 mod verify;
 mod wait;
 
@@ -25,6 +26,7 @@ pub use plan::plan;
 pub use rehearse::rehearse;
 pub use renumber::renumber;
 pub use shell::{completions, man};
+pub use testdb::testdb;
 pub use verify::{verify, VerifyArgs};
 pub use wait::wait;
 

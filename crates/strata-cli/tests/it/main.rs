@@ -41,4 +41,5 @@ mod settings_pg;
 mod snapshots;
 mod stall;
 mod stream;
+mod testdb;
 mod verify_pg;
