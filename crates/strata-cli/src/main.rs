@@ -10,6 +10,7 @@ mod config_file;
 mod dotenv;
 mod excerpt;
 mod exit;
+mod fleet;
 mod libpq;
 mod origin;
 mod paint;
@@ -161,7 +162,20 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
             }
             Ok(())
         }
-        Command::Up { limit, format, .. } => commands::up(&settings, limit.as_deref(), format),
+        Command::Up {
+            limit,
+            format,
+            targets,
+            fleet,
+            ..
+        } => {
+            targets.check_alone(Some(&fleet))?;
+            if targets.given() {
+                fleet::up(&settings, &targets, &fleet, limit.as_deref(), format)
+            } else {
+                commands::up(&settings, limit.as_deref(), format)
+            }
+        }
         Command::Down { limit, all, format } => commands::down(&settings, &limit, all, format),
         Command::Goto { version, format } => commands::goto(&settings, version.as_deref(), format),
         Command::Force { version, format } => {
@@ -169,7 +183,18 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
         }
         Command::Version { format, .. } => commands::version(&settings, format),
         Command::Drop { force } => commands::drop(&settings, force),
-        Command::Status { format, check } => commands::status(&settings, format, check),
+        Command::Status {
+            format,
+            check,
+            targets,
+        } => {
+            targets.check_alone(None)?;
+            if targets.given() {
+                fleet::status(&settings, &targets, format, check)
+            } else {
+                commands::status(&settings, format, check)
+            }
+        }
         Command::Rollback { batches, format } => commands::rollback(&settings, batches, format),
         Command::Reset { force } => commands::reset(&settings, force),
         Command::Refresh { force } => commands::refresh(&settings, force),

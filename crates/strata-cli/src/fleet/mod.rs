@@ -1,0 +1,160 @@
+//! Many databases at once: `up` and `status` over a list of targets (`--targets FILE`,
+//! `--targets-cmd CMD`). The list is parsed and the run scheduled by pure modules
+//! ([`targets`], [`schedule`]); [`run`] is the thin threaded shell, [`report`] the output.
+
+pub mod report;
+pub mod run;
+pub mod schedule;
+pub mod targets;
+
+use crate::args::OutputFormat;
+use crate::settings::Settings;
+use crate::CliError;
+use schedule::{OnError, Options};
+use targets::Target;
+
+/// Where the target list comes from (on `up` and `status`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TargetArgs {
+    /// Run on every database listed in FILE: one URL per line, `#` comments, optional
+    /// name=... and group=... labels after the URL
+    #[arg(long, value_name = "FILE", conflicts_with = "targets_cmd")]
+    pub targets: Option<String>,
+    /// Run on every database URL the shell command CMD prints (one per line, as in --targets)
+    #[arg(long, value_name = "CMD")]
+    pub targets_cmd: Option<String>,
+    /// With --targets: how many databases at once (default 4)
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+}
+
+/// How `up --targets` runs the fleet.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunArgs {
+    /// With --targets: at most N databases of one server at once
+    #[arg(long, value_name = "N")]
+    pub per_host: Option<usize>,
+    /// With --targets: after a failure, stop (finish the running ones, start no new one) or
+    /// continue (default stop)
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub on_error: Option<OnError>,
+    /// With --targets: run the first K databases first, and stop if any of them fails
+    #[arg(long, value_name = "K")]
+    pub canary: Option<usize>,
+    /// With --targets: only the databases of these groups (group=... labels), one group after
+    /// the other; a group named canary stops the rest when one of it fails
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub groups: Option<Vec<String>>,
+}
+
+/// The default of `--parallel`.
+pub const DEFAULT_PARALLEL: usize = 4;
+
+impl TargetArgs {
+    /// Whether a target list was asked for.
+    pub fn given(&self) -> bool {
+        self.targets.is_some() || self.targets_cmd.is_some()
+    }
+
+    /// Refuse fleet flags without a target list (they would be silently ignored).
+    pub fn check_alone(&self, run: Option<&RunArgs>) -> Result<(), CliError> {
+        let run_flag = run.and_then(|r| {
+            [
+                r.per_host.map(|_| "--per-host"),
+                r.on_error.map(|_| "--on-error"),
+                r.canary.map(|_| "--canary"),
+                r.groups.as_ref().map(|_| "--groups"),
+            ]
+            .into_iter()
+            .flatten()
+            .next()
+        });
+        match self.parallel.map(|_| "--parallel").or(run_flag) {
+            Some(flag) if !self.given() => Err(CliError::Usage(format!(
+                "{flag} needs a list of databases: --targets FILE or --targets-cmd CMD"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `up [N] --targets ...`.
+pub fn up(
+    settings: &Settings,
+    from: &TargetArgs,
+    how: &RunArgs,
+    limit: Option<&str>,
+    format: OutputFormat,
+) -> Result<(), CliError> {
+    let limit = limit
+        .map(|n| {
+            n.parse::<u64>()
+                .map_err(|_| CliError::Usage(format!("can't read limit argument N: {n:?}")))
+        })
+        .transpose()?;
+    let list = load(from)?;
+    let options = Options {
+        parallel: from.parallel.unwrap_or(DEFAULT_PARALLEL),
+        per_host: how.per_host,
+        on_error: how.on_error.unwrap_or_default(),
+        canary: how.canary.unwrap_or(0),
+        groups: how.groups.clone(),
+    };
+    run::up(settings, &list, &options, limit, format)
+}
+
+/// `status --targets ...`: the fleet view (with `check`, exit 3 when any target has anything
+/// pending or in conflict).
+pub fn status(
+    settings: &Settings,
+    from: &TargetArgs,
+    format: OutputFormat,
+    check: bool,
+) -> Result<(), CliError> {
+    let list = load(from)?;
+    let options = Options {
+        parallel: from.parallel.unwrap_or(DEFAULT_PARALLEL),
+        per_host: None,
+        on_error: OnError::Continue,
+        canary: 0,
+        groups: None,
+    };
+    run::status(settings, &list, &options, format, check)
+}
+
+/// Read and parse the target list.
+fn load(from: &TargetArgs) -> Result<Vec<Target>, CliError> {
+    let (text, name) = if let Some(path) = &from.targets {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::Failed(format!("--targets {path}: {e}")))?;
+        (text, path.clone())
+    } else if let Some(cmd) = &from.targets_cmd {
+        (run_command(cmd)?, "--targets-cmd output".to_string())
+    } else {
+        return Err(CliError::Usage(
+            "no list of databases: --targets FILE or --targets-cmd CMD".into(),
+        ));
+    };
+    targets::parse(&text, &name).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// Run `cmd` with `sh -c`; its stdout is the list. A failing command is an error with its
+/// stderr (the command itself is not repeated: it may hold a password).
+fn run_command(cmd: &str) -> Result<String, CliError> {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| CliError::Failed(format!("--targets-cmd: cannot run sh: {e}")))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(CliError::Failed(format!(
+            "--targets-cmd failed ({}): {}",
+            out.status,
+            stderr.trim()
+        )));
+    }
+    String::from_utf8(out.stdout)
+        .map_err(|_| CliError::Failed("--targets-cmd printed text that is not UTF-8".into()))
+}

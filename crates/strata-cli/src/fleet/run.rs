@@ -1,0 +1,213 @@
+//! The imperative shell of a fleet run: one scoped thread per running target, started when
+//! the [`Scheduler`] says so, each using the engine exactly as the one-database commands do.
+
+use super::report::{self, Counts, Outcome, Seen};
+use super::schedule::{Fate, Next, Options, Scheduler, Slot};
+use super::targets::Target;
+use crate::args::OutputFormat;
+use crate::commands;
+use crate::settings::Settings;
+use crate::CliError;
+use std::collections::HashMap;
+use std::sync::mpsc;
+use strata_core::plan::Request;
+use strata_core::report::Event;
+use strata_core::Source;
+use strata_drivers::{Backend, DatabaseUrl};
+
+/// `up` on every target.
+pub fn up(
+    settings: &Settings,
+    list: &[Target],
+    options: &Options,
+    limit: Option<u64>,
+    format: OutputFormat,
+) -> Result<(), CliError> {
+    let (mut scheduler, sources, backends) = prepare(settings, list, options)?;
+    let work = |i: usize| up_one(settings, &list[i], &sources[&backends[i]], limit);
+    let results = drive(&mut scheduler, work, Outcome::ok, |i, outcome| {
+        report::print_up(format, &list[i], outcome);
+    });
+    let mut counts = Counts::default();
+    for (i, fate) in scheduler.fates().iter().enumerate() {
+        match fate {
+            Fate::Ok if results[i].as_ref().is_some_and(|o| o.up_to_date) => counts.up_to_date += 1,
+            Fate::Ok => counts.ok += 1,
+            Fate::Failed => counts.failed += 1,
+            Fate::NotStarted => {
+                counts.not_started += 1;
+                report::print_not_started(format, &list[i]);
+            }
+            Fate::LeftOut => counts.left_out += 1,
+            Fate::Running => unreachable!("the scheduler is done"),
+        }
+    }
+    report::print_up_counts(format, &counts, scheduler.stopped());
+    if counts.failed > 0 || counts.not_started > 0 {
+        return Err(CliError::Exit(crate::exit::FAILURE));
+    }
+    Ok(())
+}
+
+/// `status` on every target: the fleet view.
+pub fn status(
+    settings: &Settings,
+    list: &[Target],
+    options: &Options,
+    format: OutputFormat,
+    check: bool,
+) -> Result<(), CliError> {
+    let (mut scheduler, sources, backends) = prepare(settings, list, options)?;
+    let work = |i: usize| status_one(settings, &list[i], &sources[&backends[i]]);
+    let seen = drive(&mut scheduler, work, |s: &Seen| s.error.is_none(), |_, _| {});
+    // Printed in list order once all are in: a view, not a log.
+    let seen: Vec<Seen> = seen
+        .into_iter()
+        .map(|s| s.expect("every target runs under on-error continue"))
+        .collect();
+    report::print_fleet_status(format, list, &seen);
+    if seen.iter().any(|s| s.error.is_some()) {
+        return Err(CliError::Exit(crate::exit::FAILURE));
+    }
+    let unsettled = seen.iter().filter(|s| s.unsettled > 0).count();
+    if check && unsettled > 0 {
+        errln!("status --check: {unsettled} target(s) with migrations pending or in conflict");
+        return Err(CliError::Exit(crate::exit::CONFLICT));
+    }
+    Ok(())
+}
+
+/// Parse every URL (a bad one stops the run before anything starts, naming its line), read
+/// the migrations once per dialect, and plan the schedule.
+fn prepare(
+    settings: &Settings,
+    list: &[Target],
+    options: &Options,
+) -> Result<(Scheduler, HashMap<Backend, Source>, Vec<Backend>), CliError> {
+    let mut backends = Vec::with_capacity(list.len());
+    let mut sources = HashMap::new();
+    for t in list {
+        let url = DatabaseUrl::parse(&t.url)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", t.origin)))?;
+        if !sources.contains_key(&url.backend()) {
+            sources.insert(url.backend(), commands::read_source(settings, &url)?);
+        }
+        backends.push(url.backend());
+    }
+    let slots: Vec<Slot> = list
+        .iter()
+        .map(|t| Slot {
+            host: t.host.clone(),
+            group: t.group.clone(),
+        })
+        .collect();
+    let scheduler = Scheduler::new(&slots, options).map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok((scheduler, sources, backends))
+}
+
+/// Run `work` on the targets the scheduler picks, at most as many at once as it allows;
+/// `done` sees each result as it arrives (on this thread). A panic in `work` is not expected;
+/// should one happen it ends the run as a panic would, never as a hang.
+fn drive<R: Send>(
+    scheduler: &mut Scheduler,
+    work: impl Fn(usize) -> R + Sync,
+    ok: impl Fn(&R) -> bool,
+    mut done: impl FnMut(usize, &R),
+) -> Vec<Option<R>> {
+    let mut results: Vec<Option<R>> = Vec::new();
+    results.resize_with(scheduler.fates().len(), || None);
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(usize, std::thread::Result<R>)>();
+        let work = &work;
+        loop {
+            match scheduler.next() {
+                Next::Start(i) => {
+                    let tx = tx.clone();
+                    scope.spawn(move || {
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(i)));
+                        let _ = tx.send((i, r));
+                    });
+                }
+                Next::Wait => {
+                    let (i, r) = rx.recv().expect("a running target always reports");
+                    let r = r.unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    scheduler.finished(i, ok(&r));
+                    done(i, &r);
+                    results[i] = Some(r);
+                }
+                Next::Done => break,
+            }
+        }
+    });
+    results
+}
+
+/// The settings of one target: the shared ones with its URL.
+fn settings_for(settings: &Settings, target: &Target) -> Settings {
+    let mut s = settings.clone();
+    s.database = Some(target.url.clone());
+    s
+}
+
+/// `up` on one target. Nothing is run (and no lock taken) when the ledger says nothing is
+/// pending: a rerun touches only the targets that need it.
+fn up_one(settings: &Settings, target: &Target, source: &Source, limit: Option<u64>) -> Outcome {
+    let settings = settings_for(settings, target);
+    let mut outcome = Outcome::default();
+    let result = (|| -> Result<(), CliError> {
+        let mut open = commands::open(&settings)?;
+        let mut m = commands::migrator(&mut open, source, &settings);
+        let before = strata_core::status::status(source, &m.state()?);
+        outcome.before = before.version;
+        outcome.after = before.version;
+        if before.not_applied() == 0 && !before.dirty {
+            outcome.up_to_date = true;
+            return Ok(());
+        }
+        let mut warnings = Vec::new();
+        let run = m.run(Request::Up(limit), &mut |event| {
+            if let Event::Warning { message } = event {
+                warnings.push(message);
+            }
+        });
+        outcome.warnings = warnings;
+        if let Ok(state) = m.state() {
+            outcome.after = strata_core::status::status(source, &state).version;
+        }
+        outcome.applied = match &run {
+            Ok(report) => report.steps.clone(),
+            Err(e) => e.report().map(|r| r.steps.clone()).unwrap_or_default(),
+        };
+        run.map(|_| ()).map_err(CliError::from)
+    })();
+    if let Err(e) = result {
+        outcome.error = Some(report::error_text(&e, &target.url));
+    }
+    outcome.warnings = outcome
+        .warnings
+        .iter()
+        .map(|w| report::scrub(w, &target.url))
+        .collect();
+    outcome
+}
+
+/// What one target's ledger says. Changes nothing.
+fn status_one(settings: &Settings, target: &Target, source: &Source) -> Seen {
+    let settings = settings_for(settings, target);
+    let result = (|| -> Result<Seen, CliError> {
+        let mut open = commands::open_read_only(&settings)?;
+        let mut m = commands::migrator(&mut open, source, &settings);
+        let status = strata_core::status::status(source, &m.state()?);
+        Ok(Seen {
+            version: status.version,
+            dirty: status.dirty,
+            pending: status.not_applied(),
+            unsettled: status.unsettled(),
+            error: None,
+        })
+    })();
+    result.unwrap_or_else(|e| Seen {
+        error: Some(report::error_text(&e, &target.url)),
+        ..Seen::default()
+    })
+}
