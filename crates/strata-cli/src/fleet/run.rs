@@ -59,7 +59,12 @@ pub fn status(
 ) -> Result<(), CliError> {
     let (mut scheduler, sources, backends) = prepare(settings, list, options)?;
     let work = |i: usize| status_one(settings, &list[i], &sources[&backends[i]]);
-    let seen = drive(&mut scheduler, work, |s: &Seen| s.error.is_none(), |_, _| {});
+    let seen = drive(
+        &mut scheduler,
+        work,
+        |s: &Seen| s.error.is_none(),
+        |_, _| {},
+    );
     // Printed in list order once all are in: a view, not a log.
     let seen: Vec<Seen> = seen
         .into_iter()

@@ -191,10 +191,13 @@ impl Scheduler {
         let per_host = self.per_host;
         let busy = &self.per_host_running;
         let hosts = &self.hosts;
-        let free = phase.waiting.iter().position(|&i| match (&hosts[i], per_host) {
-            (Some(h), Some(limit)) => busy.get(h).copied().unwrap_or(0) < limit,
-            _ => true,
-        });
+        let free = phase
+            .waiting
+            .iter()
+            .position(|&i| match (&hosts[i], per_host) {
+                (Some(h), Some(limit)) => busy.get(h).copied().unwrap_or(0) < limit,
+                _ => true,
+            });
         let Some(pos) = free else {
             return self.wait_or_done();
         };
