@@ -8,7 +8,7 @@ use crate::args::OutputFormat;
 use crate::commands;
 use crate::settings::Settings;
 use crate::CliError;
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 use std::sync::mpsc;
 use strata_core::plan::Request;
 use strata_core::report::Event;
@@ -23,7 +23,11 @@ pub fn up(
     limit: Option<u64>,
     format: OutputFormat,
 ) -> Result<(), CliError> {
-    let (mut scheduler, sources, backends) = prepare(settings, list, options)?;
+    let Prepared {
+        mut scheduler,
+        sources,
+        backends,
+    } = prepare(settings, list, options)?;
     let work = |i: usize| up_one(settings, &list[i], &sources[&backends[i]], limit);
     let results = drive(&mut scheduler, work, Outcome::ok, |i, outcome| {
         report::print_up(format, &list[i], outcome);
@@ -57,7 +61,11 @@ pub fn status(
     format: OutputFormat,
     check: bool,
 ) -> Result<(), CliError> {
-    let (mut scheduler, sources, backends) = prepare(settings, list, options)?;
+    let Prepared {
+        mut scheduler,
+        sources,
+        backends,
+    } = prepare(settings, list, options)?;
     let work = |i: usize| status_one(settings, &list[i], &sources[&backends[i]]);
     let seen = drive(
         &mut scheduler,
@@ -82,20 +90,25 @@ pub fn status(
     Ok(())
 }
 
+/// A run ready to start.
+struct Prepared {
+    scheduler: Scheduler,
+    /// The migrations, read once per dialect.
+    sources: HashMap<Backend, Source>,
+    /// Each target's backend, in list order.
+    backends: Vec<Backend>,
+}
+
 /// Parse every URL (a bad one stops the run before anything starts, naming its line), read
 /// the migrations once per dialect, and plan the schedule.
-fn prepare(
-    settings: &Settings,
-    list: &[Target],
-    options: &Options,
-) -> Result<(Scheduler, HashMap<Backend, Source>, Vec<Backend>), CliError> {
+fn prepare(settings: &Settings, list: &[Target], options: &Options) -> Result<Prepared, CliError> {
     let mut backends = Vec::with_capacity(list.len());
     let mut sources = HashMap::new();
     for t in list {
         let url = DatabaseUrl::parse(&t.url)
             .map_err(|e| CliError::Usage(format!("{}: {e}", t.origin)))?;
-        if !sources.contains_key(&url.backend()) {
-            sources.insert(url.backend(), commands::read_source(settings, &url)?);
+        if let Entry::Vacant(slot) = sources.entry(url.backend()) {
+            slot.insert(commands::read_source(settings, &url)?);
         }
         backends.push(url.backend());
     }
@@ -107,7 +120,11 @@ fn prepare(
         })
         .collect();
     let scheduler = Scheduler::new(&slots, options).map_err(|e| CliError::Usage(e.to_string()))?;
-    Ok((scheduler, sources, backends))
+    Ok(Prepared {
+        scheduler,
+        sources,
+        backends,
+    })
 }
 
 /// Run `work` on the targets the scheduler picks, at most as many at once as it allows;
