@@ -2,6 +2,7 @@
 //! `--targets-cmd CMD`). The list is parsed and the run scheduled by pure modules
 //! ([`targets`], [`schedule`]); [`run`] is the thin threaded shell, [`report`] the output.
 
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod schedule;

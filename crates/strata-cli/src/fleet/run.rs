@@ -1,6 +1,7 @@
 //! The imperative shell of a fleet run: one scoped thread per running target, started when
 //! the [`Scheduler`] says so, each using the engine exactly as the one-database commands do.
 
+use super::progress::Progress;
 use super::report::{self, Counts, Outcome, Seen};
 use super::schedule::{Fate, Next, Options, Scheduler, Slot};
 use super::targets::Target;
@@ -8,7 +9,9 @@ use crate::args::OutputFormat;
 use crate::commands;
 use crate::settings::Settings;
 use crate::CliError;
+use std::cell::RefCell;
 use std::collections::hash_map::{Entry, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use strata_core::plan::Request;
 use strata_core::report::Event;
@@ -28,10 +31,34 @@ pub fn up(
         sources,
         backends,
     } = prepare(settings, list, options)?;
+    on_ctrl_c();
     let work = |i: usize| up_one(settings, &list[i], &sources[&backends[i]], limit);
-    let results = drive(&mut scheduler, work, Outcome::ok, |i, outcome| {
-        report::print_up(format, &list[i], outcome);
-    });
+    // Behind a RefCell: both callbacks below update the one progress line.
+    let progress = RefCell::new(Progress::on_terminal(list.len()));
+    let results = drive(
+        &mut scheduler,
+        work,
+        Outcome::ok,
+        |i| {
+            if let Some(p) = progress.borrow_mut().as_mut() {
+                p.start(&list[i].name);
+            }
+        },
+        |i, outcome| {
+            let mut progress = progress.borrow_mut();
+            if let Some(p) = progress.as_mut() {
+                p.end(&list[i].name, outcome.ok());
+                p.clear();
+            }
+            report::print_up(format, &list[i], outcome);
+            if let Some(p) = progress.as_mut() {
+                p.draw();
+            }
+        },
+    );
+    if let Some(p) = progress.borrow_mut().as_mut() {
+        p.clear();
+    }
     let mut counts = Counts::default();
     for (i, fate) in scheduler.fates().iter().enumerate() {
         match fate {
@@ -71,6 +98,7 @@ pub fn status(
         &mut scheduler,
         work,
         |s: &Seen| s.error.is_none(),
+        |_| {},
         |_, _| {},
     );
     // Printed in list order once all are in: a view, not a log.
@@ -127,13 +155,27 @@ fn prepare(settings: &Settings, list: &[Target], options: &Options) -> Result<Pr
     })
 }
 
+/// Set by Ctrl-C: no new target starts, and the running ones stop after their current
+/// migration (a half-done no-transaction migration is never cut).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn on_ctrl_c() {
+    let _ = ctrlc::set_handler(|| {
+        if !INTERRUPTED.swap(true, Ordering::SeqCst) {
+            errln!("Stopping: no new database starts; the running ones stop after their current migration ...");
+        }
+    });
+}
+
 /// Run `work` on the targets the scheduler picks, at most as many at once as it allows;
-/// `done` sees each result as it arrives (on this thread). A panic in `work` is not expected;
-/// should one happen it ends the run as a panic would, never as a hang.
+/// `started` and `done` see each start and each result as they happen (on this thread). A
+/// panic in `work` is not expected; should one happen it ends the run as a panic would, never
+/// as a hang.
 fn drive<R: Send>(
     scheduler: &mut Scheduler,
     work: impl Fn(usize) -> R + Sync,
     ok: impl Fn(&R) -> bool,
+    mut started: impl FnMut(usize),
     mut done: impl FnMut(usize, &R),
 ) -> Vec<Option<R>> {
     let mut results: Vec<Option<R>> = Vec::new();
@@ -142,8 +184,12 @@ fn drive<R: Send>(
         let (tx, rx) = mpsc::channel::<(usize, std::thread::Result<R>)>();
         let work = &work;
         loop {
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                scheduler.stop();
+            }
             match scheduler.next() {
                 Next::Start(i) => {
+                    started(i);
                     let tx = tx.clone();
                     scope.spawn(move || {
                         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(i)));
@@ -178,7 +224,7 @@ fn up_one(settings: &Settings, target: &Target, source: &Source, limit: Option<u
     let mut outcome = Outcome::default();
     let result = (|| -> Result<(), CliError> {
         let mut open = commands::open(&settings)?;
-        let mut m = commands::migrator(&mut open, source, &settings);
+        let mut m = commands::migrator(&mut open, source, &settings).with_stop_flag(&INTERRUPTED);
         let before = strata_core::status::status(source, &m.state()?);
         outcome.before = before.version;
         outcome.after = before.version;

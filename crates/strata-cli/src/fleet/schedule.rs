@@ -226,7 +226,12 @@ impl Scheduler {
         }
     }
 
-    /// Whether a failure stopped the run.
+    /// Start no new target (e.g. after Ctrl-C); the running ones finish.
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    /// Whether a failure (or [`Scheduler::stop`]) stopped the run.
     pub fn stopped(&self) -> bool {
         self.stopped
     }
@@ -320,6 +325,20 @@ mod tests {
             s.fates(),
             [Fate::Failed, Fate::Ok, Fate::NotStarted, Fate::NotStarted]
         );
+    }
+
+    #[test]
+    fn stop_lets_the_running_finish_and_starts_no_new_one() {
+        let mut o = options(2);
+        o.on_error = OnError::Continue;
+        let mut s = Scheduler::new(&slots(&[("", ""); 3]), &o).unwrap();
+        assert_eq!(start_all(&mut s), [0, 1]);
+        s.stop();
+        assert_eq!(s.next(), Next::Wait);
+        s.finished(0, true);
+        s.finished(1, true);
+        assert_eq!(s.next(), Next::Done);
+        assert_eq!(s.fates()[2], Fate::NotStarted);
     }
 
     #[test]
