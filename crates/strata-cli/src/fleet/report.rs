@@ -42,6 +42,8 @@ pub struct Seen {
     pub dirty: bool,
     /// Migrations not applied yet.
     pub pending: usize,
+    /// Applied migrations whose file was edited or deleted since (up or down part).
+    pub drifted: usize,
     /// Pending, edited, missing or dirty (as `status --check` counts).
     pub unsettled: usize,
     /// Could not be read (e.g. failing to connect), scrubbed.
@@ -197,6 +199,7 @@ pub fn print_fleet_status(format: OutputFormat, list: &[Target], seen: &[Seen]) 
     let mut at: BTreeMap<Option<i64>, usize> = BTreeMap::new();
     let mut dirty = Vec::new();
     let mut pending = Vec::new();
+    let mut drifted = Vec::new();
     let mut failing = Vec::new();
     for (t, s) in list.iter().zip(seen) {
         if s.error.is_some() {
@@ -209,6 +212,9 @@ pub fn print_fleet_status(format: OutputFormat, list: &[Target], seen: &[Seen]) 
         }
         if s.pending > 0 {
             pending.push(t.name.as_str());
+        }
+        if s.drifted > 0 {
+            drifted.push(t.name.as_str());
         }
     }
     match format {
@@ -223,6 +229,7 @@ pub fn print_fleet_status(format: OutputFormat, list: &[Target], seen: &[Seen]) 
                         "version": s.version,
                         "dirty": s.dirty,
                         "pending": s.pending,
+                        "drifted": s.drifted,
                         "unsettled": s.unsettled,
                         "error": s.error,
                     })
@@ -238,6 +245,7 @@ pub fn print_fleet_status(format: OutputFormat, list: &[Target], seen: &[Seen]) 
                     "versions": versions,
                     "dirty": dirty,
                     "pending": pending,
+                    "drifted": drifted,
                     "failing": failing,
                 }})
             );
@@ -258,6 +266,9 @@ pub fn print_fleet_status(format: OutputFormat, list: &[Target], seen: &[Seen]) 
                         if s.pending > 0 {
                             line.push_str(&format!(", {} pending", s.pending));
                         }
+                        if s.drifted > 0 {
+                            line.push_str(&format!(", {} drifted", s.drifted));
+                        }
                         outln!("{line}");
                     }
                 }
@@ -276,6 +287,12 @@ pub fn print_fleet_status(format: OutputFormat, list: &[Target], seen: &[Seen]) 
             }
             if !pending.is_empty() {
                 outln!("pending migrations: {}", names(&pending));
+            }
+            if !drifted.is_empty() {
+                outln!(
+                    "drifted (applied file edited or deleted): {}",
+                    names(&drifted)
+                );
             }
             if !failing.is_empty() {
                 outln!("failing: {}", names(&failing));

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use strata_core::plan::Request;
 use strata_core::report::Event;
+use strata_core::status::State;
 use strata_core::Source;
 use strata_drivers::{Backend, DatabaseUrl};
 
@@ -270,6 +271,15 @@ fn status_one(settings: &Settings, target: &Target, source: &Source) -> Seen {
             version: status.version,
             dirty: status.dirty,
             pending: status.not_applied(),
+            drifted: [
+                State::Edited,
+                State::Missing,
+                State::DownEdited,
+                State::DownMissing,
+            ]
+            .into_iter()
+            .map(|state| status.count(state))
+            .sum(),
             unsettled: status.unsettled(),
             error: None,
         })

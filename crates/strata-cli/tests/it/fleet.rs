@@ -330,7 +330,30 @@ fn status_targets_is_the_fleet_view() {
         out.stdout
     );
     assert!(!p.path().join("new.db").exists(), "status created nothing");
+    // An applied file edited since: `a` and `b` have it applied, `new` not.
+    p.file(
+        "000001_create_a.up.sql",
+        "CREATE TABLE a (id INTEGER, x INTEGER);",
+    );
+    let out = fleet(&p, &["status", "--targets", "targets.txt"]);
+    assert!(
+        out.stdout
+            .contains("a sqlite://a.db: version 3, 1 drifted\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("drifted (applied file edited or deleted): a, b\n"),
+        "{}",
+        out.stdout
+    );
     fleet(&p, &["status", "--targets", "targets.txt", "--check"]).code(3);
+    fleet(
+        &p,
+        &["status", "--targets", "targets.txt", "--format", "json"],
+    )
+    .ok();
 }
 
 #[test]
