@@ -171,7 +171,7 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
         } => {
             targets.check_alone(Some(&fleet))?;
             if targets.given() {
-                fleet::up(&settings, &targets, &fleet, limit.as_deref(), format)
+                fleet::up(&settings, &env, &targets, &fleet, limit.as_deref(), format)
             } else {
                 commands::up(&settings, limit.as_deref(), format)
             }
@@ -190,7 +190,7 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
         } => {
             targets.check_alone(None)?;
             if targets.given() {
-                fleet::status(&settings, &targets, format, check)
+                fleet::status(&settings, &env, &targets, format, check)
             } else {
                 commands::status(&settings, format, check)
             }

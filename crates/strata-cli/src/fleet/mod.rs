@@ -9,7 +9,9 @@ pub mod schedule;
 pub mod targets;
 
 use crate::args::OutputFormat;
-use crate::settings::Settings;
+use crate::libpq;
+use crate::origin::Env;
+use crate::settings::{Context, Settings};
 use crate::CliError;
 use schedule::{OnError, Options};
 use targets::Target;
@@ -82,6 +84,7 @@ impl TargetArgs {
 /// `up [N] --targets ...`.
 pub fn up(
     settings: &Settings,
+    env: &Env,
     from: &TargetArgs,
     how: &RunArgs,
     limit: Option<&str>,
@@ -93,7 +96,7 @@ pub fn up(
                 .map_err(|_| CliError::Usage(format!("can't read limit argument N: {n:?}")))
         })
         .transpose()?;
-    let list = load(from)?;
+    let list = load(from, env)?;
     let options = Options {
         parallel: from.parallel.unwrap_or(DEFAULT_PARALLEL),
         per_host: how.per_host,
@@ -108,11 +111,12 @@ pub fn up(
 /// pending or in conflict).
 pub fn status(
     settings: &Settings,
+    env: &Env,
     from: &TargetArgs,
     format: OutputFormat,
     check: bool,
 ) -> Result<(), CliError> {
-    let list = load(from)?;
+    let list = load(from, env)?;
     let options = Options {
         parallel: from.parallel.unwrap_or(DEFAULT_PARALLEL),
         per_host: None,
@@ -123,8 +127,10 @@ pub fn status(
     run::status(settings, &list, &options, format, check)
 }
 
-/// Read and parse the target list.
-fn load(from: &TargetArgs) -> Result<Vec<Target>, CliError> {
+/// Read and parse the target list, and complete each PostgreSQL URL by libpq's conventions
+/// (PG* variables, pg_service.conf, ~/.pgpass), as `-database` is: a list then needs no
+/// passwords in it.
+fn load(from: &TargetArgs, env: &Env) -> Result<Vec<Target>, CliError> {
     let (text, name) = if let Some(path) = &from.targets {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::Failed(format!("--targets {path}: {e}")))?;
@@ -136,7 +142,29 @@ fn load(from: &TargetArgs) -> Result<Vec<Target>, CliError> {
             "no list of databases: --targets FILE or --targets-cmd CMD".into(),
         ));
     };
-    targets::parse(&text, &name).map_err(|e| CliError::Usage(e.to_string()))
+    let list = targets::parse(&text, &name).map_err(|e| CliError::Usage(e.to_string()))?;
+    let ctx = Context::from_process(env);
+    let var = |name: &str| env.get(name).map(str::to_string);
+    let inputs = libpq::Inputs {
+        var: &var,
+        home: ctx.home,
+        os_user: ctx.os_user,
+    };
+    let mut warned = std::collections::BTreeSet::new();
+    list.into_iter()
+        .map(|t| {
+            let resolved = libpq::resolve(Some(&t.url), &inputs)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", t.origin)))?;
+            let Some(r) = resolved else { return Ok(t) };
+            // One warning (e.g. an ignored password file) is enough for the whole list.
+            for w in r.warnings {
+                if warned.insert(w.clone()) {
+                    errln!("warning: {}", strata_core::printable::printable(&w));
+                }
+            }
+            Ok(t.with_url(r.url))
+        })
+        .collect()
 }
 
 /// Run `cmd` with `sh -c`; its stdout is the list. A failing command is an error with its

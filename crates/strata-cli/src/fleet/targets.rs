@@ -20,6 +20,15 @@ pub struct Target {
 }
 
 impl Target {
+    /// The same target at `url` (e.g. completed by libpq's conventions): its host follows.
+    pub fn with_url(self, url: String) -> Target {
+        let host = self
+            .host
+            .as_ref()
+            .and_then(|_| url.split_once("://").map(|(_, rest)| host_of(rest)));
+        Target { url, host, ..self }
+    }
+
     /// The URL with its password replaced by `***`.
     pub fn shown_url(&self) -> String {
         redact(&self.url)
@@ -226,6 +235,16 @@ mod tests {
         assert_eq!(t[2].name, "c.db");
         assert_eq!(t[2].host, None);
         assert_eq!(t[2].group, None);
+    }
+
+    #[test]
+    fn a_completed_url_brings_its_host() {
+        let t = parse("postgres:///db", "f").unwrap().remove(0);
+        assert_eq!(t.host.as_deref(), Some(""));
+        let t = t.with_url("postgres://u:pw@db9:6432/db".into());
+        assert_eq!(t.host.as_deref(), Some("db9:6432"));
+        let f = parse("sqlite://a.db", "f").unwrap().remove(0);
+        assert_eq!(f.with_url("sqlite://a.db".into()).host, None);
     }
 
     #[test]

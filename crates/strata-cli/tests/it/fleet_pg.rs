@@ -242,3 +242,33 @@ fn pg_on_error_stop_and_a_failing_canary_start_no_new_target() {
         assert!(!has_ledger(db), "{} was touched", db.name);
     }
 }
+
+#[test]
+fn pg_a_target_list_without_passwords_takes_them_from_pgpass() {
+    let Some(dbs) = databases(2) else { return };
+    let Some((user, password)) = dbs[0].server().and_then(|s| s.password_role()) else {
+        eprintln!("skipped: no password role on an external server");
+        return;
+    };
+    let p = Project::new();
+    counted(&p);
+    for db in &dbs {
+        db.client()
+            .batch_execute(&format!("GRANT ALL ON SCHEMA public TO {user}"))
+            .unwrap();
+    }
+    let urls: Vec<String> = dbs.iter().map(|d| d.url_as(user, None)).collect();
+    write_targets(&p, &urls);
+    let pgpass = p.path().join("pgpass");
+    std::fs::write(&pgpass, format!("*:*:*:{user}:{password}\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut cmd = p.bare();
+    cmd.env("PGPASSFILE", &pgpass)
+        .args(["-path", "migrations", "up", "--targets", "targets.txt"]);
+    let out = output(cmd);
+    out.ok().never_shows(password);
+    for db in &dbs {
+        assert_eq!(runs(db), [2, 3], "{}", db.name);
+    }
+}
