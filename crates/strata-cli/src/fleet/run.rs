@@ -218,8 +218,8 @@ fn settings_for(settings: &Settings, target: &Target) -> Settings {
     s
 }
 
-/// `up` on one target. Nothing is run (and no lock taken) when the ledger says nothing is
-/// pending: a rerun touches only the targets that need it.
+/// `up` on one target. Nothing is run (and no lock taken) when the ledger says all is applied
+/// and nothing is wrong: a rerun touches only the targets that need it.
 fn up_one(settings: &Settings, target: &Target, source: &Source, limit: Option<u64>) -> Outcome {
     let settings = settings_for(settings, target);
     let mut outcome = Outcome::default();
@@ -229,7 +229,9 @@ fn up_one(settings: &Settings, target: &Target, source: &Source, limit: Option<u
         let before = strata_core::status::status(source, &m.state()?);
         outcome.before = before.version;
         outcome.after = before.version;
-        if before.not_applied() == 0 && !before.dirty {
+        // Anything unsettled (pending, dirty, an applied file edited or deleted) goes to the
+        // engine, which applies or refuses it exactly as a one-database `up` would.
+        if before.unsettled() == 0 {
             outcome.up_to_date = true;
             return Ok(());
         }

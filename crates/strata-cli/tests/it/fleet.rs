@@ -151,6 +151,25 @@ fn on_error_continue_runs_the_rest_and_a_rerun_after_the_fix_touches_only_the_fa
 }
 
 #[test]
+fn an_edited_applied_file_is_refused_as_one_database_up_refuses_it() {
+    let p = project(&["a"]);
+    fleet(&p, &["up", "--targets", "targets.txt"]).ok();
+    p.file(
+        "000001_create_a.up.sql",
+        "CREATE TABLE a (id INTEGER, x INTEGER);",
+    );
+    let single = p.run_on("sqlite://a.db", &["up"]);
+    assert_ne!(single.code, 0, "one-database up refuses an edited file");
+    let out = fleet(&p, &["up", "--targets", "targets.txt"]);
+    out.code(1);
+    assert!(
+        line(&out, "a").starts_with("failed a sqlite://a.db 3 -> 3 (0 applied): "),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn on_error_stop_starts_no_new_target_after_a_failure() {
     let p = project(&["a", "bad", "c", "d"]);
     break_target(&p, "bad");
