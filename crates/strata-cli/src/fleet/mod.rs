@@ -187,3 +187,52 @@ fn run_command(cmd: &str) -> Result<String, CliError> {
     String::from_utf8(out.stdout)
         .map_err(|_| CliError::Failed("--targets-cmd printed text that is not UTF-8".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::args::{normalize, Cli, Command};
+    use clap::Parser;
+    use std::ffi::OsString;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::parse_from(normalize(args.iter().map(OsString::from)))
+    }
+
+    #[test]
+    fn fleet_flags_parse_in_both_spellings() {
+        let cli = parse(&[
+            "strata",
+            "-path",
+            "m",
+            "up",
+            "-targets",
+            "t.txt",
+            "-parallel=8",
+            "-per-host",
+            "2",
+            "-on-error",
+            "continue",
+            "-canary",
+            "1",
+            "-groups",
+            "canary,eu",
+        ]);
+        let Some(Command::Up { targets, fleet, .. }) = cli.command else {
+            panic!("not up")
+        };
+        assert_eq!(targets.targets.as_deref(), Some("t.txt"));
+        assert_eq!(targets.parallel, Some(8));
+        assert_eq!(fleet.per_host, Some(2));
+        assert_eq!(fleet.on_error, Some(super::OnError::Continue));
+        assert_eq!(fleet.canary, Some(1));
+        assert_eq!(fleet.groups, Some(vec!["canary".into(), "eu".into()]));
+        let cli = parse(&["strata", "status", "--targets-cmd", "echo x"]);
+        let Some(Command::Status { targets, .. }) = cli.command else {
+            panic!("not status")
+        };
+        assert_eq!(targets.targets_cmd.as_deref(), Some("echo x"));
+        assert!(
+            Cli::try_parse_from(["strata", "up", "--targets", "a", "--targets-cmd", "b"]).is_err()
+        );
+    }
+}
