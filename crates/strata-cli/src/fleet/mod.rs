@@ -96,7 +96,7 @@ pub fn up(
                 .map_err(|_| CliError::Usage(format!("can't read limit argument N: {n:?}")))
         })
         .transpose()?;
-    let list = load(from, env)?;
+    let list = load(settings, from, env)?;
     let options = Options {
         parallel: from.parallel.unwrap_or(DEFAULT_PARALLEL),
         per_host: how.per_host,
@@ -116,7 +116,7 @@ pub fn status(
     format: OutputFormat,
     check: bool,
 ) -> Result<(), CliError> {
-    let list = load(from, env)?;
+    let list = load(settings, from, env)?;
     let options = Options {
         parallel: from.parallel.unwrap_or(DEFAULT_PARALLEL),
         per_host: None,
@@ -130,7 +130,7 @@ pub fn status(
 /// Read and parse the target list, and complete each PostgreSQL URL by libpq's conventions
 /// (PG* variables, pg_service.conf, ~/.pgpass), as `-database` is: a list then needs no
 /// passwords in it.
-fn load(from: &TargetArgs, env: &Env) -> Result<Vec<Target>, CliError> {
+fn load(settings: &Settings, from: &TargetArgs, env: &Env) -> Result<Vec<Target>, CliError> {
     let (text, name) = if let Some(path) = &from.targets {
         let text = std::fs::read_to_string(path)
             .map_err(|e| CliError::Failed(format!("--targets {path}: {e}")))?;
@@ -153,6 +153,11 @@ fn load(from: &TargetArgs, env: &Env) -> Result<Vec<Target>, CliError> {
     let mut warned = std::collections::BTreeSet::new();
     list.into_iter()
         .map(|t| {
+            // strata.toml's table applies to every target, as it does to -database.
+            let t = match &settings.migrations_table {
+                Some(table) => t.with_table(table),
+                None => t,
+            };
             let resolved = libpq::resolve(Some(&t.url), &inputs)
                 .map_err(|e| CliError::Usage(format!("{}: {e}", t.origin)))?;
             let Some(r) = resolved else { return Ok(t) };

@@ -29,6 +29,26 @@ impl Target {
         Target { url, host, ..self }
     }
 
+    /// The same target with `x-migrations-table=TABLE` added, unless its URL names one.
+    pub fn with_table(self, table: &str) -> Target {
+        if self.url.contains("x-migrations-table=") {
+            return self;
+        }
+        // A `?` in the user info (a password) is not the query's.
+        let after_userinfo = self.url.rsplit('@').next().unwrap_or(&self.url);
+        let sep = if after_userinfo.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        let url = format!(
+            "{}{sep}x-migrations-table={}",
+            self.url,
+            crate::libpq::dsn::encode(table)
+        );
+        Target { url, ..self }
+    }
+
     /// The URL with its password replaced by `***`.
     pub fn shown_url(&self) -> String {
         redact(&self.url)
@@ -245,6 +265,25 @@ mod tests {
         assert_eq!(t.host.as_deref(), Some("db9:6432"));
         let f = parse("sqlite://a.db", "f").unwrap().remove(0);
         assert_eq!(f.with_url("sqlite://a.db".into()).host, None);
+    }
+
+    #[test]
+    fn the_migrations_table_is_added_unless_the_url_names_one() {
+        let t = |url: &str| parse(url, "f").unwrap().remove(0);
+        assert_eq!(
+            t("postgres://u:p?w@h/db").with_table("app.migs").url,
+            "postgres://u:p?w@h/db?x-migrations-table=app%2Emigs"
+        );
+        assert_eq!(
+            t("sqlite://a.db?x=1").with_table("m").url,
+            "sqlite://a.db?x=1&x-migrations-table=m"
+        );
+        assert_eq!(
+            t("sqlite://a.db?x-migrations-table=own")
+                .with_table("m")
+                .url,
+            "sqlite://a.db?x-migrations-table=own"
+        );
     }
 
     #[test]

@@ -404,3 +404,31 @@ fn fleet_flags_without_a_target_list_are_usage_errors() {
         .code(2)
         .stderr_has("--parallel must be at least 1");
 }
+
+#[test]
+fn strata_toml_migrations_table_applies_to_every_target() {
+    let p = project(&["a", "b"]);
+    std::fs::write(
+        p.path().join("strata.toml"),
+        "migrations_table = \"my_migs\"\n",
+    )
+    .unwrap();
+    fleet(&p, &["up", "--targets", "targets.txt"]).ok();
+    for n in ["a", "b"] {
+        let tables: Vec<String> = {
+            let db = db(&p, &format!("{n}.db"));
+            let mut stmt = db
+                .prepare("SELECT name FROM sqlite_master WHERE name LIKE '%migs%' OR name LIKE 'schema_migrations%' ORDER BY name")
+                .unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        assert!(tables.contains(&"my_migs".to_string()), "{n}: {tables:?}");
+        assert!(
+            !tables.iter().any(|t| t.starts_with("schema_migrations")),
+            "{n}: {tables:?}"
+        );
+    }
+}
