@@ -49,6 +49,13 @@ const LONG_FLAGS: &[&str] = &[
     "wait-timeout",
     "color",
     "dry-run",
+    "targets",
+    "targets-cmd",
+    "parallel",
+    "per-host",
+    "on-error",
+    "canary",
+    "groups",
 ];
 
 /// Rewrite Go-style `-name` / `-name=value` into `--name` / `--name=value` for known long flags.
@@ -268,6 +275,12 @@ pub enum Command {
         /// Output format (`json`: one report object on stdout).
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Many databases at once.
+        #[command(flatten)]
+        targets: crate::fleet::TargetArgs,
+        /// How many databases run at once, and what a failure stops.
+        #[command(flatten)]
+        fleet: crate::fleet::RunArgs,
     },
     /// Apply all or N down migrations (bare `down` asks for confirmation).
     Down {
@@ -314,6 +327,9 @@ pub enum Command {
         /// Exit 3 if anything is pending or in conflict (for CI gates).
         #[arg(long)]
         check: bool,
+        /// Many databases at once: the fleet view.
+        #[command(flatten)]
+        targets: crate::fleet::TargetArgs,
     },
     /// Revert the last batch (each `up` run is one batch), newest first.
     Rollback {

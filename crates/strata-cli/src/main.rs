@@ -10,6 +10,7 @@ mod config_file;
 mod dotenv;
 mod excerpt;
 mod exit;
+mod fleet;
 mod libpq;
 mod origin;
 mod paint;
@@ -165,9 +166,24 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
             limit,
             format,
             dump,
+            targets,
+            fleet,
             ..
-        } => commands::up(&settings, limit.as_deref(), format)
-            .and_then(|()| dump.map_or(Ok(()), |f| commands::dump_file(&settings, &f))),
+        } => {
+            targets.check_alone(Some(&fleet))?;
+            if targets.given() {
+                if dump.is_some() {
+                    return Err(CliError::Usage(
+                        "--dump writes the schema of one database; it cannot go with --targets"
+                            .into(),
+                    ));
+                }
+                fleet::up(&settings, &env, &targets, &fleet, limit.as_deref(), format)
+            } else {
+                commands::up(&settings, limit.as_deref(), format)
+                    .and_then(|()| dump.map_or(Ok(()), |f| commands::dump_file(&settings, &f)))
+            }
+        }
         Command::Down { limit, all, format } => commands::down(&settings, &limit, all, format),
         Command::Goto { version, format } => commands::goto(&settings, version.as_deref(), format),
         Command::Force { version, format } => {
@@ -175,7 +191,18 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
         }
         Command::Version { format, .. } => commands::version(&settings, format),
         Command::Drop { force } => commands::drop(&settings, force),
-        Command::Status { format, check } => commands::status(&settings, format, check),
+        Command::Status {
+            format,
+            check,
+            targets,
+        } => {
+            targets.check_alone(None)?;
+            if targets.given() {
+                fleet::status(&settings, &env, &targets, format, check)
+            } else {
+                commands::status(&settings, format, check)
+            }
+        }
         Command::Rollback { batches, format } => commands::rollback(&settings, batches, format),
         Command::Reset { force } => commands::reset(&settings, force),
         Command::Refresh { force } => commands::refresh(&settings, force),

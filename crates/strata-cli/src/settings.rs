@@ -27,6 +27,9 @@ pub struct Settings {
     pub dir: Option<PathBuf>,
     /// The database URL, if one was given (may hold a password: never print it raw).
     pub database: Option<String>,
+    /// `migrations_table` from `strata.toml` (already in [`Settings::database`]; kept for the
+    /// URLs of a target list).
+    pub migrations_table: Option<String>,
     /// How long to wait for the migration lock.
     pub lock_timeout: Duration,
     /// Statement timeout for migration bodies.
@@ -321,6 +324,9 @@ impl Settings {
         Ok(Settings {
             dir: dir.map(|(d, _)| d),
             database: database_url,
+            migrations_table: values
+                .and_then(|v| v.migrations_table.as_ref())
+                .map(|t| t.get_ref().clone()),
             lock_timeout,
             statement_timeout: statement_timeout.map(|(d, _)| d),
             ddl_lock_timeout: ddl_lock_timeout.map(|(d, _)| d),

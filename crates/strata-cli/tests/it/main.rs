@@ -18,6 +18,8 @@ mod faults_input;
 mod faults_pooler;
 mod faults_report;
 mod faults_server;
+mod fleet;
+mod fleet_pg;
 mod folder;
 mod formats;
 mod history;

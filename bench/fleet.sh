@@ -1,0 +1,82 @@
+#!/bin/sh
+# Many databases: `strata up --targets --parallel P` against a sequential shell loop of
+# `strata up`, on N fresh tenant databases with M migrations each; wall time and peak memory
+# (GNU time). Then K databases get a broken migration: exactly those must be reported failed,
+# and a rerun after the fix must touch only them.
+#
+#   bench/fleet.sh ADMIN_URL [N] [P] [STRATA]
+#     ADMIN_URL  a superuser URL of a throwaway server, e.g. postgres://postgres@127.0.0.1:5432/postgres
+#     N          tenant databases (default 100), P parallel (default 8), STRATA the binary
+#
+# Creates and drops databases named fleet_bench_*; touches nothing else.
+set -eu
+ADMIN=$1
+N=${2:-100}
+P=${3:-8}
+STRATA=${4:-strata}
+M=10
+K=3
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+base=${ADMIN%/*}
+
+mkdir "$WORK/migrations"
+i=1
+while [ $i -le $M ]; do
+    printf 'CREATE TABLE t%d (id bigint PRIMARY KEY, v text);\nINSERT INTO t%d VALUES (1, %s);\n' \
+        $i $i "'x'" >"$WORK/migrations/$(printf %03d $i)_t$i.up.sql"
+    printf 'DROP TABLE t%d;\n' $i >"$WORK/migrations/$(printf %03d $i)_t$i.down.sql"
+    i=$((i + 1))
+done
+
+recreate() {
+    i=1
+    : >"$WORK/targets.txt"
+    while [ $i -le "$N" ]; do
+        psql -q "$ADMIN" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS fleet_bench_$i" -c "CREATE DATABASE fleet_bench_$i"
+        echo "$base/fleet_bench_$i?sslmode=disable" >>"$WORK/targets.txt"
+        i=$((i + 1))
+    done
+}
+
+measure() { # label command...
+    label=$1
+    shift
+    /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || true
+    read -r secs kb <"$WORK/time"
+    echo "$label: ${secs}s wall, peak ${kb} KB"
+}
+
+recreate
+measure "sequential loop of strata up ($N databases, $M migrations each)" \
+    sh -c "while read -r url; do $STRATA -path $WORK/migrations -database \"\$url\" up 2>/dev/null || exit 1; done <$WORK/targets.txt"
+recreate
+measure "strata up --targets --parallel $P" \
+    "$STRATA" -path "$WORK/migrations" up --targets "$WORK/targets.txt" --parallel "$P"
+tail -n 1 "$WORK/out"
+
+# K broken databases: migration 5 fails where its table already exists.
+recreate
+i=1
+while [ $i -le $K ]; do
+    psql -q "$base/fleet_bench_$((i * 7))" -c "CREATE TABLE t5 (x int)"
+    i=$((i + 1))
+done
+"$STRATA" -path "$WORK/migrations" up --targets "$WORK/targets.txt" --parallel "$P" \
+    --on-error continue >"$WORK/out" 2>/dev/null && echo "UNEXPECTED: exit 0"
+echo "failed: $(grep '^failed ' "$WORK/out" | cut -d' ' -f2 | tr '\n' ' ')"
+tail -n 1 "$WORK/out"
+i=1
+while [ $i -le $K ]; do
+    psql -q "$base/fleet_bench_$((i * 7))" -c "DROP TABLE t5"
+    i=$((i + 1))
+done
+"$STRATA" -path "$WORK/migrations" up --targets "$WORK/targets.txt" --parallel "$P" >"$WORK/out"
+echo "rerun ran: $(grep '^ok ' "$WORK/out" | cut -d' ' -f2 | tr '\n' ' ')"
+tail -n 1 "$WORK/out"
+
+i=1
+while [ $i -le "$N" ]; do
+    psql -q "$ADMIN" -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS fleet_bench_$i"
+    i=$((i + 1))
+done
