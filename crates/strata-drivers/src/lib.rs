@@ -10,6 +10,8 @@
 
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "mysql")]
+pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "sqlite")]
