@@ -65,4 +65,8 @@ pub enum Dialect {
     Postgres,
     /// SQLite: `CREATE TRIGGER ... BEGIN ...; END` bodies, `[identifiers]` and backticks.
     Sqlite,
+    /// MySQL and MariaDB: `` `identifiers` ``, `"strings"` and backslash escapes (the default
+    /// `sql_mode`), `#` and `-- ` comments, executed `/*! ... */` comments, compound-statement
+    /// bodies of routines, triggers and events, and the `mysql` client's `DELIMITER` lines.
+    Mysql,
 }

@@ -10,10 +10,18 @@
 //! * SQLite: `CREATE [TEMP|TEMPORARY] TRIGGER ... BEGIN ...; ...; END` (the trigger body is a
 //!   list of `;`-terminated statements), again counting `CASE ... END` inside the body.
 //!
+//! * MySQL: the bodies of `CREATE|ALTER ... PROCEDURE|FUNCTION|TRIGGER|EVENT` and MariaDB's
+//!   `BEGIN NOT ATOMIC` blocks, as the server parses them when a file is sent whole
+//!   (golang-migrate's way): `BEGIN` and `CASE` open, `END` closes, `END IF|LOOP|WHILE|REPEAT|FOR`
+//!   closes what was not counted. And the `mysql` client's `DELIMITER` lines: a `DELIMITER //`
+//!   line is no statement (it ends one in progress, as the client sends what it holds), and
+//!   from then on only `//` ends a statement, whatever the nesting; the custom delimiter is
+//!   not part of the statement (the server never sees it), a `;` one is.
+//!
 //! After a `COPY ... FROM STDIN` statement, the lines up to a line that is exactly `\.` are data,
 //! not SQL (as psql and pg_dump treat them): they are never lexed, and the statement carries
 //! their range in [`Statement::copy_data`].
-use crate::lexer::{Lexer, TokenKind};
+use crate::lexer::{delimiter_arg, BadDelimiter, Lexer, TokenKind};
 use crate::span::Cursor;
 use crate::{Dialect, LineCol};
 use std::ops::Range;
@@ -84,6 +92,9 @@ pub enum DiagnosticKind {
     /// Text other than a `--` comment after `COPY ... FROM STDIN;` on the same line (the data
     /// starts on the next line, so that text would be neither SQL nor data).
     TextAfterCopy,
+    /// MySQL: a `DELIMITER` line with no delimiter, or one holding a backslash or a blank; the
+    /// delimiter in force is kept.
+    InvalidDelimiter,
 }
 
 /// A problem found while splitting; never fatal.
@@ -146,12 +157,26 @@ pub fn split(sql: &str, dialect: Dialect) -> Split {
         if token.is_trivia() {
             continue;
         }
+        if token.kind == TokenKind::Delimiter {
+            if let Some(p) = current.take() {
+                unclosed(&p, &mut cursor, &mut out.diagnostics);
+                out.statements.push(p.finish(p.end));
+            }
+            if let Err(bad) = delimiter_arg(text) {
+                out.diagnostics
+                    .push(invalid_delimiter(bad, offset, cursor.line_col(offset)));
+            }
+            continue;
+        }
         if token.kind == TokenKind::Semicolon {
+            // Only MySQL's `DELIMITER` makes another text a delimiter; it ends a statement
+            // whatever the nesting, and is not sent.
+            let custom = text != ";";
             match &mut current {
                 // An empty statement (`;;`) is not a statement.
                 None => {}
-                Some(p) if p.depth == 0 && p.paren == 0 => {
-                    let mut statement = p.finish(offset + 1);
+                Some(p) if custom || (p.depth == 0 && p.paren == 0) => {
+                    let mut statement = p.finish(if custom { p.end } else { offset + 1 });
                     if p.copy_from_stdin {
                         let copy = copy_block(sql, &statement, &mut cursor, &mut out.diagnostics);
                         lexer.seek(copy.end);
@@ -163,6 +188,7 @@ pub fn split(sql: &str, dialect: Dialect) -> Split {
                 Some(p) => {
                     p.end = offset + 1;
                     p.swallowed = true;
+                    p.semicolon();
                 }
             }
             continue;
@@ -173,30 +199,56 @@ pub fn split(sql: &str, dialect: Dialect) -> Split {
         p.feed(dialect, token.kind, text, offset, || next_word(sql, ahead));
     }
     if let Some(p) = current {
-        if let Some(begin) = p.depth_opened.filter(|_| p.depth > 0) {
-            out.diagnostics.push(Diagnostic {
-                kind: DiagnosticKind::UnterminatedBlock,
-                range: begin..begin + "BEGIN".len(),
-                start: cursor.line_col(begin),
-                message: "this BEGIN block is never closed by END; the rest of the input became \
-                          one statement"
-                    .into(),
-            });
-        }
-        if let Some(open) = p.paren_opened.filter(|_| p.paren > 0 && p.swallowed) {
-            out.diagnostics.push(Diagnostic {
-                kind: DiagnosticKind::UnclosedParenthesis,
-                range: open..open + 1,
-                start: cursor.line_col(open),
-                message: "this `(` is never closed, so the `;` after it did not end the \
-                          statement"
-                    .into(),
-            });
-        }
+        unclosed(&p, &mut cursor, &mut out.diagnostics);
         out.statements.push(p.finish(p.end));
     }
     out.diagnostics.sort_by_key(|d| d.range.start);
     out
+}
+
+/// The diagnostics for a statement that the input's end (or a MySQL `DELIMITER` line) cut
+/// while a block or a parenthesis was open.
+fn unclosed(p: &Pending, cursor: &mut Cursor, diagnostics: &mut Vec<Diagnostic>) {
+    if let Some(begin) = p.depth_opened.filter(|_| p.depth > 0) {
+        diagnostics.push(unclosed_block(begin, cursor.line_col(begin)));
+    }
+    if let Some(open) = p.paren_opened.filter(|_| p.paren > 0 && p.swallowed) {
+        diagnostics.push(unclosed_paren(open, cursor.line_col(open)));
+    }
+}
+
+pub(crate) fn unclosed_block(begin: usize, start: LineCol) -> Diagnostic {
+    Diagnostic {
+        kind: DiagnosticKind::UnterminatedBlock,
+        range: begin..begin + "BEGIN".len(),
+        start,
+        message: "this BEGIN block is never closed by END; the rest of the input became one \
+                  statement"
+            .into(),
+    }
+}
+
+pub(crate) fn unclosed_paren(open: usize, start: LineCol) -> Diagnostic {
+    Diagnostic {
+        kind: DiagnosticKind::UnclosedParenthesis,
+        range: open..open + 1,
+        start,
+        message: "this `(` is never closed, so the `;` after it did not end the statement".into(),
+    }
+}
+
+/// The diagnostic for a `DELIMITER` line at `offset` that sets no delimiter.
+pub(crate) fn invalid_delimiter(bad: BadDelimiter, offset: usize, start: LineCol) -> Diagnostic {
+    let message = match bad {
+        BadDelimiter::Missing => "DELIMITER must be followed by the delimiter to use",
+        BadDelimiter::Forbidden => "a delimiter may hold no backslash and no blank",
+    };
+    Diagnostic {
+        kind: DiagnosticKind::InvalidDelimiter,
+        range: offset..offset + "DELIMITER".len(),
+        start,
+        message: format!("{message}; the delimiter in force is kept"),
+    }
 }
 
 /// The next non-trivia token, if it is a word.
@@ -277,7 +329,8 @@ pub(crate) fn unterminated(
 ) -> Diagnostic {
     let (kind, open, message) = match kind {
         TokenKind::String => {
-            let open = if text.starts_with('\'') { 1 } else { 2 };
+            // `'` or MySQL's `"`; else PostgreSQL's `E'`.
+            let open = if text.starts_with(['\'', '"']) { 1 } else { 2 };
             (
                 DiagnosticKind::UnterminatedString,
                 open,
@@ -340,6 +393,14 @@ pub(crate) struct Pending {
     pub(crate) copy_from_stdin: bool,
     /// Streaming: a routine's `BEGIN` at this offset whose next word is not known yet.
     begin_at: Option<usize>,
+    /// MySQL: a routine, trigger or event (or `BEGIN NOT ATOMIC`) whose body nests.
+    compound: bool,
+    /// MySQL: significant tokens seen (the routine keyword comes within the first few).
+    seen: usize,
+    /// MySQL: parenthesis nesting (only to keep column names out of the routine keyword test).
+    mparen: usize,
+    /// MySQL: the previous token was an `END` word; whether it closed a counted block.
+    after_end: Option<bool>,
 }
 
 impl Pending {
@@ -358,6 +419,10 @@ impl Pending {
             after_from: false,
             copy_from_stdin: false,
             begin_at: None,
+            compound: false,
+            seen: 0,
+            mparen: 0,
+            after_end: None,
         }
     }
 
@@ -408,7 +473,7 @@ impl Pending {
         }
         // `COPY ... FROM STDIN` (any options after it); not `FROM 'file'`, `FROM PROGRAM`, `TO
         // STDOUT`, nor a `FROM stdin` inside a parenthesised query.
-        if self.paren == 0 && self.lead_is(&["COPY"]) {
+        if self.paren == 0 && dialect != Dialect::Mysql && self.lead_is(&["COPY"]) {
             if word && self.after_from && text.eq_ignore_ascii_case("STDIN") {
                 self.copy_from_stdin = true;
             }
@@ -442,7 +507,64 @@ impl Pending {
                     self.count(text, text.eq_ignore_ascii_case("BEGIN"), offset);
                 }
             }
+            Dialect::Mysql => self.feed_mysql(kind, text, offset),
         }
+    }
+
+    /// MySQL's compound statements: a routine's body is `BEGIN ... END` with `IF ... END IF`,
+    /// `CASE ... END CASE`, loops and labels inside (MySQL 15.6). Only `BEGIN`, `CASE` and
+    /// `END` are counted; the keyword after an `END` tells what it closed.
+    fn feed_mysql(&mut self, kind: TokenKind, text: &str, offset: usize) {
+        let word = kind == TokenKind::Word;
+        let after_end = self.after_end.take();
+        if self.seen < 12 {
+            self.seen += 1;
+            match text {
+                "(" if kind == TokenKind::Punct => self.mparen += 1,
+                ")" if kind == TokenKind::Punct => self.mparen = self.mparen.saturating_sub(1),
+                _ => {}
+            }
+            let routine = ["PROCEDURE", "FUNCTION", "TRIGGER", "EVENT"]
+                .iter()
+                .any(|w| text.eq_ignore_ascii_case(w));
+            if word
+                && routine
+                && self.mparen == 0
+                && (self.lead_is(&["CREATE"]) || self.lead_is(&["ALTER"]))
+            {
+                self.compound = true;
+            }
+            // MariaDB's anonymous block: `BEGIN NOT ATOMIC ... END`.
+            if self.seen == 3 && self.lead_is(&["BEGIN", "NOT", "ATOMIC"]) {
+                self.compound = true;
+                self.depth = 1;
+                self.depth_opened = Some(self.start);
+                return;
+            }
+        }
+        if !word || !self.compound {
+            return;
+        }
+        if let Some(closed) = after_end {
+            let keyword = |w: &[&str]| w.iter().any(|k| text.eq_ignore_ascii_case(k));
+            if keyword(&["IF", "LOOP", "WHILE", "REPEAT", "FOR"]) {
+                // `END IF` closed an `IF`, which was not counted: undo the `END`.
+                if closed {
+                    self.depth += 1;
+                }
+                return;
+            }
+            if keyword(&["CASE"]) {
+                // `END CASE`: the `END` closed the `CASE` statement.
+                return;
+            }
+        }
+        if text.eq_ignore_ascii_case("END") {
+            self.after_end = Some(self.depth > 0);
+            self.depth = self.depth.saturating_sub(1);
+            return;
+        }
+        self.count(text, text.eq_ignore_ascii_case("BEGIN"), offset);
     }
 
     /// [`feed`](Self::feed) for a splitter that cannot look ahead: a routine's `BEGIN` is
@@ -473,6 +595,7 @@ impl Pending {
     /// A `;` is the next significant token: a pending `BEGIN` is not `BEGIN ATOMIC`.
     pub(crate) fn semicolon(&mut self) {
         self.begin_at = None;
+        self.after_end = None;
     }
 
     /// Track block nesting. `CASE` only counts inside a body (as in psql), since outside one its
@@ -492,7 +615,7 @@ impl Pending {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Dialect::{Postgres as Pg, Sqlite};
+    use crate::Dialect::{Mysql, Postgres as Pg, Sqlite};
 
     /// Split, assert there are no diagnostics, and return the statement texts.
     fn split_ok(sql: &str, dialect: Dialect) -> Vec<&str> {
@@ -953,5 +1076,156 @@ mod tests {
         assert!(split("COPY t FROM stdin; \t \n1\n\\.\n", Pg)
             .diagnostics
             .is_empty());
+    }
+
+    #[test]
+    fn split_mysql_keeps_semicolons_in_backticks_double_quotes_and_hash_comments() {
+        let sql = "INSERT INTO `a;b` VALUES (\"x\\\";\", 'y\\';'); # c;\nSELECT 1 -- d;\n;";
+        assert_eq!(
+            split_ok(sql, Mysql),
+            [
+                "INSERT INTO `a;b` VALUES (\"x\\\";\", 'y\\';');",
+                "SELECT 1 -- d;\n;"
+            ]
+        );
+    }
+
+    #[test]
+    fn split_mysql_ends_statement_after_dash_dash_without_blank() {
+        assert_eq!(
+            split_ok("SELECT 1--1; SELECT 2", Mysql),
+            ["SELECT 1--1;", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn split_mysql_keeps_executable_comment_statements() {
+        let sql =
+            "/*!40101 SET NAMES utf8 */;\n/*!50001 CREATE VIEW v AS SELECT 1 */;\n/* gone */;";
+        assert_eq!(
+            split_ok(sql, Mysql),
+            [
+                "/*!40101 SET NAMES utf8 */;",
+                "/*!50001 CREATE VIEW v AS SELECT 1 */;"
+            ]
+        );
+    }
+
+    #[test]
+    fn split_mysql_delimiter_block_is_one_statement_without_its_delimiter() {
+        let sql = "CREATE TABLE t (a int);\nDELIMITER //\nCREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND//\nDELIMITER ;\nCALL p();";
+        let out = split(sql, Mysql);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        let texts: Vec<&str> = out.statements.iter().map(|s| s.text(sql)).collect();
+        assert_eq!(
+            texts,
+            [
+                "CREATE TABLE t (a int);",
+                "CREATE PROCEDURE p()\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND",
+                "CALL p();"
+            ]
+        );
+        assert_eq!(out.statements[1].start, lc(3, 1));
+        assert_eq!(out.statements[2].start, lc(9, 1));
+    }
+
+    #[test]
+    fn split_mysql_dollar_delimiter_after_end_and_several_per_block() {
+        let sql = "DELIMITER $$\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.a = 1; END$$\nSELECT 1; SELECT 2 $$\n";
+        assert_eq!(
+            split_ok(sql, Mysql),
+            [
+                "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.a = 1; END",
+                "SELECT 1; SELECT 2"
+            ]
+        );
+    }
+
+    #[test]
+    fn split_mysql_delimiter_line_ends_the_statement_in_progress() {
+        assert_eq!(
+            split_ok("SELECT 1\nDELIMITER //\nSELECT 2//", Mysql),
+            ["SELECT 1", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn split_mysql_reports_invalid_delimiter_and_keeps_the_old_one() {
+        let sql = "DELIMITER\nSELECT 1; DELIMITER x\\y\nSELECT 2;";
+        let out = split(sql, Mysql);
+        let texts: Vec<&str> = out.statements.iter().map(|s| s.text(sql)).collect();
+        // `DELIMITER` mid-line is no command.
+        assert_eq!(texts, ["SELECT 1;", "DELIMITER x\\y\nSELECT 2;"]);
+        assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(out.diagnostics[0].kind, DiagnosticKind::InvalidDelimiter);
+        assert_eq!(out.diagnostics[0].start, lc(1, 1));
+        let out = split("DELIMITER x\\y\nSELECT 1;", Mysql);
+        assert_eq!(out.diagnostics[0].kind, DiagnosticKind::InvalidDelimiter);
+        assert_eq!(out.statements.len(), 1);
+    }
+
+    #[test]
+    fn split_mysql_keeps_routine_body_without_delimiter() {
+        // golang-migrate sends a file whole: the server parses compound statements itself.
+        let sql = "CREATE DEFINER=`root`@`%` PROCEDURE p(IN x int)\nBEGIN\n  IF x > 0 THEN SELECT 1; ELSE SELECT CASE x WHEN 0 THEN 'z' END; END IF;\n  lbl: LOOP LEAVE lbl; END LOOP lbl;\n  CASE x WHEN 1 THEN SELECT 1; END CASE;\n  WHILE x > 0 DO SET x = x - 1; END WHILE;\n  BEGIN SELECT 2; END;\nEND;\nSELECT 3;";
+        let texts = split_ok(sql, Mysql);
+        assert_eq!(texts.len(), 2, "{texts:#?}");
+        assert!(texts[0].ends_with("BEGIN SELECT 2; END;\nEND;"));
+        assert_eq!(texts[1], "SELECT 3;");
+    }
+
+    #[test]
+    fn split_mysql_single_statement_trigger_and_plain_begin() {
+        assert_eq!(
+            split_ok(
+                "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET NEW.a = 1; BEGIN; COMMIT;",
+                Mysql
+            ),
+            [
+                "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW SET NEW.a = 1;",
+                "BEGIN;",
+                "COMMIT;"
+            ]
+        );
+        // A column named `event` or `begin` makes no routine.
+        assert_eq!(
+            split_ok("CREATE TABLE t (event int, begin int); SELECT 1;", Mysql),
+            ["CREATE TABLE t (event int, begin int);", "SELECT 1;"]
+        );
+    }
+
+    #[test]
+    fn split_mysql_mariadb_anonymous_block() {
+        assert_eq!(
+            split_ok("BEGIN NOT ATOMIC SELECT 1; SELECT 2; END; SELECT 3;", Mysql),
+            ["BEGIN NOT ATOMIC SELECT 1; SELECT 2; END;", "SELECT 3;"]
+        );
+    }
+
+    #[test]
+    fn split_mysql_reports_unterminated_routine_body() {
+        let out = split("CREATE PROCEDURE p() BEGIN SELECT 1;", Mysql);
+        assert_eq!(out.diagnostics[0].kind, DiagnosticKind::UnterminatedBlock);
+        let out = split(
+            "CREATE PROCEDURE p() BEGIN SELECT 1;\nDELIMITER //\nx//",
+            Mysql,
+        );
+        assert_eq!(out.diagnostics[0].kind, DiagnosticKind::UnterminatedBlock);
+        assert_eq!(out.statements.len(), 2);
+    }
+
+    #[test]
+    fn split_mysql_has_no_copy_data() {
+        assert_eq!(
+            split_ok("COPY t FROM stdin;\nSELECT 1;", Mysql),
+            ["COPY t FROM stdin;", "SELECT 1;"]
+        );
+    }
+
+    #[test]
+    fn split_mysql_reports_unterminated_double_quoted_string_at_its_quote() {
+        let out = split("SELECT \"abc", Mysql);
+        assert_eq!(out.diagnostics[0].kind, DiagnosticKind::UnterminatedString);
+        assert_eq!(out.diagnostics[0].range, 7..8);
     }
 }
