@@ -17,7 +17,10 @@
 //! As everywhere in [`crate::url`], no password reaches any message: errors never quote the
 //! user info, address or database, [`fmt::Display`] redacts, [`fmt::Debug`] prints `***`.
 
-use super::{decode, go_atoi, go_parse_bool, parse_port, parse_query, redact, userinfo_end};
+use super::{
+    decode, go_atoi, go_parse_bool, holds_secret_key, parse_port, parse_query, redact,
+    secret_after, userinfo_end, SECRET_KEYS,
+};
 use super::{Host, DEFAULT_MIGRATIONS_TABLE};
 use std::fmt;
 use std::path::PathBuf;
@@ -86,6 +89,10 @@ pub enum MysqlUrlError {
         /// Go's `strconv` error text.
         reason: String,
     },
+    /// A part other than the password holds `password=`: most likely parameters run together
+    /// (a `?` or `&` where another separator was meant). Nothing after it is shown.
+    #[error("the MySQL URL's {0} holds \"password=\" (value not shown): the password goes in user:password@, and parameters are separated by '&'")]
+    SecretInValue(&'static str),
     /// A TLS setting that needs another (`x-tls-ca` for a custom `tls`, `x-tls-cert` with
     /// `x-tls-key`, `x-tls-*` only with a custom `tls`).
     #[error("{0}")]
@@ -184,6 +191,9 @@ impl MysqlUrl {
             }
             None => (None, None, rest),
         };
+        if holds_secret_key(after.split('?').next().unwrap_or(after)) {
+            return Err(MysqlUrlError::SecretInValue("address or database"));
+        }
         let (address, path_and_query) = parse_address(after)?;
         let path_and_query = path_and_query
             .strip_prefix('/')
@@ -226,6 +236,12 @@ impl MysqlUrl {
         let mut seen: Vec<&str> = Vec::new();
         let (mut tls, mut ca, mut cert, mut key, mut skip) = (None, None, None, None, None);
         for (k, v) in &params {
+            let secret_key = SECRET_KEYS.contains(&k.as_str());
+            if !secret_key
+                && (secret_after(&format!("{k}=")).is_some() || secret_after(v).is_some())
+            {
+                return Err(MysqlUrlError::SecretInValue("query"));
+            }
             if seen.contains(&k.as_str()) {
                 return Err(MysqlUrlError::Repeated(name(k)));
             }

@@ -197,6 +197,39 @@ fn malformed_addresses_are_refused_without_quoting() {
 }
 
 #[test]
+fn a_password_run_into_another_part_is_refused_unshown() {
+    for url in [
+        "mysql://h/db&password=Hunter2x",
+        "mysql://u@h/db?x-migrations-table=t?password=Hunter2x",
+        "mysql://u@h/db?parseTime=true&x?password=Hunter2x",
+    ] {
+        let e = err(url);
+        assert!(matches!(e, MysqlUrlError::SecretInValue(_)), "{url}: {e}");
+        assert!(!format!("{e} {e:?}").contains("Hunter2x"), "{url}: {e}");
+    }
+}
+
+/// The `url` fuzz target's invariant over MySQL shapes: a secret put where a password goes
+/// (or run into another part) is never shown, for many `rest`s.
+#[test]
+fn fuzz_url_invariant_holds_for_mysql_shapes() {
+    for rest in [
+        "u@tcp(db:3306)/shop",
+        "h/db",
+        "h/db?tls=custom",
+        "tcp(h:1)/d?x-tls-ca=/c&tls=x",
+        "u:x@h/db?bogus=1",
+        "@/",
+        "x-migrations-table=a",
+        "unix(/s)/d?charset=utf8",
+        "h:99999/d",
+        "?&=@:/()",
+    ] {
+        crate::fuzzing::url(format!("Zq8Wm3Kp9Lx2\0{rest}").as_bytes());
+    }
+}
+
+#[test]
 fn display_and_debug_redact_the_password() {
     let u = p("mysql://app:hunter2@tcp(h:3306)/d?tls=skip-verify");
     assert_eq!(
