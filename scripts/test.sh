@@ -39,6 +39,18 @@ if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
     fi
 fi
 
+# MariaDB: the MySQL-dialect tests start a throwaway server from Debian's mariadb-server
+# (strata-testkit's mariadb module); its packaged service is not used.
+if ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ] && [ ! -x /usr/sbin/mysqld ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "scripts/test.sh: installing mariadb-server" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >/dev/null
+        { systemctl stop mariadb || service mariadb stop; } >/dev/null 2>&1 || true
+    else
+        echo "scripts/test.sh: mariadbd not found; MariaDB tests will be skipped (CI=true makes that a failure)" >&2
+    fi
+fi
+
 # In CI, formatting and lints first: they fail fast, and a red run names them.
 if [ "${CI:-}" = true ]; then
     echo "scripts/test.sh: cargo fmt --all --check" >&2
@@ -62,6 +74,9 @@ cargo test --workspace "$@" || status=$?
 # The test kit leaves its cluster running so the next local run starts fast; CI leaves nothing.
 if [ "${CI:-}" = true ]; then
     scripts/pg-test-cluster.sh stop >/dev/null 2>&1 || true
+    # And the MariaDB test server (strata-testkit's mariadb module).
+    mdb="${CARGO_TARGET_DIR:-$PWD/target}/strata-mariadb"
+    [ -f "$mdb/mysqld.pid" ] && kill "$(cat "$mdb/mysqld.pid")" 2>/dev/null || true
 elif scripts/pg-test-cluster.sh status >/dev/null 2>&1; then
     echo "scripts/test.sh: the PostgreSQL test cluster is still running (kept so the next run starts fast); stop it with: scripts/pg-test-cluster.sh stop" >&2
 fi

@@ -56,10 +56,49 @@ pub fn url(data: &[u8]) {
         rest,
     );
     never_shows(|pw| format!("sqlite://{rest}&password={pw}"), secret, rest);
+    never_shows(|pw| format!("mysql://u:{pw}@{rest}"), secret, rest);
+    never_shows(
+        |pw| format!("mysql://u:{pw}@tcp(h:3306)/db?{rest}"),
+        secret,
+        rest,
+    );
+    never_shows(|pw| format!("mariadb://{rest}?password={pw}"), secret, rest);
+    never_shows(|pw| format!("mysql://{rest}&password={pw}"), secret, rest);
 }
 
 /// Everything a parsed URL (or its error) shows a person.
 fn shown(input: &str) -> Vec<String> {
+    let mut out = shown_mysql(input);
+    out.extend(shown_database_url(input));
+    out
+}
+
+/// What a MySQL URL parsed on its own shows (nothing for another scheme): its `Display`,
+/// `Debug`, user, database, table, TLS files and driver settings, or its error.
+fn shown_mysql(input: &str) -> Vec<String> {
+    let lower = input.trim().to_ascii_lowercase();
+    if !(lower.starts_with("mysql://") || lower.starts_with("mariadb://")) {
+        return Vec::new();
+    }
+    match crate::url::mysql::MysqlUrl::parse(input) {
+        Ok(u) => {
+            let mut out = vec![
+                u.to_string(),
+                format!("{u:?}"),
+                format!("{:?}", u.address()),
+            ];
+            out.extend(u.user().map(str::to_string));
+            out.push(u.database().to_string());
+            out.push(u.migrations_table().to_string());
+            out.push(format!("{:?}", u.tls()));
+            out.extend(u.driver_params().iter().map(|(k, v)| format!("{k}={v}")));
+            out
+        }
+        Err(e) => vec![format!("{e} {e:?}")],
+    }
+}
+
+fn shown_database_url(input: &str) -> Vec<String> {
     match DatabaseUrl::parse(input) {
         Ok(u) => {
             let _ = (u.statement_timeout(), u.multi_statement());

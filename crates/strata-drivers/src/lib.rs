@@ -12,6 +12,8 @@
 
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "mysql")]
+pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod schema;

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `postgres://`, `postgresql://`, `pgx://`, `pgx4://`, `pgx5://` | PostgreSQL |
 //! | `sqlite://`, `sqlite3://` | SQLite (`sqlite://app.db` relative, `sqlite:///abs/app.db` absolute) |
-//! | `mysql://` | refused: not supported yet |
+//! | `mysql://`, `mariadb://` | parsed and checked ([`mysql`]), then refused: not supported yet |
 //!
 //! PostgreSQL URLs have the libpq/lib/pq shape
 //! `postgres://user:password@host:port[,host2:port2]/dbname?key=value&...`. Reserved characters
@@ -36,6 +36,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 use strata_core::TableNames;
+
+pub mod mysql;
 
 /// The schemes Strata understands, in the order error messages list them.
 pub const SUPPORTED_SCHEMES: &[&str] =
@@ -181,6 +183,9 @@ pub enum UrlError {
     /// `sqlite://:memory:`.
     #[error("sqlite://:memory: is not supported: an in-memory database vanishes when Strata exits; use a file such as sqlite://app.db")]
     SqliteMemory,
+    /// A malformed `mysql://` or `mariadb://` URL.
+    #[error(transparent)]
+    Mysql(#[from] mysql::MysqlUrlError),
     /// `sqlite://` with no path.
     #[error("the sqlite URL names no file: use sqlite://app.db (relative) or sqlite:///abs/app.db (absolute)")]
     SqliteNoPath,
@@ -347,7 +352,11 @@ impl DatabaseUrl {
                 Self::parse_postgres(scheme, rest)
             }
             "sqlite" | "sqlite3" => Self::parse_sqlite(scheme, rest),
-            "mysql" => Err(UrlError::NotSupportedYet(scheme)),
+            // Checked now, so a bad URL is told before the missing driver.
+            "mysql" | "mariadb" => {
+                mysql::MysqlUrl::parse(s)?;
+                Err(UrlError::NotSupportedYet(scheme))
+            }
             _ => Err(UrlError::UnknownScheme(scheme)),
         }
     }

@@ -10,6 +10,8 @@ pub(crate) fn table_key(name: &str, dialect: Dialect) -> String {
     let schema = match dialect {
         Dialect::Postgres => "public",
         Dialect::Sqlite => "main",
+        // MySQL's default schema is the connection's database, which has no fixed name.
+        Dialect::Mysql => return fold_name(name),
     };
     let unquoted = format!("{schema}.");
     let quoted = format!("\"{schema}\".");

@@ -6,13 +6,17 @@
 //! [`Token::terminated`] set to `false` instead of failing.
 use crate::Dialect;
 
+mod mysql;
+pub(crate) use mysql::{delimiter_arg, BadDelimiter};
+
 /// What a [`Token`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenKind {
     /// A run of ASCII whitespace (space, `\t`, `\n`, `\r`, `\x0b`, `\x0c`).
     Whitespace,
-    /// `-- ...` up to, not including, the end of the line.
+    /// `-- ...` up to, not including, the end of the line; in MySQL also `# ...`, and `--` only
+    /// when a blank or control character follows it.
     LineComment,
     /// `/* ... */`; nested in PostgreSQL, not in SQLite.
     BlockComment,
@@ -29,8 +33,16 @@ pub enum TokenKind {
     /// A positional or named parameter: `$1`; in SQLite also `?`, `?1`, `:name`, `@name`,
     /// `$name`.
     Parameter,
-    /// `;`.
+    /// `;`, or in MySQL the delimiter a `DELIMITER` line set (e.g. `//`).
     Semicolon,
+    /// MySQL: the opening of an executed comment, `/*!` or `/*M!` with its optional version
+    /// number (`/*!50001`). Its body is SQL that the server runs; its closing `*/` lexes as
+    /// punctuation.
+    ExecutableComment,
+    /// MySQL: a `mysql` client `DELIMITER <text>` line (from `DELIMITER`, at the start of a
+    /// line, up to, not including, the newline). The client consumes it; the server never sees
+    /// it.
+    Delimiter,
     /// Any other single character (operators, parentheses, commas, ...).
     Punct,
 }
@@ -80,6 +92,10 @@ pub(crate) struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     dialect: Dialect,
+    /// The statement delimiter (MySQL's `DELIMITER`; always `;` elsewhere).
+    delim: &'a str,
+    /// Only blanks precede offset 0 on its line (or it is the input's start).
+    blank_before: bool,
 }
 
 impl<'a> Lexer<'a> {
@@ -89,6 +105,23 @@ impl<'a> Lexer<'a> {
             bytes: sql.as_bytes(),
             pos: 0,
             dialect,
+            delim: ";",
+            blank_before: true,
+        }
+    }
+
+    /// A lexer for text that continues an input: `delim` is the MySQL delimiter in force and
+    /// `blank_before` whether only blanks precede the text on its first line.
+    pub(crate) fn resumed(
+        sql: &'a str,
+        dialect: Dialect,
+        delim: &'a str,
+        blank_before: bool,
+    ) -> Self {
+        Lexer {
+            delim,
+            blank_before,
+            ..Lexer::new(sql, dialect)
         }
     }
 
@@ -108,6 +141,11 @@ impl<'a> Lexer<'a> {
         let b = self.bytes[start];
         let next = self.at(start + 1);
         let pg = self.dialect == Dialect::Postgres;
+        if self.dialect == Dialect::Mysql {
+            if let Some(lexed) = self.mysql(start) {
+                return lexed;
+            }
+        }
         match b {
             _ if is_space(b) => (
                 TokenKind::Whitespace,
@@ -127,7 +165,7 @@ impl<'a> Lexer<'a> {
             }
             b'"' => self.quoted(start + 1, b'"', TokenKind::QuotedIdentifier, false),
             // SQLite keyword docs: `[name]` (MS Access/SQL Server) and `` `name` `` (MySQL).
-            b'[' if !pg => match self.find_byte(start + 1, b']') {
+            b'[' if self.dialect == Dialect::Sqlite => match self.find_byte(start + 1, b']') {
                 Some(i) => (TokenKind::QuotedIdentifier, i + 1, true),
                 None => (TokenKind::QuotedIdentifier, self.bytes.len(), false),
             },
@@ -302,6 +340,25 @@ impl Iterator for Lexer<'_> {
         let mut end = end.clamp(start + 1, self.bytes.len());
         while !self.sql.is_char_boundary(end) {
             end += 1;
+        }
+        if self.dialect == Dialect::Mysql
+            && matches!(
+                kind,
+                TokenKind::Word | TokenKind::Number | TokenKind::Parameter | TokenKind::Punct
+            )
+        {
+            // The client finds the delimiter at any byte outside quotes and comments:
+            // `END$$` is `END` and the delimiter `$$`.
+            if let Some(at) =
+                (start + 1..end).find(|&i| self.bytes[i..].starts_with(self.delim.as_bytes()))
+            {
+                end = at;
+            }
+        }
+        if kind == TokenKind::Delimiter {
+            if let Ok(delim) = delimiter_arg(&self.sql[start..end]) {
+                self.delim = delim;
+            }
         }
         self.pos = end;
         Some((

@@ -8,8 +8,9 @@
 //!
 //! * [`tokenize`] is a lossless lexer: its tokens cover the input exactly.
 //! * [`split`] cuts a script into statements, keeping `;` inside strings, dollar quotes,
-//!   comments, PostgreSQL `BEGIN ATOMIC ... END` routine bodies and SQLite trigger bodies; the
-//!   data block after `COPY ... FROM stdin;` (up to the `\.` line) is kept apart, never lexed.
+//!   comments, PostgreSQL `BEGIN ATOMIC ... END` routine bodies, SQLite trigger bodies and
+//!   MySQL compound bodies, and following the `mysql` client's `DELIMITER` lines; the data
+//!   block after `COPY ... FROM stdin;` (up to the `\.` line) is kept apart, never lexed.
 //! * [`StreamSplitter`] gives [`split`]'s result for input fed in chunks, carrying the lexer's
 //!   state across chunk edges: it holds a chunk and the statement in progress up to a limit,
 //!   never a long comment, literal or line whole (COPY data is handed on as it arrives).
@@ -65,4 +66,8 @@ pub enum Dialect {
     Postgres,
     /// SQLite: `CREATE TRIGGER ... BEGIN ...; END` bodies, `[identifiers]` and backticks.
     Sqlite,
+    /// MySQL and MariaDB: `` `identifiers` ``, `"strings"` and backslash escapes (the default
+    /// `sql_mode`), `#` and `-- ` comments, executed `/*! ... */` comments, compound-statement
+    /// bodies of routines, triggers and events, and the `mysql` client's `DELIMITER` lines.
+    Mysql,
 }

@@ -74,6 +74,7 @@ pub(crate) fn open(kind: TokenKind, text: &str, dialect: Dialect) -> Option<(Ope
     let second = b.get(1).copied();
     Some(match kind {
         TokenKind::Whitespace => (Open::Run(Class::Space), 0),
+        TokenKind::LineComment if first == b'#' => (Open::Run(Class::NotNewline), 1),
         TokenKind::LineComment => (Open::Run(Class::NotNewline), 2),
         TokenKind::BlockComment => (
             Open::Block {
@@ -81,6 +82,14 @@ pub(crate) fn open(kind: TokenKind, text: &str, dialect: Dialect) -> Option<(Ope
                 nest: dialect == Dialect::Postgres,
             },
             2,
+        ),
+        // MySQL: `'...'` and `"..."`, both with backslash escapes.
+        TokenKind::String if dialect == Dialect::Mysql => (
+            Open::Quoted {
+                quote: first,
+                backslash: true,
+            },
+            1,
         ),
         TokenKind::String if first == b'\'' => (
             Open::Quoted {
@@ -129,7 +138,11 @@ pub(crate) fn open(kind: TokenKind, text: &str, dialect: Dialect) -> Option<(Ope
                 (Open::Number(Phase::Int), 0)
             }
         }
-        TokenKind::Semicolon | TokenKind::Punct => return None,
+        // Short by construction, or (a `DELIMITER` line) held whole: the splitter reads it.
+        TokenKind::Semicolon
+        | TokenKind::Punct
+        | TokenKind::ExecutableComment
+        | TokenKind::Delimiter => return None,
     })
 }
 

@@ -10,13 +10,23 @@
 //! * SQLite: `CREATE [TEMP|TEMPORARY] TRIGGER ... BEGIN ...; ...; END` (the trigger body is a
 //!   list of `;`-terminated statements), again counting `CASE ... END` inside the body.
 //!
+//! * MySQL: the bodies of `CREATE|ALTER ... PROCEDURE|FUNCTION|TRIGGER|EVENT` and MariaDB's
+//!   `BEGIN NOT ATOMIC` blocks, as the server parses them when a file is sent whole
+//!   (golang-migrate's way): `BEGIN` and `CASE` open, `END` closes, `END IF|LOOP|WHILE|REPEAT|FOR`
+//!   closes what was not counted. And the `mysql` client's `DELIMITER` lines: a `DELIMITER //`
+//!   line is no statement (it ends one in progress, as the client sends what it holds), and
+//!   from then on only `//` ends a statement, whatever the nesting; the custom delimiter is
+//!   not part of the statement (the server never sees it), a `;` one is.
+//!
 //! After a `COPY ... FROM STDIN` statement, the lines up to a line that is exactly `\.` are data,
 //! not SQL (as psql and pg_dump treat them): they are never lexed, and the statement carries
 //! their range in [`Statement::copy_data`].
-use crate::lexer::{Lexer, TokenKind};
+use crate::lexer::{delimiter_arg, BadDelimiter, Lexer, TokenKind};
 use crate::span::Cursor;
 use crate::{Dialect, LineCol};
 use std::ops::Range;
+
+mod mysql;
 
 /// One statement: a byte range into the input, including its terminating `;` if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +94,9 @@ pub enum DiagnosticKind {
     /// Text other than a `--` comment after `COPY ... FROM STDIN;` on the same line (the data
     /// starts on the next line, so that text would be neither SQL nor data).
     TextAfterCopy,
+    /// MySQL: a `DELIMITER` line with no delimiter, or one holding a backslash or a blank; the
+    /// delimiter in force is kept.
+    InvalidDelimiter,
 }
 
 /// A problem found while splitting; never fatal.
@@ -146,12 +159,26 @@ pub fn split(sql: &str, dialect: Dialect) -> Split {
         if token.is_trivia() {
             continue;
         }
+        if token.kind == TokenKind::Delimiter {
+            if let Some(p) = current.take() {
+                unclosed(&p, &mut cursor, &mut out.diagnostics);
+                out.statements.push(p.finish(p.end));
+            }
+            if let Err(bad) = delimiter_arg(text) {
+                out.diagnostics
+                    .push(invalid_delimiter(bad, offset, cursor.line_col(offset)));
+            }
+            continue;
+        }
         if token.kind == TokenKind::Semicolon {
+            // Only MySQL's `DELIMITER` makes another text a delimiter; it ends a statement
+            // whatever the nesting, and is not sent.
+            let custom = text != ";";
             match &mut current {
                 // An empty statement (`;;`) is not a statement.
                 None => {}
-                Some(p) if p.depth == 0 && p.paren == 0 => {
-                    let mut statement = p.finish(offset + 1);
+                Some(p) if custom || (p.depth == 0 && p.paren == 0) => {
+                    let mut statement = p.finish(if custom { p.end } else { offset + 1 });
                     if p.copy_from_stdin {
                         let copy = copy_block(sql, &statement, &mut cursor, &mut out.diagnostics);
                         lexer.seek(copy.end);
@@ -163,6 +190,7 @@ pub fn split(sql: &str, dialect: Dialect) -> Split {
                 Some(p) => {
                     p.end = offset + 1;
                     p.swallowed = true;
+                    p.semicolon();
                 }
             }
             continue;
@@ -173,30 +201,56 @@ pub fn split(sql: &str, dialect: Dialect) -> Split {
         p.feed(dialect, token.kind, text, offset, || next_word(sql, ahead));
     }
     if let Some(p) = current {
-        if let Some(begin) = p.depth_opened.filter(|_| p.depth > 0) {
-            out.diagnostics.push(Diagnostic {
-                kind: DiagnosticKind::UnterminatedBlock,
-                range: begin..begin + "BEGIN".len(),
-                start: cursor.line_col(begin),
-                message: "this BEGIN block is never closed by END; the rest of the input became \
-                          one statement"
-                    .into(),
-            });
-        }
-        if let Some(open) = p.paren_opened.filter(|_| p.paren > 0 && p.swallowed) {
-            out.diagnostics.push(Diagnostic {
-                kind: DiagnosticKind::UnclosedParenthesis,
-                range: open..open + 1,
-                start: cursor.line_col(open),
-                message: "this `(` is never closed, so the `;` after it did not end the \
-                          statement"
-                    .into(),
-            });
-        }
+        unclosed(&p, &mut cursor, &mut out.diagnostics);
         out.statements.push(p.finish(p.end));
     }
     out.diagnostics.sort_by_key(|d| d.range.start);
     out
+}
+
+/// The diagnostics for a statement that the input's end (or a MySQL `DELIMITER` line) cut
+/// while a block or a parenthesis was open.
+fn unclosed(p: &Pending, cursor: &mut Cursor, diagnostics: &mut Vec<Diagnostic>) {
+    if let Some(begin) = p.depth_opened.filter(|_| p.depth > 0) {
+        diagnostics.push(unclosed_block(begin, cursor.line_col(begin)));
+    }
+    if let Some(open) = p.paren_opened.filter(|_| p.paren > 0 && p.swallowed) {
+        diagnostics.push(unclosed_paren(open, cursor.line_col(open)));
+    }
+}
+
+pub(crate) fn unclosed_block(begin: usize, start: LineCol) -> Diagnostic {
+    Diagnostic {
+        kind: DiagnosticKind::UnterminatedBlock,
+        range: begin..begin + "BEGIN".len(),
+        start,
+        message: "this BEGIN block is never closed by END; the rest of the input became one \
+                  statement"
+            .into(),
+    }
+}
+
+pub(crate) fn unclosed_paren(open: usize, start: LineCol) -> Diagnostic {
+    Diagnostic {
+        kind: DiagnosticKind::UnclosedParenthesis,
+        range: open..open + 1,
+        start,
+        message: "this `(` is never closed, so the `;` after it did not end the statement".into(),
+    }
+}
+
+/// The diagnostic for a `DELIMITER` line at `offset` that sets no delimiter.
+pub(crate) fn invalid_delimiter(bad: BadDelimiter, offset: usize, start: LineCol) -> Diagnostic {
+    let message = match bad {
+        BadDelimiter::Missing => "DELIMITER must be followed by the delimiter to use",
+        BadDelimiter::Forbidden => "a delimiter may hold no backslash and no blank",
+    };
+    Diagnostic {
+        kind: DiagnosticKind::InvalidDelimiter,
+        range: offset..offset + "DELIMITER".len(),
+        start,
+        message: format!("{message}; the delimiter in force is kept"),
+    }
 }
 
 /// The next non-trivia token, if it is a word.
@@ -277,7 +331,8 @@ pub(crate) fn unterminated(
 ) -> Diagnostic {
     let (kind, open, message) = match kind {
         TokenKind::String => {
-            let open = if text.starts_with('\'') { 1 } else { 2 };
+            // `'` or MySQL's `"`; else PostgreSQL's `E'`.
+            let open = if text.starts_with(['\'', '"']) { 1 } else { 2 };
             (
                 DiagnosticKind::UnterminatedString,
                 open,
@@ -340,6 +395,14 @@ pub(crate) struct Pending {
     pub(crate) copy_from_stdin: bool,
     /// Streaming: a routine's `BEGIN` at this offset whose next word is not known yet.
     begin_at: Option<usize>,
+    /// MySQL: a routine, trigger or event (or `BEGIN NOT ATOMIC`) whose body nests.
+    compound: bool,
+    /// MySQL: significant tokens seen (the routine keyword comes within the first few).
+    seen: usize,
+    /// MySQL: parenthesis nesting (only to keep column names out of the routine keyword test).
+    mparen: usize,
+    /// MySQL: the previous token was an `END` word; whether it closed a counted block.
+    after_end: Option<bool>,
 }
 
 impl Pending {
@@ -358,6 +421,10 @@ impl Pending {
             after_from: false,
             copy_from_stdin: false,
             begin_at: None,
+            compound: false,
+            seen: 0,
+            mparen: 0,
+            after_end: None,
         }
     }
 
@@ -408,7 +475,7 @@ impl Pending {
         }
         // `COPY ... FROM STDIN` (any options after it); not `FROM 'file'`, `FROM PROGRAM`, `TO
         // STDOUT`, nor a `FROM stdin` inside a parenthesised query.
-        if self.paren == 0 && self.lead_is(&["COPY"]) {
+        if self.paren == 0 && dialect != Dialect::Mysql && self.lead_is(&["COPY"]) {
             if word && self.after_from && text.eq_ignore_ascii_case("STDIN") {
                 self.copy_from_stdin = true;
             }
@@ -442,6 +509,7 @@ impl Pending {
                     self.count(text, text.eq_ignore_ascii_case("BEGIN"), offset);
                 }
             }
+            Dialect::Mysql => self.feed_mysql(kind, text, offset),
         }
     }
 
@@ -473,6 +541,7 @@ impl Pending {
     /// A `;` is the next significant token: a pending `BEGIN` is not `BEGIN ATOMIC`.
     pub(crate) fn semicolon(&mut self) {
         self.begin_at = None;
+        self.after_end = None;
     }
 
     /// Track block nesting. `CASE` only counts inside a body (as in psql), since outside one its

@@ -16,10 +16,14 @@
 //! Offsets in events are absolute (into the whole input); the statements, data ranges and
 //! diagnostics are exactly those [`split`](crate::split) gives on the whole input (a property
 //! test checks it for random inputs and chunk sizes).
+use crate::lexer::delimiter_arg;
 use crate::lexer::{Lexer, TokenKind};
 use crate::resume::{self, floor_char_boundary, Open, Step};
 use crate::span::LineCol;
-use crate::split::{unterminated, CopyData, Diagnostic, DiagnosticKind, Pending, Statement};
+use crate::split::{
+    invalid_delimiter, unclosed_block, unclosed_paren, unterminated, CopyData, Diagnostic,
+    DiagnosticKind, Pending, Statement,
+};
 use crate::Dialect;
 use std::borrow::Cow;
 
@@ -146,6 +150,10 @@ pub struct StreamSplitter {
     high_water: usize,
     diagnostics: Vec<Diagnostic>,
     scratch: String,
+    /// MySQL: the delimiter in force (a `DELIMITER` line sets it).
+    delim: String,
+    /// MySQL: only blanks precede the window's start on its line.
+    line_blank: bool,
 }
 
 impl StreamSplitter {
@@ -178,6 +186,8 @@ impl StreamSplitter {
             high_water: 0,
             diagnostics: Vec::new(),
             scratch: String::new(),
+            delim: ";".to_string(),
+            line_blank: true,
         }
     }
 
@@ -274,6 +284,14 @@ impl StreamSplitter {
 
     /// Drop the first `n` bytes of the window.
     fn consume(&mut self, n: usize) {
+        if self.dialect == Dialect::Mysql {
+            let gone = &self.buf.as_bytes()[self.at..self.at + n];
+            let blank = |s: &[u8]| s.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\r'));
+            self.line_blank = match gone.iter().rposition(|&c| c == b'\n') {
+                Some(i) => blank(&gone[i + 1..]),
+                None => self.line_blank && blank(gone),
+            };
+        }
         self.base += n;
         self.at += n;
     }
@@ -376,20 +394,32 @@ impl StreamSplitter {
                 }
             }
             let window = self.window();
-            let Some((_, t)) = Lexer::new(window, self.dialect).next() else {
+            let lexer = Lexer::resumed(window, self.dialect, &self.delim, self.line_blank);
+            let Some((_, t)) = { lexer }.next() else {
                 if eof {
                     self.end_of_input(sink)?;
                 }
                 return Ok(false);
             };
+            // A MySQL delimiter may be longer than the lexer's look-ahead, and is looked for
+            // inside words.
+            let ahead = MARGIN.max(self.delim.len());
             let settled = eof
-                || (t.len + MARGIN <= window.len()
+                || (t.len + ahead <= window.len()
                     && !(self.dialect == Dialect::Postgres && dollar_tag_cut(window)));
+            let custom = self.delim != ";";
             let start = self.base;
             if !settled {
                 let pos = self.base_pos();
                 let window = self.window();
-                let opened = (t.len >= HOLD)
+                // A custom delimiter may end a word, number or parameter anywhere: those are
+                // waited for whole.
+                let delimited = custom
+                    && matches!(
+                        t.kind,
+                        TokenKind::Word | TokenKind::Number | TokenKind::Parameter
+                    );
+                let opened = (t.len >= HOLD && !delimited)
                     .then(|| resume::open(t.kind, &window[..t.len], self.dialect))
                     .flatten();
                 let Some((mut state, body)) = opened else {
@@ -431,6 +461,7 @@ impl StreamSplitter {
             head.push_str(&self.buf[self.at..self.at + head_len]);
             // A position is counted only where the statement rules may need it.
             let needs_pos = !t.terminated
+                || t.kind == TokenKind::Delimiter
                 || (!t.is_trivia()
                     && t.kind != TokenKind::Semicolon
                     && (self.current.is_none()
@@ -441,10 +472,14 @@ impl StreamSplitter {
             } else {
                 LineCol::default()
             };
-            if !t.is_trivia() && t.kind != TokenKind::Semicolon && self.current.is_none() {
+            let unsent =
+                t.kind == TokenKind::Delimiter || (custom && t.kind == TokenKind::Semicolon);
+            if !t.is_trivia() && t.kind != TokenKind::Semicolon && !unsent && self.current.is_none()
+            {
                 self.current = Some(Pending::new_at(start, pos));
             }
-            self.settle(t.len, t.is_trivia());
+            // Not part of a statement's text: a `DELIMITER` line, a custom delimiter.
+            self.settle(t.len, t.is_trivia() || unsent);
             let copy = self.token(t.kind, &head, start, pos, t.terminated, sink);
             self.scratch = head;
             if copy? {
@@ -470,19 +505,31 @@ impl StreamSplitter {
         if is_trivia(kind) {
             return Ok(false);
         }
+        if kind == TokenKind::Delimiter {
+            self.end_of_input(sink)?;
+            match delimiter_arg(head) {
+                Ok(delim) => {
+                    self.delim.clear();
+                    self.delim.push_str(delim);
+                }
+                Err(bad) => self.diagnostics.push(invalid_delimiter(bad, offset, pos)),
+            }
+            return Ok(false);
+        }
         let end = self.base;
         if kind == TokenKind::Semicolon {
+            let custom = head != ";";
             let Some(p) = self.current.as_mut() else {
                 return Ok(false);
             };
             p.semicolon();
-            if p.depth > 0 || p.paren > 0 {
+            if !custom && (p.depth > 0 || p.paren > 0) {
                 p.end = end;
                 p.swallowed = true;
                 return Ok(false);
             }
             let copy = p.copy_from_stdin;
-            let statement = p.finish(end);
+            let statement = p.finish(if custom { p.end } else { end });
             self.emit(statement.clone(), copy, sink)?;
             if copy {
                 self.state = State::CopyLine(CopyLine {
@@ -558,24 +605,12 @@ impl StreamSplitter {
             return Ok(());
         };
         if let Some(begin) = p.depth_opened.filter(|_| p.depth > 0) {
-            self.diagnostics.push(Diagnostic {
-                kind: DiagnosticKind::UnterminatedBlock,
-                range: begin..begin + "BEGIN".len(),
-                start: self.depth_pos.unwrap_or_default(),
-                message: "this BEGIN block is never closed by END; the rest of the input became \
-                          one statement"
-                    .into(),
-            });
+            let start = self.depth_pos.unwrap_or_default();
+            self.diagnostics.push(unclosed_block(begin, start));
         }
         if let Some(open) = p.paren_opened.filter(|_| p.paren > 0 && p.swallowed) {
-            self.diagnostics.push(Diagnostic {
-                kind: DiagnosticKind::UnclosedParenthesis,
-                range: open..open + 1,
-                start: self.paren_pos.unwrap_or_default(),
-                message: "this `(` is never closed, so the `;` after it did not end the \
-                          statement"
-                    .into(),
-            });
+            let start = self.paren_pos.unwrap_or_default();
+            self.diagnostics.push(unclosed_paren(open, start));
         }
         let statement = p.finish(p.end);
         self.emit(statement, false, sink)
@@ -739,6 +774,8 @@ fn is_trivia(kind: TokenKind) -> bool {
 fn token_head(window: &str, kind: TokenKind, len: usize) -> &str {
     let delim = match kind {
         TokenKind::DollarString => window[1..len].find('$').map_or(len, |i| i + 2),
+        // Held whole (never cut): the delimiter it sets is read from it.
+        TokenKind::Delimiter => len,
         _ => 0,
     };
     &window[..floor_char_boundary(window, delim.max(HOLD).min(len))]
@@ -851,5 +888,18 @@ mod tests {
         s.feed("a very long row without its newline yet", &mut sink)
             .unwrap();
         assert!(s.buffered() < 64);
+    }
+
+    #[test]
+    fn stream_split_matches_split_on_mysql_delimiters_across_chunks() {
+        let sql = "/*!40101 SET NAMES utf8 */;\n# c;\nDELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT \"a$$\"; END$$\n  delimiter //\nSELECT `x//`//\nDELIMITER\nDELIMITER ;\nCREATE FUNCTION f() RETURNS int BEGIN RETURN 1; END;\nSELECT 1--1;\nSELECT 'tail";
+        for size in 1..sql.len() + 1 {
+            assert_eq!(
+                streamed(sql, size, Dialect::Mysql),
+                split(sql, Dialect::Mysql),
+                "{size}"
+            );
+        }
+        assert_eq!(split(sql, Dialect::Mysql).statements.len(), 6);
     }
 }

@@ -30,8 +30,22 @@ fn longest_tag(sql: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// The longest run of bytes a MySQL custom delimiter may cut (a word, number or parameter),
+/// which the streaming splitter waits for whole.
+fn longest_word(sql: &str) -> usize {
+    sql.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | '@')))
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The longest line (a MySQL `DELIMITER` line is held whole).
+fn longest_line(sql: &str) -> usize {
+    sql.split('\n').map(str::len).max().unwrap_or(0)
+}
+
 fn check_streamed_with(sql: &str, sizes: &[usize], limit: usize) {
-    for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+    for dialect in [Dialect::Postgres, Dialect::Sqlite, Dialect::Mysql] {
         let mut s = StreamSplitter::with_limit(dialect, limit);
         let mut statements: Vec<strata_sql::Statement> = Vec::new();
         let mut data = String::new();
@@ -81,7 +95,12 @@ fn check_streamed_with(sql: &str, sizes: &[usize], limit: usize) {
             // A chunk, a short token waiting for the next chunk and its first bytes kept, the
             // statement's text: never the long token or line itself. A dollar quote's tag is
             // held (as the window and in the kept start).
-            let bound = longest + 2 * 64 + 3 + limit + 16 + 2 * longest_tag(sql);
+            let mut bound = longest + 2 * 64 + 3 + limit + 16 + 2 * longest_tag(sql);
+            if dialect == Dialect::Mysql {
+                // Held whole in MySQL: words where a custom delimiter may end them, the
+                // `DELIMITER` lines, and the look-ahead of a delimiter's length.
+                bound += 2 * longest_word(sql).max(longest_line(sql));
+            }
             assert!(
                 s.high_water() <= bound,
                 "held {} > {bound} ({dialect:?} {sizes:?})",
@@ -199,6 +218,27 @@ fn sqlish() -> impl Strategy<Value = String> {
             "STDIN",
             "\\.",
             "\t",
+            // MySQL
+            "#",
+            "-- ",
+            "--x",
+            "\"a\\\"",
+            "/*!",
+            "/*!50001 ",
+            "/*M!",
+            "\nDELIMITER //\n",
+            "\nDELIMITER $$\n",
+            "\ndelimiter ;\n",
+            "\nDELIMITER\n",
+            "DELIMITER ",
+            "//",
+            "END$$",
+            "\nDELIMITER @@_end_@@\n",
+            "@@_end_@@",
+            "PROCEDURE",
+            "IF",
+            "NOT",
+            "LOOP",
         ])
         .prop_map(str::to_string),
         any::<char>().prop_map(String::from),

@@ -16,9 +16,13 @@
 //!
 //! When no server can be had the test prints `skipped: <reason>` and [`TestDb::postgres`]
 //! returns `None` — except under `CI=true`, where it panics: CI never skips silently.
+//!
+//! MariaDB (for the MySQL dialect) works the same way: [`mariadb::TestMariaDb::new`] gives a
+//! fresh database on a throwaway server shared by the run.
 
 pub mod cluster;
 pub mod fuzz;
+pub mod mariadb;
 pub mod pgbouncer;
 
 use std::path::{Path, PathBuf};

@@ -194,6 +194,13 @@ impl Migrations {
             } => Ok(Cow::Borrowed(match dialect {
                 Dialect::Sqlite => sqlite,
                 Dialect::Postgres => postgres,
+                // No MySQL connection exists yet, so nothing asks for this view.
+                Dialect::Mysql => {
+                    return Err(Error::BackendNotBuilt {
+                        backend: "MySQL",
+                        feature: "mysql",
+                    })
+                }
             })),
             Inner::Embedded { dir, files } => {
                 let dir = Path::new(dir);

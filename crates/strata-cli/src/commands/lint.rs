@@ -140,6 +140,7 @@ fn dialect_name(d: Dialect) -> &'static str {
     match d {
         Dialect::Postgres => "postgres",
         Dialect::Sqlite => "sqlite",
+        Dialect::Mysql => "mysql",
     }
 }
 

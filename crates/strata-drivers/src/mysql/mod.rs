@@ -1,0 +1,3 @@
+//! MySQL and MariaDB: the pieces that do not need a connection yet (the driver comes later).
+
+pub mod lock_name;

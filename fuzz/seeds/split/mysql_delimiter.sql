@@ -1,0 +1,11 @@
+/*!40101 SET NAMES utf8mb4 */;
+# a hash comment; with a semicolon
+SELECT 1--1; -- a real comment;
+INSERT INTO `we;ird``name` VALUES ("a\";", 'b\';');
+DELIMITER $$
+CREATE PROCEDURE p() BEGIN IF 1 THEN SELECT ';'; END IF; END$$
+  delimiter //
+/*!50003 CREATE*/ /*!50003 TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.a = 1; END */ //
+DELIMITER ;
+CREATE FUNCTION f() RETURNS int BEGIN RETURN 1; END;
+BEGIN NOT ATOMIC SELECT 1; END;
