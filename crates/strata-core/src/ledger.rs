@@ -261,6 +261,24 @@ pub enum LedgerWrite {
     Log(LogEntry),
 }
 
+impl LedgerWrite {
+    /// This write with `duration_ms` set, on ledger rows and log entries (the executor stamps
+    /// what it timed; drivers stamp transactional runs, where only they can time the body).
+    pub fn with_duration(self, ms: i64) -> LedgerWrite {
+        match self {
+            LedgerWrite::Insert(mut row) => {
+                row.duration_ms = ms;
+                LedgerWrite::Insert(row)
+            }
+            LedgerWrite::Log(mut log) => {
+                log.duration_ms = ms;
+                LedgerWrite::Log(log)
+            }
+            other => other,
+        }
+    }
+}
+
 /// The statement a no-transaction migration reached: recorded in the log before the statement
 /// runs (in the `start` entry for statement 1, a `progress` entry for each later one), so
 /// after a kill or a failure the newest such record names the statement it stopped at.
@@ -410,6 +428,54 @@ pub fn compat_for(head: Option<Version>) -> Option<CompatRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_duration_stamps_rows_and_log_entries_only() {
+        let row = AppliedMigration {
+            version: 1,
+            name: "a".into(),
+            checksum: None,
+            down_checksum: None,
+            batch: 1,
+            applied_at: String::new(),
+            duration_ms: 0,
+            applied_by: String::new(),
+            mode: TxMode::Transaction,
+            origin: Origin::Applied,
+        };
+        let log = LogEntry {
+            action: Action::Up,
+            version: Some(1),
+            name: "a".into(),
+            batch: Some(1),
+            checksum: None,
+            duration_ms: 0,
+            actor: String::new(),
+            detail: String::new(),
+        };
+        let stamped: Vec<LedgerWrite> = vec![
+            LedgerWrite::Insert(row.clone()),
+            LedgerWrite::Log(log.clone()),
+            LedgerWrite::Delete(1),
+        ]
+        .into_iter()
+        .map(|w| w.with_duration(42))
+        .collect();
+        assert_eq!(
+            stamped,
+            vec![
+                LedgerWrite::Insert(AppliedMigration {
+                    duration_ms: 42,
+                    ..row
+                }),
+                LedgerWrite::Log(LogEntry {
+                    duration_ms: 42,
+                    ..log
+                }),
+                LedgerWrite::Delete(1),
+            ]
+        );
+    }
 
     fn reached() -> Reached {
         Reached {

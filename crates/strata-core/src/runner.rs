@@ -11,12 +11,10 @@ use crate::migration::{Script, TxMode, Version};
 use crate::plan::{self, Conflict, Plan, Request};
 use crate::report::{Event, Report};
 use crate::source::Source;
-use std::ops::Range;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-pub use crate::executor::retry::{is_lock_timeout, retry_delay};
-pub use crate::executor::{stamp_duration, RunOptions, MAX_BATCH_BYTES};
+pub use crate::executor::RunOptions;
 
 /// Releases the migration lock when dropped while still held (on unwinding).
 struct LockGuard<'m, 'a> {
@@ -392,9 +390,4 @@ impl<'a> Migrator<'a> {
     fn effective_mode(&self, script: &Script) -> TxMode {
         script.run_mode(self.options.plan.statement_mode)
     }
-}
-
-/// The statements of a script as byte ranges (see [`Script::statement_ranges`]).
-pub fn statement_ranges(script: &Script, dialect: strata_sql::Dialect) -> Vec<Range<usize>> {
-    script.statement_ranges(dialect)
 }

@@ -18,7 +18,6 @@ use strata_core::ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
     Reached,
 };
-use strata_core::runner::stamp_duration;
 use strata_core::{Driver, DriverError, DropReport, Fix, RawTable, Script, TableNames, TxMode};
 use strata_sql::Dialect;
 
@@ -435,7 +434,7 @@ impl SqliteDriver<'_> {
             let stamped: Vec<_> = writes
                 .iter()
                 .cloned()
-                .map(|w| stamp_duration(w, ms))
+                .map(|w| w.with_duration(ms))
                 .collect();
             d.apply_writes(&stamped)
         })
@@ -827,7 +826,7 @@ impl Driver for SqliteDriver<'_> {
             return self.run_streamed(script, writes);
         }
         refuse_copy(&script.sql)?;
-        let ranges = strata_core::runner::statement_ranges(script, Dialect::Sqlite);
+        let ranges = script.statement_ranges(Dialect::Sqlite);
         self.transaction(|d| {
             let started = Instant::now();
             for range in ranges {
@@ -837,7 +836,7 @@ impl Driver for SqliteDriver<'_> {
             let stamped: Vec<_> = writes
                 .iter()
                 .cloned()
-                .map(|w| stamp_duration(w, ms))
+                .map(|w| w.with_duration(ms))
                 .collect();
             d.apply_writes(&stamped)
         })

@@ -196,7 +196,7 @@ fn a_table_lock_timeout_is_retried_with_a_retry_event() {
         panic!("{err:?}")
     };
     assert!(
-        strata_core::runner::is_lock_timeout(&failed.cause),
+        strata_core::executor::retry::is_lock_timeout(&failed.cause),
         "{err:?}"
     );
     assert_eq!(advisory_locks(&db), 0);

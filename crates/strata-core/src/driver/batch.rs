@@ -5,6 +5,10 @@ use crate::ledger::LedgerWrite;
 use crate::migration::Script;
 use std::time::Duration;
 
+/// Most SQL one batch carries (a bigger script still goes, alone): the executor groups by it, a
+/// driver that concatenates items splits messages at it.
+pub const MAX_BATCH_BYTES: usize = 1 << 20;
+
 /// One transactional migration of a [`super::Driver::run_batch`]: its script and the records that
 /// commit with it.
 #[derive(Debug, Clone, Copy)]

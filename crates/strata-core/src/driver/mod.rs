@@ -14,7 +14,7 @@ mod error;
 mod rehearsal;
 mod tables;
 
-pub use batch::{BatchDone, BatchFailure, BatchItem, BatchProgress};
+pub use batch::{BatchDone, BatchFailure, BatchItem, BatchProgress, MAX_BATCH_BYTES};
 pub use error::{Cause, DriverError, Fix};
 pub use rehearsal::{RehearsalReport, RehearsedLock, RehearsedScript};
 pub use tables::{DropReport, RawTable, TableNames};
@@ -107,7 +107,7 @@ pub trait Driver {
     /// Run `script`'s body and apply `writes` in one transaction: both commit or neither does.
     ///
     /// The driver times the body and stamps that time on the `Insert` and `Log` writes
-    /// (see `runner::stamp_duration`). Run `script.statements` one by one when given, else the
+    /// (see [`LedgerWrite::with_duration`]). Run `script.statements` one by one when given, else the
     /// whole `script.sql`. On failure, report the failing statement's byte range and the
     /// server's position relative to `script.sql`.
     fn run_in_transaction(

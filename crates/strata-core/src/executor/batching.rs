@@ -2,13 +2,10 @@
 //! failed.
 
 use super::retry::is_lock_timeout;
-use crate::driver::BatchFailure;
+use crate::driver::{BatchFailure, MAX_BATCH_BYTES};
 use crate::migration::{Script, TxMode};
 use crate::plan::{Plan, Step};
 use crate::source::Source;
-
-/// Most SQL one batch carries (a bigger script still goes, alone).
-pub const MAX_BATCH_BYTES: usize = 1 << 20;
 
 /// What the batching rules need to know.
 pub(super) struct Batching<'a> {

@@ -8,7 +8,6 @@
 //! [`strata_sql::self_managed_messages`]) inside the same protocol, with no statement named.
 
 use super::locate::shift;
-use super::records::stamp_duration;
 use super::step::StepFailure;
 use super::Op;
 use crate::driver::DriverError;
@@ -132,7 +131,7 @@ impl<'s> DirtyRun<'s> {
             let ms = elapsed.as_millis() as i64;
             let records = std::mem::take(&mut self.records)
                 .into_iter()
-                .map(|w| stamp_duration(w, ms))
+                .map(|w| w.with_duration(ms))
                 .collect();
             return Next::Issue(Op::Write(records));
         };

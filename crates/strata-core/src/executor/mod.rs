@@ -32,11 +32,9 @@ mod step;
 #[cfg(test)]
 mod tests;
 
-pub use batching::MAX_BATCH_BYTES;
 pub use drive::drive;
 pub use locate::{FileSpot, Located};
 pub use ops::{Completion, Op, Outcome, Unit};
-pub use records::stamp_duration;
 
 use crate::driver::{BatchProgress, Driver};
 use crate::error::{Aftermath, Error};

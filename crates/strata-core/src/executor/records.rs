@@ -60,19 +60,3 @@ pub(super) fn failure_entry(
         ..plan::log(Action::Fail, m, Some(step.batch), actor, detail)
     }
 }
-
-/// Set `duration_ms` on ledger rows and log entries (drivers do the same for transactional
-/// runs, where only they can time the body).
-pub fn stamp_duration(w: LedgerWrite, ms: i64) -> LedgerWrite {
-    match w {
-        LedgerWrite::Insert(mut row) => {
-            row.duration_ms = ms;
-            LedgerWrite::Insert(row)
-        }
-        LedgerWrite::Log(mut log) => {
-            log.duration_ms = ms;
-            LedgerWrite::Log(log)
-        }
-        other => other,
-    }
-}

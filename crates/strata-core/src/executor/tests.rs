@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::driver::DriverError;
-use crate::driver::{BatchDone, BatchFailure, BatchProgress};
+use crate::driver::{BatchDone, BatchFailure, BatchProgress, MAX_BATCH_BYTES};
 use crate::error::OneTransactionBlocker;
 use crate::ledger::LogEntry;
 use crate::ledger::{Action, LedgerState};

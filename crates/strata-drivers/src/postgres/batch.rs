@@ -33,7 +33,7 @@
 //! dollar quote would swallow the next item.
 //!
 //! With `single_transaction` the same items go inside one `BEGIN ... COMMIT` (several messages
-//! when they exceed [`strata_core::runner::MAX_BATCH_BYTES`]).
+//! when they exceed [`strata_core::driver::MAX_BATCH_BYTES`]).
 
 use super::durable;
 use super::errors::server_position;
@@ -42,7 +42,7 @@ use super::{char_to_byte, rerun_helps, set_location, statement_at, PostgresDrive
 use postgres::SimpleQueryMessage;
 use std::ops::Range;
 use std::time::{Duration, Instant};
-use strata_core::runner::MAX_BATCH_BYTES;
+use strata_core::driver::MAX_BATCH_BYTES;
 use strata_core::{BatchDone, BatchFailure, BatchItem, BatchProgress, DriverError};
 
 /// Prefix of the marker notice opening each item.

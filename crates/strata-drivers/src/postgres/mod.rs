@@ -948,7 +948,7 @@ impl strata_core::Driver for PostgresDriver<'_> {
         let stamped: Vec<LedgerWrite> = writes
             .iter()
             .cloned()
-            .map(|w| strata_core::runner::stamp_duration(w, ms))
+            .map(|w| w.with_duration(ms))
             .collect();
         let message = format!(
             "{}{}COMMIT",
