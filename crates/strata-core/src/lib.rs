@@ -39,6 +39,8 @@ pub use ledger::{
     Action, AppliedMigration, CompatRow, LedgerState, LedgerWrite, LogEntry, LogRecord, Origin,
     Reached,
 };
-pub use migration::{Direction, Format, Migration, Script, Streamed, TxMode, Version};
+pub use migration::{
+    Direction, Format, Migration, Script, StatementSpan, Streamed, TxMode, Version,
+};
 pub use report::{Event, Report, StepReport};
 pub use source::{IgnoredFile, RawFile, Source, SourceError, SourceErrors};

@@ -147,11 +147,20 @@ impl Script {
         self.mode_reason.clone()
     }
 
-    /// The statements of this script as byte ranges into `sql` (see [`statement_ranges`]).
+    /// The statements of this script as byte ranges into `sql`, as they run (see
+    /// [`statement_ranges`]).
     pub fn statement_ranges(&self, dialect: strata_sql::Dialect) -> Vec<Range<usize>> {
         match &self.statements {
             Some(explicit) => explicit.clone(),
             None => statement_ranges(None, &strata_sql::split(&self.sql, dialect)),
+        }
+    }
+
+    /// The statements of this script, each as it runs and as SQL alone (see [`statements`]).
+    pub fn statement_spans(&self, dialect: strata_sql::Dialect) -> Vec<StatementSpan> {
+        match &self.statements {
+            Some(explicit) => statements(Some(explicit), &strata_sql::Split::default()),
+            None => statements(None, &strata_sql::split(&self.sql, dialect)),
         }
     }
 
@@ -201,21 +210,101 @@ impl Migration {
     }
 }
 
+/// One statement of a script (see [`statements`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementSpan {
+    /// What runs: the statement, and for `COPY ... FROM stdin` its data block up to and
+    /// including the `\\.` line.
+    pub range: Range<usize>,
+    /// The statement's SQL alone (a COPY's data left out, since data is not SQL): what
+    /// classifies it (the locks it takes, lint rules). Equal to `range` for every other
+    /// statement and for explicit blocks.
+    pub sql: Range<usize>,
+}
+
 /// The one rule for a script's statements: the explicit blocks if the source gave them (goose /
 /// sql-migrate `StatementBegin`/`StatementEnd`), else the lexer's statements of `split`. A
 /// `COPY ... FROM stdin` statement runs to the end of its data block (the `\\.` line included),
 /// so whoever is given that text has the data too; the keyword of each range is where the
 /// lexer's statement starts either way.
+pub fn statements(
+    explicit: Option<&[Range<usize>]>,
+    split: &strata_sql::Split,
+) -> Vec<StatementSpan> {
+    match explicit {
+        Some(ranges) => ranges
+            .iter()
+            .map(|r| StatementSpan {
+                range: r.clone(),
+                sql: r.clone(),
+            })
+            .collect(),
+        None => split
+            .statements
+            .iter()
+            .map(|s| StatementSpan {
+                range: s.range.start..s.end_with_data(),
+                sql: s.range.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The ranges that run of [`statements`].
 pub fn statement_ranges(
     explicit: Option<&[Range<usize>]>,
     split: &strata_sql::Split,
 ) -> Vec<Range<usize>> {
-    match explicit {
-        Some(ranges) => ranges.to_vec(),
-        None => split
-            .statements
-            .iter()
-            .map(|s| s.range.start..s.end_with_data())
-            .collect(),
+    statements(explicit, split)
+        .into_iter()
+        .map(|s| s.range)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_runs_with_its_data_and_classifies_without_it() {
+        let sql = "CREATE TABLE t (a text);\nCOPY t FROM stdin;\nx;y\n\\.\nSELECT 1;\n";
+        let spans = statements(None, &strata_sql::split(sql, strata_sql::Dialect::Postgres));
+        let runs: Vec<&str> = spans.iter().map(|s| &sql[s.range.clone()]).collect();
+        let classified: Vec<&str> = spans.iter().map(|s| &sql[s.sql.clone()]).collect();
+        assert_eq!(
+            runs,
+            [
+                "CREATE TABLE t (a text);",
+                "COPY t FROM stdin;\nx;y\n\\.\n",
+                "SELECT 1;"
+            ]
+        );
+        assert_eq!(
+            classified,
+            [
+                "CREATE TABLE t (a text);",
+                "COPY t FROM stdin;",
+                "SELECT 1;"
+            ]
+        );
+    }
+
+    #[test]
+    fn explicit_blocks_are_the_statements_either_way() {
+        let explicit = [0..5, 7..12];
+        let spans = statements(Some(&explicit), &strata_sql::Split::default());
+        assert_eq!(
+            spans,
+            [
+                StatementSpan {
+                    range: 0..5,
+                    sql: 0..5
+                },
+                StatementSpan {
+                    range: 7..12,
+                    sql: 7..12
+                }
+            ]
+        );
     }
 }

@@ -111,15 +111,8 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
         let mut statements = Vec::new();
         // A streamed script (too large to hold in memory) lists no statements.
         if let Some(script) = script.filter(|s| s.streamed.is_none()) {
-            let ranges: Vec<std::ops::Range<usize>> = match &script.statements {
-                Some(explicit) => explicit.clone(),
-                None => strata_sql::split(&script.sql, dialect)
-                    .statements
-                    .into_iter()
-                    .map(|s| s.range)
-                    .collect(),
-            };
-            for range in ranges {
+            // A COPY's data is not SQL: its statement is classified without it.
+            for range in script.statement_spans(dialect).into_iter().map(|s| s.sql) {
                 let text = &script.sql[range.clone()];
                 let trimmed = skip_trivia(text, dialect);
                 if trimmed.is_empty() {

@@ -19,17 +19,10 @@ const INVALID: &str = "SELECT i.indexrelid::regclass::text FROM pg_index i \
 /// The indexes `script` would build concurrently, as written.
 pub fn concurrent_indexes(script: &Script) -> Vec<String> {
     let sql = &script.sql;
-    let ranges: Vec<std::ops::Range<usize>> = match &script.statements {
-        Some(r) => r.clone(),
-        None => strata_sql::split(sql, Dialect::Postgres)
-            .statements
-            .into_iter()
-            .map(|s| s.range)
-            .collect(),
-    };
-    ranges
+    script
+        .statement_spans(Dialect::Postgres)
         .into_iter()
-        .filter_map(|r| strata_sql::concurrent_index_name(&sql[r], Dialect::Postgres))
+        .filter_map(|s| strata_sql::concurrent_index_name(&sql[s.sql], Dialect::Postgres))
         .collect()
 }
 

@@ -79,15 +79,7 @@ impl SchemaSession for PgSchemaSession {
                 .batch_execute(&script.sql)
                 .map_err(|e| db_error(&e)),
             TxMode::NoTransaction => {
-                let ranges: Vec<std::ops::Range<usize>> = match &script.statements {
-                    Some(r) => r.clone(),
-                    None => strata_sql::split(&script.sql, Dialect::Postgres)
-                        .statements
-                        .iter()
-                        .map(|s| s.range.clone())
-                        .collect(),
-                };
-                for r in ranges {
+                for r in script.statement_ranges(Dialect::Postgres) {
                     self.client
                         .batch_execute(&script.sql[r.clone()])
                         .map_err(|e| db_error(&e).shifted(r.start))?;

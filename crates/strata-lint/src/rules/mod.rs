@@ -121,16 +121,11 @@ impl Stmt<'_> {
 impl<'a> Ctx<'a> {
     fn new(m: &'a Migration, script: &'a Script, dialect: Dialect, statement_mode: bool) -> Self {
         let sql = script.sql.as_str();
-        let ranges: Vec<Range<usize>> = match &script.statements {
-            Some(explicit) => explicit.clone(),
-            None => strata_sql::split(sql, dialect)
-                .statements
-                .into_iter()
-                .map(|s| s.range)
-                .collect(),
-        };
-        let statements = ranges
+        // A COPY's data is not SQL: rules see its statement without it.
+        let statements = script
+            .statement_spans(dialect)
             .into_iter()
+            .map(|s| s.sql)
             .filter_map(|r| {
                 let text = &sql[r.clone()];
                 let (lead, words) = words(text, dialect);
