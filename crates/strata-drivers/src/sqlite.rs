@@ -367,6 +367,7 @@ fn refuse_copy(sql: &str) -> Result<(), DriverError> {
     {
         return Ok(());
     }
+    // Not `Script::statement_spans`: what matters is the lexer's COPY data block, not bounds.
     let split = strata_sql::split(sql, Dialect::Sqlite);
     match split.statements.into_iter().find(|s| s.copy_data.is_some()) {
         None => Ok(()),

@@ -25,6 +25,8 @@ pub struct Ignores {
 impl Ignores {
     /// Find the suppression comments of `sql`.
     pub fn parse(sql: &str, dialect: Dialect) -> Ignores {
+        // Not `Script::statement_spans`: a comment attaches to where the lexer starts the next
+        // statement (after comments), which explicit blocks do not mark.
         let statements = strata_sql::split(sql, dialect).statements;
         let mut out = Ignores::default();
         let mut offset = 0;

@@ -188,6 +188,7 @@ pub fn unknown_ignores<'a>(
 fn resolve(m: &Migration, script: &Script, dialect: Dialect, r: Raw) -> Finding {
     let at = r.range.start.min(script.sql.len());
     let lc = strata_sql::line_col(&script.sql, at);
+    // Not `Script::statement_spans`: a finding (squawk's or a rule's) shows the lexer's statement.
     let split = strata_sql::split(&script.sql, dialect);
     let stmt = split
         .statements

@@ -106,6 +106,7 @@ fn if_not_exists(statement: &str) -> bool {
 fn alters_of_new_tables(sql: &str) -> Vec<Range<usize>> {
     let mut created: Vec<String> = Vec::new();
     let mut out = Vec::new();
+    // Not `Script::statement_spans`: squawk reports on the lexer's statements of the raw text.
     for s in strata_sql::split(sql, Dialect::Postgres).statements {
         let Some(lock) = strata_sql::table_lock(s.text(sql), Dialect::Postgres) else {
             continue;

@@ -380,6 +380,7 @@ impl PostgresDriver<'_> {
         if before.is_empty() {
             return self.find_failing_statement(sql);
         }
+        // Not `Script::statement_ranges`: `sql` is a sent message (a batch may join scripts).
         let statements = strata_sql::split(sql, strata_sql::Dialect::Postgres).statements;
         self.quietly(|d| {
             d.client.batch_execute("BEGIN").ok()?;

@@ -56,6 +56,7 @@ pub fn pieces(sql: &str, batch: usize) -> Option<Vec<Piece>> {
     if sql.len() <= LARGE_SCRIPT_BYTES && !mentions_copy(sql) {
         return None;
     }
+    // Not `Script::statement_ranges`: pieces need each COPY's statement and data apart.
     let split = strata_sql::split(sql, Dialect::Postgres);
     if sql.len() <= LARGE_SCRIPT_BYTES && split.statements.iter().all(|s| s.copy_data.is_none()) {
         return None;

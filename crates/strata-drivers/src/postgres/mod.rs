@@ -351,6 +351,7 @@ impl<'c> PostgresDriver<'c> {
     /// Re-run `sql`'s statements one by one in a transaction that is rolled back, to find the
     /// one that fails. The session must not be in a transaction.
     fn find_failing_statement(&mut self, sql: &str) -> Option<Range<usize>> {
+        // Not `Script::statement_ranges`: `sql` is a sent message (a batch may join scripts).
         let statements = strata_sql::split(sql, Dialect::Postgres).statements;
         if statements.len() <= 1 {
             return statements.first().map(|s| s.range.clone());
@@ -987,6 +988,7 @@ impl strata_core::Driver for PostgresDriver<'_> {
             let statement = match position {
                 Some(b) => statement_at(sql, b),
                 None => {
+                    // The server's view of the message it got, not the script's statements.
                     let all = strata_sql::split(sql, Dialect::Postgres).statements;
                     (all.len() == 1).then(|| all[0].range.clone())
                 }
@@ -1216,6 +1218,7 @@ pub fn char_to_byte(text: &str, position: u32) -> usize {
 /// The statement (as split by the lexer) containing byte `offset`, or the next one when the
 /// offset falls between statements, or the last one when past the end.
 pub fn statement_at(sql: &str, offset: usize) -> Option<Range<usize>> {
+    // Not `Script::statement_ranges`: `sql` is a sent message, located as the server saw it.
     let statements = strata_sql::split(sql, Dialect::Postgres).statements;
     statements
         .iter()
