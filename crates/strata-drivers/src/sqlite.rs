@@ -388,11 +388,10 @@ impl SqliteDriver<'_> {
     /// and its statements run one by one in the transaction with the records. Error offsets
     /// are absolute offsets in the file's normalised text.
     fn run_streamed(&mut self, script: &Script, writes: &[LedgerWrite]) -> Result<(), DriverError> {
-        use strata_core::source::stream::{Piece, ReadError, StatementReader, READ_CHUNK};
+        use strata_core::source::stream::{Piece, ReadError, StatementReader};
         let path = script.path.display().to_string();
-        let file =
-            std::fs::File::open(&script.path).map_err(|e| DriverError::io(path.clone(), e))?;
-        let mut reader = StatementReader::new(file, READ_CHUNK, Dialect::Sqlite);
+        let mut reader = StatementReader::open(script, Dialect::Sqlite)
+            .map_err(|e| DriverError::io(path.clone(), e))?;
         self.transaction(|d| {
             let started = Instant::now();
             loop {

@@ -180,6 +180,19 @@ pub struct StatementReader<R> {
     limit: usize,
 }
 
+impl StatementReader<std::fs::File> {
+    /// A reader of a streamed script's file (see [`crate::Streamed`]): the one place a
+    /// migration file is read again once its [`crate::Source`] was built, so drivers never
+    /// open migration paths themselves.
+    pub fn open(script: &crate::Script, dialect: Dialect) -> std::io::Result<Self> {
+        Ok(StatementReader::new(
+            std::fs::File::open(&script.path)?,
+            READ_CHUNK,
+            dialect,
+        ))
+    }
+}
+
 impl<R: Read> StatementReader<R> {
     /// A reader of `reader`'s statements, reading `chunk` bytes at a time; a statement longer
     /// than [`MAX_STATEMENT`] stops it ([`ReadError::Stopped`] with a [`TooLarge`]).

@@ -291,7 +291,7 @@ impl PostgresDriver<'_> {
         script: &strata_core::Script,
         search: Option<usize>,
     ) -> Result<(), StreamStop> {
-        use strata_core::source::stream::{Piece, StatementReader, READ_CHUNK};
+        use strata_core::source::stream::{Piece, StatementReader};
         let fail = |err| {
             StreamStop::Body(BodyError {
                 err,
@@ -312,9 +312,8 @@ impl PostgresDriver<'_> {
                     )),
                 })
             };
-        let file = std::fs::File::open(&script.path)
+        let mut reader = StatementReader::open(script, Dialect::Postgres)
             .map_err(|e| fail(DriverError::io(path.to_string(), e)))?;
-        let mut reader = StatementReader::new(file, READ_CHUNK, Dialect::Postgres);
         let mut prefix = prefix.to_string();
         let mut batch = StreamBatch::default();
         while let Some(piece) = reader.next().map_err(read_error)? {
