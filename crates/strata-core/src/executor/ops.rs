@@ -44,7 +44,7 @@ pub enum Op<'s> {
         sql: &'s str,
     },
     /// Run these units, each in its own transaction (or all in one with `single`), telling
-    /// [`Executor::progress`] as each starts and commits ([`Driver::run_batch_live`]); answer
+    /// [`Executor::progress`] as each starts and commits ([`Driver::run_batch`]); answer
     /// [`Outcome::Done`] or [`Outcome::BatchFailed`].
     RunBatch {
         /// The units, in order.
@@ -61,7 +61,7 @@ pub enum Op<'s> {
         /// Drop INVALID indexes instead of refusing.
         drop_invalid_indexes: bool,
     },
-    /// Undo [`Op::PrepareSession`]'s settings ([`Driver::restore_session`]).
+    /// Undo [`Op::PrepareSession`]'s settings ([`crate::driver::SessionHooks::after_script`]).
     RestoreSession,
     /// Wait this long (before a retry).
     Sleep(Duration),
