@@ -230,3 +230,86 @@ fn verify_on_target_runs_no_transaction_ones_and_leaves_the_target_as_found() {
     assert_eq!(n, 0);
     assert_eq!(pg.ledger_versions(), [1]);
 }
+
+/// The schema the catalog-mark test changes, one kind of object at a time.
+const MARK_BASE: &str = "
+CREATE SCHEMA app;
+CREATE TYPE mood AS ENUM ('a', 'b');
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE TABLE users (id int PRIMARY KEY, name text, ref int, created timestamptz);
+CREATE TABLE child (id int PRIMARY KEY, user_id int REFERENCES users (id));
+CREATE INDEX users_name ON users (name);
+CREATE SEQUENCE counter;
+CREATE VIEW named AS SELECT id, name FROM users;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
+";
+
+/// An unchanged catalog mark proves a full snapshot would show no difference: every kind of
+/// change `verify` compares moves the mark (the full diff agrees it is a change), and a
+/// transaction that changed no schema, or made objects and dropped them again, keeps it.
+#[test]
+fn an_unchanged_catalog_mark_means_an_empty_full_diff() {
+    use strata_core::schema::diff;
+    let pg = pg!();
+    let url = strata_drivers::DatabaseUrl::parse(&pg.db.url).unwrap();
+    let opts = strata_drivers::ConnectOptions::default();
+    let mut s = strata_drivers::schema::open(&url, &opts, false).unwrap();
+    s.execute(MARK_BASE).unwrap();
+    let changes = [
+        "CREATE TABLE t2 (a int)",
+        "DROP TABLE child",
+        "ALTER TABLE users RENAME TO people",
+        "ALTER TABLE users ADD COLUMN extra int",
+        "ALTER TABLE users RENAME COLUMN name TO full_name",
+        "ALTER TABLE users ALTER COLUMN ref TYPE bigint",
+        "ALTER TABLE users ALTER COLUMN created SET DEFAULT now()",
+        "ALTER TABLE users ALTER COLUMN name SET NOT NULL",
+        "ALTER TABLE users ADD CONSTRAINT ref_pos CHECK (ref > 0)",
+        "ALTER TABLE users ADD CONSTRAINT name_u UNIQUE (name)",
+        "ALTER TABLE child DROP CONSTRAINT child_user_id_fkey",
+        "DROP INDEX users_name",
+        "CREATE INDEX users_ref ON users (ref)",
+        "COMMENT ON TABLE users IS 'people'",
+        "COMMENT ON COLUMN users.name IS 'full name'",
+        "ALTER TYPE mood ADD VALUE 'c'",
+        "ALTER DOMAIN posint SET DEFAULT 1",
+        "CREATE TYPE pair AS (a int, b int)",
+        "CREATE EXTENSION IF NOT EXISTS citext",
+        "CREATE SCHEMA other",
+        "ALTER SEQUENCE counter INCREMENT BY 5",
+        "CREATE OR REPLACE VIEW named AS SELECT id, name, ref FROM users",
+        "CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.ref := 1; RETURN NEW; END $$",
+        "DROP TRIGGER users_touch ON users",
+        "ALTER TABLE users ENABLE ROW LEVEL SECURITY",
+        "CREATE POLICY mine ON users USING (id > 0)",
+    ];
+    for change in changes {
+        s.execute("BEGIN").unwrap();
+        let mark = s.catalog_mark().unwrap().expect("PostgreSQL takes marks");
+        let before = s.snapshot().unwrap();
+        s.execute(change).unwrap();
+        let unchanged = s.catalog_unchanged(&mark).unwrap();
+        let differences = diff(&before, &s.snapshot().unwrap());
+        assert!(!differences.is_empty(), "the full diff sees {change}");
+        assert!(!unchanged, "the mark moves on {change}");
+        s.execute("ROLLBACK").unwrap();
+    }
+    let no_schema_change = [
+        "SELECT 1",
+        "INSERT INTO users VALUES (1, 'a', 1, now()); SELECT nextval('counter')",
+        "CREATE TABLE tmp (a int PRIMARY KEY, b int); CREATE INDEX ON tmp (b); DROP TABLE tmp",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'; DROP FUNCTION f()",
+        "SAVEPOINT sp; CREATE TYPE t AS ENUM ('x'); ROLLBACK TO SAVEPOINT sp; RELEASE SAVEPOINT sp",
+    ];
+    for same in no_schema_change {
+        s.execute("BEGIN").unwrap();
+        let mark = s.catalog_mark().unwrap().expect("PostgreSQL takes marks");
+        let before = s.snapshot().unwrap();
+        s.execute(same).unwrap();
+        let unchanged = s.catalog_unchanged(&mark).unwrap();
+        assert_eq!(diff(&before, &s.snapshot().unwrap()), vec![], "{same}");
+        assert!(unchanged, "the mark stays on {same}");
+        s.execute("ROLLBACK").unwrap();
+    }
+}
