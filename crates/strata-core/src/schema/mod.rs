@@ -12,5 +12,5 @@ pub mod words;
 
 pub use diff::{diff, Change, Difference};
 pub use model::*;
-pub use session::{CatalogMark, SchemaSession};
+pub use session::SchemaSession;
 pub use words::{sentence, Side};

@@ -21,27 +21,4 @@ pub trait SchemaSession {
 
     /// golang-migrate's version row and the ledger's applied versions, for `dump`.
     fn dump_data(&mut self) -> Result<DumpData, DriverError>;
-
-    /// A mark of the catalog's rows now, when this database can take one (else `None`, and
-    /// `verify` compares full snapshots).
-    fn catalog_mark(&mut self) -> Result<Option<CatalogMark>, DriverError> {
-        Ok(None)
-    }
-
-    /// Whether the catalog holds exactly the rows it held at `mark`: `true` proves that a
-    /// snapshot now equals one taken then; `false` proves nothing.
-    fn catalog_unchanged(&mut self, mark: &CatalogMark) -> Result<bool, DriverError> {
-        let _ = mark;
-        Ok(false)
-    }
-}
-
-/// The catalog's rows at one moment, cheaply: enough to prove later that none was added,
-/// changed or removed since (then a snapshot now equals a snapshot then, without reading it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogMark {
-    /// Per catalog table: how many rows are visible, and a sum of a hash of each row
-    /// version's identity. A row written since (added, or a new version of a changed row)
-    /// has a new identity; a row removed is missing from both.
-    pub rows: Vec<(i64, i64)>,
 }

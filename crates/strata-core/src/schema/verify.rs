@@ -4,7 +4,7 @@
 
 use super::diff::{diff, Difference};
 use super::model::Snapshot;
-use super::session::{CatalogMark, SchemaSession};
+use super::session::SchemaSession;
 use crate::driver::DriverError;
 use crate::migration::{Migration, Script, TxMode, Version};
 use std::time::{Duration, Instant};
@@ -239,7 +239,6 @@ fn one(
         Some(b) => b,
         None => s.snapshot()?,
     };
-    let mark = s.catalog_mark()?;
     if let Err(e) = guarded(s, up)? {
         return Ok((Outcome::UpFails(e), false));
     }
@@ -247,11 +246,7 @@ fn one(
     if rolled_back {
         s.execute(&format!("SAVEPOINT {AFTER_UP}"))?;
     }
-    let before = Before {
-        snapshot: &before_up,
-        mark: mark.as_ref(),
-    };
-    let outcome = round_trip(s, m, before, &after_up, rolled_back)?;
+    let outcome = round_trip(s, m, &before_up, &after_up, rolled_back)?;
     if rolled_back {
         s.execute(&format!("ROLLBACK TO SAVEPOINT {AFTER_UP}"))?;
         s.execute(&format!("RELEASE SAVEPOINT {AFTER_UP}"))?;
@@ -287,19 +282,11 @@ fn guarded(
     Ok(result)
 }
 
-/// The schema before up: its snapshot, and the catalog's mark when the session takes one.
-#[derive(Clone, Copy)]
-struct Before<'a> {
-    snapshot: &'a Snapshot,
-    mark: Option<&'a CatalogMark>,
-}
-
-/// Down, snapshot, up again, snapshot: the outcome. After down, an unchanged catalog mark
-/// proves the schema is the one before up, without reading it.
+/// Down, snapshot, up again, snapshot: the outcome.
 fn round_trip(
     s: &mut dyn SchemaSession,
     m: &Migration,
-    before_up: Before,
+    before_up: &Snapshot,
     after_up: &Snapshot,
     rolled_back: bool,
 ) -> Result<Outcome, DriverError> {
@@ -310,15 +297,7 @@ fn round_trip(
     if let Err(e) = guarded(s, down)? {
         return Ok(Outcome::DownFails(e));
     }
-    let restored = match before_up.mark {
-        Some(mark) => s.catalog_unchanged(mark)?,
-        None => false,
-    };
-    let after_down = if restored {
-        Vec::new()
-    } else {
-        diff(before_up.snapshot, &s.snapshot()?)
-    };
+    let after_down = diff(before_up, &s.snapshot()?);
     let after_reup = match guarded(s, up)? {
         Ok(()) => Ok(diff(after_up, &s.snapshot()?)),
         Err(e) => Err(e),
@@ -388,8 +367,6 @@ mod tests {
         saved: Vec<(String, Snapshot)>,
         snapshots: usize,
         log: Vec<String>,
-        /// Takes catalog marks: the states marked, by index.
-        marks: Option<Vec<Snapshot>>,
     }
 
     impl SchemaSession for Fake {
@@ -447,19 +424,6 @@ mod tests {
         }
         fn dump_data(&mut self) -> Result<crate::schema::render::DumpData, DriverError> {
             Ok(Default::default())
-        }
-        fn catalog_mark(&mut self) -> Result<Option<CatalogMark>, DriverError> {
-            let Some(marks) = &mut self.marks else {
-                return Ok(None);
-            };
-            marks.push(self.state.clone());
-            Ok(Some(CatalogMark {
-                rows: vec![(marks.len() as i64 - 1, 0)],
-            }))
-        }
-        fn catalog_unchanged(&mut self, mark: &CatalogMark) -> Result<bool, DriverError> {
-            let marks = self.marks.as_ref().expect("marks taken");
-            Ok(marks[mark.rows[0].0 as usize] == self.state)
         }
     }
 
@@ -533,18 +497,6 @@ mod tests {
         assert_eq!(db.log.last().map(String::as_str), Some("ROLLBACK"));
         // Before-up of 2 is after-up of 1: no snapshot taken twice.
         assert_eq!(db.snapshots, 1 + 3 + 3);
-
-        // With catalog marks: the same outcomes, and the snapshot after a down that restored
-        // the catalog (1's) is not read; 2's down changed it, so it is read and compared.
-        let mut marked = Fake {
-            marks: Some(Vec::new()),
-            ..Fake::default()
-        };
-        let with_marks = verify(&mut marked, &refs, Mode::RolledBack).unwrap();
-        let same: Vec<&Outcome> = with_marks.iter().map(|e| &e.outcome).collect();
-        assert_eq!(same, outcomes);
-        assert_eq!(marked.snapshots, 1 + 2 + 3);
-        assert_eq!(marked.state, Snapshot::default(), "rolled back");
     }
 
     #[test]

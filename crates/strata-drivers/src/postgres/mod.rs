@@ -32,7 +32,6 @@
 
 pub mod batch;
 pub mod catalog;
-pub mod catalog_mark;
 pub mod connect;
 pub mod copy;
 pub mod deadline;

@@ -8,7 +8,7 @@ use crate::url::DatabaseUrl;
 use crate::ConnectOptions;
 use postgres::Client;
 use strata_core::schema::render::DumpData;
-use strata_core::schema::{CatalogMark, SchemaSession, Snapshot};
+use strata_core::schema::{SchemaSession, Snapshot};
 use strata_core::{DriverError, Script, TxMode};
 use strata_sql::Dialect;
 
@@ -18,8 +18,6 @@ pub struct PgSchemaSession {
     /// Schema of golang-migrate's table and Strata's ledger and log.
     schema: String,
     tables: strata_core::TableNames,
-    /// The catalog mark's query, built on first use.
-    mark_query: Option<String>,
 }
 
 impl PgSchemaSession {
@@ -41,7 +39,6 @@ impl PgSchemaSession {
             client,
             schema,
             tables,
-            mark_query: None,
         })
     }
 
@@ -102,21 +99,6 @@ impl SchemaSession for PgSchemaSession {
 
     fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
         self.client.batch_execute(sql).map_err(|e| db_error(&e))
-    }
-
-    fn catalog_mark(&mut self) -> Result<Option<CatalogMark>, DriverError> {
-        if self.mark_query.is_none() {
-            let q = super::catalog_mark::query(&mut self.client).map_err(|e| db_error(&e))?;
-            self.mark_query = Some(q);
-        }
-        let q = self.mark_query.as_deref().expect("built above");
-        super::catalog_mark::take(&mut self.client, q)
-            .map(Some)
-            .map_err(|e| db_error(&e))
-    }
-
-    fn catalog_unchanged(&mut self, mark: &CatalogMark) -> Result<bool, DriverError> {
-        Ok(self.catalog_mark()?.as_ref() == Some(mark))
     }
 
     fn dump_data(&mut self) -> Result<DumpData, DriverError> {
