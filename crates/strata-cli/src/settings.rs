@@ -13,6 +13,7 @@ use clap::ArgMatches;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use strata_core::duration::parse_duration_or_seconds;
+use strata_drivers::{DatabaseUrl, UrlError};
 use toml::Spanned;
 
 /// The migration lock wait when nothing sets it.
@@ -27,6 +28,9 @@ pub struct Settings {
     pub dir: Option<PathBuf>,
     /// The database URL, if one was given (may hold a password: never print it raw).
     pub database: Option<String>,
+    /// Where the database URL came from (a flag, a variable, `.env`, `strata.toml` line), for
+    /// errors about it.
+    pub database_origin: Option<String>,
     /// `migrations_table` from `strata.toml` (already in [`Settings::database`]; kept for the
     /// URLs of a target list).
     pub migrations_table: Option<String>,
@@ -175,15 +179,22 @@ impl Settings {
             home: ctx.home.clone(),
             os_user: ctx.os_user.clone(),
         };
+        let database_origin = |d: &Sourced<String>| match d {
+            Some((_, o)) => o.to_string(),
+            None => "PG* environment variables".to_string(),
+        };
         let resolved = libpq::resolve(database.as_ref().map(|(d, _)| d.as_str()), &inputs)
-            .map_err(CliError::Usage)?;
+            .map_err(|e| match &database {
+                // The URL itself is at fault: say where it was set.
+                Some((d, o)) if libpq::dsn::is_dsn(d) => CliError::Usage(format!("{o}: {e}")),
+                _ => CliError::Usage(e),
+            })?;
         let mut warnings = Vec::new();
         let mut database_url = None;
+        let mut url_origin = None;
         if let Some(r) = resolved {
-            let origin = match &database {
-                Some((_, o)) => o.to_string(),
-                None => "PG* environment variables".to_string(),
-            };
+            let origin = database_origin(&database);
+            url_origin = Some(origin.clone());
             show("database", strata_drivers::url::redact(&r.url), origin);
             for p in &r.parts {
                 show(&format!("  {}", p.key), p.shown.clone(), p.origin.clone());
@@ -324,6 +335,7 @@ impl Settings {
         Ok(Settings {
             dir: dir.map(|(d, _)| d),
             database: database_url,
+            database_origin: url_origin,
             migrations_table: values
                 .and_then(|v| v.migrations_table.as_ref())
                 .map(|t| t.get_ref().clone()),
@@ -352,6 +364,22 @@ impl Settings {
                 "no migrations folder: pass -path DIR (or -source file://DIR, or set MIGRATION_DIR, or path in strata.toml)"
                     .into(),
             )
+        })
+    }
+
+    /// The database URL parsed; an error in it names where the URL was set.
+    pub fn database_url(&self) -> Result<DatabaseUrl, CliError> {
+        let raw = self.require_database()?;
+        DatabaseUrl::parse(raw).map_err(|e| {
+            let message = match &self.database_origin {
+                Some(origin) => format!("{origin}: {e}"),
+                None => e.to_string(),
+            };
+            match e {
+                // A setting Strata cannot use at all, like a bad flag.
+                UrlError::BadTableName(_) => CliError::Usage(message),
+                _ => CliError::Failed(message),
+            }
         })
     }
 

@@ -11,15 +11,14 @@ use crate::settings::Settings;
 use crate::CliError;
 use std::time::{Duration, Instant};
 use strata_core::{DriverError, Fix};
-use strata_drivers::{Backend, DatabaseUrl};
+use strata_drivers::Backend;
 
 /// Pause between attempts.
 const PAUSE: Duration = Duration::from_millis(250);
 
 /// Wait up to `timeout` for the database to accept a connection.
 pub fn wait(settings: &Settings, timeout: Duration) -> Result<(), CliError> {
-    let raw = settings.require_database()?;
-    let url = DatabaseUrl::parse(raw).map_err(|e| CliError::Failed(e.to_string()))?;
+    let url = settings.database_url()?;
     if url.backend() == Backend::Sqlite {
         // A file is there or is created: nothing to wait for.
         return Ok(());

@@ -215,6 +215,7 @@ fn drive<R: Send>(
 fn settings_for(settings: &Settings, target: &Target) -> Settings {
     let mut s = settings.clone();
     s.database = Some(target.url.clone());
+    s.database_origin = Some(target.origin.clone());
     s
 }
 
