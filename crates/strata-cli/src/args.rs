@@ -461,7 +461,11 @@ pub enum Command {
     },
     /// Print each resolved setting and where it came from (flag, environment, .env,
     /// strata.toml, PG* variables, pg_service.conf, ~/.pgpass, default); passwords shown as ***.
-    Config,
+    Config {
+        /// Output format (`json`: one object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
     /// Wait until the database accepts connections (for container entrypoints): connection
     /// refused and "starting up" are retried; a failed login is not. Exit 1 after
     /// --wait-timeout (default 60s).

@@ -135,7 +135,7 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
     }
     let needs_database = !matches!(
         command,
-        Command::Create(_) | Command::Config | Command::Wait | Command::Lint { .. }
+        Command::Create(_) | Command::Config { .. } | Command::Wait | Command::Lint { .. }
     );
     if let (Some(timeout), true, true) =
         (settings.wait, needs_database, settings.database.is_some())
@@ -144,7 +144,7 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
     }
     match command {
         Command::Completions { .. } | Command::Man => Ok(()),
-        Command::Config => commands::config(&settings),
+        Command::Config { format } => commands::config(&settings, format),
         Command::Renumber { dry_run } => commands::renumber(&settings, dry_run),
         Command::Wait => commands::wait(
             &settings,
