@@ -8,6 +8,7 @@ mod argv;
 mod commands;
 mod config_file;
 mod dotenv;
+mod examples;
 mod excerpt;
 mod exit;
 mod fleet;

@@ -399,3 +399,18 @@ fn config_as_json_lists_each_setting_with_its_origin_and_no_password() {
         .ends_with("strata.toml line 1"));
     assert_eq!(v["missing"], serde_json::json!(["path"]));
 }
+
+#[test]
+fn up_help_ends_with_two_examples() {
+    let p = Project::new();
+    for flag in ["--help", "-h"] {
+        let mut cmd = p.bare();
+        cmd.args(["up", flag]);
+        let out = output(cmd);
+        out.ok()
+            .stdout_has(
+                "Examples:\n  strata -path migrations -database postgres://app@localhost/app up\n",
+            )
+            .stdout_has("  strata up 2 --format json");
+    }
+}
