@@ -18,6 +18,7 @@ mod paint;
 mod prompt;
 mod render;
 mod settings;
+mod table;
 
 use args::{Cli, Command};
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
