@@ -31,6 +31,9 @@ pub struct Settings {
     /// Where the database URL came from (a flag, a variable, `.env`, `strata.toml` line), for
     /// errors about it.
     pub database_origin: Option<String>,
+    /// Where the migrations table added to the database URL came from (`strata.toml` line),
+    /// when the URL did not name one itself.
+    pub table_origin: Option<String>,
     /// `migrations_table` from `strata.toml` (already in [`Settings::database`]; kept for the
     /// URLs of a target list).
     pub migrations_table: Option<String>,
@@ -202,6 +205,7 @@ impl Settings {
             warnings.extend(r.warnings);
             database_url = Some(r.url);
         }
+        let mut table_origin = None;
         if let (Some(url), Some(f), Some(t)) = (
             database_url.as_mut(),
             &file,
@@ -217,11 +221,9 @@ impl Settings {
                     "{sep}x-migrations-table={}",
                     libpq::dsn::encode(t.get_ref())
                 ));
-                show(
-                    "migrations_table",
-                    t.get_ref().clone(),
-                    Origin::File(f.path.clone(), f.line(t.span())).to_string(),
-                );
+                let origin = Origin::File(f.path.clone(), f.line(t.span())).to_string();
+                table_origin = Some(origin.clone());
+                show("migrations_table", t.get_ref().clone(), origin);
             }
         }
 
@@ -336,6 +338,7 @@ impl Settings {
             dir: dir.map(|(d, _)| d),
             database: database_url,
             database_origin: url_origin,
+            table_origin,
             migrations_table: values
                 .and_then(|v| v.migrations_table.as_ref())
                 .map(|t| t.get_ref().clone()),
@@ -371,7 +374,12 @@ impl Settings {
     pub fn database_url(&self) -> Result<DatabaseUrl, CliError> {
         let raw = self.require_database()?;
         DatabaseUrl::parse(raw).map_err(|e| {
-            let message = match &self.database_origin {
+            // A bad table name is the fault of whoever added the table to the URL.
+            let origin = match (&e, &self.table_origin) {
+                (UrlError::BadTableName(_), Some(t)) => Some(t),
+                _ => self.database_origin.as_ref(),
+            };
+            let message = match origin {
                 Some(origin) => format!("{origin}: {e}"),
                 None => e.to_string(),
             };
@@ -536,6 +544,41 @@ mod tests {
             &[],
         ) {
             Err(CliError::Usage(m)) => assert!(m.starts_with("--lock-retries: "), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_bad_url_names_its_flag_and_a_bad_table_name_its_file_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = resolve_in(
+            dir.path(),
+            &["strata", "--database", "postgres://u@h:port/db", "status"],
+            &[],
+        )
+        .unwrap();
+        match s.database_url() {
+            Err(CliError::Failed(m)) => {
+                assert!(m.starts_with("--database: invalid port"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(
+            dir.path().join("strata.toml"),
+            format!("path = \"m\"\nmigrations_table = \"{}\"\n", "t".repeat(70)),
+        )
+        .unwrap();
+        let s = resolve_in(
+            dir.path(),
+            &["strata", "--database", "postgres://u@h/db", "status"],
+            &[],
+        )
+        .unwrap();
+        match s.database_url() {
+            Err(CliError::Usage(m)) => assert!(
+                m.contains("strata.toml line 2: x-migrations-table: the table name"),
+                "{m}"
+            ),
             other => panic!("{other:?}"),
         }
     }
