@@ -262,6 +262,7 @@ pub enum Command {
         format: OutputFormat,
     },
     /// Apply all or N up migrations.
+    #[command(after_help = crate::examples::UP)]
     Up {
         /// How many to apply (all when absent).
         #[arg(value_name = "N")]
@@ -283,6 +284,7 @@ pub enum Command {
         fleet: crate::fleet::RunArgs,
     },
     /// Apply all or N down migrations (bare `down` asks for confirmation).
+    #[command(after_help = crate::examples::DOWN)]
     Down {
         /// How many to revert.
         #[arg(value_name = "N", num_args = 0..)]
@@ -320,6 +322,7 @@ pub enum Command {
         format: OutputFormat,
     },
     /// Show every migration: version, name, applied or pending, when, by whom.
+    #[command(after_help = crate::examples::STATUS)]
     Status {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
@@ -381,6 +384,7 @@ pub enum Command {
     },
     /// Check migrations for dangerous SQL before they run: the given files or folders, else the
     /// pending migrations (all of -path without -database); exit 5 when anything is found.
+    #[command(after_help = crate::examples::LINT)]
     Lint {
         /// Migration files or folders (no database needed).
         #[arg(value_name = "PATHS")]
@@ -401,6 +405,7 @@ pub enum Command {
     /// Show what up (or down N, goto V, rollback [N], redo) would run: each migration, how it
     /// runs and why, its statements, the table locks they take and (PostgreSQL) the tables'
     /// size, rows and current users. Changes nothing.
+    #[command(after_help = crate::examples::PLAN)]
     Plan {
         /// `up [N]` (default), `down [N]`, `goto V`, `rollback [N]` or `redo`.
         #[arg(value_name = "COMMAND", num_args = 0..)]
@@ -420,6 +425,7 @@ pub enum Command {
     /// Prove each pending migration's down undoes its up: snapshot, up, snapshot, down,
     /// snapshot, up again, snapshot; every difference in words. Runs inside one transaction
     /// that is rolled back (nothing changes). Exit 3 when a down does not restore the schema.
+    #[command(after_help = crate::examples::VERIFY)]
     Verify {
         /// Every migration of the folder, from zero, on a scratch database (needs --scratch).
         #[arg(long)]
@@ -441,6 +447,7 @@ pub enum Command {
     },
     /// Write the schema as deterministic SQL (Strata's own tables left out; golang-migrate's
     /// version appended), or with --check compare it with a file (exit 3 when they differ).
+    #[command(after_help = crate::examples::DUMP)]
     Dump {
         /// Write to FILE instead of stdout.
         #[arg(long, short = 'o', value_name = "FILE")]
@@ -461,10 +468,16 @@ pub enum Command {
     },
     /// Print each resolved setting and where it came from (flag, environment, .env,
     /// strata.toml, PG* variables, pg_service.conf, ~/.pgpass, default); passwords shown as ***.
-    Config,
+    #[command(after_help = crate::examples::CONFIG)]
+    Config {
+        /// Output format (`json`: one object on stdout).
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
     /// Wait until the database accepts connections (for container entrypoints): connection
     /// refused and "starting up" are retried; a failed login is not. Exit 1 after
     /// --wait-timeout (default 60s).
+    #[command(after_help = crate::examples::WAIT)]
     Wait,
     /// Print a shell completion script, e.g. `strata completions bash > /etc/bash_completion.d/strata`.
     Completions {
@@ -500,6 +513,7 @@ pub enum Command {
     },
     /// Test databases: `create` a fresh migrated one (cloned from a template), `drop` one,
     /// `prune` stale ones. -database is the admin URL.
+    #[command(after_help = crate::examples::TESTDB)]
     Testdb {
         /// What to do.
         #[command(subcommand)]

@@ -8,6 +8,7 @@ mod argv;
 mod commands;
 mod config_file;
 mod dotenv;
+mod examples;
 mod excerpt;
 mod exit;
 mod fleet;
@@ -17,6 +18,7 @@ mod paint;
 mod prompt;
 mod render;
 mod settings;
+mod table;
 
 use args::{Cli, Command};
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
@@ -135,7 +137,7 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
     }
     let needs_database = !matches!(
         command,
-        Command::Create(_) | Command::Config | Command::Wait | Command::Lint { .. }
+        Command::Create(_) | Command::Config { .. } | Command::Wait | Command::Lint { .. }
     );
     if let (Some(timeout), true, true) =
         (settings.wait, needs_database, settings.database.is_some())
@@ -144,7 +146,7 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
     }
     match command {
         Command::Completions { .. } | Command::Man => Ok(()),
-        Command::Config => commands::config(&settings),
+        Command::Config { format } => commands::config(&settings, format),
         Command::Renumber { dry_run } => commands::renumber(&settings, dry_run),
         Command::Wait => commands::wait(
             &settings,

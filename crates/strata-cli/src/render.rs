@@ -378,7 +378,7 @@ pub fn status_table(status: &Status) -> String {
         "DURATION",
         "BY",
     ];
-    let rows: Vec<[String; 7]> = status
+    let rows: Vec<Vec<String>> = status
         .migrations
         .iter()
         .map(|r| {
@@ -386,7 +386,7 @@ pub fn status_table(status: &Status) -> String {
             if r.origin.is_some_and(|o| o != strata_core::Origin::Applied) {
                 state = format!("{state} ({})", r.origin.unwrap().as_str());
             }
-            [
+            vec![
                 r.version.to_string(),
                 printable(&r.name).into_owned(),
                 state,
@@ -397,25 +397,7 @@ pub fn status_table(status: &Status) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |cells: &[String]| {
-        let text: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        let _ = writeln!(out, "{}", text.join("  ").trim_end());
-    };
-    line(&header.map(String::from));
-    for row in &rows {
-        line(row);
-    }
+    let mut out = crate::table::table(&header, &rows);
     for f in &status.ignored {
         let _ = writeln!(
             out,
@@ -458,32 +440,9 @@ pub fn history_table(records: &[LogRecord]) -> String {
             ]
         })
         .collect();
-    let mut out = table(&header, &rows);
+    let mut out = crate::table::table(&header, &rows);
     if records.is_empty() {
         out.push_str("(no actions recorded)\n");
-    }
-    out
-}
-
-/// Left-aligned columns separated by two spaces, trailing spaces trimmed.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
-        let text: Vec<String> = cells
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        let _ = writeln!(out, "{}", text.join("  ").trim_end());
-    };
-    line(&mut header.iter().copied());
-    for row in rows {
-        line(&mut row.iter().map(String::as_str));
     }
     out
 }

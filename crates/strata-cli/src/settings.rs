@@ -13,6 +13,7 @@ use clap::ArgMatches;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use strata_core::duration::parse_duration_or_seconds;
+use strata_drivers::{DatabaseUrl, UrlError};
 use toml::Spanned;
 
 /// The migration lock wait when nothing sets it.
@@ -27,6 +28,12 @@ pub struct Settings {
     pub dir: Option<PathBuf>,
     /// The database URL, if one was given (may hold a password: never print it raw).
     pub database: Option<String>,
+    /// Where the database URL came from (a flag, a variable, `.env`, `strata.toml` line), for
+    /// errors about it.
+    pub database_origin: Option<String>,
+    /// Where the migrations table added to the database URL came from (`strata.toml` line),
+    /// when the URL did not name one itself.
+    pub table_origin: Option<String>,
     /// `migrations_table` from `strata.toml` (already in [`Settings::database`]; kept for the
     /// URLs of a target list).
     pub migrations_table: Option<String>,
@@ -175,15 +182,22 @@ impl Settings {
             home: ctx.home.clone(),
             os_user: ctx.os_user.clone(),
         };
+        let database_origin = |d: &Sourced<String>| match d {
+            Some((_, o)) => o.to_string(),
+            None => "PG* environment variables".to_string(),
+        };
         let resolved = libpq::resolve(database.as_ref().map(|(d, _)| d.as_str()), &inputs)
-            .map_err(CliError::Usage)?;
+            .map_err(|e| match &database {
+                // The URL itself is at fault: say where it was set.
+                Some((d, o)) if libpq::dsn::is_dsn(d) => CliError::Usage(format!("{o}: {e}")),
+                _ => CliError::Usage(e),
+            })?;
         let mut warnings = Vec::new();
         let mut database_url = None;
+        let mut url_origin = None;
         if let Some(r) = resolved {
-            let origin = match &database {
-                Some((_, o)) => o.to_string(),
-                None => "PG* environment variables".to_string(),
-            };
+            let origin = database_origin(&database);
+            url_origin = Some(origin.clone());
             show("database", strata_drivers::url::redact(&r.url), origin);
             for p in &r.parts {
                 show(&format!("  {}", p.key), p.shown.clone(), p.origin.clone());
@@ -191,6 +205,7 @@ impl Settings {
             warnings.extend(r.warnings);
             database_url = Some(r.url);
         }
+        let mut table_origin = None;
         if let (Some(url), Some(f), Some(t)) = (
             database_url.as_mut(),
             &file,
@@ -206,11 +221,9 @@ impl Settings {
                     "{sep}x-migrations-table={}",
                     libpq::dsn::encode(t.get_ref())
                 ));
-                show(
-                    "migrations_table",
-                    t.get_ref().clone(),
-                    Origin::File(f.path.clone(), f.line(t.span())).to_string(),
-                );
+                let origin = Origin::File(f.path.clone(), f.line(t.span())).to_string();
+                table_origin = Some(origin.clone());
+                show("migrations_table", t.get_ref().clone(), origin);
             }
         }
 
@@ -324,6 +337,8 @@ impl Settings {
         Ok(Settings {
             dir: dir.map(|(d, _)| d),
             database: database_url,
+            database_origin: url_origin,
+            table_origin,
             migrations_table: values
                 .and_then(|v| v.migrations_table.as_ref())
                 .map(|t| t.get_ref().clone()),
@@ -352,6 +367,27 @@ impl Settings {
                 "no migrations folder: pass -path DIR (or -source file://DIR, or set MIGRATION_DIR, or path in strata.toml)"
                     .into(),
             )
+        })
+    }
+
+    /// The database URL parsed; an error in it names where the URL was set.
+    pub fn database_url(&self) -> Result<DatabaseUrl, CliError> {
+        let raw = self.require_database()?;
+        DatabaseUrl::parse(raw).map_err(|e| {
+            // A bad table name is the fault of whoever added the table to the URL.
+            let origin = match (&e, &self.table_origin) {
+                (UrlError::BadTableName(_), Some(t)) => Some(t),
+                _ => self.database_origin.as_ref(),
+            };
+            let message = match origin {
+                Some(origin) => format!("{origin}: {e}"),
+                None => e.to_string(),
+            };
+            match e {
+                // A setting Strata cannot use at all, like a bad flag.
+                UrlError::BadTableName(_) => CliError::Usage(message),
+                _ => CliError::Failed(message),
+            }
         })
     }
 
@@ -508,6 +544,41 @@ mod tests {
             &[],
         ) {
             Err(CliError::Usage(m)) => assert!(m.starts_with("--lock-retries: "), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_bad_url_names_its_flag_and_a_bad_table_name_its_file_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = resolve_in(
+            dir.path(),
+            &["strata", "--database", "postgres://u@h:port/db", "status"],
+            &[],
+        )
+        .unwrap();
+        match s.database_url() {
+            Err(CliError::Failed(m)) => {
+                assert!(m.starts_with("--database: invalid port"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        std::fs::write(
+            dir.path().join("strata.toml"),
+            format!("path = \"m\"\nmigrations_table = \"{}\"\n", "t".repeat(70)),
+        )
+        .unwrap();
+        let s = resolve_in(
+            dir.path(),
+            &["strata", "--database", "postgres://u@h/db", "status"],
+            &[],
+        )
+        .unwrap();
+        match s.database_url() {
+            Err(CliError::Usage(m)) => assert!(
+                m.contains("strata.toml line 2: x-migrations-table: the table name"),
+                "{m}"
+            ),
             other => panic!("{other:?}"),
         }
     }

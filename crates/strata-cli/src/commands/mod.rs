@@ -34,7 +34,7 @@ use crate::settings::Settings;
 use crate::CliError;
 use strata_core::runner::{Migrator, RunOptions};
 use strata_core::Source;
-use strata_drivers::{Backend, ConnectOptions, Connection, DatabaseUrl, UrlError};
+use strata_drivers::{Backend, ConnectOptions, Connection, DatabaseUrl};
 
 /// An open database plus what was read from its URL.
 pub struct Target {
@@ -73,12 +73,7 @@ pub fn open_read_only_with_source(settings: &Settings) -> Result<(Target, Source
 }
 
 pub(super) fn parse_url(settings: &Settings) -> Result<DatabaseUrl, CliError> {
-    let raw = settings.require_database()?;
-    DatabaseUrl::parse(raw).map_err(|e| match e {
-        // A setting Strata cannot use at all, like a bad flag.
-        UrlError::BadTableName(_) => CliError::Usage(e.to_string()),
-        e => CliError::Failed(e.to_string()),
-    })
+    settings.database_url()
 }
 
 fn open_with(settings: &Settings, read_only: bool) -> Result<Target, CliError> {

@@ -3,22 +3,22 @@
 //!
 //! Retried: a server not there yet (connection refused, no socket, a host name the network
 //! does not know yet, no answer) or starting up / shutting down / out of connection slots.
-//! Not retried: anything a retry cannot fix (a failed login, a missing database, TLS).
+//! Not retried: anything a retry cannot fix (a failed login, a missing database, TLS), or a
+//! failure the driver has no fix for. Decided from the driver's typed [`Fix`], not its text.
 
 use super::open_read_only;
 use crate::settings::Settings;
 use crate::CliError;
 use std::time::{Duration, Instant};
-use strata_core::DriverError;
-use strata_drivers::{Backend, DatabaseUrl};
+use strata_core::{DriverError, Fix};
+use strata_drivers::Backend;
 
 /// Pause between attempts.
 const PAUSE: Duration = Duration::from_millis(250);
 
 /// Wait up to `timeout` for the database to accept a connection.
 pub fn wait(settings: &Settings, timeout: Duration) -> Result<(), CliError> {
-    let raw = settings.require_database()?;
-    let url = DatabaseUrl::parse(raw).map_err(|e| CliError::Failed(e.to_string()))?;
+    let url = settings.database_url()?;
     if url.backend() == Backend::Sqlite {
         // A file is there or is created: nothing to wait for.
         return Ok(());
@@ -34,13 +34,13 @@ pub fn wait(settings: &Settings, timeout: Duration) -> Result<(), CliError> {
                 return Ok(());
             }
             Err(CliError::Engine(e)) => {
-                let message = match &*e {
-                    strata_core::Error::Driver(DriverError::Connect { message, .. }) => {
-                        message.clone()
+                let (message, fix) = match &*e {
+                    strata_core::Error::Driver(DriverError::Connect { message, fix, .. }) => {
+                        (message.clone(), fix.clone())
                     }
                     _ => return Err(CliError::Engine(e)),
                 };
-                if !retryable(&message) {
+                if !fix.as_ref().is_some_and(retryable) {
                     return Err(CliError::Engine(e));
                 }
                 if start.elapsed() + PAUSE > timeout {
@@ -64,23 +64,39 @@ pub fn wait(settings: &Settings, timeout: Duration) -> Result<(), CliError> {
     }
 }
 
-/// Whether a connection failure may pass by itself (the cause ends the message).
-pub fn retryable(message: &str) -> bool {
-    const PASSING: &[&str] = &[
-        "connection refused",
-        "no server socket in that directory",
-        "unknown host name",
-        "timed out",
-        "no answer within",
-        "the database system is starting up",
-        "the database system is shutting down",
-        "the database system is not yet accepting connections",
-        "the database system is in recovery mode",
-        "too many clients already",
-        "connection reset by peer",
-    ];
-    let m = message.to_ascii_lowercase();
-    PASSING.iter().any(|p| m.contains(p))
+/// Whether a connection failure may pass by itself, decided by what the driver says to do
+/// about it. Every fix is listed (no catch-all) so that a new one must be decided here.
+pub fn retryable(fix: &Fix) -> bool {
+    match fix {
+        // Not there yet: the server is still starting, or its name not yet known to the
+        // network (a container started alongside).
+        Fix::StartServer
+        | Fix::StartServerOnSocket
+        | Fix::WaitForServerStart
+        | Fix::WaitForConnectionSlot
+        | Fix::CheckNetwork
+        | Fix::RaiseConnectTimeout
+        | Fix::CheckHostName => true,
+        // A retry gets the same answer.
+        Fix::CheckPassword { .. }
+        | Fix::CheckHostBasedAuth
+        | Fix::CreateDatabase { .. }
+        | Fix::GrantConnect { .. }
+        | Fix::EnableServerTls
+        | Fix::CertificateName
+        | Fix::CertificateIssuer
+        | Fix::CheckTls
+        | Fix::CheckTlsFiles
+        | Fix::CheckUrlSettings
+        | Fix::CreateSchema
+        | Fix::UseSessionPooling
+        | Fix::KeepLockSession
+        | Fix::WaitForLockHolder { .. }
+        | Fix::DropInvalidIndexes { .. }
+        | Fix::DropOutsideDependents { .. }
+        | Fix::CreateFolder
+        | Fix::RebuildWithFeature { .. } => false,
+    }
 }
 
 #[cfg(test)]
@@ -88,18 +104,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refused_and_starting_up_are_retried_a_failed_login_is_not() {
-        assert!(retryable(
-            "cannot connect to 127.0.0.1:5999 as user \"u\" (TLS if offered): connection refused"
-        ));
-        assert!(retryable(
-            "cannot connect to h:5432 as user \"u\" (plain): the database system is starting up"
-        ));
-        assert!(!retryable(
-            "cannot connect to h:5432 as user \"u\" (plain): password authentication failed for user \"u\""
-        ));
-        assert!(!retryable(
-            "cannot connect to h:5432 as user \"u\" (plain): database \"x\" does not exist"
-        ));
+    fn a_server_not_there_yet_is_retried() {
+        for fix in [
+            Fix::StartServer,
+            Fix::StartServerOnSocket,
+            Fix::WaitForServerStart,
+            Fix::WaitForConnectionSlot,
+            Fix::CheckNetwork,
+            Fix::RaiseConnectTimeout,
+            Fix::CheckHostName,
+        ] {
+            assert!(retryable(&fix), "{fix:?} should be retried");
+        }
+    }
+
+    #[test]
+    fn a_refusal_a_retry_cannot_change_is_not_retried() {
+        for fix in [
+            Fix::CheckPassword { user: "u".into() },
+            Fix::CheckHostBasedAuth,
+            Fix::CreateDatabase {
+                database: "x".into(),
+            },
+            Fix::GrantConnect {
+                database: "x".into(),
+                user: "u".into(),
+            },
+            Fix::EnableServerTls,
+            Fix::CertificateName,
+            Fix::CertificateIssuer,
+            Fix::CheckTls,
+            Fix::CheckTlsFiles,
+            Fix::CheckUrlSettings,
+            Fix::CreateSchema,
+            Fix::UseSessionPooling,
+            Fix::CreateFolder,
+        ] {
+            assert!(!retryable(&fix), "{fix:?} should not be retried");
+        }
     }
 }

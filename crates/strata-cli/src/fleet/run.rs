@@ -215,6 +215,9 @@ fn drive<R: Send>(
 fn settings_for(settings: &Settings, target: &Target) -> Settings {
     let mut s = settings.clone();
     s.database = Some(target.url.clone());
+    s.database_origin = Some(target.origin.clone());
+    // The target's URL may name its own table: its line is the one to name.
+    s.table_origin = None;
     s
 }
 

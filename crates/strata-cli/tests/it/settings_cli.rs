@@ -300,3 +300,117 @@ fn config_of_a_key_value_string_redacts_its_password() {
         .stdout_has("password=***")
         .stdout_has("host=db");
 }
+
+/// A database URL with a port that is not a number (and a password that must never show).
+const BAD_URL: &str = "postgres://u:hunter2@h:notaport/db";
+
+#[test]
+fn a_bad_database_url_names_the_flag_or_variable_or_file_line_it_came_from() {
+    let p = Project::new();
+    three(&p);
+
+    let mut cmd = p.bare();
+    cmd.args(["--database", BAD_URL, "wait"]);
+    output(cmd)
+        .code(1)
+        .stderr_has("--database: invalid port")
+        .never_shows("hunter2");
+
+    let mut cmd = p.bare();
+    cmd.env("DATABASE_URL", BAD_URL)
+        .args(["-path", "migrations", "up"]);
+    output(cmd)
+        .code(1)
+        .stderr_has("DATABASE_URL (environment): invalid port")
+        .never_shows("hunter2");
+
+    write(&p, ".env", &format!("A=1\nDATABASE_URL={BAD_URL}\n"));
+    let mut cmd = p.bare();
+    cmd.args(["wait"]);
+    output(cmd)
+        .code(1)
+        .stderr_has("DATABASE_URL (")
+        .stderr_has(".env): invalid port")
+        .never_shows("hunter2");
+    std::fs::remove_file(p.path().join(".env")).unwrap();
+
+    write(
+        &p,
+        "strata.toml",
+        &format!("path = \"migrations\"\ndatabase = \"{BAD_URL}\"\n"),
+    );
+    let mut cmd = p.bare();
+    cmd.args(["status"]);
+    output(cmd)
+        .code(1)
+        .stderr_has("strata.toml line 2: invalid port")
+        .never_shows("hunter2");
+}
+
+#[test]
+fn a_bad_key_value_connection_string_names_the_variable_it_came_from() {
+    let p = Project::new();
+    let mut cmd = p.bare();
+    cmd.env("DATABASE_URL", "host=h password=hunter2 port='5432")
+        .args(["wait"]);
+    output(cmd)
+        .code(2)
+        .stderr_has("DATABASE_URL (environment): the key=value connection string")
+        .never_shows("hunter2");
+}
+
+#[test]
+fn config_as_json_lists_each_setting_with_its_origin_and_no_password() {
+    let p = Project::new();
+    write(&p, "strata.toml", "lock_timeout = 20\n");
+    write(
+        &p,
+        ".env",
+        "DATABASE_URL=postgres://app:hunter2@db.internal/app\n",
+    );
+    let mut cmd = p.bare();
+    cmd.args(["config", "--format", "json"])
+        .env("PGPASSWORD", "topsecret")
+        .env("PGPORT", "6543");
+    let out = output(cmd);
+    out.ok().never_shows("hunter2").never_shows("topsecret");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("config prints JSON");
+    assert_eq!(v["schema_version"], 1);
+    let settings = v["settings"].as_array().unwrap();
+    let find = |name: &str| {
+        settings
+            .iter()
+            .find(|s| s["setting"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {v}"))
+    };
+    let db = find("database");
+    // The URL's own password wins over PGPASSWORD.
+    assert_eq!(db["value"], "postgres://app:***@db.internal/app?port=6543");
+    assert_eq!(db["origin"], "DATABASE_URL (.env)");
+    assert!(db.get("parent").is_none());
+    let port = find("port");
+    assert_eq!(port["value"], "6543");
+    assert_eq!(port["origin"], "PGPORT");
+    assert_eq!(port["parent"], "database");
+    assert_eq!(find("lock_timeout")["value"], "20s");
+    assert!(find("lock_timeout")["origin"]
+        .as_str()
+        .unwrap()
+        .ends_with("strata.toml line 1"));
+    assert_eq!(v["missing"], serde_json::json!(["path"]));
+}
+
+#[test]
+fn up_help_ends_with_two_examples() {
+    let p = Project::new();
+    for flag in ["--help", "-h"] {
+        let mut cmd = p.bare();
+        cmd.args(["up", flag]);
+        let out = output(cmd);
+        out.ok()
+            .stdout_has(
+                "Examples:\n  strata -path migrations -database postgres://app@localhost/app up\n",
+            )
+            .stdout_has("  strata up 2 --format json");
+    }
+}

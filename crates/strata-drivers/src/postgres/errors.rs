@@ -174,6 +174,12 @@ pub(crate) fn connect_error(e: &postgres::Error, t: &Target, secret: Option<&str
         let io = io_kind(e);
         if io == Some(std::io::ErrorKind::ConnectionRefused) {
             ("connection refused".into(), Some(Fix::StartServer))
+        } else if io == Some(std::io::ErrorKind::ConnectionReset) {
+            // A server going down or coming up drops connections mid-handshake.
+            (
+                "connection reset by peer".into(),
+                Some(Fix::WaitForServerStart),
+            )
         } else if io == Some(std::io::ErrorKind::NotFound) && t.server.starts_with('/') {
             (
                 "no server socket in that directory".into(),

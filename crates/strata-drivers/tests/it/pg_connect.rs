@@ -163,6 +163,31 @@ fn connection_refused_is_one_line_with_a_hint() {
 }
 
 #[test]
+fn a_connection_reset_during_start_up_says_so_and_to_retry() {
+    // A server that takes the connection and drops it with the client's start-up message
+    // unread: the kernel answers with a reset, as a server going down or coming up does.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 1];
+        stream.peek(&mut buf).unwrap();
+        drop(stream);
+    });
+    let err = connect(&format!(
+        "postgres://bob:Sup3rSecret@127.0.0.1:{port}/db?sslmode=disable"
+    ))
+    .unwrap_err();
+    server.join().unwrap();
+    let (message, hint) = connect_error(err);
+    assert_eq!(
+        message,
+        format!("cannot connect to 127.0.0.1:{port} as user \"bob\" (sslmode=disable): connection reset by peer")
+    );
+    assert_eq!(hint, Some(Fix::WaitForServerStart));
+}
+
+#[test]
 fn unknown_database_says_so() {
     let db = pg!();
     let url = db.url.replace(&db.name, "no_such_db_here");
