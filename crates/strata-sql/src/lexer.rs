@@ -389,16 +389,18 @@ pub(crate) fn is_ident_cont(c: u8) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn kinds(sql: &str, dialect: Dialect) -> Vec<(TokenKind, &str, bool)> {
+    /// Every token of `sql`: kind, text, terminated. Shared with the dialects' own tests.
+    pub(crate) fn kinds(sql: &str, dialect: Dialect) -> Vec<(TokenKind, &str, bool)> {
         Lexer::new(sql, dialect)
             .map(|(off, t)| (t.kind, &sql[off..off + t.len], t.terminated))
             .collect()
     }
 
-    fn significant(sql: &str, dialect: Dialect) -> Vec<(TokenKind, &str)> {
+    /// The tokens of `sql` that are not whitespace: kind and text.
+    pub(crate) fn significant(sql: &str, dialect: Dialect) -> Vec<(TokenKind, &str)> {
         kinds(sql, dialect)
             .into_iter()
             .filter(|(k, _, _)| *k != TokenKind::Whitespace)

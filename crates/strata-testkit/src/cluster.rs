@@ -100,7 +100,7 @@ fn ensure_locked(bin: &Path, base: &Path) -> Result<Cluster, String> {
     ]);
     run(&mut initdb)?;
 
-    let port = choose_port(base);
+    let port = choose_port(base, 20000);
     let tls = make_certs(&data, as_root).is_ok();
     let mut conf = format!(
         "\n# strata-testkit\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{}'\n\
@@ -415,19 +415,19 @@ fn append(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn answers(port: u16) -> bool {
+pub(crate) fn answers(port: u16) -> bool {
     TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(300)).is_ok()
 }
 
-fn port_in_use(port: u16) -> bool {
+pub(crate) fn port_in_use(port: u16) -> bool {
     TcpListener::bind(("127.0.0.1", port)).is_err()
 }
 
-/// A port derived from the cluster directory (so each target dir gets its own), moved on while
-/// taken.
-fn choose_port(base: &Path) -> u16 {
+/// A port in `from..from + 20000` derived from the server's directory (so each target dir gets
+/// its own), moved on while taken.
+pub(crate) fn choose_port(base: &Path, from: u16) -> u16 {
     let h = crc32fast::hash(base.to_string_lossy().as_bytes());
-    let first = 20000 + (h % 20000) as u16;
+    let first = from + (h % 20000) as u16;
     (0..200)
         .map(|i| first + i)
         .find(|p| !port_in_use(*p))

@@ -17,9 +17,8 @@
 //! When no server can be had a test prints `skipped: <reason>`, except under `CI=true`, where
 //! it panics.
 
-use crate::cluster::{base_dir, is_root};
+use crate::cluster::{answers, base_dir, choose_port, is_root, port_in_use};
 use std::fs::{self, File};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -127,7 +126,7 @@ fn ensure_locked(daemon: &Path, install: &Path, base: &Path) -> Result<MariaDb, 
         init.arg("--user=mysql");
     }
     run(&mut init)?;
-    let port = choose_port(base);
+    let port = choose_port(base, 40000);
     let server = MariaDb {
         port,
         socket,
@@ -260,24 +259,6 @@ fn run(c: &mut Command) -> Result<(), String> {
             String::from_utf8_lossy(&out.stderr)
         ))
     }
-}
-
-fn answers(port: u16) -> bool {
-    TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(300)).is_ok()
-}
-
-fn port_in_use(port: u16) -> bool {
-    TcpListener::bind(("127.0.0.1", port)).is_err()
-}
-
-/// A port derived from the directory (each target dir its own), away from PostgreSQL's range.
-fn choose_port(base: &Path) -> u16 {
-    let h = crc32fast::hash(base.to_string_lossy().as_bytes());
-    let first = 40000 + (h % 20000) as u16;
-    (0..200)
-        .map(|i| first + i)
-        .find(|p| !port_in_use(*p))
-        .unwrap_or(first)
 }
 
 /// A fresh database for one test, dropped on `Drop`.

@@ -112,22 +112,9 @@ pub(crate) fn delimiter_arg(line: &str) -> Result<&str, BadDelimiter> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lexer::tests::{kinds, significant};
     use crate::Dialect;
     use TokenKind::*;
-
-    fn kinds(sql: &str, dialect: Dialect) -> Vec<(TokenKind, &str, bool)> {
-        Lexer::new(sql, dialect)
-            .map(|(off, t)| (t.kind, &sql[off..off + t.len], t.terminated))
-            .collect()
-    }
-
-    fn significant(sql: &str, dialect: Dialect) -> Vec<(TokenKind, &str)> {
-        kinds(sql, dialect)
-            .into_iter()
-            .filter(|(k, _, _)| *k != TokenKind::Whitespace)
-            .map(|(k, s, _)| (k, s))
-            .collect()
-    }
 
     #[test]
     fn lex_mysql_hash_comment_runs_to_line_end() {
