@@ -38,27 +38,6 @@ pub fn open(
     }
 }
 
-/// `raw` (a PostgreSQL URL) naming database `db` instead of its own.
-pub fn with_database(raw: &str, db: &str) -> Result<String, DriverError> {
-    let scheme_end = raw
-        .find("://")
-        .map(|i| i + 3)
-        .ok_or_else(|| DriverError::Connect {
-            message: "the admin URL has no scheme (postgres://...)".into(),
-            fix: None,
-            cause: None,
-        })?;
-    let rest = &raw[scheme_end..];
-    let query_at = rest.find('?').unwrap_or(rest.len());
-    let path_at = rest[..query_at].find('/').unwrap_or(query_at);
-    Ok(format!(
-        "{}{}/{db}{}",
-        &raw[..scheme_end],
-        &rest[..path_at],
-        &rest[query_at..]
-    ))
-}
-
 /// A database created for one command on a PostgreSQL server, dropped by [`Scratch::drop_now`].
 #[cfg(feature = "postgres")]
 pub struct Scratch {
@@ -90,7 +69,7 @@ impl Scratch {
         admin
             .batch_execute(&format!("CREATE DATABASE \"{name}\""))
             .map_err(|e| crate::postgres::errors::db_error(&e))?;
-        let url = with_database(admin_raw, &name)?;
+        let url = crate::url::with_database(admin_raw, &name);
         Ok(Scratch { admin, name, url })
     }
 
@@ -99,26 +78,5 @@ impl Scratch {
         self.admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS \"{}\"", self.name))
             .map_err(|e| crate::postgres::errors::db_error(&e))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn with_database_replaces_only_the_path() {
-        assert_eq!(
-            with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "s").unwrap(),
-            "postgres://u:p@h:5432/s?sslmode=disable"
-        );
-        assert_eq!(
-            with_database("postgres://h", "s").unwrap(),
-            "postgres://h/s"
-        );
-        assert_eq!(
-            with_database("postgres:///x?host=/tmp", "s").unwrap(),
-            "postgres:///s?host=/tmp"
-        );
     }
 }

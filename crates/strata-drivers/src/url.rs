@@ -37,7 +37,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 use strata_core::TableNames;
 
+mod database;
 pub mod mysql;
+
+pub use database::with_database;
 
 /// The schemes Strata understands, in the order error messages list them.
 pub const SUPPORTED_SCHEMES: &[&str] =

@@ -33,8 +33,6 @@ mod names;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
-#[cfg(feature = "postgres")]
-mod url;
 
 pub use error::Error;
 

@@ -1,11 +1,12 @@
 //! PostgreSQL: a template database per migration set, cloned per test.
 
-use super::{fingerprint_for, names, url::with_database, Error, Kind, Pruned, TestDb, ACTOR};
+use super::{fingerprint_for, names, Error, Kind, Pruned, TestDb, ACTOR};
 use crate::migrations::Migrations;
 use postgres::error::SqlState;
 use postgres::Client;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
+use strata_drivers::url::with_database;
 
 /// The comment on a template database: this, then the Unix time it was built.
 const BUILT: &str = "strata test template, built at ";

@@ -1,8 +1,10 @@
-//! The URL of another database on the admin URL's server: same user, password, hosts and
-//! settings, another database name.
+//! The URL of another database on the same server: same user, password, hosts and settings,
+//! another database name (test databases, templates, scratch databases).
 
-/// `raw` (a PostgreSQL URL that parsed) with its database replaced by `name` (one of
-/// [`names`](super::names)'s: plain ASCII, nothing to encode). A `dbname=` query parameter,
+use super::userinfo_end;
+
+/// `raw` (a PostgreSQL URL that parsed) with its database replaced by `name` (plain ASCII,
+/// nothing to encode: names Strata makes). A `dbname=` query parameter,
 /// which would override the path, is removed.
 pub fn with_database(raw: &str, name: &str) -> String {
     let raw = raw.trim();
@@ -31,28 +33,10 @@ pub fn with_database(raw: &str, name: &str) -> String {
     out
 }
 
-/// Where the user info ends (its `@`), read the way strata-drivers' URL parser reads it: the
-/// last `@` before the query, or after a `?` that belongs to an unencoded password.
-fn userinfo_end(rest: &str) -> Option<usize> {
-    let first_q = rest.find('?').unwrap_or(rest.len());
-    let before_query = rest[..first_q].rfind('@');
-    match rest.rfind('@') {
-        Some(last_at) if last_at > first_q => {
-            let between = &rest[first_q..last_at];
-            if between.contains('=') || between.contains('&') {
-                before_query
-            } else {
-                Some(last_at)
-            }
-        }
-        _ => before_query,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::with_database;
-    use strata_drivers::DatabaseUrl;
+    use crate::DatabaseUrl;
 
     #[test]
     fn replaces_the_database_and_keeps_everything_else() {
@@ -69,6 +53,7 @@ mod tests {
                 "postgres://h/db?x-migrations-table=m",
             ),
             ("postgres://u:p/a?b@h/postgres", "postgres://u:p/a?b@h/db"),
+            ("postgres:///x?host=/tmp", "postgres:///db?host=/tmp"),
             (
                 "postgres://u:p@h/postgres?application_name=me@host",
                 "postgres://u:p@h/db?application_name=me@host",
