@@ -118,22 +118,9 @@ pub fn locate<'s>(
 /// Make a statement error's offsets relative to the whole script instead of statement `index`
 /// (1-based, of `total`) starting at byte `by`, and say which statement it was.
 pub(super) fn shift(e: DriverError, by: usize, index: usize, total: usize) -> DriverError {
-    match e.shifted(by) {
-        DriverError::Statement {
-            message,
-            code,
-            detail,
-            hint,
-            statement,
-            position,
-        } => DriverError::Statement {
-            message: format!("{message} (statement {index} of {total})"),
-            code,
-            detail,
-            hint,
-            statement,
-            position,
-        },
-        other => other,
+    let mut e = e.shifted(by);
+    if let DriverError::Statement { message, .. } = &mut e {
+        message.push_str(&format!(" (statement {index} of {total})"));
     }
+    e
 }
