@@ -201,6 +201,11 @@ impl MysqlUrl {
         let (database, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));
+        // Checked again as parsed: a `?` inside `tcp(...)` is no query, so the database name
+        // may run on into what was meant as parameters.
+        if holds_secret_key(&after[..after.len() - query.len()]) {
+            return Err(MysqlUrlError::SecretInValue("address or database"));
+        }
         let database =
             decode(database, "database").map_err(|_| MysqlUrlError::BadEncoding("database"))?;
         // With an `@` but no user info found, a query key may be a piece of a mistyped

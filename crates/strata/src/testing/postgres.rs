@@ -259,31 +259,48 @@ pub fn drop_parsed(admin_url: &str, name: &str, kind: &names::Parsed) -> Result<
     })
 }
 
+/// When the template `name` was built (Unix seconds) by its comment; 0 when unmarked (half-built
+/// and not being built: prune takes the build lock first), so that it counts as old.
+fn built_at(comment: &str) -> u64 {
+    comment
+        .strip_prefix(BUILT)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `Some(marked)` when the template `name` still exists and was built before `cutoff`.
+fn stale_template(client: &mut Client, name: &str, cutoff: u64) -> Result<Option<bool>, Error> {
+    let rows = client
+        .query(
+            "SELECT datistemplate, coalesce(shobj_description(oid, 'pg_database'), '') \
+             FROM pg_database WHERE datname = $1",
+            &[&name],
+        )
+        .map_err(admin(format!("reading the state of template {name}")))?;
+    Ok(rows.first().and_then(|r| {
+        let comment: String = r.get(1);
+        (built_at(&comment) <= cutoff).then(|| r.get(0))
+    }))
+}
+
 /// Drop templates of other fingerprints than `current` built before `cutoff` (Unix seconds;
 /// not while being built) and test databases created before `cutoff`.
 pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Error> {
     with_admin(admin_url, |client, _| {
         let rows = client
             .query(
-                "SELECT datname::text, datistemplate, \
-                 coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database \
-                 ORDER BY datname",
+                "SELECT datname::text, coalesce(shobj_description(oid, 'pg_database'), '') \
+                 FROM pg_database ORDER BY datname",
                 &[],
             )
             .map_err(admin("listing databases"))?;
         let mut pruned = Pruned::default();
         for row in rows {
             let name: String = row.get(0);
-            let marked: bool = row.get(1);
-            let comment: String = row.get(2);
-            // Unmarked (half-built, not being built: see the lock below) counts as old.
-            let built: u64 = comment
-                .strip_prefix(BUILT)
-                .and_then(|t| t.parse().ok())
-                .unwrap_or(0);
+            let comment: String = row.get(1);
             match names::parse(&name) {
                 Some(names::Parsed::Template { fingerprint })
-                    if fingerprint != current && built <= cutoff =>
+                    if fingerprint != current && built_at(&comment) <= cutoff =>
                 {
                     let key = lock_key(&fingerprint);
                     let free: bool = client
@@ -293,12 +310,18 @@ pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Erro
                     if !free {
                         continue; // being built right now
                     }
-                    let dropped = drop_database(client, &name, marked);
+                    // Read again under the lock: a build may have finished since the listing.
+                    let dropped = match stale_template(client, &name, cutoff) {
+                        Ok(Some(marked)) => drop_database(client, &name, marked).map(|()| true),
+                        Ok(None) => Ok(false),
+                        Err(e) => Err(e),
+                    };
                     client
                         .execute("SELECT pg_advisory_unlock($1, $2)", &[&LOCK_CLASS, &key])
                         .map_err(admin(format!("unlocking template {name}")))?;
-                    dropped?;
-                    pruned.templates.push(name);
+                    if dropped? {
+                        pruned.templates.push(name);
+                    }
                 }
                 Some(names::Parsed::Test { created }) if created <= cutoff => {
                     drop_database(client, &name, false)?;
