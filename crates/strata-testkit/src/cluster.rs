@@ -387,7 +387,8 @@ pub fn stop() -> Result<(), String> {
     run(&mut c)
 }
 
-fn run(c: &mut Command) -> Result<(), String> {
+/// Run `c`; on failure, its command line, status and output.
+pub(crate) fn run(c: &mut Command) -> Result<(), String> {
     let out = c
         .output()
         .map_err(|e| format!("cannot run {:?}: {e}", c.get_program()))?;

@@ -17,7 +17,7 @@
 //! When no server can be had a test prints `skipped: <reason>`, except under `CI=true`, where
 //! it panics.
 
-use crate::cluster::{answers, base_dir, choose_port, is_root, port_in_use};
+use crate::cluster::{answers, base_dir, choose_port, is_root, port_in_use, run};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -241,24 +241,6 @@ fn find(names: &[&str]) -> Option<PathBuf> {
     names
         .iter()
         .find_map(|n| dirs.iter().map(|d| d.join(n)).find(|p| p.is_file()))
-}
-
-fn run(c: &mut Command) -> Result<(), String> {
-    let out = c
-        .output()
-        .map_err(|e| format!("cannot run {:?}: {e}", c.get_program()))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{:?} {:?} failed ({}): {}{}",
-            c.get_program(),
-            c.get_args().collect::<Vec<_>>(),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
 }
 
 /// A fresh database for one test, dropped on `Drop`.
