@@ -338,4 +338,24 @@ mod tests {
             "list: no target in it (one database URL per line)"
         );
     }
+
+    proptest::proptest! {
+        /// Any list (one line holding a password among arbitrary lines) parses or is refused,
+        /// never panics, and neither the targets' `Debug` nor the error shows the password.
+        #[test]
+        fn any_list_is_parsed_or_refused_without_showing_the_password(
+            before in "[^\\x00]{0,60}",
+            rest in "[^\\x00\n]{0,40}",
+            after in "[^\\x00]{0,60}",
+            secret in "[A-Za-z0-9]{8,16}",
+        ) {
+            proptest::prop_assume!(![&before, &rest, &after].iter().any(|t| t.contains(&secret)));
+            let text = format!("{before}\npostgres://u:{secret}@{rest}\n{after}");
+            let shown = match parse(&text, "list") {
+                Ok(targets) => format!("{targets:?}"),
+                Err(e) => format!("{e} {e:?}"),
+            };
+            proptest::prop_assert!(!shown.contains(&secret), "{shown}");
+        }
+    }
 }

@@ -143,4 +143,20 @@ mod tests {
             "{e}"
         );
     }
+
+    proptest::proptest! {
+        /// Any connection string parses or is refused, never panics, and a refusal never
+        /// quotes the password.
+        #[test]
+        fn any_string_is_parsed_or_refused_without_quoting_the_password(
+            before in "[^\\x00]{0,40}",
+            after in "[^\\x00]{0,40}",
+            secret in "[A-Za-z0-9]{8,16}",
+        ) {
+            proptest::prop_assume!(!before.contains(&secret) && !after.contains(&secret));
+            if let Err(e) = parse(&format!("{before} password={secret} {after}")) {
+                proptest::prop_assert!(!e.contains(&secret), "{e}");
+            }
+        }
+    }
 }
