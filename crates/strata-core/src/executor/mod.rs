@@ -94,10 +94,11 @@ pub struct Backend {
 impl Backend {
     /// Ask `driver`.
     pub fn of(driver: &dyn Driver) -> Backend {
+        let caps = driver.capabilities();
         Backend {
             dialect: driver.dialect(),
-            batch_limit: driver.capabilities().batch_limit,
-            single_transaction: driver.capabilities().single_transaction,
+            batch_limit: caps.batch_limit,
+            single_transaction: caps.single_transaction,
         }
     }
 }
