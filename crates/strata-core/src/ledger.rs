@@ -301,6 +301,10 @@ pub struct Reached {
     pub line: usize,
     /// The statement's first line of text (shortened).
     pub text: String,
+    /// The hash of statements 1..statement-1 as they were sent ([`crate::resume::PrefixHash`]);
+    /// `None` in records written before Strata kept it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
 }
 
 /// How many characters of a statement's first line a [`Reached`] keeps.
@@ -316,15 +320,21 @@ impl Reached {
         }
     }
 
-    /// The log detail: `up statement 2 of 3 at migrations/3_x.up.sql:4: SELECT ...`
-    /// ([`Reached::parse`] reads it back).
+    /// The log detail: `up statement 2 of 3 after prefix <64 hex> at migrations/3_x.up.sql:4:
+    /// SELECT ...` ([`Reached::parse`] reads it back). The log's existing `detail` column
+    /// carries it, so log tables of every backend and age hold it without a new column.
     pub fn detail(&self) -> String {
         let dir = match self.direction {
             Direction::Up => "up",
             Direction::Down => "down",
         };
+        let prefix = self
+            .prefix
+            .as_ref()
+            .map(|p| format!(" after prefix {p}"))
+            .unwrap_or_default();
         format!(
-            "{dir} statement {} of {} at {}:{}: {}",
+            "{dir} statement {} of {}{prefix} at {}:{}: {}",
             self.statement, self.total, self.path, self.line, self.text
         )
     }
@@ -351,6 +361,14 @@ impl Reached {
         };
         let (statement, rest) = rest.split_once(" of ")?;
         let (total, rest) = rest.split_once(" at ")?;
+        let (total, prefix) = match total.split_once(" after prefix ") {
+            Some((total, prefix)) => {
+                let hex = prefix.len() == 64
+                    && prefix.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+                (total, Some(hex.then(|| prefix.to_string())?))
+            }
+            None => (total, None),
+        };
         // `<path>:<line>: <text>`: the first `:<digits>: ` ends the path (a path holding such
         // a sequence itself would be misread; the statement's text may hold anything).
         let bytes = rest.as_bytes();
@@ -374,6 +392,7 @@ impl Reached {
             path: rest[..path_end].to_string(),
             line: rest[path_end + 1..line_end].parse().ok()?,
             text: rest[line_end + 2..].to_string(),
+            prefix,
         })
     }
 
@@ -487,6 +506,26 @@ mod tests {
             path: "C:/db 1: x/000003_add_index.up.sql".into(),
             line: 4,
             text: "SELECT 'a: b', 1 ; -- of 7 at x:9: z".into(),
+            prefix: Some(crate::resume::prefix_hash(["SELECT 1;"])),
+        }
+    }
+
+    #[test]
+    fn reached_reads_back_records_without_a_prefix_and_refuses_a_malformed_one() {
+        let r = reached();
+        let detail = r.detail();
+        assert!(
+            detail.starts_with(&format!("up statement 2 of 3 after prefix {} at ", r.prefix.as_deref().unwrap())),
+            "{detail}"
+        );
+        // Written before the prefix hash was recorded.
+        let old = "up statement 2 of 3 at m/3_x.up.sql:4: SELECT 1";
+        let parsed = Reached::parse(Action::Progress, Some(3), "x", old).unwrap();
+        assert_eq!((parsed.statement, parsed.total, parsed.prefix), (2, 3, None));
+        assert_eq!(parsed.path, "m/3_x.up.sql");
+        for bad in ["abc", &"A".repeat(64), &"0".repeat(63)] {
+            let detail = format!("up statement 2 of 3 after prefix {bad} at m/3_x.up.sql:4: SELECT 1");
+            assert_eq!(Reached::parse(Action::Progress, Some(3), "x", &detail), None, "{bad}");
         }
     }
 

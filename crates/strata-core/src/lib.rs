@@ -24,6 +24,7 @@ pub mod migration;
 pub mod plan;
 pub mod printable;
 pub mod report;
+pub mod resume;
 pub mod runner;
 pub mod schema;
 pub mod source;

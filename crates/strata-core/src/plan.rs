@@ -20,6 +20,7 @@ use crate::ledger::{
     Reached,
 };
 use crate::migration::{Direction, Migration, TxMode, Version};
+use crate::resume::{resume_point, ResumePoint, ResumeRefusal};
 use crate::source::Source;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -64,6 +65,10 @@ pub struct PlanOptions {
     /// statement in autocommit (split by the real lexer, not at every `;`); see
     /// [`crate::Script::run_mode`].
     pub statement_mode: bool,
+    /// `up --resume`: a database left dirty by an interrupted statement-by-statement migration
+    /// goes on at the statement it stopped at (see [`crate::resume`]); a clean one plans as
+    /// usual.
+    pub resume: bool,
 }
 
 /// One reason a plan cannot be made. All are reported together.
@@ -154,6 +159,13 @@ pub enum Conflict {
         /// The version asked for.
         version: Version,
     },
+    /// `up --resume` cannot continue the dirty migration.
+    NotResumable {
+        /// The version in golang-migrate's dirty row.
+        version: i64,
+        /// Why.
+        reason: ResumeRefusal,
+    },
     /// `adopt`: a row of the other tool's table matches no migration file.
     Unmatched {
         /// The tool (`goose`, ...).
@@ -219,6 +231,9 @@ impl fmt::Display for Conflict {
             Conflict::NotApplied { version } => {
                 write!(f, "migration {version} is not applied")
             }
+            Conflict::NotResumable { version, reason } => {
+                write!(f, "cannot resume dirty database version {version}: {reason}")
+            }
             Conflict::Unmatched { tool, table, key, version } => write!(
                 f,
                 "row {key:?} of {tool}'s table {table} matches no migration file{}",
@@ -259,9 +274,16 @@ fn dirty_hint(version: i64, r: &Reached) -> String {
         Direction::Up => "`force <previous version>` and `up`",
         Direction::Down => "`force <its version>` and `down 1`",
     };
+    let resume = match (r.direction, &r.prefix) {
+        (Direction::Up, Some(_)) => format!(
+            "; or fix statement {} and run `up --resume` to go on from it (statements before it are checked unchanged)",
+            r.statement
+        ),
+        _ => String::new(),
+    };
     format!(
         "{done}: repair by hand, then run `force {version}` if the migration completed, or {again} \
-         to run it again from statement 1 (safe when its statements are idempotent, e.g. IF NOT EXISTS)"
+         to run it again from statement 1 (safe when its statements are idempotent, e.g. IF NOT EXISTS){resume}"
     )
 }
 
@@ -299,6 +321,7 @@ impl Conflict {
             Conflict::NotApplied { .. } => {
                 "only an applied migration's checksum can be accepted; see `strata status`".into()
             }
+            Conflict::NotResumable { version, reason } => reason.hint(*version),
             Conflict::Unmatched { .. } => {
                 "restore the missing files (e.g. from version control), or pass --ignore-unmatched to adopt the other rows without them".into()
             }
@@ -328,6 +351,9 @@ pub struct Step {
     pub compat_dirty: CompatRow,
     /// Applied although older than the newest applied version (recorded in the log).
     pub out_of_order: bool,
+    /// Continue an interrupted run of it at this statement instead of running it whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume: Option<ResumePoint>,
 }
 
 /// What a request will do.
@@ -439,6 +465,24 @@ pub fn plan(
     request: Request,
     options: &PlanOptions,
 ) -> Result<Plan, Vec<Conflict>> {
+    let resumed = match options.resume {
+        true => resume_point(source, state).map_err(|c| vec![c])?,
+        false => None,
+    };
+    // Resuming: the dirty row stands for the migration being resumed, which the ledger does
+    // not hold yet; planned against the ledger, that migration is the first pending one.
+    let resuming;
+    let state = match resumed {
+        Some(_) => {
+            resuming = LedgerState {
+                compat: compat_for(state.head()),
+                reached: None,
+                ..state.clone()
+            };
+            &resuming
+        }
+        None => state,
+    };
     let (reconcile, state) = reconcile(source, state, &options.actor).map_err(|c| vec![c])?;
     let mut conflicts = drift(source, &state);
     // An edited or deleted down file refuses only the plans that would run it.
@@ -594,7 +638,21 @@ pub fn plan(
             compat_after: compat_for(now.iter().next_back().copied()),
             compat_dirty,
             out_of_order: direction == Direction::Up && now.range(version..).nth(1).is_some(),
+            resume: None,
         });
+    }
+    if let Some((version, point)) = resumed {
+        match steps.first_mut() {
+            Some(s) if s.version == version && s.direction == Direction::Up => {
+                s.resume = Some(point)
+            }
+            first => conflicts.push(Conflict::NotResumable {
+                version: version as i64,
+                reason: ResumeRefusal::NotFirst {
+                    first: first.map(|s| s.version),
+                },
+            }),
+        }
     }
 
     if conflicts.is_empty() {
@@ -950,6 +1008,7 @@ mod tests {
             allow_out_of_order: false,
             actor: "t".into(),
             statement_mode: false,
+            resume: false,
         }
     }
 
@@ -1580,6 +1639,7 @@ mod tests {
             path: "m/2_m2.down.sql".into(),
             line: 3,
             text: "DROP TABLE b;".into(),
+            prefix: None,
         });
         assert_eq!(states(&st), [State::Applied, State::Dirty, State::Pending]);
         let err = plan(&src, &st, Request::Up(None), &PlanOptions::default()).unwrap_err();

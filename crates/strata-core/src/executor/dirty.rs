@@ -3,7 +3,9 @@
 //! The row is set to `(target, dirty)` with a `start` log entry, the statements run one by one
 //! in autocommit, then the records are written. A failure leaves the row dirty and the log
 //! names the statement reached: statement 1 in the `start` entry, each later one in a
-//! `progress` entry written before it runs (so a killed run leaves it). A self-managed file
+//! `progress` entry written before it runs (so a killed run leaves it), with the hash of the
+//! statements sent before it ([`crate::resume`]). A resumed run starts at the statement its
+//! last record names, in a `start` entry of its own. A self-managed file
 //! (its own `BEGIN`/`COMMIT`) runs in the messages golang-migrate would send (see
 //! [`strata_sql::self_managed_messages`]) inside the same protocol, with no statement named.
 
@@ -15,6 +17,7 @@ use crate::error::Aftermath;
 use crate::ledger::{Action, CompatRow, LedgerWrite, Reached};
 use crate::migration::{Direction, Migration, Script, TxMode};
 use crate::plan;
+use crate::resume::PrefixHash;
 use std::ops::Range;
 use std::time::Duration;
 
@@ -53,10 +56,16 @@ pub(super) struct DirtyRun<'s> {
     lines: strata_sql::Cursor<'s>,
     stage: Stage,
     records: Vec<LedgerWrite>,
+    /// The first piece this run sends (0 unless resumed).
+    from: usize,
+    /// The hash of the statements before the next one recorded.
+    sent: PrefixHash,
 }
 
 impl<'s> DirtyRun<'s> {
-    /// Start the protocol: the first op writes the dirty row and the `start` entry.
+    /// Start the protocol: the first op writes the dirty row and the `start` entry. A resumed
+    /// run (`from` > 0, checked against the file before the run) sends the pieces from `from`
+    /// on.
     #[allow(clippy::too_many_arguments)]
     pub fn start(
         m: &'s Migration,
@@ -67,6 +76,7 @@ impl<'s> DirtyRun<'s> {
         dialect: strata_sql::Dialect,
         actor: &str,
         records: Vec<LedgerWrite>,
+        from: usize,
     ) -> (DirtyRun<'s>, Op<'s>) {
         let statements = script.statement_ranges(dialect);
         let self_managed = mode == TxMode::SelfManaged;
@@ -85,11 +95,18 @@ impl<'s> DirtyRun<'s> {
             lines: strata_sql::Cursor::new(&script.sql),
             stage: Stage::Start,
             records,
+            from,
+            sent: PrefixHash::default(),
         };
-        // Statement 1 rides on the `start` entry, which is written anyway (with the dirty row).
-        let detail = match run.reached(0) {
-            Some(r) => format!("{}; {r}", mode.as_str()),
-            None => mode.as_str().to_string(),
+        // The first statement sent rides on the `start` entry, which is written anyway (with
+        // the dirty row).
+        let how = match from {
+            0 => mode.as_str().to_string(),
+            _ => format!("{}, resumed", mode.as_str()),
+        };
+        let detail = match run.reached(from) {
+            Some(r) => format!("{how}; {r}"),
+            None => how,
         };
         let entry = plan::log(Action::Start, m, None, &run.actor, &detail);
         let op = Op::Write(vec![
@@ -107,6 +124,10 @@ impl<'s> DirtyRun<'s> {
         }
         let range = self.pieces.get(i)?.clone();
         let script = self.script;
+        // Pieces are reached in order, so the hash only ever moves forward.
+        while self.sent.count() < i {
+            self.sent.push(&script.sql[self.pieces[self.sent.count()].clone()]);
+        }
         let text = &script.sql[range.clone()];
         let lead = text.len() - text.trim_start().len();
         Some(
@@ -119,6 +140,7 @@ impl<'s> DirtyRun<'s> {
                 path: script.path.display().to_string(),
                 line: script.first_line + self.lines.line_col(range.start + lead).line - 1,
                 text: Reached::first_line(text),
+                prefix: Some(self.sent.hex()),
             }
             .detail(),
         )
@@ -135,7 +157,7 @@ impl<'s> DirtyRun<'s> {
                 .collect();
             return Next::Issue(Op::Write(records));
         };
-        if i > 0 && !self.self_managed {
+        if i > self.from && !self.self_managed {
             // Durable before the statement runs, so that a kill during it leaves the record
             // behind: one autocommit INSERT per statement (no-transaction migrations are few
             // and their statements slow).
@@ -154,7 +176,7 @@ impl<'s> DirtyRun<'s> {
     pub fn complete(&mut self, result: Result<(), DriverError>, elapsed: Duration) -> Next<'s> {
         match (self.stage, result) {
             (Stage::Start, Err(e)) => Next::Finished(Err((e, None, Aftermath::NotStarted))),
-            (Stage::Start, Ok(())) => self.piece(0, elapsed),
+            (Stage::Start, Ok(())) => self.piece(self.from, elapsed),
             (Stage::Progress(_), Err(e)) | (Stage::Records, Err(e)) => {
                 Next::Finished(Err((e, None, Aftermath::Dirty)))
             }

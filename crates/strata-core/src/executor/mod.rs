@@ -148,7 +148,9 @@ impl<'s> Executor<'s> {
     /// An executor for `plan` (made from `source`), with a driver that can do `caps`. A plan
     /// that cannot run as asked is refused at once (the first op is [`Op::Done`]).
     pub fn new(source: &'s Source, plan: Plan, options: RunOptions, caps: Backend) -> Executor<'s> {
-        let refused = refusals::refusal(source, &plan, options.plan.statement_mode);
+        let statement_mode = options.plan.statement_mode;
+        let refused = refusals::refusal(source, &plan, statement_mode)
+            .or_else(|| refusals::resume_refusal(source, &plan, statement_mode, caps.dialect));
         let mut exec = Executor {
             source,
             plan,
@@ -382,7 +384,9 @@ impl<'s> Executor<'s> {
             statement_mode: self.options.plan.statement_mode,
         };
         let n = batching.len(self.at, self.cap);
-        if batching.as_batch(self.at, n, self.cap != usize::MAX) {
+        // A resumed migration runs on its own: start_step refuses it if it would run whole.
+        let resumed = self.plan.steps[self.at].resume.is_some();
+        if !resumed && batching.as_batch(self.at, n, self.cap != usize::MAX) {
             return self.start_batch(self.at, n, false);
         }
         self.start_step(self.at)

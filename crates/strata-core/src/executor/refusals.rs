@@ -3,7 +3,8 @@
 use super::Backend;
 use crate::error::{Error, NotRunnableReason, OneTransactionBlocker};
 use crate::migration::{Script, TxMode};
-use crate::plan::{Plan, Step};
+use crate::plan::{Conflict, Plan, Step};
+use crate::resume::{check_prefix, ResumeRefusal};
 use crate::source::Source;
 
 fn script_of<'s>(source: &'s Source, step: &Step) -> Option<&'s Script> {
@@ -27,6 +28,43 @@ pub(super) fn refusal(source: &Source, plan: &Plan, statement_mode: bool) -> Opt
         }
     }
     None
+}
+
+/// Why a resumed step cannot go on at its statement, if it cannot: its file now runs whole
+/// (self-managed), or statements that already ran were edited since.
+pub(super) fn resume_refusal(
+    source: &Source,
+    plan: &Plan,
+    statement_mode: bool,
+    dialect: strata_sql::Dialect,
+) -> Option<Error> {
+    plan.steps.iter().find_map(|step| {
+        let point = step.resume.as_ref()?;
+        let refuse = |reason| Error::Conflicts {
+            conflicts: vec![Conflict::NotResumable {
+                version: step.version as i64,
+                reason,
+            }],
+        };
+        let Some(script) = script_of(source, step) else {
+            return Some(refuse(ResumeRefusal::FileMissing));
+        };
+        let mode = script.run_mode(statement_mode);
+        if mode == TxMode::SelfManaged {
+            return Some(not_resumable(step, mode));
+        }
+        check_prefix(script, point, dialect).err().map(refuse)
+    })
+}
+
+/// A resumed step whose file now runs as `mode`, not statement by statement.
+pub(super) fn not_resumable(step: &Step, mode: TxMode) -> Error {
+    Error::Conflicts {
+        conflicts: vec![Conflict::NotResumable {
+            version: step.version as i64,
+            reason: ResumeRefusal::NotStatementByStatement { mode },
+        }],
+    }
 }
 
 /// Why the plan cannot run in one transaction, if it cannot: a driver that cannot, or a step

@@ -2,7 +2,7 @@
 //! protocol between preparing and restoring the session.
 
 use super::dirty::{self, DirtyRun};
-use super::{records, retry, Awaiting, Completion, Executor, Op, Outcome, Unit};
+use super::{records, refusals, retry, Awaiting, Completion, Executor, Op, Outcome, Unit};
 use crate::driver::DriverError;
 use crate::error::Aftermath;
 use crate::ledger::LedgerWrite;
@@ -83,6 +83,12 @@ impl<'s> Executor<'s> {
             ),
             _ => (Phase::Records, Op::Write(records)),
         };
+        if let (Some(_), Phase::Transaction { .. }) = (&step.resume, &phase) {
+            // Run whole, it would send again the statements that already ran.
+            let refused = refusals::not_resumable(step, TxMode::Transaction);
+            self.events.pop_back();
+            return self.conclude(Err(refused));
+        }
         self.awaiting = Awaiting::Step(StepRun {
             index,
             script,
@@ -163,6 +169,7 @@ impl<'s> Executor<'s> {
                     self.caps.dialect,
                     self.actor(),
                     records,
+                    step.resume.as_ref().map_or(0, |p| p.statement.saturating_sub(1)),
                 );
                 (Phase::Dirty(dirty), op)
             }

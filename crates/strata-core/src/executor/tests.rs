@@ -108,6 +108,8 @@ struct Fake {
     log: Vec<LogEntry>,
     /// Every ledger write committed.
     committed: Vec<LedgerWrite>,
+    /// Every statement run in autocommit, exactly as sent.
+    sent: Vec<String>,
 }
 
 impl Fake {
@@ -189,6 +191,7 @@ impl Fake {
                 }
                 Op::RunAutocommit { sql } => {
                     self.trace.push(format!("autocommit {}", sql.trim()));
+                    self.sent.push(sql.to_string());
                     match sql.contains("FAIL") {
                         true => Completion::failed(syntax_error(1)),
                         false => Completion::done(),
@@ -679,6 +682,9 @@ fn the_dirty_protocol_writes_start_and_progress_entries_before_statements_two_to
         ..Fake::default()
     };
     let report = fake.run(exec).unwrap();
+    // Each record carries the hash of the statements sent before it.
+    let sent: Vec<&str> = fake.sent.iter().map(String::as_str).collect();
+    let prefix = |k: usize| crate::resume::prefix_hash(sent[..k - 1].iter().copied());
     assert_eq!(
         fake.trace,
         [
@@ -688,9 +694,9 @@ fn the_dirty_protocol_writes_start_and_progress_entries_before_statements_two_to
             "prepare m/1_idx.up.sql",
             "write compat 1 dirty, log start 1",
             "autocommit CREATE INDEX CONCURRENTLY a ON t (x);",
-            "append progress up statement 2 of 3 at m/1_idx.up.sql:2: CREATE INDEX CONCURRENTLY b ON t (y);",
+            &format!("append progress up statement 2 of 3 after prefix {} at m/1_idx.up.sql:2: CREATE INDEX CONCURRENTLY b ON t (y);", prefix(2)),
             "autocommit CREATE INDEX CONCURRENTLY b ON t (y);",
-            "append progress up statement 3 of 3 at m/1_idx.up.sql:3: CREATE INDEX CONCURRENTLY c ON t (z);",
+            &format!("append progress up statement 3 of 3 after prefix {} at m/1_idx.up.sql:3: CREATE INDEX CONCURRENTLY c ON t (z);", prefix(3)),
             "autocommit CREATE INDEX CONCURRENTLY c ON t (z);",
             "write insert 1, compat 1, log up 1",
             "restore session",
@@ -699,7 +705,15 @@ fn the_dirty_protocol_writes_start_and_progress_entries_before_statements_two_to
     );
     assert_eq!(
         fake.log[0].detail,
-        "no-transaction; up statement 1 of 3 at m/1_idx.up.sql:1: CREATE INDEX CONCURRENTLY a ON t (x);"
+        format!("no-transaction; up statement 1 of 3 after prefix {} at m/1_idx.up.sql:1: CREATE INDEX CONCURRENTLY a ON t (x);", prefix(1))
+    );
+    // The hash is over the statements' exact text, one by one.
+    assert_eq!(
+        prefix(3),
+        crate::resume::prefix_hash([
+            "CREATE INDEX CONCURRENTLY a ON t (x);",
+            "CREATE INDEX CONCURRENTLY b ON t (y);"
+        ])
     );
     // The records carry the time up to them: prepare, start, 3 statements, 2 progress entries.
     let up = fake.log.iter().find(|e| e.action == Action::Up).unwrap();
@@ -729,7 +743,7 @@ fn a_failing_no_transaction_statement_leaves_the_row_dirty_and_names_the_stateme
             "prepare m/1_idx.up.sql",
             "write compat 1 dirty, log start 1",
             "autocommit CREATE INDEX CONCURRENTLY a ON t (x);",
-            "append progress up statement 2 of 3 at m/1_idx.up.sql:2: CREATE INDEX CONCURRENTLY FAIL ON t (y);",
+            &format!("append progress up statement 2 of 3 after prefix {} at m/1_idx.up.sql:2: CREATE INDEX CONCURRENTLY FAIL ON t (y);", crate::resume::prefix_hash(["CREATE INDEX CONCURRENTLY a ON t (x);"])),
             "autocommit CREATE INDEX CONCURRENTLY FAIL ON t (y);",
             // No clean row, no ledger row: the dirty row stays.
             "restore session",
@@ -973,3 +987,5 @@ fn reconcile_writes_come_before_any_migration_and_warnings_are_told() {
         ]
     );
 }
+
+mod resume;
