@@ -270,6 +270,11 @@ pub enum Command {
         /// After a successful run, rewrite FILE with `strata dump` of the schema.
         #[arg(long, value_name = "FILE")]
         dump: Option<std::path::PathBuf>,
+        /// Continue a migration interrupted while running statement by statement at the
+        /// statement it stopped at (fix that statement first); refused if statements before it
+        /// were edited since they ran.
+        #[arg(long)]
+        resume: bool,
         /// Ignored, as golang-migrate ignores extra arguments.
         #[arg(hide = true, num_args = 0..)]
         extra: Vec<String>,

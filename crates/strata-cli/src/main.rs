@@ -132,6 +132,10 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
     }
     let env = Env::from_process(dotenv);
     let settings = Settings::resolve(&cli.global, matches, &env, &Context::from_process(&env))?;
+    let settings = Settings {
+        resume: matches!(command, Command::Up { resume: true, .. }),
+        ..settings
+    };
     for w in &settings.warnings {
         errln!("warning: {}", strata_core::printable::printable(w));
     }
@@ -170,10 +174,17 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
             dump,
             targets,
             fleet,
+            resume,
             ..
         } => {
             targets.check_alone(Some(&fleet))?;
             if targets.given() {
+                if resume {
+                    return Err(CliError::Usage(
+                        "--resume continues one database's interrupted migration; it cannot go with --targets"
+                            .into(),
+                    ));
+                }
                 if dump.is_some() {
                     return Err(CliError::Usage(
                         "--dump writes the schema of one database; it cannot go with --targets"

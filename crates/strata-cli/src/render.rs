@@ -409,8 +409,27 @@ pub fn status_table(status: &Status) -> String {
     let _ = writeln!(out, "{}", status_summary(status));
     if let Some(r) = &status.reached {
         let _ = writeln!(out, "dirty: {}", printable(&r.to_string()));
+        if let Some(line) = resume_hint(r) {
+            let _ = writeln!(out, "{line}");
+        }
     }
     out
+}
+
+/// How to go on from where an interrupted up stopped, when its record allows `--resume`.
+fn resume_hint(r: &strata_core::Reached) -> Option<String> {
+    (r.prefix.is_some() && r.direction == strata_core::Direction::Up).then(|| {
+        let k = r.statement;
+        let ran = match k {
+            0 | 1 => String::new(),
+            2 => "statement 1 completed; ".into(),
+            _ => format!("statements 1 to {} completed; ", k - 1),
+        };
+        format!(
+            "hint: {ran}once statement {k} is fixed, `strata up --resume` runs statements {k} to {}",
+            r.total
+        )
+    })
 }
 
 /// The history table, newest first as given.

@@ -49,6 +49,8 @@ pub struct Settings {
     pub drop_invalid_indexes: bool,
     /// All pending migrations in one transaction.
     pub single_transaction: bool,
+    /// `up --resume`: continue the dirty migration at the statement it stopped at.
+    pub resume: bool,
     /// Require TLS.
     pub require_tls: bool,
     /// Apply out-of-order migrations.
@@ -348,6 +350,7 @@ impl Settings {
             lock_retries,
             drop_invalid_indexes: global.drop_invalid_indexes,
             single_transaction: global.single_transaction,
+            resume: false,
             require_tls,
             allow_out_of_order: global.allow_out_of_order,
             verbose: global.verbose,

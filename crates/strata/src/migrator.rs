@@ -45,6 +45,7 @@ pub struct Migrator<'m> {
     table_lock_timeout: Option<Duration>,
     lock_retries: u32,
     actor: Option<String>,
+    resume: bool,
     on_event: Option<Callback<'m>>,
 }
 
@@ -77,6 +78,7 @@ impl<'m> Migrator<'m> {
             table_lock_timeout: None,
             lock_retries: 0,
             actor: None,
+            resume: false,
             on_event: None,
         }
     }
@@ -97,6 +99,7 @@ impl<'m> Migrator<'m> {
             table_lock_timeout: None,
             lock_retries: 0,
             actor: None,
+            resume: false,
             on_event: None,
         }
     }
@@ -155,6 +158,23 @@ impl<'m> Migrator<'m> {
     /// ```
     pub fn actor(mut self, actor: impl Into<String>) -> Self {
         self.actor = Some(actor.into());
+        self
+    }
+
+    /// `up` on a database left dirty by an interrupted migration run statement by statement
+    /// (`-- strata:no-transaction`) goes on at the statement it stopped at, once the cause is
+    /// fixed, after checking that the statements before it are unchanged since they ran
+    /// (else [`ConflictKind::NotResumable`](crate::ConflictKind::NotResumable)). On a clean
+    /// database it changes nothing. Default: off, as golang-migrate (a dirty database is
+    /// refused).
+    ///
+    /// ```
+    /// # static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// let migrator = strata::Migrator::new(&M).resume(true);
+    /// # let _ = migrator;
+    /// ```
+    pub fn resume(mut self, resume: bool) -> Self {
+        self.resume = resume;
         self
     }
 
@@ -307,6 +327,7 @@ impl<'m> Migrator<'m> {
                     .clone()
                     .unwrap_or_else(strata_core::actor::default_actor),
                 statement_mode,
+                resume: self.resume,
             },
             lock_retries: self.lock_retries,
             ..RunOptions::default()

@@ -94,6 +94,9 @@ pub enum ConflictKind {
     OutOfOrder,
     /// A migration to revert has no down part.
     NoDown,
+    /// [`Migrator::resume`](crate::Migrator::resume) cannot continue the dirty migration (no
+    /// progress record, its file was edited before the statement it stopped at, ...).
+    NotResumable,
     /// There are no migrations at all.
     NoMigrations,
     /// Any other reason (see the message).
@@ -137,6 +140,7 @@ impl From<strata_core::plan::Conflict> for Conflict {
             C::Missing { version, .. } => (ConflictKind::Missing, Some(version as i64)),
             C::OutOfOrder { version, .. } => (ConflictKind::OutOfOrder, Some(version as i64)),
             C::NoDown { version, .. } => (ConflictKind::NoDown, Some(version as i64)),
+            C::NotResumable { version, .. } => (ConflictKind::NotResumable, Some(version)),
             C::NoMigrations => (ConflictKind::NoMigrations, None),
             _ => (ConflictKind::Other, None),
         };

@@ -139,6 +139,7 @@ pub fn run_options(settings: &Settings, url: &DatabaseUrl) -> RunOptions {
             allow_out_of_order: settings.allow_out_of_order,
             actor: settings.actor.clone(),
             statement_mode: url.multi_statement(),
+            resume: settings.resume,
         },
         lock_retries: settings.lock_retries,
         drop_invalid_indexes: settings.drop_invalid_indexes,

@@ -35,6 +35,7 @@ mod printed;
 mod progress;
 mod refusals;
 mod renumber;
+mod resume;
 mod safety;
 mod safety_pg;
 mod schema_sqlite;

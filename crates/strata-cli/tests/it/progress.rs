@@ -63,14 +63,22 @@ fn assert_stopped_at_statement_2(history: &Output, status: &Output, json: &Outpu
         actions.starts_with(&["start", "progress"]) && !actions.contains(&"up"),
         "{log:?}"
     );
+    // Each record carries the hash of the statements sent before it (none, then statement 1).
+    let none = strata_core::resume::prefix_hash([]);
+    let one = strata_core::resume::prefix_hash(["CREATE TABLE IF NOT EXISTS s1 (id int);"]);
     assert_eq!(
         log[0].1,
-        "no-transaction; up statement 1 of 3 at migrations/3_add_index.up.sql:2: \
-         CREATE TABLE IF NOT EXISTS s1 (id int);"
+        format!(
+            "no-transaction; up statement 1 of 3 after prefix {none} at \
+             migrations/3_add_index.up.sql:2: CREATE TABLE IF NOT EXISTS s1 (id int);"
+        )
     );
     assert_eq!(
         log[1].1,
-        "up statement 2 of 3 at migrations/3_add_index.up.sql:4: INSERT INTO gate (id) -- statement two"
+        format!(
+            "up statement 2 of 3 after prefix {one} at migrations/3_add_index.up.sql:4: \
+             INSERT INTO gate (id) -- statement two"
+        )
     );
     assert_eq!(
         actions.iter().filter(|a| **a == "progress").count(),
