@@ -34,7 +34,7 @@ fn project(fourth: &str) -> Project {
 /// The backend under test: its URL and the numbers in `hits`, in order.
 struct Backend<'a> {
     url: &'a str,
-    hits: &'a dyn Fn() -> Vec<i64>,
+    hits: &'a dyn Fn(&Project) -> Vec<i64>,
 }
 
 impl Backend<'_> {
@@ -72,12 +72,12 @@ fn failed_statement_4_resumes_after_the_fix(b: &Backend) {
     b.run(&p, &["up"])
         .code(1)
         .stderr_has("(statement 4 of 6)");
-    assert_eq!((b.hits)(), [1, 2, 3]);
+    assert_eq!((b.hits)(&p), [1, 2, 3]);
     assert_stopped_at_4(b, &p);
 
     p.file("2_six.up.sql", &six(FIXED_4));
     b.run(&p, &["up", "--resume"]).ok().stderr_has("2/u six");
-    assert_eq!((b.hits)(), [1, 2, 3, 4, 5, 6], "1 to 3 ran once");
+    assert_eq!((b.hits)(&p), [1, 2, 3, 4, 5, 6], "1 to 3 ran once");
     let status = b.run(&p, &["status"]);
     status.ok().stdout_has("version 2; 0 not applied");
     assert!(!status.stdout.contains("dirty"), "{}", status.stdout);
@@ -96,7 +96,7 @@ fn an_edit_to_statement_2_is_refused(b: &Backend) {
     b.run(&p, &["up", "--resume"])
         .code(3)
         .stderr_has("cannot resume dirty database version 2: migrations/2_six.up.sql was edited since statements 1 to 3 ran");
-    assert_eq!((b.hits)(), [1, 2, 3]);
+    assert_eq!((b.hits)(&p), [1, 2, 3]);
     assert_stopped_at_4(b, &p);
 }
 
@@ -111,8 +111,8 @@ fn a_dirty_row_without_a_record_is_refused(b: &Backend, dirty_2: &dyn Fn()) {
         .stderr_has("`force 2`");
 }
 
-fn postgres_backend(db: &TestDb) -> impl Fn() -> Vec<i64> + '_ {
-    move || {
+fn postgres_backend(db: &TestDb) -> impl Fn(&Project) -> Vec<i64> + '_ {
+    move |_| {
         db.client()
             .query("SELECT n::bigint FROM hits ORDER BY n", &[])
             .unwrap()
@@ -182,13 +182,13 @@ fn pg_sigkill_during_statement_4_of_6_then_resume_runs_4_to_6() {
     child.kill().unwrap();
     let _ = child.wait();
     assert_lock_released(&mut c, &db.name);
-    assert_eq!(hits(), [1, 2, 3]);
+    assert_eq!(hits(&p), [1, 2, 3]);
     assert_stopped_at_4(&b, &p);
 
     // The fix: statement 4 replaced by what it should have been.
     p.file("2_six.up.sql", &six(FIXED_4));
     b.run(&p, &["up", "--resume"]).ok();
-    assert_eq!(hits(), [1, 2, 3, 4, 5, 6], "1 to 3 ran once");
+    assert_eq!(hits(&p), [1, 2, 3, 4, 5, 6], "1 to 3 ran once");
     let compat: (i64, bool) = {
         let r = c
             .query_one("SELECT version, dirty FROM schema_migrations", &[])
@@ -196,4 +196,23 @@ fn pg_sigkill_during_statement_4_of_6_then_resume_runs_4_to_6() {
         (r.get(0), r.get(1))
     };
     assert_eq!(compat, (2, false));
+}
+
+fn sqlite_hits(p: &Project) -> Vec<i64> {
+    let db = p.db();
+    let mut stmt = db.prepare("SELECT n FROM hits ORDER BY n").unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[test]
+fn sqlite_a_failed_statement_4_of_6_resumes_at_4_and_an_edit_is_refused() {
+    let b = Backend {
+        url: "sqlite://app.db",
+        hits: &sqlite_hits,
+    };
+    failed_statement_4_resumes_after_the_fix(&b);
+    an_edit_to_statement_2_is_refused(&b);
 }
