@@ -364,7 +364,9 @@ impl Reached {
         let (total, prefix) = match total.split_once(" after prefix ") {
             Some((total, prefix)) => {
                 let hex = prefix.len() == 64
-                    && prefix.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+                    && prefix
+                        .bytes()
+                        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
                 (total, Some(hex.then(|| prefix.to_string())?))
             }
             None => (total, None),
@@ -515,17 +517,28 @@ mod tests {
         let r = reached();
         let detail = r.detail();
         assert!(
-            detail.starts_with(&format!("up statement 2 of 3 after prefix {} at ", r.prefix.as_deref().unwrap())),
+            detail.starts_with(&format!(
+                "up statement 2 of 3 after prefix {} at ",
+                r.prefix.as_deref().unwrap()
+            )),
             "{detail}"
         );
         // Written before the prefix hash was recorded.
         let old = "up statement 2 of 3 at m/3_x.up.sql:4: SELECT 1";
         let parsed = Reached::parse(Action::Progress, Some(3), "x", old).unwrap();
-        assert_eq!((parsed.statement, parsed.total, parsed.prefix), (2, 3, None));
+        assert_eq!(
+            (parsed.statement, parsed.total, parsed.prefix),
+            (2, 3, None)
+        );
         assert_eq!(parsed.path, "m/3_x.up.sql");
         for bad in ["abc", &"A".repeat(64), &"0".repeat(63)] {
-            let detail = format!("up statement 2 of 3 after prefix {bad} at m/3_x.up.sql:4: SELECT 1");
-            assert_eq!(Reached::parse(Action::Progress, Some(3), "x", &detail), None, "{bad}");
+            let detail =
+                format!("up statement 2 of 3 after prefix {bad} at m/3_x.up.sql:4: SELECT 1");
+            assert_eq!(
+                Reached::parse(Action::Progress, Some(3), "x", &detail),
+                None,
+                "{bad}"
+            );
         }
     }
 

@@ -188,7 +188,8 @@ pub fn resume_point(
     if source
         .get(r.version)
         .and_then(|m| m.script(Direction::Up))
-        .is_none() {
+        .is_none()
+    {
         return Err(refuse(ResumeRefusal::FileMissing));
     }
     Ok(Some((

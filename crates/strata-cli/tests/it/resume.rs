@@ -26,7 +26,12 @@ const FIXED_4: &str = "INSERT INTO hits (n) VALUES (4);";
 
 fn project(fourth: &str) -> Project {
     let p = Project::new();
-    p.pair("1", "hits", "CREATE TABLE hits (n int);", "DROP TABLE hits;");
+    p.pair(
+        "1",
+        "hits",
+        "CREATE TABLE hits (n int);",
+        "DROP TABLE hits;",
+    );
     p.file("2_six.up.sql", &six(fourth));
     p
 }
@@ -69,9 +74,7 @@ fn assert_stopped_at_4(b: &Backend, p: &Project) {
 /// Statement 4 fails: fix it, `up --resume` runs 4 to 6 only and leaves the database clean.
 fn failed_statement_4_resumes_after_the_fix(b: &Backend) {
     let p = project("INSERT INTO no_such_table (n) VALUES (4);");
-    b.run(&p, &["up"])
-        .code(1)
-        .stderr_has("(statement 4 of 6)");
+    b.run(&p, &["up"]).code(1).stderr_has("(statement 4 of 6)");
     assert_eq!((b.hits)(&p), [1, 2, 3]);
     assert_stopped_at_4(b, &p);
 

@@ -126,7 +126,8 @@ impl<'s> DirtyRun<'s> {
         let script = self.script;
         // Pieces are reached in order, so the hash only ever moves forward.
         while self.sent.count() < i {
-            self.sent.push(&script.sql[self.pieces[self.sent.count()].clone()]);
+            self.sent
+                .push(&script.sql[self.pieces[self.sent.count()].clone()]);
         }
         let text = &script.sql[range.clone()];
         let lead = text.len() - text.trim_start().len();

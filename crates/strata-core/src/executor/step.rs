@@ -169,7 +169,9 @@ impl<'s> Executor<'s> {
                     self.caps.dialect,
                     self.actor(),
                     records,
-                    step.resume.as_ref().map_or(0, |p| p.statement.saturating_sub(1)),
+                    step.resume
+                        .as_ref()
+                        .map_or(0, |p| p.statement.saturating_sub(1)),
                 );
                 (Phase::Dirty(dirty), op)
             }

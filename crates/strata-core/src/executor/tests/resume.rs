@@ -143,7 +143,9 @@ fn resume_runs_the_fixed_statement_and_the_rest_only_then_leaves_the_row_clean()
         ]
     );
     assert!(
-        fake.log[0].detail.starts_with("no-transaction, resumed; up statement 4 of 6 after prefix "),
+        fake.log[0]
+            .detail
+            .starts_with("no-transaction, resumed; up statement 4 of 6 after prefix "),
         "{}",
         fake.log[0].detail
     );
@@ -158,15 +160,21 @@ fn resume_runs_the_fixed_statement_and_the_rest_only_then_leaves_the_row_clean()
             dirty: false
         })
     );
-    assert!(plan::plan(&fixed, &after, Request::Up(None), &PlanOptions::default())
-        .unwrap()
-        .steps
-        .is_empty());
+    assert!(
+        plan::plan(&fixed, &after, Request::Up(None), &PlanOptions::default())
+            .unwrap()
+            .steps
+            .is_empty()
+    );
 }
 
 /// The exact text of migration 2's statements 1..k-1.
 fn statements(s: &Source, k: usize) -> Vec<&str> {
-    let script = s.get(2).unwrap().script(crate::migration::Direction::Up).unwrap();
+    let script = s
+        .get(2)
+        .unwrap()
+        .script(crate::migration::Direction::Up)
+        .unwrap();
     script.statement_ranges(Dialect::Postgres)[..k - 1]
         .iter()
         .map(|r| &script.sql[r.clone()])
@@ -198,9 +206,7 @@ fn a_kill_during_statement_4_resumes_at_4_and_reruns_none_of_1_to_3() {
 #[test]
 fn an_edit_to_statement_2_is_refused_before_anything_runs() {
     let (_, state) = failed_run();
-    let edited = files(
-        &six("INSERT INTO c VALUES (4);").replace("VALUES (2)", "VALUES (22)"),
-    );
+    let edited = files(&six("INSERT INTO c VALUES (4);").replace("VALUES (2)", "VALUES (22)"));
     let (fake, result) = resume(&edited, &state);
     assert_eq!(
         refusal(result),
@@ -214,10 +220,10 @@ fn an_edit_to_statement_2_is_refused_before_anything_runs() {
     );
     assert!(fake.trace.is_empty(), "{:?}", fake.trace);
     // Only what is sent counts: layout between statements and a comment before one are not.
-    let relaid = files(
-        &six("INSERT INTO c VALUES (4);")
-            .replace("(1);\nINSERT INTO c VALUES (2);", "(1);\n\n-- two\nINSERT INTO c VALUES (2);"),
-    );
+    let relaid = files(&six("INSERT INTO c VALUES (4);").replace(
+        "(1);\nINSERT INTO c VALUES (2);",
+        "(1);\n\n-- two\nINSERT INTO c VALUES (2);",
+    ));
     resume(&relaid, &state).1.unwrap();
 }
 
@@ -297,7 +303,10 @@ fn a_file_that_now_runs_in_a_transaction_is_refused_without_running_it_whole() {
         }
     );
     assert!(
-        !fake.trace.iter().any(|t| t.starts_with("transaction") || t.starts_with("batch")),
+        !fake
+            .trace
+            .iter()
+            .any(|t| t.starts_with("transaction") || t.starts_with("batch")),
         "{:?}",
         fake.trace
     );
@@ -344,6 +353,8 @@ fn plain_up_on_a_resumable_database_keeps_refusing_and_names_resume() {
     .unwrap_err();
     assert!(matches!(err[0], Conflict::Dirty { version: 2, .. }));
     let hint = err[0].hint().unwrap();
-    assert!(hint.contains("fix statement 4 and run `up --resume`"), "{hint}");
+    assert!(
+        hint.contains("fix statement 4 and run `up --resume`"),
+        "{hint}"
+    );
 }
-
