@@ -61,7 +61,7 @@ pub use migrations::{MigrationFile, Migrations, NotAMigration};
 pub use migrator::Migrator;
 pub use plan::{Conflict, ConflictKind, Plan, PlanStep};
 pub use report::{Applied, Direction, Mode, Report};
-pub use status::{MigrationStatus, State, Status};
+pub use status::{MigrationStatus, State, Status, StoppedAt};
 
 /// Types of the engine that errors carry (conflicts, file locations, database errors).
 ///

@@ -95,6 +95,31 @@ pub struct Status {
     pub dirty: bool,
     /// One row per version, ascending.
     pub migrations: Vec<MigrationStatus>,
+    /// While dirty: where the interrupted statement-by-statement migration stopped, when Strata
+    /// recorded it.
+    pub stopped_at: Option<StoppedAt>,
+}
+
+/// Where an interrupted migration run statement by statement stopped: statements before
+/// `statement` completed, `statement` may have partly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoppedAt {
+    /// The migration.
+    pub version: u64,
+    /// Which way it ran.
+    pub direction: crate::Direction,
+    /// The statement it stopped at (1-based).
+    pub statement: usize,
+    /// How many statements the file had.
+    pub total: usize,
+    /// The file.
+    pub path: String,
+    /// The statement's first line in the file.
+    pub line: usize,
+    /// Whether [`Migrator::resume`](crate::Migrator::resume) can go on from it (an up whose
+    /// record carries the hash of the statements that ran), once the statement is fixed.
+    pub resumable: bool,
 }
 
 impl Status {
@@ -146,6 +171,15 @@ impl From<strata_core::status::Status> for Status {
                     applied_by: r.applied_by,
                 })
                 .collect(),
+            stopped_at: s.reached.map(|r| StoppedAt {
+                version: r.version,
+                direction: r.direction.into(),
+                statement: r.statement,
+                total: r.total,
+                path: r.path,
+                line: r.line,
+                resumable: r.prefix.is_some() && r.direction == strata_core::Direction::Up,
+            }),
         }
     }
 }
