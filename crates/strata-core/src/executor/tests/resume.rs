@@ -358,3 +358,20 @@ fn plain_up_on_a_resumable_database_keeps_refusing_and_names_resume() {
         "{hint}"
     );
 }
+
+#[test]
+fn a_resumed_run_that_fails_again_can_be_resumed_again() {
+    let (mut first, state) = failed_run();
+    // Resumed without the fix: statement 4 fails again; the resumed run's own `start` entry is
+    // now the newest record, naming statement 4 with the same hash.
+    let (again, result) = resume(&files(&six("SELECT FAIL;")), &state);
+    assert!(matches!(result, Err(Error::Migration { .. })), "{result:?}");
+    assert_eq!(again.sent, ["SELECT FAIL;"]);
+    first.committed.extend(again.committed.iter().cloned());
+    first.log.extend(again.log.iter().cloned());
+    let state2 = state_of(&first);
+    assert_eq!(state2.reached, state.reached);
+    let (fake, result) = resume(&files(&six("INSERT INTO c VALUES (4);")), &state2);
+    result.unwrap();
+    assert_eq!(fake.sent.len(), 3, "{:?}", fake.sent);
+}
