@@ -249,12 +249,18 @@ pub fn version(settings: &Settings, format: OutputFormat) -> Result<(), CliError
             Err(Error::NilVersion) => (None, false),
             Err(e) => return Err(e.into()),
         };
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "schema_version": 1,
             "command": "version",
             "version": version,
             "dirty": dirty,
         });
+        // Where a dirty migration stopped, as `status` has it (read only when dirty).
+        if dirty {
+            if let Some(r) = m.state()?.reached {
+                value["reached"] = serde_json::to_value(r).expect("serialises");
+            }
+        }
         outln!(
             "{}",
             serde_json::to_string_pretty(&value).expect("serialises")

@@ -65,6 +65,12 @@ fn assert_stopped_at_4(b: &Backend, p: &Project) {
         "{json}"
     );
     assert_eq!(reached["prefix"].as_str().map(str::len), Some(64), "{json}");
+    let version: serde_json::Value =
+        serde_json::from_str(&b.run(p, &["version", "--format", "json"]).stdout).unwrap();
+    assert_eq!(version["dirty"], true);
+    assert_eq!(&version["reached"], reached, "{version}");
+    // golang-migrate's text stays as it is.
+    assert_eq!(b.run(p, &["version"]).stdout, "2 (dirty)\n");
     b.run(p, &["up"])
         .code(3)
         .stderr_has("Dirty database version 2.")
