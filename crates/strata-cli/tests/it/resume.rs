@@ -225,3 +225,12 @@ fn sqlite_a_failed_statement_4_of_6_resumes_at_4_and_an_edit_is_refused() {
     failed_statement_4_resumes_after_the_fix(&b);
     an_edit_to_statement_2_is_refused(&b);
 }
+
+#[test]
+fn resume_with_targets_is_a_usage_error() {
+    let p = project(FIXED_4);
+    std::fs::write(p.path().join("targets.txt"), "sqlite://a.db\n").unwrap();
+    p.run(&["up", "--resume", "--targets", "targets.txt"])
+        .code(2)
+        .stderr_has("--resume continues one database's interrupted migration");
+}
