@@ -94,6 +94,7 @@ fn postgres(out: &mut String, s: &Snapshot) {
             })
             .collect(),
     );
+    section(out, s.servers.values().map(server_sql).collect());
     // Enums and ranges first: domains and composites may use them; composites may use domains.
     let rank = |t: &TypeDef| match t.kind {
         TypeKind::Enum { .. } => 0,
@@ -105,11 +106,26 @@ fn postgres(out: &mut String, s: &Snapshot) {
     types.sort_by_key(|t| (rank(t), t.name.clone()));
     section(out, types.iter().map(|t| type_sql(t)).collect());
     section(out, s.sequences.values().map(sequence_sql).collect());
+    // Functions whose signature uses a table's row type come later, with the views.
     section(
         out,
-        s.functions.values().map(|f| f.definition.clone()).collect(),
+        s.functions
+            .values()
+            .filter(|f| f.depends_on.is_empty())
+            .map(|f| f.definition.clone())
+            .collect(),
     );
-    for t in s.tables.values() {
+    let parents: BTreeSet<&str> = s
+        .tables
+        .values()
+        .flat_map(|t| {
+            t.inherits
+                .iter()
+                .chain(t.partition_of.iter().map(|(p, _)| p))
+        })
+        .map(|p| p.as_str())
+        .collect();
+    for t in table_order(s) {
         section(out, vec![table_sql(t)]);
     }
     let constraints = |fk: bool| -> Vec<String> {
@@ -123,9 +139,15 @@ fn postgres(out: &mut String, s: &Snapshot) {
                     .collect();
                 // Primary key first: a unique constraint is no stand-in for it.
                 cs.sort_by_key(|c| (c.kind, c.name.clone()));
+                // On a parent, the constraint goes to its children too, as it was created.
+                let only = if parents.contains(t.name.key().as_str()) {
+                    ""
+                } else {
+                    "ONLY "
+                };
                 cs.into_iter().map(move |c| {
                     format!(
-                        "ALTER TABLE ONLY {} ADD CONSTRAINT {} {}{}",
+                        "ALTER TABLE {only}{} ADD CONSTRAINT {} {}{}",
                         qualified(&t.name),
                         ident(&c.name),
                         c.definition,
@@ -143,7 +165,14 @@ fn postgres(out: &mut String, s: &Snapshot) {
             .flat_map(|t| t.indexes.values().map(|i| i.definition.clone()))
             .collect(),
     );
-    for v in view_order(s) {
+    for item in late_order(s) {
+        let v = match item {
+            Late::View(v) => v,
+            Late::Function(f) => {
+                section(out, vec![f.definition.clone()]);
+                continue;
+            }
+        };
         let mut st = format!(
             "CREATE {}VIEW {} AS\n{}",
             if v.materialized { "MATERIALIZED " } else { "" },
@@ -205,6 +234,117 @@ fn postgres(out: &mut String, s: &Snapshot) {
             .collect(),
     );
     section(out, comments(s));
+    section(out, s.privileges.iter().map(grant_sql).collect());
+}
+
+fn grant_sql(g: &Grant) -> String {
+    let privileges = g.privileges.join(", ");
+    if g.granted {
+        format!(
+            "GRANT {privileges} ON {} {} TO {}{}",
+            g.kind,
+            g.object,
+            g.grantee,
+            if g.grant_option {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "REVOKE {privileges} ON {} {} FROM {}",
+            g.kind, g.object, g.grantee
+        )
+    }
+}
+
+fn server_sql(v: &Server) -> String {
+    let mut st = format!("CREATE SERVER {}", ident(&v.name));
+    if let Some(t) = &v.server_type {
+        let _ = write!(st, " TYPE {}", literal(t));
+    }
+    if let Some(t) = &v.version {
+        let _ = write!(st, " VERSION {}", literal(t));
+    }
+    let _ = write!(st, " FOREIGN DATA WRAPPER {}", ident(&v.wrapper));
+    st.push_str(&options_sql(&v.options));
+    st
+}
+
+/// ` OPTIONS (name 'value', ...)`, or nothing.
+fn options_sql(options: &[(String, String)]) -> String {
+    if options.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = options
+        .iter()
+        .map(|(k, v)| format!("{} {}", ident(k), literal(v)))
+        .collect();
+    format!(" OPTIONS ({})", list.join(", "))
+}
+
+/// Tables after the tables they inherit from or are partitions of; otherwise by name.
+fn table_order(s: &Snapshot) -> Vec<&Table> {
+    let nodes = s
+        .tables
+        .iter()
+        .map(|(k, t)| {
+            let deps = t
+                .inherits
+                .iter()
+                .chain(t.partition_of.iter().map(|(p, _)| p))
+                .map(|p| p.as_str())
+                .collect();
+            (k.as_str(), (deps, t))
+        })
+        .collect();
+    topological(nodes)
+}
+
+/// What is created after the tables, in dependency order: views, and functions whose
+/// signature uses a table's or a view's row type.
+enum Late<'a> {
+    View(&'a View),
+    Function(&'a Function),
+}
+
+fn late_order(s: &Snapshot) -> Vec<Late<'_>> {
+    let mut nodes: BTreeMap<&str, (Vec<&str>, Late<'_>)> = BTreeMap::new();
+    for (k, v) in &s.views {
+        let deps = v.depends_on.iter().map(|d| d.as_str()).collect();
+        nodes.insert(k.as_str(), (deps, Late::View(v)));
+    }
+    for (k, f) in s.functions.iter().filter(|(_, f)| !f.depends_on.is_empty()) {
+        let deps = f.depends_on.iter().map(|d| d.as_str()).collect();
+        nodes.insert(k.as_str(), (deps, Late::Function(f)));
+    }
+    topological(nodes)
+}
+
+/// The nodes, each after those of its dependencies that are nodes too; otherwise by key.
+fn topological<'a, T>(mut left: BTreeMap<&'a str, (Vec<&'a str>, T)>) -> Vec<T> {
+    let keys: BTreeSet<&str> = left.keys().copied().collect();
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut order = Vec::new();
+    while !left.is_empty() {
+        let ready: Vec<&str> = left
+            .iter()
+            .filter(|(_, (deps, _))| deps.iter().all(|d| done.contains(d) || !keys.contains(d)))
+            .map(|(k, _)| *k)
+            .collect();
+        // A cycle cannot be created in a database; if the model has one, keep key order.
+        let take = if ready.is_empty() {
+            vec![*left.keys().next().expect("not empty")]
+        } else {
+            ready
+        };
+        for k in take {
+            order.push(left.remove(k).expect("present").1);
+            done.insert(k);
+        }
+    }
+    order
 }
 
 fn type_sql(t: &TypeDef) -> String {
@@ -266,6 +406,7 @@ fn table_sql(t: &Table) -> String {
     let cols: Vec<String> = t
         .columns
         .iter()
+        .filter(|c| !c.inherited)
         .map(|c| {
             let mut l = format!("    {} {}", ident(&c.name), c.data_type);
             if let Some(coll) = &c.collation {
@@ -286,43 +427,60 @@ fn table_sql(t: &Table) -> String {
             l
         })
         .collect();
-    if cols.is_empty() {
-        return format!("CREATE TABLE {} ()", qualified(&t.name));
+    let mut st = format!(
+        "CREATE {}TABLE {}",
+        if t.foreign.is_some() { "FOREIGN " } else { "" },
+        qualified(&t.name)
+    );
+    match &t.partition_of {
+        // A partition's columns are its parent's.
+        Some((parent, bound)) => {
+            let _ = write!(st, " PARTITION OF {} {bound}", key_sql(parent));
+        }
+        None if cols.is_empty() => st.push_str(" ()"),
+        None => {
+            let _ = write!(st, " (\n{}\n)", cols.join(",\n"));
+        }
     }
-    format!(
-        "CREATE TABLE {} (\n{}\n)",
-        qualified(&t.name),
-        cols.join(",\n")
-    )
+    if !t.inherits.is_empty() {
+        let parents: Vec<String> = t.inherits.iter().map(|p| key_sql(p)).collect();
+        let _ = write!(st, " INHERITS ({})", parents.join(", "));
+    }
+    if let Some(p) = &t.partition_by {
+        let _ = write!(st, " PARTITION BY {p}");
+    }
+    if let Some(f) = &t.foreign {
+        let _ = write!(
+            st,
+            " SERVER {}{}",
+            ident(&f.server),
+            options_sql(&f.options)
+        );
+    }
+    st
+}
+
+/// A `schema.name` key quoted as SQL.
+fn key_sql(key: &str) -> String {
+    match key.split_once('.') {
+        Some((schema, name)) => qualified(&Name::new(schema, name)),
+        None => ident(key),
+    }
 }
 
 /// Views after the views they read; otherwise by name.
 fn view_order(s: &Snapshot) -> Vec<&View> {
-    let mut done: BTreeSet<&str> = BTreeSet::new();
-    let mut order = Vec::new();
-    let mut left: BTreeMap<&str, &View> = s.views.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    while !left.is_empty() {
-        let ready: Vec<&str> = left
-            .iter()
-            .filter(|(_, v)| {
-                v.depends_on
-                    .iter()
-                    .all(|d| done.contains(d.as_str()) || !s.views.contains_key(d))
-            })
-            .map(|(k, _)| *k)
-            .collect();
-        // A cycle cannot be created in a database; if the model has one, keep name order.
-        let take = if ready.is_empty() {
-            vec![*left.keys().next().expect("not empty")]
-        } else {
-            ready
-        };
-        for k in take {
-            order.push(left.remove(k).expect("present"));
-            done.insert(k);
-        }
-    }
-    order
+    let nodes = s
+        .views
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                (v.depends_on.iter().map(|d| d.as_str()).collect(), v),
+            )
+        })
+        .collect();
+    topological(nodes)
 }
 
 fn comments(s: &Snapshot) -> Vec<String> {
@@ -536,5 +694,103 @@ mod tests {
             "{a}"
         );
         assert!(a.ends_with("INSERT INTO \"public\".\"schema_migrations\" (version, dirty) VALUES (3, false);\n-- applied in Strata's ledger: 1, 3\n"), "{a}");
+    }
+
+    fn table(key: &str) -> Table {
+        let (schema, name) = key.split_once('.').unwrap();
+        Table {
+            name: Name::new(schema, name),
+            columns: vec![Column {
+                name: "id".into(),
+                data_type: "integer".into(),
+                ..Column::default()
+            }],
+            ..Table::default()
+        }
+    }
+
+    #[test]
+    fn children_after_parents_and_row_type_functions_after_tables() {
+        let mut s = Snapshot::default();
+        let mut part = table("public.a_part");
+        part.partition_of = Some(("public.z_parent".into(), "DEFAULT".into()));
+        part.columns[0].inherited = true;
+        let mut parent = table("public.z_parent");
+        parent.partition_by = Some("LIST (id)".into());
+        parent.constraints.insert(
+            "c".into(),
+            Constraint {
+                name: "c".into(),
+                kind: ConstraintKind::Check,
+                definition: "CHECK ((id > 0))".into(),
+                valid: true,
+                comment: None,
+            },
+        );
+        let mut child = table("public.b_child");
+        child.inherits = vec!["public.z_parent".into()];
+        let mut ext = table("public.ext");
+        ext.foreign = Some(ForeignTable {
+            server: "files".into(),
+            options: vec![("filename".into(), "/dev/null".into())],
+        });
+        for t in [part, parent, child, ext] {
+            s.tables.insert(t.name.key(), t);
+        }
+        let f = |name: &str, deps: &[&str]| Function {
+            name: Name::new("public", name),
+            definition: format!("CREATE FUNCTION public.{name}()"),
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            ..Function::default()
+        };
+        s.functions.insert(
+            "public.all_rows()".into(),
+            f("all_rows", &["public.z_parent"]),
+        );
+        s.functions.insert("public.plain()".into(), f("plain", &[]));
+        s.views.insert(
+            "public.v".into(),
+            View {
+                name: Name::new("public", "v"),
+                definition: " SELECT * FROM public.all_rows()".into(),
+                depends_on: vec!["public.all_rows()".into()],
+                ..View::default()
+            },
+        );
+        let out = render(&s, Flavor::Postgres, &DumpData::default());
+        let at = |needle: &str| {
+            out.find(needle)
+                .unwrap_or_else(|| panic!("{needle:?} not in:\n{out}"))
+        };
+        assert!(at("CREATE FUNCTION public.plain()") < at("CREATE TABLE \"public\".\"a_part\""));
+        assert!(at("CREATE TABLE \"public\".\"z_parent\"") < at("CREATE TABLE \"public\".\"a_part\" PARTITION OF \"public\".\"z_parent\" DEFAULT;"));
+        assert!(at("CREATE TABLE \"public\".\"z_parent\"") < at("CREATE TABLE \"public\".\"b_child\" (\n    \"id\" integer\n) INHERITS (\"public\".\"z_parent\");"));
+        assert!(at(") PARTITION BY LIST (id);") > at("\"z_parent\""));
+        assert!(
+            at("CREATE TABLE \"public\".\"b_child\"") < at("CREATE FUNCTION public.all_rows()")
+        );
+        assert!(at("CREATE FUNCTION public.all_rows()") < at("CREATE VIEW \"public\".\"v\""));
+        at("CREATE FOREIGN TABLE \"public\".\"ext\" (\n    \"id\" integer\n) SERVER \"files\" OPTIONS (\"filename\" '/dev/null');");
+        // A parent's constraint is added to its children too (no ONLY).
+        at("ALTER TABLE \"public\".\"z_parent\" ADD CONSTRAINT \"c\" CHECK ((id > 0));");
+        assert!(!out.contains("GRANT"), "{out}");
+        s.privileges.insert(Grant {
+            kind: "TABLE".into(),
+            object: "\"public\".\"ext\"".into(),
+            grantee: "\"reader\"".into(),
+            granted: true,
+            grant_option: true,
+            privileges: vec!["SELECT".into()],
+        });
+        s.privileges.insert(Grant {
+            kind: "FUNCTION".into(),
+            object: "\"public\".\"plain\"()".into(),
+            grantee: "PUBLIC".into(),
+            granted: false,
+            grant_option: false,
+            privileges: vec!["EXECUTE".into()],
+        });
+        let out = render(&s, Flavor::Postgres, &DumpData::default());
+        assert!(out.ends_with("\nREVOKE EXECUTE ON FUNCTION \"public\".\"plain\"() FROM PUBLIC;\nGRANT SELECT ON TABLE \"public\".\"ext\" TO \"reader\" WITH GRANT OPTION;\n"), "{out}");
     }
 }

@@ -5,14 +5,15 @@
 //! The queries run with an empty `search_path` (restored afterwards), so every name the server
 //! prints is schema-qualified: the text is the same whatever search path the session had.
 //! System schemas, objects belonging to extensions and the tables named in `exclude` (Strata's
-//! ledger and log, golang-migrate's table) are left out. Partitions, inheritance children and
-//! foreign tables are not read.
+//! ledger and log, golang-migrate's table) are left out. What a child gets from its parent
+//! (inherited columns and constraints, a partition's copies of its parent's indexes, keys and
+//! triggers) is read on the parent only: loading the parent's statements recreates it.
 
 use postgres::Client;
 use std::collections::BTreeMap;
 use strata_core::schema::{
-    Column, Constraint, ConstraintKind, Function, Index, Name, Policy, Sequence, Snapshot, Table,
-    Trigger, TypeDef, TypeKind, View,
+    Column, Constraint, ConstraintKind, ForeignTable, Function, Grant, Index, Name, Policy,
+    Sequence, Server, Snapshot, Table, Trigger, TypeDef, TypeKind, View,
 };
 
 /// Namespaces that hold user objects.
@@ -62,6 +63,7 @@ fn read(c: &mut Client, exclude: &[(String, String)]) -> Result<Snapshot, postgr
     )? {
         s.extensions.insert(r.get(0), r.get(1));
     }
+    servers(c, &mut s)?;
     types(c, &mut s)?;
     tables(c, &mut s, exclude)?;
     sequences(c, &mut s)?;
@@ -137,9 +139,18 @@ fn tables(
     let rows = c.query(
         &format!(
             "SELECT n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, \
-               pg_catalog.obj_description(c.oid, 'pg_class') \
+               pg_catalog.obj_description(c.oid, 'pg_class'), \
+               CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
+               CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
+               ARRAY(SELECT pn.nspname::text || '.' || pc.relname::text FROM pg_catalog.pg_inherits h \
+                 JOIN pg_catalog.pg_class pc ON pc.oid = h.inhparent \
+                 JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace \
+                 WHERE h.inhrelid = c.oid ORDER BY h.inhseqno), \
+               (SELECT v.srvname::text FROM pg_catalog.pg_foreign_table f \
+                 JOIN pg_catalog.pg_foreign_server v ON v.oid = f.ftserver WHERE f.ftrelid = c.oid), \
+               (SELECT f.ftoptions::text[] FROM pg_catalog.pg_foreign_table f WHERE f.ftrelid = c.oid) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'r' AND NOT c.relispartition AND {USER_NS} AND {ext}"
+             WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} AND {ext}"
         ),
         &[],
     )?;
@@ -149,6 +160,14 @@ fn tables(
             continue;
         }
         let name = Name::new(schema, name);
+        let mut inherits: Vec<String> = r.get(7);
+        let partition_of = r
+            .get::<_, Option<String>>(6)
+            .and_then(|bound| Some((inherits.pop()?, bound)));
+        let foreign = r.get::<_, Option<String>>(8).map(|server| ForeignTable {
+            server,
+            options: options(r.get(9)),
+        });
         s.tables.insert(
             name.key(),
             Table {
@@ -156,6 +175,10 @@ fn tables(
                 row_security: r.get(2),
                 force_row_security: r.get(3),
                 comment: r.get(4),
+                partition_by: r.get(5),
+                partition_of,
+                inherits,
+                foreign,
                 ..Table::default()
             },
         );
@@ -168,7 +191,7 @@ fn tables(
                a.attgenerated::text, \
                CASE WHEN a.attcollation <> t.typcollation THEN \
                  pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
-               pg_catalog.col_description(a.attrelid, a.attnum) \
+               pg_catalog.col_description(a.attrelid, a.attnum), NOT a.attislocal OR c.relispartition \
              FROM pg_catalog.pg_attribute a \
              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -176,7 +199,7 @@ fn tables(
              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
              LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
-             WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} \
+             WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} \
              ORDER BY 1, a.attnum"
         ),
         &[],
@@ -198,6 +221,7 @@ fn tables(
             generated: if generated { expr } else { None },
             collation: r.get(7),
             comment: r.get(8),
+            inherited: r.get(9),
         });
     }
     for r in c.query(
@@ -206,7 +230,8 @@ fn tables(
                k.convalidated, pg_catalog.obj_description(k.oid, 'pg_constraint') \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {USER_NS}"
+             WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND k.conislocal AND k.conparentid = 0 \
+               AND {USER_NS}"
         ),
         &[],
     )? {
@@ -236,7 +261,7 @@ fn tables(
                pg_catalog.obj_description(g.oid, 'pg_trigger') \
              FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE NOT g.tgisinternal AND {USER_NS}"
+             WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND {USER_NS}"
         ),
         &[],
     )? {
@@ -347,7 +372,13 @@ fn views(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                  FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid \
                  JOIN pg_catalog.pg_class rc ON rc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass \
                  JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace \
-                 WHERE w.ev_class = c.oid AND rc.oid <> c.oid AND rc.relkind IN ('v', 'm') ORDER BY 1) \
+                 WHERE w.ev_class = c.oid AND rc.oid <> c.oid AND rc.relkind IN ('v', 'm') \
+               UNION SELECT fn.nspname::text || '.' || f.proname::text || '(' || \
+                   pg_catalog.pg_get_function_identity_arguments(f.oid) || ')' \
+                 FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid \
+                 JOIN pg_catalog.pg_proc f ON f.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass \
+                 JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace \
+                 WHERE w.ev_class = c.oid ORDER BY 1) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {ext}"
         ),
@@ -377,13 +408,16 @@ fn indexes(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                  FROM generate_series(1, i.indnkeyatts) k) || ')', \
                '(' || (SELECT string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true), ', ' ORDER BY k) \
                  FROM generate_series(i.indnkeyatts + 1, i.indnatts) k) || ')', \
-               pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), pg_catalog.pg_get_indexdef(i.indexrelid), \
+               pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), \
+               CASE WHEN c.relkind = 'p' THEN pg_catalog.replace(pg_catalog.pg_get_indexdef(i.indexrelid), \
+                 ' ON ONLY ', ' ON ') ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END, \
                pg_catalog.obj_description(i.indexrelid, 'pg_class') \
              FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
              JOIN pg_catalog.pg_class c ON c.oid = i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
              WHERE {USER_NS} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k \
-               WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))"
+               WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')) \
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)"
         ),
         &[],
     )? {
@@ -408,12 +442,81 @@ fn indexes(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
     Ok(())
 }
 
-fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
-    let ext = not_extension("pg_proc", "p.oid");
+/// `name=value` option strings as the catalog stores them, as pairs.
+fn options(raw: Option<Vec<String>>) -> Vec<(String, String)> {
+    raw.unwrap_or_default()
+        .into_iter()
+        .map(|o| match o.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (o, String::new()),
+        })
+        .collect()
+}
+
+fn servers(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    let ext = not_extension("pg_foreign_server", "v.oid");
     for r in c.query(
         &format!(
-            "SELECT n.nspname::text, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid), \
-               p.prokind = 'p', pg_catalog.pg_get_functiondef(p.oid), pg_catalog.obj_description(p.oid, 'pg_proc') \
+            "SELECT v.srvname::text, w.fdwname::text, v.srvtype, v.srvversion, v.srvoptions::text[] \
+             FROM pg_catalog.pg_foreign_server v \
+             JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = v.srvfdw WHERE {ext}"
+        ),
+        &[],
+    )? {
+        let name: String = r.get(0);
+        s.servers.insert(
+            name.clone(),
+            Server {
+                name,
+                wrapper: r.get(1),
+                server_type: r.get(2),
+                version: r.get(3),
+                options: options(r.get(4)),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// A procedure's argument list as PostgreSQL 14+ prints it (every mode spelled out, `IN`
+/// included), built from `pg_proc`'s arrays: 13 prints no `IN`, and the dump must not depend
+/// on the server's version. `$DEFAULTS`: with `DEFAULT` expressions (the header) or without
+/// (the identity arguments).
+fn procedure_arguments(defaults: bool) -> String {
+    let default = if defaults {
+        " || COALESCE(' DEFAULT ' || pg_catalog.pg_get_function_arg_default(p.oid, k), '')"
+    } else {
+        ""
+    };
+    format!(
+        "(SELECT COALESCE(string_agg(CASE COALESCE(p.proargmodes[k], 'i') WHEN 'i' THEN 'IN ' \
+           WHEN 'o' THEN 'OUT ' WHEN 'b' THEN 'INOUT ' WHEN 'v' THEN 'VARIADIC ' ELSE '' END \
+           || CASE WHEN COALESCE(p.proargnames[k], '') <> '' THEN pg_catalog.quote_ident(p.proargnames[k]) || ' ' ELSE '' END \
+           || pg_catalog.format_type(COALESCE(p.proallargtypes[k], p.proargtypes[k - 1]), NULL){default}, \
+           ', ' ORDER BY k), '') \
+         FROM generate_series(1, COALESCE(array_length(p.proallargtypes, 1), p.pronargs)) k)"
+    )
+}
+
+fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    let ext = not_extension("pg_proc", "p.oid");
+    let old_procedure = "p.prokind = 'p' AND current_setting('server_version_num')::int < 140000";
+    let header = procedure_arguments(true);
+    let identity = procedure_arguments(false);
+    for r in c.query(
+        &format!(
+            "SELECT n.nspname::text, p.proname::text, \
+               CASE WHEN {old_procedure} THEN {identity} \
+                 ELSE pg_catalog.pg_get_function_identity_arguments(p.oid) END, \
+               p.prokind = 'p', pg_catalog.pg_get_functiondef(p.oid), pg_catalog.obj_description(p.oid, 'pg_proc'), \
+               CASE WHEN {old_procedure} THEN pg_catalog.pg_get_function_arguments(p.oid) END, \
+               CASE WHEN {old_procedure} THEN {header} END, \
+               ARRAY(SELECT DISTINCT rn.nspname::text || '.' || rc.relname::text FROM pg_catalog.pg_depend d \
+                 JOIN pg_catalog.pg_type t ON t.oid = d.refobjid \
+                 JOIN pg_catalog.pg_class rc ON rc.oid = t.typrelid \
+                 JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace \
+                 WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid \
+                   AND d.refclassid = 'pg_type'::regclass AND rc.relkind IN ('r', 'p', 'f', 'v', 'm') ORDER BY 1) \
              FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
              WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {ext} \
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_proc'::regclass \
@@ -423,16 +526,123 @@ fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
     )? {
         let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
         let arguments: String = r.get(2);
+        let mut definition: String = r.get(4);
+        if let (Some(printed), Some(rebuilt)) =
+            (r.get::<_, Option<String>>(6), r.get::<_, Option<String>>(7))
+        {
+            definition = definition.replacen(&format!("({printed})"), &format!("({rebuilt})"), 1);
+        }
         s.functions.insert(
             format!("{}({arguments})", name.key()),
             Function {
                 name,
                 arguments,
                 procedure: r.get(3),
-                definition: r.get(4),
+                definition,
                 comment: r.get(5),
+                depends_on: r.get(8),
             },
         );
     }
     Ok(())
+}
+
+/// Privileges granted to roles other than each object's owner, on tables, views, sequences,
+/// functions, procedures and schemas; and the default privileges revoked (`EXECUTE` from
+/// `PUBLIC`). Objects whose privileges were never changed have none. The `public` schema is
+/// left out with its privileges, as from the dump: its defaults differ between versions. Tables, views and
+/// sequences not in `of` (Strata's own, an identity column's sequence) are left out.
+pub fn privileges(client: &mut Client, of: &Snapshot) -> Result<Vec<Grant>, postgres::Error> {
+    let saved: String = client
+        .query_one("SELECT current_setting('search_path')", &[])?
+        .get(0);
+    client.execute("SELECT set_config('search_path', '', false)", &[])?;
+    let read = read_privileges(client);
+    let restored = client.execute("SELECT set_config('search_path', $1, false)", &[&saved]);
+    let mut grants = read?;
+    restored?;
+    let relations: std::collections::BTreeSet<String> = of
+        .tables
+        .values()
+        .map(|t| &t.name)
+        .chain(of.views.values().map(|v| &v.name))
+        .chain(of.sequences.values().map(|q| &q.name))
+        .map(strata_core::schema::render::qualified)
+        .collect();
+    grants.retain(|g| {
+        !matches!(g.kind.as_str(), "TABLE" | "SEQUENCE") || relations.contains(&g.object)
+    });
+    Ok(grants)
+}
+
+/// An SQL expression quoting the name `expr` always, as the dump does.
+fn quoted(expr: &str) -> String {
+    format!("'\"' || pg_catalog.replace({expr}, '\"', '\"\"') || '\"'")
+}
+
+fn read_privileges(c: &mut Client) -> Result<Vec<Grant>, postgres::Error> {
+    let rel_ext = not_extension("pg_class", "c.oid");
+    let proc_ext = not_extension("pg_proc", "p.oid");
+    let ns_ext = not_extension("pg_namespace", "n.oid");
+    // (kind, object as SQL, owner, acl, acldefault kind) for every object with an ACL.
+    let objects = format!(
+        "SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind, \
+           {} || '.' || {} AS object, \
+           c.relowner AS owner, c.relacl AS acl, \
+           pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner) AS dflt \
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S') \
+           AND {USER_NS} AND {rel_ext} \
+         UNION ALL \
+         SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, \
+           {} || '.' || {} || '(' || \
+             pg_catalog.oidvectortypes(p.proargtypes) || ')', \
+           p.proowner, p.proacl, pg_catalog.acldefault('f', p.proowner) \
+         FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
+         WHERE p.proacl IS NOT NULL AND p.prokind IN ('f', 'p') AND {USER_NS} AND {proc_ext} \
+         UNION ALL \
+         SELECT 'SCHEMA', {}, n.nspowner, n.nspacl, \
+           pg_catalog.acldefault('n', n.nspowner) \
+         FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL AND {USER_NS} AND {ns_ext} \
+           AND n.nspname <> 'public'",
+        quoted("n.nspname::text"),
+        quoted("c.relname::text"),
+        quoted("n.nspname::text"),
+        quoted("p.proname::text"),
+        quoted("n.nspname::text"),
+    );
+    // Each (object, grantee, privilege, grantable) granted beyond the default, and each default
+    // one taken away; the owner's own privileges are left out.
+    let rows = c.query(
+        &format!(
+            "WITH o AS ({objects}), \
+             now AS (SELECT o.kind, o.object, o.owner, a.grantee, a.privilege_type, a.is_grantable \
+               FROM o, LATERAL pg_catalog.aclexplode(o.acl) a), \
+             dflt AS (SELECT o.kind, o.object, o.owner, a.grantee, a.privilege_type, a.is_grantable \
+               FROM o, LATERAL pg_catalog.aclexplode(o.dflt) a), \
+             changes AS ( \
+               (SELECT *, true AS granted FROM now EXCEPT SELECT *, true FROM dflt) \
+               UNION ALL \
+               (SELECT *, false FROM dflt EXCEPT SELECT *, false FROM now)) \
+             SELECT kind, object, \
+               CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE {} END, \
+               granted, is_grantable AND granted, \
+               array_agg(privilege_type ORDER BY privilege_type) \
+             FROM changes WHERE grantee <> owner \
+             GROUP BY 1, 2, 3, 4, 5",
+            quoted("pg_catalog.pg_get_userbyid(grantee)::text")
+        ),
+        &[],
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Grant {
+            kind: r.get(0),
+            object: r.get(1),
+            grantee: r.get(2),
+            granted: r.get(3),
+            grant_option: r.get(4),
+            privileges: r.get(5),
+        })
+        .collect())
 }
