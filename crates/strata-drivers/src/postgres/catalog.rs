@@ -67,7 +67,10 @@ fn read(c: &mut Client, exclude: &[(String, String)]) -> Result<Snapshot, postgr
     types(c, &mut s)?;
     tables(c, &mut s, exclude)?;
     sequences(c, &mut s)?;
-    views(c, &mut s)?;
+    let version: i32 = c
+        .query_one("SELECT current_setting('server_version_num')::int", &[])?
+        .get(0);
+    views(c, &mut s, version)?;
     indexes(c, &mut s)?;
     functions(c, &mut s)?;
     Ok(s)
@@ -362,7 +365,8 @@ fn sequences(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
     Ok(())
 }
 
-fn views(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+/// `version`: the server's `server_version_num`.
+fn views(c: &mut Client, s: &mut Snapshot, version: i32) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
     for r in c.query(
         &format!(
@@ -385,12 +389,19 @@ fn views(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
         &[],
     )? {
         let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        let printed: String = r.get(3);
+        let printed = printed.trim_end().trim_end_matches(';');
+        let definition = if version < 160000 {
+            super::viewdef::unqualify_single_relation(printed)
+        } else {
+            printed.to_string()
+        };
         s.views.insert(
             name.key(),
             View {
                 name,
                 materialized: r.get(2),
-                definition: r.get::<_, String>(3).trim_end().trim_end_matches(';').to_string(),
+                definition,
                 comment: r.get(4),
                 depends_on: r.get(5),
                 indexes: BTreeMap::new(),

@@ -46,6 +46,7 @@ pub mod rehearse;
 pub mod schema_session;
 pub mod session;
 pub mod sql;
+mod viewdef;
 mod watch;
 
 use crate::url::DatabaseUrl;
