@@ -242,7 +242,7 @@ fn dump_check_names_a_detached_partition_a_lost_parent_and_changed_foreign_optio
 }
 
 #[test]
-fn dump_privileges_only_when_asked_and_they_round_trip() {
+fn dump_privileges_and_default_privileges_only_when_asked_and_they_round_trip() {
     let pg = pg!();
     // Roles belong to the cluster, not the test's database: made once, shared.
     pg.db
@@ -271,7 +271,9 @@ fn dump_privileges_only_when_asked_and_they_round_trip() {
              GRANT USAGE ON SEQUENCE app.t_id_seq TO strata_dump_writer;
              REVOKE EXECUTE ON FUNCTION app.f(integer) FROM PUBLIC;
              GRANT EXECUTE ON FUNCTION app.f(integer) TO strata_dump_writer;
-             GRANT EXECUTE ON PROCEDURE app.p() TO strata_dump_reader;",
+             GRANT EXECUTE ON PROCEDURE app.p() TO strata_dump_reader;
+             ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO strata_dump_reader;
+             ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;",
         )
         .unwrap();
     let plain = pg.run(&["dump"]);
@@ -293,6 +295,8 @@ GRANT USAGE ON SEQUENCE \"app\".\"t_id_seq\" TO \"strata_dump_writer\";
 GRANT SELECT ON TABLE \"app\".\"t\" TO \"strata_dump_reader\";
 GRANT INSERT, SELECT, UPDATE ON TABLE \"app\".\"t\" TO \"strata_dump_writer\" WITH GRANT OPTION;
 GRANT SELECT ON TABLE \"app\".\"v\" TO \"strata_dump_reader\";
+ALTER DEFAULT PRIVILEGES FOR ROLE \"postgres\" REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE \"postgres\" IN SCHEMA \"app\" GRANT SELECT ON TABLES TO \"strata_dump_reader\";
 ";
     assert!(first.stdout.ends_with(expected), "{}", first.stdout);
     let Some(empty) = TestDb::postgres() else {

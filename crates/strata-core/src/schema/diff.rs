@@ -141,7 +141,12 @@ fn grant_subject(g: &Grant) -> String {
         ""
     };
     format!(
-        "{} {} on {} {} {} {}{option}",
+        "{}{} {} on {} {} {} {}{option}",
+        if g.defaults {
+            "default privileges: "
+        } else {
+            ""
+        },
         if g.granted { "grant" } else { "revoke" },
         g.privileges.join(", "),
         g.kind,
@@ -689,6 +694,7 @@ mod tests {
             },
         );
         let grant = Grant {
+            defaults: false,
             kind: "TABLE".into(),
             object: "\"public\".\"events\"".into(),
             grantee: "\"reader\"".into(),

@@ -49,9 +49,13 @@ pub struct Server {
 }
 
 /// A privilege statement on one object for one role: `GRANT SELECT, INSERT ON TABLE t TO r`,
-/// or a `REVOKE` of a privilege the object has by default (`EXECUTE` from `PUBLIC`).
+/// or a `REVOKE` of a privilege the object has by default (`EXECUTE` from `PUBLIC`); or the
+/// same for objects a role creates later (`ALTER DEFAULT PRIVILEGES`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Grant {
+    /// `ALTER DEFAULT PRIVILEGES`: `kind` is then `TABLES`, `SEQUENCES`, `FUNCTIONS`, `TYPES`
+    /// or `SCHEMAS`, and `object` `FOR ROLE "r"` with ` IN SCHEMA "s"` where it is one schema's.
+    pub defaults: bool,
     /// `TABLE`, `SEQUENCE`, `FUNCTION`, `PROCEDURE` or `SCHEMA`.
     pub kind: String,
     /// The object as SQL names it (quoted, qualified, with arguments for a function).

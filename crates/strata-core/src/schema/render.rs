@@ -239,6 +239,19 @@ fn postgres(out: &mut String, s: &Snapshot) {
 
 fn grant_sql(g: &Grant) -> String {
     let privileges = g.privileges.join(", ");
+    if g.defaults {
+        let action = if g.granted {
+            let option = if g.grant_option {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            };
+            format!("GRANT {privileges} ON {} TO {}{option}", g.kind, g.grantee)
+        } else {
+            format!("REVOKE {privileges} ON {} FROM {}", g.kind, g.grantee)
+        };
+        return format!("ALTER DEFAULT PRIVILEGES {} {action}", g.object);
+    }
     if g.granted {
         format!(
             "GRANT {privileges} ON {} {} TO {}{}",
@@ -775,6 +788,7 @@ mod tests {
         at("ALTER TABLE \"public\".\"z_parent\" ADD CONSTRAINT \"c\" CHECK ((id > 0));");
         assert!(!out.contains("GRANT"), "{out}");
         s.privileges.insert(Grant {
+            defaults: false,
             kind: "TABLE".into(),
             object: "\"public\".\"ext\"".into(),
             grantee: "\"reader\"".into(),
@@ -783,6 +797,7 @@ mod tests {
             privileges: vec!["SELECT".into()],
         });
         s.privileges.insert(Grant {
+            defaults: false,
             kind: "FUNCTION".into(),
             object: "\"public\".\"plain\"()".into(),
             grantee: "PUBLIC".into(),
