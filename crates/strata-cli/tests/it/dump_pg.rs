@@ -78,7 +78,7 @@ CREATE TABLE special_item (extra integer NOT NULL) INHERITS (base_item);
 CREATE TABLE multi_item (id integer, note text) INHERITS (base_item, other_base);
 CREATE EXTENSION file_fdw;
 CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
-CREATE FOREIGN TABLE app.ext_lines (line text NOT NULL) SERVER files OPTIONS (filename '/dev/null', format 'text');
+CREATE FOREIGN TABLE app.ext_lines (line text OPTIONS (force_not_null 'true') NOT NULL) SERVER files OPTIONS (filename '/dev/null', format 'text');
 "#;
 
 #[test]
@@ -117,6 +117,7 @@ fn dump_round_trips_every_object_kind() {
         "CREATE INDEX events_kind ON app.events USING btree (kind);",
         ") INHERITS (\"public\".\"base_item\", \"public\".\"other_base\");",
         "CREATE SERVER \"files\" FOREIGN DATA WRAPPER \"file_fdw\";",
+        "\"line\" text OPTIONS (\"force_not_null\" 'true') NOT NULL",
         ") SERVER \"files\" OPTIONS (\"filename\" '/dev/null', \"format\" 'text');",
     ] {
         assert!(first.stdout.contains(needle), "missing {needle:?} in:\n{}", first.stdout);

@@ -479,6 +479,12 @@ fn columns(o: &mut Out, s: &str, b: &Column, a: &Column) {
     o.opt(s, "is generated as", &b.generated, &a.generated);
     o.opt(s, "collation", &b.collation, &a.collation);
     o.opt(s, "comment", &b.comment, &a.comment);
+    o.val(
+        s,
+        "has options",
+        &options_text(&b.options),
+        &options_text(&a.options),
+    );
 }
 
 fn indexes(o: &mut Out, s: &str, b: &Index, a: &Index) {

@@ -168,6 +168,8 @@ pub struct Column {
     pub comment: Option<String>,
     /// Inherited from a parent and not declared locally (not repeated in the table's statement).
     pub inherited: bool,
+    /// A foreign table's column options (`OPTIONS (column_name 'id')`), in the order stored.
+    pub options: Vec<(String, String)>,
 }
 
 /// What kind of constraint.

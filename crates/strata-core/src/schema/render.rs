@@ -422,6 +422,7 @@ fn table_sql(t: &Table) -> String {
         .filter(|c| !c.inherited)
         .map(|c| {
             let mut l = format!("    {} {}", ident(&c.name), c.data_type);
+            l.push_str(&options_sql(&c.options));
             if let Some(coll) = &c.collation {
                 let _ = write!(l, " COLLATE {coll}");
             }
@@ -747,6 +748,7 @@ mod tests {
             server: "files".into(),
             options: vec![("filename".into(), "/dev/null".into())],
         });
+        ext.columns[0].options = vec![("column_name".into(), "ID".into())];
         for t in [part, parent, child, ext] {
             s.tables.insert(t.name.key(), t);
         }
@@ -783,7 +785,7 @@ mod tests {
             at("CREATE TABLE \"public\".\"b_child\"") < at("CREATE FUNCTION public.all_rows()")
         );
         assert!(at("CREATE FUNCTION public.all_rows()") < at("CREATE VIEW \"public\".\"v\""));
-        at("CREATE FOREIGN TABLE \"public\".\"ext\" (\n    \"id\" integer\n) SERVER \"files\" OPTIONS (\"filename\" '/dev/null');");
+        at("CREATE FOREIGN TABLE \"public\".\"ext\" (\n    \"id\" integer OPTIONS (\"column_name\" 'ID')\n) SERVER \"files\" OPTIONS (\"filename\" '/dev/null');");
         // A parent's constraint is added to its children too (no ONLY).
         at("ALTER TABLE \"public\".\"z_parent\" ADD CONSTRAINT \"c\" CHECK ((id > 0));");
         assert!(!out.contains("GRANT"), "{out}");

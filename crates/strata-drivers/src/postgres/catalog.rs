@@ -194,7 +194,8 @@ fn tables(
                a.attgenerated::text, \
                CASE WHEN a.attcollation <> t.typcollation THEN \
                  pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
-               pg_catalog.col_description(a.attrelid, a.attnum), NOT a.attislocal OR c.relispartition \
+               pg_catalog.col_description(a.attrelid, a.attnum), NOT a.attislocal OR c.relispartition, \
+               a.attfdwoptions::text[] \
              FROM pg_catalog.pg_attribute a \
              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -225,6 +226,7 @@ fn tables(
             collation: r.get(7),
             comment: r.get(8),
             inherited: r.get(9),
+            options: options(r.get(10)),
         });
     }
     for r in c.query(
