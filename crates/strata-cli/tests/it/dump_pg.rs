@@ -76,6 +76,10 @@ CREATE TABLE base_item (id integer, label text DEFAULT 'x', CONSTRAINT label_len
 CREATE TABLE other_base (flag boolean);
 CREATE TABLE special_item (extra integer NOT NULL) INHERITS (base_item);
 CREATE TABLE multi_item (id integer, note text) INHERITS (base_item, other_base);
+ALTER TABLE special_item ALTER COLUMN label SET DEFAULT 'special';
+ALTER TABLE special_item ALTER COLUMN id SET NOT NULL;
+ALTER TABLE multi_item ALTER COLUMN label DROP DEFAULT;
+ALTER TABLE app.events_low ALTER COLUMN kind SET DEFAULT 'low';
 CREATE EXTENSION file_fdw;
 CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
 CREATE FOREIGN TABLE app.ext_lines (line text OPTIONS (force_not_null 'true') NOT NULL) SERVER files OPTIONS (filename '/dev/null', format 'text');
@@ -117,6 +121,8 @@ fn dump_round_trips_every_object_kind() {
         "CREATE INDEX events_kind ON app.events USING btree (kind);",
         ") INHERITS (\"public\".\"base_item\", \"public\".\"other_base\");",
         "CREATE SERVER \"files\" FOREIGN DATA WRAPPER \"file_fdw\";",
+        "ALTER TABLE ONLY \"public\".\"special_item\" ALTER COLUMN \"label\" SET DEFAULT 'special'::text;",
+        "ALTER TABLE ONLY \"public\".\"multi_item\" ALTER COLUMN \"label\" DROP DEFAULT;",
         "\"line\" text OPTIONS (\"force_not_null\" 'true') NOT NULL",
         ") SERVER \"files\" OPTIONS (\"filename\" '/dev/null', \"format\" 'text');",
     ] {

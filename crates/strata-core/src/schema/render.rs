@@ -128,6 +128,10 @@ fn postgres(out: &mut String, s: &Snapshot) {
     for t in table_order(s) {
         section(out, vec![table_sql(t)]);
     }
+    section(
+        out,
+        s.tables.values().flat_map(|t| overrides(s, t)).collect(),
+    );
     let constraints = |fk: bool| -> Vec<String> {
         s.tables
             .values()
@@ -474,6 +478,42 @@ fn table_sql(t: &Table) -> String {
     st
 }
 
+/// What a child changed on a column it inherits (its own default, `NOT NULL`): its statement
+/// does not list the column.
+fn overrides(s: &Snapshot, t: &Table) -> Vec<String> {
+    let parents: Vec<&Table> = t
+        .partition_of
+        .iter()
+        .map(|(p, _)| p)
+        .chain(&t.inherits)
+        .filter_map(|p| s.tables.get(p))
+        .collect();
+    let mut out = Vec::new();
+    for c in t.columns.iter().filter(|c| c.inherited) {
+        let Some(from) = parents
+            .iter()
+            .find_map(|p| p.columns.iter().find(|pc| pc.name == c.name))
+        else {
+            continue;
+        };
+        let alter = format!(
+            "ALTER TABLE ONLY {} ALTER COLUMN {}",
+            qualified(&t.name),
+            ident(&c.name)
+        );
+        if c.default != from.default && c.generated.is_none() && c.identity.is_none() {
+            out.push(match &c.default {
+                Some(d) => format!("{alter} SET DEFAULT {d}"),
+                None => format!("{alter} DROP DEFAULT"),
+            });
+        }
+        if c.not_null && !from.not_null {
+            out.push(format!("{alter} SET NOT NULL"));
+        }
+    }
+    out
+}
+
 /// A `schema.name` key quoted as SQL.
 fn key_sql(key: &str) -> String {
     match key.split_once('.') {
@@ -729,6 +769,8 @@ mod tests {
         let mut part = table("public.a_part");
         part.partition_of = Some(("public.z_parent".into(), "DEFAULT".into()));
         part.columns[0].inherited = true;
+        part.columns[0].default = Some("7".into());
+        part.columns[0].not_null = true;
         let mut parent = table("public.z_parent");
         parent.partition_by = Some("LIST (id)".into());
         parent.constraints.insert(
@@ -786,6 +828,9 @@ mod tests {
         );
         assert!(at("CREATE FUNCTION public.all_rows()") < at("CREATE VIEW \"public\".\"v\""));
         at("CREATE FOREIGN TABLE \"public\".\"ext\" (\n    \"id\" integer OPTIONS (\"column_name\" 'ID')\n) SERVER \"files\" OPTIONS (\"filename\" '/dev/null');");
+        // A partition's own default and NOT NULL on a column it inherits.
+        at("ALTER TABLE ONLY \"public\".\"a_part\" ALTER COLUMN \"id\" SET DEFAULT 7;\nALTER TABLE ONLY \"public\".\"a_part\" ALTER COLUMN \"id\" SET NOT NULL;\n");
+        assert!(at("SET NOT NULL") < at("ADD CONSTRAINT"));
         // A parent's constraint is added to its children too (no ONLY).
         at("ALTER TABLE \"public\".\"z_parent\" ADD CONSTRAINT \"c\" CHECK ((id > 0));");
         assert!(!out.contains("GRANT"), "{out}");
