@@ -58,6 +58,7 @@ COMMENT ON PROCEDURE app.bump IS 'adds';
 CREATE FUNCTION active_users() RETURNS SETOF users LANGUAGE sql STABLE AS $$ SELECT * FROM users $$;
 CREATE FUNCTION user_label(u users) RETURNS text LANGUAGE sql AS $$ SELECT u.email::text $$;
 CREATE VIEW labels AS SELECT user_label(u) AS label FROM users u;
+CREATE FUNCTION active_email(a active) RETURNS text LANGUAGE sql AS $$ SELECT a.email::text $$;
 CREATE VIEW big_spenders AS SELECT o.id, o."total" FROM app.orders o WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id) ORDER BY o.total;
 CREATE VIEW from_subquery AS SELECT s.id FROM (SELECT id FROM users WHERE id > 1) s;
 CREATE VIEW user_orders AS SELECT u.id, o.total FROM users u JOIN app.orders o ON o.user_id = u.id;
@@ -134,6 +135,7 @@ fn dump_round_trips_every_object_kind() {
     assert!(at("\"active_ids\"") > at("\"public\".\"active\" AS"));
     assert!(at("FUNCTION public.active_users()") > at("TABLE \"public\".\"users\""));
     assert!(at("FUNCTION public.user_label(") < at("VIEW \"public\".\"labels\""));
+    assert!(at("FUNCTION public.active_email(") > at("VIEW \"public\".\"active\""));
     assert!(at("TABLE \"app\".\"events_high_ab\"") > at("TABLE \"app\".\"events_high\""));
     assert!(at("TABLE \"public\".\"multi_item\"") > at("TABLE \"public\".\"other_base\""));
     // What a child gets from its parent is not repeated.

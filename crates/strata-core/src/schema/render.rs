@@ -1,7 +1,9 @@
 //! A [`Snapshot`] as SQL: the text `strata dump` writes. Pure and deterministic: the same
 //! snapshot gives the same bytes, objects sorted by name within each kind and the kinds in
-//! dependency order (schemas, extensions, types, sequences, functions, tables, keys and
-//! checks, indexes, views, foreign keys, triggers, policies, ownership, comments).
+//! dependency order (schemas, extensions, servers, types, sequences, functions, tables
+//! (parents first), children's own column settings, functions using tables' row types, keys
+//! and checks, indexes, views with the functions using their row types, foreign keys,
+//! triggers, policies, ownership, comments, privileges).
 
 use super::diff::policy_text;
 use super::model::*;
@@ -106,7 +108,7 @@ fn postgres(out: &mut String, s: &Snapshot) {
     types.sort_by_key(|t| (rank(t), t.name.clone()));
     section(out, types.iter().map(|t| type_sql(t)).collect());
     section(out, s.sequences.values().map(sequence_sql).collect());
-    // Functions whose signature uses a table's row type come later, with the views.
+    // Functions whose signature uses a table's or a view's row type come after it.
     section(
         out,
         s.functions
@@ -131,6 +133,15 @@ fn postgres(out: &mut String, s: &Snapshot) {
     section(
         out,
         s.tables.values().flat_map(|t| overrides(s, t)).collect(),
+    );
+    // Those using only tables' row types now, so that keys, checks and indexes may call them.
+    section(
+        out,
+        s.functions
+            .values()
+            .filter(|f| !f.depends_on.is_empty() && on_tables_only(s, f))
+            .map(|f| f.definition.clone())
+            .collect(),
     );
     let constraints = |fk: bool| -> Vec<String> {
         s.tables
@@ -319,8 +330,12 @@ fn table_order(s: &Snapshot) -> Vec<&Table> {
     topological(nodes)
 }
 
+fn on_tables_only(s: &Snapshot, f: &Function) -> bool {
+    f.depends_on.iter().all(|d| s.tables.contains_key(d))
+}
+
 /// What is created after the tables, in dependency order: views, and functions whose
-/// signature uses a table's or a view's row type.
+/// signature uses a view's row type.
 enum Late<'a> {
     View(&'a View),
     Function(&'a Function),
@@ -332,7 +347,11 @@ fn late_order(s: &Snapshot) -> Vec<Late<'_>> {
         let deps = v.depends_on.iter().map(|d| d.as_str()).collect();
         nodes.insert(k.as_str(), (deps, Late::View(v)));
     }
-    for (k, f) in s.functions.iter().filter(|(_, f)| !f.depends_on.is_empty()) {
+    for (k, f) in s
+        .functions
+        .iter()
+        .filter(|(_, f)| !f.depends_on.is_empty() && !on_tables_only(s, f))
+    {
         let deps = f.depends_on.iter().map(|d| d.as_str()).collect();
         nodes.insert(k.as_str(), (deps, Late::Function(f)));
     }
@@ -805,6 +824,8 @@ mod tests {
             f("all_rows", &["public.z_parent"]),
         );
         s.functions.insert("public.plain()".into(), f("plain", &[]));
+        s.functions
+            .insert("public.of_view()".into(), f("of_view", &["public.v"]));
         s.views.insert(
             "public.v".into(),
             View {
@@ -827,6 +848,8 @@ mod tests {
             at("CREATE TABLE \"public\".\"b_child\"") < at("CREATE FUNCTION public.all_rows()")
         );
         assert!(at("CREATE FUNCTION public.all_rows()") < at("CREATE VIEW \"public\".\"v\""));
+        assert!(at("CREATE FUNCTION public.all_rows()") < at("ADD CONSTRAINT"));
+        assert!(at("CREATE VIEW \"public\".\"v\"") < at("CREATE FUNCTION public.of_view()"));
         at("CREATE FOREIGN TABLE \"public\".\"ext\" (\n    \"id\" integer OPTIONS (\"column_name\" 'ID')\n) SERVER \"files\" OPTIONS (\"filename\" '/dev/null');");
         // A partition's own default and NOT NULL on a column it inherits.
         at("ALTER TABLE ONLY \"public\".\"a_part\" ALTER COLUMN \"id\" SET DEFAULT 7;\nALTER TABLE ONLY \"public\".\"a_part\" ALTER COLUMN \"id\" SET NOT NULL;\n");
