@@ -38,7 +38,7 @@ pub fn open(
     }
 }
 
-/// The privileges on `snapshot`'s objects (see [`crate::postgres::catalog::privileges`]);
+/// The privileges on `snapshot`'s objects (see [`crate::postgres::privileges::privileges`]);
 /// none on SQLite, which has no privileges.
 pub fn privileges(
     url: &DatabaseUrl,
@@ -49,7 +49,7 @@ pub fn privileges(
         #[cfg(feature = "postgres")]
         Backend::Postgres => {
             let (mut client, _, _) = crate::postgres::connect::open(url, opts)?;
-            let grants = crate::postgres::catalog::privileges(&mut client, snapshot)
+            let grants = crate::postgres::privileges::privileges(&mut client, snapshot)
                 .map_err(|e| crate::postgres::errors::db_error(&e))?;
             Ok(grants.into_iter().collect())
         }

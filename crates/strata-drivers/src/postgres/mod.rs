@@ -42,6 +42,7 @@ pub mod history;
 pub mod inspect;
 pub mod invalid_index;
 pub mod lock;
+pub mod privileges;
 pub mod rehearse;
 pub mod schema_session;
 pub mod session;
