@@ -464,6 +464,10 @@ pub enum Command {
         /// (default: the target's URL, which then needs CREATEDB).
         #[arg(long, value_name = "ADMIN_URL")]
         scratch: Option<String>,
+        /// Add the GRANTs (and REVOKEs of default privileges) on tables, sequences, functions
+        /// and schemas, for roles other than each object's owner (PostgreSQL).
+        #[arg(long)]
+        privileges: bool,
     },
     /// Accept the edited file of applied migration V: record its current checksum.
     Accept {

@@ -273,12 +273,14 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
             output,
             check,
             scratch,
+            privileges,
         } => commands::dump(
             &settings,
             &commands::DumpArgs {
                 output,
                 check,
                 scratch,
+                privileges,
             },
         ),
         Command::Accept { version } => commands::accept(&settings, version.as_deref()),

@@ -38,6 +38,28 @@ pub fn open(
     }
 }
 
+/// The privileges on `snapshot`'s objects (see [`crate::postgres::privileges::privileges`]);
+/// none on SQLite, which has no privileges.
+pub fn privileges(
+    url: &DatabaseUrl,
+    opts: &ConnectOptions,
+    snapshot: &strata_core::schema::Snapshot,
+) -> Result<std::collections::BTreeSet<strata_core::schema::Grant>, DriverError> {
+    match url.backend() {
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => {
+            let (mut client, _, _) = crate::postgres::connect::open(url, opts)?;
+            let grants = crate::postgres::privileges::privileges(&mut client, snapshot)
+                .map_err(|e| crate::postgres::errors::db_error(&e))?;
+            Ok(grants.into_iter().collect())
+        }
+        _ => {
+            let _ = (opts, snapshot);
+            Ok(Default::default())
+        }
+    }
+}
+
 /// A database created for one command on a PostgreSQL server, dropped by [`Scratch::drop_now`].
 #[cfg(feature = "postgres")]
 pub struct Scratch {

@@ -19,6 +19,8 @@ pub struct DumpArgs {
     pub check: Option<std::path::PathBuf>,
     /// PostgreSQL admin URL for the scratch database `--check` loads the file into.
     pub scratch: Option<String>,
+    /// Add the privileges granted to roles other than the owners.
+    pub privileges: bool,
 }
 
 fn flavor(url: &DatabaseUrl) -> Flavor {
@@ -38,11 +40,18 @@ pub(super) fn options(settings: &Settings, url: &DatabaseUrl) -> ConnectOptions 
     }
 }
 
-/// The live schema rendered, with its snapshot.
-fn live(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<(String, Snapshot), CliError> {
+/// The live schema rendered, with its snapshot (and its privileges, when asked).
+fn live(
+    url: &DatabaseUrl,
+    opts: &ConnectOptions,
+    privileges: bool,
+) -> Result<(String, Snapshot), CliError> {
     let mut session = strata_drivers::schema::open(url, opts, false)?;
-    let snapshot = session.snapshot()?;
+    let mut snapshot = session.snapshot()?;
     let data = session.dump_data()?;
+    if privileges {
+        snapshot.privileges = strata_drivers::schema::privileges(url, opts, &snapshot)?;
+    }
     Ok((render(&snapshot, flavor(url), &data), snapshot))
 }
 
@@ -51,15 +60,9 @@ pub fn dump(settings: &Settings, args: &DumpArgs) -> Result<(), CliError> {
     let url = parse_url(settings)?;
     if let Some(file) = &args.check {
         let raw = settings.require_database()?;
-        return check(
-            &url,
-            &options(settings, &url),
-            raw,
-            file,
-            args.scratch.as_deref(),
-        );
+        return check(&url, &options(settings, &url), raw, file, args);
     }
-    let (text, _) = live(&url, &options(settings, &url))?;
+    let (text, _) = live(&url, &options(settings, &url), args.privileges)?;
     match &args.output {
         Some(path) => write_file(path, &text),
         None => {
@@ -72,7 +75,7 @@ pub fn dump(settings: &Settings, args: &DumpArgs) -> Result<(), CliError> {
 /// Write the dump of the target's schema to `path` (`up --dump FILE`).
 pub fn dump_file(settings: &Settings, path: &Path) -> Result<(), CliError> {
     let url = parse_url(settings)?;
-    let (text, _) = live(&url, &options(settings, &url))?;
+    let (text, _) = live(&url, &options(settings, &url), false)?;
     write_file(path, &text)
 }
 
@@ -86,17 +89,18 @@ fn check(
     opts: &ConnectOptions,
     raw: &str,
     file: &Path,
-    scratch: Option<&str>,
+    args: &DumpArgs,
 ) -> Result<(), CliError> {
     let expected = std::fs::read_to_string(file)
         .map_err(|e| CliError::Failed(format!("cannot read {}: {e}", printable_path(file))))?;
-    let (actual, live_snapshot) = live(url, opts)?;
+    let (actual, live_snapshot) = live(url, opts, args.privileges)?;
     let shown = printable_path(file).to_string();
     if expected == actual {
         outln!("the schema matches {shown}");
         return Ok(());
     }
-    let file_snapshot = load(url, opts, raw, &expected, scratch).map_err(|e| {
+    let scratch = args.scratch.as_deref();
+    let file_snapshot = load(url, opts, raw, &expected, scratch, args.privileges).map_err(|e| {
         CliError::Failed(format!(
             "the schema differs from {shown}, and loading {shown} to say how failed: {e}"
         ))
@@ -121,6 +125,7 @@ fn load(
     raw: &str,
     sql: &str,
     scratch: Option<&str>,
+    privileges: bool,
 ) -> Result<Snapshot, Box<strata_core::DriverError>> {
     let tables = url.tables().map_err(|e| Box::new(e.into()))?;
     match url.backend() {
@@ -132,7 +137,7 @@ fn load(
         _ => {
             let admin = scratch.unwrap_or(raw);
             let db = strata_drivers::schema::Scratch::create(admin, opts)?;
-            let result = load_into(&db.url, opts, sql);
+            let result = load_into(&db.url, opts, sql, privileges);
             let dropped = db.drop_now();
             let snapshot = result?;
             dropped?;
@@ -146,9 +151,14 @@ fn load_into(
     url: &str,
     opts: &ConnectOptions,
     sql: &str,
+    privileges: bool,
 ) -> Result<Snapshot, Box<strata_core::DriverError>> {
     let url = DatabaseUrl::parse(url).map_err(|e| Box::new(e.into()))?;
     let mut s = strata_drivers::schema::open(&url, opts, false)?;
     s.execute(sql)?;
-    Ok(s.snapshot()?)
+    let mut snapshot = s.snapshot()?;
+    if privileges {
+        snapshot.privileges = strata_drivers::schema::privileges(&url, opts, &snapshot)?;
+    }
+    Ok(snapshot)
 }

@@ -117,7 +117,64 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<Difference> {
             o.opt(s, "comment", &b.comment, &a.comment);
         },
     );
+    map(
+        &mut out,
+        &before.servers,
+        &after.servers,
+        |k| format!("server {k}"),
+        servers,
+    );
+    for g in before.privileges.difference(&after.privileges) {
+        out.push(&grant_subject(g), Change::Missing);
+    }
+    for g in after.privileges.difference(&before.privileges) {
+        out.push(&grant_subject(g), Change::Extra);
+    }
     out.0
+}
+
+/// `grant SELECT, INSERT on TABLE "public"."t" to "reader"`, `revoke EXECUTE on ... from PUBLIC`.
+fn grant_subject(g: &Grant) -> String {
+    let option = if g.grant_option {
+        " with grant option"
+    } else {
+        ""
+    };
+    format!(
+        "{}{} {} on {} {} {} {}{option}",
+        if g.defaults {
+            "default privileges: "
+        } else {
+            ""
+        },
+        if g.granted { "grant" } else { "revoke" },
+        g.privileges.join(", "),
+        g.kind,
+        g.object,
+        if g.granted { "to" } else { "from" },
+        g.grantee
+    )
+}
+
+fn options_text(options: &[(String, String)]) -> String {
+    list(
+        &options
+            .iter()
+            .map(|(k, v)| format!("{k} '{v}'"))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn servers(o: &mut Out, s: &str, b: &Server, a: &Server) {
+    o.val(s, "uses wrapper", &b.wrapper, &a.wrapper);
+    o.opt(s, "type", &b.server_type, &a.server_type);
+    o.opt(s, "version", &b.version, &a.version);
+    o.val(
+        s,
+        "has options",
+        &options_text(&b.options),
+        &options_text(&a.options),
+    );
 }
 
 #[derive(Default)]
@@ -348,6 +405,34 @@ fn tables(o: &mut Out, s: &str, b: &Table, a: &Table) {
         &on_off(b.force_row_security),
         &on_off(a.force_row_security),
     );
+    let partitioned = |t: &Table| match &t.partition_by {
+        Some(p) => format!("partitioned by {p}"),
+        None => "not partitioned".into(),
+    };
+    o.val(s, "is", &partitioned(b), &partitioned(a));
+    let partition = |t: &Table| match &t.partition_of {
+        Some((parent, bound)) => format!("a partition of {} {bound}", short(parent)),
+        None => "not a partition".into(),
+    };
+    o.val(s, "is", &partition(b), &partition(a));
+    let parents = |t: &Table| {
+        if t.inherits.is_empty() {
+            return "nothing".to_string();
+        }
+        let names: Vec<&str> = t.inherits.iter().map(|p| short(p)).collect();
+        names.join(", ")
+    };
+    o.val(s, "inherits from", &parents(b), &parents(a));
+    let foreign = |t: &Table| match &t.foreign {
+        Some(f) if f.options.is_empty() => format!("a foreign table on server {}", f.server),
+        Some(f) => format!(
+            "a foreign table on server {} with options {}",
+            f.server,
+            options_text(&f.options)
+        ),
+        None => "not a foreign table".into(),
+    };
+    o.val(s, "is", &foreign(b), &foreign(a));
     o.opt(s, "comment", &b.comment, &a.comment);
     // The stored statement (SQLite) says again what the columns said; only a difference the
     // model does not see is reported from it.
@@ -394,6 +479,12 @@ fn columns(o: &mut Out, s: &str, b: &Column, a: &Column) {
     o.opt(s, "is generated as", &b.generated, &a.generated);
     o.opt(s, "collation", &b.collation, &a.collation);
     o.opt(s, "comment", &b.comment, &a.comment);
+    o.val(
+        s,
+        "has options",
+        &options_text(&b.options),
+        &options_text(&a.options),
+    );
 }
 
 fn indexes(o: &mut Out, s: &str, b: &Index, a: &Index) {
@@ -579,5 +670,79 @@ mod tests {
         t.name = Name::new("app", "t");
         let d = diff(&Snapshot::default(), &with_table(t));
         assert_eq!(d[0].subject, "table app.t");
+    }
+
+    #[test]
+    fn partitions_parents_foreign_tables_and_grants_are_said_in_words() {
+        use crate::schema::words::{sentence, Side};
+        let mut b = Snapshot::default();
+        let mut child = table("events_old", vec![]);
+        child.partition_of = Some(("public.events".into(), "DEFAULT".into()));
+        child.inherits = vec![];
+        let mut parted = table("events", vec![]);
+        parted.partition_by = Some("RANGE (at)".into());
+        let mut item = table("item", vec![]);
+        item.inherits = vec!["public.base".into(), "app.other".into()];
+        let mut ext = table("ext", vec![]);
+        ext.foreign = Some(ForeignTable {
+            server: "files".into(),
+            options: vec![("filename".into(), "/dev/null".into())],
+        });
+        for t in [child, parted, item, ext] {
+            b.tables.insert(t.name.key(), t);
+        }
+        b.servers.insert(
+            "files".into(),
+            Server {
+                name: "files".into(),
+                wrapper: "file_fdw".into(),
+                ..Server::default()
+            },
+        );
+        let grant = Grant {
+            defaults: false,
+            kind: "TABLE".into(),
+            object: "\"public\".\"events\"".into(),
+            grantee: "\"reader\"".into(),
+            granted: true,
+            grant_option: false,
+            privileges: vec!["INSERT".into(), "SELECT".into()],
+        };
+        b.privileges.insert(grant.clone());
+        let mut a = b.clone();
+        for t in a.tables.values_mut() {
+            t.partition_of = None;
+            t.partition_by = None;
+            t.inherits.truncate(1);
+            if let Some(f) = &mut t.foreign {
+                f.options[0].1 = "/etc/hosts".into();
+            }
+        }
+        a.servers.get_mut("files").unwrap().wrapper = "postgres_fdw".into();
+        a.privileges.clear();
+        let side = Side::File("schema.sql".into());
+        let words: Vec<String> = diff(&b, &a).iter().map(|d| sentence(d, &side)).collect();
+        assert_eq!(
+            words,
+            [
+                "table events is not partitioned in the database, partitioned by RANGE (at) in schema.sql",
+                "table events_old is not a partition in the database, a partition of events DEFAULT in schema.sql",
+                "table ext is a foreign table on server files with options (filename '/etc/hosts') in the database, a foreign table on server files with options (filename '/dev/null') in schema.sql",
+                "table item inherits from base in the database, base, app.other in schema.sql",
+                "server files uses wrapper postgres_fdw in the database, file_fdw in schema.sql",
+                "grant INSERT, SELECT on TABLE \"public\".\"events\" to \"reader\" is in schema.sql, not in the database",
+            ]
+        );
+        let words: Vec<String> = diff(&a, &b)
+            .iter()
+            .map(|d| sentence(d, &Side::RoundTrip))
+            .collect();
+        assert!(
+            words.contains(
+                &"table events_old is a partition of events DEFAULT, was not a partition"
+                    .to_string()
+            ),
+            "{words:?}"
+        );
     }
 }

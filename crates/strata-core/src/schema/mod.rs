@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod model;
+mod order;
 pub mod render;
 pub mod session;
 pub mod verify;

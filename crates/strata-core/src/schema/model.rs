@@ -27,6 +27,47 @@ pub struct Snapshot {
     pub views: BTreeMap<String, View>,
     /// Functions and procedures, keyed `schema.name(identity arguments)`.
     pub functions: BTreeMap<String, Function>,
+    /// Foreign servers, by name.
+    pub servers: BTreeMap<String, Server>,
+    /// Privileges granted to roles other than an object's owner (read only when asked).
+    pub privileges: std::collections::BTreeSet<Grant>,
+}
+
+/// A foreign server (`CREATE SERVER`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Server {
+    /// Its name.
+    pub name: String,
+    /// The foreign-data wrapper it uses.
+    pub wrapper: String,
+    /// `TYPE`.
+    pub server_type: Option<String>,
+    /// `VERSION`.
+    pub version: Option<String>,
+    /// `OPTIONS (name 'value', ...)`, in the order stored.
+    pub options: Vec<(String, String)>,
+}
+
+/// A privilege statement on one object for one role: `GRANT SELECT, INSERT ON TABLE t TO r`,
+/// or a `REVOKE` of a privilege the object has by default (`EXECUTE` from `PUBLIC`); or the
+/// same for objects a role creates later (`ALTER DEFAULT PRIVILEGES`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Grant {
+    /// `ALTER DEFAULT PRIVILEGES`: `kind` is then `TABLES`, `SEQUENCES`, `FUNCTIONS`, `TYPES`
+    /// or `SCHEMAS`, and `object` `FOR ROLE "r"` with ` IN SCHEMA "s"` where it is one schema's.
+    pub defaults: bool,
+    /// `TABLE`, `SEQUENCE`, `FUNCTION`, `PROCEDURE` or `SCHEMA`.
+    pub kind: String,
+    /// The object as SQL names it (quoted, qualified, with arguments for a function).
+    pub object: String,
+    /// The role (quoted) or `PUBLIC`.
+    pub grantee: String,
+    /// `false`: a `REVOKE` of a default privilege.
+    pub granted: bool,
+    /// `WITH GRANT OPTION`.
+    pub grant_option: bool,
+    /// The privileges (`SELECT`, `USAGE`, ...), sorted.
+    pub privileges: Vec<String>,
 }
 
 /// A schema-qualified name.
@@ -87,6 +128,23 @@ pub struct Table {
     pub comment: Option<String>,
     /// The statement that creates it, where the database keeps one (SQLite).
     pub definition: Option<String>,
+    /// `PARTITION BY` (a partitioned table), as the server prints it: `RANGE (created)`.
+    pub partition_by: Option<String>,
+    /// A partition: the parent's key and the bound (`FOR VALUES FROM (1) TO (10)`, `DEFAULT`).
+    pub partition_of: Option<(String, String)>,
+    /// `INHERITS`: the parents' keys, in order.
+    pub inherits: Vec<String>,
+    /// A foreign table: its server and options.
+    pub foreign: Option<ForeignTable>,
+}
+
+/// Where a foreign table's rows live.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ForeignTable {
+    /// The server's name.
+    pub server: String,
+    /// `OPTIONS (name 'value', ...)`, in the order stored.
+    pub options: Vec<(String, String)>,
 }
 
 /// A column.
@@ -108,6 +166,10 @@ pub struct Column {
     pub collation: Option<String>,
     /// `COMMENT ON COLUMN`.
     pub comment: Option<String>,
+    /// Inherited from a parent and not declared locally (not repeated in the table's statement).
+    pub inherited: bool,
+    /// A foreign table's column options (`OPTIONS (column_name 'id')`), in the order stored.
+    pub options: Vec<(String, String)>,
 }
 
 /// What kind of constraint.
@@ -259,6 +321,9 @@ pub struct Function {
     pub definition: String,
     /// `COMMENT ON FUNCTION`.
     pub comment: Option<String>,
+    /// Keys of the tables and views whose row type its arguments or result use (`SETOF t`):
+    /// it is created after them.
+    pub depends_on: Vec<String>,
 }
 
 /// A user-defined type.

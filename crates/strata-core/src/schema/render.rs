@@ -1,11 +1,14 @@
 //! A [`Snapshot`] as SQL: the text `strata dump` writes. Pure and deterministic: the same
 //! snapshot gives the same bytes, objects sorted by name within each kind and the kinds in
-//! dependency order (schemas, extensions, types, sequences, functions, tables, keys and
-//! checks, indexes, views, foreign keys, triggers, policies, ownership, comments).
+//! dependency order (schemas, extensions, servers, types, sequences, functions, tables
+//! (parents first), children's own column settings, functions using tables' row types, keys
+//! and checks, indexes, views with the functions using their row types, foreign keys,
+//! triggers, policies, ownership, comments, privileges).
 
 use super::diff::policy_text;
 use super::model::*;
-use std::collections::{BTreeMap, BTreeSet};
+use super::order::{late_order, on_tables_only, table_order, view_order, Late};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 /// Which SQL to write.
@@ -94,6 +97,7 @@ fn postgres(out: &mut String, s: &Snapshot) {
             })
             .collect(),
     );
+    section(out, s.servers.values().map(server_sql).collect());
     // Enums and ranges first: domains and composites may use them; composites may use domains.
     let rank = |t: &TypeDef| match t.kind {
         TypeKind::Enum { .. } => 0,
@@ -105,13 +109,41 @@ fn postgres(out: &mut String, s: &Snapshot) {
     types.sort_by_key(|t| (rank(t), t.name.clone()));
     section(out, types.iter().map(|t| type_sql(t)).collect());
     section(out, s.sequences.values().map(sequence_sql).collect());
+    // Functions whose signature uses a table's or a view's row type come after it.
     section(
         out,
-        s.functions.values().map(|f| f.definition.clone()).collect(),
+        s.functions
+            .values()
+            .filter(|f| f.depends_on.is_empty())
+            .map(|f| f.definition.clone())
+            .collect(),
     );
-    for t in s.tables.values() {
+    let parents: BTreeSet<&str> = s
+        .tables
+        .values()
+        .flat_map(|t| {
+            t.inherits
+                .iter()
+                .chain(t.partition_of.iter().map(|(p, _)| p))
+        })
+        .map(|p| p.as_str())
+        .collect();
+    for t in table_order(s) {
         section(out, vec![table_sql(t)]);
     }
+    section(
+        out,
+        s.tables.values().flat_map(|t| overrides(s, t)).collect(),
+    );
+    // Those using only tables' row types now, so that keys, checks and indexes may call them.
+    section(
+        out,
+        s.functions
+            .values()
+            .filter(|f| !f.depends_on.is_empty() && on_tables_only(s, f))
+            .map(|f| f.definition.clone())
+            .collect(),
+    );
     let constraints = |fk: bool| -> Vec<String> {
         s.tables
             .values()
@@ -123,9 +155,15 @@ fn postgres(out: &mut String, s: &Snapshot) {
                     .collect();
                 // Primary key first: a unique constraint is no stand-in for it.
                 cs.sort_by_key(|c| (c.kind, c.name.clone()));
+                // On a parent, the constraint goes to its children too, as it was created.
+                let only = if parents.contains(t.name.key().as_str()) {
+                    ""
+                } else {
+                    "ONLY "
+                };
                 cs.into_iter().map(move |c| {
                     format!(
-                        "ALTER TABLE ONLY {} ADD CONSTRAINT {} {}{}",
+                        "ALTER TABLE {only}{} ADD CONSTRAINT {} {}{}",
                         qualified(&t.name),
                         ident(&c.name),
                         c.definition,
@@ -143,7 +181,14 @@ fn postgres(out: &mut String, s: &Snapshot) {
             .flat_map(|t| t.indexes.values().map(|i| i.definition.clone()))
             .collect(),
     );
-    for v in view_order(s) {
+    for item in late_order(s) {
+        let v = match item {
+            Late::View(v) => v,
+            Late::Function(f) => {
+                section(out, vec![f.definition.clone()]);
+                continue;
+            }
+        };
         let mut st = format!(
             "CREATE {}VIEW {} AS\n{}",
             if v.materialized { "MATERIALIZED " } else { "" },
@@ -205,6 +250,67 @@ fn postgres(out: &mut String, s: &Snapshot) {
             .collect(),
     );
     section(out, comments(s));
+    section(out, s.privileges.iter().map(grant_sql).collect());
+}
+
+fn grant_sql(g: &Grant) -> String {
+    let privileges = g.privileges.join(", ");
+    if g.defaults {
+        let action = if g.granted {
+            let option = if g.grant_option {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            };
+            format!("GRANT {privileges} ON {} TO {}{option}", g.kind, g.grantee)
+        } else {
+            format!("REVOKE {privileges} ON {} FROM {}", g.kind, g.grantee)
+        };
+        return format!("ALTER DEFAULT PRIVILEGES {} {action}", g.object);
+    }
+    if g.granted {
+        format!(
+            "GRANT {privileges} ON {} {} TO {}{}",
+            g.kind,
+            g.object,
+            g.grantee,
+            if g.grant_option {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            }
+        )
+    } else {
+        format!(
+            "REVOKE {privileges} ON {} {} FROM {}",
+            g.kind, g.object, g.grantee
+        )
+    }
+}
+
+fn server_sql(v: &Server) -> String {
+    let mut st = format!("CREATE SERVER {}", ident(&v.name));
+    if let Some(t) = &v.server_type {
+        let _ = write!(st, " TYPE {}", literal(t));
+    }
+    if let Some(t) = &v.version {
+        let _ = write!(st, " VERSION {}", literal(t));
+    }
+    let _ = write!(st, " FOREIGN DATA WRAPPER {}", ident(&v.wrapper));
+    st.push_str(&options_sql(&v.options));
+    st
+}
+
+/// ` OPTIONS (name 'value', ...)`, or nothing.
+fn options_sql(options: &[(String, String)]) -> String {
+    if options.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = options
+        .iter()
+        .map(|(k, v)| format!("{} {}", ident(k), literal(v)))
+        .collect();
+    format!(" OPTIONS ({})", list.join(", "))
 }
 
 fn type_sql(t: &TypeDef) -> String {
@@ -266,8 +372,10 @@ fn table_sql(t: &Table) -> String {
     let cols: Vec<String> = t
         .columns
         .iter()
+        .filter(|c| !c.inherited)
         .map(|c| {
             let mut l = format!("    {} {}", ident(&c.name), c.data_type);
+            l.push_str(&options_sql(&c.options));
             if let Some(coll) = &c.collation {
                 let _ = write!(l, " COLLATE {coll}");
             }
@@ -286,43 +394,81 @@ fn table_sql(t: &Table) -> String {
             l
         })
         .collect();
-    if cols.is_empty() {
-        return format!("CREATE TABLE {} ()", qualified(&t.name));
-    }
-    format!(
-        "CREATE TABLE {} (\n{}\n)",
-        qualified(&t.name),
-        cols.join(",\n")
-    )
-}
-
-/// Views after the views they read; otherwise by name.
-fn view_order(s: &Snapshot) -> Vec<&View> {
-    let mut done: BTreeSet<&str> = BTreeSet::new();
-    let mut order = Vec::new();
-    let mut left: BTreeMap<&str, &View> = s.views.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    while !left.is_empty() {
-        let ready: Vec<&str> = left
-            .iter()
-            .filter(|(_, v)| {
-                v.depends_on
-                    .iter()
-                    .all(|d| done.contains(d.as_str()) || !s.views.contains_key(d))
-            })
-            .map(|(k, _)| *k)
-            .collect();
-        // A cycle cannot be created in a database; if the model has one, keep name order.
-        let take = if ready.is_empty() {
-            vec![*left.keys().next().expect("not empty")]
-        } else {
-            ready
-        };
-        for k in take {
-            order.push(left.remove(k).expect("present"));
-            done.insert(k);
+    let mut st = format!(
+        "CREATE {}TABLE {}",
+        if t.foreign.is_some() { "FOREIGN " } else { "" },
+        qualified(&t.name)
+    );
+    match &t.partition_of {
+        // A partition's columns are its parent's.
+        Some((parent, bound)) => {
+            let _ = write!(st, " PARTITION OF {} {bound}", key_sql(parent));
+        }
+        None if cols.is_empty() => st.push_str(" ()"),
+        None => {
+            let _ = write!(st, " (\n{}\n)", cols.join(",\n"));
         }
     }
-    order
+    if !t.inherits.is_empty() {
+        let parents: Vec<String> = t.inherits.iter().map(|p| key_sql(p)).collect();
+        let _ = write!(st, " INHERITS ({})", parents.join(", "));
+    }
+    if let Some(p) = &t.partition_by {
+        let _ = write!(st, " PARTITION BY {p}");
+    }
+    if let Some(f) = &t.foreign {
+        let _ = write!(
+            st,
+            " SERVER {}{}",
+            ident(&f.server),
+            options_sql(&f.options)
+        );
+    }
+    st
+}
+
+/// What a child changed on a column it inherits (its own default, `NOT NULL`): its statement
+/// does not list the column.
+fn overrides(s: &Snapshot, t: &Table) -> Vec<String> {
+    let parents: Vec<&Table> = t
+        .partition_of
+        .iter()
+        .map(|(p, _)| p)
+        .chain(&t.inherits)
+        .filter_map(|p| s.tables.get(p))
+        .collect();
+    let mut out = Vec::new();
+    for c in t.columns.iter().filter(|c| c.inherited) {
+        let Some(from) = parents
+            .iter()
+            .find_map(|p| p.columns.iter().find(|pc| pc.name == c.name))
+        else {
+            continue;
+        };
+        let alter = format!(
+            "ALTER TABLE ONLY {} ALTER COLUMN {}",
+            qualified(&t.name),
+            ident(&c.name)
+        );
+        if c.default != from.default && c.generated.is_none() && c.identity.is_none() {
+            out.push(match &c.default {
+                Some(d) => format!("{alter} SET DEFAULT {d}"),
+                None => format!("{alter} DROP DEFAULT"),
+            });
+        }
+        if c.not_null && !from.not_null {
+            out.push(format!("{alter} SET NOT NULL"));
+        }
+    }
+    out
+}
+
+/// A `schema.name` key quoted as SQL.
+fn key_sql(key: &str) -> String {
+    match key.split_once('.') {
+        Some((schema, name)) => qualified(&Name::new(schema, name)),
+        None => ident(key),
+    }
 }
 
 fn comments(s: &Snapshot) -> Vec<String> {
@@ -472,24 +618,6 @@ mod tests {
     }
 
     #[test]
-    fn views_come_after_the_views_they_read() {
-        let mut s = Snapshot::default();
-        let v = |name: &str, deps: &[&str]| View {
-            name: Name::new("public", name),
-            definition: " SELECT 1".into(),
-            depends_on: deps.iter().map(|d| d.to_string()).collect(),
-            ..View::default()
-        };
-        s.views.insert("public.a".into(), v("a", &["public.b"]));
-        s.views.insert("public.b".into(), v("b", &["public.t"]));
-        let order: Vec<&str> = view_order(&s)
-            .iter()
-            .map(|v| v.name.name.as_str())
-            .collect();
-        assert_eq!(order, ["b", "a"]);
-    }
-
-    #[test]
     fn same_snapshot_same_bytes_and_keys_before_foreign_keys() {
         let mut t = Table {
             name: Name::new("public", "t"),
@@ -536,5 +664,115 @@ mod tests {
             "{a}"
         );
         assert!(a.ends_with("INSERT INTO \"public\".\"schema_migrations\" (version, dirty) VALUES (3, false);\n-- applied in Strata's ledger: 1, 3\n"), "{a}");
+    }
+
+    fn table(key: &str) -> Table {
+        let (schema, name) = key.split_once('.').unwrap();
+        Table {
+            name: Name::new(schema, name),
+            columns: vec![Column {
+                name: "id".into(),
+                data_type: "integer".into(),
+                ..Column::default()
+            }],
+            ..Table::default()
+        }
+    }
+
+    #[test]
+    fn children_after_parents_and_row_type_functions_after_tables() {
+        let mut s = Snapshot::default();
+        let mut part = table("public.a_part");
+        part.partition_of = Some(("public.z_parent".into(), "DEFAULT".into()));
+        part.columns[0].inherited = true;
+        part.columns[0].default = Some("7".into());
+        part.columns[0].not_null = true;
+        let mut parent = table("public.z_parent");
+        parent.partition_by = Some("LIST (id)".into());
+        parent.constraints.insert(
+            "c".into(),
+            Constraint {
+                name: "c".into(),
+                kind: ConstraintKind::Check,
+                definition: "CHECK ((id > 0))".into(),
+                valid: true,
+                comment: None,
+            },
+        );
+        let mut child = table("public.b_child");
+        child.inherits = vec!["public.z_parent".into()];
+        let mut ext = table("public.ext");
+        ext.foreign = Some(ForeignTable {
+            server: "files".into(),
+            options: vec![("filename".into(), "/dev/null".into())],
+        });
+        ext.columns[0].options = vec![("column_name".into(), "ID".into())];
+        for t in [part, parent, child, ext] {
+            s.tables.insert(t.name.key(), t);
+        }
+        let f = |name: &str, deps: &[&str]| Function {
+            name: Name::new("public", name),
+            definition: format!("CREATE FUNCTION public.{name}()"),
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            ..Function::default()
+        };
+        s.functions.insert(
+            "public.all_rows()".into(),
+            f("all_rows", &["public.z_parent"]),
+        );
+        s.functions.insert("public.plain()".into(), f("plain", &[]));
+        s.functions
+            .insert("public.of_view()".into(), f("of_view", &["public.v"]));
+        s.views.insert(
+            "public.v".into(),
+            View {
+                name: Name::new("public", "v"),
+                definition: " SELECT * FROM public.all_rows()".into(),
+                depends_on: vec!["public.all_rows()".into()],
+                ..View::default()
+            },
+        );
+        let out = render(&s, Flavor::Postgres, &DumpData::default());
+        let at = |needle: &str| {
+            out.find(needle)
+                .unwrap_or_else(|| panic!("{needle:?} not in:\n{out}"))
+        };
+        assert!(at("CREATE FUNCTION public.plain()") < at("CREATE TABLE \"public\".\"a_part\""));
+        assert!(at("CREATE TABLE \"public\".\"z_parent\"") < at("CREATE TABLE \"public\".\"a_part\" PARTITION OF \"public\".\"z_parent\" DEFAULT;"));
+        assert!(at("CREATE TABLE \"public\".\"z_parent\"") < at("CREATE TABLE \"public\".\"b_child\" (\n    \"id\" integer\n) INHERITS (\"public\".\"z_parent\");"));
+        assert!(at(") PARTITION BY LIST (id);") > at("\"z_parent\""));
+        assert!(
+            at("CREATE TABLE \"public\".\"b_child\"") < at("CREATE FUNCTION public.all_rows()")
+        );
+        assert!(at("CREATE FUNCTION public.all_rows()") < at("CREATE VIEW \"public\".\"v\""));
+        assert!(at("CREATE FUNCTION public.all_rows()") < at("ADD CONSTRAINT"));
+        assert!(at("CREATE VIEW \"public\".\"v\"") < at("CREATE FUNCTION public.of_view()"));
+        at("CREATE FOREIGN TABLE \"public\".\"ext\" (\n    \"id\" integer OPTIONS (\"column_name\" 'ID')\n) SERVER \"files\" OPTIONS (\"filename\" '/dev/null');");
+        // A partition's own default and NOT NULL on a column it inherits.
+        at("ALTER TABLE ONLY \"public\".\"a_part\" ALTER COLUMN \"id\" SET DEFAULT 7;\nALTER TABLE ONLY \"public\".\"a_part\" ALTER COLUMN \"id\" SET NOT NULL;\n");
+        assert!(at("SET NOT NULL") < at("ADD CONSTRAINT"));
+        // A parent's constraint is added to its children too (no ONLY).
+        at("ALTER TABLE \"public\".\"z_parent\" ADD CONSTRAINT \"c\" CHECK ((id > 0));");
+        assert!(!out.contains("GRANT"), "{out}");
+        s.privileges.insert(Grant {
+            defaults: false,
+            kind: "TABLE".into(),
+            object: "\"public\".\"ext\"".into(),
+            grantee: "\"reader\"".into(),
+            granted: true,
+            grant_option: true,
+            privileges: vec!["SELECT".into()],
+        });
+        s.privileges.insert(Grant {
+            defaults: false,
+            kind: "FUNCTION".into(),
+            object: "\"public\".\"plain\"()".into(),
+            grantee: "PUBLIC".into(),
+            granted: false,
+            grant_option: false,
+            privileges: vec!["EXECUTE".into()],
+        });
+        let out = render(&s, Flavor::Postgres, &DumpData::default());
+        assert!(out.ends_with("\nREVOKE EXECUTE ON FUNCTION \"public\".\"plain\"() FROM PUBLIC;\nGRANT SELECT ON TABLE \"public\".\"ext\" TO \"reader\" WITH GRANT OPTION;\n"), "{out}");
     }
 }

@@ -5,22 +5,24 @@
 //! The queries run with an empty `search_path` (restored afterwards), so every name the server
 //! prints is schema-qualified: the text is the same whatever search path the session had.
 //! System schemas, objects belonging to extensions and the tables named in `exclude` (Strata's
-//! ledger and log, golang-migrate's table) are left out. Partitions, inheritance children and
-//! foreign tables are not read.
+//! ledger and log, golang-migrate's table) are left out. What a child gets from its parent
+//! (inherited columns and constraints, a partition's copies of its parent's indexes, keys and
+//! triggers) is read on the parent only: loading the parent's statements recreates it.
 
 use postgres::Client;
 use std::collections::BTreeMap;
 use strata_core::schema::{
-    Column, Constraint, ConstraintKind, Function, Index, Name, Policy, Sequence, Snapshot, Table,
-    Trigger, TypeDef, TypeKind, View,
+    Column, Constraint, ConstraintKind, ForeignTable, Function, Index, Name, Policy, Sequence,
+    Server, Snapshot, Table, Trigger, TypeDef, TypeKind, View,
 };
 
 /// Namespaces that hold user objects.
-const USER_NS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') \
+pub(super) const USER_NS: &str =
+    "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') \
      AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'";
 
 /// Not a member of an extension (`$CLASS` is the catalog holding the object).
-fn not_extension(class: &str, oid: &str) -> String {
+pub(super) fn not_extension(class: &str, oid: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = '{class}'::regclass \
          AND e.objid = {oid} AND e.deptype = 'e')"
@@ -62,10 +64,14 @@ fn read(c: &mut Client, exclude: &[(String, String)]) -> Result<Snapshot, postgr
     )? {
         s.extensions.insert(r.get(0), r.get(1));
     }
+    servers(c, &mut s)?;
     types(c, &mut s)?;
     tables(c, &mut s, exclude)?;
     sequences(c, &mut s)?;
-    views(c, &mut s)?;
+    let version: i32 = c
+        .query_one("SELECT current_setting('server_version_num')::int", &[])?
+        .get(0);
+    views(c, &mut s, version)?;
     indexes(c, &mut s)?;
     functions(c, &mut s)?;
     Ok(s)
@@ -137,9 +143,18 @@ fn tables(
     let rows = c.query(
         &format!(
             "SELECT n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, \
-               pg_catalog.obj_description(c.oid, 'pg_class') \
+               pg_catalog.obj_description(c.oid, 'pg_class'), \
+               CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
+               CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
+               ARRAY(SELECT pn.nspname::text || '.' || pc.relname::text FROM pg_catalog.pg_inherits h \
+                 JOIN pg_catalog.pg_class pc ON pc.oid = h.inhparent \
+                 JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace \
+                 WHERE h.inhrelid = c.oid ORDER BY h.inhseqno), \
+               (SELECT v.srvname::text FROM pg_catalog.pg_foreign_table f \
+                 JOIN pg_catalog.pg_foreign_server v ON v.oid = f.ftserver WHERE f.ftrelid = c.oid), \
+               (SELECT f.ftoptions::text[] FROM pg_catalog.pg_foreign_table f WHERE f.ftrelid = c.oid) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'r' AND NOT c.relispartition AND {USER_NS} AND {ext}"
+             WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} AND {ext}"
         ),
         &[],
     )?;
@@ -149,6 +164,14 @@ fn tables(
             continue;
         }
         let name = Name::new(schema, name);
+        let mut inherits: Vec<String> = r.get(7);
+        let partition_of = r
+            .get::<_, Option<String>>(6)
+            .and_then(|bound| Some((inherits.pop()?, bound)));
+        let foreign = r.get::<_, Option<String>>(8).map(|server| ForeignTable {
+            server,
+            options: options(r.get(9)),
+        });
         s.tables.insert(
             name.key(),
             Table {
@@ -156,6 +179,10 @@ fn tables(
                 row_security: r.get(2),
                 force_row_security: r.get(3),
                 comment: r.get(4),
+                partition_by: r.get(5),
+                partition_of,
+                inherits,
+                foreign,
                 ..Table::default()
             },
         );
@@ -168,7 +195,8 @@ fn tables(
                a.attgenerated::text, \
                CASE WHEN a.attcollation <> t.typcollation THEN \
                  pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
-               pg_catalog.col_description(a.attrelid, a.attnum) \
+               pg_catalog.col_description(a.attrelid, a.attnum), NOT a.attislocal OR c.relispartition, \
+               a.attfdwoptions::text[] \
              FROM pg_catalog.pg_attribute a \
              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -176,7 +204,7 @@ fn tables(
              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
              LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
-             WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} \
+             WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} \
              ORDER BY 1, a.attnum"
         ),
         &[],
@@ -198,6 +226,8 @@ fn tables(
             generated: if generated { expr } else { None },
             collation: r.get(7),
             comment: r.get(8),
+            inherited: r.get(9),
+            options: options(r.get(10)),
         });
     }
     for r in c.query(
@@ -206,7 +236,8 @@ fn tables(
                k.convalidated, pg_catalog.obj_description(k.oid, 'pg_constraint') \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {USER_NS}"
+             WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND k.conislocal AND k.conparentid = 0 \
+               AND {USER_NS}"
         ),
         &[],
     )? {
@@ -236,7 +267,7 @@ fn tables(
                pg_catalog.obj_description(g.oid, 'pg_trigger') \
              FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE NOT g.tgisinternal AND {USER_NS}"
+             WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND {USER_NS}"
         ),
         &[],
     )? {
@@ -337,7 +368,8 @@ fn sequences(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
     Ok(())
 }
 
-fn views(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+/// `version`: the server's `server_version_num`.
+fn views(c: &mut Client, s: &mut Snapshot, version: i32) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
     for r in c.query(
         &format!(
@@ -347,19 +379,32 @@ fn views(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                  FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid \
                  JOIN pg_catalog.pg_class rc ON rc.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass \
                  JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace \
-                 WHERE w.ev_class = c.oid AND rc.oid <> c.oid AND rc.relkind IN ('v', 'm') ORDER BY 1) \
+                 WHERE w.ev_class = c.oid AND rc.oid <> c.oid AND rc.relkind IN ('v', 'm') \
+               UNION SELECT fn.nspname::text || '.' || f.proname::text || '(' || \
+                   pg_catalog.pg_get_function_identity_arguments(f.oid) || ')' \
+                 FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid \
+                 JOIN pg_catalog.pg_proc f ON f.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass \
+                 JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace \
+                 WHERE w.ev_class = c.oid ORDER BY 1) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {ext}"
         ),
         &[],
     )? {
         let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        let printed: String = r.get(3);
+        let printed = printed.trim_end().trim_end_matches(';');
+        let definition = if version < 160000 {
+            super::viewdef::unqualify_single_relation(printed)
+        } else {
+            printed.to_string()
+        };
         s.views.insert(
             name.key(),
             View {
                 name,
                 materialized: r.get(2),
-                definition: r.get::<_, String>(3).trim_end().trim_end_matches(';').to_string(),
+                definition,
                 comment: r.get(4),
                 depends_on: r.get(5),
                 indexes: BTreeMap::new(),
@@ -377,13 +422,16 @@ fn indexes(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                  FROM generate_series(1, i.indnkeyatts) k) || ')', \
                '(' || (SELECT string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true), ', ' ORDER BY k) \
                  FROM generate_series(i.indnkeyatts + 1, i.indnatts) k) || ')', \
-               pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), pg_catalog.pg_get_indexdef(i.indexrelid), \
+               pg_catalog.pg_get_expr(i.indpred, i.indrelid, true), \
+               CASE WHEN c.relkind = 'p' THEN pg_catalog.replace(pg_catalog.pg_get_indexdef(i.indexrelid), \
+                 ' ON ONLY ', ' ON ') ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END, \
                pg_catalog.obj_description(i.indexrelid, 'pg_class') \
              FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
              JOIN pg_catalog.pg_class c ON c.oid = i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
              WHERE {USER_NS} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k \
-               WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))"
+               WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')) \
+               AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)"
         ),
         &[],
     )? {
@@ -408,12 +456,81 @@ fn indexes(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
     Ok(())
 }
 
-fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
-    let ext = not_extension("pg_proc", "p.oid");
+/// `name=value` option strings as the catalog stores them, as pairs.
+fn options(raw: Option<Vec<String>>) -> Vec<(String, String)> {
+    raw.unwrap_or_default()
+        .into_iter()
+        .map(|o| match o.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (o, String::new()),
+        })
+        .collect()
+}
+
+fn servers(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    let ext = not_extension("pg_foreign_server", "v.oid");
     for r in c.query(
         &format!(
-            "SELECT n.nspname::text, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid), \
-               p.prokind = 'p', pg_catalog.pg_get_functiondef(p.oid), pg_catalog.obj_description(p.oid, 'pg_proc') \
+            "SELECT v.srvname::text, w.fdwname::text, v.srvtype, v.srvversion, v.srvoptions::text[] \
+             FROM pg_catalog.pg_foreign_server v \
+             JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = v.srvfdw WHERE {ext}"
+        ),
+        &[],
+    )? {
+        let name: String = r.get(0);
+        s.servers.insert(
+            name.clone(),
+            Server {
+                name,
+                wrapper: r.get(1),
+                server_type: r.get(2),
+                version: r.get(3),
+                options: options(r.get(4)),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// A procedure's argument list as PostgreSQL 14+ prints it (every mode spelled out, `IN`
+/// included), built from `pg_proc`'s arrays: 13 prints no `IN`, and the dump must not depend
+/// on the server's version. `$DEFAULTS`: with `DEFAULT` expressions (the header) or without
+/// (the identity arguments).
+fn procedure_arguments(defaults: bool) -> String {
+    let default = if defaults {
+        " || COALESCE(' DEFAULT ' || pg_catalog.pg_get_function_arg_default(p.oid, k), '')"
+    } else {
+        ""
+    };
+    format!(
+        "(SELECT COALESCE(string_agg(CASE COALESCE(p.proargmodes[k], 'i') WHEN 'i' THEN 'IN ' \
+           WHEN 'o' THEN 'OUT ' WHEN 'b' THEN 'INOUT ' WHEN 'v' THEN 'VARIADIC ' ELSE '' END \
+           || CASE WHEN COALESCE(p.proargnames[k], '') <> '' THEN pg_catalog.quote_ident(p.proargnames[k]) || ' ' ELSE '' END \
+           || pg_catalog.format_type(COALESCE(p.proallargtypes[k], p.proargtypes[k - 1]), NULL){default}, \
+           ', ' ORDER BY k), '') \
+         FROM generate_series(1, COALESCE(array_length(p.proallargtypes, 1), p.pronargs)) k)"
+    )
+}
+
+fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    let ext = not_extension("pg_proc", "p.oid");
+    let old_procedure = "p.prokind = 'p' AND current_setting('server_version_num')::int < 140000";
+    let header = procedure_arguments(true);
+    let identity = procedure_arguments(false);
+    for r in c.query(
+        &format!(
+            "SELECT n.nspname::text, p.proname::text, \
+               CASE WHEN {old_procedure} THEN {identity} \
+                 ELSE pg_catalog.pg_get_function_identity_arguments(p.oid) END, \
+               p.prokind = 'p', pg_catalog.pg_get_functiondef(p.oid), pg_catalog.obj_description(p.oid, 'pg_proc'), \
+               CASE WHEN {old_procedure} THEN pg_catalog.pg_get_function_arguments(p.oid) END, \
+               CASE WHEN {old_procedure} THEN {header} END, \
+               ARRAY(SELECT DISTINCT rn.nspname::text || '.' || rc.relname::text FROM pg_catalog.pg_depend d \
+                 JOIN pg_catalog.pg_type t ON t.oid = d.refobjid \
+                 JOIN pg_catalog.pg_class rc ON rc.oid = t.typrelid \
+                 JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace \
+                 WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid \
+                   AND d.refclassid = 'pg_type'::regclass AND rc.relkind IN ('r', 'p', 'f', 'v', 'm') ORDER BY 1) \
              FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
              WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {ext} \
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_proc'::regclass \
@@ -423,14 +540,21 @@ fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
     )? {
         let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
         let arguments: String = r.get(2);
+        let mut definition: String = r.get(4);
+        if let (Some(printed), Some(rebuilt)) =
+            (r.get::<_, Option<String>>(6), r.get::<_, Option<String>>(7))
+        {
+            definition = definition.replacen(&format!("({printed})"), &format!("({rebuilt})"), 1);
+        }
         s.functions.insert(
             format!("{}({arguments})", name.key()),
             Function {
                 name,
                 arguments,
                 procedure: r.get(3),
-                definition: r.get(4),
+                definition,
                 comment: r.get(5),
+                depends_on: r.get(8),
             },
         );
     }

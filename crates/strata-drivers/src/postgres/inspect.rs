@@ -39,8 +39,12 @@ pub struct TableSession {
     pub transaction_age_secs: Option<f64>,
 }
 
+// Never analysed: reltuples is -1 on 14+; 13 stores 0 with relpages 0 (which on 13 an
+// analysed empty table shows too: its estimate is unknown either way).
 const TABLE: &str = "SELECT pg_total_relation_size(c.oid), \
-     CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END \
+     CASE WHEN c.reltuples < 0 OR (c.reltuples = 0 AND c.relpages = 0 \
+       AND current_setting('server_version_num')::int < 140000) THEN NULL \
+     ELSE c.reltuples::bigint END \
      FROM pg_class c WHERE c.oid = to_regclass($1)";
 
 const SESSIONS: &str =

@@ -42,10 +42,12 @@ pub mod history;
 pub mod inspect;
 pub mod invalid_index;
 pub mod lock;
+pub mod privileges;
 pub mod rehearse;
 pub mod schema_session;
 pub mod session;
 pub mod sql;
+mod viewdef;
 mod watch;
 
 use crate::url::DatabaseUrl;
