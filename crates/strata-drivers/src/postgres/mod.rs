@@ -41,6 +41,7 @@ pub mod errors;
 pub mod history;
 pub mod inspect;
 pub mod invalid_index;
+pub mod lease;
 pub mod lock;
 pub mod rehearse;
 pub mod schema_session;
@@ -83,6 +84,14 @@ pub struct PostgresDriver<'c> {
     sql: TableSql,
     lock_keys: Vec<i64>,
     locked: bool,
+    /// The lease, when the run locks with one (`x-lock-strategy=lease`, or a server without
+    /// advisory locks); `None`: the advisory lock.
+    lease: Option<lease::Lease>,
+    /// Renews the lease while it is held.
+    heartbeat: Option<lease::Heartbeat>,
+    /// `x-lock-strategy=lease`: each transaction may run on another server session, so nothing
+    /// is set for the session (see `connect::open`, `before_script`).
+    sessionless: bool,
     /// The connector the session was opened with, for cancel requests (`None`: a borrowed
     /// client, whose connector is the application's).
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
@@ -160,8 +169,22 @@ impl<'c> PostgresDriver<'c> {
         };
         // A simple query (text results): one round trip, where a parameterless prepared query
         // costs two.
+        let sessionless = !borrowed && url.lock_strategy() == Some(crate::url::LockStrategy::Lease);
+        // Without session settings, the URL's ones (a search_path) are set for this
+        // transaction only, so the schema resolves as the migrations will see it.
+        let facts_sql = if sessionless {
+            format!(
+                "BEGIN;{}
+{};
+COMMIT",
+                url_settings_sql(url),
+                sql::SESSION_FACTS
+            )
+        } else {
+            sql::SESSION_FACTS.to_string()
+        };
         let facts = client
-            .simple_query(sql::SESSION_FACTS)
+            .simple_query(&facts_sql)
             .map_err(|e| db_error(&e))?;
         let row = rows(&facts)
             .next()
@@ -171,7 +194,8 @@ impl<'c> PostgresDriver<'c> {
         let backend_pid: i32 = row.get(2).and_then(|p| p.parse().ok()).unwrap_or_default();
         // A borrowed session's start is left unknown: its backend is never ended from another
         // session (the driver opens none on the application's behalf).
-        let backend_start: i64 = if borrowed {
+        // Nor one that may be pooled: ending it would end another client's session.
+        let backend_start: i64 = if borrowed || sessionless {
             0
         } else {
             row.get(3).and_then(|p| p.parse().ok()).unwrap_or_default()
@@ -204,6 +228,11 @@ impl<'c> PostgresDriver<'c> {
             url.path().to_string()
         };
         let lock_keys = lock::lock_keys(&schema, &tables.compat, &key_path, &current_database);
+        // A borrowed client has no URL to open the heartbeat's connection with: advisory.
+        let version = row.get(5).unwrap_or_default();
+        let lease = (!borrowed
+            && lease::choose(url.lock_strategy(), version) == crate::url::LockStrategy::Lease)
+            .then(|| lease::Lease::new(&schema, &tables.compat, url.lock_lease()));
         let tables = TableNames {
             schema: Some(schema.clone()),
             ..tables
@@ -218,6 +247,9 @@ impl<'c> PostgresDriver<'c> {
             sql,
             lock_keys,
             locked: false,
+            lease,
+            heartbeat: None,
+            sessionless,
             tls,
             backend_pid,
             backend_start,
@@ -264,10 +296,29 @@ impl<'c> PostgresDriver<'c> {
     /// The statement proving, at the start of a transaction, that this server session holds the
     /// migration lock (see [`lock::proof_sql`]); empty when the driver was not asked to lock.
     fn lock_proof(&self) -> String {
-        if self.locked {
-            lock::proof_statement(&self.lock_keys, self.backend_pid)
-        } else {
-            String::new()
+        match (&self.lease, self.locked) {
+            (_, false) => String::new(),
+            (Some(lease), true) => lease.check_statement(false),
+            (None, true) => lock::proof_statement(&self.lock_keys, self.backend_pid),
+        }
+    }
+
+    /// The proof for a transaction that goes on to record and commit: the lease's check that
+    /// holds its row until the commit ([`lease::Lease::check_sql`]); the advisory proof
+    /// otherwise.
+    fn record_proof(&self) -> String {
+        match (&self.lease, self.locked) {
+            (Some(lease), true) => lease.check_statement(true),
+            _ => self.lock_proof(),
+        }
+    }
+
+    /// Checked again just before a migration's records and `COMMIT`: the lease may have run out
+    /// while the body ran. Empty for the advisory lock (a session lock cannot expire).
+    fn commit_proof(&self) -> String {
+        match (&self.lease, self.locked) {
+            (Some(lease), true) => lease.check_statement(true),
+            _ => String::new(),
         }
     }
 
@@ -472,25 +523,7 @@ impl PostgresDriver<'_> {
     /// transaction only. Set with each migration so that one resetting the session does not
     /// change where or how the later ones run.
     fn transaction_settings(&self, script: &Script) -> String {
-        let mut out = String::new();
-        let settings = self.url.session_settings();
-        if !settings.is_empty() {
-            // A DO block returns no rows; names and values go hex-encoded, so that no text of
-            // theirs can end the block.
-            let text = |s: &str| {
-                let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
-                format!("convert_from(decode('{hex}', 'hex'), 'UTF8')")
-            };
-            out.push_str(" DO $strata$BEGIN ");
-            for (k, v) in settings {
-                out.push_str(&format!(
-                    "PERFORM set_config({}, {}, true); ",
-                    text(k),
-                    text(v)
-                ));
-            }
-            out.push_str("END$strata$;");
-        }
+        let mut out = url_settings_sql(&self.url);
         out.push_str(&set_local_sql(self.timeouts(script)));
         out
     }
@@ -553,6 +586,31 @@ impl PostgresDriver<'_> {
             );
         }
     }
+}
+
+/// The URL's session settings (`?search_path=app`) for the transaction only: a `DO` block after
+/// `BEGIN` (empty when there are none).
+fn url_settings_sql(url: &DatabaseUrl) -> String {
+    let mut out = String::new();
+    let settings = url.session_settings();
+    if !settings.is_empty() {
+        // A DO block returns no rows; names and values go hex-encoded, so that no text of
+        // theirs can end the block.
+        let text = |s: &str| {
+            let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+            format!("convert_from(decode('{hex}', 'hex'), 'UTF8')")
+        };
+        out.push_str(" DO $strata$BEGIN ");
+        for (k, v) in settings {
+            out.push_str(&format!(
+                "PERFORM set_config({}, {}, true); ",
+                text(k),
+                text(v)
+            ));
+        }
+        out.push_str("END$strata$;");
+    }
+    out
 }
 
 /// The `lock_timeout` and `statement_timeout` a script runs under.
@@ -678,6 +736,39 @@ impl PostgresDriver<'_> {
         self.client.batch_execute(&set).map_err(|e| db_error(&e))
     }
 
+    /// Without session state (`x-lock-strategy=lease`), a script outside a transaction has no
+    /// way to carry settings: each of its statements may run on another server session, and a
+    /// session `SET` would stay behind for another client there. Refused when it needs any,
+    /// naming them, rather than run without them.
+    fn refuse_session_settings(&self, script: &Script) -> Result<(), DriverError> {
+        let timeouts = self.timeouts(script);
+        let mut needs: Vec<String> = self
+            .url
+            .session_settings()
+            .iter()
+            .map(|(k, _)| format!("{k} (database URL)"))
+            .collect();
+        if timeouts.lock.is_some() {
+            needs.push("lock_timeout".into());
+        }
+        if timeouts.statement.is_some() {
+            needs.push("statement_timeout".into());
+        }
+        if needs.is_empty() {
+            return Ok(());
+        }
+        Err(DriverError::Connect {
+            message: format!(
+                "cannot run a migration outside a transaction with session settings ({}) under x-lock-strategy=lease: \
+                 its statements may each run on another server session; drop the settings for this \
+                 migration, run it in a transaction, or use x-lock-strategy=advisory on a direct connection",
+                needs.join(", ")
+            ),
+            fix: None,
+            cause: None,
+        })
+    }
+
     fn restore_session(&mut self) -> Result<(), DriverError> {
         let Some((lock, statement)) = self.saved_settings.take() else {
             return Ok(());
@@ -703,7 +794,11 @@ impl SessionHooks for PostgresDriver<'_> {
         drop_invalid: bool,
     ) -> Result<Vec<String>, DriverError> {
         let dropped = self.invalid_indexes(script, drop_invalid)?;
-        self.apply_script_settings(script)?;
+        if self.sessionless {
+            self.refuse_session_settings(script)?;
+        } else {
+            self.apply_script_settings(script)?;
+        }
         Ok(dropped)
     }
 
@@ -725,6 +820,19 @@ impl strata_core::Driver for PostgresDriver<'_> {
         if self.locked {
             return Ok(());
         }
+        if let Some(lease) = self.lease.clone() {
+            self.quietly(|d| lease::ensure_table(&mut d.client, &lease))?;
+            self.quietly(|d| lease::acquire(&mut d.client, &lease, timeout))?;
+            match lease::Heartbeat::start(&self.url, &self.opts, lease.clone()) {
+                Ok(beat) => self.heartbeat = Some(beat),
+                Err(e) => {
+                    let _ = self.quietly(|d| lease::release(&mut d.client, &lease));
+                    return Err(e);
+                }
+            }
+            self.locked = true;
+            return Ok(());
+        }
         // Taken only by a statement running on the server session of connect: behind a
         // transaction-pooling proxy that fails (or finds another client's lock there) and is
         // refused, rather than run unprotected.
@@ -742,6 +850,12 @@ impl strata_core::Driver for PostgresDriver<'_> {
     fn unlock(&mut self) -> Result<(), DriverError> {
         if !self.locked {
             return Ok(());
+        }
+        if let Some(lease) = self.lease.clone() {
+            self.locked = false;
+            // Stopped first, so no renewal follows the release.
+            self.heartbeat = None;
+            return self.quietly(|d| lease::release(&mut d.client, &lease));
         }
         let (keys, pid) = (self.lock_keys.clone(), self.backend_pid);
         self.locked = false;
@@ -902,7 +1016,7 @@ impl strata_core::Driver for PostgresDriver<'_> {
                 LedgerWrite::SetCompat(_) => {}
             }
         }
-        let message = write_message(&self.lock_proof(), &self.sql.writes_sql(writes));
+        let message = write_message(&self.record_proof(), &self.sql.writes_sql(writes));
         let result = self
             .quietly(|d| d.client.batch_execute(&message))
             .map_err(|e| self.write_error(&e));
@@ -919,7 +1033,7 @@ impl strata_core::Driver for PostgresDriver<'_> {
         // statement it ran, before the next one.
         let sql = format!(
             "{}{}",
-            self.lock_proof(),
+            self.record_proof(),
             self.sql.writes_sql(&[LedgerWrite::Log(entry.clone())])
         );
         self.client.batch_execute(&sql).map_err(|e| db_error(&e))
@@ -952,7 +1066,8 @@ impl strata_core::Driver for PostgresDriver<'_> {
             .map(|w| w.with_duration(ms))
             .collect();
         let message = format!(
-            "{}{}COMMIT",
+            "{}{}{}COMMIT",
+            self.commit_proof(),
             self.sql.writes_sql(&stamped),
             durable::SYNC_COMMIT
         );
