@@ -45,7 +45,14 @@ impl Lease {
     /// This process's lease on `schema`.`compat` (table `<compat>_lease`), lasting `duration`
     /// without renewal.
     pub fn new(schema: &str, compat: &str, duration: Duration) -> Lease {
-        Lease::with_holder(schema, compat, duration, token(), hostname(), std::process::id())
+        Lease::with_holder(
+            schema,
+            compat,
+            duration,
+            token(),
+            hostname(),
+            std::process::id(),
+        )
     }
 
     /// A lease with a given holder token, host and pid (tests).
@@ -223,12 +230,19 @@ pub(crate) fn acquire(
         let wait = left.clamp(Duration::from_millis(1), Duration::from_millis(500));
         match client.simple_query(&lease.acquire_sql(wait)) {
             Ok(out) => {
-                if super::result_sets(&out).get(1).is_some_and(|s| !s.is_empty()) {
+                if super::result_sets(&out)
+                    .get(1)
+                    .is_some_and(|s| !s.is_empty())
+                {
                     return Ok(());
                 }
             }
             // lock_timeout or a concurrent insert's conflict: not taken this time.
-            Err(e) if matches!(super::errors::sqlstate(&e), Some("55P03" | "23505" | "40001")) => {}
+            Err(e)
+                if matches!(
+                    super::errors::sqlstate(&e),
+                    Some("55P03" | "23505" | "40001")
+                ) => {}
             Err(e) => return Err(db_error(&e)),
         }
         let waited = start.elapsed();
@@ -366,9 +380,11 @@ mod tests {
 
     #[test]
     fn cockroach_and_yugabyte_choose_the_lease() {
-        let crdb = "CockroachDB CCL v23.1.11 (x86_64-pc-linux-gnu, built 2023/09/27 01:53:43, go1.19.10)";
+        let crdb =
+            "CockroachDB CCL v23.1.11 (x86_64-pc-linux-gnu, built 2023/09/27 01:53:43, go1.19.10)";
         let yb = "PostgreSQL 11.2-YB-2.18.0.0-b0 on x86_64-pc-linux-gnu, compiled by clang version 15.0.3";
-        let pg = "PostgreSQL 15.8 (Debian 15.8-1.pgdg120+1) on x86_64-pc-linux-gnu, compiled by gcc";
+        let pg =
+            "PostgreSQL 15.8 (Debian 15.8-1.pgdg120+1) on x86_64-pc-linux-gnu, compiled by gcc";
         assert!(server_needs_lease(crdb));
         assert!(server_needs_lease(yb));
         assert!(!server_needs_lease(pg));
@@ -377,13 +393,22 @@ mod tests {
         assert_eq!(choose(None, pg), LockStrategy::Advisory);
         // The URL wins both ways.
         assert_eq!(choose(Some(LockStrategy::Lease), pg), LockStrategy::Lease);
-        assert_eq!(choose(Some(LockStrategy::Advisory), crdb), LockStrategy::Advisory);
+        assert_eq!(
+            choose(Some(LockStrategy::Advisory), crdb),
+            LockStrategy::Advisory
+        );
     }
 
     #[test]
     fn the_heartbeat_beats_three_times_per_lease() {
-        assert_eq!(heartbeat_every(Duration::from_secs(30)), Duration::from_secs(10));
-        assert_eq!(heartbeat_every(Duration::from_secs(2)), Duration::from_millis(666));
+        assert_eq!(
+            heartbeat_every(Duration::from_secs(30)),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            heartbeat_every(Duration::from_secs(2)),
+            Duration::from_millis(666)
+        );
     }
 
     #[test]

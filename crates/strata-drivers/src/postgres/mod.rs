@@ -183,9 +183,7 @@ COMMIT",
         } else {
             sql::SESSION_FACTS.to_string()
         };
-        let facts = client
-            .simple_query(&facts_sql)
-            .map_err(|e| db_error(&e))?;
+        let facts = client.simple_query(&facts_sql).map_err(|e| db_error(&e))?;
         let row = rows(&facts)
             .next()
             .ok_or_else(|| DriverError::Protocol("the server answered no session facts".into()))?;

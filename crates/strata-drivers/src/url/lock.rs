@@ -81,7 +81,10 @@ mod tests {
         assert_eq!(parse_lease(Some("1500ms")), Ok(Duration::from_millis(1500)));
         for bad in ["500ms", "0", "soon", "-3s"] {
             let e = parse_lease(Some(bad)).unwrap_err().to_string();
-            assert!(e.contains("for x-lock-lease: expected a duration of at least 1s"), "{e}");
+            assert!(
+                e.contains("for x-lock-lease: expected a duration of at least 1s"),
+                "{e}"
+            );
         }
     }
 }
@@ -93,19 +96,29 @@ mod url_tests {
 
     #[test]
     fn a_url_names_the_parameter_at_fault() {
-        let u = DatabaseUrl::parse("postgres://h/db?x-lock-strategy=lease&x-lock-lease=2s").unwrap();
+        let u =
+            DatabaseUrl::parse("postgres://h/db?x-lock-strategy=lease&x-lock-lease=2s").unwrap();
         assert_eq!(u.lock_strategy(), Some(LockStrategy::Lease));
         assert_eq!(u.lock_lease(), Duration::from_secs(2));
         let u = DatabaseUrl::parse("postgres://h/db").unwrap();
-        assert_eq!((u.lock_strategy(), u.lock_lease()), (None, Duration::from_secs(30)));
+        assert_eq!(
+            (u.lock_strategy(), u.lock_lease()),
+            (None, Duration::from_secs(30))
+        );
         let e = DatabaseUrl::parse("postgres://u:hunter2@h/db?x-lock-lease=1d")
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("invalid value \"1d\" for x-lock-lease"), "{e}");
+        assert!(
+            e.starts_with("invalid value \"1d\" for x-lock-lease"),
+            "{e}"
+        );
         assert!(!e.contains("hunter2"));
         let e = DatabaseUrl::parse("postgres://h/db?x-lock-strategy=LEASE")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("for x-lock-strategy: expected advisory or lease"), "{e}");
+        assert!(
+            e.contains("for x-lock-strategy: expected advisory or lease"),
+            "{e}"
+        );
     }
 }
