@@ -165,7 +165,7 @@ fn a_runner_killed_while_holding_the_lease_is_replaced_after_expiry() {
     waiting
         .code(4)
         .stderr_has("timeout: can't acquire database lock after")
-        .stderr_has(&format!("(held by the lease of host "))
+        .stderr_has("(held by the lease of host ")
         .stderr_has(&format!(" pid {}, since ", first.id()))
         .stderr_has(", expires in ");
     let mut first = first;
