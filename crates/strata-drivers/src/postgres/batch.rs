@@ -201,8 +201,9 @@ impl PostgresDriver<'_> {
                 text.push_str(" SET LOCAL synchronous_commit = off;");
             }
             // A stop request (first Ctrl-C) holds the stop lock exclusively: the next item then
-            // fails here, before any of its SQL, and the batch ends after the running item.
-            let stop_check = if single {
+            // fails here, before any of its SQL, and the batch ends after the running item
+            // (not under a lease: see `stop_handle`).
+            let stop_check = if single || self.lease.is_some() {
                 String::new()
             } else {
                 format!(

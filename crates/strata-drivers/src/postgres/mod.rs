@@ -691,10 +691,13 @@ impl PostgresDriver<'_> {
 
     /// A handle that asks a running batch to stop before its next item (callable from another
     /// thread, e.g. a first Ctrl-C): the batch then fails with
-    /// [`strata_core::BatchFailure::stopped`]. `None` on a borrowed client: stopping goes
-    /// through a second session, which a borrowed client has no URL for.
+    /// [`strata_core::BatchFailure::stopped`]. `None` on a borrowed client (stopping goes
+    /// through a second session, which a borrowed client has no URL for) and under a lease: the
+    /// run then stops after the running batch.
     pub fn stop_handle(&self) -> Option<CancelHandle> {
-        if self.client.is_borrowed() {
+        // Under a lease the stop lock is not used: it is a session lock, which a transaction
+        // pooler would leave behind on a pooled server session, and which CockroachDB lacks.
+        if self.client.is_borrowed() || self.lease.is_some() {
             return None;
         }
         Some(batch::stop_handle(

@@ -1,0 +1,111 @@
+//! The lease lock on a direct connection: waiting names the holder, the lease is released at
+//! the end, a migration transaction checks the lease, and nothing is set for the session.
+
+use crate::support::{driver, driver_with, pg, relation_exists, script};
+use std::time::Duration;
+use strata_core::{Driver, DriverError};
+use strata_drivers::ConnectOptions;
+
+const LEASE: &str = "x-lock-strategy=lease&x-lock-lease=30s";
+
+fn lease_rows(db: &strata_testkit::TestDb) -> i64 {
+    db.client()
+        .query_one("SELECT count(*) FROM schema_migrations_lease", &[])
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn a_second_runner_waits_for_the_lease_naming_its_holder_and_gets_it_once_released() {
+    let db = pg!();
+    let mut first = driver(&db, LEASE);
+    let mut second = driver(&db, LEASE);
+    first.lock(Duration::from_secs(5)).unwrap();
+    assert_eq!(lease_rows(&db), 1);
+    let err = second.lock(Duration::from_millis(300)).unwrap_err();
+    let DriverError::LockTimeout {
+        holder: Some(holder),
+        ..
+    } = &err
+    else {
+        panic!("not a lock timeout naming the holder: {err:?}")
+    };
+    assert!(
+        holder.starts_with("the lease of host ")
+            && holder.contains(&format!(" pid {}, since ", std::process::id()))
+            && holder.contains(", expires in "),
+        "{holder}"
+    );
+    // No advisory lock is involved.
+    let advisory: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(advisory, 0);
+    first.unlock().unwrap();
+    assert_eq!(lease_rows(&db), 0, "released");
+    second.lock(Duration::from_secs(5)).unwrap();
+    second.unlock().unwrap();
+}
+
+#[test]
+fn a_migration_transaction_after_the_lease_was_taken_over_commits_nothing() {
+    let db = pg!();
+    let mut d = driver(&db, LEASE);
+    d.lock(Duration::from_secs(5)).unwrap();
+    d.ensure_tables().unwrap();
+    // Another runner took the lease over (as after an expiry).
+    db.client()
+        .batch_execute("UPDATE schema_migrations_lease SET holder = 'someone else'")
+        .unwrap();
+    let err = d
+        .run_in_transaction(&script("CREATE TABLE fenced (id int);"), &[])
+        .unwrap_err();
+    assert!(matches!(err, DriverError::LeaseLost { .. }), "{err:?}");
+    assert!(!relation_exists(&db, "fenced"));
+}
+
+#[test]
+fn under_a_lease_nothing_is_set_for_the_session_and_transactions_carry_the_settings() {
+    let db = pg!();
+    db.client().batch_execute("CREATE SCHEMA app").unwrap();
+    let opts = ConnectOptions {
+        lock_timeout: Some(Duration::from_secs(7)),
+        ..ConnectOptions::default()
+    };
+    let mut d = driver_with(&db, &format!("{LEASE}&search_path=app"), &opts);
+    assert_eq!(d.schema(), "app", "resolved as the migrations see it");
+    let (path, lock_timeout): (String, String) = {
+        let row = d
+            .client()
+            .query_one(
+                "SELECT current_setting('search_path'), current_setting('lock_timeout')",
+                &[],
+            )
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(
+        (path.as_str(), lock_timeout.as_str()),
+        ("\"$user\", public", "0")
+    );
+    d.lock(Duration::from_secs(5)).unwrap();
+    d.ensure_tables().unwrap();
+    d.run_in_transaction(
+        &script("CREATE TABLE placed AS SELECT current_setting('lock_timeout') AS lt;"),
+        &[],
+    )
+    .unwrap();
+    d.unlock().unwrap();
+    let lt: String = db
+        .client()
+        .query_one("SELECT lt FROM app.placed", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(lt, "7s");
+}
