@@ -87,20 +87,21 @@ fn runner(p: &Project, url: &str, lock_timeout: &str, args: &[&str]) -> Child {
     spawn(strata(p, url, &all))
 }
 
-/// Wait until a server session of this test's database sleeps in `pg_sleep` (a migration's
-/// sleep; the query text may be cut before it in `pg_stat_activity`).
+/// How many server sessions of this test's database sleep in `pg_sleep` (a migration's sleep;
+/// the query text may be cut before it in `pg_stat_activity`).
+fn sleepers(c: &mut Client) -> i64 {
+    c.query_one(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' \
+         AND datname = current_database()",
+        &[],
+    )
+    .unwrap()
+    .get(0)
+}
+
+/// Wait until a server session of this test's database sleeps in `pg_sleep`.
 fn wait_until_sleeping(c: &mut Client) {
-    let seen = wait_for(Duration::from_secs(60), || {
-        let n: i64 = c
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' \
-                 AND datname = current_database()",
-                &[],
-            )
-            .unwrap()
-            .get(0);
-        (n > 0).then_some(())
-    });
+    let seen = wait_for(Duration::from_secs(60), || (sleepers(c) > 0).then_some(()));
     assert!(seen.is_some(), "no session slept");
 }
 
@@ -171,6 +172,12 @@ fn a_runner_killed_while_holding_the_lease_is_replaced_after_expiry() {
     let mut first = first;
     first.kill().unwrap();
     first.wait().unwrap();
+    // The server ends the killed runner's statement (it checks for a gone client, set per
+    // transaction), rather than sleep on for a minute on a pooled server session.
+    let ended = wait_for(Duration::from_secs(30), || {
+        (sleepers(&mut c) == 0).then_some(())
+    });
+    assert!(ended.is_some(), "the killed runner's statement still runs");
     // No manual step: the next runner waits for the lease to expire and takes it over.
     let next = finish(runner(&p, &url, "30", &["up"]), Duration::from_secs(60));
     next.ok();

@@ -522,6 +522,9 @@ impl PostgresDriver<'_> {
     /// change where or how the later ones run.
     fn transaction_settings(&self, script: &Script) -> String {
         let mut out = url_settings_sql(&self.url);
+        if self.sessionless {
+            out.push_str(&client_check_sql());
+        }
         out.push_str(&set_local_sql(self.timeouts(script)));
         out
     }
@@ -609,6 +612,18 @@ fn url_settings_sql(url: &DatabaseUrl) -> String {
         out.push_str("END$strata$;");
     }
     out
+}
+
+/// Without session settings (`x-lock-strategy=lease`), `client_connection_check_interval` for
+/// the transaction (PostgreSQL 14+), as `connect::open` sets it for a session: a killed runner's
+/// statement then ends within about a second rather than run on, holding its locks and, behind
+/// a pooler, a server session.
+fn client_check_sql() -> String {
+    format!(
+        " DO $strata$BEGIN IF current_setting('server_version_num')::int >= 140000 THEN \
+         PERFORM set_config('client_connection_check_interval', '{}', true); END IF; END$strata$;",
+        connect::CLIENT_CHECK_INTERVAL.as_millis()
+    )
 }
 
 /// The `lock_timeout` and `statement_timeout` a script runs under.
