@@ -8,8 +8,8 @@
 //!   while the run lasts; a paused or cut-off runner stops renewing, and its lease runs out.
 //! - **Fence**: every migration transaction checks, first thing, that this holder's lease is
 //!   unexpired, and again just before its ledger writes and `COMMIT`, that time holding the row
-//!   (`FOR KEY SHARE`) so that no takeover (which changes the key column `holder`) can slip
-//!   between the check and the commit. A runner that lost its lease thus commits nothing more,
+//!   (`FOR SHARE`, in the commit's own message) so that no takeover can slip between the check
+//!   and the commit. A runner that lost its lease thus commits nothing more,
 //!   even if it does not know yet. The first check takes no row lock: a paused runner's open
 //!   transaction must not keep others from taking over after expiry.
 //! - **Release**: delete this holder's row at the end.
@@ -154,14 +154,15 @@ impl Lease {
 
     /// PL/pgSQL statements (for a `DO` block) raising an exception starting with
     /// [`LEASE_LOST`] unless this holder's lease is unexpired. With `hold`, the row is also
-    /// locked `FOR KEY SHARE` until the transaction ends, which a takeover waits for.
+    /// locked `FOR SHARE` until the transaction ends, which a takeover (and a renewal) waits
+    /// for; only for the check in a commit's own message, so the wait is that commit's.
     pub fn check_sql(&self, hold: bool) -> String {
         format!(
             "PERFORM 1 FROM {} WHERE {} AND expires_at > clock_timestamp(){}; \
              IF NOT FOUND THEN RAISE EXCEPTION '{LEASE_LOST}the lease of runner {} pid {} expired or another runner took it over'; END IF; ",
             self.table,
             self.key(),
-            if hold { " FOR KEY SHARE" } else { "" },
+            if hold { " FOR SHARE" } else { "" },
             self.host.replace('\'', "''").replace('%', "%%"),
             self.pid,
         )
@@ -441,8 +442,8 @@ mod tests {
             assert!(s.starts_with("PERFORM 1 FROM \"public\".\"schema_migrations_lease\" WHERE name = E'schema_migrations' AND holder = E'tok' AND expires_at > clock_timestamp()"), "{s}");
             assert!(s.contains("IF NOT FOUND THEN RAISE EXCEPTION 'strata-lease-lost: the lease of runner h1 pid 42 expired"), "{s}");
         }
-        assert!(!first.contains("FOR KEY SHARE"));
-        assert!(last.contains("clock_timestamp() FOR KEY SHARE;"));
+        assert!(!first.contains("FOR SHARE"));
+        assert!(last.contains("clock_timestamp() FOR SHARE;"));
         assert_eq!(
             l.check_statement(true),
             format!("DO $strata$BEGIN {last}END$strata$;\n")

@@ -109,3 +109,57 @@ fn under_a_lease_nothing_is_set_for_the_session_and_transactions_carry_the_setti
         .get(0);
     assert_eq!(lt, "7s");
 }
+
+/// A takeover of an expired lease waits for a transaction of the old holder that passed its
+/// commit check, so that transaction's commit still happens under the lease it checked.
+#[test]
+fn a_takeover_waits_for_a_commit_that_passed_the_lease_check() {
+    use strata_drivers::postgres::lease::Lease;
+    let db = pg!();
+    let lease = |holder: &str| {
+        Lease::with_holder(
+            "public",
+            "schema_migrations",
+            Duration::from_secs(1),
+            holder.into(),
+            "h".into(),
+            1,
+        )
+    };
+    let (old, new) = (lease("old"), lease("new"));
+    let mut committing = db.client();
+    committing.batch_execute(&old.create_sql()).unwrap();
+    let taken = |c: &mut postgres::Client, l: &Lease| -> Result<bool, postgres::Error> {
+        let out = c.simple_query(&l.acquire_sql(Duration::from_millis(300)))?;
+        Ok(out
+            .iter()
+            .any(|m| matches!(m, postgres::SimpleQueryMessage::Row(_))))
+    };
+    assert!(taken(&mut committing, &old).unwrap());
+    committing
+        .batch_execute(&format!("BEGIN; {}", old.check_statement(true)))
+        .unwrap();
+    // The old lease runs out (1 s) while that commit is in flight.
+    let mut other = db.client();
+    while !other
+        .query_one(
+            "SELECT bool_and(expires_at <= clock_timestamp()) FROM schema_migrations_lease",
+            &[],
+        )
+        .unwrap()
+        .get::<_, bool>(0)
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let waited = taken(&mut other, &new).unwrap_err();
+    assert_eq!(
+        waited.code().map(|c| c.code()),
+        Some("55P03"),
+        "the takeover waited for the row: {waited}"
+    );
+    committing.batch_execute("COMMIT").unwrap();
+    assert!(
+        taken(&mut other, &new).unwrap(),
+        "taken over after the commit"
+    );
+}
