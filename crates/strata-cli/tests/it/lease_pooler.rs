@@ -257,3 +257,37 @@ fn a_no_transaction_migration_needing_session_settings_is_refused_under_a_lease(
         .get(0);
     assert_eq!(t, None, "nothing ran");
 }
+
+#[test]
+fn a_no_transaction_migration_without_session_settings_runs_through_a_transaction_pool() {
+    let Some(db) = TestDb::postgres() else { return };
+    let Some(bouncer) = PgBouncer::for_test(PoolMode::Transaction, 4) else {
+        return;
+    };
+    let p = project(2, &[]);
+    p.pair(
+        "003",
+        "index",
+        "-- strata:no-transaction\nCREATE INDEX CONCURRENTLY applied_v ON applied (v);\n\
+         INSERT INTO applied VALUES (3);\nUPDATE counter SET n = n + 1;\n",
+        "DROP INDEX CONCURRENTLY applied_v;",
+    );
+    let mut c = db.client();
+    tables(&mut c);
+    let url = lease_url(&bouncer, &db.name, "30s");
+    let outs: Vec<Output> = (0..4)
+        .map(|_| runner(&p, &url, "60", &["up"]))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|c| finish(c, Duration::from_secs(90)))
+        .collect();
+    for o in &outs {
+        o.ok();
+    }
+    assert_eq!(state(&mut c), (3, vec![1, 2, 3], vec![], vec![1, 2, 3]));
+    let index: Option<String> = c
+        .query_one("SELECT to_regclass('applied_v')::text", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(index.as_deref(), Some("applied_v"));
+}
