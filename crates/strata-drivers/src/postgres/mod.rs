@@ -26,7 +26,9 @@
 //!
 //! Deliberate divergences from golang-migrate, all safer: the lock is taken by polling with a
 //! timeout (never a blocking call), and every transaction that applies or records a migration
-//! first proves that its server session holds it (see [`lock::proof_sql`]); `x-statement-timeout` becomes the server-side
+//! first proves that its server session holds it (see [`lock::proof_sql`]); with
+//! `x-lock-strategy=lease` (or on CockroachDB/YugabyteDB) a lease row replaces the session lock
+//! and each such transaction checks the lease instead (see [`lease`]); `x-statement-timeout` becomes the server-side
 //! `statement_timeout` of the session (golang-migrate cancels from the client); `drop_all`
 //! removes every kind of object in the schema, not only tables.
 
