@@ -101,6 +101,14 @@ impl Lease {
         )
     }
 
+    /// Whether the lease table exists (`t` or `f`).
+    pub fn exists_sql(&self) -> String {
+        format!(
+            "SELECT to_regclass({}) IS NOT NULL",
+            quote_literal(&self.table)
+        )
+    }
+
     /// One message: insert the row, or take over an expired one, waiting at most `wait` for a
     /// row lock; its last statement returns the holder when the lease was taken. The `NOT
     /// EXISTS` keeps the statement from queueing on a live lease's row at all.
@@ -206,9 +214,17 @@ pub fn describe_holder(host: &str, pid: i64, since: &str, expires_in_secs: f64) 
     format!("the lease of host {host:?} pid {pid}, since {since}, {expiry}")
 }
 
-/// Create the lease table when absent. Runners starting together may race to create it: the
-/// loser's "already exists" errors mean it is there.
+/// Create the lease table when absent (looked up first: `CREATE TABLE IF NOT EXISTS` needs the
+/// CREATE privilege even when the table exists, and a role may only have been granted the
+/// tables). Runners starting together may race to create it: the loser's "already exists"
+/// errors mean it is there.
 pub(crate) fn ensure_table(client: &mut Session, lease: &Lease) -> Result<(), DriverError> {
+    let out = client
+        .simple_query(&lease.exists_sql())
+        .map_err(|e| db_error(&e))?;
+    if super::rows(&out).next().and_then(|r| r.get(0)) == Some("t") {
+        return Ok(());
+    }
     match client.batch_execute(&lease.create_sql()) {
         Ok(()) => Ok(()),
         Err(e) if matches!(super::errors::sqlstate(&e), Some("23505" | "42P07")) => Ok(()),

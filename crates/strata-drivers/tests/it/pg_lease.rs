@@ -163,3 +163,32 @@ fn a_takeover_waits_for_a_commit_that_passed_the_lease_check() {
         "taken over after the commit"
     );
 }
+
+/// A role granted the lease table (without CREATE on the schema) takes the lease.
+#[test]
+fn a_role_without_create_on_the_schema_takes_an_existing_lease_table() {
+    let db = pg!();
+    let mut admin = driver(&db, LEASE);
+    admin.lock(Duration::from_secs(5)).unwrap();
+    admin.unlock().unwrap();
+    let role = format!("lease_{}", &db.name[db.name.len() - 8..]);
+    db.client()
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC; \
+             GRANT SELECT, INSERT, UPDATE, DELETE ON schema_migrations_lease TO {role};"
+        ))
+        .unwrap();
+    let base = db.url_as(&role, None);
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = strata_drivers::DatabaseUrl::parse(&format!("{base}{sep}{LEASE}")).unwrap();
+    let mut d =
+        strata_drivers::postgres::PostgresDriver::connect(&url, &Default::default()).unwrap();
+    let locked = d.lock(Duration::from_secs(5));
+    let unlocked = d.unlock();
+    drop(d);
+    db.client()
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .unwrap();
+    locked.unwrap();
+    unlocked.unwrap();
+}
