@@ -291,3 +291,24 @@ fn a_no_transaction_migration_without_session_settings_runs_through_a_transactio
         .get(0);
     assert_eq!(index.as_deref(), Some("applied_v"));
 }
+
+#[test]
+fn a_bad_lock_strategy_or_lease_is_refused_naming_the_parameter() {
+    let p = project(1, &[]);
+    for (query, said) in [
+        (
+            "x-lock-strategy=table",
+            "invalid value \"table\" for x-lock-strategy: expected advisory or lease",
+        ),
+        (
+            "x-lock-strategy=lease&x-lock-lease=100ms",
+            "invalid value \"100ms\" for x-lock-lease: expected a duration of at least 1s",
+        ),
+    ] {
+        let url = format!("postgres://u:hunter2@127.0.0.1:1/db?{query}");
+        let o = finish(spawn(strata(&p, &url, &["up"])), Duration::from_secs(30));
+        // Exit 1, as for any other bad URL value (sslmode=...).
+        o.code(1).stderr_has(said);
+        assert!(!o.stderr.contains("hunter2"), "{}", o.stderr);
+    }
+}
