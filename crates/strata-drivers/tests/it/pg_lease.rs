@@ -192,3 +192,27 @@ fn a_role_without_create_on_the_schema_takes_an_existing_lease_table() {
     locked.unwrap();
     unlocked.unwrap();
 }
+
+#[test]
+fn the_heartbeat_keeps_a_lease_past_its_duration_and_stops_at_the_release() {
+    let db = pg!();
+    let mut d = driver(&db, "x-lock-strategy=lease&x-lock-lease=1s");
+    d.lock(Duration::from_secs(5)).unwrap();
+    d.ensure_tables().unwrap();
+    // Three lease durations without any migration: only the heartbeat renews it.
+    std::thread::sleep(Duration::from_millis(3000));
+    let live: bool = db
+        .client()
+        .query_one(
+            "SELECT expires_at > clock_timestamp() FROM schema_migrations_lease",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(live, "renewed");
+    d.run_in_transaction(&script("CREATE TABLE kept (id int);"), &[])
+        .unwrap();
+    assert!(relation_exists(&db, "kept"));
+    d.unlock().unwrap();
+    assert_eq!(lease_rows(&db), 0);
+}
