@@ -216,3 +216,14 @@ fn the_heartbeat_keeps_a_lease_past_its_duration_and_stops_at_the_release() {
     d.unlock().unwrap();
     assert_eq!(lease_rows(&db), 0);
 }
+
+#[test]
+fn dropping_everything_under_a_lease_drops_its_table_and_the_release_still_succeeds() {
+    let db = pg!();
+    let mut d = driver(&db, LEASE);
+    d.lock(Duration::from_secs(5)).unwrap();
+    d.ensure_tables().unwrap();
+    d.drop_all().unwrap();
+    assert!(!relation_exists(&db, "schema_migrations_lease"));
+    d.unlock().unwrap();
+}
