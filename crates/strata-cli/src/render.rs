@@ -264,10 +264,15 @@ pub fn fix_text(fix: &Fix) -> String {
              role's settings)"
             .into(),
         Fix::UseSessionPooling => "use a direct connection to PostgreSQL or a session-pooled port \
-             (PgBouncer pool_mode=session) in -database / DATABASE_URL"
+             (PgBouncer pool_mode=session) in -database / DATABASE_URL, or lock with a lease \
+             instead of a session lock: add x-lock-strategy=lease to the URL"
             .into(),
         Fix::KeepLockSession => "connect directly to PostgreSQL or through a session-pooled port \
              (PgBouncer pool_mode=session); a migration must not run DISCARD ALL or pg_advisory_unlock_all()"
+            .into(),
+        Fix::LongerLease => "the runner was paused, cut off or too slow to renew its lease before it \
+             expired; rerun (the next run goes on where this one stopped), or raise x-lock-lease in the \
+             database URL (default 30s)"
             .into(),
         Fix::WaitForLockHolder { .. } => "another migration run holds the lock; wait for it to finish, \
              or raise -lock-timeout (seconds, default 15)"
@@ -678,11 +683,15 @@ mod tests {
             ),
             (
                 Fix::UseSessionPooling,
-                "use a direct connection to PostgreSQL or a session-pooled port (PgBouncer pool_mode=session) in -database / DATABASE_URL",
+                "use a direct connection to PostgreSQL or a session-pooled port (PgBouncer pool_mode=session) in -database / DATABASE_URL, or lock with a lease instead of a session lock: add x-lock-strategy=lease to the URL",
             ),
             (
                 Fix::KeepLockSession,
                 "connect directly to PostgreSQL or through a session-pooled port (PgBouncer pool_mode=session); a migration must not run DISCARD ALL or pg_advisory_unlock_all()",
+            ),
+            (
+                Fix::LongerLease,
+                "the runner was paused, cut off or too slow to renew its lease before it expired; rerun (the next run goes on where this one stopped), or raise x-lock-lease in the database URL (default 30s)",
             ),
             (
                 Fix::WaitForLockHolder { holder: Some("pid 7".into()) },

@@ -17,6 +17,7 @@
 //! - golang-migrate's `x-migrations-table`, `x-migrations-table-quoted`, `x-statement-timeout`
 //!   and `x-multi-statement` (same names, values and error texts); every other `x-` key is
 //!   accepted and dropped, as golang-migrate does.
+//! - Strata's `x-lock-strategy=advisory|lease` and `x-lock-lease=30s` (see [`LockStrategy`]).
 //! - connection settings: `host` (a value starting with `/` is a Unix socket directory; a
 //!   percent-encoded `/` in the host part works too), `port`, `user`, `password`, `dbname`,
 //!   `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `connect_timeout`, `application_name`,
@@ -38,9 +39,11 @@ use std::time::Duration;
 use strata_core::TableNames;
 
 mod database;
+mod lock;
 pub mod mysql;
 
 pub use database::with_database;
+pub use lock::{LockStrategy, DEFAULT_LEASE};
 
 /// The schemes Strata understands, in the order error messages list them.
 pub const SUPPORTED_SCHEMES: &[&str] =
@@ -568,6 +571,8 @@ impl DatabaseUrl {
         if let Some(v) = self.param("x-multi-statement-max-size") {
             go_atoi("x-multi-statement-max-size", v)?;
         }
+        lock::parse_strategy(self.param("x-lock-strategy"))?;
+        lock::parse_lease(self.param("x-lock-lease"))?;
         self.tables().map(|_| ())
     }
 
@@ -797,6 +802,18 @@ impl DatabaseUrl {
             .and_then(|v| v.trim().parse::<i64>().ok())
             .filter(|ms| *ms > 0)
             .map(|ms| Duration::from_millis(ms as u64))
+    }
+
+    /// `x-lock-strategy`: `None` when the URL does not say (the driver chooses).
+    pub fn lock_strategy(&self) -> Option<LockStrategy> {
+        lock::parse_strategy(self.param("x-lock-strategy"))
+            .ok()
+            .flatten()
+    }
+
+    /// `x-lock-lease`: how long a lease lasts without renewal ([`DEFAULT_LEASE`] when absent).
+    pub fn lock_lease(&self) -> Duration {
+        lock::parse_lease(self.param("x-lock-lease")).unwrap_or(DEFAULT_LEASE)
     }
 
     /// For SQLite URLs: the database file (`sqlite://app.db` → `app.db`, relative to the

@@ -91,6 +91,7 @@ pub fn retryable(fix: &Fix) -> bool {
         | Fix::CreateSchema
         | Fix::UseSessionPooling
         | Fix::KeepLockSession
+        | Fix::LongerLease
         | Fix::WaitForLockHolder { .. }
         | Fix::DropInvalidIndexes { .. }
         | Fix::DropOutsideDependents { .. }

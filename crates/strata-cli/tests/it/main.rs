@@ -25,6 +25,7 @@ mod formats;
 mod history;
 mod history_pg;
 mod json_reports;
+mod lease_pooler;
 mod lint;
 mod lint_pg;
 mod pg;

@@ -51,6 +51,14 @@ pub enum DriverError {
         /// What the check saw (which server session, which lock).
         detail: String,
     },
+    /// A transaction that was to apply or record a migration found that this runner's lease
+    /// (`x-lock-strategy=lease`) had expired or been taken over, and stopped before committing
+    /// anything: the runner was paused, cut off or too slow to renew it.
+    #[error("lease lost: this runner no longer holds the migration lease ({detail}); nothing more was applied")]
+    LeaseLost {
+        /// What the check saw.
+        detail: String,
+    },
     /// Recording a migration as applied found it already recorded: another run applied it at
     /// the same time (the migration lock did not hold). Nothing was overwritten; the transaction
     /// recording it was rolled back.
@@ -167,6 +175,7 @@ impl DriverError {
                 holder: holder.clone(),
             }),
             DriverError::LockLost { .. } => Some(Fix::KeepLockSession),
+            DriverError::LeaseLost { .. } => Some(Fix::LongerLease),
             DriverError::InvalidIndexes { indexes } => Some(Fix::DropInvalidIndexes {
                 indexes: indexes.clone(),
             }),
@@ -263,6 +272,9 @@ pub enum Fix {
     /// The migration lock was lost mid-run: the session goes through a transaction-pooling
     /// proxy, or a migration released it.
     KeepLockSession,
+    /// The runner's lease expired before it was renewed: a longer lease (or a runner that is
+    /// not paused or cut off) keeps it.
+    LongerLease,
     /// Another run holds the migration lock: wait for it, or wait longer.
     WaitForLockHolder {
         /// Who holds it, if the backend can tell.

@@ -365,6 +365,11 @@ mod tests {
             DriverError::Unconfirmed(Box::new(lost)).fix(),
             Some(Fix::KeepLockSession)
         );
+        let lease = DriverError::LeaseLost {
+            detail: "expired".into(),
+        };
+        assert_eq!(lease.fix(), Some(Fix::LongerLease));
+        assert!(lease.to_string().starts_with("lease lost: "));
         assert_eq!(DriverError::statement("boom").fix(), None);
         let io = DriverError::io(
             "cannot open lock file /x.strata-lock",

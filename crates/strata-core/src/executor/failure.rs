@@ -38,7 +38,9 @@ impl<'s> Executor<'s> {
         // A lost lock or a version recorded meanwhile is no statement's fault.
         let contested = matches!(
             cause,
-            DriverError::LockLost { .. } | DriverError::AlreadyApplied { .. }
+            DriverError::LockLost { .. }
+                | DriverError::LeaseLost { .. }
+                | DriverError::AlreadyApplied { .. }
         );
         let located = script
             .filter(|_| !contested)

@@ -201,8 +201,9 @@ impl PostgresDriver<'_> {
                 text.push_str(" SET LOCAL synchronous_commit = off;");
             }
             // A stop request (first Ctrl-C) holds the stop lock exclusively: the next item then
-            // fails here, before any of its SQL, and the batch ends after the running item.
-            let stop_check = if single {
+            // fails here, before any of its SQL, and the batch ends after the running item
+            // (not under a lease: see `stop_handle`).
+            let stop_check = if single || self.lease.is_some() {
                 String::new()
             } else {
                 format!(
@@ -210,10 +211,10 @@ impl PostgresDriver<'_> {
                 )
             };
             // The lock's proof follows the marker, so a failed proof is known to be item k's.
-            let proof = if self.locked {
-                super::lock::proof_sql(&self.lock_keys, self.backend_pid)
-            } else {
-                String::new()
+            let proof = match (&self.lease, self.locked) {
+                (_, false) => String::new(),
+                (Some(lease), true) => lease.check_sql(false),
+                (None, true) => super::lock::proof_sql(&self.lock_keys, self.backend_pid),
             };
             text.push_str(&format!(
                 " DO $strata$BEGIN {stop_check}RAISE NOTICE {}; {proof}END$strata$;\n",
@@ -224,6 +225,8 @@ impl PostgresDriver<'_> {
             text.push_str(&item.script.sql);
             // A body may end in a line comment or without its last `;`.
             text.push_str("\n;\n");
+            // A lease may have run out while the body ran (empty for the advisory lock).
+            text.push_str(&self.commit_proof());
             text.push_str(&self.sql.timed_writes_sql(item.writes));
             if k + 1 == items.len() {
                 // The commit that makes the batch durable: at least a local flush, even where
@@ -278,7 +281,9 @@ impl PostgresDriver<'_> {
         // what this session committed: the items before the one that failed.
         let contested = matches!(
             err,
-            DriverError::LockLost { .. } | DriverError::AlreadyApplied { .. }
+            DriverError::LockLost { .. }
+                | DriverError::LeaseLost { .. }
+                | DriverError::AlreadyApplied { .. }
         );
         let versions: Vec<i64> = items
             .iter()

@@ -231,6 +231,12 @@ fn open_now(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Opened, DriverEr
         None => None,
     };
 
+    // With x-lock-strategy=lease each transaction may run on another server session (a
+    // transaction-pooling proxy): a session setting would stay behind there for other clients
+    // and be missing here. Migrations set them per transaction instead.
+    if url.lock_strategy() == Some(crate::url::LockStrategy::Lease) {
+        return Ok((client, notices, tls, watchdog));
+    }
     // Session settings, one round trip, names and values bound.
     let mut settings: Vec<(String, String)> = url
         .session_settings()

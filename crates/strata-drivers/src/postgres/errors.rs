@@ -81,6 +81,9 @@ fn statement_from_db(db: &DbError) -> DriverError {
     if let Some(detail) = lock_lost(db) {
         return DriverError::LockLost { detail };
     }
+    if let Some(detail) = lease_lost(db) {
+        return DriverError::LeaseLost { detail };
+    }
     DriverError::Statement {
         message: db.message().to_string(),
         code: Some(db.code().code().to_string()),
@@ -102,9 +105,22 @@ fn lock_lost(db: &DbError) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Whether an error is the migration lock's proof failing.
+/// The exception a failed lease check raises (see [`super::lease::Lease::check_sql`]), if
+/// `db` is one: what it saw.
+fn lease_lost(db: &DbError) -> Option<String> {
+    if db.code().code() != "P0001" {
+        return None;
+    }
+    db.message()
+        .strip_prefix(super::lease::LEASE_LOST)
+        .map(str::to_string)
+}
+
+/// Whether an error is the migration lock's proof (or the lease's check) failing.
 pub(crate) fn is_lock_lost(e: &postgres::Error) -> bool {
-    e.as_db_error().and_then(lock_lost).is_some()
+    e.as_db_error()
+        .and_then(|db| lock_lost(db).or_else(|| lease_lost(db)))
+        .is_some()
 }
 
 /// The server's 1-based character position in the query that was sent, if it gave one.

@@ -26,7 +26,9 @@
 //!
 //! Deliberate divergences from golang-migrate, all safer: the lock is taken by polling with a
 //! timeout (never a blocking call), and every transaction that applies or records a migration
-//! first proves that its server session holds it (see [`lock::proof_sql`]); `x-statement-timeout` becomes the server-side
+//! first proves that its server session holds it (see [`lock::proof_sql`]); with
+//! `x-lock-strategy=lease` (or on CockroachDB/YugabyteDB) a lease row replaces the session lock
+//! and each such transaction checks the lease instead (see [`lease`]); `x-statement-timeout` becomes the server-side
 //! `statement_timeout` of the session (golang-migrate cancels from the client); `drop_all`
 //! removes every kind of object in the schema, not only tables.
 
@@ -41,6 +43,7 @@ pub mod errors;
 pub mod history;
 pub mod inspect;
 pub mod invalid_index;
+pub mod lease;
 pub mod lock;
 pub mod privileges;
 pub mod rehearse;
@@ -85,6 +88,14 @@ pub struct PostgresDriver<'c> {
     sql: TableSql,
     lock_keys: Vec<i64>,
     locked: bool,
+    /// The lease, when the run locks with one (`x-lock-strategy=lease`, or a server without
+    /// advisory locks); `None`: the advisory lock.
+    lease: Option<lease::Lease>,
+    /// Renews the lease while it is held.
+    heartbeat: Option<lease::Heartbeat>,
+    /// `x-lock-strategy=lease`: each transaction may run on another server session, so nothing
+    /// is set for the session (see `connect::open`, `before_script`).
+    sessionless: bool,
     /// The connector the session was opened with, for cancel requests (`None`: a borrowed
     /// client, whose connector is the application's).
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
@@ -162,9 +173,21 @@ impl<'c> PostgresDriver<'c> {
         };
         // A simple query (text results): one round trip, where a parameterless prepared query
         // costs two.
-        let facts = client
-            .simple_query(sql::SESSION_FACTS)
-            .map_err(|e| db_error(&e))?;
+        let sessionless = !borrowed && url.lock_strategy() == Some(crate::url::LockStrategy::Lease);
+        // Without session settings, the URL's ones (a search_path) are set for this
+        // transaction only, so the schema resolves as the migrations will see it.
+        let facts_sql = if sessionless {
+            format!(
+                "BEGIN;{}
+{};
+COMMIT",
+                url_settings_sql(url),
+                sql::SESSION_FACTS
+            )
+        } else {
+            sql::SESSION_FACTS.to_string()
+        };
+        let facts = client.simple_query(&facts_sql).map_err(|e| db_error(&e))?;
         let row = rows(&facts)
             .next()
             .ok_or_else(|| DriverError::Protocol("the server answered no session facts".into()))?;
@@ -173,7 +196,8 @@ impl<'c> PostgresDriver<'c> {
         let backend_pid: i32 = row.get(2).and_then(|p| p.parse().ok()).unwrap_or_default();
         // A borrowed session's start is left unknown: its backend is never ended from another
         // session (the driver opens none on the application's behalf).
-        let backend_start: i64 = if borrowed {
+        // Nor one that may be pooled: ending it would end another client's session.
+        let backend_start: i64 = if borrowed || sessionless {
             0
         } else {
             row.get(3).and_then(|p| p.parse().ok()).unwrap_or_default()
@@ -206,6 +230,11 @@ impl<'c> PostgresDriver<'c> {
             url.path().to_string()
         };
         let lock_keys = lock::lock_keys(&schema, &tables.compat, &key_path, &current_database);
+        // A borrowed client has no URL to open the heartbeat's connection with: advisory.
+        let version = row.get(5).unwrap_or_default();
+        let lease = (!borrowed
+            && lease::choose(url.lock_strategy(), version) == crate::url::LockStrategy::Lease)
+            .then(|| lease::Lease::new(&schema, &tables.compat, url.lock_lease()));
         let tables = TableNames {
             schema: Some(schema.clone()),
             ..tables
@@ -220,6 +249,9 @@ impl<'c> PostgresDriver<'c> {
             sql,
             lock_keys,
             locked: false,
+            lease,
+            heartbeat: None,
+            sessionless,
             tls,
             backend_pid,
             backend_start,
@@ -266,10 +298,29 @@ impl<'c> PostgresDriver<'c> {
     /// The statement proving, at the start of a transaction, that this server session holds the
     /// migration lock (see [`lock::proof_sql`]); empty when the driver was not asked to lock.
     fn lock_proof(&self) -> String {
-        if self.locked {
-            lock::proof_statement(&self.lock_keys, self.backend_pid)
-        } else {
-            String::new()
+        match (&self.lease, self.locked) {
+            (_, false) => String::new(),
+            (Some(lease), true) => lease.check_statement(false),
+            (None, true) => lock::proof_statement(&self.lock_keys, self.backend_pid),
+        }
+    }
+
+    /// The proof for a transaction that goes on to record and commit: the lease's check that
+    /// holds its row until the commit ([`lease::Lease::check_sql`]); the advisory proof
+    /// otherwise.
+    fn record_proof(&self) -> String {
+        match (&self.lease, self.locked) {
+            (Some(lease), true) => lease.check_statement(true),
+            _ => self.lock_proof(),
+        }
+    }
+
+    /// Checked again just before a migration's records and `COMMIT`: the lease may have run out
+    /// while the body ran. Empty for the advisory lock (a session lock cannot expire).
+    fn commit_proof(&self) -> String {
+        match (&self.lease, self.locked) {
+            (Some(lease), true) => lease.check_statement(true),
+            _ => String::new(),
         }
     }
 
@@ -474,24 +525,9 @@ impl PostgresDriver<'_> {
     /// transaction only. Set with each migration so that one resetting the session does not
     /// change where or how the later ones run.
     fn transaction_settings(&self, script: &Script) -> String {
-        let mut out = String::new();
-        let settings = self.url.session_settings();
-        if !settings.is_empty() {
-            // A DO block returns no rows; names and values go hex-encoded, so that no text of
-            // theirs can end the block.
-            let text = |s: &str| {
-                let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
-                format!("convert_from(decode('{hex}', 'hex'), 'UTF8')")
-            };
-            out.push_str(" DO $strata$BEGIN ");
-            for (k, v) in settings {
-                out.push_str(&format!(
-                    "PERFORM set_config({}, {}, true); ",
-                    text(k),
-                    text(v)
-                ));
-            }
-            out.push_str("END$strata$;");
+        let mut out = url_settings_sql(&self.url);
+        if self.sessionless {
+            out.push_str(&client_check_sql());
         }
         out.push_str(&set_local_sql(self.timeouts(script)));
         out
@@ -555,6 +591,43 @@ impl PostgresDriver<'_> {
             );
         }
     }
+}
+
+/// The URL's session settings (`?search_path=app`) for the transaction only: a `DO` block after
+/// `BEGIN` (empty when there are none).
+fn url_settings_sql(url: &DatabaseUrl) -> String {
+    let mut out = String::new();
+    let settings = url.session_settings();
+    if !settings.is_empty() {
+        // A DO block returns no rows; names and values go hex-encoded, so that no text of
+        // theirs can end the block.
+        let text = |s: &str| {
+            let hex: String = s.bytes().map(|b| format!("{b:02x}")).collect();
+            format!("convert_from(decode('{hex}', 'hex'), 'UTF8')")
+        };
+        out.push_str(" DO $strata$BEGIN ");
+        for (k, v) in settings {
+            out.push_str(&format!(
+                "PERFORM set_config({}, {}, true); ",
+                text(k),
+                text(v)
+            ));
+        }
+        out.push_str("END$strata$;");
+    }
+    out
+}
+
+/// Without session settings (`x-lock-strategy=lease`), `client_connection_check_interval` for
+/// the transaction (PostgreSQL 14+), as `connect::open` sets it for a session: a killed runner's
+/// statement then ends within about a second rather than run on, holding its locks and, behind
+/// a pooler, a server session.
+fn client_check_sql() -> String {
+    format!(
+        " DO $strata$BEGIN IF current_setting('server_version_num')::int >= 140000 THEN \
+         PERFORM set_config('client_connection_check_interval', '{}', true); END IF; END$strata$;",
+        connect::CLIENT_CHECK_INTERVAL.as_millis()
+    )
 }
 
 /// The `lock_timeout` and `statement_timeout` a script runs under.
@@ -637,10 +710,13 @@ impl PostgresDriver<'_> {
 
     /// A handle that asks a running batch to stop before its next item (callable from another
     /// thread, e.g. a first Ctrl-C): the batch then fails with
-    /// [`strata_core::BatchFailure::stopped`]. `None` on a borrowed client: stopping goes
-    /// through a second session, which a borrowed client has no URL for.
+    /// [`strata_core::BatchFailure::stopped`]. `None` on a borrowed client (stopping goes
+    /// through a second session, which a borrowed client has no URL for) and under a lease: the
+    /// run then stops after the running batch.
     pub fn stop_handle(&self) -> Option<CancelHandle> {
-        if self.client.is_borrowed() {
+        // Under a lease the stop lock is not used: it is a session lock, which a transaction
+        // pooler would leave behind on a pooled server session, and which CockroachDB lacks.
+        if self.client.is_borrowed() || self.lease.is_some() {
             return None;
         }
         Some(batch::stop_handle(
@@ -680,6 +756,39 @@ impl PostgresDriver<'_> {
         self.client.batch_execute(&set).map_err(|e| db_error(&e))
     }
 
+    /// Without session state (`x-lock-strategy=lease`), a script outside a transaction has no
+    /// way to carry settings: each of its statements may run on another server session, and a
+    /// session `SET` would stay behind for another client there. Refused when it needs any,
+    /// naming them, rather than run without them.
+    fn refuse_session_settings(&self, script: &Script) -> Result<(), DriverError> {
+        let timeouts = self.timeouts(script);
+        let mut needs: Vec<String> = self
+            .url
+            .session_settings()
+            .iter()
+            .map(|(k, _)| format!("{k} (database URL)"))
+            .collect();
+        if timeouts.lock.is_some() {
+            needs.push("lock_timeout".into());
+        }
+        if timeouts.statement.is_some() {
+            needs.push("statement_timeout".into());
+        }
+        if needs.is_empty() {
+            return Ok(());
+        }
+        Err(DriverError::Connect {
+            message: format!(
+                "cannot run a migration outside a transaction with session settings ({}) under x-lock-strategy=lease: \
+                 its statements may each run on another server session; drop the settings for this \
+                 migration, run it in a transaction, or use x-lock-strategy=advisory on a direct connection",
+                needs.join(", ")
+            ),
+            fix: None,
+            cause: None,
+        })
+    }
+
     fn restore_session(&mut self) -> Result<(), DriverError> {
         let Some((lock, statement)) = self.saved_settings.take() else {
             return Ok(());
@@ -705,7 +814,11 @@ impl SessionHooks for PostgresDriver<'_> {
         drop_invalid: bool,
     ) -> Result<Vec<String>, DriverError> {
         let dropped = self.invalid_indexes(script, drop_invalid)?;
-        self.apply_script_settings(script)?;
+        if self.sessionless {
+            self.refuse_session_settings(script)?;
+        } else {
+            self.apply_script_settings(script)?;
+        }
         Ok(dropped)
     }
 
@@ -727,6 +840,19 @@ impl strata_core::Driver for PostgresDriver<'_> {
         if self.locked {
             return Ok(());
         }
+        if let Some(lease) = self.lease.clone() {
+            self.quietly(|d| lease::ensure_table(&mut d.client, &lease))?;
+            self.quietly(|d| lease::acquire(&mut d.client, &lease, timeout))?;
+            match lease::Heartbeat::start(&self.url, &self.opts, lease.clone()) {
+                Ok(beat) => self.heartbeat = Some(beat),
+                Err(e) => {
+                    let _ = self.quietly(|d| lease::release(&mut d.client, &lease));
+                    return Err(e);
+                }
+            }
+            self.locked = true;
+            return Ok(());
+        }
         // Taken only by a statement running on the server session of connect: behind a
         // transaction-pooling proxy that fails (or finds another client's lock there) and is
         // refused, rather than run unprotected.
@@ -744,6 +870,12 @@ impl strata_core::Driver for PostgresDriver<'_> {
     fn unlock(&mut self) -> Result<(), DriverError> {
         if !self.locked {
             return Ok(());
+        }
+        if let Some(lease) = self.lease.clone() {
+            self.locked = false;
+            // Stopped first, so no renewal follows the release.
+            self.heartbeat = None;
+            return self.quietly(|d| lease::release(&mut d.client, &lease));
         }
         let (keys, pid) = (self.lock_keys.clone(), self.backend_pid);
         self.locked = false;
@@ -904,7 +1036,7 @@ impl strata_core::Driver for PostgresDriver<'_> {
                 LedgerWrite::SetCompat(_) => {}
             }
         }
-        let message = write_message(&self.lock_proof(), &self.sql.writes_sql(writes));
+        let message = write_message(&self.record_proof(), &self.sql.writes_sql(writes));
         let result = self
             .quietly(|d| d.client.batch_execute(&message))
             .map_err(|e| self.write_error(&e));
@@ -921,7 +1053,7 @@ impl strata_core::Driver for PostgresDriver<'_> {
         // statement it ran, before the next one.
         let sql = format!(
             "{}{}",
-            self.lock_proof(),
+            self.record_proof(),
             self.sql.writes_sql(&[LedgerWrite::Log(entry.clone())])
         );
         self.client.batch_execute(&sql).map_err(|e| db_error(&e))
@@ -954,7 +1086,8 @@ impl strata_core::Driver for PostgresDriver<'_> {
             .map(|w| w.with_duration(ms))
             .collect();
         let message = format!(
-            "{}{}COMMIT",
+            "{}{}{}COMMIT",
+            self.commit_proof(),
             self.sql.writes_sql(&stamped),
             durable::SYNC_COMMIT
         );

@@ -63,11 +63,12 @@ pub fn qualified(schema: &str, name: &str) -> String {
 /// `SELECT current_schema(), current_database(), ...` — the migrations schema (NULL when no
 /// `search_path` entry exists), the library-form lock name, the backend's pid and when it
 /// started (µs since the epoch), and the port the server listens on (NULL over a Unix socket):
-/// another port than the URL's means something sits in between.
+/// another port than the URL's means something sits in between; and `version()`, which names
+/// CockroachDB and YugabyteDB (see `lease::server_needs_lease`).
 pub const SESSION_FACTS: &str =
     "SELECT current_schema()::text, current_database()::text, pg_backend_pid(), \
      (SELECT (extract(epoch FROM backend_start) * 1000000)::int8 \
-     FROM pg_stat_get_activity(pg_backend_pid())), inet_server_port()";
+     FROM pg_stat_get_activity(pg_backend_pid())), inet_server_port(), version()";
 
 /// Which of the given tables exist in a schema. golang-migrate checks before `CREATE TABLE` so
 /// that a role without CREATE privilege can still read the version.

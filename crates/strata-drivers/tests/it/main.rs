@@ -5,6 +5,7 @@
 mod pg_connect;
 mod pg_drop;
 mod pg_exec;
+mod pg_lease;
 mod pg_ledger;
 mod pg_lock;
 mod pg_schema;
