@@ -267,7 +267,17 @@ fn judge(
             }
         }
     }
-    let combined = known.then(|| Behaviour {
+    // One algorithm runs the whole statement: an operation that alone would be faster (an
+    // instant ADD COLUMN beside an ADD INDEX) runs as its slower form does (in place, rebuilt).
+    let slowest = behaviours.iter().map(|b| b.algorithm).max();
+    if let Some(slowest) = slowest {
+        behaviours = ops
+            .iter()
+            .filter_map(|op| op.as_ref().ok())
+            .filter_map(|op| at_least(op.row(), server, slowest))
+            .collect();
+    }
+    let combined = (known && !behaviours.is_empty()).then(|| Behaviour {
         algorithm: behaviours
             .iter()
             .map(|b| b.algorithm)
@@ -352,6 +362,37 @@ fn behaviour(row: &Row, server: Option<Server>, notes: &mut Vec<String>) -> Opti
                 }
             }
             Some(my.behaviour)
+        }
+    }
+}
+
+/// The row's behaviour on `server` when the statement runs with algorithm `slowest` or slower:
+/// its newest behaviour that slow, else its newest (an in-place-only operation inside a copy).
+/// With no server, MySQL's and MariaDB's must agree.
+fn at_least(row: &Row, server: Option<Server>, slowest: Algorithm) -> Option<Behaviour> {
+    let pick = |list: &[Since], version: Option<(u16, u16, u16)>| {
+        let applicable = list
+            .iter()
+            .filter(|e| version.is_none_or(|v| e.version <= v));
+        let newest = applicable.clone().next()?.behaviour;
+        Some(
+            applicable
+                .map(|e| e.behaviour)
+                .find(|b| b.algorithm >= slowest)
+                .unwrap_or(newest),
+        )
+    };
+    match server {
+        Some(s) => pick(
+            match s.flavor {
+                Flavor::Mysql => row.mysql,
+                Flavor::Mariadb => row.mariadb,
+            },
+            Some(s.version),
+        ),
+        None => {
+            let my = pick(row.mysql, None)?;
+            (pick(row.mariadb, None)? == my).then_some(my)
         }
     }
 }
