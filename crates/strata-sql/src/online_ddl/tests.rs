@@ -215,7 +215,23 @@ fn several_operations_take_the_slowest_algorithm_and_strongest_lock() {
     )
     .unwrap();
     assert_eq!(d.operations, ["ADD COLUMN", "ADD INDEX"]);
-    assert_eq!((d.algorithm, d.lock, d.rebuilds), INPLACE_);
+    // The instant ADD COLUMN runs in place beside the index build, with its rebuild.
+    assert_eq!((d.algorithm, d.lock, d.rebuilds), INPLACE_REBUILD_);
+    assert_eq!(
+        on(
+            "ALTER TABLE t ADD COLUMN c int, ADD INDEX i (c)",
+            Some(MYSQL_8_4)
+        ),
+        INPLACE_REBUILD_
+    );
+    assert_eq!(
+        any("ALTER TABLE t RENAME COLUMN a TO b, ADD INDEX i (b)"),
+        INPLACE_
+    );
+    assert_eq!(
+        any("ALTER TABLE t ADD COLUMN a int, DROP COLUMN b"),
+        INSTANT_
+    );
     assert_eq!(
         any("ALTER TABLE t ADD COLUMN c int, MODIFY d bigint, ADD INDEX i (c)"),
         COPY_
