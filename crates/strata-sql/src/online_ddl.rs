@@ -19,11 +19,15 @@
 //! operation still takes a short exclusive metadata lock at its start and end, which waits
 //! behind open transactions on the table (`lock_wait_timeout`).
 mod rows;
+mod server;
+mod session;
 
 use crate::words::Words;
 use crate::Dialect;
 use rows::Op;
 pub use rows::{Behaviour, Row, Since, ROWS};
+pub use server::{Flavor, Server};
+pub use session::sets_foreign_key_checks;
 
 /// How the server changes the table, most efficient first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,58 +82,6 @@ impl DdlLock {
             DdlLock::Shared => "reads go on, writes wait",
             DdlLock::Exclusive => "blocks reads and writes",
         }
-    }
-}
-
-/// Which server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Flavor {
-    /// Oracle MySQL.
-    Mysql,
-    /// MariaDB.
-    Mariadb,
-}
-
-/// A server and its version, as `SELECT VERSION()` tells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Server {
-    /// MySQL or MariaDB.
-    pub flavor: Flavor,
-    /// Major, minor, patch.
-    pub version: (u16, u16, u16),
-}
-
-impl Server {
-    /// Read `VERSION()`'s answer: `8.0.36`, `10.11.6-MariaDB-0+deb12u1`, or the replication
-    /// form `5.5.5-10.11.6-MariaDB`. `None` when it holds no version.
-    ///
-    /// ```
-    /// use strata_sql::{Flavor, Server};
-    /// let s = Server::parse("5.5.5-10.11.6-MariaDB-0+deb12u1").unwrap();
-    /// assert_eq!((s.flavor, s.version), (Flavor::Mariadb, (10, 11, 6)));
-    /// ```
-    pub fn parse(version: &str) -> Option<Server> {
-        let mariadb = version.to_ascii_lowercase().contains("mariadb");
-        let v = if mariadb {
-            version.strip_prefix("5.5.5-").unwrap_or(version)
-        } else {
-            version
-        };
-        let numbers: Vec<u16> = v
-            .split(|c: char| !c.is_ascii_digit() && c != '.')
-            .next()?
-            .split('.')
-            .map(|n| n.parse().ok())
-            .collect::<Option<_>>()?;
-        let at = |i: usize| numbers.get(i).copied().unwrap_or(0);
-        Some(Server {
-            flavor: if mariadb {
-                Flavor::Mariadb
-            } else {
-                Flavor::Mysql
-            },
-            version: (at(0), at(1), at(2)),
-        })
     }
 }
 
@@ -568,52 +520,6 @@ fn name_parts(t: &Words, mut i: usize) -> usize {
         i += 2;
     }
     n
-}
-
-/// The `foreign_key_checks` value a `SET` statement gives the session (`SET foreign_key_checks
-/// = 0`, `SET SESSION ...`, `SET @@foreign_key_checks = OFF`), or `None` if it sets no such
-/// thing. `SET GLOBAL` does not change the current session.
-///
-/// ```
-/// assert_eq!(strata_sql::sets_foreign_key_checks("SET FOREIGN_KEY_CHECKS=0;"), Some(false));
-/// assert_eq!(strata_sql::sets_foreign_key_checks("SET GLOBAL foreign_key_checks = 0"), None);
-/// ```
-pub fn sets_foreign_key_checks(statement: &str) -> Option<bool> {
-    let t = Words::new(statement, Dialect::Mysql);
-    if t.get(0) != "SET" {
-        return None;
-    }
-    let mut found = None;
-    for (from, _) in subcommands(&t, 1) {
-        // `@@x` lexes as `@` and the parameter `@x`: compare the words without their `@`s.
-        let word = |i: usize| t.raw(i).trim_start_matches('@').to_ascii_uppercase();
-        let mut i = from;
-        let mut global = false;
-        loop {
-            match word(i).as_str() {
-                "" | "SESSION" | "LOCAL" | "." if i < t.len() => i += 1,
-                "GLOBAL" | "PERSIST" | "PERSIST_ONLY" => {
-                    global = true;
-                    i += 1
-                }
-                _ => break,
-            }
-        }
-        if word(i) != "FOREIGN_KEY_CHECKS" || global {
-            continue;
-        }
-        let at = match (t.get(i + 1), t.get(i + 2)) {
-            ("=", _) => i + 2,
-            (":", "=") => i + 3,
-            _ => i + 1,
-        };
-        found = match t.raw(at).to_ascii_uppercase().as_str() {
-            "0" | "OFF" | "FALSE" => Some(false),
-            "1" | "ON" | "TRUE" => Some(true),
-            _ => found,
-        };
-    }
-    found
 }
 
 #[cfg(test)]
