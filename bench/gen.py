@@ -7,6 +7,10 @@
         OUT/sql-migrate/000001_m1.sql               sql-migrate (-- +migrate Up / Down)
         OUT/all.sql                                 every up part concatenated (psql baseline)
 
+    gen.py mysql N OUT           the same mix for MySQL/MariaDB (bench/mysql.sh):
+        OUT/migrate/000001_m1.up.sql + .down.sql, OUT/all.sql; the function's body is
+        wrapped in `DELIMITER //` lines, as the `mariadb` client (and Strata) read them
+
     gen.py large MB OUT [--copy]     one big migration of about MB megabytes:
         OUT/migrate/000001_large.up.sql + .down.sql, OUT/all.sql (same body)
         default: multi-row INSERTs (100 rows a statement, like pg_dump --rows-per-insert=100);
@@ -81,6 +85,45 @@ def gen_migrations(n: int, out: str) -> None:
     write(f"{out}/all.sql", "".join(allsql))
 
 
+def mysql_up_sql(i: int) -> str:
+    t = f"t{i:06d}"
+    return f"""CREATE TABLE {t} (
+    id bigint AUTO_INCREMENT PRIMARY KEY,
+    name varchar(200) NOT NULL,
+    created_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX {t}_name_idx ON {t} (name);
+ALTER TABLE {t} ADD COLUMN status varchar(20) NOT NULL DEFAULT 'new';
+DELIMITER //
+CREATE FUNCTION {t}_count(p_min bigint) RETURNS bigint
+READS SQL DATA
+BEGIN
+    DECLARE n bigint;
+    SELECT count(*) INTO n FROM {t} WHERE id >= p_min;
+    IF n IS NULL THEN
+        SET n = 0;
+    END IF;
+    RETURN n;
+END//
+DELIMITER ;
+INSERT INTO {t} (name) VALUES ('alpha {i}');
+INSERT INTO {t} (name, status) VALUES ('beta {i}', 'old');
+INSERT INTO {t} (name) VALUES ('gamma; with a semicolon {i}');
+"""
+
+
+def gen_mysql(n: int, out: str) -> None:
+    allsql = []
+    for i in range(1, n + 1):
+        t = f"t{i:06d}"
+        up = mysql_up_sql(i)
+        name = f"{i:06d}_m{i}"
+        write(f"{out}/migrate/{name}.up.sql", up)
+        write(f"{out}/migrate/{name}.down.sql", f"DROP FUNCTION {t}_count;\nDROP TABLE {t};\n")
+        allsql.append(f"-- {name}\n{up}")
+    write(f"{out}/all.sql", "".join(allsql))
+
+
 def gen_large(mb: int, out: str, copy: bool) -> None:
     target = mb * 1024 * 1024
     os.makedirs(f"{out}/migrate", exist_ok=True)
@@ -122,6 +165,8 @@ def gen_large(mb: int, out: str, copy: bool) -> None:
 def main(argv):
     if len(argv) >= 4 and argv[1] == "migrations":
         gen_migrations(int(argv[2]), argv[3])
+    elif len(argv) >= 4 and argv[1] == "mysql":
+        gen_mysql(int(argv[2]), argv[3])
     elif len(argv) >= 4 and argv[1] == "large":
         gen_large(int(argv[2]), argv[3], "--copy" in argv[4:])
     else:

@@ -244,6 +244,8 @@ pub enum LintDialect {
     Postgres,
     /// SQLite (Strata's rules; squawk's are PostgreSQL-only).
     Sqlite,
+    /// MySQL and MariaDB (Strata's rules, with its MySQL online DDL rules).
+    Mysql,
 }
 
 /// The commands.

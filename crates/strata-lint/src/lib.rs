@@ -10,7 +10,9 @@
 //!   before the statement: nothing uses it yet.
 //! * Rules only Strata can know, because they depend on how a migration runs (see [`rules`]):
 //!   `concurrently-in-transaction`, `mixed-no-transaction`, `missing-down`, `ddl-and-data`,
-//!   and the opt-in `require-if-not-exists`.
+//!   the opt-in `require-if-not-exists`, and on MySQL/MariaDB `alter-copies-table` and
+//!   `repeated-table-rebuild` (from MySQL's online DDL tables). Each rule names the dialects it
+//!   judges ([`rules::RuleInfo::dialects`]); squawk's rules run on PostgreSQL only.
 //!
 //! Findings can be suppressed in the SQL (see [`ignore`]): `-- strata:ignore rule-a, rule-b` on
 //! the lines before a statement, `-- strata:ignore-file rule-a` anywhere in a script. squawk's
@@ -237,6 +239,11 @@ pub(crate) mod test_utils {
     /// Migration 1 read by the real source code from `m/1_m.up.sql` (and `.down.sql` when
     /// `down` is given), so its mode is the one Strata would choose.
     pub fn migration(up: &str, down: Option<&str>) -> Migration {
+        migration_in(up, down, strata_sql::Dialect::Postgres)
+    }
+
+    /// [`migration`] read as `dialect`.
+    pub fn migration_in(up: &str, down: Option<&str>, dialect: strata_sql::Dialect) -> Migration {
         let mut files = vec![RawFile {
             path: PathBuf::from("m/1_m.up.sql"),
             bytes: up.as_bytes().to_vec(),
@@ -247,7 +254,7 @@ pub(crate) mod test_utils {
                 bytes: down.as_bytes().to_vec(),
             });
         }
-        let source = assemble(Path::new("m"), files, strata_sql::Dialect::Postgres).unwrap();
+        let source = assemble(Path::new("m"), files, dialect).unwrap();
         source.migrations.into_iter().next().unwrap()
     }
 
@@ -265,5 +272,19 @@ pub(crate) mod test_utils {
         .into_iter()
         .map(|f| format!("{}:{}:{}", f.rule, f.line, f.column))
         .collect()
+    }
+
+    /// `rule:line:column` of each finding on the MySQL dialect, with all rules on and a down
+    /// part.
+    pub fn lint_mysql(up: &str) -> Vec<String> {
+        let options = crate::LintOptions {
+            include: vec!["require-if-not-exists".into()],
+            ..Default::default()
+        };
+        let m = migration_in(up, Some("SELECT 1;"), strata_sql::Dialect::Mysql);
+        crate::lint_migration(&m, strata_sql::Dialect::Mysql, &options)
+            .into_iter()
+            .map(|f| format!("{}:{}:{}", f.rule, f.line, f.column))
+            .collect()
     }
 }

@@ -11,7 +11,7 @@ pub(crate) fn table_key(name: &str, dialect: Dialect) -> String {
         Dialect::Postgres => "public",
         Dialect::Sqlite => "main",
         // MySQL's default schema is the connection's database, which has no fixed name.
-        Dialect::Mysql => return fold_name(name),
+        Dialect::Mysql => return mysql_key(name),
     };
     let unquoted = format!("{schema}.");
     let quoted = format!("\"{schema}\".");
@@ -24,6 +24,24 @@ pub(crate) fn table_key(name: &str, dialect: Dialect) -> String {
             name
         };
     fold_name(rest)
+}
+
+/// A MySQL name for a message: as written when it has backticks, else in backticks.
+pub(crate) fn shown_mysql(name: &str) -> String {
+    if name.contains('`') {
+        name.to_string()
+    } else {
+        format!("`{name}`")
+    }
+}
+
+/// A MySQL name without its backticks, lower-cased (as with `lower_case_table_names` 1 or 2;
+/// on 0 two spellings differing in case only are two tables, which one file rarely mixes).
+fn mysql_key(name: &str) -> String {
+    name.chars()
+        .filter(|&c| c != '`')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -45,5 +63,8 @@ mod tests {
         assert_ne!(pg("\"public.t\""), "t");
         assert_eq!(table_key("main.t", Dialect::Sqlite), "t");
         assert_eq!(pg("main.t"), "main.t");
+        let my = |n| table_key(n, Dialect::Mysql);
+        assert_eq!(my("`app`.`Users`"), "app.users");
+        assert_eq!(my("Users"), my("`users`"));
     }
 }

@@ -53,11 +53,16 @@ pub use mask::mask_literals;
 
 mod locks;
 mod messages;
+mod online_ddl;
 mod words;
 pub use locks::{
     concurrent_index_name, created_index, fold_name, table_lock, LockLevel, TableLock,
 };
 pub use messages::self_managed_messages;
+pub use online_ddl::{
+    online_ddl, sets_foreign_key_checks, Algorithm, Behaviour, DdlLock, Flavor, OnlineDdl, Row,
+    Server, Since, ROWS,
+};
 
 /// The SQL dialect whose quoting and block rules the lexer follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -37,6 +37,11 @@ impl<'a> Words<'a> {
         self.items.get(i).map_or("", |t| t.1.as_str())
     }
 
+    /// The `i`th significant token as written (`""` past the end).
+    pub(crate) fn raw(&self, i: usize) -> &str {
+        self.items.get(i).map_or("", |t| t.2)
+    }
+
     /// Skip, in any order, each optional keyword sequence once, starting at `i`.
     pub(crate) fn skip(&self, mut i: usize, optional: &[&[&str]]) -> usize {
         let mut moved = true;

@@ -34,10 +34,15 @@ pub fn lint(
         )));
     }
     let url = settings.database.as_deref().map(DatabaseUrl::parse);
-    let database = url.as_ref().map(|u| match u.as_ref().map(|u| u.backend()) {
-        Ok(Backend::Sqlite) => Dialect::Sqlite,
-        _ => Dialect::Postgres,
-    });
+    let database = settings
+        .database
+        .as_deref()
+        .zip(url.as_ref())
+        .map(|(raw, u)| match u.as_ref().map(|u| u.backend()) {
+            Ok(Backend::Sqlite) => Dialect::Sqlite,
+            _ if is_mysql_url(raw) => Dialect::Mysql,
+            _ => Dialect::Postgres,
+        });
     // The rules judge each migration as the run will run it (x-multi-statement included).
     options.statement_mode = matches!(&url, Some(Ok(u)) if u.multi_statement());
     let (dialect, why) = choose_dialect(database, dialect_flag)?;
@@ -120,6 +125,7 @@ fn choose_dialect(
     let flag = flag.map(|f| match f {
         LintDialect::Postgres => Dialect::Postgres,
         LintDialect::Sqlite => Dialect::Sqlite,
+        LintDialect::Mysql => Dialect::Mysql,
     });
     match (database, flag) {
         (Some(db), Some(f)) if db != f => Err(CliError::Usage(format!(
@@ -134,6 +140,13 @@ fn choose_dialect(
             "the default without -database; --dialect sqlite for SQLite",
         )),
     }
+}
+
+/// Whether -database names a MySQL or MariaDB server (by its scheme, whether or not the URL is
+/// otherwise valid: the dialect is all `lint` needs from it).
+fn is_mysql_url(raw: &str) -> bool {
+    let scheme = raw.split_once("://").map_or("", |(s, _)| s);
+    scheme.eq_ignore_ascii_case("mysql") || scheme.eq_ignore_ascii_case("mariadb")
 }
 
 fn dialect_name(d: Dialect) -> &'static str {
@@ -258,5 +271,23 @@ mod tests {
             choose_dialect(Some(Dialect::Postgres), Some(LintDialect::Sqlite)),
             Err(CliError::Usage(m)) if m.contains("--dialect sqlite contradicts -database")
         ));
+        assert_eq!(pick(None, Some(LintDialect::Mysql)), Some(Dialect::Mysql));
+        assert_eq!(
+            pick(Some(Dialect::Mysql), Some(LintDialect::Mysql)),
+            Some(Dialect::Mysql)
+        );
+        assert!(matches!(
+            choose_dialect(Some(Dialect::Mysql), Some(LintDialect::Postgres)),
+            Err(CliError::Usage(m)) if m.contains("--dialect postgres contradicts -database, which is mysql")
+        ));
+    }
+
+    #[test]
+    fn mysql_and_mariadb_urls_choose_the_mysql_dialect() {
+        assert!(is_mysql_url("mysql://u:p@tcp(h:3306)/db"));
+        assert!(is_mysql_url("MariaDB://u@h/db"));
+        assert!(!is_mysql_url("postgres://u@h/db"));
+        assert!(!is_mysql_url("sqlite3://mysql.db"));
+        assert!(!is_mysql_url("mysql.db"));
     }
 }

@@ -8,6 +8,7 @@ mod dump;
 mod history;
 mod lint;
 mod migrate;
+mod online_ddl;
 mod plan;
 mod rehearse;
 mod renumber;

@@ -1,8 +1,10 @@
 //! `plan [up [N] | down [N] | goto V | rollback [N] | redo]`: what the command would run, from
 //! the same `Plan` value the run uses, with each statement's table lock and, on PostgreSQL, the
-//! live size, row estimate and current users of each table. Changes nothing (no lock, no table
-//! creation).
+//! live size, row estimate and current users of each table; on MySQL/MariaDB, each statement's
+//! online DDL behaviour (algorithm, lock, rebuild) instead of PostgreSQL's lock levels. Changes
+//! nothing (no lock, no table creation).
 
+use super::online_ddl::{OnlineDdlPlanner, OnlineDdlView};
 use super::{migrator, open_read_only_with_source};
 use crate::args::OutputFormat;
 use crate::settings::Settings;
@@ -36,6 +38,9 @@ struct PlannedStatement {
     lock: Option<&'static str>,
     blocks_reads: bool,
     blocks_writes: bool,
+    /// MySQL/MariaDB: how the statement runs online (PostgreSQL's `lock` is then empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    online_ddl: Option<OnlineDdlView>,
 }
 
 /// A further table (or index) a statement locks, as [`PlannedStatement`] has the first.
@@ -104,6 +109,8 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
     // Indexes built earlier in the plan and their tables: a later `DROP INDEX` locks that table,
     // which the catalog cannot tell yet.
     let mut built: Vec<(String, String)> = Vec::new();
+    let mysql = dialect == strata_sql::Dialect::Mysql;
+    let mut online = OnlineDdlPlanner::new(None);
     for step in &plan.steps {
         let script = source
             .get(step.version)
@@ -120,7 +127,11 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
                 }
                 let start = range.start + (text.len() - trimmed.len());
                 let line = script.first_line + strata_sql::line_col(&script.sql, start).line - 1;
-                let lock = strata_sql::table_lock(trimmed, dialect);
+                // PostgreSQL's lock levels mean nothing on MySQL: its online DDL says instead.
+                let lock = (!mysql)
+                    .then(|| strata_sql::table_lock(trimmed, dialect))
+                    .flatten();
+                let online_ddl = mysql.then(|| online.next(trimmed)).flatten();
                 let mut targets = Vec::new();
                 if let Some(l) = &lock {
                     for name in std::iter::once(&l.table).chain(&l.more) {
@@ -143,7 +154,10 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
                     }
                 }
                 let mut targets = targets.into_iter();
-                let (table, index) = targets.next().map_or((None, None), |t| (t.table, t.index));
+                let (table, index) = targets.next().map_or_else(
+                    || (online_ddl.as_ref().map(|o| o.table.clone()), None),
+                    |t| (t.table, t.index),
+                );
                 built.extend(strata_sql::created_index(trimmed, dialect));
                 statements.push(PlannedStatement {
                     line,
@@ -153,8 +167,11 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
                     more: targets.collect(),
                     verb: lock.as_ref().map(|l| l.verb),
                     lock: lock.as_ref().map(|l| l.lock.as_str()),
-                    blocks_reads: lock.as_ref().is_some_and(|l| l.lock.blocks_reads()),
-                    blocks_writes: lock.as_ref().is_some_and(|l| l.lock.blocks_writes()),
+                    blocks_reads: lock.as_ref().is_some_and(|l| l.lock.blocks_reads())
+                        || online_ddl.as_ref().and_then(|o| o.blocks_reads) == Some(true),
+                    blocks_writes: lock.as_ref().is_some_and(|l| l.lock.blocks_writes())
+                        || online_ddl.as_ref().and_then(|o| o.blocks_writes) == Some(true),
+                    online_ddl,
                 });
             }
         }
@@ -248,6 +265,9 @@ fn text(steps: &[PlannedStep], infos: &[TableInfo]) -> String {
         }
         for st in &s.statements {
             let _ = writeln!(out, "  {:>4} | {}", st.line, printable(&st.text));
+            for line in st.online_ddl.iter().flat_map(super::online_ddl::text) {
+                let _ = writeln!(out, "{line}");
+            }
             let Some(lock) = st.lock else {
                 continue;
             };

@@ -202,7 +202,51 @@ fn lint_dialect_comes_from_database_then_flag_then_postgres() {
     p.run(&["lint", "--dialect", "postgres"])
         .code(2)
         .stderr_has("--dialect postgres contradicts -database, which is sqlite");
-    lint(&p, &["migrations", "--dialect", "mysql"]).code(2);
+    lint(&p, &["migrations", "--dialect", "oracle"]).code(2);
+}
+
+#[test]
+fn lint_dialect_mysql_judges_a_folder_by_mysql_s_online_ddl() {
+    let p = Project::new();
+    p.pair(
+        "1",
+        "users",
+        "CREATE TABLE `users` (id bigint PRIMARY KEY, email varchar(100)) ENGINE=InnoDB;\n\
+         ALTER TABLE users MODIFY email varchar(200);\n",
+        "DROP TABLE `users`;\n",
+    );
+    p.pair(
+        "2",
+        "widen",
+        "# an existing table now\nALTER TABLE `users` MODIFY email varchar(500) NOT NULL;\n\
+         ALTER TABLE users ADD COLUMN plan text;\n\
+         ALTER TABLE users CONVERT TO CHARACTER SET utf8mb4;\n",
+        "ALTER TABLE users DROP COLUMN plan;\n",
+    );
+    let out = lint(
+        &p,
+        &["migrations", "--dialect", "mysql", "--format", "line"],
+    );
+    out.code(5)
+        .stdout_has("migrations/2_widen.up.sql:2:1: alter-copies-table: this copies table `users` row by row (ALGORITHM=COPY: MODIFY/CHANGE COLUMN needs it)")
+        .stdout_has("migrations/2_widen.up.sql:4:1: alter-copies-table: this copies table `users` row by row (ALGORITHM=COPY: CONVERT TO CHARACTER SET needs it)")
+        .stdout_has("migrations/2_widen.up.sql:4:1: repeated-table-rebuild: table `users` is rebuilt again here (CONVERT TO CHARACTER SET), after the rebuild at line 2")
+        // PostgreSQL's rules (squawk's) do not judge MySQL, and the new table is not flagged.
+        .never_shows("prefer-bigint-over-int")
+        .never_shows("1_users.up.sql")
+        .stderr_has("lint: 3 finding(s) in 2 migration(s) (mysql rules, from --dialect)");
+    // A mysql:// or mariadb:// -database chooses the dialect too (no connection: paths given).
+    for url in [
+        "mysql://u:secret@tcp(127.0.0.1:1)/app",
+        "mariadb://u@127.0.0.1:1/app",
+    ] {
+        let mut cmd = p.bare();
+        cmd.args(["-database", url, "lint", "migrations"]);
+        output(cmd)
+            .code(5)
+            .stderr_has("(mysql rules, from -database)")
+            .never_shows("secret");
+    }
 }
 
 #[test]

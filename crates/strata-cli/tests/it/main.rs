@@ -31,6 +31,7 @@ mod lint_pg;
 mod pg;
 mod pg_conn;
 mod pg_modes;
+mod plan_mysql;
 mod plan_pg;
 mod printed;
 mod progress;

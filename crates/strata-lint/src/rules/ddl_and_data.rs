@@ -6,6 +6,7 @@
 use super::{Ctx, Stmt};
 use crate::table_name::table_key;
 use crate::Raw;
+use strata_sql::Dialect;
 
 pub(crate) const ID: &str = "ddl-and-data";
 
@@ -45,12 +46,19 @@ pub(crate) fn check(ctx: &Ctx) -> Vec<Raw> {
     } else {
         format!(" of `{table}`")
     };
+    // MySQL commits each DDL statement by itself: no lock is held across, nothing is undone.
+    let why = if ctx.dialect == Dialect::Mysql {
+        "each DDL statement commits by itself, so a failing data change leaves the schema change applied, \
+         and the data change runs in a migration that cannot be retried as a whole"
+    } else {
+        "the DDL's locks are held until the data change finishes, so a large backfill blocks the table, \
+         and a failure undoes both"
+    };
     vec![ctx.raw(
         ID,
         s.range.clone(),
         format!(
-            "this migration changes the schema ({ddl} DDL statement(s)) and the data{on}: the DDL's locks are held \
-             until the data change finishes, so a large backfill blocks the table, and a failure undoes both"
+            "this migration changes the schema ({ddl} DDL statement(s)) and the data{on}: {why}"
         ),
         "put the data change in a migration of its own after the schema change (batched for large tables)",
     )]
@@ -92,6 +100,23 @@ mod tests {
         );
         assert!(
             hits("CREATE TABLE plans (n text);\nINSERT INTO PUBLIC.plans VALUES ('x');").is_empty()
+        );
+    }
+
+    #[test]
+    fn on_mysql_backticks_name_the_same_table() {
+        let mysql = |up: &str| -> Vec<String> {
+            crate::test_utils::lint_mysql(up)
+                .into_iter()
+                .filter(|f| f.starts_with("ddl-and-data:"))
+                .collect()
+        };
+        assert!(
+            mysql("CREATE TABLE `plans` (n text);\nINSERT INTO plans VALUES ('x');").is_empty()
+        );
+        assert_eq!(
+            mysql("ALTER TABLE users ADD COLUMN plan text;\nUPDATE `users` SET plan = 'free';"),
+            ["ddl-and-data:2:1"]
         );
     }
 }

@@ -2,10 +2,12 @@
 //! [`TxMode`](strata_core::TxMode)) and on the migration as a whole (its down part, all of its
 //! statements). One file per rule; each is a plain function from a migration to findings.
 
+mod alter_copies_table;
 mod concurrently_in_transaction;
 mod ddl_and_data;
 mod missing_down;
 mod mixed_no_transaction;
+mod repeated_table_rebuild;
 mod require_if_not_exists;
 
 use crate::{LintOptions, Raw, RuleSource};
@@ -22,7 +24,14 @@ pub struct RuleInfo {
     pub default_on: bool,
     /// One line for help texts.
     pub summary: &'static str,
+    /// The dialects it judges; on the others it does not run.
+    pub dialects: &'static [Dialect],
 }
+
+/// Every dialect.
+const ALL: &[Dialect] = &[Dialect::Postgres, Dialect::Sqlite, Dialect::Mysql];
+/// MySQL and MariaDB only.
+const MYSQL: &[Dialect] = &[Dialect::Mysql];
 
 /// Every Strata rule.
 pub const STRATA_RULES: &[RuleInfo] = &[
@@ -30,26 +39,44 @@ pub const STRATA_RULES: &[RuleInfo] = &[
         id: concurrently_in_transaction::ID,
         default_on: true,
         summary: "a statement PostgreSQL refuses inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...) in a migration that will run inside one",
+        // MySQL has no such statements (and no transactional DDL: each DDL statement commits).
+        dialects: &[Dialect::Postgres, Dialect::Sqlite],
     },
     RuleInfo {
         id: mixed_no_transaction::ID,
         default_on: true,
         summary: "a no-transaction migration with several statements, one of which is not safe to rerun (no IF NOT EXISTS / IF EXISTS)",
+        dialects: ALL,
     },
     RuleInfo {
         id: missing_down::ID,
         default_on: true,
         summary: "a migration without a down part (or with an empty one)",
+        dialects: ALL,
     },
     RuleInfo {
         id: ddl_and_data::ID,
         default_on: true,
         summary: "schema changes and data changes (INSERT/UPDATE/DELETE) on existing tables in one migration",
+        dialects: ALL,
     },
     RuleInfo {
         id: require_if_not_exists::ID,
         default_on: false,
         summary: "CREATE TABLE/INDEX/SCHEMA/SEQUENCE/EXTENSION without IF NOT EXISTS (opt-in, for teams that want idempotent migrations)",
+        dialects: ALL,
+    },
+    RuleInfo {
+        id: alter_copies_table::ID,
+        default_on: true,
+        summary: "MySQL/MariaDB: an ALTER of an existing table that runs with ALGORITHM=COPY (writes wait while the whole table is copied)",
+        dialects: MYSQL,
+    },
+    RuleInfo {
+        id: repeated_table_rebuild::ID,
+        default_on: true,
+        summary: "MySQL/MariaDB: several statements in one migration that each rebuild the same existing table (one ALTER would rebuild it once)",
+        dialects: MYSQL,
     },
 ];
 
@@ -63,7 +90,7 @@ pub(crate) fn check(
     options: &LintOptions,
 ) -> Vec<Raw> {
     let ctx = Ctx::new(m, script, dialect, options.statement_mode);
-    let all: [(&str, RuleFn); 5] = [
+    let all: [(&str, RuleFn); 7] = [
         (
             concurrently_in_transaction::ID,
             concurrently_in_transaction::check,
@@ -72,11 +99,13 @@ pub(crate) fn check(
         (missing_down::ID, missing_down::check),
         (ddl_and_data::ID, ddl_and_data::check),
         (require_if_not_exists::ID, require_if_not_exists::check),
+        (alter_copies_table::ID, alter_copies_table::check),
+        (repeated_table_rebuild::ID, repeated_table_rebuild::check),
     ];
     all.iter()
         .filter(|(id, _)| {
             let info = STRATA_RULES.iter().find(|r| r.id == *id).expect("listed");
-            options.enabled(id, info.default_on)
+            info.dialects.contains(&dialect) && options.enabled(id, info.default_on)
         })
         .flat_map(|(_, f)| f(&ctx))
         .collect()
@@ -177,4 +206,34 @@ fn words(text: &str, dialect: Dialect) -> (usize, Vec<String>) {
         offset += t.len;
     }
     (lead.unwrap_or(0), out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_utils::{lint, lint_mysql};
+
+    fn has(findings: &[String], rule: &str) -> bool {
+        findings.iter().any(|f| f.starts_with(&format!("{rule}:")))
+    }
+
+    #[test]
+    fn each_rule_runs_on_its_dialects_only() {
+        let copy =
+            "ALTER TABLE t ADD PRIMARY KEY (id);\nALTER TABLE t CONVERT TO CHARACTER SET utf8mb4;";
+        assert!(has(&lint_mysql(copy), "alter-copies-table"));
+        assert!(has(&lint_mysql(copy), "repeated-table-rebuild"));
+        let pg = lint(copy, Some("SELECT 1;"));
+        assert!(!has(&pg, "alter-copies-table") && !has(&pg, "repeated-table-rebuild"));
+        let conc = "BEGIN;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\nCOMMIT;";
+        assert!(has(
+            &lint(conc, Some("SELECT 1;")),
+            "concurrently-in-transaction"
+        ));
+        assert!(!has(&lint_mysql(conc), "concurrently-in-transaction"));
+        // Rules for every dialect still run on MySQL.
+        assert!(has(
+            &lint_mysql("CREATE TABLE t (a int);"),
+            "require-if-not-exists"
+        ));
+    }
 }
