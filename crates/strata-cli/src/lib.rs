@@ -15,9 +15,11 @@ mod examples;
 mod excerpt;
 mod exit;
 mod fleet;
+mod help;
 mod libpq;
 mod origin;
 mod paint;
+mod progress_bar;
 mod prompt;
 mod render;
 mod settings;
@@ -27,7 +29,7 @@ mod table;
 pub mod fuzzing;
 
 use args::{Cli, Command};
-use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use clap::{ArgMatches, FromArgMatches};
 use origin::Env;
 use settings::{Context, Settings};
 use std::process::ExitCode;
@@ -83,7 +85,7 @@ pub fn main() -> ExitCode {
         Ok(d) => d,
         Err(e) => return report(e),
     };
-    let parsed = Cli::command()
+    let parsed = help::command()
         .try_get_matches_from(argv)
         .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
     let (cli, matches) = match parsed {
@@ -129,7 +131,7 @@ fn report(e: CliError) -> ExitCode {
 
 fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result<(), CliError> {
     let Some(command) = cli.command else {
-        let _ = Cli::command().print_help();
+        let _ = help::command().print_help();
         return Err(CliError::Usage("no command given".into()));
     };
     match command {
