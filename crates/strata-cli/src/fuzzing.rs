@@ -34,7 +34,8 @@ fn list_shown(text: &str) -> String {
 
 /// Target `targets`: a targets list is parsed or refused, never panics, and a password in a
 /// URL of it never shows. Input: `<secret>\0<rest>`; the password goes into a URL on a line of
-/// its own before, after or in the middle of `rest`'s lines, and into `rest`'s own first line.
+/// its own before, after or in the middle of `rest`'s lines, and as `?password=` onto the URL
+/// of `rest`'s first line.
 /// Any other input is only parsed.
 pub fn targets(data: &[u8]) {
     let Ok(s) = std::str::from_utf8(data) else {
@@ -45,12 +46,15 @@ pub fn targets(data: &[u8]) {
         return;
     };
     let (first, others) = rest.split_once('\n').unwrap_or((rest, ""));
+    // `?password=` goes on the URL itself, not after a label: a password the list's author
+    // wrote into `group=` is that label's value, shown as written.
+    let (word, labels) = first.split_once(char::is_whitespace).unwrap_or((first, ""));
     for text in [
         format!("postgres://u:{secret}@h/db\n{rest}"),
         format!("{rest}\npostgres://u:{secret}@h/db name=x"),
         format!("{first}\npostgres://u:{secret}@{others}"),
         format!("postgres://u:{secret}@{rest}"),
-        format!("postgres://{first}?password={secret} {others}"),
+        format!("postgres://{word}?password={secret} {labels}\n{others}"),
     ] {
         let shown = list_shown(&text);
         assert!(
