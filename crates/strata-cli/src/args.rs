@@ -253,6 +253,7 @@ pub enum LintDialect {
 pub enum Command {
     /// Create a new migration: a pair of up/down files, or one file with markers in a folder
     /// of such files.
+    #[command(after_help = crate::examples::CREATE)]
     Create(CreateArgs),
     /// Migrate up or down to version V.
     Goto {

@@ -6,6 +6,11 @@ pub const UP: &str = "Examples:
   strata -path migrations -database postgres://app@localhost/app up
   strata up 2 --format json          # apply the next two, report as JSON";
 
+/// `strata create --help`.
+pub const CREATE: &str = "Examples:
+  strata create -ext sql -dir migrations -seq add_users   # 000001_add_users.up.sql + .down.sql
+  strata create --ext sql --dir db/migrations add_index   # timestamped: 20260102150405_add_index";
+
 /// `strata down --help`.
 pub const DOWN: &str = "Examples:
   strata down 1                      # revert the newest applied migration
@@ -58,8 +63,8 @@ mod tests {
     use clap::Parser;
     use std::ffi::OsString;
 
-    const ALL: [&str; 10] = [
-        UP, DOWN, STATUS, PLAN, LINT, VERIFY, DUMP, TESTDB, CONFIG, WAIT,
+    const ALL: [&str; 11] = [
+        UP, CREATE, DOWN, STATUS, PLAN, LINT, VERIFY, DUMP, TESTDB, CONFIG, WAIT,
     ];
 
     #[test]

@@ -2,6 +2,7 @@
 
 use super::{migrator, open, open_read_only, open_read_only_with_source, open_with_source, Target};
 use crate::args::OutputFormat;
+use crate::progress_bar::RunBar;
 use crate::prompt::confirm;
 use crate::render;
 use crate::settings::Settings;
@@ -150,36 +151,57 @@ pub(super) fn run_as(
     });
     let mut m = migrator(&mut target, &source, settings).with_stop_flag(&STOP);
     let verbose = settings.verbose;
+    // On a terminal, a long run also gets a progress bar under its lines.
+    let mut bar: Option<RunBar> = None;
     let result = m.run(request, &mut |event| match event {
+        Event::Planned { steps } => bar = RunBar::on_terminal(steps.len()),
         Event::Started {
             version,
             name,
             direction,
-        } if verbose => {
-            errln!(
-                "Start {version}/{} {}",
-                direction.letter(),
-                printable(&name)
-            )
+        } => {
+            if verbose {
+                say(
+                    &bar,
+                    format!(
+                        "Start {version}/{} {}",
+                        direction.letter(),
+                        printable(&name)
+                    ),
+                );
+            }
+            if let Some(b) = &mut bar {
+                b.started(version, &printable(&name));
+            }
         }
-        Event::Finished(step) => errln!("{}", render::step_line(&step)),
+        Event::Finished(step) => {
+            say(&bar, render::step_line(&step));
+            if let Some(b) = &mut bar {
+                b.finished();
+            }
+        }
         Event::Notice { version, message } => {
-            errln!("notice ({version}): {}", printable(&message))
+            say(&bar, format!("notice ({version}): {}", printable(&message)))
         }
-        Event::Warning { message } => errln!("warning: {}", printable(&message)),
+        Event::Warning { message } => say(&bar, format!("warning: {}", printable(&message))),
         Event::Retry {
             version,
             attempt,
             retries,
             wait,
             message,
-        } => errln!(
-            "retry {attempt}/{retries} of migration {version} in {} after a lock timeout: {}",
-            render::duration_text(wait),
-            printable(&message)
+        } => say(
+            &bar,
+            format!(
+                "retry {attempt}/{retries} of migration {version} in {} after a lock timeout: {}",
+                render::duration_text(wait),
+                printable(&message)
+            ),
         ),
         _ => {}
     });
+    // Cleared before anything else is printed.
+    std::mem::drop(bar);
     std::mem::drop(m);
     if verbose {
         if let Some(n) = target.driver.postgres().map(|pg| pg.round_trips()) {
@@ -201,6 +223,14 @@ pub(super) fn run_as(
             Ok(())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Print a progress line on stderr, with the bar (if any) out of the way.
+fn say(bar: &Option<RunBar>, line: String) {
+    match bar {
+        Some(b) => b.suspend(|| errln!("{line}")),
+        None => errln!("{line}"),
     }
 }
 

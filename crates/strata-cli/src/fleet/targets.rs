@@ -222,7 +222,10 @@ fn default_name(rest: &str, sqlite: bool) -> String {
     let last = path.rsplit('/').find(|s| !s.is_empty()).unwrap_or_default();
     let decoded = percent_encoding::percent_decode_str(last).decode_utf8_lossy();
     if decoded.is_empty() {
-        redact(rest)
+        // No name in the path: the rest of the URL, its password masked whether in the user
+        // info or the query (`redact` needs a scheme to find them; which one does not matter).
+        let shown = redact(&format!("x://{rest}"));
+        shown.strip_prefix("x://").unwrap_or(&shown).to_string()
     } else {
         decoded.into_owned()
     }
