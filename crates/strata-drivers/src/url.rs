@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `postgres://`, `postgresql://`, `pgx://`, `pgx4://`, `pgx5://` | PostgreSQL |
 //! | `sqlite://`, `sqlite3://` | SQLite (`sqlite://app.db` relative, `sqlite:///abs/app.db` absolute) |
-//! | `mysql://`, `mariadb://` | parsed and checked ([`mysql`]), then refused: not supported yet |
+//! | `mysql://`, `mariadb://` | MySQL and MariaDB (golang-migrate's DSN form and the plain form, see [`mysql`]) |
 //!
 //! PostgreSQL URLs have the libpq/lib/pq shape
 //! `postgres://user:password@host:port[,host2:port2]/dbname?key=value&...`. Reserved characters
@@ -43,8 +43,16 @@ pub mod mysql;
 pub use database::with_database;
 
 /// The schemes Strata understands, in the order error messages list them.
-pub const SUPPORTED_SCHEMES: &[&str] =
-    &["postgres", "postgresql", "pgx", "pgx5", "sqlite", "sqlite3"];
+pub const SUPPORTED_SCHEMES: &[&str] = &[
+    "postgres",
+    "postgresql",
+    "pgx",
+    "pgx5",
+    "sqlite",
+    "sqlite3",
+    "mysql",
+    "mariadb",
+];
 
 /// PostgreSQL's identifier length limit in bytes (`NAMEDATALEN - 1`).
 pub const PG_MAX_IDENTIFIER: usize = 63;
@@ -60,6 +68,8 @@ pub enum Backend {
     Postgres,
     /// SQLite (`sqlite`, `sqlite3`).
     Sqlite,
+    /// MySQL or MariaDB (`mysql`, `mariadb`).
+    Mysql,
 }
 
 /// PostgreSQL `sslmode`, with libpq's meanings.
@@ -133,10 +143,10 @@ pub enum UrlError {
     #[error("no scheme: a database URL starts with a scheme, e.g. postgres://user@host:5432/db")]
     NoScheme,
     /// A scheme Strata does not know.
-    #[error("unknown database URL scheme \"{0}\": supported schemes are postgres, postgresql, pgx, pgx5, sqlite, sqlite3")]
+    #[error("unknown database URL scheme \"{0}\": supported schemes are postgres, postgresql, pgx, pgx5, sqlite, sqlite3, mysql, mariadb")]
     UnknownScheme(String),
     /// A backend Strata will support later.
-    #[error("{0}:// is not supported yet: supported schemes are postgres, postgresql, pgx, pgx5, sqlite, sqlite3")]
+    #[error("{0}:// is not supported yet: supported schemes are postgres, postgresql, pgx, pgx5, sqlite, sqlite3, mysql, mariadb")]
     NotSupportedYet(String),
     /// A bad port number (the text is not quoted: it could be part of a mistyped password).
     #[error("invalid port in the database URL: expected a number from 1 to 65535 after the host (percent-encode reserved characters such as @ / ? : in the password)")]
@@ -292,6 +302,8 @@ pub struct DatabaseUrl {
     query: Vec<(String, String)>,
     query_raw: String,
     sqlite_path: Option<PathBuf>,
+    /// For `mysql://` and `mariadb://`: the URL as its own parser read it.
+    mysql: Option<Box<mysql::MysqlUrl>>,
 }
 
 /// Keys understood by the PostgreSQL connector itself (not session settings).
@@ -356,12 +368,32 @@ impl DatabaseUrl {
             }
             "sqlite" | "sqlite3" => Self::parse_sqlite(scheme, rest),
             // Checked now, so a bad URL is told before the missing driver.
-            "mysql" | "mariadb" => {
-                mysql::MysqlUrl::parse(s)?;
-                Err(UrlError::NotSupportedYet(scheme))
-            }
+            "mysql" | "mariadb" => Self::from_mysql(scheme, mysql::MysqlUrl::parse(s)?),
             _ => Err(UrlError::UnknownScheme(scheme)),
         }
+    }
+
+    fn from_mysql(scheme: String, m: mysql::MysqlUrl) -> Result<DatabaseUrl, UrlError> {
+        Ok(DatabaseUrl {
+            scheme,
+            backend: Backend::Mysql,
+            user: m.user().map(str::to_string),
+            password: m.password().map(str::to_string),
+            user_raw: None,
+            hosts: vec![m.host()],
+            hosts_raw: String::new(),
+            path: format!("/{}", m.database()),
+            path_raw: String::new(),
+            query: Vec::new(),
+            query_raw: String::new(),
+            sqlite_path: None,
+            mysql: Some(Box::new(m)),
+        })
+    }
+
+    /// For MySQL and MariaDB URLs: everything the URL says, as [`mysql::MysqlUrl`] reads it.
+    pub fn mysql(&self) -> Option<&mysql::MysqlUrl> {
+        self.mysql.as_deref()
     }
 
     fn parse_sqlite(scheme: String, rest: &str) -> Result<DatabaseUrl, UrlError> {
@@ -391,6 +423,7 @@ impl DatabaseUrl {
             query,
             query_raw: query_raw.to_string(),
             sqlite_path: Some(PathBuf::from(path)),
+            mysql: None,
         };
         url.validate_x_options()?;
         Ok(url)
@@ -486,6 +519,7 @@ impl DatabaseUrl {
             query,
             query_raw: query_raw.to_string(),
             sqlite_path: None,
+            mysql: None,
         };
         if let Some(db) = url.param("dbname").map(str::to_string) {
             url.path = format!("/{db}");
@@ -707,6 +741,9 @@ impl DatabaseUrl {
     /// `t`); three or more parts are an error. Names are always quoted when used in SQL, so
     /// any character is harmless.
     pub fn tables(&self) -> Result<TableNames, UrlError> {
+        if let Some(m) = &self.mysql {
+            return self.checked_names(TableNames::new(None, m.migrations_table()));
+        }
         let given = self.param("x-migrations-table").unwrap_or("");
         let quoted = match self.param("x-migrations-table-quoted") {
             Some(v) if !v.is_empty() => go_parse_bool("x-migrations-table-quoted", v)?,
@@ -793,6 +830,9 @@ impl DatabaseUrl {
 
     /// `x-statement-timeout` in milliseconds (0 or absent: none).
     pub fn statement_timeout(&self) -> Option<Duration> {
+        if let Some(m) = &self.mysql {
+            return m.statement_timeout();
+        }
         self.param("x-statement-timeout")
             .and_then(|v| v.trim().parse::<i64>().ok())
             .filter(|ms| *ms > 0)
@@ -813,6 +853,9 @@ impl DatabaseUrl {
 
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(m) = &self.mysql {
+            return m.fmt(f);
+        }
         write!(f, "{}://", self.scheme)?;
         if self.user_raw.is_some() || self.password.is_some() {
             if let Some(u) = &self.user_raw {
@@ -1192,7 +1235,8 @@ mod tests {
             "postgres://u:hunter2?secret@h:x/db",
             "postgres://u:hunter2/secret@h:x/db",
             "postgres://u:hunter2#secret@h:x/db",
-            "mysql://u:hunter2secret@tcp(h:3306)/db",
+            "mysql://u:hunter2secret@tcp(h:99999)/db",
+            "mysql://u:hunter2secret@tcp(h:3306)/db?tls=custom",
             "u:hunter2secret@h/db",
             "post gres://u:hunter2secret@h/db",
             "pg:hunter2secret@h://",
@@ -1292,7 +1336,16 @@ mod tests {
             e.contains("postgres, postgresql, pgx, pgx5, sqlite, sqlite3"),
             "{e}"
         );
-        assert!(err("mysql://u@tcp(h)/db").contains("mysql:// is not supported yet"));
+        let u = p("mariadb://u:hunter2secret@tcp(h:3307)/shop?x-migrations-table=v");
+        assert_eq!(u.backend(), Backend::Mysql);
+        assert_eq!(u.database(), Some("shop"));
+        assert_eq!(u.tables().unwrap().compat, "v");
+        assert_eq!(u.hosts(), [(Host::Tcp("h".into()), Some(3307))]);
+        assert_eq!(
+            u.to_string(),
+            "mariadb://u:***@tcp(h:3307)/shop?x-migrations-table=v"
+        );
+        assert!(!format!("{u:?}").contains("hunter2"));
     }
 
     #[test]

@@ -1060,6 +1060,7 @@ impl strata_core::Driver for PostgresDriver<'_> {
                 batch::BATCH_LIMIT
             },
             single_transaction: true,
+            transactional_ddl: true,
         }
     }
 
