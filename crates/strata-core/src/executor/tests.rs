@@ -977,12 +977,20 @@ fn reconcile_writes_come_before_any_migration_and_warnings_are_told() {
 
 #[test]
 fn without_transactional_ddl_a_transactional_migration_runs_statement_by_statement_dirty_first() {
-    let s = source(&[("1_t.up.sql", "CREATE TABLE a (x int);\nCREATE TABLE b (y int);\n")]);
+    let s = source(&[(
+        "1_t.up.sql",
+        "CREATE TABLE a (x int);\nCREATE TABLE b (y int);\n",
+    )]);
     let caps = Backend {
         transactional_ddl: false,
         ..caps(1)
     };
-    let exec = Executor::new(&s, up_plan(&s, Request::Up(None)), RunOptions::default(), caps);
+    let exec = Executor::new(
+        &s,
+        up_plan(&s, Request::Up(None)),
+        RunOptions::default(),
+        caps,
+    );
     let mut fake = Fake::default();
     let report = fake.run(exec).unwrap();
     assert_eq!(
