@@ -624,6 +624,15 @@ impl DatabaseUrl {
         self.backend
     }
 
+    /// The SQL dialect of the backend, for splitting statements.
+    pub fn dialect(&self) -> strata_sql::Dialect {
+        match self.backend {
+            Backend::Postgres => strata_sql::Dialect::Postgres,
+            Backend::Sqlite => strata_sql::Dialect::Sqlite,
+            Backend::Mysql => strata_sql::Dialect::Mysql,
+        }
+    }
+
     /// The user name, if given.
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()

@@ -27,6 +27,7 @@ mod history_pg;
 mod json_reports;
 mod lint;
 mod lint_pg;
+mod mysql;
 mod pg;
 mod pg_conn;
 mod pg_modes;
