@@ -64,7 +64,7 @@ fn mysql_golang_migrate_command_lines_behave_on_mariadb_and_never_print_the_pass
     }
     assert_eq!(compat(&db), "3\t0");
     assert_eq!(tables(&db), "a,b,b 2,c");
-    p.run_on(url, &["version"]).ok().stderr_has("3");
+    assert_eq!(p.run_on(url, &["version"]).ok().stdout.trim(), "3");
     p.run_on(url, &["down", "1"]).ok();
     assert_eq!(compat(&db), "2\t0");
     assert_eq!(tables(&db), "a,b,b 2");
@@ -99,6 +99,24 @@ fn mysql_golang_migrate_command_lines_behave_on_mariadb_and_never_print_the_pass
         .replacen("mysql", "mariadb", 1);
     p.run_on(&plain, &["up"]).ok().never_shows(PASSWORD);
     assert_eq!(compat(&db), "3\t0");
+}
+
+#[test]
+fn mysql_a_custom_tls_configuration_without_its_ca_is_refused_naming_the_parameter() {
+    let db = maria!();
+    let p = Project::new();
+    p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
+    let out = p.run_on(&format!("{}?tls=custom", db.url), &["up"]);
+    assert_ne!(out.code, 0);
+    out.stderr_has("x-tls-ca").never_shows(PASSWORD);
+    assert_eq!(
+        sql(
+            &db,
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+        ),
+        "0",
+        "nothing ran"
+    );
 }
 
 #[test]
