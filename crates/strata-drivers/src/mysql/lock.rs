@@ -46,10 +46,13 @@ pub fn holder(conn: &mut Conn, name: &str) -> Result<Option<String>, DriverError
     session(conn, id).map(Some)
 }
 
+/// `USER, HOST, TIME, COMMAND` of a process list row.
+type ProcessRow = (Option<String>, Option<String>, Option<u64>, Option<String>);
+
 /// A server session described from the process list (its id alone when the list does not
 /// show it: another user's session without the PROCESS privilege).
 pub fn session(conn: &mut Conn, id: u64) -> Result<String, DriverError> {
-    let row: Option<(Option<String>, Option<String>, Option<u64>, Option<String>)> = conn
+    let row: Option<ProcessRow> = conn
         .exec_first(
             "SELECT USER, HOST, TIME, COMMAND FROM information_schema.PROCESSLIST WHERE ID = ?",
             (id,),
