@@ -274,3 +274,62 @@ fn mysql_sigkill_mid_migration_leaves_the_dirty_row_and_the_statement_reached() 
         .code(3)
         .stderr_has("Dirty database version 2");
 }
+
+#[test]
+fn mysql_a_server_restart_mid_migration_fails_clearly_and_leaves_the_row_dirty() {
+    if TestMariaDb::new().is_none() {
+        return;
+    }
+    // A server of its own: restarting the shared one would cut the other tests' sessions.
+    let dir = tempfile::tempdir().unwrap();
+    let server = strata_testkit::mariadb::private(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    struct Stop<'a>(&'a strata_testkit::mariadb::MariaDb);
+    impl Drop for Stop<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.shut_down();
+        }
+    }
+    let _stop = Stop(&server);
+    server.admin("CREATE DATABASE r").unwrap();
+    let url = format!(
+        "mysql://{}:{PASSWORD}@tcp(127.0.0.1:{})/r",
+        strata_testkit::mariadb::USER,
+        server.port
+    );
+    let p = Project::new();
+    p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
+    p.pair(
+        "2",
+        "slow",
+        "CREATE TABLE b (id int);\nDO SLEEP(30);\nCREATE TABLE b2 (id int);\n",
+        "DROP TABLE b;",
+    );
+    let child = spawn(strata(&p, &url, &["up"]));
+    let sleeping = wait_for(Duration::from_secs(20), || {
+        let n = server
+            .admin("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(30)%'")
+            .unwrap_or_default();
+        (n.trim() != "0").then_some(())
+    });
+    assert!(sleeping.is_some(), "statement 2 never started");
+    server.shut_down().unwrap();
+    let out = finish(child, Duration::from_secs(60));
+    out.code(1).never_shows(PASSWORD);
+    eprintln!("{}", out.stderr);
+    assert!(
+        out.stderr.to_lowercase().contains("shutdown") || out.stderr.contains("lost"),
+        "{}",
+        out.stderr
+    );
+    server.start_again().unwrap();
+    assert_eq!(
+        server
+            .admin("SELECT version, dirty FROM r.schema_migrations")
+            .unwrap()
+            .trim(),
+        "2\t1",
+        "dirty, never clean over a half-applied file"
+    );
+    p.run_on(&url, &["status"])
+        .stdout_has("statement 2 of 3 (migrations/2_slow.up.sql:2: DO SLEEP(30);)");
+}
