@@ -333,3 +333,22 @@ fn mysql_a_server_restart_mid_migration_fails_clearly_and_leaves_the_row_dirty()
     p.run_on(&url, &["status"])
         .stdout_has("statement 2 of 3 (migrations/2_slow.up.sql:2: DO SLEEP(30);)");
 }
+
+#[test]
+fn mysql_x_statement_timeout_stops_a_long_statement_on_the_server() {
+    let db = maria!();
+    let p = Project::new();
+    p.pair(
+        "1",
+        "slow",
+        "CREATE TABLE a (id int);\nSELECT COUNT(*) FROM information_schema.COLUMNS x, information_schema.COLUMNS y, information_schema.COLUMNS z;\n",
+        "DROP TABLE a;",
+    );
+    p.run_on(&format!("{}?x-statement-timeout=300", db.url), &["up"])
+        .code(1)
+        .stderr_has("max_statement_time exceeded")
+        .stderr_has("code: 1969")
+        .stderr_has("(statement 2 of 2)")
+        .never_shows(PASSWORD);
+    assert_eq!(compat(&db), "1\t1");
+}

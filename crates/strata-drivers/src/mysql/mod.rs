@@ -108,7 +108,7 @@ impl MysqlDriver {
     /// for a metadata lock wait that timed out, the sessions that may be holding it.
     fn run_piece(&mut self, sql: &str, range: std::ops::Range<usize>) -> Result<(), DriverError> {
         let text = &sql[range.clone()];
-        match self.conn.query_drop(text) {
+        match run_text(&mut self.conn, text) {
             Ok(()) => Ok(()),
             Err(e) => {
                 let e = err(e);
@@ -138,6 +138,19 @@ impl MysqlDriver {
             }
         }
     }
+}
+
+/// Run `text` and read every result it gives. `query_drop` would drop them unread, and with
+/// them an error the server sends after the first rows (a statement time limit hit while a
+/// SELECT streams, a later statement of a multi-statement message): that must fail the run.
+fn run_text(conn: &mut Conn, text: &str) -> Result<(), mysql::Error> {
+    let mut result = conn.query_iter(text)?;
+    while let Some(set) = result.iter() {
+        for row in set {
+            row?;
+        }
+    }
+    Ok(())
 }
 
 impl SessionHooks for MysqlDriver {
