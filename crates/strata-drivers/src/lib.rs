@@ -85,12 +85,25 @@ pub enum Connection {
     /// A SQLite file.
     #[cfg(feature = "sqlite")]
     Sqlite(Box<sqlite::SqliteDriver<'static>>),
+    /// A MySQL or MariaDB session.
+    #[cfg(feature = "mysql")]
+    Mysql(Box<mysql::MysqlDriver>),
 }
 
 impl Connection {
     /// The engine's view of this database.
     pub fn driver(&mut self) -> &mut dyn Driver {
         &mut **self
+    }
+
+    /// The MySQL driver's own API, when this is MySQL or MariaDB.
+    #[cfg(feature = "mysql")]
+    pub fn mysql(&mut self) -> Option<&mut mysql::MysqlDriver> {
+        match self {
+            Connection::Mysql(d) => Some(&mut **d),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
     }
 
     /// The PostgreSQL driver's own API, when this is PostgreSQL.
@@ -112,6 +125,8 @@ impl Connection {
             Connection::Postgres(ref mut d) => d.index_table(index),
             #[cfg(feature = "sqlite")]
             Connection::Sqlite(ref mut d) => d.index_table(index),
+            #[cfg(feature = "mysql")]
+            Connection::Mysql(_) => Ok(None),
         }
     }
 }
@@ -125,6 +140,8 @@ impl std::ops::Deref for Connection {
             Connection::Postgres(ref d) => &**d,
             #[cfg(feature = "sqlite")]
             Connection::Sqlite(ref d) => &**d,
+            #[cfg(feature = "mysql")]
+            Connection::Mysql(ref d) => &**d,
         }
     }
 }
@@ -136,6 +153,8 @@ impl std::ops::DerefMut for Connection {
             Connection::Postgres(ref mut d) => &mut **d,
             #[cfg(feature = "sqlite")]
             Connection::Sqlite(ref mut d) => &mut **d,
+            #[cfg(feature = "mysql")]
+            Connection::Mysql(ref mut d) => &mut **d,
         }
     }
 }
@@ -144,7 +163,8 @@ impl std::ops::DerefMut for Connection {
 ///
 /// PostgreSQL: one dedicated session, with `application_name`, `statement_timeout`,
 /// `lock_timeout` and the URL's session settings (`search_path`, ...) applied. SQLite: the file
-/// named by the URL, created if missing (unless [`ConnectOptions::read_only`]).
+/// named by the URL, created if missing (unless [`ConnectOptions::read_only`]). MySQL and
+/// MariaDB: one session, in UTC, with `lock_wait_timeout` and the statement time limit set.
 pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connection, DriverError> {
     match url.backend() {
         Backend::Postgres => {
@@ -174,6 +194,18 @@ pub fn connect(url: &DatabaseUrl, opts: &ConnectOptions) -> Result<Connection, D
             {
                 let _ = opts;
                 Err(not_built("sqlite"))
+            }
+        }
+        Backend::Mysql => {
+            #[cfg(feature = "mysql")]
+            {
+                let driver = mysql::MysqlDriver::connect(url, opts)?;
+                Ok(Connection::Mysql(Box::new(driver)))
+            }
+            #[cfg(not(feature = "mysql"))]
+            {
+                let _ = opts;
+                Err(not_built("mysql"))
             }
         }
     }

@@ -27,6 +27,9 @@ pub fn open(
                 create,
             )?))
         }
+        Backend::Mysql => Err(DriverError::Unsupported {
+            what: "read a MySQL schema yet (verify and dump work on PostgreSQL and SQLite)",
+        }),
         #[allow(unreachable_patterns)]
         _ => {
             let _ = (opts, create);
@@ -100,5 +103,20 @@ impl Scratch {
         self.admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS \"{}\"", self.name))
             .map_err(|e| crate::postgres::errors::db_error(&e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_mysql_schema_session_is_refused_as_not_supported_yet_without_connecting() {
+        let url = crate::DatabaseUrl::parse("mysql://u:pw@tcp(192.0.2.1:3306)/d").unwrap();
+        let e = super::open(&url, &crate::ConnectOptions::default(), false)
+            .err()
+            .expect("refused");
+        assert_eq!(
+            e.to_string(),
+            "this database driver cannot read a MySQL schema yet (verify and dump work on PostgreSQL and SQLite)"
+        );
     }
 }

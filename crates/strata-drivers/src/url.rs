@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `postgres://`, `postgresql://`, `pgx://`, `pgx4://`, `pgx5://` | PostgreSQL |
 //! | `sqlite://`, `sqlite3://` | SQLite (`sqlite://app.db` relative, `sqlite:///abs/app.db` absolute) |
-//! | `mysql://`, `mariadb://` | parsed and checked ([`mysql`]), then refused: not supported yet |
+//! | `mysql://`, `mariadb://` | MySQL and MariaDB (golang-migrate's DSN form and the plain form, see [`mysql`]) |
 //!
 //! PostgreSQL URLs have the libpq/lib/pq shape
 //! `postgres://user:password@host:port[,host2:port2]/dbname?key=value&...`. Reserved characters
@@ -46,8 +46,16 @@ pub use database::with_database;
 pub use lock::{LockStrategy, DEFAULT_LEASE};
 
 /// The schemes Strata understands, in the order error messages list them.
-pub const SUPPORTED_SCHEMES: &[&str] =
-    &["postgres", "postgresql", "pgx", "pgx5", "sqlite", "sqlite3"];
+pub const SUPPORTED_SCHEMES: &[&str] = &[
+    "postgres",
+    "postgresql",
+    "pgx",
+    "pgx5",
+    "sqlite",
+    "sqlite3",
+    "mysql",
+    "mariadb",
+];
 
 /// PostgreSQL's identifier length limit in bytes (`NAMEDATALEN - 1`).
 pub const PG_MAX_IDENTIFIER: usize = 63;
@@ -63,6 +71,8 @@ pub enum Backend {
     Postgres,
     /// SQLite (`sqlite`, `sqlite3`).
     Sqlite,
+    /// MySQL or MariaDB (`mysql`, `mariadb`).
+    Mysql,
 }
 
 /// PostgreSQL `sslmode`, with libpq's meanings.
@@ -136,10 +146,10 @@ pub enum UrlError {
     #[error("no scheme: a database URL starts with a scheme, e.g. postgres://user@host:5432/db")]
     NoScheme,
     /// A scheme Strata does not know.
-    #[error("unknown database URL scheme \"{0}\": supported schemes are postgres, postgresql, pgx, pgx5, sqlite, sqlite3")]
+    #[error("unknown database URL scheme \"{0}\": supported schemes are postgres, postgresql, pgx, pgx5, sqlite, sqlite3, mysql, mariadb")]
     UnknownScheme(String),
     /// A backend Strata will support later.
-    #[error("{0}:// is not supported yet: supported schemes are postgres, postgresql, pgx, pgx5, sqlite, sqlite3")]
+    #[error("{0}:// is not supported yet: supported schemes are postgres, postgresql, pgx, pgx5, sqlite, sqlite3, mysql, mariadb")]
     NotSupportedYet(String),
     /// A bad port number (the text is not quoted: it could be part of a mistyped password).
     #[error("invalid port in the database URL: expected a number from 1 to 65535 after the host (percent-encode reserved characters such as @ / ? : in the password)")]
@@ -295,6 +305,8 @@ pub struct DatabaseUrl {
     query: Vec<(String, String)>,
     query_raw: String,
     sqlite_path: Option<PathBuf>,
+    /// For `mysql://` and `mariadb://`: the URL as its own parser read it.
+    mysql: Option<Box<mysql::MysqlUrl>>,
 }
 
 /// Keys understood by the PostgreSQL connector itself (not session settings).
@@ -359,12 +371,32 @@ impl DatabaseUrl {
             }
             "sqlite" | "sqlite3" => Self::parse_sqlite(scheme, rest),
             // Checked now, so a bad URL is told before the missing driver.
-            "mysql" | "mariadb" => {
-                mysql::MysqlUrl::parse(s)?;
-                Err(UrlError::NotSupportedYet(scheme))
-            }
+            "mysql" | "mariadb" => Self::from_mysql(scheme, mysql::MysqlUrl::parse(s)?),
             _ => Err(UrlError::UnknownScheme(scheme)),
         }
+    }
+
+    fn from_mysql(scheme: String, m: mysql::MysqlUrl) -> Result<DatabaseUrl, UrlError> {
+        Ok(DatabaseUrl {
+            scheme,
+            backend: Backend::Mysql,
+            user: m.user().map(str::to_string),
+            password: m.password().map(str::to_string),
+            user_raw: None,
+            hosts: vec![m.host()],
+            hosts_raw: String::new(),
+            path: format!("/{}", m.database()),
+            path_raw: String::new(),
+            query: Vec::new(),
+            query_raw: String::new(),
+            sqlite_path: None,
+            mysql: Some(Box::new(m)),
+        })
+    }
+
+    /// For MySQL and MariaDB URLs: everything the URL says, as [`mysql::MysqlUrl`] reads it.
+    pub fn mysql(&self) -> Option<&mysql::MysqlUrl> {
+        self.mysql.as_deref()
     }
 
     fn parse_sqlite(scheme: String, rest: &str) -> Result<DatabaseUrl, UrlError> {
@@ -394,6 +426,7 @@ impl DatabaseUrl {
             query,
             query_raw: query_raw.to_string(),
             sqlite_path: Some(PathBuf::from(path)),
+            mysql: None,
         };
         url.validate_x_options()?;
         Ok(url)
@@ -489,6 +522,7 @@ impl DatabaseUrl {
             query,
             query_raw: query_raw.to_string(),
             sqlite_path: None,
+            mysql: None,
         };
         if let Some(db) = url.param("dbname").map(str::to_string) {
             url.path = format!("/{db}");
@@ -593,6 +627,15 @@ impl DatabaseUrl {
     /// Which backend the URL addresses.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The SQL dialect of the backend, for splitting statements.
+    pub fn dialect(&self) -> strata_sql::Dialect {
+        match self.backend {
+            Backend::Postgres => strata_sql::Dialect::Postgres,
+            Backend::Sqlite => strata_sql::Dialect::Sqlite,
+            Backend::Mysql => strata_sql::Dialect::Mysql,
+        }
     }
 
     /// The user name, if given.
@@ -712,6 +755,9 @@ impl DatabaseUrl {
     /// `t`); three or more parts are an error. Names are always quoted when used in SQL, so
     /// any character is harmless.
     pub fn tables(&self) -> Result<TableNames, UrlError> {
+        if let Some(m) = &self.mysql {
+            return self.checked_names(TableNames::new(None, m.migrations_table()));
+        }
         let given = self.param("x-migrations-table").unwrap_or("");
         let quoted = match self.param("x-migrations-table-quoted") {
             Some(v) if !v.is_empty() => go_parse_bool("x-migrations-table-quoted", v)?,
@@ -798,6 +844,9 @@ impl DatabaseUrl {
 
     /// `x-statement-timeout` in milliseconds (0 or absent: none).
     pub fn statement_timeout(&self) -> Option<Duration> {
+        if let Some(m) = &self.mysql {
+            return m.statement_timeout();
+        }
         self.param("x-statement-timeout")
             .and_then(|v| v.trim().parse::<i64>().ok())
             .filter(|ms| *ms > 0)
@@ -830,6 +879,9 @@ impl DatabaseUrl {
 
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(m) = &self.mysql {
+            return m.fmt(f);
+        }
         write!(f, "{}://", self.scheme)?;
         if self.user_raw.is_some() || self.password.is_some() {
             if let Some(u) = &self.user_raw {
@@ -1209,7 +1261,8 @@ mod tests {
             "postgres://u:hunter2?secret@h:x/db",
             "postgres://u:hunter2/secret@h:x/db",
             "postgres://u:hunter2#secret@h:x/db",
-            "mysql://u:hunter2secret@tcp(h:3306)/db",
+            "mysql://u:hunter2secret@tcp(h:99999)/db",
+            "mysql://u:hunter2secret@tcp(h:3306)/db?tls=custom",
             "u:hunter2secret@h/db",
             "post gres://u:hunter2secret@h/db",
             "pg:hunter2secret@h://",
@@ -1309,7 +1362,16 @@ mod tests {
             e.contains("postgres, postgresql, pgx, pgx5, sqlite, sqlite3"),
             "{e}"
         );
-        assert!(err("mysql://u@tcp(h)/db").contains("mysql:// is not supported yet"));
+        let u = p("mariadb://u:hunter2secret@tcp(h:3307)/shop?x-migrations-table=v");
+        assert_eq!(u.backend(), Backend::Mysql);
+        assert_eq!(u.database(), Some("shop"));
+        assert_eq!(u.tables().unwrap().compat, "v");
+        assert_eq!(u.hosts(), [(Host::Tcp("h".into()), Some(3307))]);
+        assert_eq!(
+            u.to_string(),
+            "mariadb://u:***@tcp(h:3307)/shop?x-migrations-table=v"
+        );
+        assert!(!format!("{u:?}").contains("hunter2"));
     }
 
     #[test]

@@ -64,6 +64,42 @@ impl MariaDb {
     }
 }
 
+/// A server of its own in `base` (for a test that stops and restarts it), started now; the
+/// caller shuts it down ([`MariaDb::shut_down`]) when done.
+pub fn private(base: &Path) -> Result<MariaDb, String> {
+    let daemon = find(&["mariadbd", "mysqld"]).ok_or("no mariadbd or mysqld found")?;
+    let install = find(&["mariadb-install-db", "mysql_install_db"])
+        .ok_or("no mariadb-install-db or mysql_install_db found")?;
+    fs::create_dir_all(base).map_err(|e| format!("cannot create {}: {e}", base.display()))?;
+    ensure_locked(&daemon, &install, base)
+}
+
+impl MariaDb {
+    /// Shut the server down cleanly (`SHUTDOWN`: its sessions are closed) and wait until it
+    /// no longer answers.
+    pub fn shut_down(&self) -> Result<(), String> {
+        self.admin("SHUTDOWN")?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while answers(self.port) {
+            if Instant::now() > deadline {
+                return Err("the server still answers 60 s after SHUTDOWN".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
+    /// Start a server stopped by [`MariaDb::shut_down`] again, on the same port.
+    pub fn start_again(&self) -> Result<(), String> {
+        let daemon = find(&["mariadbd", "mysqld"]).ok_or("no mariadbd or mysqld found")?;
+        let base = self
+            .data_dir
+            .parent()
+            .ok_or("the data directory has no parent")?;
+        start(&daemon, self, base, is_root())
+    }
+}
+
 /// The server for this process, found or started once.
 pub fn server() -> Result<&'static MariaDb, String> {
     static SERVER: OnceLock<Result<MariaDb, String>> = OnceLock::new();

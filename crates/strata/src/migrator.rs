@@ -506,9 +506,6 @@ impl Target {
     }
 
     fn dialect(&self) -> Dialect {
-        match self.url.backend() {
-            Backend::Sqlite => Dialect::Sqlite,
-            _ => Dialect::Postgres,
-        }
+        self.url.dialect()
     }
 }

@@ -222,7 +222,7 @@ fn from_dir_refuses_a_bad_folder_naming_the_file_and_line() {
 
 #[test]
 fn bad_urls_are_typed_errors() {
-    let err = Migrator::new(&EMBEDDED).up("mysql://x/y").unwrap_err();
+    let err = Migrator::new(&EMBEDDED).up("oracle://x/y").unwrap_err();
     assert!(matches!(err, Error::Url(_)), "{err:?}");
 }
 

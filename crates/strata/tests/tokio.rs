@@ -79,7 +79,7 @@ fn async_status_down_and_errors() {
             .unwrap();
         assert_eq!(report.migrations.len(), 2);
         let err = Migrator::owning(m)
-            .up_async("mysql://x/y")
+            .up_async("oracle://x/y")
             .await
             .unwrap_err();
         assert!(matches!(err, strata::Error::Url(_)), "{err:?}");

@@ -35,7 +35,7 @@ use crate::settings::Settings;
 use crate::CliError;
 use strata_core::runner::{Migrator, RunOptions};
 use strata_core::Source;
-use strata_drivers::{Backend, ConnectOptions, Connection, DatabaseUrl};
+use strata_drivers::{ConnectOptions, Connection, DatabaseUrl};
 
 /// An open database plus what was read from its URL.
 pub struct Target {
@@ -111,10 +111,7 @@ pub fn print_warnings(target: &mut Target) {
 /// Read the migrations folder for the target's dialect. Files that look like migrations but
 /// match no layout are named on stderr (`validate` also fails on them).
 pub fn read_source(settings: &Settings, url: &DatabaseUrl) -> Result<Source, CliError> {
-    let dialect = match url.backend() {
-        Backend::Sqlite => strata_sql::Dialect::Sqlite,
-        _ => strata_sql::Dialect::Postgres,
-    };
+    let dialect = url.dialect();
     let dir = settings.require_dir()?;
     let source = strata_core::source::read_dir_streaming(dir, dialect, stream_threshold())
         .map_err(strata_core::Error::from)?;

@@ -29,6 +29,7 @@ mod json_reports;
 mod lease_pooler;
 mod lint;
 mod lint_pg;
+mod mysql;
 mod pg;
 mod pg_conn;
 mod pg_modes;

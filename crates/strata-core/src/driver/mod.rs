@@ -31,6 +31,11 @@ pub struct Capabilities {
     pub batch_limit: usize,
     /// Whether [`Driver::run_batch`] can run all its items in ONE transaction.
     pub single_transaction: bool,
+    /// Whether DDL rolls back with its transaction. Without it (MySQL, MariaDB: each DDL
+    /// statement commits by itself) a transaction would promise an all-or-nothing it cannot
+    /// keep, so every migration runs statement by statement under the dirty protocol instead,
+    /// with a progress record before each statement.
+    pub transactional_ddl: bool,
 }
 
 impl Default for Capabilities {
@@ -39,6 +44,7 @@ impl Default for Capabilities {
         Capabilities {
             batch_limit: 1,
             single_transaction: false,
+            transactional_ddl: true,
         }
     }
 }
@@ -293,7 +299,8 @@ mod tests {
             d.capabilities(),
             Capabilities {
                 batch_limit: 1,
-                single_transaction: false
+                single_transaction: false,
+                transactional_ddl: true,
             }
         );
         assert!(d.session().is_none());

@@ -89,6 +89,8 @@ pub struct Backend {
     pub batch_limit: usize,
     /// Whether [`Op::RunBatch`] can run in one transaction.
     pub single_transaction: bool,
+    /// Whether DDL rolls back (see [`crate::driver::Capabilities::transactional_ddl`]).
+    pub transactional_ddl: bool,
 }
 
 impl Backend {
@@ -99,6 +101,7 @@ impl Backend {
             dialect: driver.dialect(),
             batch_limit: caps.batch_limit,
             single_transaction: caps.single_transaction,
+            transactional_ddl: caps.transactional_ddl,
         }
     }
 }
@@ -325,7 +328,11 @@ impl<'s> Executor<'s> {
     }
 
     fn mode_of(&self, script: &Script) -> TxMode {
-        script.run_mode(self.options.plan.statement_mode)
+        match script.run_mode(self.options.plan.statement_mode) {
+            // A transaction cannot undo DDL here: the dirty protocol records each statement.
+            TxMode::Transaction if !self.caps.transactional_ddl => TxMode::NoTransaction,
+            mode => mode,
+        }
     }
 
     fn reconcile(&mut self) -> Op<'s> {

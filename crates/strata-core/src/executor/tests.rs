@@ -40,6 +40,7 @@ fn caps(batch_limit: usize) -> Backend {
         dialect: Dialect::Postgres,
         batch_limit,
         single_transaction: true,
+        transactional_ddl: true,
     }
 }
 
@@ -986,6 +987,43 @@ fn reconcile_writes_come_before_any_migration_and_warnings_are_told() {
             "finished 1",
         ]
     );
+}
+
+#[test]
+fn without_transactional_ddl_a_transactional_migration_runs_statement_by_statement_dirty_first() {
+    let s = source(&[(
+        "1_t.up.sql",
+        "CREATE TABLE a (x int);\nCREATE TABLE b (y int);\n",
+    )]);
+    let caps = Backend {
+        transactional_ddl: false,
+        ..caps(1)
+    };
+    let exec = Executor::new(
+        &s,
+        up_plan(&s, Request::Up(None)),
+        RunOptions::default(),
+        caps,
+    );
+    let mut fake = Fake::default();
+    let report = fake.run(exec).unwrap();
+    assert_eq!(
+        fake.trace,
+        [
+            "planned 1",
+            "ensure tables",
+            "started 1",
+            "prepare m/1_t.up.sql",
+            "write compat 1 dirty, log start 1",
+            "autocommit CREATE TABLE a (x int);",
+            "append progress up statement 2 of 2 at m/1_t.up.sql:2: CREATE TABLE b (y int);",
+            "autocommit CREATE TABLE b (y int);",
+            "write insert 1, compat 1, log up 1",
+            "restore session",
+            "finished 1",
+        ]
+    );
+    assert_eq!(report.steps[0].mode, Some(TxMode::NoTransaction));
 }
 
 mod resume;

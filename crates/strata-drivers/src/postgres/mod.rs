@@ -1195,6 +1195,7 @@ impl strata_core::Driver for PostgresDriver<'_> {
                 batch::BATCH_LIMIT
             },
             single_transaction: true,
+            transactional_ddl: true,
         }
     }
 

@@ -242,12 +242,15 @@ fn display_and_debug_redact_the_password() {
 }
 
 #[test]
-fn database_url_checks_mysql_urls_then_says_not_supported_yet() {
-    use crate::url::{DatabaseUrl, UrlError};
-    let e = DatabaseUrl::parse("mysql://u:pw@tcp(h:3306)/d").unwrap_err();
-    assert_eq!(e, UrlError::NotSupportedYet("mysql".into()));
-    let e = DatabaseUrl::parse("mariadb://u:pw@h/d").unwrap_err();
-    assert_eq!(e, UrlError::NotSupportedYet("mariadb".into()));
+fn database_url_reads_mysql_urls_with_the_mysql_parser() {
+    use crate::url::{Backend, DatabaseUrl};
+    let u = DatabaseUrl::parse("mysql://u:pw@tcp(h:3306)/d").unwrap();
+    assert_eq!(u.backend(), Backend::Mysql);
+    assert_eq!(u.mysql().map(|m| m.database()), Some("d"));
+    assert_eq!(u.to_string(), "mysql://u:***@tcp(h:3306)/d");
+    let u = DatabaseUrl::parse("mariadb://u:pw@h/d").unwrap();
+    assert_eq!((u.scheme(), u.database()), ("mariadb", Some("d")));
+    assert_eq!(u.dialect(), strata_sql::Dialect::Mysql);
     let e = DatabaseUrl::parse("mysql://u:pw@h/d?bogus=1").unwrap_err();
     assert!(e.to_string().contains("unknown parameter \"bogus\""), "{e}");
 }

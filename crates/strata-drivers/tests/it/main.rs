@@ -2,6 +2,7 @@
 //! database from `strata-testkit` (a throwaway cluster, or `STRATA_TEST_DATABASE_URL`).
 #![allow(clippy::result_large_err)] // DriverError is strata-core's; see the crate root.
 
+mod my_driver;
 mod pg_connect;
 mod pg_drop;
 mod pg_exec;

@@ -10,7 +10,7 @@ use strata_drivers::UrlError;
 ///
 /// ```
 /// static M: strata::Migrations = strata::embed!("tests/migrations");
-/// let err = strata::testing::TestDb::new(&M, "mysql://root:secret@db/app").unwrap_err();
+/// let err = strata::testing::TestDb::new(&M, "oracle://root:secret@db/app").unwrap_err();
 /// assert!(matches!(err, strata::testing::Error::Url { .. }));
 /// assert!(!format!("{err} {err:?}").contains("secret"));
 /// ```
