@@ -27,26 +27,112 @@ fn not_extension(class: &str, oid: &str) -> String {
     )
 }
 
+/// Which objects a read covers: all of them, or those with the given oids (a table's columns,
+/// constraints, indexes, triggers and policies come with it).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Scope {
+    /// Every object of every kind.
+    pub all: bool,
+    /// Schemas and extensions (always read whole: few rows).
+    pub schemas: bool,
+    /// Tables, views and sequences (`pg_class` oids).
+    pub rels: Vec<u32>,
+    /// Types (`pg_type` oids).
+    pub types: Vec<u32>,
+    /// Functions and procedures (`pg_proc` oids).
+    pub procs: Vec<u32>,
+}
+
+impl Scope {
+    /// Everything.
+    pub fn all() -> Scope {
+        Scope {
+            all: true,
+            schemas: true,
+            ..Scope::default()
+        }
+    }
+
+    fn filter(&self, column: &str, oids: &[u32]) -> Option<String> {
+        if self.all {
+            return Some("true".into());
+        }
+        if oids.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = oids.iter().map(u32::to_string).collect();
+        Some(format!("{column} = ANY('{{{}}}'::pg_catalog.oid[])", list.join(",")))
+    }
+
+    fn rels(&self, column: &str) -> Option<String> {
+        self.filter(column, &self.rels)
+    }
+
+    fn types(&self, column: &str) -> Option<String> {
+        self.filter(column, &self.types)
+    }
+
+    fn procs(&self, column: &str) -> Option<String> {
+        self.filter(column, &self.procs)
+    }
+}
+
 /// The schema as the catalog has it, without the tables in `exclude` (`(schema, table)`).
 pub fn snapshot(
     client: &mut Client,
     exclude: &[(String, String)],
 ) -> Result<Snapshot, postgres::Error> {
+    snapshot_scoped(client, exclude, &Scope::all(), Snapshot::default())
+}
+
+/// `base` with the objects in `scope` read from the catalog (`base` must not hold them).
+pub(super) fn snapshot_scoped(
+    client: &mut Client,
+    exclude: &[(String, String)],
+    scope: &Scope,
+    base: Snapshot,
+) -> Result<Snapshot, postgres::Error> {
     let saved: String = client
         .query_one("SELECT current_setting('search_path')", &[])?
         .get(0);
     client.execute("SELECT set_config('search_path', '', false)", &[])?;
-    let read = read(client, exclude);
+    let read = read(client, exclude, scope, base);
     let restored = client.execute("SELECT set_config('search_path', $1, false)", &[&saved]);
     let snapshot = read?;
     restored?;
     Ok(snapshot)
 }
 
-fn read(c: &mut Client, exclude: &[(String, String)]) -> Result<Snapshot, postgres::Error> {
-    let mut s = Snapshot::default();
+/// Read the objects in `scope` into `s` (which must not hold them already).
+fn read(
+    c: &mut Client,
+    exclude: &[(String, String)],
+    scope: &Scope,
+    mut s: Snapshot,
+) -> Result<Snapshot, postgres::Error> {
+    if scope.schemas {
+        schemas(c, &mut s)?;
+    }
+    if let Some(f) = scope.types("t.oid") {
+        types(c, &mut s, &f)?;
+    }
+    if let Some(f) = scope.rels("c.oid") {
+        tables(c, &mut s, exclude, &f)?;
+        sequences(c, &mut s, &f)?;
+        views(c, &mut s, &f)?;
+        indexes(c, &mut s, &f)?;
+    }
+    if let Some(f) = scope.procs("p.oid") {
+        functions(c, &mut s, &f)?;
+    }
+    Ok(s)
+}
+
+fn schemas(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    s.schemas.clear();
+    s.extensions.clear();
     let ns_ext = not_extension("pg_namespace", "n.oid");
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace') \
              FROM pg_catalog.pg_namespace n WHERE {USER_NS} AND n.nspname <> 'public' AND {ns_ext}"
@@ -55,25 +141,19 @@ fn read(c: &mut Client, exclude: &[(String, String)]) -> Result<Snapshot, postgr
     )? {
         s.schemas.insert(r.get(0), r.get(1));
     }
-    for r in c.query(
+    for r in c.query_typed(
         "SELECT e.extname::text, n.nspname::text FROM pg_catalog.pg_extension e \
          JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'",
         &[],
     )? {
         s.extensions.insert(r.get(0), r.get(1));
     }
-    types(c, &mut s)?;
-    tables(c, &mut s, exclude)?;
-    sequences(c, &mut s)?;
-    views(c, &mut s)?;
-    indexes(c, &mut s)?;
-    functions(c, &mut s)?;
-    Ok(s)
+    Ok(())
 }
 
-fn types(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+fn types(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_type", "t.oid");
-    let rows = c.query(
+    let rows = c.query_typed(
         &format!(
             "SELECT n.nspname::text, t.typname::text, t.typtype::text, \
                pg_catalog.obj_description(t.oid, 'pg_type'), \
@@ -87,7 +167,7 @@ fn types(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                (SELECT pg_catalog.format_type(r.rngsubtype, NULL) FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid) \
              FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
              WHERE {USER_NS} AND {ext} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND \
-               (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = 'c'))"
+               (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = 'c')) AND {scope}"
         ),
         &[],
     )?;
@@ -132,14 +212,15 @@ fn tables(
     c: &mut Client,
     s: &mut Snapshot,
     exclude: &[(String, String)],
+    scope: &str,
 ) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
-    let rows = c.query(
+    let rows = c.query_typed(
         &format!(
             "SELECT n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, \
                pg_catalog.obj_description(c.oid, 'pg_class') \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'r' AND NOT c.relispartition AND {USER_NS} AND {ext}"
+             WHERE c.relkind = 'r' AND NOT c.relispartition AND {USER_NS} AND {ext} AND {scope}"
         ),
         &[],
     )?;
@@ -161,7 +242,7 @@ fn tables(
         );
     }
     let key = "n.nspname::text || '.' || c.relname::text";
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT {key}, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), \
                pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnotnull, a.attidentity::text, \
@@ -176,7 +257,7 @@ fn tables(
              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
              LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
-             WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} \
+             WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} AND {scope} \
              ORDER BY 1, a.attnum"
         ),
         &[],
@@ -200,13 +281,13 @@ fn tables(
             comment: r.get(8),
         });
     }
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT {key}, k.conname::text, k.contype::text, pg_catalog.pg_get_constraintdef(k.oid), \
                k.convalidated, pg_catalog.obj_description(k.oid, 'pg_constraint') \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {USER_NS}"
+             WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND {USER_NS} AND {scope}"
         ),
         &[],
     )? {
@@ -230,13 +311,13 @@ fn tables(
             Constraint { name, kind, definition, valid, comment: r.get(5) },
         );
     }
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT {key}, g.tgname::text, pg_catalog.pg_get_triggerdef(g.oid), \
                pg_catalog.obj_description(g.oid, 'pg_trigger') \
              FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE NOT g.tgisinternal AND {USER_NS}"
+             WHERE NOT g.tgisinternal AND {USER_NS} AND {scope}"
         ),
         &[],
     )? {
@@ -253,7 +334,7 @@ fn tables(
             },
         );
     }
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT {key}, p.polname::text, p.polpermissive, \
                CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' \
@@ -262,7 +343,7 @@ fn tables(
                  FROM unnest(p.polroles) r LEFT JOIN pg_catalog.pg_roles o ON o.oid = r ORDER BY 1), \
                pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) \
              FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS}"
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS} AND {scope}"
         ),
         &[],
     )? {
@@ -283,9 +364,9 @@ fn tables(
     Ok(())
 }
 
-fn sequences(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+fn sequences(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT n.nspname::text, c.relname::text, pg_catalog.format_type(q.seqtypid, NULL), \
                q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle, \
@@ -301,7 +382,7 @@ fn sequences(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_class'::regclass \
                  AND d.objid = c.oid AND d.deptype = 'i') \
              FROM pg_catalog.pg_sequence q JOIN pg_catalog.pg_class c ON c.oid = q.seqrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS} AND {ext}"
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS} AND {ext} AND {scope}"
         ),
         &[],
     )? {
@@ -337,9 +418,9 @@ fn sequences(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
     Ok(())
 }
 
-fn views(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+fn views(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT n.nspname::text, c.relname::text, c.relkind = 'm', pg_catalog.pg_get_viewdef(c.oid, true), \
                pg_catalog.obj_description(c.oid, 'pg_class'), \
@@ -349,7 +430,7 @@ fn views(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                  JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace \
                  WHERE w.ev_class = c.oid AND rc.oid <> c.oid AND rc.relkind IN ('v', 'm') ORDER BY 1) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {ext}"
+             WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {ext} AND {scope}"
         ),
         &[],
     )? {
@@ -369,8 +450,8 @@ fn views(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
     Ok(())
 }
 
-fn indexes(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
-    for r in c.query(
+fn indexes(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
+    for r in c.query_typed(
         &format!(
             "SELECT n.nspname::text || '.' || c.relname::text, ic.relname::text, i.indisunique, am.amname::text, \
                '(' || (SELECT string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true), ', ' ORDER BY k) \
@@ -382,7 +463,7 @@ fn indexes(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
              FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
              JOIN pg_catalog.pg_class c ON c.oid = i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
-             WHERE {USER_NS} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k \
+             WHERE {USER_NS} AND {scope} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k \
                WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))"
         ),
         &[],
@@ -408,14 +489,14 @@ fn indexes(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
     Ok(())
 }
 
-fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+fn functions(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_proc", "p.oid");
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT n.nspname::text, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid), \
                p.prokind = 'p', pg_catalog.pg_get_functiondef(p.oid), pg_catalog.obj_description(p.oid, 'pg_proc') \
              FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-             WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {ext} \
+             WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {ext} AND {scope} \
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_proc'::regclass \
                  AND i.objid = p.oid AND i.deptype = 'i')"
         ),

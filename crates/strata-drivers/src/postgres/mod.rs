@@ -44,6 +44,7 @@ pub mod invalid_index;
 pub mod lock;
 pub mod rehearse;
 pub mod schema_session;
+mod touched;
 pub mod session;
 pub mod sql;
 mod watch;

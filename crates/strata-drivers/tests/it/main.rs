@@ -8,4 +8,5 @@ mod pg_exec;
 mod pg_ledger;
 mod pg_lock;
 mod pg_schema;
+mod pg_verify_touched;
 mod support;
