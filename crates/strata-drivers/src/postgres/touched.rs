@@ -451,3 +451,129 @@ fn index_owner(base: &Snapshot, schema: &str, name: &str) -> Option<Target> {
         )
         .next()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_core::schema::{Index, Name, Table};
+
+    fn base() -> Snapshot {
+        let mut s = Snapshot::default();
+        let mut t = Table {
+            name: Name::new("public", "users"),
+            ..Table::default()
+        };
+        t.indexes.insert(
+            "idx_a".into(),
+            Index {
+                name: "idx_a".into(),
+                ..Index::default()
+            },
+        );
+        s.tables.insert("public.users".into(), t);
+        s
+    }
+
+    fn ddl(tag: &str, is_owner: bool, kind: &str, id: u32, name: &str) -> Event {
+        Event {
+            source: Source::Ddl,
+            tag: Some(tag.into()),
+            is_owner,
+            kind: Some(kind.into()),
+            id: Some(id),
+            schema: Some("public".into()),
+            name: Some(name.into()),
+            object_type: None,
+            address: vec![],
+        }
+    }
+
+    fn dropped(object_type: &str, name: Option<&str>, address: &[&str]) -> Event {
+        Event {
+            source: Source::Drop,
+            tag: None,
+            is_owner: false,
+            kind: None,
+            id: None,
+            schema: Some("public".into()),
+            name: name.map(String::from),
+            object_type: Some(object_type.into()),
+            address: address.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    fn rel(name: &str) -> Target {
+        Target {
+            kind: Kind::Rel,
+            schema: "public".into(),
+            name: name.into(),
+        }
+    }
+
+    fn patch(targets: &[Target]) -> Plan {
+        Plan::Patch {
+            targets: targets.iter().cloned().collect(),
+            schemas: false,
+        }
+    }
+
+    #[test]
+    fn nothing_logged_is_the_same_schema() {
+        assert_eq!(plan(&base(), &[]), Plan::Same);
+    }
+
+    #[test]
+    fn created_objects_and_changed_ones_are_read_again() {
+        let events = [
+            ddl("CREATE TABLE", true, "rel", 10, "t"),
+            ddl("CREATE INDEX", false, "rel", 10, "t"),
+            ddl("ALTER TABLE", true, "rel", 1, "users"),
+        ];
+        assert_eq!(plan(&base(), &events), patch(&[rel("t"), rel("users")]));
+    }
+
+    #[test]
+    fn a_dropped_part_names_its_owner() {
+        let events = [
+            dropped("index", Some("idx_a"), &["public", "idx_a"]),
+            dropped("trigger", None, &["public", "users", "trg"]),
+        ];
+        assert_eq!(plan(&base(), &events), patch(&[rel("users")]));
+        // An index the snapshot does not hold (a constraint's) names nothing.
+        let events = [dropped("index", Some("users_pkey"), &["public", "users_pkey"])];
+        assert_eq!(plan(&base(), &events), patch(&[]));
+    }
+
+    #[test]
+    fn a_rename_or_anything_untraceable_takes_a_full_snapshot() {
+        // Changed, not created, and not in the snapshot under this name: renamed.
+        let renamed = [ddl("ALTER TABLE", true, "rel", 1, "people")];
+        assert_eq!(plan(&base(), &renamed), Plan::Full);
+        let grant = [ddl("GRANT", false, "full", 0, "")];
+        assert_eq!(plan(&base(), &grant), Plan::Full);
+        let schema = [ddl("ALTER SCHEMA", true, "schema", 5, "app")];
+        assert_eq!(plan(&base(), &schema), Plan::Full);
+        let domain_check = [dropped("domain constraint", None, &["public.d"])];
+        assert_eq!(plan(&base(), &domain_check), Plan::Full);
+        // A dependent that cannot be traced is not in a snapshot: ignored.
+        let mut dep = ddl("", false, "full", 0, "");
+        dep.source = Source::Dependent;
+        dep.tag = None;
+        assert_eq!(plan(&base(), &[dep]), patch(&[]));
+    }
+
+    #[test]
+    fn system_schemas_are_ignored_and_schema_changes_read_the_schemas() {
+        let mut toast = dropped("toast table", Some("pg_toast_1"), &[]);
+        toast.schema = Some("pg_toast".into());
+        let mut schema = ddl("CREATE SCHEMA", true, "schema", 5, "app");
+        schema.name = None;
+        assert_eq!(
+            plan(&base(), &[toast, schema]),
+            Plan::Patch {
+                targets: BTreeSet::new(),
+                schemas: true
+            }
+        );
+    }
+}

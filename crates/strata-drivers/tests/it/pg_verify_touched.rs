@@ -60,6 +60,7 @@ const FOLDER: &[(&str, Option<&str>)] = &[
          CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();",
         Some("DROP TRIGGER users_touch ON users;"),
     ),
+    ("CREATE INDEX extra ON users (created);", Some("DROP INDEX extra;")),
     (
         "ALTER TABLE users ENABLE ROW LEVEL SECURITY;
          CREATE POLICY own ON users USING (userid = 1);",
