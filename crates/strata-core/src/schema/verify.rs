@@ -16,8 +16,8 @@ pub enum Mode {
     /// the database. Migrations that cannot run in a transaction stop the run (`Skipped`).
     RolledBack,
     /// Each script as it would run (no-transaction ones statement by statement), changes kept:
-    /// a scratch database, or the target with `--on-target` (then `unwind` runs the downs of
-    /// the migrations verified, newest first, at the end).
+    /// a scratch database (`unwind: false`), or the target with `--on-target` (then `unwind`
+    /// runs the downs of the migrations verified, newest first, at the end).
     Applied {
         /// Run the downs at the end, to leave the database as found.
         unwind: bool,
@@ -138,23 +138,41 @@ pub fn verify(
     if rolled_back {
         session.execute("BEGIN")?;
     }
-    let result = match rolled_back {
-        true => session.track(true),
-        false => Ok(false),
-    }
-    .and_then(|tracking| run_all(session, migrations, rolled_back, tracking, &mut out));
+    let result = start_tracking(session, mode)
+        .and_then(|tracking| run_all(session, migrations, rolled_back, tracking, &mut out));
     if rolled_back {
         let end = session.execute("ROLLBACK");
-        session.track(false)?;
+        let untracked = session.track(false);
         result?;
         end?;
+        untracked?;
     } else {
+        let untracked = session.track(false);
         result?;
+        untracked?;
         if mode == (Mode::Applied { unwind: true }) {
             unwind(session, migrations, &out)?;
         }
     }
     Ok(out)
+}
+
+/// Ask the session to follow what each step touches: inside the rolled-back transaction, or
+/// (committed) on a scratch database; never on a target changed for real, where it would leave
+/// something behind if the run were killed.
+fn start_tracking(session: &mut dyn SchemaSession, mode: Mode) -> Result<bool, DriverError> {
+    match mode {
+        Mode::RolledBack => session.track(true),
+        Mode::Applied { unwind: false } => {
+            session.execute("BEGIN")?;
+            let on = session.track(true);
+            let end = session.execute(if on.is_ok() { "COMMIT" } else { "ROLLBACK" });
+            let on = on?;
+            end?;
+            Ok(on)
+        }
+        Mode::Applied { unwind: true } => Ok(false),
+    }
 }
 
 /// Downs of the applied migrations, newest first.

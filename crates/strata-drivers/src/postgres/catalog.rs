@@ -92,12 +92,18 @@ pub(super) fn snapshot_scoped(
     scope: &Scope,
     base: Snapshot,
 ) -> Result<Snapshot, postgres::Error> {
+    // One round trip each (no separate prepare): a refresh is a handful of small queries.
     let saved: String = client
-        .query_one("SELECT current_setting('search_path')", &[])?
-        .get(0);
-    client.execute("SELECT set_config('search_path', '', false)", &[])?;
+        .query_typed("SELECT pg_catalog.current_setting('search_path')", &[])?
+        .first()
+        .map(|r| r.get(0))
+        .unwrap_or_default();
+    client.batch_execute("SELECT pg_catalog.set_config('search_path', '', false)")?;
     let read = read(client, exclude, scope, base);
-    let restored = client.execute("SELECT set_config('search_path', $1, false)", &[&saved]);
+    let restored = client.query_typed(
+        "SELECT pg_catalog.set_config('search_path', $1, false)",
+        &[(&saved, postgres::types::Type::TEXT)],
+    );
     let snapshot = read?;
     restored?;
     Ok(snapshot)

@@ -78,7 +78,11 @@ impl SchemaSession for PgSchemaSession {
     }
 
     fn track(&mut self, on: bool) -> Result<bool, DriverError> {
-        self.tracking = on && touched::install(&mut self.client).map_err(|e| db_error(&e))?;
+        if on {
+            self.tracking = touched::install(&mut self.client).map_err(|e| db_error(&e))?;
+        } else if std::mem::take(&mut self.tracking) {
+            touched::uninstall(&mut self.client).map_err(|e| db_error(&e))?;
+        }
         Ok(self.tracking)
     }
 

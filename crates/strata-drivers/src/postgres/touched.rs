@@ -3,7 +3,8 @@
 //!
 //! Event triggers (`ddl_command_end`, `sql_drop`) log every DDL command into a temporary table.
 //! They are created inside `verify`'s transaction, so its rollback removes them with everything
-//! else; creating them needs a superuser, and without one every step takes a full snapshot.
+//! else (on a scratch database they are committed, and dropped at the end); creating them needs
+//! a superuser, and without one every step takes a full snapshot.
 //! Savepoints undo the log with the schema: after `ROLLBACK TO SAVEPOINT` the log is again what
 //! it was when the schema was what the caller holds.
 //!
@@ -14,8 +15,11 @@
 //! makes the step take a full snapshot instead: correctness first.
 
 use super::catalog::{self, Scope};
+use postgres::types::Type;
 use postgres::Client;
 use std::collections::BTreeSet;
+
+const TEXT_ARRAY: Type = Type::TEXT_ARRAY;
 use strata_core::schema::Snapshot;
 
 /// The log, the owner lookup and the two event trigger functions (all temporary objects).
@@ -156,6 +160,19 @@ pub(super) fn install(c: &mut Client) -> Result<bool, postgres::Error> {
     Ok(fired)
 }
 
+/// Stop logging: drop the event triggers where a commit kept them (a scratch database; after a
+/// rollback they are already gone).
+pub(super) fn uninstall(c: &mut Client) -> Result<(), postgres::Error> {
+    let pid: i32 = c.query_one("SELECT pg_catalog.pg_backend_pid()", &[])?.get(0);
+    c.batch_execute(&format!(
+        "SET client_min_messages = warning;
+         DROP EVENT TRIGGER IF EXISTS strata_verify_ddl_{pid};
+         DROP EVENT TRIGGER IF EXISTS strata_verify_drop_{pid};
+         DROP TABLE IF EXISTS pg_temp.strata_verify_log;
+         RESET client_min_messages;"
+    ))
+}
+
 /// Forget what the log holds (a full snapshot is about to be taken).
 pub(super) fn clear(c: &mut Client) -> Result<(), postgres::Error> {
     c.batch_execute("DELETE FROM pg_temp.strata_verify_log")
@@ -193,7 +210,7 @@ pub(super) fn refresh(
         let (rs, rn) = pick(Kind::Rel);
         let (ts, tn) = pick(Kind::Type);
         let (fs, fname) = pick(Kind::Func);
-        for r in c.query(
+        for r in c.query_typed(
             "SELECT 'r', c.oid FROM unnest($1::text[], $2::text[]) k(s, n) \
                JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
                JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = k.n \
@@ -203,7 +220,14 @@ pub(super) fn refresh(
              UNION ALL SELECT 'f', p.oid FROM unnest($5::text[], $6::text[]) k(s, n) \
                JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
                JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid AND p.proname = k.n",
-            &[&rs, &rn, &ts, &tn, &fs, &fname],
+            &[
+                (&rs, TEXT_ARRAY),
+                (&rn, TEXT_ARRAY),
+                (&ts, TEXT_ARRAY),
+                (&tn, TEXT_ARRAY),
+                (&fs, TEXT_ARRAY),
+                (&fname, TEXT_ARRAY),
+            ],
         )? {
             let oid: u32 = r.get(1);
             match r.get::<_, &str>(0) {

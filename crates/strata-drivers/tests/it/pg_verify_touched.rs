@@ -226,6 +226,36 @@ fn touched_only_refreshes_equal_full_snapshots_and_report_the_same() {
 }
 
 #[test]
+fn on_a_scratch_database_refreshes_equal_full_snapshots_and_nothing_is_left_to_fire() {
+    let (db, other) = (pg!(), pg!());
+    let ms = migrations();
+    let refs: Vec<&Migration> = ms.iter().collect();
+    let mut checked = Checked {
+        inner: session(&db.url),
+        tracking: false,
+        refreshes: 0,
+        mismatches: vec![],
+    };
+    let mode = Mode::Applied { unwind: false };
+    let tracked = verify(&mut checked, &refs, mode).expect("verify");
+    assert!(checked.tracking);
+    assert!(checked.refreshes > 10, "{} refreshes", checked.refreshes);
+    assert!(
+        checked.mismatches.is_empty(),
+        "refreshed snapshots differ from full ones:\n{}",
+        checked.mismatches.join("\n")
+    );
+    let full = verify(&mut Untracked(session(&other.url)), &refs, mode).expect("verify");
+    assert_eq!(outcomes(&tracked), outcomes(&full));
+    let triggers: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM pg_event_trigger", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(triggers, 0, "the event triggers are dropped at the end");
+}
+
+#[test]
 fn a_role_that_may_not_create_event_triggers_takes_full_snapshots() {
     let db = pg!();
     let role = format!("{}_plain", db.name);
