@@ -61,7 +61,10 @@ impl Scope {
             return None;
         }
         let list: Vec<String> = oids.iter().map(u32::to_string).collect();
-        Some(format!("{column} = ANY('{{{}}}'::pg_catalog.oid[])", list.join(",")))
+        Some(format!(
+            "{column} = ANY('{{{}}}'::pg_catalog.oid[])",
+            list.join(",")
+        ))
     }
 
     fn rels(&self, column: &str) -> Option<String> {

@@ -44,9 +44,9 @@ pub mod invalid_index;
 pub mod lock;
 pub mod rehearse;
 pub mod schema_session;
-mod touched;
 pub mod session;
 pub mod sql;
+mod touched;
 mod watch;
 
 use crate::url::DatabaseUrl;

@@ -3,8 +3,8 @@
 
 use super::catalog;
 use super::connect;
-use super::touched;
 use super::errors::db_error;
+use super::touched;
 use crate::url::DatabaseUrl;
 use crate::ConnectOptions;
 use postgres::Client;

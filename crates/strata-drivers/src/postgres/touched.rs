@@ -124,7 +124,9 @@ FROM gone g WHERE g.dropped
 /// triggers (or they do not fire), nothing was left behind.
 pub(super) fn install(c: &mut Client) -> Result<bool, postgres::Error> {
     c.batch_execute("SAVEPOINT strata_verify_track")?;
-    let pid: i32 = c.query_one("SELECT pg_catalog.pg_backend_pid()", &[])?.get(0);
+    let pid: i32 = c
+        .query_one("SELECT pg_catalog.pg_backend_pid()", &[])?
+        .get(0);
     let triggers = format!(
         "CREATE EVENT TRIGGER strata_verify_ddl_{pid} ON ddl_command_end \
            EXECUTE FUNCTION pg_temp.strata_verify_ddl();
@@ -163,7 +165,9 @@ pub(super) fn install(c: &mut Client) -> Result<bool, postgres::Error> {
 /// Stop logging: drop the event triggers where a commit kept them (a scratch database; after a
 /// rollback they are already gone).
 pub(super) fn uninstall(c: &mut Client) -> Result<(), postgres::Error> {
-    let pid: i32 = c.query_one("SELECT pg_catalog.pg_backend_pid()", &[])?.get(0);
+    let pid: i32 = c
+        .query_one("SELECT pg_catalog.pg_backend_pid()", &[])?
+        .get(0);
     c.batch_execute(&format!(
         "SET client_min_messages = warning;
          DROP EVENT TRIGGER IF EXISTS strata_verify_ddl_{pid};
@@ -185,7 +189,11 @@ pub(super) fn refresh(
     exclude: &[(String, String)],
     base: &Snapshot,
 ) -> Result<Snapshot, postgres::Error> {
-    let events: Vec<Event> = c.query_typed(DRAIN, &[])?.iter().map(Event::from_row).collect();
+    let events: Vec<Event> = c
+        .query_typed(DRAIN, &[])?
+        .iter()
+        .map(Event::from_row)
+        .collect();
     let (targets, schemas) = match plan(base, &events) {
         Plan::Same => return Ok(base.clone()),
         Plan::Full => return catalog::snapshot(c, exclude),
@@ -326,7 +334,10 @@ impl Target {
                     || s.sequences.contains_key(&key)
             }
             Kind::Type => s.types.contains_key(&key),
-            Kind::Func => s.functions.keys().any(|k| k.starts_with(&format!("{key}("))),
+            Kind::Func => s
+                .functions
+                .keys()
+                .any(|k| k.starts_with(&format!("{key}("))),
         }
     }
 
@@ -442,7 +453,10 @@ fn plan(base: &Snapshot, events: &[Event]) -> Plan {
                     "function" | "procedure" => owner(Kind::Func),
                     "table column" | "default value" | "table constraint" | "trigger"
                     | "policy" | "rule" => owner(Kind::Rel),
-                    "index" => e.name.as_deref().and_then(|n| index_owner(base, &schema, n)),
+                    "index" => e
+                        .name
+                        .as_deref()
+                        .and_then(|n| index_owner(base, &schema, n)),
                     "schema" => {
                         schemas = true;
                         None
@@ -564,7 +578,11 @@ mod tests {
         ];
         assert_eq!(plan(&base(), &events), patch(&[rel("users")]));
         // An index the snapshot does not hold (a constraint's) names nothing.
-        let events = [dropped("index", Some("users_pkey"), &["public", "users_pkey"])];
+        let events = [dropped(
+            "index",
+            Some("users_pkey"),
+            &["public", "users_pkey"],
+        )];
         assert_eq!(plan(&base(), &events), patch(&[]));
     }
 

@@ -25,14 +25,26 @@ const FOLDER: &[(&str, Option<&str>)] = &[
         "DROP INDEX idx_a; CREATE INDEX idx_a ON users (type);",
         Some("DROP INDEX idx_a; CREATE INDEX idx_a ON users (type);"),
     ),
-    ("ALTER TABLE users ALTER COLUMN created SET DEFAULT now();", Some("SELECT 1;")),
-    ("ALTER TABLE users ALTER COLUMN type SET NOT NULL;", Some("SELECT 1;")),
+    (
+        "ALTER TABLE users ALTER COLUMN created SET DEFAULT now();",
+        Some("SELECT 1;"),
+    ),
+    (
+        "ALTER TABLE users ALTER COLUMN type SET NOT NULL;",
+        Some("SELECT 1;"),
+    ),
     ("ALTER TYPE mood ADD VALUE 'c';", Some("SELECT 1;")),
     ("CREATE EXTENSION IF NOT EXISTS citext;", Some("SELECT 1;")),
-    ("ALTER TABLE o9 DROP COLUMN a;", Some("ALTER TABLE o9 ADD COLUMN a int;")),
+    (
+        "ALTER TABLE o9 DROP COLUMN a;",
+        Some("ALTER TABLE o9 ADD COLUMN a int;"),
+    ),
     ("CREATE TABLE good (id int);", Some("DROP TABLE good;")),
     ("CREATE TABLE nodown (id int);", None),
-    ("INSERT INTO users (id, type) VALUES (11, 'x');", Some("SELECT 1;")),
+    (
+        "INSERT INTO users (id, type) VALUES (11, 'x');",
+        Some("SELECT 1;"),
+    ),
     // Correct pairs and broken ones over every kind of object.
     (
         "CREATE SCHEMA app; COMMENT ON SCHEMA app IS 'app';
@@ -49,7 +61,10 @@ const FOLDER: &[(&str, Option<&str>)] = &[
         "ALTER TABLE app.acct RENAME COLUMN email TO mail;",
         Some("ALTER TABLE app.acct RENAME COLUMN mail TO email;"),
     ),
-    ("ALTER TABLE app.acct RENAME COLUMN n TO m;", Some("SELECT 1;")),
+    (
+        "ALTER TABLE app.acct RENAME COLUMN n TO m;",
+        Some("SELECT 1;"),
+    ),
     (
         "COMMENT ON COLUMN users.type IS 'kind'; COMMENT ON INDEX idx_a IS 'i';
          COMMENT ON CONSTRAINT users_pkey ON users IS 'pk'; COMMENT ON TABLE users IS 't';",
@@ -60,7 +75,10 @@ const FOLDER: &[(&str, Option<&str>)] = &[
          CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();",
         Some("DROP TRIGGER users_touch ON users;"),
     ),
-    ("CREATE INDEX extra ON users (created);", Some("DROP INDEX extra;")),
+    (
+        "CREATE INDEX extra ON users (created);",
+        Some("DROP INDEX extra;"),
+    ),
     (
         "ALTER TABLE users ENABLE ROW LEVEL SECURITY;
          CREATE POLICY own ON users USING (userid = 1);",
@@ -84,19 +102,28 @@ const FOLDER: &[(&str, Option<&str>)] = &[
         "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT a + 1';",
         Some("CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT a';"),
     ),
-    ("ALTER TABLE o9 RENAME TO o10;", Some("ALTER TABLE o10 RENAME TO o9;")),
+    (
+        "ALTER TABLE o9 RENAME TO o10;",
+        Some("ALTER TABLE o10 RENAME TO o9;"),
+    ),
     ("ALTER TABLE users RENAME TO people;", Some("SELECT 1;")),
     (
         "ALTER TABLE people ADD CONSTRAINT small CHECK (userid < 100);
          CREATE UNIQUE INDEX part ON people (userid) WHERE userid > 0;",
         Some("ALTER TABLE people DROP CONSTRAINT small;"),
     ),
-    ("GRANT SELECT ON people TO PUBLIC;", Some("REVOKE SELECT ON people FROM PUBLIC;")),
+    (
+        "GRANT SELECT ON people TO PUBLIC;",
+        Some("REVOKE SELECT ON people FROM PUBLIC;"),
+    ),
     (
         "DO $$BEGIN EXECUTE 'CREATE TABLE dyn (id int)'; END$$;",
         Some("DROP TABLE dyn;"),
     ),
-    ("ALTER TABLE people ALTER COLUMN type TYPE varchar(20);", Some("SELECT 1;")),
+    (
+        "ALTER TABLE people ALTER COLUMN type TYPE varchar(20);",
+        Some("SELECT 1;"),
+    ),
     ("CREATE TABLE broken (id int);", Some("DROP TABLE nosuch;")),
 ];
 
@@ -143,8 +170,11 @@ impl SchemaSession for Checked {
         let full = self.inner.snapshot()?;
         self.refreshes += 1;
         if refreshed != full {
-            self.mismatches
-                .push(format!("step {}: {:?}", self.refreshes, diff(&full, &refreshed)));
+            self.mismatches.push(format!(
+                "step {}: {:?}",
+                self.refreshes,
+                diff(&full, &refreshed)
+            ));
         }
         Ok(refreshed)
     }
@@ -183,7 +213,10 @@ fn session(url: &str) -> PgSchemaSession {
 }
 
 fn outcomes(entries: &[Entry]) -> Vec<(u64, Outcome)> {
-    entries.iter().map(|e| (e.version, e.outcome.clone())).collect()
+    entries
+        .iter()
+        .map(|e| (e.version, e.outcome.clone()))
+        .collect()
 }
 
 #[test]
@@ -199,8 +232,15 @@ fn touched_only_refreshes_equal_full_snapshots_and_report_the_same() {
         mismatches: vec![],
     };
     let tracked = verify(&mut checked, &refs, Mode::RolledBack).expect("verify");
-    assert!(checked.tracking, "the test role is a superuser: tracking is on");
-    assert!(checked.refreshes > 3 * 20, "{} refreshes", checked.refreshes);
+    assert!(
+        checked.tracking,
+        "the test role is a superuser: tracking is on"
+    );
+    assert!(
+        checked.refreshes > 3 * 20,
+        "{} refreshes",
+        checked.refreshes
+    );
     assert!(
         checked.mismatches.is_empty(),
         "refreshed snapshots differ from full ones:\n{}",
