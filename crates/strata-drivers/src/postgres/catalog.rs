@@ -96,12 +96,16 @@ pub(super) fn snapshot_scoped(
     base: Snapshot,
 ) -> Result<Snapshot, postgres::Error> {
     // One round trip each (no separate prepare): a refresh is a handful of small queries.
+    // Read, then empty, in one query: the subquery runs first.
     let saved: String = client
-        .query_typed("SELECT pg_catalog.current_setting('search_path')", &[])?
+        .query_typed(
+            "SELECT s, pg_catalog.set_config('search_path', '', false) \
+             FROM (SELECT pg_catalog.current_setting('search_path') AS s OFFSET 0) x",
+            &[],
+        )?
         .first()
         .map(|r| r.get(0))
         .unwrap_or_default();
-    client.batch_execute("SELECT pg_catalog.set_config('search_path', '', false)")?;
     let read = read(client, exclude, scope, base);
     let restored = client.query_typed(
         "SELECT pg_catalog.set_config('search_path', $1, false)",

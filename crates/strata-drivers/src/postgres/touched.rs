@@ -245,6 +245,10 @@ pub(super) fn refresh(
             }
         }
     }
+    if !scope.schemas && scope.rels.is_empty() && scope.types.is_empty() && scope.procs.is_empty() {
+        // Only removals (what was dropped is gone).
+        return Ok(s);
+    }
     catalog::snapshot_scoped(c, exclude, &scope, s)
 }
 
