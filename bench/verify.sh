@@ -43,7 +43,8 @@ done
 now() { date +%s.%N; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 db=0
-fresh() { db=$((db + 1)); psql_admin "CREATE DATABASE b$db" && echo "b$db"; }
+# Sets $d to a new empty database (not in a subshell: the counter must advance).
+fresh() { db=$((db + 1)); d=b$db; psql_admin "CREATE DATABASE $d"; }
 printf 'n\tbinary\trun\tup_s\tverify_s\tratio\tload_before\tload_after\tverify_exit\n'
 for n in ${BENCH_NS:-100 300 1000}; do
     python3 "$BENCH_DIR/gen.py" migrations "$n" "$WORK/n$n" >/dev/null
@@ -54,11 +55,11 @@ for n in ${BENCH_NS:-100 300 1000}; do
             case " ${BENCH_SKIP:-} " in *" $name:$n "*) continue ;; esac
             bin=${BIN[$name]}
             l0=$(load)
-            d=$(fresh)
+            fresh
             t0=$(now)
             "$bin" -path "$dir" -database "$(url "$d")" up >/dev/null 2>"$WORK/up.err"
             t1=$(now)
-            d=$(fresh)
+            fresh
             t2=$(now)
             code=0
             "$bin" -path "$dir" -database "$(url "$d")" verify >"$WORK/verify.out" 2>&1 || code=$?

@@ -27,14 +27,16 @@ const SETUP: &str = r#"
 CREATE TEMPORARY TABLE strata_verify_log (
     dropped boolean NOT NULL, classid oid, objid oid, tag text,
     object_type text, schema_name text, object_name text, address_names text[]);
+-- A migration may SET ROLE: the log stays writable (only this session sees a temporary table).
+GRANT ALL ON pg_temp.strata_verify_log TO PUBLIC;
 CREATE FUNCTION pg_temp.strata_verify_ddl() RETURNS event_trigger LANGUAGE plpgsql
-SET search_path = pg_catalog AS $f$
+SECURITY DEFINER SET search_path = pg_catalog AS $f$
 BEGIN
     INSERT INTO pg_temp.strata_verify_log (dropped, classid, objid, tag)
     SELECT false, classid, objid, command_tag FROM pg_event_trigger_ddl_commands();
 END $f$;
 CREATE FUNCTION pg_temp.strata_verify_drop() RETURNS event_trigger LANGUAGE plpgsql
-SET search_path = pg_catalog AS $f$
+SECURITY DEFINER SET search_path = pg_catalog AS $f$
 BEGIN
     INSERT INTO pg_temp.strata_verify_log
     SELECT true, classid, objid, NULL, object_type, schema_name, object_name, address_names

@@ -124,6 +124,10 @@ const FOLDER: &[(&str, Option<&str>)] = &[
         "ALTER TABLE people ALTER COLUMN type TYPE varchar(20);",
         Some("SELECT 1;"),
     ),
+    (
+        "SET LOCAL ROLE pg_database_owner; CREATE TABLE as_owner (id int); RESET ROLE;",
+        Some("DROP TABLE as_owner;"),
+    ),
     ("CREATE TABLE broken (id int);", Some("DROP TABLE nosuch;")),
 ];
 
