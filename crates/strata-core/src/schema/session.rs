@@ -11,6 +11,22 @@ pub trait SchemaSession {
     /// The schema now (Strata's and golang-migrate's tables left out).
     fn snapshot(&mut self) -> Result<Snapshot, DriverError>;
 
+    /// Start (`true`, inside the caller's transaction) or stop (`false`, after it ended)
+    /// following which objects each step touches, so [`SchemaSession::refresh`] can read only
+    /// those. `Ok(false)`: not available here (every refresh is a full snapshot).
+    fn track(&mut self, on: bool) -> Result<bool, DriverError> {
+        let _ = on;
+        Ok(false)
+    }
+
+    /// The schema now, when it was `base` at the last `snapshot` or `refresh` (savepoints
+    /// rolled back since undo the changes after them). Equal to [`SchemaSession::snapshot`];
+    /// cheaper when tracking.
+    fn refresh(&mut self, base: &Snapshot) -> Result<Snapshot, DriverError> {
+        let _ = base;
+        self.snapshot()
+    }
+
     /// Run `script`'s body as a migration would, without recording anything: a transactional
     /// script as one piece (inside the caller's transaction, if any), others statement by
     /// statement.

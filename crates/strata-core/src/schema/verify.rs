@@ -16,8 +16,8 @@ pub enum Mode {
     /// the database. Migrations that cannot run in a transaction stop the run (`Skipped`).
     RolledBack,
     /// Each script as it would run (no-transaction ones statement by statement), changes kept:
-    /// a scratch database, or the target with `--on-target` (then `unwind` runs the downs of
-    /// the migrations verified, newest first, at the end).
+    /// a scratch database (`unwind: false`), or the target with `--on-target` (then `unwind`
+    /// runs the downs of the migrations verified, newest first, at the end).
     Applied {
         /// Run the downs at the end, to leave the database as found.
         unwind: bool,
@@ -138,18 +138,41 @@ pub fn verify(
     if rolled_back {
         session.execute("BEGIN")?;
     }
-    let result = run_all(session, migrations, rolled_back, &mut out);
+    let result = start_tracking(session, mode)
+        .and_then(|tracking| run_all(session, migrations, rolled_back, tracking, &mut out));
     if rolled_back {
         let end = session.execute("ROLLBACK");
+        let untracked = session.track(false);
         result?;
         end?;
+        untracked?;
     } else {
+        let untracked = session.track(false);
         result?;
+        untracked?;
         if mode == (Mode::Applied { unwind: true }) {
             unwind(session, migrations, &out)?;
         }
     }
     Ok(out)
+}
+
+/// Ask the session to follow what each step touches: inside the rolled-back transaction, or
+/// (committed) on a scratch database; never on a target changed for real, where it would leave
+/// something behind if the run were killed.
+fn start_tracking(session: &mut dyn SchemaSession, mode: Mode) -> Result<bool, DriverError> {
+    match mode {
+        Mode::RolledBack => session.track(true),
+        Mode::Applied { unwind: false } => {
+            session.execute("BEGIN")?;
+            let on = session.track(true);
+            let end = session.execute(if on.is_ok() { "COMMIT" } else { "ROLLBACK" });
+            let on = on?;
+            end?;
+            Ok(on)
+        }
+        Mode::Applied { unwind: true } => Ok(false),
+    }
 }
 
 /// Downs of the applied migrations, newest first.
@@ -177,13 +200,14 @@ fn run_all(
     session: &mut dyn SchemaSession,
     migrations: &[&Migration],
     rolled_back: bool,
+    tracking: bool,
     out: &mut Vec<Entry>,
 ) -> Result<(), DriverError> {
     // The schema as the last round trip left it, when known: the next one's "before up".
     let mut known = None;
     for m in migrations {
         let started = Instant::now();
-        let (outcome, go_on) = one(session, m, rolled_back, &mut known)?;
+        let (outcome, go_on) = one(session, m, rolled_back, tracking, &mut known)?;
         out.push(Entry {
             version: m.version,
             name: m.name.clone(),
@@ -197,11 +221,13 @@ fn run_all(
     Ok(())
 }
 
-/// One round trip; `false` when the ones after it cannot be verified.
+/// One round trip; `false` when the ones after it cannot be verified. `tracking`: the session
+/// refreshes a snapshot cheaply.
 fn one(
     s: &mut dyn SchemaSession,
     m: &Migration,
     rolled_back: bool,
+    tracking: bool,
     known: &mut Option<Snapshot>,
 ) -> Result<(Outcome, bool), DriverError> {
     let before = known.take();
@@ -231,7 +257,13 @@ fn one(
     let guarded = |s: &mut dyn SchemaSession, script: &Script| guarded(s, script, rolled_back);
     if m.down.is_none() {
         return Ok(match guarded(s, up)? {
-            Ok(()) => (Outcome::NoDownPart, true),
+            Ok(()) => {
+                // Cheap to keep up to date when tracking; else the next one snapshots.
+                if let (Some(b), true) = (before, tracking) {
+                    *known = Some(s.refresh(&b)?);
+                }
+                (Outcome::NoDownPart, true)
+            }
             Err(e) => (Outcome::UpFails(e), false),
         });
     };
@@ -242,7 +274,7 @@ fn one(
     if let Err(e) = guarded(s, up)? {
         return Ok((Outcome::UpFails(e), false));
     }
-    let after_up = s.snapshot()?;
+    let after_up = s.refresh(&before_up)?;
     if rolled_back {
         s.execute(&format!("SAVEPOINT {AFTER_UP}"))?;
     }
@@ -297,9 +329,10 @@ fn round_trip(
     if let Err(e) = guarded(s, down)? {
         return Ok(Outcome::DownFails(e));
     }
-    let after_down = diff(before_up, &s.snapshot()?);
+    let down = s.refresh(after_up)?;
+    let after_down = diff(before_up, &down);
     let after_reup = match guarded(s, up)? {
-        Ok(()) => Ok(diff(after_up, &s.snapshot()?)),
+        Ok(()) => Ok(diff(after_up, &s.refresh(&down)?)),
         Err(e) => Err(e),
     };
     Ok(judge(after_down, after_reup))

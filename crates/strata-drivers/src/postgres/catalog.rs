@@ -29,26 +29,134 @@ pub(super) fn not_extension(class: &str, oid: &str) -> String {
     )
 }
 
+/// Which objects a read covers: all of them, or those with the given oids (a table's columns,
+/// constraints, indexes, triggers and policies come with it).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Scope {
+    /// Every object of every kind.
+    pub all: bool,
+    /// Schemas and extensions (always read whole: few rows).
+    pub schemas: bool,
+    /// Tables, views and sequences (`pg_class` oids).
+    pub rels: Vec<u32>,
+    /// Types (`pg_type` oids).
+    pub types: Vec<u32>,
+    /// Functions and procedures (`pg_proc` oids).
+    pub procs: Vec<u32>,
+}
+
+impl Scope {
+    /// Everything.
+    pub fn all() -> Scope {
+        Scope {
+            all: true,
+            schemas: true,
+            ..Scope::default()
+        }
+    }
+
+    fn filter(&self, column: &str, oids: &[u32]) -> Option<String> {
+        if self.all {
+            return Some("true".into());
+        }
+        if oids.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = oids.iter().map(u32::to_string).collect();
+        Some(format!(
+            "{column} = ANY('{{{}}}'::pg_catalog.oid[])",
+            list.join(",")
+        ))
+    }
+
+    fn rels(&self, column: &str) -> Option<String> {
+        self.filter(column, &self.rels)
+    }
+
+    fn types(&self, column: &str) -> Option<String> {
+        self.filter(column, &self.types)
+    }
+
+    fn procs(&self, column: &str) -> Option<String> {
+        self.filter(column, &self.procs)
+    }
+}
+
 /// The schema as the catalog has it, without the tables in `exclude` (`(schema, table)`).
 pub fn snapshot(
     client: &mut Client,
     exclude: &[(String, String)],
 ) -> Result<Snapshot, postgres::Error> {
+    snapshot_scoped(client, exclude, &Scope::all(), Snapshot::default())
+}
+
+/// `base` with the objects in `scope` read from the catalog (`base` must not hold them).
+pub(super) fn snapshot_scoped(
+    client: &mut Client,
+    exclude: &[(String, String)],
+    scope: &Scope,
+    base: Snapshot,
+) -> Result<Snapshot, postgres::Error> {
+    // One round trip each (no separate prepare): a refresh is a handful of small queries.
+    // Read, then empty, in one query: the subquery runs first.
     let saved: String = client
-        .query_one("SELECT current_setting('search_path')", &[])?
-        .get(0);
-    client.execute("SELECT set_config('search_path', '', false)", &[])?;
-    let read = read(client, exclude);
-    let restored = client.execute("SELECT set_config('search_path', $1, false)", &[&saved]);
+        .query_typed(
+            "SELECT s, pg_catalog.set_config('search_path', '', false) \
+             FROM (SELECT pg_catalog.current_setting('search_path') AS s OFFSET 0) x",
+            &[],
+        )?
+        .first()
+        .map(|r| r.get(0))
+        .unwrap_or_default();
+    let read = read(client, exclude, scope, base);
+    let restored = client.query_typed(
+        "SELECT pg_catalog.set_config('search_path', $1, false)",
+        &[(&saved, postgres::types::Type::TEXT)],
+    );
     let snapshot = read?;
     restored?;
     Ok(snapshot)
 }
 
-fn read(c: &mut Client, exclude: &[(String, String)]) -> Result<Snapshot, postgres::Error> {
-    let mut s = Snapshot::default();
+/// Read the objects in `scope` into `s` (which must not hold them already).
+fn read(
+    c: &mut Client,
+    exclude: &[(String, String)],
+    scope: &Scope,
+    mut s: Snapshot,
+) -> Result<Snapshot, postgres::Error> {
+    if scope.schemas {
+        schemas(c, &mut s)?;
+    }
+    if let Some(f) = scope.types("t.oid") {
+        types(c, &mut s, &f)?;
+    }
+    if let Some(f) = scope.rels("c.oid") {
+        tables(c, &mut s, exclude, &f)?;
+        sequences(c, &mut s, &f)?;
+        let version: i32 = c
+            .query_typed(
+                "SELECT pg_catalog.current_setting('server_version_num')::int",
+                &[],
+            )?
+            .first()
+            .map_or(0, |r| r.get(0));
+        views(c, &mut s, version, &f)?;
+        indexes(c, &mut s, &f)?;
+    }
+    if let Some(f) = scope.procs("p.oid") {
+        functions(c, &mut s, &f)?;
+    }
+    Ok(s)
+}
+
+fn schemas(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+    s.schemas.clear();
+    s.extensions.clear();
+    s.servers.clear();
+    servers(c, s)?;
     let ns_ext = not_extension("pg_namespace", "n.oid");
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace') \
              FROM pg_catalog.pg_namespace n WHERE {USER_NS} AND n.nspname <> 'public' AND {ns_ext}"
@@ -57,29 +165,19 @@ fn read(c: &mut Client, exclude: &[(String, String)]) -> Result<Snapshot, postgr
     )? {
         s.schemas.insert(r.get(0), r.get(1));
     }
-    for r in c.query(
+    for r in c.query_typed(
         "SELECT e.extname::text, n.nspname::text FROM pg_catalog.pg_extension e \
          JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'",
         &[],
     )? {
         s.extensions.insert(r.get(0), r.get(1));
     }
-    servers(c, &mut s)?;
-    types(c, &mut s)?;
-    tables(c, &mut s, exclude)?;
-    sequences(c, &mut s)?;
-    let version: i32 = c
-        .query_one("SELECT current_setting('server_version_num')::int", &[])?
-        .get(0);
-    views(c, &mut s, version)?;
-    indexes(c, &mut s)?;
-    functions(c, &mut s)?;
-    Ok(s)
+    Ok(())
 }
 
-fn types(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+fn types(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_type", "t.oid");
-    let rows = c.query(
+    let rows = c.query_typed(
         &format!(
             "SELECT n.nspname::text, t.typname::text, t.typtype::text, \
                pg_catalog.obj_description(t.oid, 'pg_type'), \
@@ -93,7 +191,7 @@ fn types(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                (SELECT pg_catalog.format_type(r.rngsubtype, NULL) FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid) \
              FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
              WHERE {USER_NS} AND {ext} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND \
-               (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = 'c'))"
+               (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = 'c')) AND {scope}"
         ),
         &[],
     )?;
@@ -138,9 +236,10 @@ fn tables(
     c: &mut Client,
     s: &mut Snapshot,
     exclude: &[(String, String)],
+    scope: &str,
 ) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
-    let rows = c.query(
+    let rows = c.query_typed(
         &format!(
             "SELECT n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, \
                pg_catalog.obj_description(c.oid, 'pg_class'), \
@@ -154,7 +253,7 @@ fn tables(
                  JOIN pg_catalog.pg_foreign_server v ON v.oid = f.ftserver WHERE f.ftrelid = c.oid), \
                (SELECT f.ftoptions::text[] FROM pg_catalog.pg_foreign_table f WHERE f.ftrelid = c.oid) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} AND {ext}"
+             WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} AND {ext} AND {scope}"
         ),
         &[],
     )?;
@@ -188,7 +287,7 @@ fn tables(
         );
     }
     let key = "n.nspname::text || '.' || c.relname::text";
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT {key}, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), \
                pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnotnull, a.attidentity::text, \
@@ -204,7 +303,7 @@ fn tables(
              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
              LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace \
-             WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} \
+             WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} AND {scope} \
              ORDER BY 1, a.attnum"
         ),
         &[],
@@ -230,14 +329,14 @@ fn tables(
             options: options(r.get(10)),
         });
     }
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT {key}, k.conname::text, k.contype::text, pg_catalog.pg_get_constraintdef(k.oid), \
                k.convalidated, pg_catalog.obj_description(k.oid, 'pg_constraint') \
              FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND k.conislocal AND k.conparentid = 0 \
-               AND {USER_NS}"
+               AND {USER_NS} AND {scope}"
         ),
         &[],
     )? {
@@ -261,13 +360,13 @@ fn tables(
             Constraint { name, kind, definition, valid, comment: r.get(5) },
         );
     }
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT {key}, g.tgname::text, pg_catalog.pg_get_triggerdef(g.oid), \
                pg_catalog.obj_description(g.oid, 'pg_trigger') \
              FROM pg_catalog.pg_trigger g JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND {USER_NS}"
+             WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND {USER_NS} AND {scope}"
         ),
         &[],
     )? {
@@ -284,7 +383,7 @@ fn tables(
             },
         );
     }
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT {key}, p.polname::text, p.polpermissive, \
                CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' \
@@ -293,7 +392,7 @@ fn tables(
                  FROM unnest(p.polroles) r LEFT JOIN pg_catalog.pg_roles o ON o.oid = r ORDER BY 1), \
                pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) \
              FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS}"
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS} AND {scope}"
         ),
         &[],
     )? {
@@ -314,9 +413,9 @@ fn tables(
     Ok(())
 }
 
-fn sequences(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+fn sequences(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT n.nspname::text, c.relname::text, pg_catalog.format_type(q.seqtypid, NULL), \
                q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle, \
@@ -332,7 +431,7 @@ fn sequences(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_class'::regclass \
                  AND d.objid = c.oid AND d.deptype = 'i') \
              FROM pg_catalog.pg_sequence q JOIN pg_catalog.pg_class c ON c.oid = q.seqrelid \
-             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS} AND {ext}"
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS} AND {ext} AND {scope}"
         ),
         &[],
     )? {
@@ -369,9 +468,14 @@ fn sequences(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
 }
 
 /// `version`: the server's `server_version_num`.
-fn views(c: &mut Client, s: &mut Snapshot, version: i32) -> Result<(), postgres::Error> {
+fn views(
+    c: &mut Client,
+    s: &mut Snapshot,
+    version: i32,
+    scope: &str,
+) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT n.nspname::text, c.relname::text, c.relkind = 'm', pg_catalog.pg_get_viewdef(c.oid, true), \
                pg_catalog.obj_description(c.oid, 'pg_class'), \
@@ -387,7 +491,7 @@ fn views(c: &mut Client, s: &mut Snapshot, version: i32) -> Result<(), postgres:
                  JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace \
                  WHERE w.ev_class = c.oid ORDER BY 1) \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {ext}"
+             WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {ext} AND {scope}"
         ),
         &[],
     )? {
@@ -414,8 +518,8 @@ fn views(c: &mut Client, s: &mut Snapshot, version: i32) -> Result<(), postgres:
     Ok(())
 }
 
-fn indexes(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
-    for r in c.query(
+fn indexes(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
+    for r in c.query_typed(
         &format!(
             "SELECT n.nspname::text || '.' || c.relname::text, ic.relname::text, i.indisunique, am.amname::text, \
                '(' || (SELECT string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true), ', ' ORDER BY k) \
@@ -429,7 +533,7 @@ fn indexes(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
              FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
              JOIN pg_catalog.pg_class c ON c.oid = i.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_catalog.pg_am am ON am.oid = ic.relam \
-             WHERE {USER_NS} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k \
+             WHERE {USER_NS} AND {scope} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k \
                WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')) \
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)"
         ),
@@ -469,7 +573,7 @@ fn options(raw: Option<Vec<String>>) -> Vec<(String, String)> {
 
 fn servers(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_foreign_server", "v.oid");
-    for r in c.query(
+    for r in c.query_typed(
         &format!(
             "SELECT v.srvname::text, w.fdwname::text, v.srvtype, v.srvversion, v.srvoptions::text[] \
              FROM pg_catalog.pg_foreign_server v \
@@ -512,7 +616,7 @@ fn procedure_arguments(defaults: bool) -> String {
     )
 }
 
-fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+fn functions(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_proc", "p.oid");
     let old_procedure = "p.prokind = 'p' AND current_setting('server_version_num')::int < 140000";
     let header = procedure_arguments(true);
@@ -532,7 +636,7 @@ fn functions(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
                  WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid \
                    AND d.refclassid = 'pg_type'::regclass AND rc.relkind IN ('r', 'p', 'f', 'v', 'm') ORDER BY 1) \
              FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-             WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {ext} \
+             WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {ext} AND {scope} \
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_proc'::regclass \
                  AND i.objid = p.oid AND i.deptype = 'i')"
         ),

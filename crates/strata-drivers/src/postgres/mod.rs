@@ -50,6 +50,7 @@ pub mod rehearse;
 pub mod schema_session;
 pub mod session;
 pub mod sql;
+mod touched;
 mod viewdef;
 mod watch;
 

@@ -4,6 +4,7 @@
 use super::catalog;
 use super::connect;
 use super::errors::db_error;
+use super::touched;
 use crate::url::DatabaseUrl;
 use crate::ConnectOptions;
 use postgres::Client;
@@ -18,6 +19,8 @@ pub struct PgSchemaSession {
     /// Schema of golang-migrate's table and Strata's ledger and log.
     schema: String,
     tables: strata_core::TableNames,
+    /// DDL is being logged (see [`super::touched`]).
+    tracking: bool,
 }
 
 impl PgSchemaSession {
@@ -39,6 +42,7 @@ impl PgSchemaSession {
             client,
             schema,
             tables,
+            tracking: false,
         })
     }
 
@@ -67,7 +71,27 @@ impl PgSchemaSession {
 impl SchemaSession for PgSchemaSession {
     fn snapshot(&mut self) -> Result<Snapshot, DriverError> {
         let exclude = self.exclude();
+        if self.tracking {
+            touched::clear(&mut self.client).map_err(|e| db_error(&e))?;
+        }
         catalog::snapshot(&mut self.client, &exclude).map_err(|e| db_error(&e))
+    }
+
+    fn track(&mut self, on: bool) -> Result<bool, DriverError> {
+        if on {
+            self.tracking = touched::install(&mut self.client).map_err(|e| db_error(&e))?;
+        } else if std::mem::take(&mut self.tracking) {
+            touched::uninstall(&mut self.client).map_err(|e| db_error(&e))?;
+        }
+        Ok(self.tracking)
+    }
+
+    fn refresh(&mut self, base: &Snapshot) -> Result<Snapshot, DriverError> {
+        if !self.tracking {
+            return self.snapshot();
+        }
+        let exclude = self.exclude();
+        touched::refresh(&mut self.client, &exclude, base).map_err(|e| db_error(&e))
     }
 
     fn run(&mut self, script: &Script) -> Result<(), DriverError> {

@@ -10,4 +10,5 @@ mod pg_lease;
 mod pg_ledger;
 mod pg_lock;
 mod pg_schema;
+mod pg_verify_touched;
 mod support;
