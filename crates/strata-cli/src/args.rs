@@ -51,6 +51,7 @@ const LONG_FLAGS: &[&str] = &[
     "dry-run",
     "targets",
     "targets-cmd",
+    "targets-query",
     "parallel",
     "per-host",
     "on-error",
@@ -260,6 +261,12 @@ pub enum Command {
         /// Output format (`json`: one report object on stdout).
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Many databases at once.
+        #[command(flatten)]
+        targets: crate::fleet::TargetArgs,
+        /// How many databases run at once, and what a failure stops.
+        #[command(flatten)]
+        fleet: crate::fleet::RunArgs,
     },
     /// Apply all or N up migrations.
     #[command(after_help = crate::examples::UP)]
@@ -295,6 +302,12 @@ pub enum Command {
         /// Output format (`json`: one report object on stdout).
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Many databases at once.
+        #[command(flatten)]
+        targets: crate::fleet::TargetArgs,
+        /// How many databases run at once, and what a failure stops.
+        #[command(flatten)]
+        fleet: crate::fleet::RunArgs,
     },
     /// Drop everything inside the database (asks unless -f).
     Drop {
@@ -413,6 +426,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Many databases at once.
+        #[command(flatten)]
+        targets: crate::fleet::TargetArgs,
     },
     /// Run the pending transactional migrations on the target inside one transaction and roll
     /// it back: errors, timings and the table locks taken. No-transaction migrations are listed
@@ -444,6 +460,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Many databases at once.
+        #[command(flatten)]
+        targets: crate::fleet::TargetArgs,
     },
     /// Write the schema as deterministic SQL (Strata's own tables left out; golang-migrate's
     /// version appended), or with --check compare it with a file (exit 3 when they differ).
