@@ -26,10 +26,14 @@ pub fn targets(settings: &Settings, sql: &str) -> Result<Vec<Target>, CliError> 
         )));
     };
     // The simple protocol returns every column as text, whatever its type.
-    let messages = pg
-        .client()
-        .simple_query(sql)
-        .map_err(|e| CliError::Failed(format!("{source_name}: {e}")))?;
+    let messages = pg.client().simple_query(sql).map_err(|e| {
+        // The server's words, not the client's bare "db error".
+        let detail = match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.severity(), db.message()),
+            None => e.to_string(),
+        };
+        CliError::Failed(format!("{source_name}: {detail}"))
+    })?;
     let rows: Vec<Vec<Option<String>>> = messages
         .iter()
         .filter_map(|m| match m {

@@ -272,3 +272,400 @@ fn pg_a_target_list_without_passwords_takes_them_from_pgpass() {
         assert_eq!(runs(db), [2, 3], "{}", db.name);
     }
 }
+
+/// Every row of golang-migrate's table, the ledger and the log, as text: equal before and
+/// after a run means the run did not touch the database's records.
+fn records(db: &TestDb) -> String {
+    ["schema_migrations", "schema_migrations_ledger", "schema_migrations_log"]
+        .iter()
+        .map(|table| {
+            db.client()
+                .query_one(
+                    &format!("SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') FROM {table} t"),
+                    &[],
+                )
+                .unwrap()
+                .get::<_, String>(0)
+        })
+        .collect::<Vec<_>>()
+        .join("\n--\n")
+}
+
+fn version(db: &TestDb) -> Option<i64> {
+    db.client()
+        .query_opt("SELECT version FROM schema_migrations", &[])
+        .unwrap()
+        .map(|r| r.get(0))
+}
+
+#[test]
+fn pg_targets_query_reads_database_names_and_urls_with_labels() {
+    let Some(dbs) = databases(4) else { return };
+    let p = Project::new();
+    counted(&p);
+    let catalog = &dbs[0];
+    // Two tenants by database name (on the catalog's server), one by URL; labels optional.
+    catalog
+        .client()
+        .batch_execute(&format!(
+            "CREATE TABLE tenants (db text, label text, region text, active bool);
+             INSERT INTO tenants VALUES ('{}', 'alpha', 'eu', true), ('{}', NULL, NULL, true),
+                                        ('{}', 'gamma', 'us', true), ('nope', 'x', 'y', false);",
+            dbs[1].name, dbs[2].name, dbs[3].url
+        ))
+        .unwrap();
+    let query = "SELECT db, label, region FROM tenants WHERE active";
+    let out = fleet(
+        &p,
+        &["-database", &catalog.url, "up", "--targets-query", query],
+    );
+    out.ok();
+    for db in &dbs[1..] {
+        assert_eq!(runs(db), [2, 3], "{}", db.name);
+    }
+    assert!(!has_ledger(catalog), "the catalog is not a target");
+    assert!(out.stdout.contains("ok alpha "), "{}", out.stdout);
+    assert!(out.stdout.contains("ok gamma "), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("ok {} ", dbs[2].name)),
+        "a row without a label is named by its database:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stdout.lines().last(),
+        Some("3 ok, 0 up to date, 0 failed, 0 not started")
+    );
+    // The group column works as group= does.
+    let out = fleet(
+        &p,
+        &[
+            "-database",
+            &catalog.url,
+            "status",
+            "--targets-query",
+            query,
+            "--format",
+            "json",
+        ],
+    );
+    out.ok();
+    assert!(
+        out.stdout.contains(r#""group":"eu","name":"alpha""#)
+            || out.stdout.contains(r#""name":"alpha""#) && out.stdout.contains(r#""group":"eu""#),
+        "{}",
+        out.stdout
+    );
+
+    // A bad row is named with the query; a failing query is named too.
+    catalog
+        .client()
+        .batch_execute("INSERT INTO tenants VALUES (NULL, 'z', NULL, true)")
+        .unwrap();
+    let out = fleet(
+        &p,
+        &["-database", &catalog.url, "up", "--targets-query", query],
+    );
+    out.code(2)
+        .stderr_has(&format!("error: --targets-query \"{query}\" row "))
+        .stderr_has(": column 1 is NULL (expected a database URL or name)");
+    let out = fleet(
+        &p,
+        &[
+            "-database",
+            &catalog.url,
+            "up",
+            "--targets-query",
+            "SELECT db FROM no_such_table",
+        ],
+    );
+    out.code(1)
+        .stderr_has("error: --targets-query \"SELECT db FROM no_such_table\": ")
+        .stderr_has("relation \"no_such_table\" does not exist");
+    // Without -database there is nothing to run it on.
+    let out = fleet(&p, &["up", "--targets-query", query]);
+    out.code(2).stderr_has("runs on -database");
+}
+
+#[test]
+fn pg_targets_query_never_shows_the_catalog_password() {
+    let Some(dbs) = databases(2) else { return };
+    let Some((user, password)) = dbs[0].server().and_then(|s| s.password_role()) else {
+        eprintln!("skipped: no password role on an external server");
+        return;
+    };
+    let p = Project::new();
+    counted(&p);
+    dbs[1]
+        .client()
+        .batch_execute(&format!("GRANT ALL ON SCHEMA public TO {user}"))
+        .unwrap();
+    let catalog = dbs[0].url_as(user, Some(password));
+    let query = format!("SELECT '{}'", dbs[1].name);
+    // The tenant's URL is the catalog's with another database: it holds the password.
+    let out = fleet(
+        &p,
+        &["-database", &catalog, "up", "--targets-query", &query],
+    );
+    out.ok().never_shows(password);
+    assert!(
+        out.stdout.contains(&format!("{user}:***@")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(runs(&dbs[1]), [2, 3]);
+    let out = fleet(
+        &p,
+        &["-database", &catalog, "up", "--targets-query", "SELECT 1/0"],
+    );
+    out.code(1)
+        .never_shows(password)
+        .stderr_has("division by zero");
+}
+
+#[test]
+fn pg_down_1_reverts_one_migration_on_each_of_four_targets_and_bare_down_is_refused() {
+    let Some(dbs) = databases(4) else { return };
+    let p = Project::new();
+    counted(&p);
+    let urls: Vec<String> = dbs.iter().map(|d| d.url.clone()).collect();
+    write_targets(&p, &urls);
+    fleet(&p, &["up", "--targets", "targets.txt"]).ok();
+    let before: Vec<String> = dbs.iter().map(records).collect();
+    for args in [&["down"][..], &["down", "-all"], &["down", "0"]] {
+        let mut args = args.to_vec();
+        args.extend(["--targets", "targets.txt"]);
+        fleet(&p, &args).code(2).stderr_has("error: down");
+    }
+    let after: Vec<String> = dbs.iter().map(records).collect();
+    assert_eq!(before, after, "a refused down touched nothing");
+
+    let out = fleet(
+        &p,
+        &["down", "1", "--targets", "targets.txt", "--parallel", "2"],
+    );
+    out.ok();
+    for (i, db) in dbs.iter().enumerate() {
+        assert_eq!(runs(db), [2], "{}", db.name);
+        assert_eq!(version(db), Some(2));
+        assert!(
+            out.stdout.contains(&format!("ok t{i} "))
+                && out.stdout.contains(" 3 -> 2 (1 reverted)"),
+            "{}",
+            out.stdout
+        );
+    }
+    assert_eq!(
+        out.stdout.lines().last(),
+        Some("4 ok, 0 no change, 0 failed, 0 not started")
+    );
+    let json = fleet(
+        &p,
+        &["down", "1", "--targets", "targets.txt", "--format", "json"],
+    );
+    json.ok();
+    let first: serde_json::Value =
+        serde_json::from_str(json.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(first["command"], "down");
+    assert_eq!(first["before"], 2);
+    assert_eq!(first["after"], 1);
+    for db in &dbs {
+        assert_eq!(version(db), Some(1), "{}", db.name);
+    }
+}
+
+#[test]
+fn pg_goto_brings_targets_at_different_versions_to_one_version() {
+    let Some(dbs) = databases(3) else { return };
+    let p = Project::new();
+    counted(&p);
+    let urls: Vec<String> = dbs.iter().map(|d| d.url.clone()).collect();
+    write_targets(&p, &urls);
+    // t0 at nothing, t1 at 1, t2 at 3.
+    fleet(&p, &["-database", &dbs[1].url, "up", "1"]).ok();
+    fleet(&p, &["-database", &dbs[2].url, "up"]).ok();
+    let out = fleet(&p, &["goto", "2", "--targets", "targets.txt"]);
+    out.ok();
+    for db in &dbs {
+        assert_eq!(version(db), Some(2), "{}", db.name);
+        assert_eq!(runs(db), [2], "{}", db.name);
+    }
+    assert!(out.stdout.contains("ok t0 "), "{}", out.stdout);
+    assert!(out.stdout.contains(" - -> 2 (2 run)"), "{}", out.stdout);
+    assert!(out.stdout.contains(" 1 -> 2 (1 run)"), "{}", out.stdout);
+    assert!(out.stdout.contains(" 3 -> 2 (1 run)"), "{}", out.stdout);
+    let again = fleet(&p, &["goto", "2", "--targets", "targets.txt"]);
+    again.ok();
+    assert_eq!(
+        again.stdout.lines().last(),
+        Some("0 ok, 3 no change, 0 failed, 0 not started")
+    );
+    fleet(&p, &["goto", "--targets", "targets.txt"])
+        .code(2)
+        .stderr_has("please specify version argument V");
+}
+
+#[test]
+fn pg_plan_prints_one_line_per_target_and_changes_nothing() {
+    let Some(dbs) = databases(3) else { return };
+    let p = Project::new();
+    counted(&p);
+    let urls: Vec<String> = dbs.iter().map(|d| d.url.clone()).collect();
+    write_targets(&p, &urls);
+    fleet(&p, &["-database", &dbs[1].url, "up", "1"]).ok();
+    fleet(&p, &["-database", &dbs[2].url, "up"]).ok();
+    let before: Vec<String> = dbs[1..].iter().map(records).collect();
+    let out = fleet(&p, &["plan", "--targets", "targets.txt"]);
+    out.ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let shown = |i: usize| format!("t{i} {}", strata_drivers::url::redact(&dbs[i].url));
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "planned {} at -: 1/u runs, 2/u create_b, 3/u three",
+                shown(0)
+            ),
+            format!("planned {} at 1: 2/u create_b, 3/u three", shown(1)),
+            format!("no-change {} at 3", shown(2)),
+            "2 to change, 1 no change, 0 failed".to_string(),
+        ]
+    );
+    assert!(!has_ledger(&dbs[0]), "plan created no table");
+    assert_eq!(before, dbs[1..].iter().map(records).collect::<Vec<_>>());
+
+    let out = fleet(
+        &p,
+        &[
+            "plan",
+            "down",
+            "1",
+            "--targets",
+            "targets.txt",
+            "--format",
+            "json",
+        ],
+    );
+    out.ok();
+    let objects: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects.len(), 4);
+    assert_eq!(objects[0]["status"], "no-change");
+    assert_eq!(objects[1]["steps"][0]["version"], 1);
+    assert_eq!(objects[1]["steps"][0]["direction"], "down");
+    assert_eq!(objects[2]["steps"][0]["version"], 3);
+    assert_eq!(objects[2]["request"]["command"], "down");
+    assert_eq!(objects[3]["summary"]["planned"], 2);
+}
+
+#[test]
+fn pg_three_broken_targets_fail_alone_and_a_rerun_after_the_fix_touches_only_them() {
+    let Some(dbs) = databases(8) else { return };
+    let p = Project::new();
+    counted(&p);
+    let broken = [1, 4, 6];
+    // Migration 2 fails where table b already exists.
+    for i in broken {
+        dbs[i]
+            .client()
+            .batch_execute("CREATE TABLE b (x INTEGER)")
+            .unwrap();
+    }
+    let urls: Vec<String> = dbs.iter().map(|d| d.url.clone()).collect();
+    write_targets(&p, &urls);
+    let out = fleet(
+        &p,
+        &[
+            "up",
+            "--targets",
+            "targets.txt",
+            "--on-error",
+            "continue",
+            "--parallel",
+            "3",
+        ],
+    );
+    out.code(1);
+    let failed: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("failed "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    let mut failed = failed;
+    failed.sort();
+    assert_eq!(failed, ["t1", "t4", "t6"], "{}", out.stdout);
+    assert_eq!(
+        out.stdout.lines().last(),
+        Some("5 ok, 0 up to date, 3 failed, 0 not started")
+    );
+    let settled: Vec<(usize, String)> = (0..dbs.len())
+        .filter(|i| !broken.contains(i))
+        .map(|i| (i, records(&dbs[i])))
+        .collect();
+    for i in broken {
+        dbs[i].client().batch_execute("DROP TABLE b").unwrap();
+    }
+    let again = fleet(&p, &["up", "--targets", "targets.txt", "--parallel", "3"]);
+    again.ok();
+    let ran: Vec<&str> = again
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("ok "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    let mut ran = ran;
+    ran.sort();
+    assert_eq!(ran, ["t1", "t4", "t6"], "{}", again.stdout);
+    assert_eq!(
+        again.stdout.lines().last(),
+        Some("3 ok, 5 up to date, 0 failed, 0 not started")
+    );
+    for (i, before) in settled {
+        assert_eq!(records(&dbs[i]), before, "the rerun touched t{i}'s records");
+    }
+    for db in &dbs {
+        assert_eq!(runs(db), [2, 3], "{}", db.name);
+    }
+}
+
+#[test]
+fn pg_verify_on_targets_names_the_down_that_does_not_restore() {
+    let Some(dbs) = databases(3) else { return };
+    let p = Project::new();
+    counted(&p);
+    p.pair(
+        "4",
+        "leaky",
+        "CREATE TABLE leaky (id INTEGER);",
+        "SELECT 1;",
+    );
+    let urls: Vec<String> = dbs.iter().map(|d| d.url.clone()).collect();
+    write_targets(&p, &urls);
+    // t0 has everything applied: nothing to verify there.
+    fleet(&p, &["-database", &dbs[0].url, "up"]).ok();
+    let out = fleet(&p, &["verify", "--targets", "targets.txt"]);
+    out.code(3).stderr_has("[t1] 4/u: ");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("nothing-pending t0 "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        lines[1].starts_with("failed t1 ")
+            && lines[1].ends_with(": 4/u leaky: down does not restore"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        lines[3],
+        "0 ok, 1 nothing pending, 2 failed, 0 could not be verified"
+    );
+    assert!(!has_ledger(&dbs[1]), "verify rolled everything back");
+    fleet(&p, &["verify", "--targets", "targets.txt", "--all"])
+        .code(2)
+        .stderr_has("cannot go with a list of databases");
+}
