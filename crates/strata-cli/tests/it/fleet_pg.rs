@@ -1,16 +1,17 @@
-//! `up --targets` / `status --targets` on real PostgreSQL: one test database per target.
+//! `up --targets`, `--targets-query` and `status --targets` on real PostgreSQL: one test
+//! database per target.
 
 use crate::support::{output, Output, Project};
 use strata_testkit::TestDb;
 
 /// `n` fresh databases, or `None` (skipped) when there is no server.
-fn databases(n: usize) -> Option<Vec<TestDb>> {
+pub(crate) fn databases(n: usize) -> Option<Vec<TestDb>> {
     (0..n).map(|_| TestDb::postgres()).collect()
 }
 
 /// A counter table and two migrations that each add one row to it: after a run, two rows
 /// mean each ran exactly once.
-fn counted(p: &Project) {
+pub(crate) fn counted(p: &Project) {
     p.pair(
         "1",
         "runs",
@@ -31,7 +32,7 @@ fn counted(p: &Project) {
     );
 }
 
-fn write_targets(p: &Project, urls: &[String]) {
+pub(crate) fn write_targets(p: &Project, urls: &[String]) {
     let list: String = urls
         .iter()
         .enumerate()
@@ -40,20 +41,20 @@ fn write_targets(p: &Project, urls: &[String]) {
     std::fs::write(p.path().join("targets.txt"), list).unwrap();
 }
 
-fn fleet(p: &Project, args: &[&str]) -> Output {
+pub(crate) fn fleet(p: &Project, args: &[&str]) -> Output {
     let mut cmd = p.bare();
     cmd.args(["-path", "migrations"]).args(args);
     output(cmd)
 }
 
-fn runs(db: &TestDb) -> Vec<i32> {
+pub(crate) fn runs(db: &TestDb) -> Vec<i32> {
     db.client()
         .query("SELECT n FROM runs ORDER BY n", &[])
         .map(|rows| rows.iter().map(|r| r.get(0)).collect())
         .unwrap_or_default()
 }
 
-fn has_ledger(db: &TestDb) -> bool {
+pub(crate) fn has_ledger(db: &TestDb) -> bool {
     db.client()
         .query_one(
             "SELECT to_regclass('public.schema_migrations') IS NOT NULL",
@@ -275,7 +276,7 @@ fn pg_a_target_list_without_passwords_takes_them_from_pgpass() {
 
 /// Every row of golang-migrate's table, the ledger and the log, as text: equal before and
 /// after a run means the run did not touch the database's records.
-fn records(db: &TestDb) -> String {
+pub(crate) fn records(db: &TestDb) -> String {
     ["schema_migrations", "schema_migrations_ledger", "schema_migrations_log"]
         .iter()
         .map(|table| {
@@ -289,13 +290,6 @@ fn records(db: &TestDb) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n--\n")
-}
-
-fn version(db: &TestDb) -> Option<i64> {
-    db.client()
-        .query_opt("SELECT version FROM schema_migrations", &[])
-        .unwrap()
-        .map(|r| r.get(0))
 }
 
 #[test]
@@ -423,144 +417,6 @@ fn pg_targets_query_never_shows_the_catalog_password() {
 }
 
 #[test]
-fn pg_down_1_reverts_one_migration_on_each_of_four_targets_and_bare_down_is_refused() {
-    let Some(dbs) = databases(4) else { return };
-    let p = Project::new();
-    counted(&p);
-    let urls: Vec<String> = dbs.iter().map(|d| d.url.clone()).collect();
-    write_targets(&p, &urls);
-    fleet(&p, &["up", "--targets", "targets.txt"]).ok();
-    let before: Vec<String> = dbs.iter().map(records).collect();
-    for args in [&["down"][..], &["down", "-all"], &["down", "0"]] {
-        let mut args = args.to_vec();
-        args.extend(["--targets", "targets.txt"]);
-        fleet(&p, &args).code(2).stderr_has("error: down");
-    }
-    let after: Vec<String> = dbs.iter().map(records).collect();
-    assert_eq!(before, after, "a refused down touched nothing");
-
-    let out = fleet(
-        &p,
-        &["down", "1", "--targets", "targets.txt", "--parallel", "2"],
-    );
-    out.ok();
-    for (i, db) in dbs.iter().enumerate() {
-        assert_eq!(runs(db), [2], "{}", db.name);
-        assert_eq!(version(db), Some(2));
-        assert!(
-            out.stdout.contains(&format!("ok t{i} "))
-                && out.stdout.contains(" 3 -> 2 (1 reverted)"),
-            "{}",
-            out.stdout
-        );
-    }
-    assert_eq!(
-        out.stdout.lines().last(),
-        Some("4 ok, 0 no change, 0 failed, 0 not started")
-    );
-    let json = fleet(
-        &p,
-        &["down", "1", "--targets", "targets.txt", "--format", "json"],
-    );
-    json.ok();
-    let first: serde_json::Value =
-        serde_json::from_str(json.stdout.lines().next().unwrap()).unwrap();
-    assert_eq!(first["command"], "down");
-    assert_eq!(first["before"], 2);
-    assert_eq!(first["after"], 1);
-    for db in &dbs {
-        assert_eq!(version(db), Some(1), "{}", db.name);
-    }
-}
-
-#[test]
-fn pg_goto_brings_targets_at_different_versions_to_one_version() {
-    let Some(dbs) = databases(3) else { return };
-    let p = Project::new();
-    counted(&p);
-    let urls: Vec<String> = dbs.iter().map(|d| d.url.clone()).collect();
-    write_targets(&p, &urls);
-    // t0 at nothing, t1 at 1, t2 at 3.
-    fleet(&p, &["-database", &dbs[1].url, "up", "1"]).ok();
-    fleet(&p, &["-database", &dbs[2].url, "up"]).ok();
-    let out = fleet(&p, &["goto", "2", "--targets", "targets.txt"]);
-    out.ok();
-    for db in &dbs {
-        assert_eq!(version(db), Some(2), "{}", db.name);
-        assert_eq!(runs(db), [2], "{}", db.name);
-    }
-    assert!(out.stdout.contains("ok t0 "), "{}", out.stdout);
-    assert!(out.stdout.contains(" - -> 2 (2 run)"), "{}", out.stdout);
-    assert!(out.stdout.contains(" 1 -> 2 (1 run)"), "{}", out.stdout);
-    assert!(out.stdout.contains(" 3 -> 2 (1 run)"), "{}", out.stdout);
-    let again = fleet(&p, &["goto", "2", "--targets", "targets.txt"]);
-    again.ok();
-    assert_eq!(
-        again.stdout.lines().last(),
-        Some("0 ok, 3 no change, 0 failed, 0 not started")
-    );
-    fleet(&p, &["goto", "--targets", "targets.txt"])
-        .code(2)
-        .stderr_has("please specify version argument V");
-}
-
-#[test]
-fn pg_plan_prints_one_line_per_target_and_changes_nothing() {
-    let Some(dbs) = databases(3) else { return };
-    let p = Project::new();
-    counted(&p);
-    let urls: Vec<String> = dbs.iter().map(|d| d.url.clone()).collect();
-    write_targets(&p, &urls);
-    fleet(&p, &["-database", &dbs[1].url, "up", "1"]).ok();
-    fleet(&p, &["-database", &dbs[2].url, "up"]).ok();
-    let before: Vec<String> = dbs[1..].iter().map(records).collect();
-    let out = fleet(&p, &["plan", "--targets", "targets.txt"]);
-    out.ok();
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    let shown = |i: usize| format!("t{i} {}", strata_drivers::url::redact(&dbs[i].url));
-    assert_eq!(
-        lines,
-        [
-            format!(
-                "planned {} at -: 1/u runs, 2/u create_b, 3/u three",
-                shown(0)
-            ),
-            format!("planned {} at 1: 2/u create_b, 3/u three", shown(1)),
-            format!("no-change {} at 3", shown(2)),
-            "2 to change, 1 no change, 0 failed".to_string(),
-        ]
-    );
-    assert!(!has_ledger(&dbs[0]), "plan created no table");
-    assert_eq!(before, dbs[1..].iter().map(records).collect::<Vec<_>>());
-
-    let out = fleet(
-        &p,
-        &[
-            "plan",
-            "down",
-            "1",
-            "--targets",
-            "targets.txt",
-            "--format",
-            "json",
-        ],
-    );
-    out.ok();
-    let objects: Vec<serde_json::Value> = out
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(objects.len(), 4);
-    assert_eq!(objects[0]["status"], "no-change");
-    assert_eq!(objects[1]["steps"][0]["version"], 1);
-    assert_eq!(objects[1]["steps"][0]["direction"], "down");
-    assert_eq!(objects[2]["steps"][0]["version"], 3);
-    assert_eq!(objects[2]["request"]["command"], "down");
-    assert_eq!(objects[3]["summary"]["planned"], 2);
-}
-
-#[test]
 fn pg_three_broken_targets_fail_alone_and_a_rerun_after_the_fix_touches_only_them() {
     let Some(dbs) = databases(8) else { return };
     let p = Project::new();
@@ -629,43 +485,4 @@ fn pg_three_broken_targets_fail_alone_and_a_rerun_after_the_fix_touches_only_the
     for db in &dbs {
         assert_eq!(runs(db), [2, 3], "{}", db.name);
     }
-}
-
-#[test]
-fn pg_verify_on_targets_names_the_down_that_does_not_restore() {
-    let Some(dbs) = databases(3) else { return };
-    let p = Project::new();
-    counted(&p);
-    p.pair(
-        "4",
-        "leaky",
-        "CREATE TABLE leaky (id INTEGER);",
-        "SELECT 1;",
-    );
-    let urls: Vec<String> = dbs.iter().map(|d| d.url.clone()).collect();
-    write_targets(&p, &urls);
-    // t0 has everything applied: nothing to verify there.
-    fleet(&p, &["-database", &dbs[0].url, "up"]).ok();
-    let out = fleet(&p, &["verify", "--targets", "targets.txt"]);
-    out.code(3).stderr_has("[t1] 4/u: ");
-    let lines: Vec<&str> = out.stdout.lines().collect();
-    assert!(
-        lines[0].starts_with("nothing-pending t0 "),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        lines[1].starts_with("failed t1 ")
-            && lines[1].ends_with(": 4/u leaky: down does not restore"),
-        "{}",
-        out.stdout
-    );
-    assert_eq!(
-        lines[3],
-        "0 ok, 1 nothing pending, 2 failed, 0 could not be verified"
-    );
-    assert!(!has_ledger(&dbs[1]), "verify rolled everything back");
-    fleet(&p, &["verify", "--targets", "targets.txt", "--all"])
-        .code(2)
-        .stderr_has("cannot go with a list of databases");
 }
