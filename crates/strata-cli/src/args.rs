@@ -51,6 +51,7 @@ const LONG_FLAGS: &[&str] = &[
     "dry-run",
     "targets",
     "targets-cmd",
+    "targets-query",
     "parallel",
     "per-host",
     "on-error",
@@ -263,6 +264,12 @@ pub enum Command {
         /// Output format (`json`: one report object on stdout).
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Many databases at once.
+        #[command(flatten)]
+        targets: crate::fleet::TargetArgs,
+        /// How many databases run at once, and what a failure stops.
+        #[command(flatten)]
+        fleet: crate::fleet::RunArgs,
     },
     /// Apply all or N up migrations.
     #[command(after_help = crate::examples::UP)]
@@ -303,6 +310,12 @@ pub enum Command {
         /// Output format (`json`: one report object on stdout).
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Many databases at once.
+        #[command(flatten)]
+        targets: crate::fleet::TargetArgs,
+        /// How many databases run at once, and what a failure stops.
+        #[command(flatten)]
+        fleet: crate::fleet::RunArgs,
     },
     /// Drop everything inside the database (asks unless -f).
     Drop {
@@ -421,6 +434,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Many databases at once.
+        #[command(flatten)]
+        targets: crate::fleet::TargetArgs,
     },
     /// Run the pending transactional migrations on the target inside one transaction and roll
     /// it back: errors, timings and the table locks taken. No-transaction migrations are listed
@@ -452,6 +468,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+        /// Many databases at once.
+        #[command(flatten)]
+        targets: crate::fleet::TargetArgs,
     },
     /// Write the schema as deterministic SQL (Strata's own tables left out; golang-migrate's
     /// version appended), or with --check compare it with a file (exit 3 when they differ).

@@ -206,8 +206,40 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
                     .and_then(|()| dump.map_or(Ok(()), |f| commands::dump_file(&settings, &f)))
             }
         }
-        Command::Down { limit, all, format } => commands::down(&settings, &limit, all, format),
-        Command::Goto { version, format } => commands::goto(&settings, version.as_deref(), format),
+        Command::Down {
+            limit,
+            all,
+            format,
+            targets,
+            fleet,
+        } => {
+            targets.check_alone(Some(&fleet))?;
+            if targets.given() {
+                fleet::down(&settings, &env, &targets, &fleet, &limit, all, format)
+            } else {
+                commands::down(&settings, &limit, all, format)
+            }
+        }
+        Command::Goto {
+            version,
+            format,
+            targets,
+            fleet,
+        } => {
+            targets.check_alone(Some(&fleet))?;
+            if targets.given() {
+                fleet::goto(
+                    &settings,
+                    &env,
+                    &targets,
+                    &fleet,
+                    version.as_deref(),
+                    format,
+                )
+            } else {
+                commands::goto(&settings, version.as_deref(), format)
+            }
+        }
         Command::Force { version, format } => {
             commands::force(&settings, version.as_deref(), format)
         }
@@ -259,7 +291,19 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
                 statement_mode: false,
             },
         ),
-        Command::Plan { request, format } => commands::plan(&settings, &request, format),
+        Command::Plan {
+            request,
+            format,
+            targets,
+        } => {
+            targets.check_alone(None)?;
+            if targets.given() {
+                let request = commands::plan_request(&request)?;
+                fleet::plan(&settings, &env, &targets, request, format)
+            } else {
+                commands::plan(&settings, &request, format)
+            }
+        }
         Command::Rehearse { format } => commands::rehearse(&settings, format),
         Command::Validate { format } => commands::validate(&settings, format),
         Command::Verify {
@@ -268,16 +312,22 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: Option<dotenv::Loaded>) -> Result
             on_target,
             strict,
             format,
-        } => commands::verify(
-            &settings,
-            &commands::VerifyArgs {
+            targets,
+        } => {
+            targets.check_alone(None)?;
+            let args = commands::VerifyArgs {
                 all,
                 scratch,
                 on_target,
                 strict,
                 format,
-            },
-        ),
+            };
+            if targets.given() {
+                fleet::verify(&settings, &env, &targets, &args)
+            } else {
+                commands::verify(&settings, &args)
+            }
+        }
         Command::Dump {
             output,
             check,

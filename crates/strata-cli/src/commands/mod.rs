@@ -23,12 +23,12 @@ pub use dump::{dump, dump_file, DumpArgs};
 pub use history::{accept, baseline, history, redo, refresh, reset, rollback, validate};
 pub use lint::lint;
 pub use migrate::{down, drop, force, goto, status, up, version};
-pub use plan::plan;
+pub use plan::{plan, request as plan_request};
 pub use rehearse::rehearse;
 pub use renumber::renumber;
 pub use shell::{completions, man};
 pub use testdb::testdb;
-pub use verify::{verify, VerifyArgs};
+pub use verify::{outcome_words, pending_on_target, verify, VerifyArgs};
 pub use wait::wait;
 
 use crate::settings::Settings;

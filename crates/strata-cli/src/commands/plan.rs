@@ -63,7 +63,7 @@ struct PlannedStep {
 }
 
 /// Parse the words after `plan`.
-fn request(args: &[String]) -> Result<Request, CliError> {
+pub fn request(args: &[String]) -> Result<Request, CliError> {
     let n = |i: usize| -> Result<Option<u64>, CliError> {
         args.get(i)
             .map(|s| {

@@ -47,29 +47,8 @@ pub fn verify(settings: &Settings, args: &VerifyArgs) -> Result<(), CliError> {
                 "verify --all needs --scratch ADMIN_URL: the applied migrations are already on the target".into(),
             ));
         }
-        let mut target = open_read_only(settings)?;
-        let state = target.driver.read_state()?;
-        drop(target);
-        let applied: std::collections::BTreeSet<u64> =
-            state.applied.iter().map(|a| a.version).collect();
-        let pending: Vec<&Migration> = source
-            .migrations
-            .iter()
-            .filter(|m| !applied.contains(&m.version))
-            .collect();
-        let mut session = strata_drivers::schema::open(&url, &opts, false)?;
-        let (mode, place) = if args.on_target {
-            (
-                Mode::Applied { unwind: true },
-                "on the target, downs run again at the end",
-            )
-        } else {
-            (
-                Mode::RolledBack,
-                "in one transaction, rolled back (nothing changed)",
-            )
-        };
-        (run_verify(&mut *session, &pending, mode)?, pending, place)
+        let (entries, pending) = pending_on_target(settings, &url, &source, args.on_target)?;
+        (entries, pending, place_on_target(args.on_target))
     };
     let not_reached: Vec<&Migration> = candidates.iter().skip(entries.len()).copied().collect();
     match args.format {
@@ -84,6 +63,44 @@ pub fn verify(settings: &Settings, args: &VerifyArgs) -> Result<(), CliError> {
         return Err(CliError::Exit(crate::exit::CONFLICT));
     }
     Ok(())
+}
+
+/// Where a verify on the target runs, in words.
+fn place_on_target(on_target: bool) -> &'static str {
+    if on_target {
+        "on the target, downs run again at the end"
+    } else {
+        "in one transaction, rolled back (nothing changed)"
+    }
+}
+
+/// Verify the migrations of `source` not applied on the target of `settings`: in one
+/// transaction rolled back, or (`on_target`) applied and their downs run again at the end.
+/// Also the candidates, in order (those after a failing one are not reached).
+pub fn pending_on_target<'s>(
+    settings: &Settings,
+    url: &strata_drivers::DatabaseUrl,
+    source: &'s strata_core::Source,
+    on_target: bool,
+) -> Result<(Vec<Entry>, Vec<&'s Migration>), CliError> {
+    let opts = super::dump::options(settings, url);
+    let mut target = open_read_only(settings)?;
+    let state = target.driver.read_state()?;
+    drop(target);
+    let applied: std::collections::BTreeSet<u64> =
+        state.applied.iter().map(|a| a.version).collect();
+    let pending: Vec<&Migration> = source
+        .migrations
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .collect();
+    let mut session = strata_drivers::schema::open(url, &opts, false)?;
+    let mode = if on_target {
+        Mode::Applied { unwind: true }
+    } else {
+        Mode::RolledBack
+    };
+    Ok((run_verify(&mut *session, &pending, mode)?, pending))
 }
 
 /// Verify `migrations` from zero on the scratch database at `url`.
@@ -102,7 +119,7 @@ fn on_scratch(
 }
 
 /// The words for an outcome, and its details (differences, error).
-fn outcome_words(o: &Outcome) -> (&'static str, Vec<String>) {
+pub fn outcome_words(o: &Outcome) -> (&'static str, Vec<String>) {
     let side = Side::RoundTrip;
     let words =
         |d: &Vec<strata_core::schema::Difference>| d.iter().map(|d| sentence(d, &side)).collect();

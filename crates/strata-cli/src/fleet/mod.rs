@@ -1,12 +1,15 @@
-//! Many databases at once: `up` and `status` over a list of targets (`--targets FILE`,
-//! `--targets-cmd CMD`). The list is parsed and the run scheduled by pure modules
+//! Many databases at once: `up`, `down N`, `goto V`, `plan`, `verify` and `status` over a list
+//! of targets (`--targets FILE`, `--targets-cmd CMD`, `--targets-query SQL`). The list is parsed and the run scheduled by pure modules
 //! ([`targets`], [`schedule`]); [`run`] is the thin threaded shell, [`report`] the output.
 
+pub mod plan;
 pub mod progress;
+pub mod query;
 pub mod report;
 pub mod run;
 pub mod schedule;
 pub mod targets;
+pub mod verify;
 
 use crate::args::OutputFormat;
 use crate::libpq;
@@ -14,6 +17,7 @@ use crate::origin::Env;
 use crate::settings::{Context, Settings};
 use crate::CliError;
 use schedule::{OnError, Options};
+use strata_core::plan::Request;
 use targets::Target;
 
 /// Where the target list comes from (on `up` and `status`).
@@ -21,11 +25,15 @@ use targets::Target;
 pub struct TargetArgs {
     /// Run on every database listed in FILE: one URL per line, `#` comments, optional
     /// name=... and group=... labels after the URL
-    #[arg(long, value_name = "FILE", conflicts_with = "targets_cmd")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["targets_cmd", "targets_query"])]
     pub targets: Option<String>,
     /// Run on every database URL the shell command CMD prints (one per line, as in --targets)
-    #[arg(long, value_name = "CMD")]
+    #[arg(long, value_name = "CMD", conflicts_with = "targets_query")]
     pub targets_cmd: Option<String>,
+    /// Run on every database the query SQL returns on -database: one row each, a URL or a
+    /// database name on the same server, then optional name and group columns
+    #[arg(long, value_name = "SQL")]
+    pub targets_query: Option<String>,
     /// With --targets: how many databases at once (default 4)
     #[arg(long, value_name = "N")]
     pub parallel: Option<usize>,
@@ -56,7 +64,7 @@ pub const DEFAULT_PARALLEL: usize = 4;
 impl TargetArgs {
     /// Whether a target list was asked for.
     pub fn given(&self) -> bool {
-        self.targets.is_some() || self.targets_cmd.is_some()
+        self.targets.is_some() || self.targets_cmd.is_some() || self.targets_query.is_some()
     }
 
     /// Refuse fleet flags without a target list (they would be silently ignored).
@@ -74,7 +82,7 @@ impl TargetArgs {
         });
         match self.parallel.map(|_| "--parallel").or(run_flag) {
             Some(flag) if !self.given() => Err(CliError::Usage(format!(
-                "{flag} needs a list of databases: --targets FILE or --targets-cmd CMD"
+                "{flag} needs a list of databases: --targets FILE, --targets-cmd CMD or --targets-query SQL"
             ))),
             _ => Ok(()),
         }
@@ -90,21 +98,94 @@ pub fn up(
     limit: Option<&str>,
     format: OutputFormat,
 ) -> Result<(), CliError> {
-    let limit = limit
-        .map(|n| {
-            n.parse::<u64>()
-                .map_err(|_| CliError::Usage(format!("can't read limit argument N: {n:?}")))
-        })
-        .transpose()?;
+    let limit = limit.map(|n| number(n, "limit argument N")).transpose()?;
     let list = load(settings, from, env)?;
-    let options = Options {
-        parallel: from.parallel.unwrap_or(DEFAULT_PARALLEL),
-        per_host: how.per_host,
-        on_error: how.on_error.unwrap_or_default(),
-        canary: how.canary.unwrap_or(0),
-        groups: how.groups.clone(),
+    run::migrate(
+        settings,
+        &list,
+        &writing(from, how),
+        Request::Up(limit),
+        format,
+    )
+}
+
+/// `down N --targets ...`: N is required (and `-all` refused), so what each target loses is
+/// said on the command line; a single database's bare `down` asks instead.
+pub fn down(
+    settings: &Settings,
+    env: &Env,
+    from: &TargetArgs,
+    how: &RunArgs,
+    args: &[String],
+    all: bool,
+    format: OutputFormat,
+) -> Result<(), CliError> {
+    let n = match (args, all) {
+        ([n], false) => number(n, "limit argument N")?,
+        ([], _) | (_, true) => {
+            return Err(CliError::Usage(
+                "down on a list of databases needs N, the number of migrations to revert on each (bare down and down -all are refused there)".into(),
+            ))
+        }
+        _ => return Err(CliError::Usage("too many arguments".into())),
     };
-    run::up(settings, &list, &options, limit, format)
+    if n == 0 {
+        return Err(CliError::Usage(
+            "down 0 on a list of databases reverts nothing; give N of at least 1".into(),
+        ));
+    }
+    let list = load(settings, from, env)?;
+    run::migrate(
+        settings,
+        &list,
+        &writing(from, how),
+        Request::Down(Some(n)),
+        format,
+    )
+}
+
+/// `goto V --targets ...`.
+pub fn goto(
+    settings: &Settings,
+    env: &Env,
+    from: &TargetArgs,
+    how: &RunArgs,
+    version: Option<&str>,
+    format: OutputFormat,
+) -> Result<(), CliError> {
+    let v = version.ok_or_else(|| CliError::Usage("please specify version argument V".into()))?;
+    let v = number(v, "version argument V")?;
+    let list = load(settings, from, env)?;
+    run::migrate(
+        settings,
+        &list,
+        &writing(from, how),
+        Request::Goto(v),
+        format,
+    )
+}
+
+/// `plan ... --targets ...`: what `request` would run on each target.
+pub fn plan(
+    settings: &Settings,
+    env: &Env,
+    from: &TargetArgs,
+    request: Request,
+    format: OutputFormat,
+) -> Result<(), CliError> {
+    let list = load(settings, from, env)?;
+    plan::plan(settings, &list, &reading(from), request, format)
+}
+
+/// `verify --targets ...`.
+pub fn verify(
+    settings: &Settings,
+    env: &Env,
+    from: &TargetArgs,
+    args: &crate::commands::VerifyArgs,
+) -> Result<(), CliError> {
+    let list = load(settings, from, env)?;
+    verify::verify(settings, &list, &reading(from), args)
 }
 
 /// `status --targets ...`: the fleet view (with `check`, exit 3 when any target has anything
@@ -117,14 +198,34 @@ pub fn status(
     check: bool,
 ) -> Result<(), CliError> {
     let list = load(settings, from, env)?;
-    let options = Options {
+    run::status(settings, &list, &reading(from), format, check)
+}
+
+fn number(text: &str, what: &str) -> Result<u64, CliError> {
+    text.parse::<u64>()
+        .map_err(|_| CliError::Usage(format!("can't read {what}: {text:?}")))
+}
+
+/// How a run that changes the targets is scheduled.
+fn writing(from: &TargetArgs, how: &RunArgs) -> Options {
+    Options {
+        parallel: from.parallel.unwrap_or(DEFAULT_PARALLEL),
+        per_host: how.per_host,
+        on_error: how.on_error.unwrap_or_default(),
+        canary: how.canary.unwrap_or(0),
+        groups: how.groups.clone(),
+    }
+}
+
+/// How a run that only reads is scheduled: every target, whatever fails.
+fn reading(from: &TargetArgs) -> Options {
+    Options {
         parallel: from.parallel.unwrap_or(DEFAULT_PARALLEL),
         per_host: None,
         on_error: OnError::Continue,
         canary: 0,
         groups: None,
-    };
-    run::status(settings, &list, &options, format, check)
+    }
 }
 
 /// Read and parse the target list, and complete each PostgreSQL URL by libpq's conventions
@@ -137,12 +238,19 @@ fn load(settings: &Settings, from: &TargetArgs, env: &Env) -> Result<Vec<Target>
         (text, path.clone())
     } else if let Some(cmd) = &from.targets_cmd {
         (run_command(cmd)?, "--targets-cmd output".to_string())
+    } else if let Some(sql) = &from.targets_query {
+        return query::targets(settings, sql).and_then(|list| complete(settings, list, env));
     } else {
         return Err(CliError::Usage(
-            "no list of databases: --targets FILE or --targets-cmd CMD".into(),
+            "no list of databases: --targets FILE, --targets-cmd CMD or --targets-query SQL".into(),
         ));
     };
     let list = targets::parse(&text, &name).map_err(|e| CliError::Usage(e.to_string()))?;
+    complete(settings, list, env)
+}
+
+/// Complete each target's URL by libpq's conventions, and add strata.toml's table.
+fn complete(settings: &Settings, list: Vec<Target>, env: &Env) -> Result<Vec<Target>, CliError> {
     let ctx = Context::from_process(env);
     let var = |name: &str| env.get(name).map(str::to_string);
     let inputs = libpq::Inputs {

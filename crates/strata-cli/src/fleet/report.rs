@@ -9,16 +9,64 @@ use std::collections::BTreeMap;
 use strata_core::printable::{printable, printable_lines};
 use strata_core::report::StepReport;
 
-/// What `up` did on one target.
+/// Which run a fleet report is of: the words of its lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `up [N]`.
+    Up,
+    /// `down N`.
+    Down,
+    /// `goto V`.
+    Goto,
+}
+
+impl Kind {
+    /// The kind of run `request` is (`up` for anything else).
+    pub fn of(request: strata_core::plan::Request) -> Kind {
+        use strata_core::plan::Request;
+        match request {
+            Request::Down(_) => Kind::Down,
+            Request::Goto(_) => Kind::Goto,
+            _ => Kind::Up,
+        }
+    }
+
+    fn command(self) -> &'static str {
+        match self {
+            Kind::Up => "up",
+            Kind::Down => "down",
+            Kind::Goto => "goto",
+        }
+    }
+
+    /// What was done to each migration.
+    fn done(self) -> &'static str {
+        match self {
+            Kind::Up => "applied",
+            Kind::Down => "reverted",
+            Kind::Goto => "run",
+        }
+    }
+
+    /// A target with nothing to do: its status word and its count's words.
+    fn settled(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Up => ("up-to-date", "up to date"),
+            Kind::Down | Kind::Goto => ("no-change", "no change"),
+        }
+    }
+}
+
+/// What `up`, `down N` or `goto V` did on one target.
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// golang-migrate's version before (`None`: nothing applied).
     pub before: Option<i64>,
     /// And after.
     pub after: Option<i64>,
-    /// The migrations applied, in order (also those before a failure).
+    /// The migrations run, in order (also those before a failure).
     pub applied: Vec<StepReport>,
-    /// Nothing was pending: nothing ran, no lock was taken.
+    /// Nothing to do: nothing ran (for `up`, no lock was taken either).
     pub up_to_date: bool,
     /// Engine warnings, scrubbed.
     pub warnings: Vec<String>,
@@ -50,12 +98,12 @@ pub struct Seen {
     pub error: Option<String>,
 }
 
-/// How the targets of an `up` ended.
+/// How the targets of an `up`, `down N` or `goto V` ended.
 #[derive(Debug, Default)]
 pub struct Counts {
-    /// Migrations applied.
+    /// Migrations run.
     pub ok: usize,
-    /// Nothing was pending.
+    /// Nothing to do.
     pub up_to_date: usize,
     /// Failed.
     pub failed: usize,
@@ -96,17 +144,19 @@ fn version_text(v: Option<i64>) -> String {
 }
 
 /// The line (or object) of one finished target; a failure's full text also goes to stderr.
-pub fn print_up(format: OutputFormat, target: &Target, o: &Outcome) {
+pub fn print_up(format: OutputFormat, kind: Kind, target: &Target, o: &Outcome) {
+    let (settled, _) = kind.settled();
     for w in &o.warnings {
         errln!("warning: [{}] {}", printable(&target.name), printable(w));
     }
     match format {
         OutputFormat::Json => {
             let value = serde_json::json!({
+                "command": kind.command(),
                 "name": target.name,
                 "url": target.shown_url(),
                 "group": target.group,
-                "status": if o.error.is_some() { "failed" } else if o.up_to_date { "up-to-date" } else { "ok" },
+                "status": if o.error.is_some() { "failed" } else if o.up_to_date { settled } else { "ok" },
                 "before": o.before,
                 "after": o.after,
                 "applied": o.applied,
@@ -126,21 +176,27 @@ pub fn print_up(format: OutputFormat, target: &Target, o: &Outcome) {
                 Some(e) => {
                     let first = e.lines().next().unwrap_or_default();
                     outln!(
-                        "failed {head} ({} applied): {}",
+                        "failed {head} ({} {}): {}",
                         o.applied.len(),
+                        kind.done(),
                         printable(first)
                     );
-                    errln!(
-                        "error: [{}] {}",
-                        printable(&target.name),
-                        printable_lines(e)
-                    );
+                    print_error(target, e);
                 }
-                None if o.up_to_date => outln!("up-to-date {head}"),
-                None => outln!("ok {head} ({} applied)", o.applied.len()),
+                None if o.up_to_date => outln!("{settled} {head}"),
+                None => outln!("ok {head} ({} {})", o.applied.len(), kind.done()),
             }
         }
     }
+}
+
+/// A target's failure in full, on stderr.
+pub fn print_error(target: &Target, error: &str) {
+    errln!(
+        "error: [{}] {}",
+        printable(&target.name),
+        printable_lines(error)
+    );
 }
 
 /// A target the run did not start because a failure stopped it.
@@ -163,14 +219,16 @@ pub fn print_not_started(format: OutputFormat, target: &Target) {
     }
 }
 
-/// The last line of `up`: the count of each outcome.
-pub fn print_up_counts(format: OutputFormat, c: &Counts, stopped: bool) {
+/// The last line of `up`, `down N` or `goto V`: the count of each outcome.
+pub fn print_up_counts(format: OutputFormat, kind: Kind, c: &Counts, stopped: bool) {
+    let (_, settled) = kind.settled();
     match format {
         OutputFormat::Json => outln!(
             "{}",
             serde_json::json!({ "summary": {
+                "command": kind.command(),
                 "ok": c.ok,
-                "up_to_date": c.up_to_date,
+                (settled.replace(' ', "_")): c.up_to_date,
                 "failed": c.failed,
                 "not_started": c.not_started,
                 "left_out": c.left_out,
@@ -179,7 +237,7 @@ pub fn print_up_counts(format: OutputFormat, c: &Counts, stopped: bool) {
         ),
         OutputFormat::Text => {
             let mut line = format!(
-                "{} ok, {} up to date, {} failed, {} not started",
+                "{} ok, {} {settled}, {} failed, {} not started",
                 c.ok, c.up_to_date, c.failed, c.not_started
             );
             if c.left_out > 0 {

@@ -2,7 +2,7 @@
 //! the [`Scheduler`] says so, each using the engine exactly as the one-database commands do.
 
 use super::progress::Progress;
-use super::report::{self, Counts, Outcome, Seen};
+use super::report::{self, Counts, Kind, Outcome, Seen};
 use super::schedule::{Fate, Next, Options, Scheduler, Slot};
 use super::targets::Target;
 use crate::args::OutputFormat;
@@ -19,12 +19,12 @@ use strata_core::status::State;
 use strata_core::Source;
 use strata_drivers::{Backend, DatabaseUrl};
 
-/// `up` on every target.
-pub fn up(
+/// `up [N]`, `down N` or `goto V` on every target.
+pub fn migrate(
     settings: &Settings,
     list: &[Target],
     options: &Options,
-    limit: Option<u64>,
+    request: Request,
     format: OutputFormat,
 ) -> Result<(), CliError> {
     let Prepared {
@@ -33,7 +33,8 @@ pub fn up(
         backends,
     } = prepare(settings, list, options)?;
     on_ctrl_c();
-    let work = |i: usize| up_one(settings, &list[i], &sources[&backends[i]], limit);
+    let kind = Kind::of(request);
+    let work = |i: usize| migrate_one(settings, &list[i], &sources[&backends[i]], request);
     // Behind a RefCell: both callbacks below update the one progress line.
     let progress = RefCell::new(Progress::on_terminal(list.len()));
     let results = drive(
@@ -51,7 +52,7 @@ pub fn up(
                 p.end(&list[i].name, outcome.ok());
                 p.clear();
             }
-            report::print_up(format, &list[i], outcome);
+            report::print_up(format, kind, &list[i], outcome);
             if let Some(p) = progress.as_mut() {
                 p.draw();
             }
@@ -74,7 +75,7 @@ pub fn up(
             Fate::Running => unreachable!("the scheduler is done"),
         }
     }
-    report::print_up_counts(format, &counts, scheduler.stopped());
+    report::print_up_counts(format, kind, &counts, scheduler.stopped());
     if counts.failed > 0 || counts.not_started > 0 {
         return Err(CliError::Exit(crate::exit::FAILURE));
     }
@@ -120,17 +121,21 @@ pub fn status(
 }
 
 /// A run ready to start.
-struct Prepared {
-    scheduler: Scheduler,
+pub(super) struct Prepared {
+    pub(super) scheduler: Scheduler,
     /// The migrations, read once per dialect.
-    sources: HashMap<Backend, Source>,
+    pub(super) sources: HashMap<Backend, Source>,
     /// Each target's backend, in list order.
-    backends: Vec<Backend>,
+    pub(super) backends: Vec<Backend>,
 }
 
 /// Parse every URL (a bad one stops the run before anything starts, naming its line), read
 /// the migrations once per dialect, and plan the schedule.
-fn prepare(settings: &Settings, list: &[Target], options: &Options) -> Result<Prepared, CliError> {
+pub(super) fn prepare(
+    settings: &Settings,
+    list: &[Target],
+    options: &Options,
+) -> Result<Prepared, CliError> {
     let mut backends = Vec::with_capacity(list.len());
     let mut sources = HashMap::new();
     for t in list {
@@ -160,7 +165,7 @@ fn prepare(settings: &Settings, list: &[Target], options: &Options) -> Result<Pr
 /// migration (a half-done no-transaction migration is never cut).
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-fn on_ctrl_c() {
+pub(super) fn on_ctrl_c() {
     let _ = ctrlc::set_handler(|| {
         if !INTERRUPTED.swap(true, Ordering::SeqCst) {
             errln!("Stopping: no new database starts; the running ones stop after their current migration ...");
@@ -172,7 +177,7 @@ fn on_ctrl_c() {
 /// `started` and `done` see each start and each result as they happen (on this thread). A
 /// panic in `work` is not expected; should one happen it ends the run as a panic would, never
 /// as a hang.
-fn drive<R: Send>(
+pub(super) fn drive<R: Send>(
     scheduler: &mut Scheduler,
     work: impl Fn(usize) -> R + Sync,
     ok: impl Fn(&R) -> bool,
@@ -212,7 +217,7 @@ fn drive<R: Send>(
 }
 
 /// The settings of one target: the shared ones with its URL.
-fn settings_for(settings: &Settings, target: &Target) -> Settings {
+pub(super) fn settings_for(settings: &Settings, target: &Target) -> Settings {
     let mut s = settings.clone();
     s.database = Some(target.url.clone());
     s.database_origin = Some(target.origin.clone());
@@ -221,9 +226,9 @@ fn settings_for(settings: &Settings, target: &Target) -> Settings {
     s
 }
 
-/// `up` on one target. Nothing is run (and no lock taken) when the ledger says all is applied
-/// and nothing is wrong: a rerun touches only the targets that need it.
-fn up_one(settings: &Settings, target: &Target, source: &Source, limit: Option<u64>) -> Outcome {
+/// `request` on one target. For `up`, nothing is run (and no lock taken) when the ledger says
+/// all is applied and nothing is wrong: a rerun touches only the targets that need it.
+fn migrate_one(settings: &Settings, target: &Target, source: &Source, request: Request) -> Outcome {
     let settings = settings_for(settings, target);
     let mut outcome = Outcome::default();
     let result = (|| -> Result<(), CliError> {
@@ -234,12 +239,12 @@ fn up_one(settings: &Settings, target: &Target, source: &Source, limit: Option<u
         outcome.after = before.version;
         // Anything unsettled (pending, dirty, an applied file edited or deleted) goes to the
         // engine, which applies or refuses it exactly as a one-database `up` would.
-        if before.unsettled() == 0 {
+        if matches!(request, Request::Up(_)) && before.unsettled() == 0 {
             outcome.up_to_date = true;
             return Ok(());
         }
         let mut warnings = Vec::new();
-        let run = m.run(Request::Up(limit), &mut |event| {
+        let run = m.run(request, &mut |event| {
             if let Event::Warning { message } = event {
                 warnings.push(message);
             }
@@ -252,6 +257,10 @@ fn up_one(settings: &Settings, target: &Target, source: &Source, limit: Option<u
             Ok(report) => report.steps.clone(),
             Err(e) => e.report().map(|r| r.steps.clone()).unwrap_or_default(),
         };
+        // `down N` or `goto V` with nothing to do: settled, as `up` with nothing pending is.
+        if !matches!(request, Request::Up(_)) {
+            outcome.up_to_date = run.is_ok() && outcome.applied.is_empty();
+        }
         run.map(|_| ()).map_err(CliError::from)
     })();
     if let Err(e) = result {

@@ -1,5 +1,7 @@
 //! A list of target databases: one URL per line, `#` comments, optional `name=` and `group=`
-//! labels after the URL. Pure: text in, targets (or an error naming the line) out.
+//! labels after the URL; or the rows of `--targets-query` (a URL or a database name, then
+//! optional name and group columns). Pure: text or rows in, targets (or an error naming the
+//! line or row) out.
 
 use std::fmt;
 use strata_drivers::url::redact;
@@ -105,6 +107,34 @@ pub enum TargetsError {
         /// `FILE:LINE` of the first.
         first: String,
     },
+    /// A `--targets-query` row whose column is NULL or empty where a value is needed.
+    #[error("{origin}: column {column} is {what} (expected {expected})")]
+    BadColumn {
+        /// `--targets-query ... row N`.
+        origin: String,
+        /// 1-based.
+        column: usize,
+        /// `NULL` or `empty`.
+        what: &'static str,
+        /// What the column holds.
+        expected: &'static str,
+    },
+    /// A `--targets-query` row with more than three columns.
+    #[error(
+        "{origin}: {count} columns (expected at most 3: a URL or database name, a name, a group)"
+    )]
+    TooManyColumns {
+        /// `--targets-query ... row N`.
+        origin: String,
+        /// How many.
+        count: usize,
+    },
+    /// `--targets-query` returned nothing.
+    #[error("{source_name}: returned no row (one database URL or name per row)")]
+    NoRows {
+        /// The query, shortened.
+        source_name: String,
+    },
     /// No target at all.
     #[error("{source_name}: no target in it (one database URL per line)")]
     Empty {
@@ -123,16 +153,92 @@ pub fn parse(text: &str, source_name: &str) -> Result<Vec<Target>, TargetsError>
         if line.is_empty() {
             continue;
         }
-        let target = parse_line(line, origin)?;
-        if let Some(first) = targets.iter().find(|t| t.name == target.name) {
-            return Err(TargetsError::DuplicateName {
-                origin: target.origin,
-                name: target.name,
-                first: first.origin.clone(),
+        push(&mut targets, parse_line(line, origin)?)?;
+    }
+    finish(targets, source_name)
+}
+
+/// The rows of `--targets-query`, each column as text (`None`: NULL), read from `source_name`
+/// (the query, shortened). The first column is a URL, or a database name on the server of
+/// `base` (the `-database` URL, its options kept); the optional second and third are the
+/// name and group labels (NULL: none).
+pub fn from_rows(
+    rows: &[Vec<Option<String>>],
+    base: &str,
+    source_name: &str,
+) -> Result<Vec<Target>, TargetsError> {
+    if rows.is_empty() {
+        return Err(TargetsError::NoRows {
+            source_name: source_name.to_string(),
+        });
+    }
+    let mut targets: Vec<Target> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let origin = format!("{source_name} row {}", i + 1);
+        if row.len() > 3 {
+            return Err(TargetsError::TooManyColumns {
+                origin,
+                count: row.len(),
             });
         }
-        targets.push(target);
+        let first = match row.first().and_then(Option::as_deref).map(str::trim) {
+            Some(v) if !v.is_empty() => v,
+            other => {
+                return Err(TargetsError::BadColumn {
+                    origin,
+                    column: 1,
+                    what: if other.is_none() { "NULL" } else { "empty" },
+                    expected: "a database URL or name",
+                })
+            }
+        };
+        let url = if first.contains("://") {
+            first.to_string()
+        } else {
+            let name = percent_encoding::utf8_percent_encode(first, NAME_ESCAPES).to_string();
+            strata_drivers::url::with_database(base, &name)
+        };
+        let label = |column: usize| -> Result<Option<String>, TargetsError> {
+            match row.get(column - 1).cloned().flatten() {
+                Some(v) if v.trim().is_empty() => Err(TargetsError::BadColumn {
+                    origin: origin.clone(),
+                    column,
+                    what: "empty",
+                    expected: if column == 2 {
+                        "a name, or NULL"
+                    } else {
+                        "a group, or NULL"
+                    },
+                }),
+                v => Ok(v.map(|v| v.trim().to_string())),
+            }
+        };
+        let (name, group) = (label(2)?, label(3)?);
+        push(&mut targets, build(url, name, group, origin.clone())?)?;
     }
+    Ok(targets)
+}
+
+/// What a database name must not hold raw in a URL path.
+const NAME_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'-')
+    .remove(b'.');
+
+/// Add `target` unless its name is taken.
+fn push(targets: &mut Vec<Target>, target: Target) -> Result<(), TargetsError> {
+    if let Some(first) = targets.iter().find(|t| t.name == target.name) {
+        return Err(TargetsError::DuplicateName {
+            origin: target.origin,
+            name: target.name,
+            first: first.origin.clone(),
+        });
+    }
+    targets.push(target);
+    Ok(())
+}
+
+fn finish(targets: Vec<Target>, source_name: &str) -> Result<Vec<Target>, TargetsError> {
     if targets.is_empty() {
         return Err(TargetsError::Empty {
             source_name: source_name.to_string(),
@@ -156,12 +262,12 @@ fn strip_comment(line: &str) -> &str {
 fn parse_line(line: &str, origin: String) -> Result<Target, TargetsError> {
     let mut words = line.split_whitespace();
     let url = words.next().unwrap_or_default().to_string();
-    let Some(scheme_end) = url.find("://") else {
+    if !url.contains("://") {
         return Err(TargetsError::NotAUrl {
             origin,
             shown: redact(&url),
         });
-    };
+    }
     let mut name = None;
     let mut group = None;
     for word in words {
@@ -189,6 +295,22 @@ fn parse_line(line: &str, origin: String) -> Result<Target, TargetsError> {
             });
         }
     }
+    build(url, name, group, origin)
+}
+
+/// A target at `url` with its labels; the name defaults to the URL's database (or file) name.
+fn build(
+    url: String,
+    name: Option<String>,
+    group: Option<String>,
+    origin: String,
+) -> Result<Target, TargetsError> {
+    let Some(scheme_end) = url.find("://") else {
+        return Err(TargetsError::NotAUrl {
+            origin,
+            shown: redact(&url),
+        });
+    };
     let rest = &url[scheme_end + 3..];
     let sqlite = url[..scheme_end].starts_with("sqlite");
     let name = name.unwrap_or_else(|| default_name(rest, sqlite));
@@ -339,6 +461,70 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "list: no target in it (one database URL per line)"
+        );
+    }
+
+    fn row(cols: &[Option<&str>]) -> Vec<Option<String>> {
+        cols.iter().map(|c| c.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn query_rows_give_urls_names_on_the_same_server_and_labels() {
+        let base = "postgres://app:s3cret@db1:5432/catalog?sslmode=disable&dbname=catalog";
+        let rows = [
+            row(&[Some("tenant_a")]),
+            row(&[Some("postgres://db2/tenant_b"), Some("b"), Some("us")]),
+            row(&[Some("tenant c/x"), None, Some("eu")]),
+        ];
+        let t = from_rows(&rows, base, "--targets-query").unwrap();
+        assert_eq!(
+            t[0].url,
+            "postgres://app:s3cret@db1:5432/tenant_a?sslmode=disable"
+        );
+        assert_eq!(t[0].name, "tenant_a");
+        assert_eq!(t[0].host.as_deref(), Some("db1:5432"));
+        assert_eq!(t[0].origin, "--targets-query row 1");
+        assert_eq!(t[1].url, "postgres://db2/tenant_b");
+        assert_eq!(
+            (t[1].name.as_str(), t[1].group.as_deref()),
+            ("b", Some("us"))
+        );
+        // A name is percent-encoded into the path, and read back decoded.
+        assert_eq!(
+            t[2].url,
+            "postgres://app:s3cret@db1:5432/tenant%20c%2Fx?sslmode=disable"
+        );
+        assert_eq!(t[2].name, "tenant c/x");
+        assert_eq!(t[2].group.as_deref(), Some("eu"));
+    }
+
+    #[test]
+    fn bad_query_rows_are_named_by_row_and_column() {
+        let base = "postgres://u:hunter2@h/catalog";
+        let e = |rows: &[Vec<Option<String>>]| from_rows(rows, base, "q").unwrap_err().to_string();
+        assert_eq!(
+            e(&[row(&[Some("a")]), row(&[None])]),
+            "q row 2: column 1 is NULL (expected a database URL or name)"
+        );
+        assert_eq!(
+            e(&[row(&[Some(" ")])]),
+            "q row 1: column 1 is empty (expected a database URL or name)"
+        );
+        assert_eq!(
+            e(&[row(&[Some("a"), Some("")])]),
+            "q row 1: column 2 is empty (expected a name, or NULL)"
+        );
+        assert_eq!(
+            e(&[row(&[Some("a"), None, None, Some("x")])]),
+            "q row 1: 4 columns (expected at most 3: a URL or database name, a name, a group)"
+        );
+        assert_eq!(
+            e(&[row(&[Some("a")]), row(&[Some("postgres://other/a")])]),
+            "q row 2: a second target named \"a\" (the first is at q row 1); give one a name=... label"
+        );
+        assert_eq!(
+            e(&[]),
+            "q: returned no row (one database URL or name per row)"
         );
     }
 

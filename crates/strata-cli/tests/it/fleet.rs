@@ -403,6 +403,67 @@ fn fleet_flags_without_a_target_list_are_usage_errors() {
     fleet(&p, &["up", "--targets", "targets.txt", "--parallel", "0"])
         .code(2)
         .stderr_has("--parallel must be at least 1");
+    p.run(&["plan", "--parallel", "2"]).code(2);
+    p.run(&["verify", "--parallel", "2"]).code(2);
+    p.run(&["down", "1", "--on-error", "continue"]).code(2);
+    p.run(&["goto", "1", "--per-host", "1"]).code(2);
+    fleet(
+        &p,
+        &[
+            "up",
+            "--targets",
+            "targets.txt",
+            "--targets-query",
+            "SELECT 1",
+        ],
+    )
+    .code(2);
+}
+
+#[test]
+fn targets_query_needs_a_postgresql_database() {
+    let p = project(&["a"]);
+    fleet(
+        &p,
+        &[
+            "-database",
+            "sqlite://catalog.db",
+            "up",
+            "--targets-query",
+            "SELECT 'a'",
+        ],
+    )
+    .code(2)
+    .stderr_has("error: --targets-query \"SELECT 'a'\" needs a PostgreSQL -database");
+    assert!(!p.path().join("catalog.db").exists(), "nothing was created");
+}
+
+#[test]
+fn down_and_goto_run_on_every_target_and_down_needs_n() {
+    let p = project(&["a", "b"]);
+    fleet(&p, &["up", "--targets", "targets.txt"]).ok();
+    fleet(&p, &["down", "--targets", "targets.txt"])
+        .code(2)
+        .stderr_has("down on a list of databases needs N");
+    for n in ["a", "b"] {
+        assert_eq!(ledger(&p, &format!("{n}.db")), [1, 2, 3], "{n}");
+    }
+    let out = fleet(&p, &["down", "2", "--targets", "targets.txt"]);
+    out.ok();
+    assert_eq!(
+        out.stdout.lines().last(),
+        Some("2 ok, 0 no change, 0 failed, 0 not started")
+    );
+    let out = fleet(&p, &["goto", "1", "--targets", "targets.txt"]);
+    out.ok();
+    assert_eq!(
+        out.stdout.lines().last(),
+        Some("0 ok, 2 no change, 0 failed, 0 not started")
+    );
+    fleet(&p, &["goto", "3", "--targets", "targets.txt"]).ok();
+    for n in ["a", "b"] {
+        assert_eq!(ledger(&p, &format!("{n}.db")), [1, 2, 3], "{n}");
+    }
 }
 
 #[test]

@@ -1,16 +1,17 @@
-//! `up --targets` / `status --targets` on real PostgreSQL: one test database per target.
+//! `up --targets`, `--targets-query` and `status --targets` on real PostgreSQL: one test
+//! database per target.
 
 use crate::support::{output, Output, Project};
 use strata_testkit::TestDb;
 
 /// `n` fresh databases, or `None` (skipped) when there is no server.
-fn databases(n: usize) -> Option<Vec<TestDb>> {
+pub(crate) fn databases(n: usize) -> Option<Vec<TestDb>> {
     (0..n).map(|_| TestDb::postgres()).collect()
 }
 
 /// A counter table and two migrations that each add one row to it: after a run, two rows
 /// mean each ran exactly once.
-fn counted(p: &Project) {
+pub(crate) fn counted(p: &Project) {
     p.pair(
         "1",
         "runs",
@@ -31,7 +32,7 @@ fn counted(p: &Project) {
     );
 }
 
-fn write_targets(p: &Project, urls: &[String]) {
+pub(crate) fn write_targets(p: &Project, urls: &[String]) {
     let list: String = urls
         .iter()
         .enumerate()
@@ -40,20 +41,20 @@ fn write_targets(p: &Project, urls: &[String]) {
     std::fs::write(p.path().join("targets.txt"), list).unwrap();
 }
 
-fn fleet(p: &Project, args: &[&str]) -> Output {
+pub(crate) fn fleet(p: &Project, args: &[&str]) -> Output {
     let mut cmd = p.bare();
     cmd.args(["-path", "migrations"]).args(args);
     output(cmd)
 }
 
-fn runs(db: &TestDb) -> Vec<i32> {
+pub(crate) fn runs(db: &TestDb) -> Vec<i32> {
     db.client()
         .query("SELECT n FROM runs ORDER BY n", &[])
         .map(|rows| rows.iter().map(|r| r.get(0)).collect())
         .unwrap_or_default()
 }
 
-fn has_ledger(db: &TestDb) -> bool {
+pub(crate) fn has_ledger(db: &TestDb) -> bool {
     db.client()
         .query_one(
             "SELECT to_regclass('public.schema_migrations') IS NOT NULL",
@@ -268,6 +269,219 @@ fn pg_a_target_list_without_passwords_takes_them_from_pgpass() {
         .args(["-path", "migrations", "up", "--targets", "targets.txt"]);
     let out = output(cmd);
     out.ok().never_shows(password);
+    for db in &dbs {
+        assert_eq!(runs(db), [2, 3], "{}", db.name);
+    }
+}
+
+/// Every row of golang-migrate's table, the ledger and the log, as text: equal before and
+/// after a run means the run did not touch the database's records.
+pub(crate) fn records(db: &TestDb) -> String {
+    ["schema_migrations", "schema_migrations_ledger", "schema_migrations_log"]
+        .iter()
+        .map(|table| {
+            db.client()
+                .query_one(
+                    &format!("SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') FROM {table} t"),
+                    &[],
+                )
+                .unwrap()
+                .get::<_, String>(0)
+        })
+        .collect::<Vec<_>>()
+        .join("\n--\n")
+}
+
+#[test]
+fn pg_targets_query_reads_database_names_and_urls_with_labels() {
+    let Some(dbs) = databases(4) else { return };
+    let p = Project::new();
+    counted(&p);
+    let catalog = &dbs[0];
+    // Two tenants by database name (on the catalog's server), one by URL; labels optional.
+    catalog
+        .client()
+        .batch_execute(&format!(
+            "CREATE TABLE tenants (db text, label text, region text, active bool);
+             INSERT INTO tenants VALUES ('{}', 'alpha', 'eu', true), ('{}', NULL, NULL, true),
+                                        ('{}', 'gamma', 'us', true), ('nope', 'x', 'y', false);",
+            dbs[1].name, dbs[2].name, dbs[3].url
+        ))
+        .unwrap();
+    let query = "SELECT db, label, region FROM tenants WHERE active";
+    let out = fleet(
+        &p,
+        &["-database", &catalog.url, "up", "--targets-query", query],
+    );
+    out.ok();
+    for db in &dbs[1..] {
+        assert_eq!(runs(db), [2, 3], "{}", db.name);
+    }
+    assert!(!has_ledger(catalog), "the catalog is not a target");
+    assert!(out.stdout.contains("ok alpha "), "{}", out.stdout);
+    assert!(out.stdout.contains("ok gamma "), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("ok {} ", dbs[2].name)),
+        "a row without a label is named by its database:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stdout.lines().last(),
+        Some("3 ok, 0 up to date, 0 failed, 0 not started")
+    );
+    // The group column works as group= does.
+    let out = fleet(
+        &p,
+        &[
+            "-database",
+            &catalog.url,
+            "status",
+            "--targets-query",
+            query,
+            "--format",
+            "json",
+        ],
+    );
+    out.ok();
+    assert!(
+        out.stdout.contains(r#""group":"eu","name":"alpha""#)
+            || out.stdout.contains(r#""name":"alpha""#) && out.stdout.contains(r#""group":"eu""#),
+        "{}",
+        out.stdout
+    );
+
+    // A bad row is named with the query; a failing query is named too.
+    catalog
+        .client()
+        .batch_execute("INSERT INTO tenants VALUES (NULL, 'z', NULL, true)")
+        .unwrap();
+    let out = fleet(
+        &p,
+        &["-database", &catalog.url, "up", "--targets-query", query],
+    );
+    out.code(2)
+        .stderr_has(&format!("error: --targets-query \"{query}\" row "))
+        .stderr_has(": column 1 is NULL (expected a database URL or name)");
+    let out = fleet(
+        &p,
+        &[
+            "-database",
+            &catalog.url,
+            "up",
+            "--targets-query",
+            "SELECT db FROM no_such_table",
+        ],
+    );
+    out.code(1)
+        .stderr_has("error: --targets-query \"SELECT db FROM no_such_table\": ")
+        .stderr_has("relation \"no_such_table\" does not exist");
+    // Without -database there is nothing to run it on.
+    let out = fleet(&p, &["up", "--targets-query", query]);
+    out.code(2).stderr_has("runs on -database");
+}
+
+#[test]
+fn pg_targets_query_never_shows_the_catalog_password() {
+    let Some(dbs) = databases(2) else { return };
+    let Some((user, password)) = dbs[0].server().and_then(|s| s.password_role()) else {
+        eprintln!("skipped: no password role on an external server");
+        return;
+    };
+    let p = Project::new();
+    counted(&p);
+    dbs[1]
+        .client()
+        .batch_execute(&format!("GRANT ALL ON SCHEMA public TO {user}"))
+        .unwrap();
+    let catalog = dbs[0].url_as(user, Some(password));
+    let query = format!("SELECT '{}'", dbs[1].name);
+    // The tenant's URL is the catalog's with another database: it holds the password.
+    let out = fleet(
+        &p,
+        &["-database", &catalog, "up", "--targets-query", &query],
+    );
+    out.ok().never_shows(password);
+    assert!(
+        out.stdout.contains(&format!("{user}:***@")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(runs(&dbs[1]), [2, 3]);
+    let out = fleet(
+        &p,
+        &["-database", &catalog, "up", "--targets-query", "SELECT 1/0"],
+    );
+    out.code(1)
+        .never_shows(password)
+        .stderr_has("division by zero");
+}
+
+#[test]
+fn pg_three_broken_targets_fail_alone_and_a_rerun_after_the_fix_touches_only_them() {
+    let Some(dbs) = databases(8) else { return };
+    let p = Project::new();
+    counted(&p);
+    let broken = [1, 4, 6];
+    // Migration 2 fails where table b already exists.
+    for i in broken {
+        dbs[i]
+            .client()
+            .batch_execute("CREATE TABLE b (x INTEGER)")
+            .unwrap();
+    }
+    let urls: Vec<String> = dbs.iter().map(|d| d.url.clone()).collect();
+    write_targets(&p, &urls);
+    let out = fleet(
+        &p,
+        &[
+            "up",
+            "--targets",
+            "targets.txt",
+            "--on-error",
+            "continue",
+            "--parallel",
+            "3",
+        ],
+    );
+    out.code(1);
+    let failed: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("failed "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    let mut failed = failed;
+    failed.sort();
+    assert_eq!(failed, ["t1", "t4", "t6"], "{}", out.stdout);
+    assert_eq!(
+        out.stdout.lines().last(),
+        Some("5 ok, 0 up to date, 3 failed, 0 not started")
+    );
+    let settled: Vec<(usize, String)> = (0..dbs.len())
+        .filter(|i| !broken.contains(i))
+        .map(|i| (i, records(&dbs[i])))
+        .collect();
+    for i in broken {
+        dbs[i].client().batch_execute("DROP TABLE b").unwrap();
+    }
+    let again = fleet(&p, &["up", "--targets", "targets.txt", "--parallel", "3"]);
+    again.ok();
+    let ran: Vec<&str> = again
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("ok "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    let mut ran = ran;
+    ran.sort();
+    assert_eq!(ran, ["t1", "t4", "t6"], "{}", again.stdout);
+    assert_eq!(
+        again.stdout.lines().last(),
+        Some("3 ok, 5 up to date, 0 failed, 0 not started")
+    );
+    for (i, before) in settled {
+        assert_eq!(records(&dbs[i]), before, "the rerun touched t{i}'s records");
+    }
     for db in &dbs {
         assert_eq!(runs(db), [2, 3], "{}", db.name);
     }

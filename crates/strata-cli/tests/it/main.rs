@@ -19,6 +19,7 @@ mod faults_pooler;
 mod faults_report;
 mod faults_server;
 mod fleet;
+mod fleet_commands_pg;
 mod fleet_pg;
 mod folder;
 mod formats;
