@@ -2,7 +2,9 @@
 # Test-database setup time (strata::testing): TestDb::new (a clone of the migration set's
 # template) against creating an empty database and migrating it from zero (what sqlx::test does),
 # at 1 and 16 parallel tests, with 100 and 1,000 migrations of bench/gen.py; plus CREATE DATABASE
-# ... TEMPLATE with STRATEGY FILE_COPY against WAL_LOG. On a throwaway PostgreSQL 15 cluster
+# ... TEMPLATE with STRATEGY FILE_COPY against WAL_LOG; and TestDb with its pool of spare
+# databases ("pool"; "pool_miss": the tests that found no spare and cloned), back to back and
+# with a pause after each test ("gap_pool": the time a test's body leaves the refill). On a throwaway PostgreSQL 15 cluster
 # (loopback, trust, defaults: fsync on), like run.sh. Prints TSV and a summary; the numbers go
 # into bench/RESULTS-testdb.md by hand. Not a test: nothing here asserts a time.
 #
@@ -12,6 +14,9 @@
 #   BENCH_NS="100 1000"            migration counts
 #   BENCH_TESTS="30 4 5 1"         TestDb's per thread at 1 and at 16 threads; from-zero
 #                                  databases per thread at 1 and at 16 threads
+#   BENCH_SPARES=4                 the pool's size
+#   BENCH_POOL_GAP_MS=200          the pause after each test of the gap_pool runs
+#   BENCH_ZERO=0                   skip the from-zero runs (slow)
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
@@ -47,8 +52,14 @@ for n in ${BENCH_NS:-100 1000}; do
     "$BIN" "$ADMIN" "$dir" 1 1 testdb | sed 's/^testdb/build/' >>"$RAW"
     "$BIN" "$ADMIN" "$dir" 1 "$T1" testdb >>"$RAW"
     "$BIN" "$ADMIN" "$dir" 16 "$T16" testdb >>"$RAW"
-    "$BIN" "$ADMIN" "$dir" 1 "$Z1" zero >>"$RAW"
-    "$BIN" "$ADMIN" "$dir" 16 "$Z16" zero >>"$RAW"
+    BENCH_GAP_MS=0 "$BIN" "$ADMIN" "$dir" 1 "$T1" pool >>"$RAW"
+    BENCH_GAP_MS=0 "$BIN" "$ADMIN" "$dir" 16 "$T16" pool >>"$RAW"
+    BENCH_GAP_MS=${BENCH_POOL_GAP_MS:-200} "$BIN" "$ADMIN" "$dir" 1 "$T1" pool | sed 's/^/gap_/' >>"$RAW"
+    BENCH_GAP_MS=${BENCH_POOL_GAP_MS:-200} "$BIN" "$ADMIN" "$dir" 16 "$T16" pool | sed 's/^/gap_/' >>"$RAW"
+    if [ "${BENCH_ZERO:-1}" != 0 ]; then
+        "$BIN" "$ADMIN" "$dir" 1 "$Z1" zero >>"$RAW"
+        "$BIN" "$ADMIN" "$dir" 16 "$Z16" zero >>"$RAW"
+    fi
     echo "# n=$n done; uptime: $(uptime)"
 done
 # Clone strategies on the last template, BENCH_STRATEGY_RUNS (5) each, alternating.

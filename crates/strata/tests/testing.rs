@@ -179,6 +179,7 @@ mod sqlite {
 #[cfg(feature = "postgres")]
 mod postgres {
     use super::*;
+    use strata::testing::fill_spares;
     use strata_testkit::postgres::Client;
 
     fn server() -> Option<&'static strata_testkit::Server> {
@@ -294,7 +295,8 @@ mod postgres {
     fn a_half_built_template_is_rebuilt_not_cloned() {
         let Some(server) = server() else { return };
         let (_dir, m) = unique_set("pg-half");
-        let template = TestDb::new(&m, &server.admin_url)
+        // No spares: they would be clones of the complete template, claimed instead.
+        let template = TestDb::with_spares(&m, &server.admin_url, 0)
             .unwrap()
             .template()
             .to_string();
@@ -433,5 +435,157 @@ mod postgres {
         assert!(exists(&mut admin, fresh.template()) && exists(&mut admin, fresh.name()));
         assert!(!pruned.databases.contains(&fresh.name().to_string()));
         drop_templates(server, &[fresh.template()]);
+    }
+
+    /// The spares of `template`'s migration set, by name, with their database oids.
+    fn spares(admin: &mut Client, template: &str) -> Vec<(String, u32)> {
+        let fp = template.trim_start_matches("strata_tpl_");
+        admin
+            .query(
+                "SELECT datname::text, oid FROM pg_database WHERE datname LIKE $1 ORDER BY 1",
+                &[&format!("strata\\_spare\\_{fp}\\_%")],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    }
+
+    fn oid(admin: &mut Client, name: &str) -> Option<u32> {
+        admin
+            .query_opt("SELECT oid FROM pg_database WHERE datname = $1", &[&name])
+            .unwrap()
+            .map(|r| r.get(0))
+    }
+
+    #[test]
+    fn parallel_claims_never_get_the_same_spare() {
+        let Some(server) = server() else { return };
+        let (_dir, m) = unique_set("pg-spares-race");
+        assert_eq!(fill_spares(&m, &server.admin_url, 6).unwrap(), 6);
+        // Eight sessions (what eight test processes are to the server) race for six spares.
+        let barrier = std::sync::Barrier::new(8);
+        let dbs: Vec<TestDb> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        TestDb::with_spares(&m, &server.admin_url, 6).unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        // A claimer only misses when every spare it saw went to another: at least six won.
+        assert!(dbs.iter().filter(|d| d.from_spare()).count() >= 6);
+        let mut admin = server.connect("postgres").unwrap();
+        let mut oids: Vec<u32> = dbs
+            .iter()
+            .map(|d| oid(&mut admin, d.name()).unwrap_or_else(|| panic!("{} missing", d.name())))
+            .collect();
+        oids.sort_unstable();
+        oids.dedup();
+        assert_eq!(oids.len(), 8, "two tests share a database");
+        let template = dbs[0].template().to_string();
+        drop(dbs);
+        drop_templates(server, &[&template]);
+    }
+
+    #[test]
+    fn a_claimed_spare_is_at_the_latest_version_and_empty_of_test_data() {
+        let Some(server) = server() else { return };
+        let (_dir, m) = unique_set("pg-spares-clean");
+        let built = TestDb::with_spares(&m, &server.admin_url, 0).unwrap();
+        fill_spares(&m, &server.admin_url, 2).unwrap();
+        let a = TestDb::with_spares(&m, &server.admin_url, 2).unwrap();
+        assert!(a.from_spare() && !a.built_template());
+        assert!(Migrator::new(&m).status(a.url()).unwrap().is_up_to_date());
+        assert_eq!(ledger(server, &a), ledger(server, &built));
+        let mut conn = server.connect(a.name()).unwrap();
+        conn.batch_execute("INSERT INTO users VALUES (1)").unwrap();
+        let b = TestDb::with_spares(&m, &server.admin_url, 2).unwrap();
+        assert!(b.from_spare());
+        let rows: i64 = server
+            .connect(b.name())
+            .unwrap()
+            .query_one("SELECT count(*) FROM users", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(rows, 0);
+        drop(conn);
+        drop_templates(server, &[a.template()]);
+    }
+
+    #[test]
+    fn with_no_spares_every_database_is_a_clone() {
+        let Some(server) = server() else { return };
+        let (_dir, m) = unique_set("pg-spares-off");
+        assert_eq!(fill_spares(&m, &server.admin_url, 2).unwrap(), 2);
+        let mut admin = server.connect("postgres").unwrap();
+        let template = TestDb::with_spares(&m, &server.admin_url, 0)
+            .unwrap()
+            .template()
+            .to_string();
+        let before = spares(&mut admin, &template);
+        let off = TestDb::with_spares(&m, &server.admin_url, 0).unwrap();
+        assert!(!off.from_spare());
+        assert_eq!(spares(&mut admin, &template), before, "untouched");
+        let on = TestDb::with_spares(&m, &server.admin_url, 2).unwrap();
+        assert!(on.from_spare());
+        drop_templates(server, &[&template]);
+    }
+
+    #[test]
+    fn dropping_a_template_drops_its_spares() {
+        let Some(server) = server() else { return };
+        let (_dir, m) = unique_set("pg-spares-drop");
+        fill_spares(&m, &server.admin_url, 2).unwrap();
+        let template = TestDb::with_spares(&m, &server.admin_url, 0)
+            .unwrap()
+            .template()
+            .to_string();
+        let mut admin = server.connect("postgres").unwrap();
+        assert_eq!(spares(&mut admin, &template).len(), 2);
+        drop_database(&server.admin_url, &template).unwrap();
+        assert_eq!(spares(&mut admin, &template), vec![]);
+    }
+
+    #[test]
+    fn prune_drops_the_spares_of_the_templates_it_drops() {
+        let Some(server) = server() else { return };
+        let (dir, old) = unique_set("pg-spares-prune");
+        assert_eq!(fill_spares(&old, &server.admin_url, 3).unwrap(), 3);
+        let old_template = TestDb::with_spares(&old, &server.admin_url, 0)
+            .unwrap()
+            .template()
+            .to_string();
+        write(dir.path(), "3_tags.up.sql", "CREATE TABLE tags (id int);\n");
+        let new = Migrations::from_dir(dir.path()).unwrap();
+        assert_eq!(fill_spares(&new, &server.admin_url, 1).unwrap(), 1);
+        let new_template = TestDb::with_spares(&new, &server.admin_url, 0)
+            .unwrap()
+            .template()
+            .to_string();
+        let mut admin = server.connect("postgres").unwrap();
+        let old_spares = spares(&mut admin, &old_template);
+        let new_spares = spares(&mut admin, &new_template);
+        admin
+            .batch_execute(&format!(
+                "COMMENT ON DATABASE \"{old_template}\" IS 'strata test template, built at 1'"
+            ))
+            .unwrap();
+        let pruned = prune(
+            &new,
+            &server.admin_url,
+            std::time::Duration::from_secs(3600),
+        )
+        .unwrap();
+        assert_eq!(old_spares.len(), 3);
+        for (name, _) in &old_spares {
+            assert!(pruned.spares.contains(name), "{pruned:?}");
+        }
+        assert_eq!(spares(&mut admin, &old_template), vec![]);
+        assert_eq!(spares(&mut admin, &new_template), new_spares, "kept");
+        drop_templates(server, &[&new_template]);
     }
 }

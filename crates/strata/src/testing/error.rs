@@ -79,6 +79,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// An environment setting has a value that cannot be used.
+    #[error("{name}={value:?} is not {expected}")]
+    Setting {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What it should be.
+        expected: &'static str,
+    },
     /// `drop` was given a database Strata did not create for tests: refused.
     #[error("{name} is not a test database created by Strata (strata_test_...); not dropped")]
     NotATestDatabase {

@@ -20,6 +20,11 @@
 //! migration's version and checksums, so editing a file builds a new template; old ones are
 //! left to [`prune`].
 //!
+//! A clone still costs tens to hundreds of milliseconds, so each migration set also keeps a few
+//! *spares* (`strata_spare_<fingerprint>_...`, `STRATA_TESTDB_SPARES`, default 4): a test
+//! renames one to its own name, one round trip, and a background thread clones the next. They
+//! go with their template (`prune`, `drop_database`).
+//!
 //! SQLite: the template is a file in a cache folder, copied per test. The admin URL names the
 //! folder (`sqlite:///path/to/cache`), or is just `sqlite://` for `strata-testdb` under the
 //! OS's temporary folder.
@@ -31,6 +36,8 @@ mod fingerprint;
 mod names;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod spares;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -76,6 +83,7 @@ pub struct TestDb {
     redacted: String,
     template: String,
     built_template: bool,
+    from_spare: bool,
     kind: Kind,
     keep: bool,
 }
@@ -99,12 +107,42 @@ impl TestDb {
     /// assert!(db.name().starts_with("strata_test_"));
     /// # Ok::<(), strata::testing::Error>(())
     /// ```
+    ///
+    /// On PostgreSQL it takes one of the migration set's spare databases when one is left (a
+    /// rename, one round trip) and refills them in the background: `STRATA_TESTDB_SPARES`
+    /// spares (default 4; `0` clones the template on every call instead), see
+    /// [`TestDb::with_spares`].
     pub fn new(migrations: &Migrations, admin_url: &str) -> Result<TestDb, Error> {
+        TestDb::with_spares(migrations, admin_url, spares_from_env()?)
+    }
+
+    /// [`TestDb::new`] keeping `spares` ready databases of the migration set on a PostgreSQL
+    /// server, whatever `STRATA_TESTDB_SPARES` says. A test claims a spare by renaming it to
+    /// its own name (two tests never get the same one); after each call a thread with its own
+    /// session clones the template until the set has `spares` again, so the next test finds
+    /// one. With `0`, or when all are taken, the call clones the template itself. Spares are
+    /// removed with their template by [`prune`] and [`drop_database`]. SQLite ignores it.
+    ///
+    /// ```no_run
+    /// static M: strata::Migrations = strata::embed!("tests/migrations");
+    /// let admin = std::env::var("TEST_DATABASE_URL").unwrap();
+    /// let db = strata::testing::TestDb::with_spares(&M, &admin, 8)?;
+    /// println!("ready in one round trip: {}", db.from_spare());
+    /// # Ok::<(), strata::testing::Error>(())
+    /// ```
+    pub fn with_spares(
+        migrations: &Migrations,
+        admin_url: &str,
+        spares: usize,
+    ) -> Result<TestDb, Error> {
         match Admin::parse(admin_url)? {
             #[cfg(feature = "postgres")]
-            Admin::Postgres(url) => postgres::create(migrations, admin_url, &url),
+            Admin::Postgres(url) => postgres::create(migrations, admin_url, &url, spares),
             #[cfg(feature = "sqlite")]
-            Admin::Sqlite { dir, query } => sqlite::create(migrations, &dir, &query),
+            Admin::Sqlite { dir, query } => {
+                let _ = spares;
+                sqlite::create(migrations, &dir, &query)
+            }
         }
     }
 
@@ -166,6 +204,12 @@ impl TestDb {
     /// ```
     pub fn built_template(&self) -> bool {
         self.built_template
+    }
+
+    /// Whether this database was a spare made ahead of time (PostgreSQL), rather than cloned
+    /// by this call.
+    pub fn from_spare(&self) -> bool {
+        self.from_spare
     }
 
     /// Keep the database after this value is gone, and return its URL (password included):
@@ -232,7 +276,7 @@ impl Drop for TestDb {
 }
 
 /// Drop a database Strata created for tests, given its name or URL (a PostgreSQL name or URL
-/// on `admin_url`'s server; for SQLite, the copy's URL or path). Anything whose name is not a
+/// on `admin_url`'s server; a template goes with its spares; for SQLite, the copy's URL or path). Anything whose name is not a
 /// Strata test database or template is refused with [`Error::NotATestDatabase`]. Dropping one
 /// that is already gone succeeds.
 ///
@@ -257,6 +301,56 @@ pub fn drop_database(admin_url: &str, name_or_url: &str) -> Result<(), Error> {
         Admin::Sqlite { dir, .. } => {
             let _ = kind;
             sqlite::remove(&dir.join(format!("{name}.db")))
+        }
+    }
+}
+
+/// The number of spare databases [`TestDb::new`] keeps: `STRATA_TESTDB_SPARES`, or 4.
+fn spares_from_env() -> Result<usize, Error> {
+    #[cfg(feature = "postgres")]
+    let default = spares::DEFAULT;
+    #[cfg(not(feature = "postgres"))]
+    let default = 0;
+    spares_setting(std::env::var(SPARES_VAR).ok(), default)
+}
+
+/// The value of `STRATA_TESTDB_SPARES`, if set, as a number of spares.
+fn spares_setting(value: Option<String>, default: usize) -> Result<usize, Error> {
+    match value {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|_| Error::Setting {
+            name: SPARES_VAR,
+            value,
+            expected: "a number of spare databases (0 disables them)",
+        }),
+    }
+}
+
+/// The environment variable naming how many spare databases [`TestDb::new`] keeps.
+const SPARES_VAR: &str = "STRATA_TESTDB_SPARES";
+
+/// Build the template of `migrations` if needed and make `spares` spare databases of it now
+/// (PostgreSQL; SQLite has none), e.g. before a test run, so that its first tests find them
+/// too. The number made: those already there count.
+///
+/// ```no_run
+/// static M: strata::Migrations = strata::embed!("tests/migrations");
+/// let admin = std::env::var("TEST_DATABASE_URL").unwrap();
+/// strata::testing::fill_spares(&M, &admin, 8)?;
+/// # Ok::<(), strata::testing::Error>(())
+/// ```
+pub fn fill_spares(
+    migrations: &Migrations,
+    admin_url: &str,
+    spares: usize,
+) -> Result<usize, Error> {
+    match Admin::parse(admin_url)? {
+        #[cfg(feature = "postgres")]
+        Admin::Postgres(url) => postgres::fill_spares(migrations, admin_url, &url, spares),
+        #[cfg(feature = "sqlite")]
+        Admin::Sqlite { .. } => {
+            let _ = (migrations, spares);
+            Ok(0)
         }
     }
 }
@@ -301,6 +395,8 @@ pub struct Pruned {
     pub templates: Vec<String>,
     /// Test databases older than the age given.
     pub databases: Vec<String>,
+    /// Spare databases of the templates dropped, or of templates already gone (PostgreSQL).
+    pub spares: Vec<String>,
 }
 
 /// Drop what Strata created for tests and nobody needs any more: templates of every
@@ -423,7 +519,20 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::name_of;
+    use super::{name_of, spares_setting, Error};
+
+    #[test]
+    fn the_spares_setting_is_a_count_or_a_clear_error() {
+        assert_eq!(spares_setting(None, 4).unwrap(), 4);
+        assert_eq!(spares_setting(Some(" 0 ".into()), 4).unwrap(), 0);
+        assert_eq!(spares_setting(Some("12".into()), 4).unwrap(), 12);
+        let err = spares_setting(Some("many".into()), 4).unwrap_err();
+        assert!(matches!(err, Error::Setting { .. }));
+        assert_eq!(
+            err.to_string(),
+            "STRATA_TESTDB_SPARES=\"many\" is not a number of spare databases (0 disables them)"
+        );
+    }
 
     #[test]
     fn a_name_comes_from_a_url_a_path_or_itself() {

@@ -1,6 +1,6 @@
 //! PostgreSQL: a template database per migration set, cloned per test.
 
-use super::{fingerprint_for, names, Error, Kind, Pruned, TestDb, ACTOR};
+use super::{fingerprint_for, names, spares, Error, Kind, Pruned, TestDb, ACTOR};
 use crate::migrations::Migrations;
 use postgres::error::SqlState;
 use postgres::Client;
@@ -29,11 +29,11 @@ const STRATEGY: &str = "WAL_LOG";
 /// included) costs more than cloning a small template.
 static POOL: Mutex<Vec<Admin>> = Mutex::new(Vec::new());
 
-struct Admin {
+pub(super) struct Admin {
     url: String,
-    driver: PostgresDriver<'static>,
+    pub(super) driver: PostgresDriver<'static>,
     /// `server_version_num`.
-    version: i32,
+    pub(super) version: i32,
 }
 
 /// Run `f` on an admin session of `admin_url`, pooled for the next call unless it broke.
@@ -58,7 +58,7 @@ fn with_admin<T>(
     result
 }
 
-fn connect(admin_url: &str) -> Result<Admin, Error> {
+pub(super) fn connect(admin_url: &str) -> Result<Admin, Error> {
     let url = DatabaseUrl::parse(admin_url).map_err(|source| Error::Url {
         url: strata_drivers::url::redact(admin_url),
         source,
@@ -83,7 +83,7 @@ fn connect(admin_url: &str) -> Result<Admin, Error> {
     })
 }
 
-fn admin(action: impl Into<String>) -> impl FnOnce(postgres::Error) -> Error {
+pub(super) fn admin(action: impl Into<String>) -> impl FnOnce(postgres::Error) -> Error {
     let action = action.into();
     move |source| Error::Admin { action, source }
 }
@@ -92,37 +92,42 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// A test database cloned from the template of `migrations`, building the template first if
-/// it is missing or half-built.
+/// `CREATE DATABASE name TEMPLATE template`, with the clone strategy where the server has one.
+pub(super) fn clone_sql(name: &str, template: &str, version: i32) -> String {
+    let strategy = if version >= 150000 {
+        format!(" STRATEGY {STRATEGY}")
+    } else {
+        String::new()
+    };
+    format!(
+        "CREATE DATABASE {} TEMPLATE {}{strategy}",
+        quote(name),
+        quote(template)
+    )
+}
+
+/// A test database of `migrations`: a spare renamed when `spares` > 0 and one is left, else a
+/// clone of the template, building the template first if it is missing or half-built. With
+/// `spares` > 0 the pool is refilled in the background.
 pub fn create(
     migrations: &Migrations,
     admin_url: &str,
     url: &DatabaseUrl,
+    spares: usize,
 ) -> Result<TestDb, Error> {
     let fp = fingerprint_for(migrations, Dialect::Postgres, url)?;
     let template = names::template(&fp);
     let name = names::test(&fp, SystemTime::now());
-    let built_template = with_admin(admin_url, |client, version| {
-        let strategy = if version >= 150000 {
-            format!(" STRATEGY {STRATEGY}")
-        } else {
-            String::new()
-        };
-        let clone = format!(
-            "CREATE DATABASE {} TEMPLATE {}{strategy}",
-            quote(&name),
-            quote(&template)
-        );
-        let mut built = ensure_template(client, migrations, admin_url, &fp, &template)?;
-        let mut cloned = client.batch_execute(&clone);
-        // Dropped since by `prune` or `testdb drop` (another process): build it again, once.
-        if cloned.as_ref().err().and_then(|e| e.code()) == Some(&SqlState::UNDEFINED_DATABASE) {
-            built = ensure_template(client, migrations, admin_url, &fp, &template)?;
-            cloned = client.batch_execute(&clone);
-        }
-        cloned.map_err(admin(format!("creating {name} from template {template}")))?;
-        Ok(built)
-    })?;
+    let from_spare =
+        spares > 0 && with_admin(admin_url, |client, _| spares::claim(client, &fp, &name))?;
+    let built_template = if from_spare {
+        false
+    } else {
+        clone_template(migrations, admin_url, &fp, &template, &name)?
+    };
+    if spares > 0 {
+        spares::refill_in_background(admin_url, &fp, &template, spares);
+    }
     let test_url = with_database(admin_url, &name);
     let redacted = DatabaseUrl::parse(&test_url)
         .map(|u| u.redacted())
@@ -133,6 +138,7 @@ pub fn create(
         redacted,
         template,
         built_template,
+        from_spare,
         kind: Kind::Postgres {
             admin_url: admin_url.to_string(),
         },
@@ -140,9 +146,47 @@ pub fn create(
     })
 }
 
+/// Build the template of `migrations` if needed, then make `spares` spares of it now; the
+/// number of spares made.
+pub fn fill_spares(
+    migrations: &Migrations,
+    admin_url: &str,
+    url: &DatabaseUrl,
+    spares: usize,
+) -> Result<usize, Error> {
+    let fp = fingerprint_for(migrations, Dialect::Postgres, url)?;
+    let template = names::template(&fp);
+    with_admin(admin_url, |client, version| {
+        ensure_template(client, migrations, admin_url, &fp, &template)?;
+        spares::fill(client, version, &fp, &template, spares)
+    })
+}
+
+/// Clone `template` as `name`; `true` if this call built the template.
+fn clone_template(
+    migrations: &Migrations,
+    admin_url: &str,
+    fp: &str,
+    template: &str,
+    name: &str,
+) -> Result<bool, Error> {
+    with_admin(admin_url, |client, version| {
+        let clone = clone_sql(name, template, version);
+        let mut built = ensure_template(client, migrations, admin_url, fp, template)?;
+        let mut cloned = client.batch_execute(&clone);
+        // Dropped since by `prune` or `testdb drop` (another process): build it again, once.
+        if cloned.as_ref().err().and_then(|e| e.code()) == Some(&SqlState::UNDEFINED_DATABASE) {
+            built = ensure_template(client, migrations, admin_url, fp, template)?;
+            cloned = client.batch_execute(&clone);
+        }
+        cloned.map_err(admin(format!("creating {name} from template {template}")))?;
+        Ok(built)
+    })
+}
+
 /// `None`: no such database; `Some(true)`: a complete template; `Some(false)`: a database of
 /// that name not (yet) marked complete.
-fn template_state(client: &mut Client, template: &str) -> Result<Option<bool>, Error> {
+pub(super) fn template_state(client: &mut Client, template: &str) -> Result<Option<bool>, Error> {
     let rows = client
         .query(
             "SELECT datistemplate FROM pg_database WHERE datname = $1",
@@ -226,7 +270,11 @@ fn build_locked(
 
 /// Drop `name` (a template first loses its mark: PostgreSQL refuses to drop a template),
 /// ending its sessions.
-fn drop_database(client: &mut Client, name: &str, is_template: bool) -> Result<(), Error> {
+pub(super) fn drop_database(
+    client: &mut Client,
+    name: &str,
+    is_template: bool,
+) -> Result<(), Error> {
     if is_template {
         client
             .batch_execute(&format!(
@@ -248,14 +296,19 @@ pub fn drop_named(admin_url: &str, name: &str) -> Result<(), Error> {
     with_admin(admin_url, |client, _| drop_database(client, name, false))
 }
 
-/// Drop the test database or template `name`, if it exists.
+/// Drop the test database, spare or template `name`, if it exists; a template with its
+/// spares (after it: no refill can clone it any more).
 pub fn drop_parsed(admin_url: &str, name: &str, kind: &names::Parsed) -> Result<(), Error> {
     with_admin(admin_url, |client, _| match kind {
-        names::Parsed::Test { .. } => drop_database(client, name, false),
-        names::Parsed::Template { .. } => match template_state(client, name)? {
-            Some(marked) => drop_database(client, name, marked),
-            None => Ok(()),
-        },
+        names::Parsed::Test { .. } | names::Parsed::Spare { .. } => {
+            drop_database(client, name, false)
+        }
+        names::Parsed::Template { fingerprint } => {
+            if let Some(marked) = template_state(client, name)? {
+                drop_database(client, name, marked)?;
+            }
+            spares::drop_all(client, fingerprint).map(|_| ())
+        }
     })
 }
 
@@ -321,6 +374,10 @@ pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Erro
                         .map_err(admin(format!("unlocking template {name}")))?;
                     if dropped? {
                         pruned.templates.push(name);
+                        // After the template: a refill running now cannot clone it again.
+                        pruned
+                            .spares
+                            .extend(spares::drop_all(client, &fingerprint)?);
                     }
                 }
                 Some(names::Parsed::Test { created }) if created <= cutoff => {
@@ -328,6 +385,25 @@ pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Erro
                     pruned.databases.push(name);
                 }
                 _ => {}
+            }
+        }
+        // Spares whose template is gone (dropped by hand or by an older version): orphans.
+        let orphans = client
+            .query(
+                "SELECT s.datname::text FROM pg_database s WHERE s.datname LIKE 'strata\\_spare\\_%' \
+                 AND NOT EXISTS (SELECT 1 FROM pg_database t \
+                   WHERE t.datname = 'strata_tpl_' || split_part(substr(s.datname, 14), '_', 1)) \
+                 ORDER BY 1",
+                &[],
+            )
+            .map_err(admin("listing spare databases"))?;
+        for row in orphans {
+            let name: String = row.get(0);
+            if let Some(names::Parsed::Spare { fingerprint }) = names::parse(&name) {
+                if fingerprint != current {
+                    drop_database(client, &name, false)?;
+                    pruned.spares.push(name);
+                }
             }
         }
         Ok(pruned)

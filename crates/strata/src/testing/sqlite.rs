@@ -61,6 +61,7 @@ pub fn create(migrations: &Migrations, dir: &Path, query: &str) -> Result<TestDb
         url,
         template,
         built_template,
+        from_spare: false,
         kind: Kind::Sqlite { path },
         keep: false,
     })
