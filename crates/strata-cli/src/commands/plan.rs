@@ -110,7 +110,12 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
     // which the catalog cannot tell yet.
     let mut built: Vec<(String, String)> = Vec::new();
     let mysql = dialect == strata_sql::Dialect::Mysql;
-    let mut online = OnlineDdlPlanner::new(None);
+    // The server's version decides what its online DDL does (INSTANT came in later releases).
+    let server = target
+        .driver
+        .mysql()
+        .and_then(|m| strata_sql::Server::parse(m.server_version()));
+    let mut online = OnlineDdlPlanner::new(server);
     for step in &plan.steps {
         let script = source
             .get(step.version)
