@@ -492,6 +492,12 @@ impl Target {
                     feature: "sqlite",
                 })
             }
+            Backend::Mysql if !cfg!(feature = "mysql") => {
+                return Err(Error::BackendNotBuilt {
+                    backend: "MySQL",
+                    feature: "mysql",
+                })
+            }
             _ => {}
         }
         let options = ConnectOptions {
