@@ -335,9 +335,10 @@ fn mysql_sigkill_during_statement_4_of_6_then_resume_runs_4_to_6() {
     let p = b.project("DO SLEEP(30);");
     let mut child = spawn(strata(&p, &db.url, &["up"]));
     let found = wait_for(Duration::from_secs(20), || {
+        // Other tests sleep too: only this database's session counts.
         let n = mariadb_sql(
             &db,
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(30)%'",
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(30)%' AND DB = DATABASE()",
         );
         (n != "0").then_some(())
     });
