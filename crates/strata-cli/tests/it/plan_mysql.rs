@@ -29,6 +29,8 @@ fn plan_on_mariadb_shows_each_statement_s_online_ddl() {
     );
     let out = p.run_on(&db.url, &["plan"]);
     out.ok()
+        // DDL cannot roll back here: the file runs statement by statement, as `up` does.
+        .stdout_has("2/u changes (no-transaction: DDL commits by itself on MySQL/MariaDB: runs statement by statement, each recorded)")
         .stdout_has("online DDL: ADD INDEX on users: ALGORITHM=INPLACE, LOCK=NONE (reads and writes go on; no rebuild)")
         .stdout_has("online DDL: MODIFY/CHANGE COLUMN on `users`: ALGORITHM=COPY, LOCK=SHARED (reads go on, writes wait; rebuilds the table)")
         .stdout_has("online DDL: ADD CHECK ( on users: unknown")
@@ -43,6 +45,7 @@ fn plan_on_mariadb_shows_each_statement_s_online_ddl() {
     let out = p.run_on(&db.url, &["plan", "--format", "json"]);
     out.ok();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["steps"][0]["mode"], "no-transaction");
     let st = &v["steps"][0]["statements"];
     assert_eq!(st[0]["online_ddl"]["algorithm"], "INPLACE");
     assert_eq!(st[1]["online_ddl"]["algorithm"], "COPY");
