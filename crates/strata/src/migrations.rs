@@ -190,18 +190,18 @@ impl Migrations {
     pub(crate) fn source(&self, dialect: Dialect) -> Result<Cow<'_, Source>, Error> {
         match &self.inner {
             Inner::Read {
-                postgres, sqlite, ..
-            } => Ok(Cow::Borrowed(match dialect {
-                Dialect::Sqlite => sqlite,
-                Dialect::Postgres => postgres,
-                // No MySQL connection exists yet, so nothing asks for this view.
-                Dialect::Mysql => {
-                    return Err(Error::BackendNotBuilt {
-                        backend: "MySQL",
-                        feature: "mysql",
-                    })
-                }
-            })),
+                dir,
+                postgres,
+                sqlite,
+            } => match dialect {
+                Dialect::Sqlite => Ok(Cow::Borrowed(sqlite)),
+                Dialect::Postgres => Ok(Cow::Borrowed(postgres)),
+                // Read when a MySQL database asks for it: a folder written for PostgreSQL need
+                // not lex as MySQL (`DELIMITER`, `#` comments) for the other backends to run.
+                Dialect::Mysql => read_dir(dir, dialect)
+                    .map(Cow::Owned)
+                    .map_err(Error::Source),
+            },
             Inner::Embedded { dir, files } => {
                 let dir = Path::new(dir);
                 let raw = files

@@ -135,8 +135,8 @@ impl<'m> Migrator<'m> {
         self
     }
 
-    /// How many times to retry a transactional migration that timed out waiting for a table
-    /// lock, with back-off (1 s, 2 s, 4 s, ...); each retry is an [`Event::Retry`]. Default 0.
+    /// How many times to retry a transactional migration (or, statement by statement, the one
+    /// statement) that timed out waiting for a table lock, with back-off (1 s, 2 s, 4 s, ...); each retry is an [`Event::Retry`]. Default 0.
     ///
     /// ```
     /// # static M: strata::Migrations = strata::embed!("tests/migrations");
@@ -490,6 +490,12 @@ impl Target {
                 return Err(Error::BackendNotBuilt {
                     backend: "SQLite",
                     feature: "sqlite",
+                })
+            }
+            Backend::Mysql if !cfg!(feature = "mysql") => {
+                return Err(Error::BackendNotBuilt {
+                    backend: "MySQL",
+                    feature: "mysql",
                 })
             }
             _ => {}

@@ -11,6 +11,7 @@ use crate::settings::Settings;
 use crate::CliError;
 use serde::Serialize;
 use std::fmt::Write as _;
+use strata_core::migration::TxMode;
 use strata_core::plan::Request;
 use strata_core::printable::printable;
 use strata_core::Direction;
@@ -110,7 +111,12 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
     // which the catalog cannot tell yet.
     let mut built: Vec<(String, String)> = Vec::new();
     let mysql = dialect == strata_sql::Dialect::Mysql;
-    let mut online = OnlineDdlPlanner::new(None);
+    // The server's version decides what its online DDL does (INSTANT came in later releases).
+    let server = target
+        .driver
+        .mysql()
+        .and_then(|m| strata_sql::Server::parse(m.server_version()));
+    let mut online = OnlineDdlPlanner::new(server);
     for step in &plan.steps {
         let script = source
             .get(step.version)
@@ -175,12 +181,24 @@ pub fn plan(settings: &Settings, args: &[String], format: OutputFormat) -> Resul
                 });
             }
         }
+        // What the run does: DDL commits by itself on MySQL, so a transactional file runs
+        // statement by statement there, each recorded (as the executor decides).
+        let (mode, mode_reason) = match step.mode {
+            Some(TxMode::Transaction) if mysql => (
+                Some(TxMode::NoTransaction),
+                Some("DDL commits by itself on MySQL/MariaDB: runs statement by statement, each recorded".to_string()),
+            ),
+            mode => (
+                mode,
+                script.and_then(|s| s.run_mode_reason(target.url.multi_statement())),
+            ),
+        };
         steps.push(PlannedStep {
             version: step.version,
             name: step.name.clone(),
             direction: step.direction,
-            mode: step.mode.map(|m| m.as_str()),
-            mode_reason: script.and_then(|s| s.run_mode_reason(target.url.multi_statement())),
+            mode: mode.map(|m| m.as_str()),
+            mode_reason,
             path: script.map(|s| s.path.display().to_string()),
             statements,
         });

@@ -217,7 +217,7 @@ fn mysql_an_alter_behind_an_open_transaction_times_out_naming_the_blocking_sessi
     let session = wait_for(Duration::from_secs(10), || {
         let id = sql(
             &db,
-            "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP%'",
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP%' AND DB = DATABASE()",
         );
         (!id.is_empty()).then_some(id)
     })
@@ -237,6 +237,55 @@ fn mysql_an_alter_behind_an_open_transaction_times_out_naming_the_blocking_sessi
 }
 
 #[test]
+fn mysql_lock_retries_run_an_alter_again_once_the_blocking_transaction_ends() {
+    let db = maria!();
+    let p = Project::new();
+    p.pair("1", "t", "CREATE TABLE t (id int);", "DROP TABLE t;");
+    p.pair(
+        "2",
+        "alter",
+        "INSERT INTO t VALUES (1);\nALTER TABLE t ADD COLUMN c int;\n",
+        "ALTER TABLE t DROP COLUMN c;",
+    );
+    p.run_on(&db.url, &["up", "1"]).ok();
+    // Another session holds the table's metadata lock for a few seconds, then its
+    // transaction ends with it: the first attempt (1s lock wait) times out, a later one runs.
+    let mut holder = std::process::Command::new("mariadb")
+        .arg("--no-defaults")
+        .arg(format!("--socket={}", db.server.socket.display()))
+        .args(["-u", "root", &db.name, "-e"])
+        .arg("START TRANSACTION; SELECT COUNT(*) FROM t; DO SLEEP(2);")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the mariadb client is needed to hold a transaction open");
+    let held = wait_for(Duration::from_secs(10), || {
+        let n = sql(
+            &db,
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(2)%' AND DB = DATABASE()",
+        );
+        (n != "0").then_some(())
+    });
+    assert!(held.is_some(), "the holding session never started");
+    let out = run(
+        &p,
+        &db.url,
+        &["--ddl-lock-timeout", "1s", "--lock-retries", "3", "up"],
+    );
+    let _ = holder.wait();
+    out.ok()
+        .stderr_has(
+            "retry 1/3 of migration 2 in 1s after a lock timeout: Lock wait timeout exceeded",
+        )
+        .never_shows(PASSWORD);
+    assert_eq!(compat(&db), "2\t0");
+    assert_eq!(
+        sql(&db, "SELECT COUNT(*), COUNT(c) FROM t"),
+        "1\t0",
+        "statement 1 ran once, the column exists"
+    );
+}
+
+#[test]
 fn mysql_sigkill_mid_migration_leaves_the_dirty_row_and_the_statement_reached() {
     let db = maria!();
     let p = Project::new();
@@ -249,9 +298,10 @@ fn mysql_sigkill_mid_migration_leaves_the_dirty_row_and_the_statement_reached() 
     );
     let mut child = spawn(strata(&p, &db.url, &["up"]));
     let found = wait_for(Duration::from_secs(20), || {
+        // Other tests sleep too: only this database's session counts.
         let n = sql(
             &db,
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(30)%'",
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(30)%' AND DB = DATABASE()",
         );
         (n != "0").then_some(())
     });
@@ -260,12 +310,15 @@ fn mysql_sigkill_mid_migration_leaves_the_dirty_row_and_the_statement_reached() 
     let _ = child.wait();
     assert_eq!(compat(&db), "2\t1", "golang-migrate's dirty row");
     assert_eq!(tables(&db), "a,b", "statement 1 stays committed");
-    assert_eq!(
-        sql(
-            &db,
-            "SELECT detail FROM schema_migrations_log WHERE action = 'progress'"
-        ),
-        "up statement 2 of 3 at migrations/2_slow.up.sql:2: DO SLEEP(30);"
+    let progress = sql(
+        &db,
+        "SELECT detail FROM schema_migrations_log WHERE action = 'progress'",
+    );
+    // The hash of statement 1 sits between (what `up --resume` checks).
+    assert!(
+        progress.starts_with("up statement 2 of 3 after prefix ")
+            && progress.ends_with(" at migrations/2_slow.up.sql:2: DO SLEEP(30);"),
+        "{progress}"
     );
     p.run_on(&db.url, &["status"])
         .stdout_has("statement 2 of 3 (migrations/2_slow.up.sql:2: DO SLEEP(30);)");

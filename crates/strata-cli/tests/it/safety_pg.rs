@@ -142,6 +142,44 @@ fn lock_retries_name_the_blocker_and_succeed_after_it_commits() {
 }
 
 #[test]
+fn lock_retries_run_a_no_transaction_statement_again_and_the_ones_before_it_once() {
+    let pg = pg!();
+    pg.p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");
+    pg.p.pair("2", "log", "CREATE TABLE log (n int);", "DROP TABLE log;");
+    pg.run(&["up"]).ok();
+    let (mut blocker, _) = block_table(&pg, "a");
+    pg.p.pair(
+        "3",
+        "alter_a",
+        "-- strata:no-transaction\nINSERT INTO log VALUES (1);\nALTER TABLE a ADD COLUMN x int;\n",
+        "ALTER TABLE a DROP COLUMN x;",
+    );
+    let child = spawn(strata(
+        &pg.p,
+        &pg.db.url,
+        &["--ddl-lock-timeout", "300ms", "--lock-retries", "5", "up"],
+    ));
+    std::thread::sleep(Duration::from_millis(2000));
+    blocker.batch_execute("COMMIT").unwrap();
+    let out = finish(child, Duration::from_secs(30));
+    out.ok()
+        .stderr_has("retry 1/5 of migration 3 in 1s after a lock timeout: canceling statement due to lock timeout")
+        .stderr_has("3/u alter_a");
+    assert_eq!(pg.compat(), vec![(3, false)]);
+    let mut c = pg.db.client();
+    let logged: i64 = c.query_one("SELECT count(*) FROM log", &[]).unwrap().get(0);
+    assert_eq!(logged, 1, "statement 1 ran once");
+    let cols: i64 = c
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'a'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(cols, 2);
+}
+
+#[test]
 fn lock_retries_from_the_environment_give_up_after_n() {
     let pg = pg!();
     pg.p.pair("1", "a", "CREATE TABLE a (id int);", "DROP TABLE a;");

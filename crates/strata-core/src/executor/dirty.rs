@@ -10,6 +10,7 @@
 //! [`strata_sql::self_managed_messages`]) inside the same protocol, with no statement named.
 
 use super::locate::shift;
+use super::retry;
 use super::step::StepFailure;
 use super::Op;
 use crate::driver::DriverError;
@@ -30,6 +31,8 @@ enum Stage {
     Progress(usize),
     /// Piece `i` itself.
     Piece(usize),
+    /// The wait before piece `i` runs again after a lock timeout.
+    Sleeping(usize),
     /// The records, after the last piece.
     Records,
 }
@@ -38,6 +41,13 @@ enum Stage {
 pub(super) enum Next<'s> {
     /// Issue this op.
     Issue(Op<'s>),
+    /// Piece `attempt` timed out waiting for a lock and did nothing: sleep `wait`, then it
+    /// runs again (the op after the sleep's completion).
+    Retry {
+        attempt: u32,
+        wait: Duration,
+        error: DriverError,
+    },
     /// The protocol ended.
     Finished(Result<(), StepFailure>),
 }
@@ -60,6 +70,11 @@ pub(super) struct DirtyRun<'s> {
     from: usize,
     /// The hash of the statements before the next one recorded.
     sent: PrefixHash,
+    dialect: strata_sql::Dialect,
+    /// How many times a statement that timed out waiting for a lock runs again.
+    lock_retries: u32,
+    /// Retries of the current statement so far.
+    attempt: u32,
 }
 
 impl<'s> DirtyRun<'s> {
@@ -77,6 +92,7 @@ impl<'s> DirtyRun<'s> {
         actor: &str,
         records: Vec<LedgerWrite>,
         from: usize,
+        lock_retries: u32,
     ) -> (DirtyRun<'s>, Op<'s>) {
         let statements = script.statement_ranges(dialect);
         let self_managed = mode == TxMode::SelfManaged;
@@ -97,6 +113,9 @@ impl<'s> DirtyRun<'s> {
             records,
             from,
             sent: PrefixHash::default(),
+            dialect,
+            lock_retries,
+            attempt: 0,
         };
         // The first statement sent rides on the `start` entry, which is written anyway (with
         // the dirty row).
@@ -173,8 +192,30 @@ impl<'s> DirtyRun<'s> {
         })
     }
 
-    /// The last op's result; `elapsed` is how long the migration has run so far.
-    pub fn complete(&mut self, result: Result<(), DriverError>, elapsed: Duration) -> Next<'s> {
+    /// Whether piece `i`, which failed with `e`, may run again: a statement that timed out
+    /// waiting for its lock did not run (autocommit rolls the statement back), so sending it
+    /// again changes nothing it did. Not a self-managed message (it may hold several
+    /// statements) nor `CREATE INDEX CONCURRENTLY`, whose timeout can come after its catalog
+    /// entry was committed.
+    fn may_retry(&self, i: usize, e: &DriverError) -> bool {
+        self.attempt < self.lock_retries
+            && !self.self_managed
+            && retry::is_lock_timeout(e)
+            && strata_sql::concurrent_index_name(
+                &self.script.sql[self.pieces[i].clone()],
+                self.dialect,
+            )
+            .is_none()
+    }
+
+    /// The last op's result; `elapsed` is how long the migration has run so far; `stopping`:
+    /// a stop was asked for, so nothing is retried.
+    pub fn complete(
+        &mut self,
+        result: Result<(), DriverError>,
+        elapsed: Duration,
+        stopping: bool,
+    ) -> Next<'s> {
         match (self.stage, result) {
             (Stage::Start, Err(e)) => Next::Finished(Err((e, None, Aftermath::NotStarted))),
             (Stage::Start, Ok(())) => self.piece(self.from, elapsed),
@@ -187,7 +228,25 @@ impl<'s> DirtyRun<'s> {
                     sql: &self.script.sql[self.pieces[i].clone()],
                 })
             }
-            (Stage::Piece(i), Ok(())) => self.piece(i + 1, elapsed),
+            (Stage::Piece(i), Ok(())) => {
+                self.attempt = 0;
+                self.piece(i + 1, elapsed)
+            }
+            (Stage::Piece(i), Err(e)) if !stopping && self.may_retry(i, &e) => {
+                self.attempt += 1;
+                self.stage = Stage::Sleeping(i);
+                Next::Retry {
+                    attempt: self.attempt,
+                    wait: retry::retry_delay(self.attempt),
+                    error: e,
+                }
+            }
+            (Stage::Sleeping(i), _) => {
+                self.stage = Stage::Piece(i);
+                Next::Issue(Op::RunAutocommit {
+                    sql: &self.script.sql[self.pieces[i].clone()],
+                })
+            }
             (Stage::Piece(i), Err(e)) => {
                 let range = self.pieces[i].clone();
                 let e = if self.self_managed {

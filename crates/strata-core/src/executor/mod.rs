@@ -56,8 +56,9 @@ pub struct RunOptions {
     pub lock_timeout: Duration,
     /// Planner switches (out-of-order, actor, `x-multi-statement`).
     pub plan: PlanOptions,
-    /// How many times to retry a transactional migration that timed out waiting for a table
-    /// lock (SQLSTATE 55P03), with back-off (see [`retry::retry_delay`]). 0: no retries.
+    /// How many times to retry a transactional migration, or the one statement of a
+    /// statement-by-statement migration, that timed out waiting for a lock (PostgreSQL 55P03,
+    /// MySQL 1205), with back-off (see [`retry::retry_delay`]). 0: no retries.
     pub lock_retries: u32,
     /// Drop an INVALID index left by a failed `CREATE INDEX CONCURRENTLY` before rerunning the
     /// no-transaction migration that creates it (else the run is refused).

@@ -1,13 +1,14 @@
-//! Retrying a transactional migration that timed out waiting for a table lock: which failures
-//! qualify, how long to wait, and how the retry is told.
+//! Retrying a migration (or, statement by statement, one statement) that timed out waiting for
+//! a table lock: which failures qualify, how long to wait, and how the retry is told.
 
 use crate::driver::DriverError;
 use std::time::Duration;
 
-/// Whether a failure is a table lock's timeout (PostgreSQL `lock_not_available`, 55P03), which
-/// a later attempt may not meet.
+/// Whether a failure is a lock's timeout, which a later attempt may not meet: PostgreSQL
+/// `lock_not_available` (55P03), MySQL/MariaDB `ER_LOCK_WAIT_TIMEOUT` (1205, metadata and row
+/// locks; the MySQL driver keeps the error number as the code).
 pub fn is_lock_timeout(e: &DriverError) -> bool {
-    matches!(e, DriverError::Statement { code: Some(c), .. } if c == "55P03")
+    matches!(e, DriverError::Statement { code: Some(c), .. } if c == "55P03" || c == "1205")
 }
 
 /// How long to wait before retry `attempt` (1-based): 1s, 2s, 4s, ... at most 30s.
@@ -46,6 +47,8 @@ mod tests {
     #[test]
     fn only_lock_not_available_is_retried() {
         assert!(is_lock_timeout(&statement_error("55P03")));
+        assert!(is_lock_timeout(&statement_error("1205")));
+        assert!(!is_lock_timeout(&statement_error("1213")));
         assert!(!is_lock_timeout(&statement_error("57014")));
         assert!(!is_lock_timeout(&statement_error("42P01")));
         assert!(!is_lock_timeout(&DriverError::statement("no code")));

@@ -172,11 +172,26 @@ impl<'s> Executor<'s> {
                     step.resume
                         .as_ref()
                         .map_or(0, |p| p.statement.saturating_sub(1)),
+                    self.options.lock_retries,
                 );
                 (Phase::Dirty(dirty), op)
             }
-            Phase::Dirty(mut dirty) => match dirty.complete(result, run.elapsed) {
+            Phase::Dirty(mut dirty) => match dirty.complete(result, run.elapsed, self.stop) {
                 dirty::Next::Issue(op) => (Phase::Dirty(dirty), op),
+                dirty::Next::Retry {
+                    attempt,
+                    wait,
+                    error,
+                } => {
+                    self.events.push_back(Event::Retry {
+                        version: self.plan.steps[run.index].version,
+                        attempt,
+                        retries: self.options.lock_retries,
+                        wait,
+                        message: retry::describe(&error),
+                    });
+                    (Phase::Dirty(dirty), Op::Sleep(wait))
+                }
                 dirty::Next::Finished(outcome) => (Phase::Restore(outcome), Op::RestoreSession),
             },
             Phase::Restore(outcome) => {

@@ -111,6 +111,8 @@ struct Fake {
     committed: Vec<LedgerWrite>,
     /// Every statement run in autocommit, exactly as sent.
     sent: Vec<String>,
+    /// Errors the next autocommit statements containing `LOCKED` return, in order.
+    locked: VecDeque<DriverError>,
 }
 
 impl Fake {
@@ -193,9 +195,14 @@ impl Fake {
                 Op::RunAutocommit { sql } => {
                     self.trace.push(format!("autocommit {}", sql.trim()));
                     self.sent.push(sql.to_string());
-                    match sql.contains("FAIL") {
-                        true => Completion::failed(syntax_error(1)),
-                        false => Completion::done(),
+                    let locked = sql
+                        .contains("LOCKED")
+                        .then(|| self.locked.pop_front())
+                        .flatten();
+                    match (locked, sql.contains("FAIL")) {
+                        (Some(e), _) => Completion::failed(e),
+                        (None, true) => Completion::failed(syntax_error(1)),
+                        (None, false) => Completion::done(),
                     }
                 }
                 Op::RunBatch { units, single } => {
@@ -1016,7 +1023,10 @@ fn without_transactional_ddl_a_transactional_migration_runs_statement_by_stateme
             "prepare m/1_t.up.sql",
             "write compat 1 dirty, log start 1",
             "autocommit CREATE TABLE a (x int);",
-            "append progress up statement 2 of 2 at m/1_t.up.sql:2: CREATE TABLE b (y int);",
+            &format!(
+                "append progress up statement 2 of 2 after prefix {} at m/1_t.up.sql:2: CREATE TABLE b (y int);",
+                crate::resume::prefix_hash(["CREATE TABLE a (x int);"])
+            ),
             "autocommit CREATE TABLE b (y int);",
             "write insert 1, compat 1, log up 1",
             "restore session",
@@ -1026,4 +1036,5 @@ fn without_transactional_ddl_a_transactional_migration_runs_statement_by_stateme
     assert_eq!(report.steps[0].mode, Some(TxMode::NoTransaction));
 }
 
+mod dirty_retry;
 mod resume;

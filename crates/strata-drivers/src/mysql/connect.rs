@@ -95,17 +95,19 @@ fn go_duration(v: &str) -> Option<Duration> {
 
 /// Open the session and apply the settings every run needs: UTC timestamps, and the
 /// statement and metadata-lock timeouts of `opts` (or the URL's `x-statement-timeout`).
-pub fn open(url: &MysqlUrl, options: &ConnectOptions) -> Result<(Conn, bool), DriverError> {
+/// Returns the session and the server's `VERSION()`.
+pub fn open(url: &MysqlUrl, options: &ConnectOptions) -> Result<(Conn, String), DriverError> {
     let user = url.user().unwrap_or("");
     let mut conn =
         Conn::new(opts(url)).map_err(|e| connect_error(e, &target(url), user, url.database()))?;
-    let mariadb = {
+    let version: String = {
         use mysql::prelude::Queryable;
         let version: Option<String> = conn
             .query_first("SELECT VERSION()")
             .map_err(super::errors::err)?;
-        version.is_some_and(|v| v.contains("MariaDB"))
+        version.unwrap_or_default()
     };
+    let mariadb = version.contains("MariaDB");
     let mut settings = vec!["time_zone = '+00:00'".to_string()];
     if let Some(t) = options.statement_timeout.or(url.statement_timeout()) {
         settings.push(statement_timeout_setting(mariadb, t));
@@ -118,7 +120,7 @@ pub fn open(url: &MysqlUrl, options: &ConnectOptions) -> Result<(Conn, bool), Dr
         conn.query_drop(format!("SET SESSION {}", settings.join(", ")))
             .map_err(super::errors::err)?;
     }
-    Ok((conn, mariadb))
+    Ok((conn, version))
 }
 
 /// `lock_wait_timeout` (whole seconds, at least 1: 0 would mean "do not wait" on MariaDB

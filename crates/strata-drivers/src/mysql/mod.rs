@@ -41,6 +41,8 @@ pub struct MysqlDriver {
     lock_name: Option<String>,
     locked: bool,
     mariadb: bool,
+    /// The server's `VERSION()`, e.g. `10.11.6-MariaDB-0+deb12u1`.
+    version: String,
     /// The session's own timeouts while a script's directives replace them.
     saved: Option<session::Saved>,
 }
@@ -59,14 +61,15 @@ impl MysqlDriver {
         tables: TableNames,
         opts: &ConnectOptions,
     ) -> Result<MysqlDriver, DriverError> {
-        let (conn, mariadb) = connect::open(url, opts)?;
+        let (conn, version) = connect::open(url, opts)?;
         Ok(MysqlDriver {
             conn,
             lock_name: (!url.no_lock())
                 .then(|| lock_name::lock_name(url.database(), &tables.compat)),
             tables,
             locked: false,
-            mariadb,
+            mariadb: version.contains("MariaDB"),
+            version,
             saved: None,
         })
     }
@@ -74,6 +77,11 @@ impl MysqlDriver {
     /// Whether the server is MariaDB (else MySQL).
     pub fn is_mariadb(&self) -> bool {
         self.mariadb
+    }
+
+    /// The server's `VERSION()` as it answered.
+    pub fn server_version(&self) -> &str {
+        &self.version
     }
 
     /// The server's id of this session (`CONNECTION_ID()`).
