@@ -456,23 +456,7 @@ fn run_statement(
             }
             _ => None,
         };
-        match err(e) {
-            DriverError::Statement {
-                message,
-                code,
-                detail,
-                hint,
-                ..
-            } => DriverError::Statement {
-                message,
-                code,
-                detail,
-                hint,
-                statement: Some(range),
-                position: offset,
-            },
-            other => other,
-        }
+        err(e).in_statement(range, offset)
     })
 }
 

@@ -167,6 +167,28 @@ impl DriverError {
         }
     }
 
+    /// A statement error placed on the statement at `statement` of the script (and at byte
+    /// `position` of the script, when the server told one); other errors unchanged.
+    pub fn in_statement(self, statement: Range<usize>, position: Option<usize>) -> DriverError {
+        match self {
+            DriverError::Statement {
+                message,
+                code,
+                detail,
+                hint,
+                ..
+            } => DriverError::Statement {
+                message,
+                code,
+                detail,
+                hint,
+                statement: Some(statement),
+                position,
+            },
+            other => other,
+        }
+    }
+
     /// What the user can do about this error, where the driver knows.
     pub fn fix(&self) -> Option<Fix> {
         match self {

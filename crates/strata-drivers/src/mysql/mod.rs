@@ -126,23 +126,7 @@ impl MysqlDriver {
                 } else {
                     e
                 };
-                Err(match e {
-                    DriverError::Statement {
-                        message,
-                        code,
-                        detail,
-                        hint,
-                        ..
-                    } => DriverError::Statement {
-                        message,
-                        code,
-                        detail,
-                        hint,
-                        statement: Some(range),
-                        position: None,
-                    },
-                    other => other,
-                })
+                Err(e.in_statement(range, None))
             }
         }
     }
