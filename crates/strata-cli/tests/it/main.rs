@@ -4,6 +4,7 @@
 mod support;
 
 mod adopt;
+mod adopt_mysql;
 mod adopt_pg;
 mod bad_input;
 mod batch_pg;
