@@ -81,7 +81,8 @@ if heavy=$(grep -E '^(postgres|tokio-postgres|rustls|squawk)' <<<"$sqlite_only")
 fi
 
 status=0
-cargo test --workspace "$@" || status=$?
+# --no-fail-fast: one failing test binary must not hide the results of the others.
+cargo test --workspace --no-fail-fast "$@" || status=$?
 # The test kit leaves its cluster running so the next local run starts fast; CI leaves nothing.
 if [ "${CI:-}" = true ]; then
     scripts/pg-test-cluster.sh stop >/dev/null 2>&1 || true

@@ -51,7 +51,7 @@ fn migrates_postgres_given_a_url() {
 #[test]
 fn a_bad_url_fails_with_a_message() {
     let cwd = tempfile::tempdir().unwrap();
-    let (ok, out) = app(cwd.path(), &["mysql://h/db"]);
+    let (ok, out) = app(cwd.path(), &["oracle://h/db"]);
     assert!(
         !ok && out.contains(&format!("{NAME}: invalid database URL: ")),
         "{out}"
