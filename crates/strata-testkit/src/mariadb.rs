@@ -91,12 +91,17 @@ impl MariaDb {
 
     /// Start a server stopped by [`MariaDb::shut_down`] again, on the same port.
     pub fn start_again(&self) -> Result<(), String> {
+        self.start_again_with(&[])
+    }
+
+    /// [`MariaDb::start_again`] with further server options (e.g. `--ssl-cert=...`).
+    pub fn start_again_with(&self, options: &[String]) -> Result<(), String> {
         let daemon = find(&["mariadbd", "mysqld"]).ok_or("no mariadbd or mysqld found")?;
         let base = self
             .data_dir
             .parent()
             .ok_or("the data directory has no parent")?;
-        start(&daemon, self, base, is_root())
+        start(&daemon, self, base, is_root(), options)
     }
 }
 
@@ -142,7 +147,7 @@ fn ensure_locked(daemon: &Path, install: &Path, base: &Path) -> Result<MariaDb, 
                 return Ok(server);
             }
             // Initialised but stopped (machine restarted): start it again.
-            if !port_in_use(port) && start(daemon, &server, base, as_root).is_ok() {
+            if !port_in_use(port) && start(daemon, &server, base, as_root, &[]).is_ok() {
                 return Ok(server);
             }
         }
@@ -168,7 +173,7 @@ fn ensure_locked(daemon: &Path, install: &Path, base: &Path) -> Result<MariaDb, 
         socket,
         data_dir: data,
     };
-    start(daemon, &server, base, as_root)?;
+    start(daemon, &server, base, as_root, &[])?;
     fs::write(&port_file, port.to_string())
         .map_err(|e| format!("cannot write {}: {e}", port_file.display()))?;
     server.admin(&format!(
@@ -185,7 +190,13 @@ fn ensure_locked(daemon: &Path, install: &Path, base: &Path) -> Result<MariaDb, 
 
 /// Start the server in the background (its own process group, so it outlives the test process
 /// and no signal to the tests reaches it) and wait until it answers.
-fn start(daemon: &Path, server: &MariaDb, base: &Path, as_root: bool) -> Result<(), String> {
+fn start(
+    daemon: &Path,
+    server: &MariaDb,
+    base: &Path,
+    as_root: bool,
+    options: &[String],
+) -> Result<(), String> {
     use std::os::unix::process::CommandExt;
     let log = base.join("server.log");
     let mut c = Command::new(daemon);
@@ -204,6 +215,7 @@ fn start(daemon: &Path, server: &MariaDb, base: &Path, as_root: bool) -> Result<
             "--innodb-doublewrite=0",
             "--character-set-server=utf8mb4",
         ])
+        .args(options)
         .current_dir("/")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -32,6 +32,7 @@ mod lease_pooler;
 mod lint;
 mod lint_pg;
 mod mysql;
+mod mysql_tls;
 mod pg;
 mod pg_conn;
 mod pg_modes;
