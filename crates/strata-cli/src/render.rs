@@ -250,6 +250,7 @@ pub fn fix_text(fix: &Fix) -> String {
         }
         Fix::CheckTls => "check sslmode, sslrootcert, sslcert and sslkey".into(),
         Fix::CheckTlsFiles => "check sslrootcert, sslcert and sslkey in the database URL".into(),
+        Fix::CheckMysqlTls => "check tls and x-tls-ca (the CA that signed the server's certificate), x-tls-cert and x-tls-key in the database URL; tls=skip-verify encrypts without checking the certificate".into(),
         Fix::CheckNetwork => {
             "check the host and port, firewalls, and connect_timeout in the database URL".into()
         }
@@ -660,6 +661,10 @@ mod tests {
                 "the server certificate was not signed by the CA in sslrootcert; check sslrootcert",
             ),
             (Fix::CheckTls, "check sslmode, sslrootcert, sslcert and sslkey"),
+            (
+                Fix::CheckMysqlTls,
+                "check tls and x-tls-ca (the CA that signed the server's certificate), x-tls-cert and x-tls-key in the database URL; tls=skip-verify encrypts without checking the certificate",
+            ),
             (
                 Fix::CheckTlsFiles,
                 "check sslrootcert, sslcert and sslkey in the database URL",

@@ -87,6 +87,7 @@ pub fn retryable(fix: &Fix) -> bool {
         | Fix::CertificateIssuer
         | Fix::CheckTls
         | Fix::CheckTlsFiles
+        | Fix::CheckMysqlTls
         | Fix::CheckUrlSettings
         | Fix::CreateSchema
         | Fix::UseSessionPooling
@@ -136,6 +137,7 @@ mod tests {
             Fix::CertificateIssuer,
             Fix::CheckTls,
             Fix::CheckTlsFiles,
+            Fix::CheckMysqlTls,
             Fix::CheckUrlSettings,
             Fix::CreateSchema,
             Fix::UseSessionPooling,

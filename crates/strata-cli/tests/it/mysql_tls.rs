@@ -137,7 +137,9 @@ fn mysql_tls_with_the_ca_connects_and_plain_text_or_an_unknown_ca_is_refused() {
     let unknown = p.run_on(&format!("{url}?tls=true"), &["up"]);
     assert_ne!(unknown.code, 0, "{}", unknown.stderr);
     unknown.never_shows(SECRET);
-    unknown.stderr_has("invalid peer certificate: UnknownIssuer");
+    unknown
+        .stderr_has("TLS: invalid peer certificate: UnknownIssuer")
+        .stderr_has("x-tls-ca");
     // With the CA named, the certificate is verified and the run succeeds.
     let ca = format!("{url}?tls=custom&x-tls-ca={}", file("ca.pem"));
     p.run_on(&ca, &["up"]).ok().never_shows(SECRET);

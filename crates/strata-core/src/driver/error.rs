@@ -278,6 +278,9 @@ pub enum Fix {
     CheckTls,
     /// The client's TLS files (root certificate, certificate, key) could not be used.
     CheckTlsFiles,
+    /// TLS to a MySQL server failed: its URL's TLS parameters (`tls`, `x-tls-ca`, ...) are the
+    /// settings to check.
+    CheckMysqlTls,
     /// Connecting timed out.
     CheckNetwork,
     /// The server accepted the connection but did not finish start-up in time.

@@ -110,8 +110,17 @@ pub fn connect_error(e: Error, target: &str, user: &str, database: &str) -> Driv
         ),
         Error::TlsError(_) => (
             format!("cannot connect to {target}: TLS: {e}"),
-            Some(Fix::CheckTls),
+            Some(Fix::CheckMysqlTls),
         ),
+        // The handshake's failures (an unknown issuer, a name mismatch) come as the codec's
+        // IO error wrapping rustls' own.
+        Error::CodecError(c) => match tls_failure(c) {
+            Some(tls) => (
+                format!("cannot connect to {target}: TLS: {tls}"),
+                Some(Fix::CheckMysqlTls),
+            ),
+            None => (format!("cannot connect to {target}: {c}"), None),
+        },
         other => (format!("cannot connect to {target}: {other}"), None),
     };
     DriverError::Connect {
@@ -119,4 +128,21 @@ pub fn connect_error(e: Error, target: &str, user: &str, database: &str) -> Driv
         fix,
         cause: Some(Arc::new(e)),
     }
+}
+
+/// The rustls error inside a codec error, if the failure was TLS's.
+fn tls_failure<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(tls) = c.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return Some(tls);
+            }
+        }
+        cause = c.source();
+    }
+    None
 }
