@@ -4,6 +4,7 @@
 //! drivers; everything here is pure.
 
 pub mod diff;
+pub mod entries;
 pub mod model;
 mod order;
 pub mod render;
@@ -12,6 +13,7 @@ pub mod verify;
 pub mod words;
 
 pub use diff::{diff, Change, Difference};
+pub use entries::{Entries, Named};
 pub use model::*;
-pub use session::SchemaSession;
+pub use session::{Refreshed, SchemaSession};
 pub use words::{sentence, Side};

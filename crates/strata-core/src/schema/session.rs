@@ -1,10 +1,20 @@
 //! What `verify` and `dump` need from a database: snapshots, running a script, transactions
 //! and savepoints. A trait of its own (not [`crate::Driver`]): only these commands use it.
 
+use super::entries::Entries;
 use super::model::Snapshot;
 use super::render::DumpData;
 use crate::driver::DriverError;
 use crate::migration::Script;
+
+/// What a [`SchemaSession::refresh`] changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refreshed {
+    /// The entries read again (nothing outside them changed).
+    pub entries: Entries,
+    /// Those entries as they were before (the others left out).
+    pub before: Snapshot,
+}
 
 /// A session that can read its schema and run scripts outside the ledger.
 pub trait SchemaSession {
@@ -19,12 +29,16 @@ pub trait SchemaSession {
         Ok(false)
     }
 
-    /// The schema now, when it was `base` at the last `snapshot` or `refresh` (savepoints
-    /// rolled back since undo the changes after them). Equal to [`SchemaSession::snapshot`];
-    /// cheaper when tracking.
-    fn refresh(&mut self, base: &Snapshot) -> Result<Snapshot, DriverError> {
-        let _ = base;
-        self.snapshot()
+    /// Bring `schema` up to date, when it was the schema at the last `snapshot` or `refresh`
+    /// (savepoints rolled back since undo the changes after them): afterwards it equals
+    /// [`SchemaSession::snapshot`]. Returns the entries read again and what they held before.
+    /// Cheaper when tracking: only the touched entries are read.
+    fn refresh(&mut self, schema: &mut Snapshot) -> Result<Refreshed, DriverError> {
+        let now = self.snapshot()?;
+        Ok(Refreshed {
+            entries: Entries::All,
+            before: std::mem::replace(schema, now),
+        })
     }
 
     /// Run `script`'s body as a migration would, without recording anything: a transactional

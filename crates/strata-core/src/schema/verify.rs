@@ -3,8 +3,9 @@
 //! through a [`SchemaSession`]; deciding each outcome from the snapshots is pure.
 
 use super::diff::{diff, Difference};
+use super::entries::before_both;
 use super::model::Snapshot;
-use super::session::SchemaSession;
+use super::session::{Refreshed, SchemaSession};
 use crate::driver::DriverError;
 use crate::migration::{Migration, Script, TxMode, Version};
 use std::time::{Duration, Instant};
@@ -259,38 +260,39 @@ fn one(
         return Ok(match guarded(s, up)? {
             Ok(()) => {
                 // Cheap to keep up to date when tracking; else the next one snapshots.
-                if let (Some(b), true) = (before, tracking) {
-                    *known = Some(s.refresh(&b)?);
+                if let (Some(mut schema), true) = (before, tracking) {
+                    s.refresh(&mut schema)?;
+                    *known = Some(schema);
                 }
                 (Outcome::NoDownPart, true)
             }
             Err(e) => (Outcome::UpFails(e), false),
         });
     };
-    let before_up = match before {
+    let mut schema = match before {
         Some(b) => b,
         None => s.snapshot()?,
     };
     if let Err(e) = guarded(s, up)? {
         return Ok((Outcome::UpFails(e), false));
     }
-    let after_up = s.refresh(&before_up)?;
+    let up_step = s.refresh(&mut schema)?;
     if rolled_back {
         s.execute(&format!("SAVEPOINT {AFTER_UP}"))?;
     }
-    let outcome = round_trip(s, m, &before_up, &after_up, rolled_back)?;
+    let outcome = round_trip(s, m, &mut schema, up_step, rolled_back)?;
     if rolled_back {
         s.execute(&format!("ROLLBACK TO SAVEPOINT {AFTER_UP}"))?;
         s.execute(&format!("RELEASE SAVEPOINT {AFTER_UP}"))?;
-        *known = Some(after_up);
+        *known = Some(schema);
         return Ok((outcome, true));
     }
     // Applied for real: after a failed down or re-up, the schema is not what the next
     // migrations expect, unless down left up's objects behind (then it is, near enough).
     let go_on = !matches!(&outcome, Outcome::DownFails(_) | Outcome::ReUpFails(_));
     if outcome == Outcome::Ok {
-        // Up again gave up's schema.
-        *known = Some(after_up);
+        // Up again gave up's schema, which `schema` now holds.
+        *known = Some(schema);
     }
     Ok((outcome, go_on))
 }
@@ -314,12 +316,15 @@ fn guarded(
     Ok(result)
 }
 
-/// Down, snapshot, up again, snapshot: the outcome.
+/// Down, snapshot, up again, snapshot: the outcome. `schema` is the schema after up, and
+/// `up_step` what up changed in it. Each comparison covers only the entries the steps
+/// touched (the others are the same on both sides). Inside the transaction, `schema` is left
+/// as it was after up (the caller rolls back to it); else it is the schema now.
 fn round_trip(
     s: &mut dyn SchemaSession,
     m: &Migration,
-    before_up: &Snapshot,
-    after_up: &Snapshot,
+    schema: &mut Snapshot,
+    up_step: Refreshed,
     rolled_back: bool,
 ) -> Result<Outcome, DriverError> {
     let guarded = |s: &mut dyn SchemaSession, script: &Script| guarded(s, script, rolled_back);
@@ -329,11 +334,27 @@ fn round_trip(
     if let Err(e) = guarded(s, down)? {
         return Ok(Outcome::DownFails(e));
     }
-    let down = s.refresh(after_up)?;
-    let after_down = diff(before_up, &down);
+    let down_step = s.refresh(schema)?;
+    let touched = up_step.entries.union(&down_step.entries);
+    let before_up = before_both(&up_step.before, &up_step.entries, &down_step.before);
+    let after_down = diff(&before_up, &schema.restrict(&touched));
     let after_reup = match guarded(s, up)? {
-        Ok(()) => Ok(diff(after_up, &s.refresh(&down)?)),
-        Err(e) => Err(e),
+        Ok(()) => {
+            let reup_step = s.refresh(schema)?;
+            let touched = down_step.entries.union(&reup_step.entries);
+            let after_up = before_both(&down_step.before, &down_step.entries, &reup_step.before);
+            let differences = diff(&after_up, &schema.restrict(&touched));
+            if rolled_back {
+                schema.replace(&touched, after_up);
+            }
+            Ok(differences)
+        }
+        Err(e) => {
+            if rolled_back {
+                schema.replace(&down_step.entries, down_step.before);
+            }
+            Err(e)
+        }
     };
     Ok(judge(after_down, after_reup))
 }
@@ -341,7 +362,9 @@ fn round_trip(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::entries::{Entries, Named};
     use crate::schema::model::{Column, Name, Table};
+    use std::collections::BTreeSet;
 
     fn with(cols: &[&str]) -> Snapshot {
         let mut s = Snapshot::default();
@@ -392,20 +415,52 @@ mod tests {
     }
 
     /// A database in memory: scripts are `create T` / `drop T` / `fail`, one per line;
-    /// transactions and savepoints keep copies of the state.
+    /// transactions and savepoints keep copies of the state. When tracking, it logs the tables
+    /// each script touches (savepoints undo the log too), and a refresh reads only those.
     #[derive(Default)]
     struct Fake {
         state: Snapshot,
-        /// Saved states: the transaction's start, then savepoints by name.
-        saved: Vec<(String, Snapshot)>,
+        /// Saved states: the transaction's start, then savepoints by name; with the log.
+        saved: Vec<(String, Snapshot, Option<BTreeSet<String>>)>,
         snapshots: usize,
         log: Vec<String>,
+        /// Tracking: the tables touched since the last snapshot or refresh.
+        touched: Option<BTreeSet<String>>,
+        refreshes: usize,
+        /// Tracking is available.
+        can_track: bool,
     }
 
     impl SchemaSession for Fake {
         fn snapshot(&mut self) -> Result<Snapshot, DriverError> {
             self.snapshots += 1;
+            if let Some(t) = &mut self.touched {
+                t.clear();
+            }
             Ok(self.state.clone())
+        }
+        fn track(&mut self, on: bool) -> Result<bool, DriverError> {
+            self.touched = (on && self.can_track).then(BTreeSet::new);
+            Ok(self.touched.is_some())
+        }
+        fn refresh(&mut self, schema: &mut Snapshot) -> Result<Refreshed, DriverError> {
+            let Some(touched) = &mut self.touched else {
+                let now = self.snapshot()?;
+                return Ok(Refreshed {
+                    entries: Entries::All,
+                    before: std::mem::replace(schema, now),
+                });
+            };
+            self.refreshes += 1;
+            let entries = Entries::Some(Named {
+                rels: std::mem::take(touched),
+                ..Named::default()
+            });
+            let before = schema.take(&entries);
+            schema.put(self.state.restrict(&entries));
+            // The caller's bookkeeping: `schema` was the state at the last refresh.
+            assert_eq!(*schema, self.state, "refresh {}", self.refreshes);
+            Ok(Refreshed { entries, before })
         }
         fn run(&mut self, script: &Script) -> Result<(), DriverError> {
             for line in script.sql.lines() {
@@ -415,9 +470,11 @@ mod tests {
                             return Err(DriverError::statement(format!("{t} exists")));
                         }
                         self.state = with_table(&self.state, t);
+                        self.touch(t);
                     }
                     Some(("drop", t)) => {
                         self.state.tables.remove(&format!("public.{t}"));
+                        self.touch(t);
                     }
                     _ => return Err(DriverError::statement("boom")),
                 }
@@ -428,26 +485,31 @@ mod tests {
             self.log.push(sql.to_string());
             let words: Vec<&str> = sql.split(' ').collect();
             match words.as_slice() {
-                ["BEGIN"] => self.saved.push(("".into(), self.state.clone())),
+                ["BEGIN"] => self
+                    .saved
+                    .push(("".into(), self.state.clone(), self.touched.clone())),
                 ["ROLLBACK"] => {
-                    self.state = self.saved.drain(..).next().expect("in a transaction").1
+                    let start = self.saved.drain(..).next().expect("in a transaction");
+                    (self.state, self.touched) = (start.1, start.2);
                 }
-                ["SAVEPOINT", n] => self.saved.push((n.to_string(), self.state.clone())),
+                ["SAVEPOINT", n] => {
+                    self.saved
+                        .push((n.to_string(), self.state.clone(), self.touched.clone()))
+                }
                 ["ROLLBACK", "TO", "SAVEPOINT", n] => {
-                    self.state = self
+                    let saved = self
                         .saved
                         .iter()
                         .rev()
-                        .find(|(s, _)| s == n)
-                        .expect("savepoint")
-                        .1
-                        .clone()
+                        .find(|(s, ..)| s == n)
+                        .expect("savepoint");
+                    (self.state, self.touched) = (saved.1.clone(), saved.2.clone());
                 }
                 ["RELEASE", "SAVEPOINT", n] => {
                     let at = self
                         .saved
                         .iter()
-                        .rposition(|(s, _)| s == n)
+                        .rposition(|(s, ..)| s == n)
                         .expect("savepoint");
                     self.saved.truncate(at);
                 }
@@ -457,6 +519,14 @@ mod tests {
         }
         fn dump_data(&mut self) -> Result<crate::schema::render::DumpData, DriverError> {
             Ok(Default::default())
+        }
+    }
+
+    impl Fake {
+        fn touch(&mut self, table: &str) {
+            if let Some(t) = &mut self.touched {
+                t.insert(format!("public.{table}"));
+            }
         }
     }
 
@@ -530,6 +600,42 @@ mod tests {
         assert_eq!(db.log.last().map(String::as_str), Some("ROLLBACK"));
         // Before-up of 2 is after-up of 1: no snapshot taken twice.
         assert_eq!(db.snapshots, 1 + 3 + 3);
+    }
+
+    #[test]
+    fn tracked_refreshes_judge_as_full_snapshots_do() {
+        let tx = TxMode::Transaction;
+        let ms = [
+            migration(1, "create a", Some("drop a"), tx),
+            migration(2, "create b\ncreate c", Some("drop c"), tx),
+            migration(3, "create d", Some("drop d\ncreate y"), tx),
+            migration(4, "create e", None, tx),
+            migration(5, "drop a", Some("create a\ncreate z"), tx),
+            migration(6, "create f", Some("drop f\ndrop d"), tx),
+            migration(7, "create g", Some("drop g"), tx),
+            migration(8, "create h", Some("drop h\ndrop g"), tx),
+            migration(9, "create i", Some("drop i"), tx),
+        ];
+        let refs: Vec<&Migration> = ms.iter().collect();
+        let full = verify(&mut Fake::default(), &refs, Mode::RolledBack).unwrap();
+        let mut db = Fake {
+            can_track: true,
+            ..Fake::default()
+        };
+        let tracked = verify(&mut db, &refs, Mode::RolledBack).unwrap();
+        let outcomes = |e: &[Entry]| e.iter().map(|e| e.outcome.clone()).collect::<Vec<_>>();
+        assert_eq!(outcomes(&tracked), outcomes(&full));
+        assert_eq!(tracked.len(), 9, "{tracked:?}");
+        assert!(
+            matches!(&tracked[1].outcome, Outcome::DownDoesNotRestore(d) if d[0].subject == "table b"),
+            "{:?}",
+            tracked[1]
+        );
+        // One snapshot at the start; every other step read only what it touched (and each
+        // refresh checked its result against the whole state).
+        assert_eq!(db.snapshots, 1);
+        assert!(db.refreshes >= 3 * 8, "{}", db.refreshes);
+        assert_eq!(db.state, Snapshot::default(), "rolled back");
     }
 
     #[test]

@@ -133,7 +133,7 @@ fn read(
     }
     if let Some(f) = scope.rels("c.oid") {
         tables(c, &mut s, exclude, &f)?;
-        sequences(c, &mut s, &f)?;
+        sequences(c, &mut s, exclude, &f)?;
         let version: i32 = c
             .query_typed(
                 "SELECT pg_catalog.current_setting('server_version_num')::int",
@@ -413,7 +413,12 @@ fn tables(
     Ok(())
 }
 
-fn sequences(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
+fn sequences(
+    c: &mut Client,
+    s: &mut Snapshot,
+    exclude: &[(String, String)],
+    scope: &str,
+) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
     for r in c.query_typed(
         &format!(
@@ -443,8 +448,13 @@ fn sequences(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgr
             (Some(t), Some(col)) => Some((t, col)),
             _ => None,
         };
-        // Owned by a table left out (Strata's log): left out with it.
-        if owned_by.as_ref().is_some_and(|(t, _)| !s.tables.contains_key(t)) {
+        // Owned by a table left out (Strata's log): left out with it. (Not "a table the
+        // snapshot lacks": a refresh reads a sequence without its table.)
+        if owned_by.as_ref().is_some_and(|(t, _)| {
+            exclude
+                .iter()
+                .any(|(schema, table)| t.split_once('.') == Some((schema, table)))
+        }) {
             continue;
         }
         let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));

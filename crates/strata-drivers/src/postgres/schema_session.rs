@@ -9,7 +9,7 @@ use crate::url::DatabaseUrl;
 use crate::ConnectOptions;
 use postgres::Client;
 use strata_core::schema::render::DumpData;
-use strata_core::schema::{SchemaSession, Snapshot};
+use strata_core::schema::{Entries, Refreshed, SchemaSession, Snapshot};
 use strata_core::{DriverError, Script, TxMode};
 use strata_sql::Dialect;
 
@@ -86,12 +86,16 @@ impl SchemaSession for PgSchemaSession {
         Ok(self.tracking)
     }
 
-    fn refresh(&mut self, base: &Snapshot) -> Result<Snapshot, DriverError> {
+    fn refresh(&mut self, schema: &mut Snapshot) -> Result<Refreshed, DriverError> {
         if !self.tracking {
-            return self.snapshot();
+            let now = self.snapshot()?;
+            return Ok(Refreshed {
+                entries: Entries::All,
+                before: std::mem::replace(schema, now),
+            });
         }
         let exclude = self.exclude();
-        touched::refresh(&mut self.client, &exclude, base).map_err(|e| db_error(&e))
+        touched::refresh(&mut self.client, &exclude, schema).map_err(|e| db_error(&e))
     }
 
     fn run(&mut self, script: &Script) -> Result<(), DriverError> {

@@ -20,7 +20,7 @@ use postgres::Client;
 use std::collections::BTreeSet;
 
 const TEXT_ARRAY: Type = Type::TEXT_ARRAY;
-use strata_core::schema::Snapshot;
+use strata_core::schema::{Entries, Named, Refreshed, Snapshot};
 
 /// The log, the owner lookup and the two event trigger functions (all temporary objects).
 const SETUP: &str = r#"
@@ -184,27 +184,36 @@ pub(super) fn clear(c: &mut Client) -> Result<(), postgres::Error> {
     c.batch_execute("DELETE FROM pg_temp.strata_verify_log")
 }
 
-/// The schema now, when it was `base` at the last drain: `base` with the touched objects read
-/// again, or a full snapshot when the log says something that cannot be traced.
+/// Bring `schema` up to date, when it was the schema at the last drain: only the touched
+/// entries are read again, or everything when the log says something that cannot be traced.
 pub(super) fn refresh(
     c: &mut Client,
     exclude: &[(String, String)],
-    base: &Snapshot,
-) -> Result<Snapshot, postgres::Error> {
+    schema: &mut Snapshot,
+) -> Result<Refreshed, postgres::Error> {
     let events: Vec<Event> = c
         .query_typed(DRAIN, &[])?
         .iter()
         .map(Event::from_row)
         .collect();
-    let (targets, schemas) = match plan(base, &events) {
-        Plan::Same => return Ok(base.clone()),
-        Plan::Full => return catalog::snapshot(c, exclude),
+    let (targets, schemas) = match plan(schema, &events) {
+        Plan::Same => {
+            return Ok(Refreshed {
+                entries: Entries::none(),
+                before: Snapshot::default(),
+            })
+        }
+        Plan::Full => {
+            let now = catalog::snapshot(c, exclude)?;
+            return Ok(Refreshed {
+                entries: Entries::All,
+                before: std::mem::replace(schema, now),
+            });
+        }
         Plan::Patch { targets, schemas } => (targets, schemas),
     };
-    let mut s = base.clone();
-    for t in &targets {
-        t.remove_from(&mut s);
-    }
+    let entries = entries(&targets, schemas);
+    let before = schema.take(&entries);
     let mut scope = Scope {
         schemas,
         ..Scope::default()
@@ -247,11 +256,34 @@ pub(super) fn refresh(
             }
         }
     }
-    if !scope.schemas && scope.rels.is_empty() && scope.types.is_empty() && scope.procs.is_empty() {
-        // Only removals (what was dropped is gone).
-        return Ok(s);
+    if scope.schemas || !scope.rels.is_empty() || !scope.types.is_empty() || !scope.procs.is_empty()
+    {
+        // Else only removals: what was dropped is gone.
+        schema.put(catalog::snapshot_scoped(
+            c,
+            exclude,
+            &scope,
+            Snapshot::default(),
+        )?);
     }
-    catalog::snapshot_scoped(c, exclude, &scope, s)
+    Ok(Refreshed { entries, before })
+}
+
+/// The snapshot entries `targets` name (and the schema-level maps, when `schemas`).
+fn entries(targets: &BTreeSet<Target>, schemas: bool) -> Entries {
+    let mut named = Named {
+        schemas,
+        ..Named::default()
+    };
+    for t in targets {
+        match t.kind {
+            Kind::Rel => &mut named.rels,
+            Kind::Type => &mut named.types,
+            Kind::Func => &mut named.funcs,
+        }
+        .insert(t.key());
+    }
+    Entries::Some(named)
 }
 
 /// Where a logged row came from.
@@ -340,27 +372,12 @@ impl Target {
                     || s.sequences.contains_key(&key)
             }
             Kind::Type => s.types.contains_key(&key),
-            Kind::Func => s
-                .functions
-                .keys()
-                .any(|k| k.starts_with(&format!("{key}("))),
-        }
-    }
-
-    fn remove_from(&self, s: &mut Snapshot) {
-        let key = self.key();
-        match self.kind {
-            Kind::Rel => {
-                s.tables.remove(&key);
-                s.views.remove(&key);
-                s.sequences.remove(&key);
-            }
-            Kind::Type => {
-                s.types.remove(&key);
-            }
             Kind::Func => {
                 let prefix = format!("{key}(");
-                s.functions.retain(|k, _| !k.starts_with(&prefix));
+                s.functions
+                    .range(prefix.clone()..)
+                    .next()
+                    .is_some_and(|(k, _)| k.starts_with(&prefix))
             }
         }
     }

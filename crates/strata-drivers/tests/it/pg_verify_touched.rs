@@ -5,7 +5,7 @@
 
 use crate::support::{pg, script};
 use strata_core::schema::verify::{verify, Entry, Mode, Outcome};
-use strata_core::schema::{diff, SchemaSession, Snapshot};
+use strata_core::schema::{diff, Refreshed, SchemaSession, Snapshot};
 use strata_core::{Checksum, DriverError, Format, Migration, Script};
 use strata_drivers::postgres::schema_session::PgSchemaSession;
 use strata_drivers::DatabaseUrl;
@@ -169,15 +169,27 @@ impl SchemaSession for Checked {
         self.tracking |= t;
         Ok(t)
     }
-    fn refresh(&mut self, base: &Snapshot) -> Result<Snapshot, DriverError> {
-        let refreshed = self.inner.refresh(base)?;
+    fn refresh(&mut self, schema: &mut Snapshot) -> Result<Refreshed, DriverError> {
+        let old = schema.clone();
+        let refreshed = self.inner.refresh(schema)?;
         let full = self.inner.snapshot()?;
         self.refreshes += 1;
-        if refreshed != full {
+        let step = self.refreshes;
+        if *schema != full {
+            self.mismatches
+                .push(format!("step {step}: {:?}", diff(&full, schema)));
+        }
+        // What it says it replaced is what the old schema held there, and nothing else changed.
+        if refreshed.before != old.restrict(&refreshed.entries) {
+            self.mismatches
+                .push(format!("step {step}: `before` is not the old entries"));
+        }
+        let mut back = schema.clone();
+        back.replace(&refreshed.entries, refreshed.before.clone());
+        if back != old {
             self.mismatches.push(format!(
-                "step {}: {:?}",
-                self.refreshes,
-                diff(&full, &refreshed)
+                "step {step}: changed outside its entries: {:?}",
+                diff(&old, &back)
             ));
         }
         Ok(refreshed)
