@@ -9,8 +9,10 @@
 //! (inherited columns and constraints, a partition's copies of its parent's indexes, keys and
 //! triggers) is read on the parent only: loading the parent's statements recreates it.
 
-use postgres::Client;
-use std::collections::BTreeMap;
+use postgres::error::SqlState;
+use postgres::types::Type;
+use postgres::{Client, Row, Statement};
+use std::collections::{BTreeMap, HashMap};
 use strata_core::schema::{
     Column, Constraint, ConstraintKind, ForeignTable, Function, Index, Name, Policy, Sequence,
     Server, Snapshot, Table, Trigger, TypeDef, TypeKind, View,
@@ -55,30 +57,111 @@ impl Scope {
         }
     }
 
-    fn filter(&self, column: &str, oids: &[u32]) -> Option<String> {
+    fn filter<'s>(&self, column: &str, oids: &'s [u32]) -> Option<Filter<'s>> {
         if self.all {
-            return Some("true".into());
+            return Some(Filter {
+                text: "true".into(),
+                oids: None,
+            });
         }
         if oids.is_empty() {
             return None;
         }
-        let list: Vec<String> = oids.iter().map(u32::to_string).collect();
-        Some(format!(
-            "{column} = ANY('{{{}}}'::pg_catalog.oid[])",
-            list.join(",")
-        ))
+        Some(Filter {
+            text: format!("{column} = ANY($1::pg_catalog.oid[])"),
+            oids: Some(oids),
+        })
     }
 
-    fn rels(&self, column: &str) -> Option<String> {
+    fn rels(&self, column: &str) -> Option<Filter<'_>> {
         self.filter(column, &self.rels)
     }
 
-    fn types(&self, column: &str) -> Option<String> {
+    fn types(&self, column: &str) -> Option<Filter<'_>> {
         self.filter(column, &self.types)
     }
 
-    fn procs(&self, column: &str) -> Option<String> {
+    fn procs(&self, column: &str) -> Option<Filter<'_>> {
         self.filter(column, &self.procs)
+    }
+}
+
+/// A query's scope: its SQL condition, and the oids it binds as `$1` (none: everything).
+pub(super) struct Filter<'s> {
+    text: String,
+    oids: Option<&'s [u32]>,
+}
+
+impl std::fmt::Display for Filter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// What a session keeps between reads: the scoped queries, prepared once and then run with
+/// their oids as a parameter (the server plans each once, not on every refresh), and the
+/// server's version.
+#[derive(Default)]
+pub struct Prepared {
+    statements: HashMap<String, Statement>,
+    version: Option<i32>,
+}
+
+/// The connection a read runs on.
+struct Reader<'c> {
+    client: &'c mut Client,
+    prepared: Option<&'c mut Prepared>,
+}
+
+impl Reader<'_> {
+    /// Run `sql`, binding `filter`'s oids as `$1` when it has them.
+    fn rows(&mut self, sql: &str, filter: Option<&Filter>) -> Result<Vec<Row>, postgres::Error> {
+        let Some(oids) = filter.and_then(|f| f.oids) else {
+            return self.client.query_typed(sql, &[]);
+        };
+        let oids: Vec<u32> = oids.to_vec();
+        match self.prepared.as_deref_mut() {
+            Some(p) => {
+                let statement = match p.statements.get(sql) {
+                    Some(st) => st.clone(),
+                    None => {
+                        let st = self.client.prepare_typed(sql, &[Type::OID_ARRAY])?;
+                        p.statements.insert(sql.to_string(), st.clone());
+                        st
+                    }
+                };
+                match self.client.query(&statement, &[&oids]) {
+                    // A migration ran `DEALLOCATE ALL` or `DISCARD ALL`: prepare it again.
+                    Err(e) if e.code() == Some(&SqlState::INVALID_SQL_STATEMENT_NAME) => {
+                        p.statements.clear();
+                        let st = self.client.prepare_typed(sql, &[Type::OID_ARRAY])?;
+                        p.statements.insert(sql.to_string(), st.clone());
+                        self.client.query(&st, &[&oids])
+                    }
+                    rows => rows,
+                }
+            }
+            None => self.client.query_typed(sql, &[(&oids, Type::OID_ARRAY)]),
+        }
+    }
+
+    /// `server_version_num`.
+    fn version(&mut self) -> Result<i32, postgres::Error> {
+        if let Some(v) = self.prepared.as_ref().and_then(|p| p.version) {
+            return Ok(v);
+        }
+        let v = self
+            .client
+            .query_typed(
+                "SELECT pg_catalog.current_setting('server_version_num')::int",
+                &[],
+            )?
+            .first()
+            .map_or(0, |r| r.get(0));
+        if let Some(p) = self.prepared.as_deref_mut() {
+            p.version = Some(v);
+        }
+        Ok(v)
     }
 }
 
@@ -87,12 +170,13 @@ pub fn snapshot(
     client: &mut Client,
     exclude: &[(String, String)],
 ) -> Result<Snapshot, postgres::Error> {
-    snapshot_scoped(client, exclude, &Scope::all(), Snapshot::default())
+    snapshot_scoped(client, None, exclude, &Scope::all(), Snapshot::default())
 }
 
 /// `base` with the objects in `scope` read from the catalog (`base` must not hold them).
 pub(super) fn snapshot_scoped(
     client: &mut Client,
+    prepared: Option<&mut Prepared>,
     exclude: &[(String, String)],
     scope: &Scope,
     base: Snapshot,
@@ -108,7 +192,9 @@ pub(super) fn snapshot_scoped(
         .first()
         .map(|r| r.get(0))
         .unwrap_or_default();
-    let read = read(client, exclude, scope, base);
+    let mut reader = Reader { client, prepared };
+    let read = read(&mut reader, exclude, scope, base);
+    let client = reader.client;
     let restored = client.query_typed(
         "SELECT pg_catalog.set_config('search_path', $1, false)",
         &[(&saved, postgres::types::Type::TEXT)],
@@ -120,7 +206,7 @@ pub(super) fn snapshot_scoped(
 
 /// Read the objects in `scope` into `s` (which must not hold them already).
 fn read(
-    c: &mut Client,
+    c: &mut Reader<'_>,
     exclude: &[(String, String)],
     scope: &Scope,
     mut s: Snapshot,
@@ -134,13 +220,7 @@ fn read(
     if let Some(f) = scope.rels("c.oid") {
         tables(c, &mut s, exclude, &f)?;
         sequences(c, &mut s, exclude, &f)?;
-        let version: i32 = c
-            .query_typed(
-                "SELECT pg_catalog.current_setting('server_version_num')::int",
-                &[],
-            )?
-            .first()
-            .map_or(0, |r| r.get(0));
+        let version = c.version()?;
         views(c, &mut s, version, &f)?;
         indexes(c, &mut s, &f)?;
     }
@@ -150,34 +230,34 @@ fn read(
     Ok(s)
 }
 
-fn schemas(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+fn schemas(c: &mut Reader<'_>, s: &mut Snapshot) -> Result<(), postgres::Error> {
     s.schemas.clear();
     s.extensions.clear();
     s.servers.clear();
     servers(c, s)?;
     let ns_ext = not_extension("pg_namespace", "n.oid");
-    for r in c.query_typed(
+    for r in c.rows(
         &format!(
             "SELECT n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace') \
              FROM pg_catalog.pg_namespace n WHERE {USER_NS} AND n.nspname <> 'public' AND {ns_ext}"
         ),
-        &[],
+        None,
     )? {
         s.schemas.insert(r.get(0), r.get(1));
     }
-    for r in c.query_typed(
+    for r in c.rows(
         "SELECT e.extname::text, n.nspname::text FROM pg_catalog.pg_extension e \
          JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'",
-        &[],
+        None,
     )? {
         s.extensions.insert(r.get(0), r.get(1));
     }
     Ok(())
 }
 
-fn types(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
+fn types(c: &mut Reader<'_>, s: &mut Snapshot, scope: &Filter) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_type", "t.oid");
-    let rows = c.query_typed(
+    let rows = c.rows(
         &format!(
             "SELECT n.nspname::text, t.typname::text, t.typtype::text, \
                pg_catalog.obj_description(t.oid, 'pg_type'), \
@@ -193,7 +273,7 @@ fn types(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::
              WHERE {USER_NS} AND {ext} AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND \
                (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = 'c')) AND {scope}"
         ),
-        &[],
+        Some(scope),
     )?;
     for r in rows {
         let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
@@ -233,13 +313,13 @@ fn types(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::
 }
 
 fn tables(
-    c: &mut Client,
+    c: &mut Reader<'_>,
     s: &mut Snapshot,
     exclude: &[(String, String)],
-    scope: &str,
+    scope: &Filter,
 ) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
-    let rows = c.query_typed(
+    let rows = c.rows(
         &format!(
             "SELECT n.nspname::text, c.relname::text, c.relrowsecurity, c.relforcerowsecurity, \
                pg_catalog.obj_description(c.oid, 'pg_class'), \
@@ -255,7 +335,7 @@ fn tables(
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} AND {ext} AND {scope}"
         ),
-        &[],
+        Some(scope),
     )?;
     for r in rows {
         let (schema, name): (String, String) = (r.get(0), r.get(1));
@@ -287,7 +367,7 @@ fn tables(
         );
     }
     let key = "n.nspname::text || '.' || c.relname::text";
-    for r in c.query_typed(
+    for r in c.rows(
         &format!(
             "SELECT {key}, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), \
                pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnotnull, a.attidentity::text, \
@@ -306,7 +386,7 @@ fn tables(
              WHERE c.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped AND {USER_NS} AND {scope} \
              ORDER BY 1, a.attnum"
         ),
-        &[],
+        Some(scope),
     )? {
         let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
         let expr: Option<String> = r.get(3);
@@ -329,7 +409,7 @@ fn tables(
             options: options(r.get(10)),
         });
     }
-    for r in c.query_typed(
+    for r in c.rows(
         &format!(
             "SELECT {key}, k.conname::text, k.contype::text, pg_catalog.pg_get_constraintdef(k.oid), \
                k.convalidated, pg_catalog.obj_description(k.oid, 'pg_constraint') \
@@ -338,7 +418,7 @@ fn tables(
              WHERE k.contype IN ('p', 'u', 'c', 'f', 'x') AND k.conislocal AND k.conparentid = 0 \
                AND {USER_NS} AND {scope}"
         ),
-        &[],
+        Some(scope),
     )? {
         let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
         let kind = match r.get::<_, String>(2).as_str() {
@@ -360,7 +440,7 @@ fn tables(
             Constraint { name, kind, definition, valid, comment: r.get(5) },
         );
     }
-    for r in c.query_typed(
+    for r in c.rows(
         &format!(
             "SELECT {key}, g.tgname::text, pg_catalog.pg_get_triggerdef(g.oid), \
                pg_catalog.obj_description(g.oid, 'pg_trigger') \
@@ -368,7 +448,7 @@ fn tables(
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE NOT g.tgisinternal AND g.tgparentid = 0 AND {USER_NS} AND {scope}"
         ),
-        &[],
+        Some(scope),
     )? {
         let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else {
             continue;
@@ -383,7 +463,7 @@ fn tables(
             },
         );
     }
-    for r in c.query_typed(
+    for r in c.rows(
         &format!(
             "SELECT {key}, p.polname::text, p.polpermissive, \
                CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' \
@@ -394,7 +474,7 @@ fn tables(
              FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS} AND {scope}"
         ),
-        &[],
+        Some(scope),
     )? {
         let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
         let name: String = r.get(1);
@@ -414,13 +494,13 @@ fn tables(
 }
 
 fn sequences(
-    c: &mut Client,
+    c: &mut Reader<'_>,
     s: &mut Snapshot,
     exclude: &[(String, String)],
-    scope: &str,
+    scope: &Filter,
 ) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
-    for r in c.query_typed(
+    for r in c.rows(
         &format!(
             "SELECT n.nspname::text, c.relname::text, pg_catalog.format_type(q.seqtypid, NULL), \
                q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, q.seqcycle, \
@@ -438,7 +518,7 @@ fn sequences(
              FROM pg_catalog.pg_sequence q JOIN pg_catalog.pg_class c ON c.oid = q.seqrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS} AND {ext} AND {scope}"
         ),
-        &[],
+        Some(scope),
     )? {
         // An identity column's sequence is part of the column.
         if r.get::<_, bool>(12) {
@@ -479,13 +559,13 @@ fn sequences(
 
 /// `version`: the server's `server_version_num`.
 fn views(
-    c: &mut Client,
+    c: &mut Reader<'_>,
     s: &mut Snapshot,
     version: i32,
-    scope: &str,
+    scope: &Filter,
 ) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_class", "c.oid");
-    for r in c.query_typed(
+    for r in c.rows(
         &format!(
             "SELECT n.nspname::text, c.relname::text, c.relkind = 'm', pg_catalog.pg_get_viewdef(c.oid, true), \
                pg_catalog.obj_description(c.oid, 'pg_class'), \
@@ -503,7 +583,7 @@ fn views(
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {ext} AND {scope}"
         ),
-        &[],
+        Some(scope),
     )? {
         let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
         let printed: String = r.get(3);
@@ -528,8 +608,8 @@ fn views(
     Ok(())
 }
 
-fn indexes(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
-    for r in c.query_typed(
+fn indexes(c: &mut Reader<'_>, s: &mut Snapshot, scope: &Filter) -> Result<(), postgres::Error> {
+    for r in c.rows(
         &format!(
             "SELECT n.nspname::text || '.' || c.relname::text, ic.relname::text, i.indisunique, am.amname::text, \
                '(' || (SELECT string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, k, true), ', ' ORDER BY k) \
@@ -547,7 +627,7 @@ fn indexes(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres
                WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x')) \
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)"
         ),
-        &[],
+        Some(scope),
     )? {
         let key: String = r.get(0);
         let name: String = r.get(1);
@@ -581,15 +661,15 @@ fn options(raw: Option<Vec<String>>) -> Vec<(String, String)> {
         .collect()
 }
 
-fn servers(c: &mut Client, s: &mut Snapshot) -> Result<(), postgres::Error> {
+fn servers(c: &mut Reader<'_>, s: &mut Snapshot) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_foreign_server", "v.oid");
-    for r in c.query_typed(
+    for r in c.rows(
         &format!(
             "SELECT v.srvname::text, w.fdwname::text, v.srvtype, v.srvversion, v.srvoptions::text[] \
              FROM pg_catalog.pg_foreign_server v \
              JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = v.srvfdw WHERE {ext}"
         ),
-        &[],
+        None,
     )? {
         let name: String = r.get(0);
         s.servers.insert(
@@ -626,12 +706,12 @@ fn procedure_arguments(defaults: bool) -> String {
     )
 }
 
-fn functions(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgres::Error> {
+fn functions(c: &mut Reader<'_>, s: &mut Snapshot, scope: &Filter) -> Result<(), postgres::Error> {
     let ext = not_extension("pg_proc", "p.oid");
     let old_procedure = "p.prokind = 'p' AND current_setting('server_version_num')::int < 140000";
     let header = procedure_arguments(true);
     let identity = procedure_arguments(false);
-    for r in c.query(
+    for r in c.rows(
         &format!(
             "SELECT n.nspname::text, p.proname::text, \
                CASE WHEN {old_procedure} THEN {identity} \
@@ -650,7 +730,7 @@ fn functions(c: &mut Client, s: &mut Snapshot, scope: &str) -> Result<(), postgr
                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_proc'::regclass \
                  AND i.objid = p.oid AND i.deptype = 'i')"
         ),
-        &[],
+        Some(scope),
     )? {
         let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
         let arguments: String = r.get(2);

@@ -1,7 +1,7 @@
 //! A PostgreSQL [`SchemaSession`] for `verify` and `dump`: its own connection, the catalog
 //! reader, scripts run without touching the ledger.
 
-use super::catalog;
+use super::catalog::{self, Prepared};
 use super::connect;
 use super::errors::db_error;
 use super::touched;
@@ -21,6 +21,8 @@ pub struct PgSchemaSession {
     tables: strata_core::TableNames,
     /// DDL is being logged (see [`super::touched`]).
     tracking: bool,
+    /// The catalog reader's prepared queries.
+    prepared: Prepared,
 }
 
 impl PgSchemaSession {
@@ -43,6 +45,7 @@ impl PgSchemaSession {
             schema,
             tables,
             tracking: false,
+            prepared: Prepared::default(),
         })
     }
 
@@ -95,7 +98,8 @@ impl SchemaSession for PgSchemaSession {
             });
         }
         let exclude = self.exclude();
-        touched::refresh(&mut self.client, &exclude, schema).map_err(|e| db_error(&e))
+        touched::refresh(&mut self.client, &mut self.prepared, &exclude, schema)
+            .map_err(|e| db_error(&e))
     }
 
     fn run(&mut self, script: &Script) -> Result<(), DriverError> {

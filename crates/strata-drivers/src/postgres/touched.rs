@@ -14,7 +14,7 @@
 //! be traced that way (a renamed table, a schema renamed, an extension, a `GRANT`, an operator)
 //! makes the step take a full snapshot instead: correctness first.
 
-use super::catalog::{self, Scope};
+use super::catalog::{self, Prepared, Scope};
 use postgres::types::Type;
 use postgres::Client;
 use std::collections::BTreeSet;
@@ -188,6 +188,7 @@ pub(super) fn clear(c: &mut Client) -> Result<(), postgres::Error> {
 /// entries are read again, or everything when the log says something that cannot be traced.
 pub(super) fn refresh(
     c: &mut Client,
+    prepared: &mut Prepared,
     exclude: &[(String, String)],
     schema: &mut Snapshot,
 ) -> Result<Refreshed, postgres::Error> {
@@ -261,6 +262,7 @@ pub(super) fn refresh(
         // Else only removals: what was dropped is gone.
         schema.put(catalog::snapshot_scoped(
             c,
+            Some(prepared),
             exclude,
             &scope,
             Snapshot::default(),
