@@ -68,9 +68,9 @@ pub fn plan_accept(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
     use crate::ledger::Origin;
+    use crate::plan::test_fixtures::*;
 
     #[test]
     fn accept_rerecords_the_checksum_and_logs_old_and_new() {

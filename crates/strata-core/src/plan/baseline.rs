@@ -69,8 +69,8 @@ pub fn plan_baseline(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
+    use crate::plan::test_fixtures::*;
 
     #[test]
     fn baseline_records_files_up_to_v_as_baseline_without_running_them() {

@@ -268,9 +268,9 @@ impl Conflict {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
     use crate::ledger::{CompatRow, LedgerState};
+    use crate::plan::test_fixtures::*;
     use crate::plan::{plan, PlanOptions, Request};
 
     #[test]

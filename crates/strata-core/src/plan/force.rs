@@ -66,8 +66,8 @@ pub fn plan_force(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
+    use crate::plan::test_fixtures::*;
 
     #[test]
     fn force_rewrites_ledger_to_agree_with_the_forced_version() {

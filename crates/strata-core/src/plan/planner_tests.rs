@@ -1,9 +1,9 @@
 //! Tests of the planner: up, down, goto, rollback, redo, refresh and their conflicts.
 
-use super::super::test_fixtures::*;
 use super::*;
 use crate::checksum::Checksum;
 use crate::ledger::Origin;
+use crate::plan::test_fixtures::*;
 use crate::plan::{ledger_row, plan_accept, validate};
 
 #[test]

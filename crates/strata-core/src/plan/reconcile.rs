@@ -77,8 +77,8 @@ pub fn reconcile(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
+    use crate::plan::test_fixtures::*;
     use crate::plan::{plan, Request};
 
     #[test]

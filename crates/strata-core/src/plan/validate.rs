@@ -37,10 +37,10 @@ pub fn validate(source: &Source, state: &LedgerState, allow_out_of_order: bool) 
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
     use crate::ledger::{CompatRow, Origin};
     use crate::plan::ledger_row;
+    use crate::plan::test_fixtures::*;
 
     #[test]
     fn validate_is_empty_when_files_and_database_agree() {

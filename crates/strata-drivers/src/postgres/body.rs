@@ -1,5 +1,6 @@
-//! Running a transactional script's body, and locating the statement that failed: from the
-//! server's error position, or by re-running the statements one by one.
+//! Running a transactional script's body, and saying where it failed: the statement, from the
+//! server's error position or by re-running the statements one by one, and after a
+//! `lock_timeout` the sessions that held the lock.
 
 use super::errors::{self, db_error, server_position, sqlstate};
 use super::{copy, lock, sql, PostgresDriver};

@@ -78,8 +78,8 @@ pub(super) fn parse_hosts(raw: &str) -> Result<Vec<(Host, Option<u16>)>, UrlErro
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
+    use crate::url::test_fixtures::*;
 
     #[test]
     fn hosts_ports_sockets() {

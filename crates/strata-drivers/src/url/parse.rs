@@ -323,8 +323,8 @@ pub(super) fn go_atoi(key: &str, v: &str) -> Result<i64, UrlError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
+    use crate::url::test_fixtures::*;
 
     #[test]
     fn full_postgres_url() {

@@ -255,8 +255,8 @@ pub(super) fn refuse_secrets_in_query(query: &[(String, String)]) -> Result<(), 
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
+    use crate::url::test_fixtures::*;
 
     #[test]
     fn errors_never_contain_the_password() {

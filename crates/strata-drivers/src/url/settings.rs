@@ -257,8 +257,8 @@ impl DatabaseUrl {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
+    use crate::url::test_fixtures::*;
 
     #[test]
     fn x_options_and_stripping() {

@@ -42,8 +42,8 @@ impl SslMode {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
+    use crate::url::test_fixtures::*;
     use std::path::PathBuf;
 
     #[test]

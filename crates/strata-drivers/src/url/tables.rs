@@ -98,8 +98,8 @@ impl DatabaseUrl {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_fixtures::*;
     use super::*;
+    use crate::url::test_fixtures::*;
 
     #[test]
     fn migrations_table_rules() {
