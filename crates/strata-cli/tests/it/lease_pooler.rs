@@ -307,7 +307,8 @@ fn a_no_transaction_migration_refused_under_a_lease_leaves_the_database_as_found
     let found = relations(&mut c);
     assert_eq!(found, Vec::<String>::new(), "a new database");
     let o = finish(runner(&p, &url, "15", &["up"]), Duration::from_secs(60));
-    o.code(1).stderr_has("under x-lock-strategy=lease");
+    o.code(1)
+        .stderr_has("migration 2/u idx: cannot run a migration outside a transaction with session settings (lock_timeout) under x-lock-strategy=lease");
     // Refused before anything ran: not even migration 1, nor the tables, nor the lease's.
     assert_eq!(relations(&mut c), found);
 }
