@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 use strata_core::adopt::AdoptError;
+use strata_core::error::NotRunnableReason;
 use strata_core::plan::Conflict;
 use strata_core::printable::{printable, printable_path};
 use strata_core::report::StepReport;
@@ -136,9 +137,10 @@ pub fn engine_error(err: &Error) -> String {
                 if done.is_empty() { String::new() } else { format!(" ({})", done.join(", ")) }
             )
         }
-        Error::NotRunnable { .. } => format!(
-            "{err} (split the file, or move that statement into a file of its own)"
-        ),
+        Error::NotRunnable {
+            reason: NotRunnableReason::StreamedOutsideTransaction { .. },
+            ..
+        } => format!("{err} (split the file, or move that statement into a file of its own)"),
         Error::NotInOneTransaction { .. } => {
             format!("--single-transaction: {err}; run without --single-transaction")
         }

@@ -158,6 +158,10 @@ pub enum NotRunnableReason {
         /// Why it runs that way.
         mode_reason: Option<String>,
     },
+    /// It runs outside a transaction, which this connection cannot do as the file asks
+    /// (the driver's words).
+    #[error("{0}")]
+    Session(String),
 }
 
 /// Why a migration cannot go inside the one transaction of a single-transaction run.

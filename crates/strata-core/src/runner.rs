@@ -121,6 +121,14 @@ impl<'a> Migrator<'a> {
         let plan = plan::plan(self.source, &state, request, &self.options.plan)
             .map_err(|conflicts| Error::Conflicts { conflicts })?;
         let caps = Backend::of(&*self.driver);
+        let statement_mode = self.options.plan.statement_mode;
+        if let Some(hooks) = self.driver.session() {
+            let refused =
+                executor::session_refusal(self.source, &plan, statement_mode, &caps, hooks);
+            if let Some(e) = refused {
+                return Err(e);
+            }
+        }
         let exec = Executor::new(self.source, plan, self.options.clone(), caps);
         executor::drive(&mut *self.driver, exec, on_event, self.stop)
     }

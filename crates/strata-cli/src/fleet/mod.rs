@@ -1,7 +1,9 @@
 //! Many databases at once: `up`, `down N`, `goto V`, `plan`, `verify` and `status` over a list
 //! of targets (`--targets FILE`, `--targets-cmd CMD`, `--targets-query SQL`). The list is parsed and the run scheduled by pure modules
-//! ([`targets`], [`schedule`]); [`run`] is the thin threaded shell, [`report`] the output.
+//! ([`targets`], [`schedule`]); [`drive`] is the thin threaded shell every command runs its
+//! per-target work under, [`report`] the output.
 
+mod drive;
 pub mod plan;
 pub mod progress;
 pub mod query;

@@ -1,8 +1,8 @@
 //! `plan --targets`: what `up`, `down N` or `goto V` would run on each target, one line (or
 //! JSON object) per target in list order, then the counts. Changes nothing.
 
+use super::drive::each;
 use super::report::{error_text, print_error};
-use super::run::{drive, prepare, settings_for, Prepared};
 use super::schedule::Options;
 use super::targets::Target;
 use crate::args::OutputFormat;
@@ -32,23 +32,15 @@ pub fn plan(
     request: Request,
     format: OutputFormat,
 ) -> Result<(), CliError> {
-    let Prepared {
-        mut scheduler,
-        sources,
-        backends,
-    } = prepare(settings, list, options)?;
-    let work = |i: usize| plan_one(settings, &list[i], &sources[&backends[i]], request);
-    let planned = drive(
-        &mut scheduler,
-        work,
+    let planned = each(
+        settings,
+        list,
+        options,
+        |settings: &Settings, target: &Target, source: &Source| {
+            plan_one(settings, target, source, request)
+        },
         |p: &Planned| p.error.is_none(),
-        |_| {},
-        |_, _| {},
-    );
-    let planned: Vec<Planned> = planned
-        .into_iter()
-        .map(|p| p.expect("every target runs under on-error continue"))
-        .collect();
+    )?;
     for (t, p) in list.iter().zip(&planned) {
         print_one(format, request, t, p);
     }
@@ -80,11 +72,10 @@ pub fn plan(
 
 /// Plan `request` on one target. Read only: no lock, no table created.
 fn plan_one(settings: &Settings, target: &Target, source: &Source, request: Request) -> Planned {
-    let settings = settings_for(settings, target);
     let mut planned = Planned::default();
     let result = (|| -> Result<(), CliError> {
-        let mut open = commands::open_read_only(&settings)?;
-        let mut m = commands::migrator(&mut open, source, &settings);
+        let mut open = commands::open_read_only(settings)?;
+        let mut m = commands::migrator(&mut open, source, settings);
         planned.version = strata_core::status::status(source, &m.state()?).version;
         planned.steps = m.plan(request)?.steps;
         Ok(())

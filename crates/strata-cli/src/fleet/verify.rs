@@ -2,8 +2,8 @@
 //! compared by snapshots) in one transaction rolled back, or with `--on-target` applied and
 //! reverted. One line (or JSON object) per target in list order, then the counts.
 
+use super::drive::each;
 use super::report::{error_text, print_error};
-use super::run::{drive, prepare, settings_for, Prepared};
 use super::schedule::Options;
 use super::targets::Target;
 use crate::args::OutputFormat;
@@ -51,23 +51,15 @@ pub fn verify(
             "verify --all/--scratch proves the folder on one scratch database; it cannot go with a list of databases".into(),
         ));
     }
-    let Prepared {
-        mut scheduler,
-        sources,
-        backends,
-    } = prepare(settings, list, options)?;
-    let work = |i: usize| verify_one(settings, &list[i], &sources[&backends[i]], args.on_target);
-    let verified = drive(
-        &mut scheduler,
-        work,
+    let verified = each(
+        settings,
+        list,
+        options,
+        |settings: &Settings, target: &Target, source: &Source| {
+            verify_one(settings, target, source, args.on_target)
+        },
         |v: &Verified| v.error.is_none(),
-        |_| {},
-        |_, _| {},
-    );
-    let verified: Vec<Verified> = verified
-        .into_iter()
-        .map(|v| v.expect("every target runs under on-error continue"))
-        .collect();
+    )?;
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     for (t, v) in list.iter().zip(&verified) {
         let status = status(v, args.strict);
@@ -104,10 +96,9 @@ pub fn verify(
 }
 
 fn verify_one(settings: &Settings, target: &Target, source: &Source, on_target: bool) -> Verified {
-    let settings = settings_for(settings, target);
     let result = (|| -> Result<Verified, CliError> {
         let url = settings.database_url()?;
-        let (entries, pending) = commands::pending_on_target(&settings, &url, source, on_target)?;
+        let (entries, pending) = commands::pending_on_target(settings, &url, source, on_target)?;
         Ok(Verified {
             not_reached: pending.len() - entries.len(),
             entries,

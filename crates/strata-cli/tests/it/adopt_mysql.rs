@@ -72,3 +72,103 @@ fn mysql_adopt_from_sqlx_skips_failed_rows() {
         "2\t0"
     );
 }
+
+#[test]
+fn mysql_adopt_from_flyway_keeps_only_successful_versioned_rows() {
+    let Some(db) = TestMariaDb::new() else { return };
+    let p = Project::new();
+    // Flyway's MySQL table (its createMetaDataTable.sql for MySQL): version 3 failed, and a
+    // repeatable migration has no version.
+    let ddl = "CREATE TABLE `flyway_schema_history` (`installed_rank` INT NOT NULL, \
+               `version` VARCHAR(50), `description` VARCHAR(200) NOT NULL, \
+               `type` VARCHAR(20) NOT NULL, `script` VARCHAR(1000) NOT NULL, `checksum` INT, \
+               `installed_by` VARCHAR(100) NOT NULL, \
+               `installed_on` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, \
+               `execution_time` INT NOT NULL, `success` BOOL NOT NULL, \
+               CONSTRAINT `flyway_schema_history_pk` PRIMARY KEY (`installed_rank`)) ENGINE=InnoDB; \
+               CREATE INDEX `flyway_schema_history_s_idx` ON `flyway_schema_history` (`success`); \
+               INSERT INTO flyway_schema_history VALUES \
+               (1, '1', 'create a', 'SQL', 'V1__create_a.sql', 123, 'alice', '2024-01-02 03:04:05', 12, 1), \
+               (2, '2', 'create b', 'SQL', 'V2__create_b.sql', 456, 'bob', '2024-01-03 00:00:00', 3, 1), \
+               (3, '3', 'create c', 'SQL', 'V3__create_c.sql', 789, 'bob', '2024-01-04 00:00:00', 1, 0), \
+               (4, NULL, 'view', 'SQL', 'R__view.sql', 1, 'bob', '2024-01-04 00:00:00', 1, 1);";
+    let ledger = adopt(&db, &p, ddl, "flyway_schema_history", "flyway");
+    assert_eq!(ledger, "1\tadopted\t0\n2\tadopted\t0");
+    assert_eq!(
+        sql(
+            &db,
+            "SELECT applied_by FROM schema_migrations_ledger ORDER BY version"
+        ),
+        "alice\nbob"
+    );
+    // When Flyway says it applied version 1, read in the session's time zone as both are.
+    assert_eq!(
+        sql(
+            &db,
+            "SELECT l.applied_at = f.installed_on FROM schema_migrations_ledger l \
+             JOIN flyway_schema_history f ON f.installed_rank = 1 WHERE l.version = 1"
+        ),
+        "1"
+    );
+    assert_eq!(
+        sql(&db, "SELECT version, dirty FROM schema_migrations"),
+        "2\t0"
+    );
+    p.run_on(&db.url, &["up"]).ok().stderr_has("3/u create_c");
+    assert_eq!(
+        sql(
+            &db,
+            "SELECT version, origin FROM schema_migrations_ledger ORDER BY version"
+        ),
+        "1\tadopted\n2\tadopted\n3\tapplied"
+    );
+}
+
+#[test]
+fn mysql_adopt_from_dbmate_needs_another_name_for_golang_migrates_table() {
+    let Some(db) = TestMariaDb::new() else { return };
+    let p = Project::new();
+    three(&p);
+    // dbmate's MySQL table, under the name golang-migrate's table has by default.
+    sql(
+        &db,
+        "CREATE TABLE IF NOT EXISTS `schema_migrations` (version varchar(128) primary key); \
+         INSERT INTO schema_migrations VALUES ('000001'), ('000002');",
+    );
+    let tables = "SELECT table_name FROM information_schema.tables \
+                  WHERE table_schema = database() ORDER BY 1";
+    let found = sql(&db, tables);
+    p.run_on(&db.url, &["adopt", "--from", "dbmate"])
+        .code(1)
+        .stderr_has("x-migrations-table=strata_migrations");
+    assert_eq!(sql(&db, tables), found, "a refused adopt creates nothing");
+    // `up` on dbmate's table says what it is and the ways out, and creates nothing.
+    p.run_on(&db.url, &["up"])
+        .code(1)
+        .stderr_has("schema_migrations has dbmate's layout")
+        .stderr_has("adopt --from dbmate");
+    assert_eq!(sql(&db, tables), found, "a refused up creates nothing");
+    let dump = "SELECT * FROM schema_migrations ORDER BY 1";
+    let before = sql(&db, dump);
+    let sep = if db.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}x-migrations-table=strata_migrations", db.url);
+    p.run_on(&url, &["adopt", "--from", "dbmate"]).ok();
+    assert_eq!(sql(&db, dump), before, "dbmate's table is left untouched");
+    assert_eq!(
+        sql(
+            &db,
+            "SELECT version, origin, batch FROM strata_migrations_ledger ORDER BY version"
+        ),
+        "1\tadopted\t0\n2\tadopted\t0"
+    );
+    assert_eq!(
+        sql(&db, "SELECT version, dirty FROM strata_migrations"),
+        "2\t0"
+    );
+    p.run_on(&url, &["up"]).ok().stderr_has("3/u create_c");
+    assert_eq!(
+        sql(&db, "SELECT version, dirty FROM strata_migrations"),
+        "3\t0"
+    );
+    assert_eq!(sql(&db, dump), before, "still untouched after up");
+}

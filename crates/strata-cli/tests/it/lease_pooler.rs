@@ -272,6 +272,79 @@ fn a_no_transaction_migration_needing_session_settings_is_refused_under_a_lease(
     assert_eq!(t, None, "nothing ran");
 }
 
+/// Every relation outside the system schemas (tables, indexes, sequences, ...), qualified.
+fn relations(c: &mut Client) -> Vec<String> {
+    c.query(
+        "SELECT n.nspname || '.' || c.relname FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') ORDER BY 1",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect()
+}
+
+#[test]
+fn a_no_transaction_migration_refused_under_a_lease_leaves_the_database_as_found() {
+    let Some(db) = TestDb::postgres() else { return };
+    let p = Project::new();
+    p.pair(
+        "1",
+        "one",
+        "CREATE TABLE one (id int);\n",
+        "DROP TABLE one;",
+    );
+    p.pair(
+        "2",
+        "idx",
+        "-- strata:no-transaction\n-- strata:lock-timeout 2s\nCREATE TABLE t (id int);\n",
+        "DROP TABLE t;",
+    );
+    let url = db.url_with("x-lock-strategy=lease");
+    let mut c = db.client();
+    let found = relations(&mut c);
+    assert_eq!(found, Vec::<String>::new(), "a new database");
+    let o = finish(runner(&p, &url, "15", &["up"]), Duration::from_secs(60));
+    o.code(1)
+        .stderr_has("migration 2/u idx: cannot run a migration outside a transaction with session settings (lock_timeout) under x-lock-strategy=lease");
+    // Refused before anything ran: not even migration 1, nor the tables, nor the lease's.
+    assert_eq!(relations(&mut c), found);
+}
+
+#[test]
+fn reading_commands_and_a_refused_dirty_up_under_a_lease_leave_the_database_as_found() {
+    let Some(db) = TestDb::postgres() else { return };
+    let p = project(2, &[]);
+    let url = db.url_with("x-lock-strategy=lease");
+    let mut c = db.client();
+    let found = relations(&mut c);
+    for args in [
+        &["version"][..],
+        &["status"],
+        &["plan", "up"],
+        &["plan", "down", "1"],
+    ] {
+        finish(runner(&p, &url, "15", args), Duration::from_secs(60));
+        assert_eq!(relations(&mut c), found, "after {args:?}");
+    }
+    // A database golang-migrate left dirty (its table only): `up` is refused as it would be.
+    c.batch_execute(
+        "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+         INSERT INTO schema_migrations VALUES (1, true);",
+    )
+    .unwrap();
+    let found = relations(&mut c);
+    let o = finish(runner(&p, &url, "15", &["up"]), Duration::from_secs(60));
+    o.code(3).stderr_has("Dirty database version 1");
+    assert_eq!(relations(&mut c), found, "after a refused up");
+    for args in [&["version"][..], &["status"], &["plan", "up"]] {
+        finish(runner(&p, &url, "15", args), Duration::from_secs(60));
+        assert_eq!(relations(&mut c), found, "after {args:?}");
+    }
+}
+
 #[test]
 fn a_no_transaction_migration_without_session_settings_runs_through_a_transaction_pool() {
     let Some(db) = TestDb::postgres() else { return };

@@ -66,6 +66,14 @@ pub trait SessionHooks {
         drop_invalid: bool,
     ) -> Result<Vec<String>, DriverError>;
 
+    /// Why this session cannot run `script` (one that runs outside a transaction) at all, if
+    /// it cannot: asked for every such script of a plan before the run creates or runs
+    /// anything, so that a refusal leaves the database as it was. The default: it can.
+    fn refusal(&self, script: &Script) -> Option<String> {
+        let _ = script;
+        None
+    }
+
     /// Undo [`SessionHooks::before_script`]'s settings: the session's own values again.
     fn after_script(&mut self) -> Result<(), DriverError>;
 

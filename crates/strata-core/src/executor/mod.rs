@@ -129,6 +129,17 @@ enum Awaiting<'s> {
     Choice,
 }
 
+/// How `script` runs on `caps`.
+fn run_mode(script: &Script, statement_mode: bool, caps: &Backend) -> TxMode {
+    match script.run_mode(statement_mode) {
+        // A transaction cannot undo DDL here: the dirty protocol records each statement.
+        TxMode::Transaction if !caps.transactional_ddl => TxMode::NoTransaction,
+        mode => mode,
+    }
+}
+
+pub(crate) use refusals::session_refusal;
+
 /// Runs one [`Plan`] of one [`Source`]: a state machine the caller drives (see the module
 /// docs and [`drive`]).
 pub struct Executor<'s> {
@@ -329,11 +340,7 @@ impl<'s> Executor<'s> {
     }
 
     fn mode_of(&self, script: &Script) -> TxMode {
-        match script.run_mode(self.options.plan.statement_mode) {
-            // A transaction cannot undo DDL here: the dirty protocol records each statement.
-            TxMode::Transaction if !self.caps.transactional_ddl => TxMode::NoTransaction,
-            mode => mode,
-        }
+        run_mode(script, self.options.plan.statement_mode, &self.caps)
     }
 
     fn reconcile(&mut self) -> Op<'s> {

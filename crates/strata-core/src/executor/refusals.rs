@@ -1,6 +1,7 @@
 //! Runs refused before anything changes: a plan whose migrations cannot run as asked.
 
 use super::Backend;
+use crate::driver::SessionHooks;
 use crate::error::{Error, NotRunnableReason, OneTransactionBlocker};
 use crate::migration::{Script, TxMode};
 use crate::plan::{Conflict, Plan, Step};
@@ -28,6 +29,31 @@ pub(super) fn refusal(source: &Source, plan: &Plan, statement_mode: bool) -> Opt
         }
     }
     None
+}
+
+/// Why the plan cannot run on this session, if it cannot: a script that runs outside a
+/// transaction which `hooks` refuse ([`SessionHooks::refusal`]). Asked before anything is
+/// created, as the other refusals are, rather than when that migration's turn comes.
+pub(crate) fn session_refusal(
+    source: &Source,
+    plan: &Plan,
+    statement_mode: bool,
+    caps: &Backend,
+    hooks: &dyn SessionHooks,
+) -> Option<Error> {
+    plan.steps.iter().find_map(|step| {
+        let script = script_of(source, step)?;
+        if super::run_mode(script, statement_mode, caps) == TxMode::Transaction {
+            return None;
+        }
+        let why = hooks.refusal(script)?;
+        Some(Error::NotRunnable {
+            version: step.version,
+            direction: step.direction,
+            name: step.name.clone(),
+            reason: NotRunnableReason::Session(why),
+        })
+    })
 }
 
 /// Why a resumed step cannot go on at its statement, if it cannot: its file now runs whole

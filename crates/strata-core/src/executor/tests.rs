@@ -1036,5 +1036,60 @@ fn without_transactional_ddl_a_transactional_migration_runs_statement_by_stateme
     assert_eq!(report.steps[0].mode, Some(TxMode::NoTransaction));
 }
 
+/// Refuses every script whose text contains "nope".
+struct Refusing;
+
+impl crate::driver::SessionHooks for Refusing {
+    fn before_script(&mut self, _: &Script, _: bool) -> Result<Vec<String>, DriverError> {
+        Ok(Vec::new())
+    }
+    fn refusal(&self, script: &Script) -> Option<String> {
+        script.sql.contains("nope").then(|| "no way".into())
+    }
+    fn after_script(&mut self) -> Result<(), DriverError> {
+        Ok(())
+    }
+    fn rehearse(&mut self, _: &[&Script]) -> Result<crate::driver::RehearsalReport, DriverError> {
+        unreachable!("not asked")
+    }
+}
+
+#[test]
+fn the_session_refuses_up_front_only_scripts_that_run_outside_a_transaction() {
+    let s = source(&[
+        ("1_in_tx.up.sql", "SELECT 'nope';"),
+        ("2_fine.up.sql", "-- strata:no-transaction\nSELECT 1;"),
+        (
+            "3_refused.up.sql",
+            "-- strata:no-transaction\nSELECT 'nope';",
+        ),
+    ]);
+    let plan = up_plan(&s, Request::Up(None));
+    let refused = session_refusal(&s, &plan, false, &caps(1), &Refusing);
+    let Some(Error::NotRunnable {
+        version, reason, ..
+    }) = refused
+    else {
+        panic!("not refused: {refused:?}")
+    };
+    assert_eq!(version, 3);
+    assert_eq!(
+        reason,
+        crate::error::NotRunnableReason::Session("no way".into())
+    );
+    // Without transactional DDL every script runs outside a transaction: the first is refused.
+    let no_ddl = Backend {
+        transactional_ddl: false,
+        ..caps(1)
+    };
+    let refused = session_refusal(&s, &plan, false, &no_ddl, &Refusing);
+    assert!(
+        matches!(refused, Some(Error::NotRunnable { version: 1, .. })),
+        "{refused:?}"
+    );
+    let up_to_2 = up_plan(&s, Request::Up(Some(2)));
+    assert!(session_refusal(&s, &up_to_2, false, &caps(1), &Refusing).is_none());
+}
+
 mod dirty_retry;
 mod resume;

@@ -33,6 +33,13 @@ impl SessionHooks for PostgresDriver<'_> {
         Ok(dropped)
     }
 
+    fn refusal(&self, script: &Script) -> Option<String> {
+        self.sessionless
+            .then(|| self.refuse_session_settings(script).err())
+            .flatten()
+            .map(|e| e.to_string())
+    }
+
     fn after_script(&mut self) -> Result<(), DriverError> {
         self.restore_session()
     }
@@ -52,15 +59,15 @@ impl strata_core::Driver for PostgresDriver<'_> {
             return Ok(());
         }
         if let Some(lease) = self.lease.clone() {
-            self.quietly(|d| lease::ensure_table(&mut d.client, &lease))?;
-            self.quietly(|d| lease::acquire(&mut d.client, &lease, timeout))?;
+            let created = self.quietly(|d| lease::acquire(&mut d.client, &lease, timeout))?;
             match lease::Heartbeat::start(&self.url, &self.opts, lease.clone()) {
                 Ok(beat) => self.heartbeat = Some(beat),
                 Err(e) => {
-                    let _ = self.quietly(|d| lease::release(&mut d.client, &lease));
+                    let _ = self.quietly(|d| lease::release(&mut d.client, &lease, created));
                     return Err(e);
                 }
             }
+            self.lease_table_new = created;
             self.locked = true;
             return Ok(());
         }
@@ -86,7 +93,8 @@ impl strata_core::Driver for PostgresDriver<'_> {
             self.locked = false;
             // Stopped first, so no renewal follows the release.
             self.heartbeat = None;
-            return self.quietly(|d| lease::release(&mut d.client, &lease));
+            let drop_table = std::mem::take(&mut self.lease_table_new);
+            return self.quietly(|d| lease::release(&mut d.client, &lease, drop_table));
         }
         let (keys, pid) = (self.lock_keys.clone(), self.backend_pid);
         self.locked = false;
@@ -94,6 +102,8 @@ impl strata_core::Driver for PostgresDriver<'_> {
     }
 
     fn ensure_tables(&mut self) -> Result<(), DriverError> {
+        // The run changes something: the lease table it may have created stays.
+        self.lease_table_new = false;
         let names = vec![
             self.tables.compat.clone(),
             self.tables.ledger.clone(),

@@ -160,6 +160,18 @@ impl Lease {
         format!("DELETE FROM {} WHERE {}", self.table, self.key())
     }
 
+    /// Give the lease back and drop the table when no row is left, in one transaction that
+    /// holds the table exclusively from the start: no runner can take a lease in it meanwhile
+    /// (one waiting to finds the table gone and creates it again, see [`acquire`]).
+    pub fn release_and_drop_sql(&self) -> String {
+        format!(
+            "DO $strata$BEGIN LOCK TABLE {t} IN ACCESS EXCLUSIVE MODE; DELETE FROM {t} WHERE {key}; \
+             IF NOT EXISTS (SELECT 1 FROM {t}) THEN DROP TABLE {t}; END IF; END$strata$",
+            t = self.table,
+            key = self.key(),
+        )
+    }
+
     /// PL/pgSQL statements (for a `DO` block) raising an exception starting with
     /// [`LEASE_LOST`] unless this holder's lease is unexpired. With `hold`, the row is also
     /// locked `FOR SHARE` until the transaction ends, which a takeover (and a renewal) waits
@@ -217,30 +229,32 @@ pub fn describe_holder(host: &str, pid: i64, since: &str, expires_in_secs: f64) 
 /// Create the lease table when absent (looked up first: `CREATE TABLE IF NOT EXISTS` needs the
 /// CREATE privilege even when the table exists, and a role may only have been granted the
 /// tables). Runners starting together may race to create it: the loser's "already exists"
-/// errors mean it is there.
-pub(crate) fn ensure_table(client: &mut Session, lease: &Lease) -> Result<(), DriverError> {
+/// errors mean it is there. Returns whether this call created it.
+fn ensure_table(client: &mut Session, lease: &Lease) -> Result<bool, DriverError> {
     let out = client
         .simple_query(&lease.exists_sql())
         .map_err(|e| db_error(&e))?;
     if super::rows(&out).next().and_then(|r| r.get(0)) == Some("t") {
-        return Ok(());
+        return Ok(false);
     }
     match client.batch_execute(&lease.create_sql()) {
-        Ok(()) => Ok(()),
-        Err(e) if matches!(super::errors::sqlstate(&e), Some("23505" | "42P07")) => Ok(()),
+        Ok(()) => Ok(true),
+        Err(e) if matches!(super::errors::sqlstate(&e), Some("23505" | "42P07")) => Ok(false),
         Err(e) => Err(db_error(&e)),
     }
 }
 
-/// Take the lease, polling with short sleeps (backing off to 200 ms) until `timeout`. On
-/// timeout, says who holds it.
+/// Take the lease (creating its table when absent), polling with short sleeps (backing off
+/// to 200 ms) until `timeout`. On timeout, says who holds it. Returns whether this runner
+/// created the table, which [`release`] then drops again after a run that changed nothing.
 pub(crate) fn acquire(
     client: &mut Session,
     lease: &Lease,
     timeout: Duration,
-) -> Result<(), DriverError> {
+) -> Result<bool, DriverError> {
     let start = Instant::now();
     let mut nap = Duration::from_millis(5);
+    let mut created = ensure_table(client, lease)?;
     loop {
         let left = timeout.saturating_sub(start.elapsed());
         // A row lock is only met while the holder's last transaction commits.
@@ -251,8 +265,12 @@ pub(crate) fn acquire(
                     .get(1)
                     .is_some_and(|s| !s.is_empty())
                 {
-                    return Ok(());
+                    return Ok(created);
                 }
+            }
+            // Dropped by a runner that created it for a run that changed nothing.
+            Err(e) if super::errors::sqlstate(&e) == Some("42P01") => {
+                created = ensure_table(client, lease)?;
             }
             // lock_timeout or a concurrent insert's conflict: not taken this time.
             Err(e)
@@ -289,9 +307,20 @@ fn holder(client: &mut Session, lease: &Lease) -> Result<Option<String>, DriverE
 }
 
 /// Give the lease back (a row no longer this holder's is left alone; a table dropped meanwhile,
-/// by `drop` emptying the schema, holds nothing to give back).
-pub(crate) fn release(client: &mut Session, lease: &Lease) -> Result<(), DriverError> {
-    match client.batch_execute(&lease.release_sql()) {
+/// by `drop` emptying the schema, holds nothing to give back). With `drop_table` (this runner
+/// created the table and the run changed nothing else), the table goes too when no other
+/// runner's row is in it: a refused or read-only run leaves the database as it found it.
+pub(crate) fn release(
+    client: &mut Session,
+    lease: &Lease,
+    drop_table: bool,
+) -> Result<(), DriverError> {
+    let sql = if drop_table {
+        lease.release_and_drop_sql()
+    } else {
+        lease.release_sql()
+    };
+    match client.batch_execute(&sql) {
         Err(e) if super::errors::sqlstate(&e) == Some("42P01") => Ok(()),
         other => other.map_err(|e| db_error(&e)),
     }
@@ -448,6 +477,12 @@ mod tests {
         assert_eq!(
             l.release_sql(),
             "DELETE FROM \"public\".\"schema_migrations_lease\" WHERE name = E'schema_migrations' AND holder = E'tok'"
+        );
+        assert_eq!(
+            l.release_and_drop_sql(),
+            "DO $strata$BEGIN LOCK TABLE \"public\".\"schema_migrations_lease\" IN ACCESS EXCLUSIVE MODE; \
+             DELETE FROM \"public\".\"schema_migrations_lease\" WHERE name = E'schema_migrations' AND holder = E'tok'; \
+             IF NOT EXISTS (SELECT 1 FROM \"public\".\"schema_migrations_lease\") THEN DROP TABLE \"public\".\"schema_migrations_lease\"; END IF; END$strata$"
         );
     }
 

@@ -97,6 +97,9 @@ pub struct PostgresDriver<'c> {
     lease: Option<lease::Lease>,
     /// Renews the lease while it is held.
     heartbeat: Option<lease::Heartbeat>,
+    /// Taking the lease created its table, and the run has not gone on to create the
+    /// migrations tables (every change does first): the release drops it again.
+    lease_table_new: bool,
     /// `x-lock-strategy=lease`: each transaction may run on another server session, so nothing
     /// is set for the session (see `connect::open`, `before_script`).
     sessionless: bool,

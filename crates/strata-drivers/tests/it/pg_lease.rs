@@ -21,6 +21,8 @@ fn a_second_runner_waits_for_the_lease_naming_its_holder_and_gets_it_once_releas
     let mut first = driver(&db, LEASE);
     let mut second = driver(&db, LEASE);
     first.lock(Duration::from_secs(5)).unwrap();
+    // A run that goes on to change things: the lease table stays after it.
+    first.ensure_tables().unwrap();
     assert_eq!(lease_rows(&db), 1);
     let err = second.lock(Duration::from_millis(300)).unwrap_err();
     let DriverError::LockTimeout {
@@ -168,8 +170,10 @@ fn a_takeover_waits_for_a_commit_that_passed_the_lease_check() {
 #[test]
 fn a_role_without_create_on_the_schema_takes_an_existing_lease_table() {
     let db = pg!();
+    // The administrator's first run creates the tables.
     let mut admin = driver(&db, LEASE);
     admin.lock(Duration::from_secs(5)).unwrap();
+    admin.ensure_tables().unwrap();
     admin.unlock().unwrap();
     let role = format!("lease_{}", &db.name[db.name.len() - 8..]);
     db.client()
@@ -226,4 +230,53 @@ fn dropping_everything_under_a_lease_drops_its_table_and_the_release_still_succe
     d.drop_all().unwrap();
     assert!(!relation_exists(&db, "schema_migrations_lease"));
     d.unlock().unwrap();
+}
+
+/// A run that took the lease and changed nothing (refused, or only read) leaves no lease
+/// table behind when it created it; one that went on to create the migrations tables keeps
+/// it, and a table that was there before is never dropped.
+#[test]
+fn the_lease_table_stays_only_after_a_run_that_changed_something() {
+    let db = pg!();
+    let mut d = driver(&db, LEASE);
+    d.lock(Duration::from_secs(5)).unwrap();
+    assert!(relation_exists(&db, "schema_migrations_lease"));
+    d.unlock().unwrap();
+    assert!(!relation_exists(&db, "schema_migrations_lease"), "dropped");
+    d.lock(Duration::from_secs(5)).unwrap();
+    d.ensure_tables().unwrap();
+    d.unlock().unwrap();
+    assert!(relation_exists(&db, "schema_migrations_lease"), "kept");
+    assert_eq!(lease_rows(&db), 0);
+    // Found there: kept, even by a run that changes nothing.
+    d.lock(Duration::from_secs(5)).unwrap();
+    d.unlock().unwrap();
+    assert!(
+        relation_exists(&db, "schema_migrations_lease"),
+        "found, kept"
+    );
+}
+
+/// A runner waiting for the lease while its holder (which created the table and changed
+/// nothing) drops the table creates it again and takes the lease.
+#[test]
+fn a_runner_waiting_while_the_lease_table_is_dropped_still_gets_the_lease() {
+    let db = pg!();
+    let mut first = driver(&db, LEASE);
+    let mut second = driver(&db, LEASE);
+    first.lock(Duration::from_secs(5)).unwrap();
+    let waiter = std::thread::spawn(move || {
+        let taken = second.lock(Duration::from_secs(30));
+        (second, taken)
+    });
+    // Let the second runner find the table and start polling (its outcome does not depend
+    // on the time taken).
+    std::thread::sleep(Duration::from_millis(300));
+    first.unlock().unwrap();
+    let (mut second, taken) = waiter.join().unwrap();
+    taken.unwrap();
+    assert_eq!(lease_rows(&db), 1, "held by the second runner");
+    second.ensure_tables().unwrap();
+    second.unlock().unwrap();
+    assert_eq!(lease_rows(&db), 0);
 }
