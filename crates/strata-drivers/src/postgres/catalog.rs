@@ -9,10 +9,10 @@
 //! (inherited columns and constraints, a partition's copies of its parent's indexes, keys and
 //! triggers) is read on the parent only: loading the parent's statements recreates it.
 
-use postgres::error::SqlState;
+use super::prepared::Prepared;
 use postgres::types::Type;
-use postgres::{Client, Row, Statement};
-use std::collections::{BTreeMap, HashMap};
+use postgres::{Client, Row};
+use std::collections::BTreeMap;
 use strata_core::schema::{
     Column, Constraint, ConstraintKind, ForeignTable, Function, Index, Name, Policy, Sequence,
     Server, Snapshot, Table, Trigger, TypeDef, TypeKind, View,
@@ -98,15 +98,6 @@ impl std::fmt::Display for Filter<'_> {
     }
 }
 
-/// What a session keeps between reads: the scoped queries, prepared once and then run with
-/// their oids as a parameter (the server plans each once, not on every refresh), and the
-/// server's version.
-#[derive(Default)]
-pub struct Prepared {
-    statements: HashMap<String, Statement>,
-    version: Option<i32>,
-}
-
 /// The connection a read runs on.
 struct Reader<'c> {
     client: &'c mut Client,
@@ -121,26 +112,7 @@ impl Reader<'_> {
         };
         let oids: Vec<u32> = oids.to_vec();
         match self.prepared.as_deref_mut() {
-            Some(p) => {
-                let statement = match p.statements.get(sql) {
-                    Some(st) => st.clone(),
-                    None => {
-                        let st = self.client.prepare_typed(sql, &[Type::OID_ARRAY])?;
-                        p.statements.insert(sql.to_string(), st.clone());
-                        st
-                    }
-                };
-                match self.client.query(&statement, &[&oids]) {
-                    // A migration ran `DEALLOCATE ALL` or `DISCARD ALL`: prepare it again.
-                    Err(e) if e.code() == Some(&SqlState::INVALID_SQL_STATEMENT_NAME) => {
-                        p.statements.clear();
-                        let st = self.client.prepare_typed(sql, &[Type::OID_ARRAY])?;
-                        p.statements.insert(sql.to_string(), st.clone());
-                        self.client.query(&st, &[&oids])
-                    }
-                    rows => rows,
-                }
-            }
+            Some(p) => p.query(self.client, sql, &[Type::OID_ARRAY], &[&oids]),
             None => self.client.query_typed(sql, &[(&oids, Type::OID_ARRAY)]),
         }
     }

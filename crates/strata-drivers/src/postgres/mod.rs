@@ -49,6 +49,7 @@ pub mod invalid_index;
 pub mod lease;
 mod ledger;
 pub mod lock;
+mod prepared;
 pub mod privileges;
 pub mod rehearse;
 mod results;

@@ -1,9 +1,10 @@
 //! A PostgreSQL [`SchemaSession`] for `verify` and `dump`: its own connection, the catalog
 //! reader, scripts run without touching the ledger.
 
-use super::catalog::{self, Prepared};
+use super::catalog;
 use super::connect;
 use super::errors::db_error;
+use super::prepared::Prepared;
 use super::touched;
 use crate::url::DatabaseUrl;
 use crate::ConnectOptions;
@@ -21,6 +22,8 @@ pub struct PgSchemaSession {
     tables: strata_core::TableNames,
     /// DDL is being logged (see [`super::touched`]).
     tracking: bool,
+    /// How far the DDL log has been read.
+    log: touched::Log,
     /// The catalog reader's prepared queries.
     prepared: Prepared,
 }
@@ -45,6 +48,7 @@ impl PgSchemaSession {
             schema,
             tables,
             tracking: false,
+            log: touched::Log::default(),
             prepared: Prepared::default(),
         })
     }
@@ -75,14 +79,15 @@ impl SchemaSession for PgSchemaSession {
     fn snapshot(&mut self) -> Result<Snapshot, DriverError> {
         let exclude = self.exclude();
         if self.tracking {
-            touched::clear(&mut self.client).map_err(|e| db_error(&e))?;
+            touched::clear(&mut self.client, &mut self.log).map_err(|e| db_error(&e))?;
         }
         catalog::snapshot(&mut self.client, &exclude).map_err(|e| db_error(&e))
     }
 
     fn track(&mut self, on: bool) -> Result<bool, DriverError> {
         if on {
-            self.tracking = touched::install(&mut self.client).map_err(|e| db_error(&e))?;
+            self.tracking =
+                touched::install(&mut self.client, &mut self.log).map_err(|e| db_error(&e))?;
         } else if std::mem::take(&mut self.tracking) {
             touched::uninstall(&mut self.client).map_err(|e| db_error(&e))?;
         }
@@ -98,8 +103,14 @@ impl SchemaSession for PgSchemaSession {
             });
         }
         let exclude = self.exclude();
-        touched::refresh(&mut self.client, &mut self.prepared, &exclude, schema)
-            .map_err(|e| db_error(&e))
+        touched::refresh(
+            &mut self.client,
+            &mut self.prepared,
+            &mut self.log,
+            &exclude,
+            schema,
+        )
+        .map_err(|e| db_error(&e))
     }
 
     fn run(&mut self, script: &Script) -> Result<(), DriverError> {

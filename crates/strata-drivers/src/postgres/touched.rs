@@ -14,7 +14,8 @@
 //! be traced that way (a renamed table, a schema renamed, an extension, a `GRANT`, an operator)
 //! makes the step take a full snapshot instead: correctness first.
 
-use super::catalog::{self, Prepared, Scope};
+use super::catalog::{self, Scope};
+use super::prepared::Prepared;
 use postgres::types::Type;
 use postgres::Client;
 use std::collections::BTreeSet;
@@ -22,13 +23,14 @@ use std::collections::BTreeSet;
 const TEXT_ARRAY: Type = Type::TEXT_ARRAY;
 use strata_core::schema::{Entries, Named, Refreshed, Snapshot};
 
-/// The log, the owner lookup and the two event trigger functions (all temporary objects).
+/// The log and the two event trigger functions (all temporary objects).
 const SETUP: &str = r#"
 CREATE TEMPORARY TABLE strata_verify_log (
-    dropped boolean NOT NULL, classid oid, objid oid, tag text,
+    id bigserial PRIMARY KEY, dropped boolean NOT NULL, classid oid, objid oid, tag text,
     object_type text, schema_name text, object_name text, address_names text[]);
 -- A migration may SET ROLE: the log stays writable (only this session sees a temporary table).
 GRANT ALL ON pg_temp.strata_verify_log TO PUBLIC;
+GRANT ALL ON SEQUENCE pg_temp.strata_verify_log_id_seq TO PUBLIC;
 CREATE FUNCTION pg_temp.strata_verify_ddl() RETURNS event_trigger LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = pg_catalog AS $f$
 BEGIN
@@ -38,93 +40,114 @@ END $f$;
 CREATE FUNCTION pg_temp.strata_verify_drop() RETURNS event_trigger LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = pg_catalog AS $f$
 BEGIN
-    INSERT INTO pg_temp.strata_verify_log
+    INSERT INTO pg_temp.strata_verify_log (dropped, classid, objid, tag, object_type,
+        schema_name, object_name, address_names)
     SELECT true, classid, objid, NULL, object_type, schema_name, object_name, address_names
     FROM pg_event_trigger_dropped_objects();
 END $f$;
-CREATE FUNCTION pg_temp.strata_verify_owner(cls oid, obj oid,
-    OUT kind text, OUT id oid, OUT nsp text, OUT name text)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog AS $f$
-DECLARE
-    rel oid;
-    typ oid;
-BEGIN
-    IF cls IS NULL OR cls = 0 THEN
-        kind := 'full';
-        RETURN;
-    ELSIF cls = 'pg_class'::regclass THEN
-        rel := obj;
-    ELSIF cls = 'pg_constraint'::regclass THEN
-        SELECT nullif(conrelid, 0), nullif(contypid, 0) INTO rel, typ FROM pg_constraint WHERE oid = obj;
-    ELSIF cls = 'pg_trigger'::regclass THEN
-        SELECT tgrelid INTO rel FROM pg_trigger WHERE oid = obj;
-    ELSIF cls = 'pg_policy'::regclass THEN
-        SELECT polrelid INTO rel FROM pg_policy WHERE oid = obj;
-    ELSIF cls = 'pg_attrdef'::regclass THEN
-        SELECT adrelid INTO rel FROM pg_attrdef WHERE oid = obj;
-    ELSIF cls = 'pg_rewrite'::regclass THEN
-        SELECT ev_class INTO rel FROM pg_rewrite WHERE oid = obj;
-    ELSIF cls = 'pg_type'::regclass THEN
-        typ := obj;
-    ELSIF cls = 'pg_proc'::regclass THEN
-        SELECT 'func', p.oid, n.nspname, p.proname INTO kind, id, nsp, name
-        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = obj;
-        RETURN;
-    ELSIF cls = 'pg_namespace'::regclass THEN
-        kind := 'schema';
-        RETURN;
-    ELSE
-        kind := 'full';
-        RETURN;
-    END IF;
-    IF typ IS NOT NULL THEN
-        -- A table's row type stands for the table.
-        SELECT c.oid INTO rel FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid
-        WHERE t.oid = typ AND c.relkind <> 'c';
-        IF rel IS NULL THEN
-            SELECT 'type', t.oid, n.nspname, t.typname INTO kind, id, nsp, name
-            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = typ;
-            RETURN;
-        END IF;
-    END IF;
-    IF rel IS NULL THEN
-        RETURN;
-    END IF;
-    SELECT coalesce(i.indrelid, c.oid) INTO rel
-    FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid WHERE c.oid = rel;
-    SELECT CASE WHEN c.relkind = 'c' THEN 'type' ELSE 'rel' END,
-           CASE WHEN c.relkind = 'c' THEN c.reltype ELSE c.oid END, n.nspname, c.relname
-    INTO kind, id, nsp, name
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.oid = rel AND c.relkind <> 't';
-END $f$;
 "#;
 
-/// Empties the log and says what it held, each logged object (and each object depending on
-/// it) traced to its owner.
+/// What the log holds past the mark `$1`, each logged object (and each object depending on
+/// it) traced to its owner: the table, view, sequence, type or function a snapshot keeps it
+/// under (`rel`, `type`, `func`), `schema`, `full` (cannot be traced), or none (gone since).
+/// One set-based query (no function call per row), prepared once per session; each row also
+/// carries the new mark. The log is never deleted from: inside one transaction deleted rows
+/// stay behind as dead rows every later read would scan.
 const DRAIN: &str = r#"
-WITH gone AS (DELETE FROM pg_temp.strata_verify_log RETURNING *),
-deps AS (
-    SELECT DISTINCT d.classid, d.objid FROM pg_catalog.pg_depend d
+WITH gone AS (SELECT * FROM pg_temp.strata_verify_log WHERE id > $1),
+seen AS (
+    SELECT 'ddl'::text AS source, g.tag, g.classid, g.objid FROM gone g WHERE NOT g.dropped
+    UNION ALL
+    SELECT DISTINCT 'dep', NULL::text, d.classid, d.objid FROM pg_catalog.pg_depend d
     JOIN gone g ON NOT g.dropped AND d.refclassid = g.classid AND d.refobjid = g.objid
-    WHERE d.deptype <> 'e')
-SELECT 'ddl', g.tag, g.classid IN ('pg_catalog.pg_class'::pg_catalog.regclass,
+    WHERE d.deptype <> 'e'),
+part AS MATERIALIZED (
+    SELECT s.*,
+        CASE s.classid
+            WHEN 'pg_catalog.pg_class'::pg_catalog.regclass THEN s.objid
+            WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN
+                (SELECT nullif(k.conrelid, 0) FROM pg_catalog.pg_constraint k WHERE k.oid = s.objid)
+            WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN
+                (SELECT t.tgrelid FROM pg_catalog.pg_trigger t WHERE t.oid = s.objid)
+            WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass THEN
+                (SELECT p.polrelid FROM pg_catalog.pg_policy p WHERE p.oid = s.objid)
+            WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN
+                (SELECT a.adrelid FROM pg_catalog.pg_attrdef a WHERE a.oid = s.objid)
+            WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN
+                (SELECT r.ev_class FROM pg_catalog.pg_rewrite r WHERE r.oid = s.objid)
+        END AS rel,
+        CASE s.classid
+            WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass THEN
+                (SELECT nullif(k.contypid, 0) FROM pg_catalog.pg_constraint k WHERE k.oid = s.objid)
+            WHEN 'pg_catalog.pg_type'::pg_catalog.regclass THEN s.objid
+        END AS typ
+    FROM seen s),
+-- A table's row type stands for the table.
+owner AS MATERIALIZED (
+    SELECT p.*, CASE WHEN p.typ IS NULL THEN p.rel ELSE
+        (SELECT c.oid FROM pg_catalog.pg_type t JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
+         WHERE t.oid = p.typ AND c.relkind <> 'c') END AS owner_rel
+    FROM part p),
+-- Each lookup is by oid, row by row (LIMIT keeps the planner from turning it into a join
+-- that scans a whole catalog).
+traced AS (
+    SELECT o.source, o.tag, o.classid, o.objid,
+        CASE
+            WHEN coalesce(o.classid, 0) = 0 THEN 'full'
+            WHEN o.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass THEN
+                CASE WHEN f.oid IS NOT NULL THEN 'func' END
+            WHEN o.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass THEN 'schema'
+            WHEN o.classid NOT IN ('pg_catalog.pg_class'::pg_catalog.regclass,
+                'pg_catalog.pg_constraint'::pg_catalog.regclass,
+                'pg_catalog.pg_trigger'::pg_catalog.regclass,
+                'pg_catalog.pg_policy'::pg_catalog.regclass,
+                'pg_catalog.pg_attrdef'::pg_catalog.regclass,
+                'pg_catalog.pg_rewrite'::pg_catalog.regclass,
+                'pg_catalog.pg_type'::pg_catalog.regclass) THEN 'full'
+            WHEN o.typ IS NOT NULL AND o.owner_rel IS NULL THEN
+                CASE WHEN ty.oid IS NOT NULL THEN 'type' END
+            WHEN r.oid IS NOT NULL THEN CASE WHEN r.relkind = 'c' THEN 'type' ELSE 'rel' END
+        END AS kind,
+        coalesce(f.oid, ty.oid, CASE WHEN r.relkind = 'c' THEN r.reltype ELSE r.oid END) AS id,
+        coalesce(f.nsp, ty.nsp, r.nsp) AS nsp,
+        coalesce(f.name, ty.name, r.name) AS name
+    FROM owner o
+    LEFT JOIN LATERAL (
+        SELECT x.oid, n.nspname::text AS nsp, x.proname::text AS name
+        FROM pg_catalog.pg_proc x JOIN pg_catalog.pg_namespace n ON n.oid = x.pronamespace
+        WHERE o.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND x.oid = o.objid
+        LIMIT 1) f ON true
+    LEFT JOIN LATERAL (
+        SELECT x.oid, n.nspname::text AS nsp, x.typname::text AS name
+        FROM pg_catalog.pg_type x JOIN pg_catalog.pg_namespace n ON n.oid = x.typnamespace
+        WHERE o.owner_rel IS NULL AND x.oid = o.typ
+        LIMIT 1) ty ON true
+    LEFT JOIN LATERAL (
+        SELECT x.oid, x.relkind, x.reltype, n.nspname::text AS nsp, x.relname::text AS name
+        FROM pg_catalog.pg_class x JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace
+        WHERE x.oid = coalesce((SELECT i.indrelid FROM pg_catalog.pg_index i
+                                WHERE i.indexrelid = o.owner_rel), o.owner_rel)
+          AND x.relkind <> 't'
+        LIMIT 1) r ON true)
+SELECT t.source, t.tag,
+    t.source = 'ddl' AND t.classid IN ('pg_catalog.pg_class'::pg_catalog.regclass,
         'pg_catalog.pg_type'::pg_catalog.regclass, 'pg_catalog.pg_proc'::pg_catalog.regclass)
-        AND g.objid = o.id,
-    o.kind, o.id, o.nsp::text, o.name::text, NULL, NULL, NULL::text[]
-FROM gone g, LATERAL pg_temp.strata_verify_owner(g.classid, g.objid) o WHERE NOT g.dropped
-UNION ALL
-SELECT 'dep', NULL, false, o.kind, o.id, o.nsp::text, o.name::text, NULL, NULL, NULL
-FROM deps d, LATERAL pg_temp.strata_verify_owner(d.classid, d.objid) o
+        AND t.objid = t.id,
+    t.kind,
+    CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.id END,
+    CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.nsp END,
+    CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.name END,
+    NULL::text, NULL::text, NULL::text[], (SELECT max(id) FROM gone)
+FROM traced t
 UNION ALL
 SELECT 'drop', NULL, false, NULL, NULL, g.schema_name, g.object_name, g.object_type, NULL,
-    g.address_names
+    g.address_names, (SELECT max(id) FROM gone)
 FROM gone g WHERE g.dropped
 "#;
 
 /// Start logging DDL (inside the caller's transaction). `false`: the role may not create event
 /// triggers (or they do not fire), nothing was left behind.
-pub(super) fn install(c: &mut Client) -> Result<bool, postgres::Error> {
+pub(super) fn install(c: &mut Client, log: &mut Log) -> Result<bool, postgres::Error> {
     c.batch_execute("SAVEPOINT strata_verify_track")?;
     let pid: i32 = c
         .query_one("SELECT pg_catalog.pg_backend_pid()", &[])?
@@ -144,13 +167,11 @@ pub(super) fn install(c: &mut Client) -> Result<bool, postgres::Error> {
     // The comment above is a probe: event triggers may be switched off (`event_triggers`).
     let fired = match made {
         Ok(()) => {
-            c.query_one(
-                "WITH gone AS (DELETE FROM pg_temp.strata_verify_log RETURNING 1) \
-                 SELECT count(*) FROM gone",
-                &[],
-            )?
-            .get::<_, i64>(0)
-                > 0
+            let mark: Option<i64> = c
+                .query_one("SELECT max(id) FROM pg_temp.strata_verify_log", &[])?
+                .get(0);
+            log.mark = mark.unwrap_or(0);
+            mark.is_some()
         }
         Err(_) => false,
     };
@@ -179,9 +200,21 @@ pub(super) fn uninstall(c: &mut Client) -> Result<(), postgres::Error> {
     ))
 }
 
+/// Where the client has read the log to.
+#[derive(Debug, Default)]
+pub(super) struct Log {
+    /// The highest `id` read. Ids come from a sequence, which a rollback does not take back:
+    /// rows a savepoint's rollback removed are never confused with newer ones.
+    mark: i64,
+}
+
 /// Forget what the log holds (a full snapshot is about to be taken).
-pub(super) fn clear(c: &mut Client) -> Result<(), postgres::Error> {
-    c.batch_execute("DELETE FROM pg_temp.strata_verify_log")
+pub(super) fn clear(c: &mut Client, log: &mut Log) -> Result<(), postgres::Error> {
+    let mark: Option<i64> = c
+        .query_one("SELECT max(id) FROM pg_temp.strata_verify_log", &[])?
+        .get(0);
+    log.mark = log.mark.max(mark.unwrap_or(0));
+    Ok(())
 }
 
 /// Bring `schema` up to date, when it was the schema at the last drain: only the touched
@@ -189,14 +222,15 @@ pub(super) fn clear(c: &mut Client) -> Result<(), postgres::Error> {
 pub(super) fn refresh(
     c: &mut Client,
     prepared: &mut Prepared,
+    log: &mut Log,
     exclude: &[(String, String)],
     schema: &mut Snapshot,
 ) -> Result<Refreshed, postgres::Error> {
-    let events: Vec<Event> = c
-        .query_typed(DRAIN, &[])?
-        .iter()
-        .map(Event::from_row)
-        .collect();
+    let rows = prepared.query(c, DRAIN, &[Type::INT8], &[&log.mark])?;
+    if let Some(mark) = rows.first().and_then(|r| r.get::<_, Option<i64>>(10)) {
+        log.mark = mark;
+    }
+    let events: Vec<Event> = rows.iter().map(Event::from_row).collect();
     let (targets, schemas) = match plan(schema, &events) {
         Plan::Same => {
             return Ok(Refreshed {
@@ -230,7 +264,8 @@ pub(super) fn refresh(
         let (rs, rn) = pick(Kind::Rel);
         let (ts, tn) = pick(Kind::Type);
         let (fs, fname) = pick(Kind::Func);
-        for r in c.query_typed(
+        for r in prepared.query(
+            c,
             "SELECT 'r', c.oid FROM unnest($1::text[], $2::text[]) k(s, n) \
                JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
                JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = k.n \
@@ -240,14 +275,8 @@ pub(super) fn refresh(
              UNION ALL SELECT 'f', p.oid FROM unnest($5::text[], $6::text[]) k(s, n) \
                JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
                JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid AND p.proname = k.n",
-            &[
-                (&rs, TEXT_ARRAY),
-                (&rn, TEXT_ARRAY),
-                (&ts, TEXT_ARRAY),
-                (&tn, TEXT_ARRAY),
-                (&fs, TEXT_ARRAY),
-                (&fname, TEXT_ARRAY),
-            ],
+            &[TEXT_ARRAY; 6],
+            &[&rs, &rn, &ts, &tn, &fs, &fname],
         )? {
             let oid: u32 = r.get(1);
             match r.get::<_, &str>(0) {
