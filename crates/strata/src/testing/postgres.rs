@@ -337,7 +337,8 @@ fn stale_template(client: &mut Client, name: &str, cutoff: u64) -> Result<Option
 }
 
 /// Drop templates of other fingerprints than `current` built before `cutoff` (Unix seconds;
-/// not while being built) and test databases created before `cutoff`.
+/// not while being built) with their spares, test databases created before `cutoff`, and
+/// spares whose template is gone; list the spares left.
 pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Error> {
     with_admin(admin_url, |client, _| {
         let rows = client
@@ -387,7 +388,10 @@ pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Erro
                 _ => {}
             }
         }
-        // Spares whose template is gone (dropped by hand or by an older version): orphans.
+        // Spares whose template is gone (dropped by hand, e.g. to force a rebuild, or by an
+        // older version): orphans, of the current set too, as they may hold an older build.
+        // A spare is only made from a complete template, and the template's drops take its
+        // spares after it, so none of these belongs to a template being built now.
         let orphans = client
             .query(
                 "SELECT s.datname::text FROM pg_database s WHERE s.datname LIKE 'strata\\_spare\\_%' \
@@ -399,13 +403,12 @@ pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Erro
             .map_err(admin("listing spare databases"))?;
         for row in orphans {
             let name: String = row.get(0);
-            if let Some(names::Parsed::Spare { fingerprint }) = names::parse(&name) {
-                if fingerprint != current {
-                    drop_database(client, &name, false)?;
-                    pruned.spares.push(name);
-                }
+            if let Some(names::Parsed::Spare { .. }) = names::parse(&name) {
+                drop_database(client, &name, false)?;
+                pruned.spares.push(name);
             }
         }
+        pruned.kept_spares = spares::list_all(client)?;
         Ok(pruned)
     })
 }

@@ -136,3 +136,19 @@ pub fn drop_all(client: &mut Client, fp: &str) -> Result<Vec<String>, Error> {
     }
     Ok(dropped)
 }
+
+/// The spares of every migration set, by name.
+pub fn list_all(client: &mut Client) -> Result<Vec<String>, Error> {
+    let rows = client
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'strata\\_spare\\_%' \
+             ORDER BY datname",
+            &[],
+        )
+        .map_err(admin("listing spare databases"))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| row.get::<_, String>(0))
+        .filter(|name| matches!(names::parse(name), Some(names::Parsed::Spare { .. })))
+        .collect())
+}
