@@ -647,4 +647,41 @@ mod postgres {
         }
         drop_templates(server, &[&other_template]);
     }
+
+    #[test]
+    fn a_rebuilt_template_never_hands_out_a_spare_of_the_build_before() {
+        let Some(server) = server() else { return };
+        let (_dir, m) = unique_set("pg-spares-rebuild");
+        assert_eq!(fill_spares(&m, &server.admin_url, 1).unwrap(), 1);
+        let template = TestDb::with_spares(&m, &server.admin_url, 0)
+            .unwrap()
+            .template()
+            .to_string();
+        let mut admin = server.connect("postgres").unwrap();
+        let old = spares(&mut admin, &template);
+        assert_eq!(old.len(), 1);
+        server
+            .connect(&old[0].0)
+            .unwrap()
+            .batch_execute("CREATE TABLE old_build (id int)")
+            .unwrap();
+        // Dropped by hand to force a rebuild (something the fingerprint does not cover changed).
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE \"{template}\" WITH IS_TEMPLATE false"
+            ))
+            .unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE \"{template}\" WITH (FORCE)"))
+            .unwrap();
+        let db = TestDb::with_spares(&m, &server.admin_url, 1).unwrap();
+        assert!(!db.from_spare() && db.built_template());
+        assert!(!has_table(server, db.name(), "old_build"));
+        assert!(
+            !exists(&mut admin, &old[0].0),
+            "the old build's spare is dropped"
+        );
+        drop(db);
+        drop_templates(server, &[&template]);
+    }
 }

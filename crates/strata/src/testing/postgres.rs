@@ -215,7 +215,7 @@ fn ensure_template(
     client
         .execute("SELECT pg_advisory_lock($1, $2)", &[&LOCK_CLASS, &key])
         .map_err(admin(format!("locking template {template}")))?;
-    let result = build_locked(client, migrations, admin_url, template);
+    let result = build_locked(client, migrations, admin_url, fp, template);
     let unlocked = client
         .execute("SELECT pg_advisory_unlock($1, $2)", &[&LOCK_CLASS, &key])
         .map_err(admin(format!("unlocking template {template}")));
@@ -225,11 +225,14 @@ fn ensure_template(
 }
 
 /// Under the template's lock: another session may have finished it meanwhile; a database of
-/// its name without the completion mark is what a killed build left, and is rebuilt.
+/// its name without the completion mark is what a killed build left, and is rebuilt. Spares
+/// left from a build before (its template dropped by hand) are dropped first: they may not
+/// hold what this build makes.
 fn build_locked(
     client: &mut Client,
     migrations: &Migrations,
     admin_url: &str,
+    fp: &str,
     template: &str,
 ) -> Result<bool, Error> {
     match template_state(client, template)? {
@@ -237,6 +240,7 @@ fn build_locked(
         Some(false) => drop_database(client, template, false)?,
         None => {}
     }
+    spares::drop_all(client, fp)?;
     client
         .batch_execute(&format!("CREATE DATABASE {}", quote(template)))
         .map_err(admin(format!("creating template {template}")))?;
