@@ -182,6 +182,13 @@ mod postgres {
     use strata::testing::fill_spares;
     use strata_testkit::postgres::Client;
 
+    /// `prune` drops what is old or orphaned in the whole cluster, so another test's `prune`
+    /// would take what one of these tests set up for its own: they run one at a time.
+    fn pruning() -> std::sync::MutexGuard<'static, ()> {
+        static PRUNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        PRUNING.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn server() -> Option<&'static strata_testkit::Server> {
         match strata_testkit::server() {
             Ok(s) => Some(s),
@@ -398,6 +405,7 @@ mod postgres {
     #[test]
     fn prune_drops_other_templates_and_old_test_databases_only() {
         let Some(server) = server() else { return };
+        let _one_at_a_time = pruning();
         let (dir, old) = unique_set("pg-prune");
         let old_template = TestDb::new(&old, &server.admin_url)
             .unwrap()
@@ -553,6 +561,7 @@ mod postgres {
     #[test]
     fn prune_drops_the_spares_of_the_templates_it_drops() {
         let Some(server) = server() else { return };
+        let _one_at_a_time = pruning();
         let (dir, old) = unique_set("pg-spares-prune");
         assert_eq!(fill_spares(&old, &server.admin_url, 3).unwrap(), 3);
         let old_template = TestDb::with_spares(&old, &server.admin_url, 0)
@@ -587,5 +596,92 @@ mod postgres {
         assert_eq!(spares(&mut admin, &old_template), vec![]);
         assert_eq!(spares(&mut admin, &new_template), new_spares, "kept");
         drop_templates(server, &[&new_template]);
+    }
+
+    #[test]
+    fn prune_drops_orphaned_spares_even_of_the_current_set_and_lists_those_it_keeps() {
+        let Some(server) = server() else { return };
+        let _one_at_a_time = pruning();
+        let (_dir, current) = unique_set("pg-spares-orphan");
+        let (_other_dir, other) = unique_set("pg-spares-kept");
+        assert_eq!(fill_spares(&current, &server.admin_url, 2).unwrap(), 2);
+        assert_eq!(fill_spares(&other, &server.admin_url, 2).unwrap(), 2);
+        let template = |m: &Migrations| {
+            TestDb::with_spares(m, &server.admin_url, 0)
+                .unwrap()
+                .template()
+                .to_string()
+        };
+        let (current_template, other_template) = (template(&current), template(&other));
+        let mut admin = server.connect("postgres").unwrap();
+        let orphans = spares(&mut admin, &current_template);
+        let kept = spares(&mut admin, &other_template);
+        // Dropped by hand (to force a rebuild): its spares hold the old build.
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE \"{current_template}\" WITH IS_TEMPLATE false"
+            ))
+            .unwrap();
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE \"{current_template}\" WITH (FORCE)"
+            ))
+            .unwrap();
+        let pruned = prune(
+            &current,
+            &server.admin_url,
+            std::time::Duration::from_secs(3600),
+        )
+        .unwrap();
+        assert_eq!(orphans.len(), 2);
+        for (name, _) in &orphans {
+            assert!(pruned.spares.contains(name), "{pruned:?}");
+            assert!(!pruned.kept_spares.contains(name), "{pruned:?}");
+        }
+        assert_eq!(spares(&mut admin, &current_template), vec![]);
+        // The other set's template was built just now: it stays, and so do its spares, listed.
+        assert_eq!(spares(&mut admin, &other_template), kept, "kept");
+        for (name, _) in &kept {
+            assert!(pruned.kept_spares.contains(name), "{pruned:?}");
+            assert!(!pruned.spares.contains(name), "{pruned:?}");
+        }
+        drop_templates(server, &[&other_template]);
+    }
+
+    #[test]
+    fn a_rebuilt_template_never_hands_out_a_spare_of_the_build_before() {
+        let Some(server) = server() else { return };
+        let (_dir, m) = unique_set("pg-spares-rebuild");
+        assert_eq!(fill_spares(&m, &server.admin_url, 1).unwrap(), 1);
+        let template = TestDb::with_spares(&m, &server.admin_url, 0)
+            .unwrap()
+            .template()
+            .to_string();
+        let mut admin = server.connect("postgres").unwrap();
+        let old = spares(&mut admin, &template);
+        assert_eq!(old.len(), 1);
+        server
+            .connect(&old[0].0)
+            .unwrap()
+            .batch_execute("CREATE TABLE old_build (id int)")
+            .unwrap();
+        // Dropped by hand to force a rebuild (something the fingerprint does not cover changed).
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE \"{template}\" WITH IS_TEMPLATE false"
+            ))
+            .unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE \"{template}\" WITH (FORCE)"))
+            .unwrap();
+        let db = TestDb::with_spares(&m, &server.admin_url, 1).unwrap();
+        assert!(!db.from_spare() && db.built_template());
+        assert!(!has_table(server, db.name(), "old_build"));
+        assert!(
+            !exists(&mut admin, &old[0].0),
+            "the old build's spare is dropped"
+        );
+        drop(db);
+        drop_templates(server, &[&template]);
     }
 }

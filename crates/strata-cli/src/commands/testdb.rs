@@ -25,8 +25,9 @@ pub enum TestdbCommand {
         #[arg(value_name = "NAME|URL")]
         target: String,
     },
-    /// Drop templates of other migration sets than -path's, and test databases older than
-    /// --older-than.
+    /// Drop templates of other migration sets than -path's built before --older-than, with
+    /// their spare databases; test databases older than --older-than; and spares whose
+    /// template is gone. Lists what it dropped, and the spares it kept.
     Prune {
         /// Age after which a test database is dropped, e.g. 30m, 1h, 48h.
         #[arg(long, value_name = "DURATION", default_value = "1h")]
@@ -70,6 +71,12 @@ pub fn testdb(settings: &Settings, action: &TestdbCommand) -> Result<(), CliErro
             }
             for name in &pruned.databases {
                 outln!("dropped database {name}");
+            }
+            for name in &pruned.spares {
+                outln!("dropped spare {name}");
+            }
+            for name in &pruned.kept_spares {
+                outln!("kept spare {name}");
             }
             Ok(())
         }

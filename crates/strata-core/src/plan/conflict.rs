@@ -3,6 +3,7 @@
 use crate::checksum;
 use crate::ledger::Reached;
 use crate::migration::{Direction, Version};
+use crate::printable::printable_path;
 use crate::resume::ResumeRefusal;
 use serde::Serialize;
 use std::fmt;
@@ -41,7 +42,7 @@ pub enum Conflict {
         /// Its name.
         name: String,
         /// The down file.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// The down file's checksum recorded when applied.
         applied: String,
         /// Its checksum now.
@@ -130,16 +131,16 @@ impl fmt::Display for Conflict {
             Conflict::Edited { version, name, path, applied, now } => write!(
                 f,
                 "migration {version} ({name}) was edited after it was applied: {} (checksum {} then, {} now)",
-                path.display(),
+                printable_path(path),
                 checksum::short(applied),
                 checksum::short(now)
             ),
             Conflict::DownEdited { version, name, path, applied, now } => write!(
                 f,
                 "the down file {} of migration {version} ({name}) was edited after the migration was applied (checksum {} then, {} now)",
-                crate::printable::printable_path(path),
-                short(applied),
-                short(now)
+                printable_path(path),
+                checksum::short(applied),
+                checksum::short(now)
             ),
             Conflict::DownMissing { version, name } => write!(
                 f,
@@ -178,15 +179,6 @@ impl fmt::Display for Conflict {
             ),
         }
     }
-}
-
-/// The first 12 characters of a checksum (cut on a character boundary: a ledger may hold any
-/// text).
-fn short(checksum: &str) -> &str {
-    checksum
-        .char_indices()
-        .nth(12)
-        .map_or(checksum, |(i, _)| &checksum[..i])
 }
 
 /// The fix for a dirty row whose interrupted migration is known: which statements took effect
@@ -323,5 +315,32 @@ mod tests {
             "{:?}",
             err[0].hint()
         );
+    }
+
+    #[test]
+    fn edited_files_are_named_printably() {
+        let edited = Conflict::Edited {
+            version: 1,
+            name: "m1".into(),
+            path: PathBuf::from("m/1_a\nb\u{1b}[2J.up.sql"),
+            applied: "0123456789abcdef".into(),
+            now: "fedcba9876543210".into(),
+        };
+        let down = Conflict::DownEdited {
+            version: 1,
+            name: "m1".into(),
+            path: PathBuf::from("m/1_a\nb\u{1b}[2J.down.sql"),
+            applied: "0123456789abcdef".into(),
+            now: "fedcba9876543210".into(),
+        };
+        for c in [edited, down] {
+            let text = c.to_string();
+            assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text:?}");
+            assert!(text.contains("m/1_a\\nb\\u{1b}[2J."), "{text:?}");
+            assert!(
+                text.contains("checksum 0123456789ab then, fedcba987654 now"),
+                "{text:?}"
+            );
+        }
     }
 }

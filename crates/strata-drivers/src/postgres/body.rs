@@ -92,6 +92,9 @@ impl PostgresDriver<'_> {
         })
     }
 
+    /// After a `lock_timeout` failure (55P03), name the sessions holding locks on the tables the
+    /// SQL mentions, in the error's detail: the server's message names neither. The session must
+    /// not be in a failed transaction.
     pub(super) fn explain_lock_timeout(&mut self, err: &mut DriverError, sql: &str) {
         let DriverError::Statement {
             code, detail, hint, ..

@@ -7,9 +7,6 @@ use crate::url::DatabaseUrl;
 use strata_core::{DriverError, Script};
 
 impl PostgresDriver<'_> {
-    /// After a `lock_timeout` failure (55P03), name the sessions holding locks on the tables the
-    /// SQL mentions, in the error's detail: the server's message names neither. The session must
-    /// not be in a failed transaction.
     /// A script's timeouts: its directives', else the run's (`--ddl-lock-timeout`,
     /// `MIGRATION_TIMEOUT`, `x-statement-timeout`). Set with each migration, not only once for
     /// the session, so that a migration resetting the session (`RESET ALL`) does
@@ -54,6 +51,8 @@ impl PostgresDriver<'_> {
         Ok(())
     }
 
+    /// Before a migration outside a transaction: the URL's settings again, then the script's
+    /// timeouts for the session, keeping the values they replace for [`Self::restore_session`].
     pub(super) fn apply_script_settings(&mut self, script: &Script) -> Result<(), DriverError> {
         self.reapply_url_settings()?;
         let timeouts = self.timeouts(script);
@@ -107,6 +106,8 @@ impl PostgresDriver<'_> {
         })
     }
 
+    /// After a migration outside a transaction: the session's `lock_timeout` and
+    /// `statement_timeout` as they were before [`Self::apply_script_settings`].
     pub(super) fn restore_session(&mut self) -> Result<(), DriverError> {
         let Some((lock, statement)) = self.saved_settings.take() else {
             return Ok(());

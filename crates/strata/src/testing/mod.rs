@@ -395,21 +395,25 @@ pub struct Pruned {
     pub templates: Vec<String>,
     /// Test databases older than the age given.
     pub databases: Vec<String>,
-    /// Spare databases of the templates dropped, or of templates already gone (PostgreSQL).
+    /// Spare databases dropped: those of the templates dropped, and those whose template is
+    /// gone, whatever their migration set (PostgreSQL).
     pub spares: Vec<String>,
+    /// Spare databases left ready for tests: those of the templates kept (PostgreSQL).
+    pub kept_spares: Vec<String>,
 }
 
 /// Drop what Strata created for tests and nobody needs any more: templates of every
 /// migration set but `migrations` built more than `older_than` ago (younger ones may still be
-/// cloned by a run of another branch on the same server; one being built is left alone), and
-/// test databases created more than `older_than` ago (kept ones of failed tests included).
-/// Nothing else is touched.
+/// cloned by a run of another branch on the same server; one being built is left alone) with
+/// their spares, test databases created more than `older_than` ago (kept ones of failed tests
+/// included), and spares whose template is gone (of `migrations` too: they may hold an older
+/// build). The spares left are listed in [`Pruned::kept_spares`]. Nothing else is touched.
 ///
 /// ```no_run
 /// static M: strata::Migrations = strata::embed!("tests/migrations");
 /// let admin = std::env::var("TEST_DATABASE_URL").unwrap();
 /// let pruned = strata::testing::prune(&M, &admin, std::time::Duration::from_secs(3600))?;
-/// println!("dropped {:?} and {:?}", pruned.templates, pruned.databases);
+/// println!("dropped {:?}, {:?} and {:?}", pruned.templates, pruned.databases, pruned.spares);
 /// # Ok::<(), strata::testing::Error>(())
 /// ```
 pub fn prune(

@@ -215,7 +215,7 @@ fn ensure_template(
     client
         .execute("SELECT pg_advisory_lock($1, $2)", &[&LOCK_CLASS, &key])
         .map_err(admin(format!("locking template {template}")))?;
-    let result = build_locked(client, migrations, admin_url, template);
+    let result = build_locked(client, migrations, admin_url, fp, template);
     let unlocked = client
         .execute("SELECT pg_advisory_unlock($1, $2)", &[&LOCK_CLASS, &key])
         .map_err(admin(format!("unlocking template {template}")));
@@ -225,11 +225,14 @@ fn ensure_template(
 }
 
 /// Under the template's lock: another session may have finished it meanwhile; a database of
-/// its name without the completion mark is what a killed build left, and is rebuilt.
+/// its name without the completion mark is what a killed build left, and is rebuilt. Spares
+/// left from a build before (its template dropped by hand) are dropped first: they may not
+/// hold what this build makes.
 fn build_locked(
     client: &mut Client,
     migrations: &Migrations,
     admin_url: &str,
+    fp: &str,
     template: &str,
 ) -> Result<bool, Error> {
     match template_state(client, template)? {
@@ -237,6 +240,7 @@ fn build_locked(
         Some(false) => drop_database(client, template, false)?,
         None => {}
     }
+    spares::drop_all(client, fp)?;
     client
         .batch_execute(&format!("CREATE DATABASE {}", quote(template)))
         .map_err(admin(format!("creating template {template}")))?;
@@ -337,7 +341,8 @@ fn stale_template(client: &mut Client, name: &str, cutoff: u64) -> Result<Option
 }
 
 /// Drop templates of other fingerprints than `current` built before `cutoff` (Unix seconds;
-/// not while being built) and test databases created before `cutoff`.
+/// not while being built) with their spares, test databases created before `cutoff`, and
+/// spares whose template is gone; list the spares left.
 pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Error> {
     with_admin(admin_url, |client, _| {
         let rows = client
@@ -387,7 +392,10 @@ pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Erro
                 _ => {}
             }
         }
-        // Spares whose template is gone (dropped by hand or by an older version): orphans.
+        // Spares whose template is gone (dropped by hand, e.g. to force a rebuild, or by an
+        // older version): orphans, of the current set too, as they may hold an older build.
+        // A spare is only made from a complete template, and the template's drops take its
+        // spares after it, so none of these belongs to a template being built now.
         let orphans = client
             .query(
                 "SELECT s.datname::text FROM pg_database s WHERE s.datname LIKE 'strata\\_spare\\_%' \
@@ -399,13 +407,12 @@ pub fn prune(admin_url: &str, current: &str, cutoff: u64) -> Result<Pruned, Erro
             .map_err(admin("listing spare databases"))?;
         for row in orphans {
             let name: String = row.get(0);
-            if let Some(names::Parsed::Spare { fingerprint }) = names::parse(&name) {
-                if fingerprint != current {
-                    drop_database(client, &name, false)?;
-                    pruned.spares.push(name);
-                }
+            if let Some(names::Parsed::Spare { .. }) = names::parse(&name) {
+                drop_database(client, &name, false)?;
+                pruned.spares.push(name);
             }
         }
+        pruned.kept_spares = spares::list_all(client)?;
         Ok(pruned)
     })
 }

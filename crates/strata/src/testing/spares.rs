@@ -18,13 +18,17 @@ pub const DEFAULT: usize = 4;
 /// Refills running in this process, by admin URL and fingerprint: one at a time per pool.
 static REFILLING: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
 
-/// Rename a spare of `fp` to `name`, in one round trip; `false` when none was left.
+/// Rename a spare of `fp` to `name`, in one round trip; `false` when none was left, or when
+/// the complete template is not there: spares outliving their template (dropped by hand to
+/// force a rebuild) may hold the build before, and the next build drops them.
 pub fn claim(client: &mut Client, fp: &str, name: &str) -> Result<bool, Error> {
     // Spares are tried in random order so that parallel claimers rarely queue on one; a
-    // spare that is gone (taken) or in use is skipped. `name` and the pattern are made of
-    // [a-z0-9_\%] only.
+    // spare that is gone (taken) or in use is skipped. `name`, the template's name and the
+    // pattern are made of [a-z0-9_\%] only.
     let sql = format!(
         "DO $strata$ DECLARE s text; BEGIN \
+           IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{template}' \
+                          AND datistemplate) THEN RETURN; END IF; \
            FOR s IN SELECT datname FROM pg_database WHERE datname LIKE '{pattern}' \
                     ORDER BY random() LOOP \
              BEGIN \
@@ -36,6 +40,7 @@ pub fn claim(client: &mut Client, fp: &str, name: &str) -> Result<bool, Error> {
          END $strata$; \
          SELECT count(*) FROM pg_database WHERE datname = '{name}'",
         pattern = names::spare_pattern(fp),
+        template = names::template(fp),
     );
     let messages = client
         .simple_query(&sql)
@@ -135,4 +140,20 @@ pub fn drop_all(client: &mut Client, fp: &str) -> Result<Vec<String>, Error> {
         dropped.push(name);
     }
     Ok(dropped)
+}
+
+/// The spares of every migration set, by name.
+pub fn list_all(client: &mut Client) -> Result<Vec<String>, Error> {
+    let rows = client
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'strata\\_spare\\_%' \
+             ORDER BY datname",
+            &[],
+        )
+        .map_err(admin("listing spare databases"))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| row.get::<_, String>(0))
+        .filter(|name| matches!(names::parse(name), Some(names::Parsed::Spare { .. })))
+        .collect())
 }
