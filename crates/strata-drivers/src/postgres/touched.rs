@@ -54,13 +54,21 @@ END $f$;
 /// carries the new mark. The log is never deleted from: inside one transaction deleted rows
 /// stay behind as dead rows every later read would scan.
 const DRAIN: &str = r#"
-WITH gone AS (SELECT * FROM pg_temp.strata_verify_log WHERE id > $1),
+WITH gone AS (
+    -- Each id past the mark, looked up in the index: a scan with `id > $1` would read the
+    -- whole log, since the planner has no statistics to tell how little is new.
+    SELECT l.* FROM pg_catalog.generate_series($1 + 1, (SELECT last_value FROM
+        pg_temp.strata_verify_log_id_seq)) s(i),
+    LATERAL (SELECT * FROM pg_temp.strata_verify_log x WHERE x.id = s.i OFFSET 0) l),
 seen AS (
     SELECT 'ddl'::text AS source, g.tag, g.classid, g.objid FROM gone g WHERE NOT g.dropped
     UNION ALL
-    SELECT DISTINCT 'dep', NULL::text, d.classid, d.objid FROM pg_catalog.pg_depend d
-    JOIN gone g ON NOT g.dropped AND d.refclassid = g.classid AND d.refobjid = g.objid
-    WHERE d.deptype <> 'e'),
+    -- Row by row through the index (OFFSET keeps it from becoming a scan of pg_depend).
+    SELECT DISTINCT 'dep', NULL::text, d.classid, d.objid FROM gone g,
+    LATERAL (SELECT x.classid, x.objid FROM pg_catalog.pg_depend x
+             WHERE x.refclassid = g.classid AND x.refobjid = g.objid AND x.deptype <> 'e'
+             OFFSET 0) d
+    WHERE NOT g.dropped),
 part AS MATERIALIZED (
     SELECT s.*,
         CASE s.classid
@@ -137,11 +145,11 @@ SELECT t.source, t.tag,
     CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.id END,
     CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.nsp END,
     CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.name END,
-    NULL::text, NULL::text, NULL::text[], (SELECT max(id) FROM gone)
+    NULL::text, NULL::text, NULL::text[], (SELECT last_value FROM pg_temp.strata_verify_log_id_seq)
 FROM traced t
 UNION ALL
 SELECT 'drop', NULL, false, NULL, NULL, g.schema_name, g.object_name, g.object_type, NULL,
-    g.address_names, (SELECT max(id) FROM gone)
+    g.address_names, (SELECT last_value FROM pg_temp.strata_verify_log_id_seq)
 FROM gone g WHERE g.dropped
 "#;
 
@@ -167,11 +175,12 @@ pub(super) fn install(c: &mut Client, log: &mut Log) -> Result<bool, postgres::E
     // The comment above is a probe: event triggers may be switched off (`event_triggers`).
     let fired = match made {
         Ok(()) => {
-            let mark: Option<i64> = c
-                .query_one("SELECT max(id) FROM pg_temp.strata_verify_log", &[])?
-                .get(0);
-            log.mark = mark.unwrap_or(0);
-            mark.is_some()
+            let row = c.query_one(
+                "SELECT last_value, is_called FROM pg_temp.strata_verify_log_id_seq",
+                &[],
+            )?;
+            log.mark = row.get(0);
+            row.get::<_, bool>(1)
         }
         Err(_) => false,
     };
@@ -203,17 +212,20 @@ pub(super) fn uninstall(c: &mut Client) -> Result<(), postgres::Error> {
 /// Where the client has read the log to.
 #[derive(Debug, Default)]
 pub(super) struct Log {
-    /// The highest `id` read. Ids come from a sequence, which a rollback does not take back:
-    /// rows a savepoint's rollback removed are never confused with newer ones.
+    /// The highest `id` read (the log's sequence then). Ids come from a sequence, which a
+    /// rollback does not take back: rows a savepoint's rollback removed are never confused
+    /// with newer ones.
     mark: i64,
 }
 
 /// Forget what the log holds (a full snapshot is about to be taken).
 pub(super) fn clear(c: &mut Client, log: &mut Log) -> Result<(), postgres::Error> {
-    let mark: Option<i64> = c
-        .query_one("SELECT max(id) FROM pg_temp.strata_verify_log", &[])?
+    log.mark = c
+        .query_one(
+            "SELECT last_value FROM pg_temp.strata_verify_log_id_seq",
+            &[],
+        )?
         .get(0);
-    log.mark = log.mark.max(mark.unwrap_or(0));
     Ok(())
 }
 
