@@ -49,6 +49,30 @@ pub trait SchemaSession {
     /// Run plain SQL (transaction control, savepoints).
     fn execute(&mut self, sql: &str) -> Result<(), DriverError>;
 
+    /// Run plain SQL that cannot fail in the state the caller knows (a savepoint, a rollback
+    /// to one) no later than the next call: a session may send it with that call's SQL, in one
+    /// round trip.
+    fn defer(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.execute(sql)
+    }
+
+    /// Run `script` (in the caller's transaction) under savepoint `savepoint`: a failure is
+    /// rolled back to it and returned inside `Ok`; the savepoint is released either way. The
+    /// outer error: the database failed outside the script.
+    fn run_guarded(
+        &mut self,
+        script: &Script,
+        savepoint: &str,
+    ) -> Result<Result<(), DriverError>, DriverError> {
+        self.execute(&format!("SAVEPOINT {savepoint}"))?;
+        let result = self.run(script);
+        if result.is_err() {
+            self.execute(&format!("ROLLBACK TO SAVEPOINT {savepoint}"))?;
+        }
+        self.execute(&format!("RELEASE SAVEPOINT {savepoint}"))?;
+        Ok(result)
+    }
+
     /// golang-migrate's version row and the ledger's applied versions, for `dump`.
     fn dump_data(&mut self) -> Result<DumpData, DriverError>;
 }

@@ -278,12 +278,13 @@ fn one(
     }
     let up_step = s.refresh(&mut schema)?;
     if rolled_back {
-        s.execute(&format!("SAVEPOINT {AFTER_UP}"))?;
+        s.defer(&format!("SAVEPOINT {AFTER_UP}"))?;
     }
     let outcome = round_trip(s, m, &mut schema, up_step, rolled_back)?;
     if rolled_back {
-        s.execute(&format!("ROLLBACK TO SAVEPOINT {AFTER_UP}"))?;
-        s.execute(&format!("RELEASE SAVEPOINT {AFTER_UP}"))?;
+        s.defer(&format!(
+            "ROLLBACK TO SAVEPOINT {AFTER_UP}; RELEASE SAVEPOINT {AFTER_UP}"
+        ))?;
         *known = Some(schema);
         return Ok((outcome, true));
     }
@@ -307,13 +308,7 @@ fn guarded(
     if !rolled_back {
         return Ok(s.run(script));
     }
-    s.execute(&format!("SAVEPOINT {SAVEPOINT}"))?;
-    let result = s.run(script);
-    if result.is_err() {
-        s.execute(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"))?;
-    }
-    s.execute(&format!("RELEASE SAVEPOINT {SAVEPOINT}"))?;
-    Ok(result)
+    s.run_guarded(script, SAVEPOINT)
 }
 
 /// Down, snapshot, up again, snapshot: the outcome. `schema` is the schema after up, and
@@ -482,6 +477,10 @@ mod tests {
             Ok(())
         }
         fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
+            if let Some((first, rest)) = sql.split_once("; ") {
+                self.execute(first)?;
+                return self.execute(rest);
+            }
             self.log.push(sql.to_string());
             let words: Vec<&str> = sql.split(' ').collect();
             match words.as_slice() {

@@ -176,6 +176,21 @@ pub(super) fn snapshot_scoped(
     Ok(snapshot)
 }
 
+/// [`snapshot_scoped`] for a caller that has emptied `search_path` itself (and restores it).
+pub(super) fn snapshot_scoped_in_empty_path(
+    client: &mut Client,
+    prepared: &mut Prepared,
+    exclude: &[(String, String)],
+    scope: &Scope,
+    base: Snapshot,
+) -> Result<Snapshot, postgres::Error> {
+    let mut reader = Reader {
+        client,
+        prepared: Some(prepared),
+    };
+    read(&mut reader, exclude, scope, base)
+}
+
 /// Read the objects in `scope` into `s` (which must not hold them already).
 fn read(
     c: &mut Reader<'_>,

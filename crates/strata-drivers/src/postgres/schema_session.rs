@@ -26,6 +26,8 @@ pub struct PgSchemaSession {
     log: touched::Log,
     /// The catalog reader's prepared queries.
     prepared: Prepared,
+    /// SQL deferred to the next message (see [`SchemaSession::defer`]).
+    pending: String,
 }
 
 impl PgSchemaSession {
@@ -50,6 +52,7 @@ impl PgSchemaSession {
             tracking: false,
             log: touched::Log::default(),
             prepared: Prepared::default(),
+            pending: String::new(),
         })
     }
 
@@ -65,6 +68,22 @@ impl PgSchemaSession {
             .collect()
     }
 
+    /// Send what was deferred, alone (the next call cannot carry it).
+    fn flush(&mut self) -> Result<(), DriverError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let sql = std::mem::take(&mut self.pending);
+        self.client.batch_execute(&sql).map_err(|e| db_error(&e))
+    }
+
+    /// `sql` with what was deferred in front.
+    fn with_pending(&mut self, sql: &str) -> String {
+        let mut all = std::mem::take(&mut self.pending);
+        all.push_str(sql);
+        all
+    }
+
     fn exists(&mut self, table: &str) -> Result<bool, DriverError> {
         let q = super::sql::qualified(&self.schema, table);
         let row = self
@@ -77,6 +96,7 @@ impl PgSchemaSession {
 
 impl SchemaSession for PgSchemaSession {
     fn snapshot(&mut self) -> Result<Snapshot, DriverError> {
+        self.flush()?;
         let exclude = self.exclude();
         if self.tracking {
             touched::clear(&mut self.client, &mut self.log).map_err(|e| db_error(&e))?;
@@ -85,6 +105,7 @@ impl SchemaSession for PgSchemaSession {
     }
 
     fn track(&mut self, on: bool) -> Result<bool, DriverError> {
+        self.flush()?;
         if on {
             self.tracking =
                 touched::install(&mut self.client, &mut self.log).map_err(|e| db_error(&e))?;
@@ -102,26 +123,36 @@ impl SchemaSession for PgSchemaSession {
                 before: std::mem::replace(schema, now),
             });
         }
+        self.flush()?;
         let exclude = self.exclude();
-        touched::refresh(
+        let (refreshed, path) = touched::refresh(
             &mut self.client,
             &mut self.prepared,
             &mut self.log,
             &exclude,
             schema,
         )
-        .map_err(|e| db_error(&e))
+        .map_err(|e| db_error(&e))?;
+        if let Some(path) = path {
+            // Restored with the next message: nothing before it depends on the path.
+            self.defer(&format!(
+                "SELECT pg_catalog.set_config('search_path', {}, false)",
+                super::sql::quote_literal(&path)
+            ))?;
+        }
+        Ok(refreshed)
     }
 
     fn run(&mut self, script: &Script) -> Result<(), DriverError> {
         match script.mode {
             // One simple-query message: in autocommit the server runs it as one implicit
             // transaction, as a migration's transaction would.
-            TxMode::Transaction | TxMode::SelfManaged => self
-                .client
-                .batch_execute(&script.sql)
-                .map_err(|e| db_error(&e)),
+            TxMode::Transaction | TxMode::SelfManaged => {
+                let sql = self.with_pending(&script.sql);
+                self.client.batch_execute(&sql).map_err(|e| db_error(&e))
+            }
             TxMode::NoTransaction => {
+                self.flush()?;
                 for r in script.statement_ranges(Dialect::Postgres) {
                     self.client
                         .batch_execute(&script.sql[r.clone()])
@@ -133,10 +164,52 @@ impl SchemaSession for PgSchemaSession {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
-        self.client.batch_execute(sql).map_err(|e| db_error(&e))
+        let sql = self.with_pending(sql);
+        self.client.batch_execute(&sql).map_err(|e| db_error(&e))
+    }
+
+    fn defer(&mut self, sql: &str) -> Result<(), DriverError> {
+        self.pending.push_str(sql);
+        self.pending.push_str(";\n");
+        Ok(())
+    }
+
+    /// One message: the savepoint, the script and the release (the server skips the rest of a
+    /// message after an error; then one more rolls back to the savepoint and releases it).
+    fn run_guarded(
+        &mut self,
+        script: &Script,
+        savepoint: &str,
+    ) -> Result<Result<(), DriverError>, DriverError> {
+        if script.mode != TxMode::Transaction {
+            self.execute(&format!("SAVEPOINT {savepoint}"))?;
+            let result = self.run(script);
+            if result.is_err() {
+                self.execute(&format!("ROLLBACK TO SAVEPOINT {savepoint}"))?;
+            }
+            self.execute(&format!("RELEASE SAVEPOINT {savepoint}"))?;
+            return Ok(result);
+        }
+        // The line break ends a trailing `--` comment.
+        let sql = self.with_pending(&format!(
+            "SAVEPOINT {savepoint};\n{}\n;RELEASE SAVEPOINT {savepoint}",
+            script.sql
+        ));
+        match self.client.batch_execute(&sql) {
+            Ok(()) => Ok(Ok(())),
+            Err(e) => {
+                self.client
+                    .batch_execute(&format!(
+                        "ROLLBACK TO SAVEPOINT {savepoint}; RELEASE SAVEPOINT {savepoint}"
+                    ))
+                    .map_err(|e| db_error(&e))?;
+                Ok(Err(db_error(&e)))
+            }
+        }
     }
 
     fn dump_data(&mut self) -> Result<DumpData, DriverError> {
+        self.flush()?;
         let mut data = DumpData::default();
         let compat = self.tables.compat.clone();
         if self.exists(&compat)? {

@@ -51,10 +51,13 @@ END $f$;
 /// it) traced to its owner: the table, view, sequence, type or function a snapshot keeps it
 /// under (`rel`, `type`, `func`), `schema`, `full` (cannot be traced), or none (gone since).
 /// One set-based query (no function call per row), prepared once per session; each row also
-/// carries the new mark. The log is never deleted from: inside one transaction deleted rows
+/// carries the new mark. Its first row holds the session's `search_path`, which it empties for
+/// the catalog reader (the caller restores it). The log is never deleted from: inside one transaction deleted rows
 /// stay behind as dead rows every later read would scan.
 const DRAIN: &str = r#"
-WITH gone AS (
+WITH path AS MATERIALIZED (SELECT pg_catalog.current_setting('search_path') AS saved),
+cleared AS MATERIALIZED (SELECT pg_catalog.set_config('search_path', '', false) FROM path),
+gone AS (
     -- Each id past the mark, looked up in the index: a scan with `id > $1` would read the
     -- whole log, since the planner has no statistics to tell how little is new.
     SELECT l.* FROM pg_catalog.generate_series($1 + 1, (SELECT last_value FROM
@@ -137,6 +140,11 @@ traced AS (
                                 WHERE i.indexrelid = o.owner_rel), o.owner_rel)
           AND x.relkind <> 't'
         LIMIT 1) r ON true)
+-- First: the session's search path, which it then empties for the catalog reader.
+SELECT 'path', p.saved, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    (SELECT last_value FROM pg_temp.strata_verify_log_id_seq)
+FROM path p, cleared
+UNION ALL
 SELECT t.source, t.tag,
     t.source = 'ddl' AND t.classid IN ('pg_catalog.pg_class'::pg_catalog.regclass,
         'pg_catalog.pg_type'::pg_catalog.regclass, 'pg_catalog.pg_proc'::pg_catalog.regclass)
@@ -231,19 +239,34 @@ pub(super) fn clear(c: &mut Client, log: &mut Log) -> Result<(), postgres::Error
 
 /// Bring `schema` up to date, when it was the schema at the last drain: only the touched
 /// entries are read again, or everything when the log says something that cannot be traced.
+/// Leaves `search_path` empty: the caller restores it to the one returned.
 pub(super) fn refresh(
     c: &mut Client,
     prepared: &mut Prepared,
     log: &mut Log,
     exclude: &[(String, String)],
     schema: &mut Snapshot,
-) -> Result<Refreshed, postgres::Error> {
+) -> Result<(Refreshed, Option<String>), postgres::Error> {
     let rows = prepared.query(c, DRAIN, &[Type::INT8], &[&log.mark])?;
-    if let Some(mark) = rows.first().and_then(|r| r.get::<_, Option<i64>>(10)) {
-        log.mark = mark;
-    }
+    let (path, rows) = match rows.split_first() {
+        Some((first, rest)) => {
+            log.mark = first.get(10);
+            (Some(first.get::<_, String>(1)), rest)
+        }
+        None => (None, &rows[..]),
+    };
     let events: Vec<Event> = rows.iter().map(Event::from_row).collect();
-    let (targets, schemas) = match plan(schema, &events) {
+    refreshed(c, prepared, exclude, schema, &events).map(|r| (r, path))
+}
+
+fn refreshed(
+    c: &mut Client,
+    prepared: &mut Prepared,
+    exclude: &[(String, String)],
+    schema: &mut Snapshot,
+    events: &[Event],
+) -> Result<Refreshed, postgres::Error> {
+    let (targets, schemas) = match plan(schema, events) {
         Plan::Same => {
             return Ok(Refreshed {
                 entries: Entries::none(),
@@ -301,9 +324,9 @@ pub(super) fn refresh(
     if scope.schemas || !scope.rels.is_empty() || !scope.types.is_empty() || !scope.procs.is_empty()
     {
         // Else only removals: what was dropped is gone.
-        schema.put(catalog::snapshot_scoped(
+        schema.put(catalog::snapshot_scoped_in_empty_path(
             c,
-            Some(prepared),
+            prepared,
             exclude,
             &scope,
             Snapshot::default(),
