@@ -165,6 +165,49 @@ fn dump_round_trips_every_object_kind() {
     assert_eq!(first.stdout, second.stdout);
 }
 
+/// Objects of one kind using objects of another: types over tables' row types, tables with
+/// columns of another table's row type, functions called by a domain's check, a table's
+/// default, check or index, functions over such types. Names are chosen so that name order
+/// alone would create the user before what it uses.
+const CROSS_KIND: &str = r#"
+CREATE TABLE t (id integer PRIMARY KEY, v text);
+CREATE TYPE a_pair AS (a t, b integer);
+CREATE DOMAIN a_row AS t;
+CREATE DOMAIN a_rows AS t[];
+CREATE TABLE z_item (id integer);
+CREATE TABLE a_holder (items t[], p a_pair, r a_row, rs a_rows, z z_item);
+CREATE FUNCTION a_pair_b(p a_pair) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT (p).b $$;
+CREATE FUNCTION a_make() RETURNS a_pair LANGUAGE sql AS $$ SELECT NULL::a_pair $$;
+CREATE TYPE z_mood AS ENUM ('sad', 'happy');
+CREATE DOMAIN a_mood AS z_mood;
+CREATE FUNCTION z_is_pos(i integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT i > 0 $$;
+CREATE DOMAIN a_pos AS integer CHECK (z_is_pos(VALUE));
+CREATE FUNCTION z_next() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE TABLE b_uses (x integer DEFAULT z_next() CHECK (z_is_pos(x)), y integer, m a_mood, q a_pos);
+CREATE INDEX b_uses_expr ON b_uses ((z_is_pos(y)));
+CREATE FUNCTION z_label(r t) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT r.v $$;
+CREATE INDEX t_label ON t (z_label(t));
+CREATE VIEW z_view AS SELECT id FROM t;
+CREATE FUNCTION a_view_ids() RETURNS SETOF z_view LANGUAGE sql AS $$ SELECT * FROM z_view $$;
+"#;
+
+#[test]
+fn dump_orders_objects_using_other_kinds_after_them_and_round_trips() {
+    let pg = pg!();
+    pg.db.client().batch_execute(CROSS_KIND).unwrap();
+    let first = pg.run(&["dump"]);
+    first.ok();
+    let Some(empty) = TestDb::postgres() else {
+        return;
+    };
+    if let Err(e) = empty.client().batch_execute(&first.stdout) {
+        panic!("the dump does not load: {e:?}\n{}", first.stdout);
+    }
+    let second = pg.p.run_on(&empty.url, &["dump"]);
+    second.ok();
+    assert_eq!(first.stdout, second.stdout);
+}
+
 #[test]
 fn dump_check_names_a_manual_alter_table_and_dump_appends_the_version() {
     let pg = pg!();

@@ -1,26 +1,178 @@
-//! The order `dump` creates objects in where one kind depends on another of the same phase:
-//! tables after their parents, views after the views and functions they use, functions after
-//! the tables and views whose row types they take or return. Pure.
+//! The order `dump` creates objects in where one depends on another: types, sequences,
+//! functions and tables in one order (a type may hold a table's row type, a table a column of
+//! another table's row type, a domain's check may call a function); views after the views
+//! and functions they use, functions after the tables and views whose row types they take or
+//! return. Pure.
+//!
+//! What a type, a column or a signature uses is read from the names in its text: the catalog
+//! prints every name outside `pg_catalog` qualified (`public.t[]`, `public.f(VALUE)`).
 
 use super::model::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Tables after the tables they inherit from or are partitions of; otherwise by name.
-pub(super) fn table_order(s: &Snapshot) -> Vec<&Table> {
-    let nodes = s
-        .tables
-        .iter()
-        .map(|(k, t)| {
-            let deps = t
-                .inherits
-                .iter()
-                .chain(t.partition_of.iter().map(|(p, _)| p))
-                .map(|p| p.as_str())
-                .collect();
-            (k.as_str(), (deps, t))
+/// Created before the tables' keys and indexes: types, sequences, functions that use no
+/// table's or view's row type, and tables.
+pub(super) enum Early<'a> {
+    /// A user-defined type.
+    Type(&'a TypeDef),
+    /// A sequence.
+    Sequence(&'a Sequence),
+    /// A function or procedure.
+    Function(&'a Function),
+    /// A table.
+    Table(&'a Table),
+}
+
+/// Enums, ranges, domains, composites, sequences, functions, then tables (parents first), each
+/// kind by name; an object using one that comes later in that order follows it.
+pub(super) fn early_order(s: &Snapshot) -> Vec<Early<'_>> {
+    // Function names as text names them (`public.f`) to their keys (`public.f(i integer)`).
+    let mut functions: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (k, f) in s.functions.iter().filter(|(_, f)| f.depends_on.is_empty()) {
+        functions.entry(f.name.key()).or_default().push(k.as_str());
+    }
+    let uses = |texts: &[&str]| -> Vec<&str> {
+        let mut deps = Vec::new();
+        for name in texts.iter().flat_map(|t| qualified_names(t)) {
+            if let Some((k, _)) = s.types.get_key_value(&name) {
+                deps.push(k.as_str());
+            } else if let Some((k, _)) = s.tables.get_key_value(&name) {
+                deps.push(k.as_str());
+            } else if let Some(ks) = functions.get(&name) {
+                deps.extend(ks.iter().copied());
+            }
+        }
+        deps
+    };
+    let mut nodes: BTreeMap<&str, (u8, Vec<&str>, Early<'_>)> = BTreeMap::new();
+    for (k, t) in &s.types {
+        let (rank, deps) = match &t.kind {
+            TypeKind::Enum { .. } => (0, vec![]),
+            TypeKind::Range { subtype } => (1, uses(&[subtype])),
+            TypeKind::Domain { base, checks, .. } => {
+                let mut texts = vec![base.as_str()];
+                texts.extend(checks.iter().map(|(_, c)| c.as_str()));
+                (2, uses(&texts))
+            }
+            TypeKind::Composite { attributes } => (
+                3,
+                uses(
+                    &attributes
+                        .iter()
+                        .map(|(_, t)| t.as_str())
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+        };
+        nodes.insert(k.as_str(), (rank, deps, Early::Type(t)));
+    }
+    for (k, q) in &s.sequences {
+        nodes.insert(k.as_str(), (4, vec![], Early::Sequence(q)));
+    }
+    for (k, f) in s.functions.iter().filter(|(_, f)| f.depends_on.is_empty()) {
+        let deps = uses(&[f.arguments.as_str(), signature(&f.definition)])
+            .into_iter()
+            .filter(|d| !d.contains('('))
+            .collect();
+        nodes.insert(k.as_str(), (5, deps, Early::Function(f)));
+    }
+    for (k, t) in &s.tables {
+        let mut deps: Vec<&str> = t
+            .inherits
+            .iter()
+            .chain(t.partition_of.iter().map(|(p, _)| p))
+            .map(|p| p.as_str())
+            .collect();
+        deps.extend(
+            uses(
+                &t.columns
+                    .iter()
+                    .map(|c| c.data_type.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .into_iter()
+            .filter(|d| *d != k.as_str()),
+        );
+        nodes.insert(k.as_str(), (6, deps, Early::Table(t)));
+    }
+    ranked(nodes)
+}
+
+/// The head of a function's definition as the server prints it: the lines before its body
+/// (`CREATE OR REPLACE FUNCTION ...(...)`, ` RETURNS ...`, ...).
+fn signature(definition: &str) -> &str {
+    let end = definition
+        .match_indices('\n')
+        .map(|(i, _)| i)
+        .find(|&i| {
+            let rest = &definition[i + 1..];
+            rest.starts_with("AS ") || rest.starts_with("BEGIN") || rest.starts_with("RETURN ")
         })
-        .collect();
-    topological(nodes)
+        .unwrap_or(definition.len());
+    &definition[..end]
+}
+
+/// Every `schema.name` pair in SQL text as the server prints it, unquoted (`"a""b".c` gives
+/// `a"b.c`); string literals skipped.
+pub(super) fn qualified_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut chars = text.chars().peekable();
+    // The identifier just read, and whether a dot followed it.
+    let mut last: Option<String> = None;
+    let mut dotted = false;
+    while let Some(c) = chars.next() {
+        let ident = match c {
+            '"' => {
+                let mut id = String::new();
+                while let Some(c) = chars.next() {
+                    if c == '"' {
+                        if chars.peek() == Some(&'"') {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    id.push(c);
+                }
+                Some(id)
+            }
+            '\'' => {
+                while let Some(c) = chars.next() {
+                    if c == '\'' && chars.next_if_eq(&'\'').is_none() {
+                        break;
+                    }
+                }
+                None
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut id = String::from(c);
+                while let Some(c) = chars.next_if(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+                {
+                    id.push(c);
+                }
+                Some(id)
+            }
+            c if c.is_ascii_digit() => {
+                // A number (`1.5`): not a name.
+                while chars
+                    .next_if(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+                    .is_some()
+                {}
+                None
+            }
+            '.' if last.is_some() => {
+                dotted = true;
+                continue;
+            }
+            _ => None,
+        };
+        if let (Some(schema), true, Some(name)) = (&last, dotted, &ident) {
+            names.push(format!("{schema}.{name}"));
+        }
+        last = ident;
+        dotted = false;
+    }
+    names
 }
 
 pub(super) fn on_tables_only(s: &Snapshot, f: &Function) -> bool {
@@ -54,24 +206,43 @@ pub(super) fn late_order(s: &Snapshot) -> Vec<Late<'_>> {
 }
 
 /// The nodes, each after those of its dependencies that are nodes too; otherwise by key.
-fn topological<'a, T>(mut left: BTreeMap<&'a str, (Vec<&'a str>, T)>) -> Vec<T> {
+fn topological<'a, T>(left: BTreeMap<&'a str, (Vec<&'a str>, T)>) -> Vec<T> {
+    ranked(
+        left.into_iter()
+            .map(|(k, (deps, t))| (k, (0, deps, t)))
+            .collect(),
+    )
+}
+
+/// The nodes, each after those of its dependencies that are nodes too; otherwise by rank, then
+/// by key. In rounds: each round takes every ready node of the lowest rank among the ready ones.
+fn ranked<'a, T>(mut left: BTreeMap<&'a str, (u8, Vec<&'a str>, T)>) -> Vec<T> {
     let keys: BTreeSet<&str> = left.keys().copied().collect();
     let mut done: BTreeSet<&str> = BTreeSet::new();
     let mut order = Vec::new();
     while !left.is_empty() {
-        let ready: Vec<&str> = left
+        let ready: Vec<(u8, &str)> = left
             .iter()
-            .filter(|(_, (deps, _))| deps.iter().all(|d| done.contains(d) || !keys.contains(d)))
-            .map(|(k, _)| *k)
+            .filter(|(_, (_, deps, _))| deps.iter().all(|d| done.contains(d) || !keys.contains(d)))
+            .map(|(k, (rank, _, _))| (*rank, *k))
             .collect();
-        // A cycle cannot be created in a database; if the model has one, keep key order.
-        let take = if ready.is_empty() {
-            vec![*left.keys().next().expect("not empty")]
-        } else {
-            ready
+        // A cycle cannot be created in a database; if the model has one, keep rank and key order.
+        let take: Vec<&str> = match ready.iter().map(|(r, _)| *r).min() {
+            Some(low) => ready
+                .iter()
+                .filter(|(r, _)| *r == low)
+                .map(|(_, k)| *k)
+                .collect(),
+            None => {
+                let (k, _) = left
+                    .iter()
+                    .min_by_key(|(k, (rank, _, _))| (*rank, **k))
+                    .expect("not empty");
+                vec![*k]
+            }
         };
         for k in take {
-            order.push(left.remove(k).expect("present").1);
+            order.push(left.remove(k).expect("present").2);
             done.insert(k);
         }
     }
@@ -96,6 +267,135 @@ pub(super) fn view_order(s: &Snapshot) -> Vec<&View> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualified_names_are_read_from_printed_types_and_expressions() {
+        assert_eq!(qualified_names("public.t[]"), ["public.t"]);
+        assert_eq!(qualified_names("\"My S\".\"T\"\"x\"[]"), ["My S.T\"x"]);
+        assert!(qualified_names("character varying(20)[]").is_empty());
+        assert!(qualified_names("numeric(10,2)").is_empty());
+        assert_eq!(
+            qualified_names("CHECK ((public.f(VALUE) AND ('a.b'::text <> app.g(1.5))))"),
+            ["public.f", "app.g"]
+        );
+        assert!(qualified_names("CHECK (((VALUE).a > 0))").is_empty());
+    }
+
+    fn early_names(s: &Snapshot) -> Vec<String> {
+        early_order(s)
+            .iter()
+            .map(|e| match e {
+                Early::Type(t) => t.name.name.clone(),
+                Early::Sequence(q) => q.name.name.clone(),
+                Early::Function(f) => f.name.name.clone(),
+                Early::Table(t) => t.name.name.clone(),
+            })
+            .collect()
+    }
+
+    fn table(name: &str, types: &[&str]) -> Table {
+        Table {
+            name: Name::new("public", name),
+            columns: types
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Column {
+                    name: format!("c{i}"),
+                    data_type: t.to_string(),
+                    ..Column::default()
+                })
+                .collect(),
+            ..Table::default()
+        }
+    }
+
+    fn type_def(name: &str, kind: TypeKind) -> TypeDef {
+        TypeDef {
+            name: Name::new("public", name),
+            kind,
+            comment: None,
+        }
+    }
+
+    fn function(name: &str, arguments: &str, returns: &str) -> Function {
+        Function {
+            name: Name::new("public", name),
+            arguments: arguments.into(),
+            definition: format!(
+                "CREATE OR REPLACE FUNCTION public.{name}({arguments})\n RETURNS {returns}\n \
+                 LANGUAGE sql\nAS $function$ SELECT public.t_rows() $function$"
+            ),
+            ..Function::default()
+        }
+    }
+
+    #[test]
+    fn types_tables_and_functions_come_after_what_they_use_otherwise_by_kind_and_name() {
+        let mut s = Snapshot::default();
+        let mut add_type = |t: TypeDef| {
+            s.types.insert(t.name.key(), t);
+        };
+        add_type(type_def("mood", TypeKind::Enum { labels: vec![] }));
+        add_type(type_def(
+            "a_pair",
+            TypeKind::Composite {
+                attributes: vec![
+                    ("a".into(), "public.t".into()),
+                    ("b".into(), "integer".into()),
+                ],
+            },
+        ));
+        add_type(type_def(
+            "a_row",
+            TypeKind::Domain {
+                base: "public.t[]".into(),
+                default: None,
+                not_null: false,
+                checks: vec![],
+            },
+        ));
+        add_type(type_def(
+            "a_pos",
+            TypeKind::Domain {
+                base: "integer".into(),
+                default: None,
+                not_null: false,
+                checks: vec![("c".into(), "CHECK (public.z_is_pos(VALUE))".into())],
+            },
+        ));
+        add_type(type_def(
+            "plain",
+            TypeKind::Composite {
+                attributes: vec![("m".into(), "public.mood".into())],
+            },
+        ));
+        for t in [
+            table("t", &["integer"]),
+            table(
+                "a_holder",
+                &["public.t[]", "public.a_pair", "public.z_item"],
+            ),
+            table("z_item", &["public.plain"]),
+        ] {
+            s.tables.insert(t.name.key(), t);
+        }
+        for f in [
+            function("z_is_pos", "i integer", "boolean"),
+            function("a_first", "p public.a_pair", "integer"),
+            function("a_make", "", "public.a_pair"),
+            function("b_mood", "m public.mood", "public.plain"),
+        ] {
+            s.functions
+                .insert(format!("{}({})", f.name.key(), f.arguments), f);
+        }
+        assert_eq!(
+            early_names(&s),
+            [
+                "mood", "plain", "b_mood", "z_is_pos", "a_pos", "t", "z_item", "a_row", "a_pair",
+                "a_first", "a_make", "a_holder",
+            ]
+        );
+    }
 
     #[test]
     fn views_come_after_the_views_they_read() {

@@ -1,13 +1,14 @@
 //! A [`Snapshot`] as SQL: the text `strata dump` writes. Pure and deterministic: the same
 //! snapshot gives the same bytes, objects sorted by name within each kind and the kinds in
 //! dependency order (schemas, extensions, servers, types, sequences, functions, tables
-//! (parents first), children's own column settings, functions using tables' row types, keys
+//! (parents first; any of these four after those of them it uses, see [`super::order`]),
+//! children's own column settings, functions using tables' row types, keys
 //! and checks, indexes, views with the functions using their row types, foreign keys,
 //! triggers, policies, ownership, comments, privileges).
 
 use super::diff::policy_text;
 use super::model::*;
-use super::order::{late_order, on_tables_only, table_order, view_order, Late};
+use super::order::{early_order, late_order, on_tables_only, view_order, Early, Late};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -98,26 +99,23 @@ fn postgres(out: &mut String, s: &Snapshot) {
             .collect(),
     );
     section(out, s.servers.values().map(server_sql).collect());
-    // Enums and ranges first: domains and composites may use them; composites may use domains.
-    let rank = |t: &TypeDef| match t.kind {
-        TypeKind::Enum { .. } => 0,
-        TypeKind::Range { .. } => 1,
-        TypeKind::Domain { .. } => 2,
-        TypeKind::Composite { .. } => 3,
-    };
-    let mut types: Vec<&TypeDef> = s.types.values().collect();
-    types.sort_by_key(|t| (rank(t), t.name.clone()));
-    section(out, types.iter().map(|t| type_sql(t)).collect());
-    section(out, s.sequences.values().map(sequence_sql).collect());
-    // Functions whose signature uses a table's or a view's row type come after it.
-    section(
-        out,
-        s.functions
-            .values()
-            .filter(|f| f.depends_on.is_empty())
-            .map(|f| f.definition.clone())
-            .collect(),
-    );
+    // Types, sequences, functions and tables: consecutive objects of one kind (but tables) in
+    // one section, each table in its own.
+    let mut run: (u8, Vec<String>) = (0, Vec::new());
+    for item in early_order(s) {
+        let (kind, st) = match item {
+            Early::Type(t) => (1, type_sql(t)),
+            Early::Sequence(q) => (2, sequence_sql(q)),
+            Early::Function(f) => (3, f.definition.clone()),
+            Early::Table(t) => (4, table_sql(t)),
+        };
+        if kind != run.0 || kind == 4 {
+            section(out, std::mem::take(&mut run.1));
+            run.0 = kind;
+        }
+        run.1.push(st);
+    }
+    section(out, run.1);
     let parents: BTreeSet<&str> = s
         .tables
         .values()
@@ -128,9 +126,6 @@ fn postgres(out: &mut String, s: &Snapshot) {
         })
         .map(|p| p.as_str())
         .collect();
-    for t in table_order(s) {
-        section(out, vec![table_sql(t)]);
-    }
     section(
         out,
         s.tables.values().flat_map(|t| overrides(s, t)).collect(),
