@@ -183,6 +183,8 @@ CREATE DOMAIN a_mood AS z_mood;
 CREATE FUNCTION z_is_pos(i integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT i > 0 $$;
 CREATE DOMAIN a_pos AS integer CHECK (z_is_pos(VALUE));
 CREATE FUNCTION z_next() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE DOMAIN a_next AS integer DEFAULT z_next();
+CREATE FUNCTION a_with_default(x integer DEFAULT z_next()) RETURNS integer LANGUAGE sql AS $$ SELECT x $$;
 CREATE TABLE b_uses (x integer DEFAULT z_next() CHECK (z_is_pos(x)), y integer, m a_mood, q a_pos);
 CREATE INDEX b_uses_expr ON b_uses ((z_is_pos(y)));
 CREATE FUNCTION z_label(r t) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT r.v $$;

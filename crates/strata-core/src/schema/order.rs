@@ -49,8 +49,14 @@ pub(super) fn early_order(s: &Snapshot) -> Vec<Early<'_>> {
         let (rank, deps) = match &t.kind {
             TypeKind::Enum { .. } => (0, vec![]),
             TypeKind::Range { subtype } => (1, uses(&[subtype])),
-            TypeKind::Domain { base, checks, .. } => {
+            TypeKind::Domain {
+                base,
+                default,
+                checks,
+                ..
+            } => {
                 let mut texts = vec![base.as_str()];
+                texts.extend(default.as_deref());
                 texts.extend(checks.iter().map(|(_, c)| c.as_str()));
                 (2, uses(&texts))
             }
@@ -70,9 +76,11 @@ pub(super) fn early_order(s: &Snapshot) -> Vec<Early<'_>> {
         nodes.insert(k.as_str(), (4, vec![], Early::Sequence(q)));
     }
     for (k, f) in s.functions.iter().filter(|(_, f)| f.depends_on.is_empty()) {
-        let deps = uses(&[f.arguments.as_str(), signature(&f.definition)])
+        // Its head names itself (and its overloads): not a dependency.
+        let own = format!("{}(", f.name.key());
+        let deps = uses(&[signature(&f.definition)])
             .into_iter()
-            .filter(|d| !d.contains('('))
+            .filter(|d| !d.starts_with(&own))
             .collect();
         nodes.insert(k.as_str(), (5, deps, Early::Function(f)));
     }
@@ -381,6 +389,7 @@ mod tests {
         }
         for f in [
             function("z_is_pos", "i integer", "boolean"),
+            function("a_def", "x boolean DEFAULT public.z_is_pos(1)", "boolean"),
             function("a_first", "p public.a_pair", "integer"),
             function("a_make", "", "public.a_pair"),
             function("b_mood", "m public.mood", "public.plain"),
@@ -391,8 +400,8 @@ mod tests {
         assert_eq!(
             early_names(&s),
             [
-                "mood", "plain", "b_mood", "z_is_pos", "a_pos", "t", "z_item", "a_row", "a_pair",
-                "a_first", "a_make", "a_holder",
+                "mood", "plain", "b_mood", "z_is_pos", "a_pos", "a_def", "t", "z_item", "a_row",
+                "a_pair", "a_first", "a_make", "a_holder",
             ]
         );
     }
