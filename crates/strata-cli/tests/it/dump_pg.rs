@@ -189,6 +189,8 @@ CREATE TABLE b_uses (x integer DEFAULT z_next() CHECK (z_is_pos(x)), y integer, 
 CREATE INDEX b_uses_expr ON b_uses ((z_is_pos(y)));
 CREATE FUNCTION z_label(r t) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT r.v $$;
 CREATE INDEX t_label ON t (z_label(t));
+CREATE DOMAIN a_labelled AS t CHECK (z_label(VALUE) <> '');
+CREATE TABLE b_labelled (r a_labelled);
 CREATE VIEW z_view AS SELECT id FROM t;
 CREATE FUNCTION a_view_ids() RETURNS SETOF z_view LANGUAGE sql AS $$ SELECT * FROM z_view $$;
 "#;

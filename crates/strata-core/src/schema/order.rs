@@ -1,8 +1,8 @@
 //! The order `dump` creates objects in where one depends on another: types, sequences,
 //! functions and tables in one order (a type may hold a table's row type, a table a column of
-//! another table's row type, a domain's check may call a function); views after the views
-//! and functions they use, functions after the tables and views whose row types they take or
-//! return. Pure.
+//! another table's row type, a domain's check may call a function, a function take a table's
+//! row type); views after the views and functions they use, functions using a view's row type
+//! after the view. Pure.
 //!
 //! What a type, a column or a signature uses is read from the names in its text: the catalog
 //! prints every name outside `pg_catalog` qualified (`public.t[]`, `public.f(VALUE)`).
@@ -11,7 +11,7 @@ use super::model::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Created before the tables' keys and indexes: types, sequences, functions that use no
-/// table's or view's row type, and tables.
+/// view's row type, and tables.
 pub(super) enum Early<'a> {
     /// A user-defined type.
     Type(&'a TypeDef),
@@ -23,12 +23,13 @@ pub(super) enum Early<'a> {
     Table(&'a Table),
 }
 
-/// Enums, ranges, domains, composites, sequences, functions, then tables (parents first), each
-/// kind by name; an object using one that comes later in that order follows it.
+/// Enums, ranges, domains, composites, sequences, functions, tables (parents first), then
+/// functions using tables' row types, each kind by name; an object using one that comes later
+/// in that order follows it.
 pub(super) fn early_order(s: &Snapshot) -> Vec<Early<'_>> {
     // Function names as text names them (`public.f`) to their keys (`public.f(i integer)`).
     let mut functions: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for (k, f) in s.functions.iter().filter(|(_, f)| f.depends_on.is_empty()) {
+    for (k, f) in s.functions.iter().filter(|(_, f)| on_tables_only(s, f)) {
         functions.entry(f.name.key()).or_default().push(k.as_str());
     }
     let uses = |texts: &[&str]| -> Vec<&str> {
@@ -75,14 +76,19 @@ pub(super) fn early_order(s: &Snapshot) -> Vec<Early<'_>> {
     for (k, q) in &s.sequences {
         nodes.insert(k.as_str(), (4, vec![], Early::Sequence(q)));
     }
-    for (k, f) in s.functions.iter().filter(|(_, f)| f.depends_on.is_empty()) {
+    for (k, f) in s.functions.iter().filter(|(_, f)| on_tables_only(s, f)) {
         // Its head names itself (and its overloads): not a dependency.
         let own = format!("{}(", f.name.key());
-        let deps = uses(&[signature(&f.definition)])
-            .into_iter()
-            .filter(|d| !d.starts_with(&own))
-            .collect();
-        nodes.insert(k.as_str(), (5, deps, Early::Function(f)));
+        let mut deps: Vec<&str> = f.depends_on.iter().map(|d| d.as_str()).collect();
+        deps.extend(
+            uses(&[signature(&f.definition)])
+                .into_iter()
+                .filter(|d| !d.starts_with(&own)),
+        );
+        // Those using tables' row types after the tables, so that keys, checks and indexes
+        // may call them.
+        let rank = if f.depends_on.is_empty() { 5 } else { 7 };
+        nodes.insert(k.as_str(), (rank, deps, Early::Function(f)));
     }
     for (k, t) in &s.tables {
         let mut deps: Vec<&str> = t
@@ -372,6 +378,18 @@ mod tests {
             },
         ));
         add_type(type_def(
+            "a_labelled",
+            TypeKind::Domain {
+                base: "public.t".into(),
+                default: None,
+                not_null: false,
+                checks: vec![(
+                    "c".into(),
+                    "CHECK ((public.z_label(VALUE) <> ''::text))".into(),
+                )],
+            },
+        ));
+        add_type(type_def(
             "plain",
             TypeKind::Composite {
                 attributes: vec![("m".into(), "public.mood".into())],
@@ -393,6 +411,10 @@ mod tests {
             function("a_first", "p public.a_pair", "integer"),
             function("a_make", "", "public.a_pair"),
             function("b_mood", "m public.mood", "public.plain"),
+            Function {
+                depends_on: vec!["public.t".into()],
+                ..function("z_label", "r public.t", "text")
+            },
         ] {
             s.functions
                 .insert(format!("{}({})", f.name.key(), f.arguments), f);
@@ -400,8 +422,21 @@ mod tests {
         assert_eq!(
             early_names(&s),
             [
-                "mood", "plain", "b_mood", "z_is_pos", "a_pos", "a_def", "t", "z_item", "a_row",
-                "a_pair", "a_first", "a_make", "a_holder",
+                "mood",
+                "plain",
+                "b_mood",
+                "z_is_pos",
+                "a_pos",
+                "a_def",
+                "t",
+                "z_item",
+                "a_row",
+                "a_pair",
+                "a_first",
+                "a_make",
+                "a_holder",
+                "z_label",
+                "a_labelled",
             ]
         );
     }

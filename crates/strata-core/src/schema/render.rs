@@ -8,7 +8,7 @@
 
 use super::diff::policy_text;
 use super::model::*;
-use super::order::{early_order, late_order, on_tables_only, view_order, Early, Late};
+use super::order::{early_order, late_order, view_order, Early, Late};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -100,9 +100,11 @@ fn postgres(out: &mut String, s: &Snapshot) {
     );
     section(out, s.servers.values().map(server_sql).collect());
     // Types, sequences, functions and tables: consecutive objects of one kind (but tables) in
-    // one section, each table in its own.
+    // one section, each table in its own; after the last table, children's own settings.
+    let early = early_order(s);
+    let last_table = early.iter().rposition(|e| matches!(e, Early::Table(_)));
     let mut run: (u8, Vec<String>) = (0, Vec::new());
-    for item in early_order(s) {
+    for (i, item) in early.into_iter().enumerate() {
         let (kind, st) = match item {
             Early::Type(t) => (1, type_sql(t)),
             Early::Sequence(q) => (2, sequence_sql(q)),
@@ -114,6 +116,13 @@ fn postgres(out: &mut String, s: &Snapshot) {
             run.0 = kind;
         }
         run.1.push(st);
+        if Some(i) == last_table {
+            section(out, std::mem::take(&mut run.1));
+            section(
+                out,
+                s.tables.values().flat_map(|t| overrides(s, t)).collect(),
+            );
+        }
     }
     section(out, run.1);
     let parents: BTreeSet<&str> = s
@@ -126,19 +135,6 @@ fn postgres(out: &mut String, s: &Snapshot) {
         })
         .map(|p| p.as_str())
         .collect();
-    section(
-        out,
-        s.tables.values().flat_map(|t| overrides(s, t)).collect(),
-    );
-    // Those using only tables' row types now, so that keys, checks and indexes may call them.
-    section(
-        out,
-        s.functions
-            .values()
-            .filter(|f| !f.depends_on.is_empty() && on_tables_only(s, f))
-            .map(|f| f.definition.clone())
-            .collect(),
-    );
     let constraints = |fk: bool| -> Vec<String> {
         s.tables
             .values()
