@@ -191,6 +191,8 @@ CREATE FUNCTION z_label(r t) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT r.
 CREATE INDEX t_label ON t (z_label(t));
 CREATE DOMAIN a_labelled AS t CHECK (z_label(VALUE) <> '');
 CREATE TABLE b_labelled (r a_labelled);
+CREATE FUNCTION z_make() RETURNS t LANGUAGE sql AS $$ SELECT NULL::t $$;
+CREATE TABLE b_made (r t DEFAULT z_make());
 CREATE VIEW z_view AS SELECT id FROM t;
 CREATE FUNCTION a_view_ids() RETURNS SETOF z_view LANGUAGE sql AS $$ SELECT * FROM z_view $$;
 "#;

@@ -97,16 +97,20 @@ pub(super) fn early_order(s: &Snapshot) -> Vec<Early<'_>> {
             .chain(t.partition_of.iter().map(|(p, _)| p))
             .map(|p| p.as_str())
             .collect();
-        deps.extend(
-            uses(
-                &t.columns
-                    .iter()
-                    .map(|c| c.data_type.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .into_iter()
-            .filter(|d| *d != k.as_str()),
-        );
+        // Column types, defaults and generation expressions.
+        let texts: Vec<&str> = t
+            .columns
+            .iter()
+            .flat_map(|c| {
+                [
+                    Some(c.data_type.as_str()),
+                    c.default.as_deref(),
+                    c.generated.as_deref(),
+                ]
+            })
+            .flatten()
+            .collect();
+        deps.extend(uses(&texts).into_iter().filter(|d| *d != k.as_str()));
         nodes.insert(k.as_str(), (6, deps, Early::Table(t)));
     }
     ranked(nodes)
@@ -402,6 +406,11 @@ mod tests {
                 &["public.t[]", "public.a_pair", "public.z_item"],
             ),
             table("z_item", &["public.plain"]),
+            {
+                let mut t = table("a_made", &["text"]);
+                t.columns[0].default = Some("public.z_label(NULL::public.t)".into());
+                t
+            },
         ] {
             s.tables.insert(t.name.key(), t);
         }
@@ -437,6 +446,7 @@ mod tests {
                 "a_holder",
                 "z_label",
                 "a_labelled",
+                "a_made",
             ]
         );
     }
