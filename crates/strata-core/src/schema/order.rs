@@ -193,7 +193,8 @@ pub(super) fn qualified_names(text: &str) -> Vec<String> {
     names
 }
 
-pub(super) fn on_tables_only(s: &Snapshot, f: &Function) -> bool {
+/// A function whose signature uses no view's row type (or no row type at all).
+fn on_tables_only(s: &Snapshot, f: &Function) -> bool {
     f.depends_on.iter().all(|d| s.tables.contains_key(d))
 }
 
