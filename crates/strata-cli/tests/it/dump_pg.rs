@@ -215,6 +215,64 @@ fn dump_orders_objects_using_other_kinds_after_them_and_round_trips() {
 }
 
 #[test]
+fn dump_keeps_virtual_generated_columns_virtual_on_postgres_18() {
+    let pg = pg!();
+    let version: i32 = pg
+        .db
+        .client()
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .unwrap()
+        .get(0);
+    // Virtual generated columns are new in 18 (`STRATA_TEST_PG_VERSION=18`).
+    if version < 180000 {
+        return;
+    }
+    pg.db
+        .client()
+        .batch_execute(
+            "CREATE TABLE g (a integer, v integer GENERATED ALWAYS AS (a * 2) VIRTUAL,
+                             s integer GENERATED ALWAYS AS (a * 3) STORED);",
+        )
+        .unwrap();
+    let first = pg.run(&["dump"]);
+    first.ok();
+    for needle in [
+        "\"v\" integer GENERATED ALWAYS AS ((a * 2)) VIRTUAL",
+        "\"s\" integer GENERATED ALWAYS AS ((a * 3)) STORED",
+    ] {
+        assert!(
+            first.stdout.contains(needle),
+            "missing {needle:?} in:\n{}",
+            first.stdout
+        );
+    }
+    let Some(empty) = TestDb::postgres() else {
+        return;
+    };
+    empty.client().batch_execute(&first.stdout).unwrap();
+    let second = pg.p.run_on(&empty.url, &["dump"]);
+    second.ok();
+    assert_eq!(first.stdout, second.stdout);
+    // Stored where the file says virtual is a difference in words.
+    pg.run(&["dump", "--output", "schema.sql"]).ok();
+    pg.db
+        .client()
+        .batch_execute(
+            "ALTER TABLE g DROP COLUMN v;
+             ALTER TABLE g ADD COLUMN v integer GENERATED ALWAYS AS (a * 2) STORED;",
+        )
+        .unwrap();
+    let out = pg.run(&["dump", "--check", "schema.sql"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("column g.v is stored in the database, virtual in schema.sql"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn dump_check_names_a_manual_alter_table_and_dump_appends_the_version() {
     let pg = pg!();
     pg.p.pair(

@@ -477,6 +477,17 @@ fn columns(o: &mut Out, s: &str, b: &Column, a: &Column) {
     o.val(s, "is", &nullability(b.not_null), &nullability(a.not_null));
     o.opt(s, "identity", &b.identity, &a.identity);
     o.opt(s, "is generated as", &b.generated, &a.generated);
+    if b.generated.is_some() && a.generated.is_some() {
+        let kind = |c: &Column| {
+            if c.virtual_generated {
+                "virtual"
+            } else {
+                "stored"
+            }
+            .to_string()
+        };
+        o.val(s, "is", &kind(b), &kind(a));
+    }
     o.opt(s, "collation", &b.collation, &a.collation);
     o.opt(s, "comment", &b.comment, &a.comment);
     o.val(
@@ -556,6 +567,30 @@ mod tests {
         );
         let d = diff(&s, &empty);
         assert_eq!(d[0].change, Change::Missing);
+    }
+
+    #[test]
+    fn a_generated_column_stored_instead_of_virtual_is_named() {
+        let generated = |virtual_generated| Column {
+            generated: Some("(a * 2)".into()),
+            virtual_generated,
+            ..col("v", "integer")
+        };
+        let d = diff(
+            &with_table(table("t", vec![generated(true)])),
+            &with_table(table("t", vec![generated(false)])),
+        );
+        assert_eq!(
+            d,
+            vec![Difference {
+                subject: "column t.v".into(),
+                change: Change::Changed {
+                    aspect: "is".into(),
+                    now: "stored".into(),
+                    was: "virtual".into()
+                }
+            }]
+        );
     }
 
     #[test]

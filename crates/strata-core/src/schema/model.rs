@@ -160,8 +160,10 @@ pub struct Column {
     pub not_null: bool,
     /// `always` or `by default` for an identity column.
     pub identity: Option<String>,
-    /// The expression of a generated (stored) column.
+    /// The expression of a generated column.
     pub generated: Option<String>,
+    /// A generated column computed when read (`VIRTUAL`, PostgreSQL 18+), not stored.
+    pub virtual_generated: bool,
     /// A collation other than the type's default.
     pub collation: Option<String>,
     /// `COMMENT ON COLUMN`.

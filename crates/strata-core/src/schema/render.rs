@@ -371,7 +371,12 @@ fn table_sql(t: &Table) -> String {
                 let _ = write!(l, " COLLATE {coll}");
             }
             if let Some(g) = &c.generated {
-                let _ = write!(l, " GENERATED ALWAYS AS ({g}) STORED");
+                let kind = if c.virtual_generated {
+                    "VIRTUAL"
+                } else {
+                    "STORED"
+                };
+                let _ = write!(l, " GENERATED ALWAYS AS ({g}) {kind}");
             }
             if let Some(i) = &c.identity {
                 let _ = write!(l, " GENERATED {} AS IDENTITY", i.to_uppercase());

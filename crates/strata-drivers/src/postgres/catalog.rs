@@ -390,7 +390,9 @@ fn tables(
     )? {
         let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
         let expr: Option<String> = r.get(3);
-        let generated = r.get::<_, String>(6) == "s";
+        // `s` stored, `v` virtual (18+).
+        let generated_as = r.get::<_, String>(6);
+        let generated = generated_as == "s" || generated_as == "v";
         let identity = match r.get::<_, String>(5).as_str() {
             "a" => Some("always".to_string()),
             "d" => Some("by default".to_string()),
@@ -403,6 +405,7 @@ fn tables(
             not_null: r.get(4),
             identity,
             generated: if generated { expr } else { None },
+            virtual_generated: generated_as == "v",
             collation: r.get(7),
             comment: r.get(8),
             inherited: r.get(9),
