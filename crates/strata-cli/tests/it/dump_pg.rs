@@ -215,7 +215,7 @@ fn dump_orders_objects_using_other_kinds_after_them_and_round_trips() {
 }
 
 #[test]
-fn dump_keeps_virtual_generated_columns_virtual_on_postgres_18() {
+fn dump_keeps_virtual_generated_columns_and_not_valid_not_nulls_on_postgres_18() {
     let pg = pg!();
     let version: i32 = pg
         .db
@@ -231,7 +231,8 @@ fn dump_keeps_virtual_generated_columns_virtual_on_postgres_18() {
         .client()
         .batch_execute(
             "CREATE TABLE g (a integer, v integer GENERATED ALWAYS AS (a * 2) VIRTUAL,
-                             s integer GENERATED ALWAYS AS (a * 3) STORED);",
+                             s integer GENERATED ALWAYS AS (a * 3) STORED, n integer);
+             ALTER TABLE g ADD CONSTRAINT n_set NOT NULL n NOT VALID;",
         )
         .unwrap();
     let first = pg.run(&["dump"]);
@@ -239,6 +240,8 @@ fn dump_keeps_virtual_generated_columns_virtual_on_postgres_18() {
     for needle in [
         "\"v\" integer GENERATED ALWAYS AS ((a * 2)) VIRTUAL",
         "\"s\" integer GENERATED ALWAYS AS ((a * 3)) STORED",
+        "\"n\" integer\n);",
+        "ALTER TABLE ONLY \"public\".\"g\" ADD NOT NULL \"n\" NOT VALID;",
     ] {
         assert!(
             first.stdout.contains(needle),
@@ -253,13 +256,15 @@ fn dump_keeps_virtual_generated_columns_virtual_on_postgres_18() {
     let second = pg.p.run_on(&empty.url, &["dump"]);
     second.ok();
     assert_eq!(first.stdout, second.stdout);
-    // Stored where the file says virtual is a difference in words.
+    // Stored where the file says virtual, and a NOT NULL validated since, are differences
+    // in words.
     pg.run(&["dump", "--output", "schema.sql"]).ok();
     pg.db
         .client()
         .batch_execute(
             "ALTER TABLE g DROP COLUMN v;
-             ALTER TABLE g ADD COLUMN v integer GENERATED ALWAYS AS (a * 2) STORED;",
+             ALTER TABLE g ADD COLUMN v integer GENERATED ALWAYS AS (a * 2) STORED;
+             ALTER TABLE g VALIDATE CONSTRAINT n_set;",
         )
         .unwrap();
     let out = pg.run(&["dump", "--check", "schema.sql"]);
@@ -267,6 +272,12 @@ fn dump_keeps_virtual_generated_columns_virtual_on_postgres_18() {
     assert!(
         out.stderr
             .contains("column g.v is stored in the database, virtual in schema.sql"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("column g.n is NOT NULL in the database, NOT NULL NOT VALID in schema.sql"),
         "{}",
         out.stderr
     );

@@ -474,7 +474,15 @@ fn columns(o: &mut Out, s: &str, b: &Column, a: &Column) {
     o.val(s, "is of type", &b.data_type, &a.data_type);
     let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "NULL".into());
     o.val(s, "default", &show(&b.default), &show(&a.default));
-    o.val(s, "is", &nullability(b.not_null), &nullability(a.not_null));
+    let null = |c: &Column| {
+        let n = nullability(c.not_null);
+        if c.not_null_not_valid {
+            format!("{n} NOT VALID")
+        } else {
+            n
+        }
+    };
+    o.val(s, "is", &null(b), &null(a));
     o.opt(s, "identity", &b.identity, &a.identity);
     o.opt(s, "is generated as", &b.generated, &a.generated);
     if b.generated.is_some() && a.generated.is_some() {
@@ -588,6 +596,30 @@ mod tests {
                     aspect: "is".into(),
                     now: "stored".into(),
                     was: "virtual".into()
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn a_not_null_validated_since_is_named() {
+        let column = |not_null_not_valid| Column {
+            not_null: true,
+            not_null_not_valid,
+            ..col("n", "integer")
+        };
+        let d = diff(
+            &with_table(table("t", vec![column(true)])),
+            &with_table(table("t", vec![column(false)])),
+        );
+        assert_eq!(
+            d,
+            vec![Difference {
+                subject: "column t.n".into(),
+                change: Change::Changed {
+                    aspect: "is".into(),
+                    now: "NOT NULL".into(),
+                    was: "NOT NULL NOT VALID".into()
                 }
             }]
         );

@@ -158,6 +158,8 @@ pub struct Column {
     pub default: Option<String>,
     /// `NOT NULL`.
     pub not_null: bool,
+    /// That `NOT NULL` was added `NOT VALID` and not validated since (PostgreSQL 18+).
+    pub not_null_not_valid: bool,
     /// `always` or `by default` for an identity column.
     pub identity: Option<String>,
     /// The expression of a generated column.

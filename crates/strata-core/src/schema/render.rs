@@ -164,7 +164,21 @@ fn postgres(out: &mut String, s: &Snapshot) {
             })
             .collect()
     };
-    section(out, constraints(false));
+    let mut keys = constraints(false);
+    // Unlike a column's `NOT NULL`, one not validated is only added to the table as it stands.
+    keys.extend(s.tables.values().flat_map(|t| {
+        t.columns
+            .iter()
+            .filter(|c| c.not_null_not_valid && !c.inherited)
+            .map(|c| {
+                format!(
+                    "ALTER TABLE ONLY {} ADD NOT NULL {} NOT VALID",
+                    qualified(&t.name),
+                    ident(&c.name)
+                )
+            })
+    }));
+    section(out, keys);
     section(
         out,
         s.tables
@@ -384,7 +398,7 @@ fn table_sql(t: &Table) -> String {
             if let Some(d) = &c.default {
                 let _ = write!(l, " DEFAULT {d}");
             }
-            if c.not_null {
+            if c.not_null && !c.not_null_not_valid {
                 l.push_str(" NOT NULL");
             }
             l

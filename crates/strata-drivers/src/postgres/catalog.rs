@@ -375,7 +375,9 @@ fn tables(
                CASE WHEN a.attcollation <> t.typcollation THEN \
                  pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
                pg_catalog.col_description(a.attrelid, a.attnum), NOT a.attislocal OR c.relispartition, \
-               a.attfdwoptions::text[] \
+               a.attfdwoptions::text[], \
+               EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = a.attrelid \
+                 AND k.contype = 'n' AND k.conkey[1] = a.attnum AND NOT k.convalidated) \
              FROM pg_catalog.pg_attribute a \
              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -403,6 +405,8 @@ fn tables(
             data_type: r.get(2),
             default: if generated { None } else { expr.clone() },
             not_null: r.get(4),
+            // Not-null constraints are in pg_constraint from 18 on, where they may be NOT VALID.
+            not_null_not_valid: r.get(11),
             identity,
             generated: if generated { expr } else { None },
             virtual_generated: generated_as == "v",
