@@ -29,7 +29,7 @@ pub(super) enum Early<'a> {
 pub(super) fn early_order(s: &Snapshot) -> Vec<Early<'_>> {
     // Function names as text names them (`public.f`) to their keys (`public.f(i integer)`).
     let mut functions: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for (k, f) in s.functions.iter().filter(|(_, f)| on_tables_only(s, f)) {
+    for (k, f) in s.functions.iter().filter(|(_, f)| !late(s, f)) {
         functions.entry(f.name.key()).or_default().push(k.as_str());
     }
     let uses = |texts: &[&str]| -> Vec<&str> {
@@ -76,12 +76,13 @@ pub(super) fn early_order(s: &Snapshot) -> Vec<Early<'_>> {
     for (k, q) in &s.sequences {
         nodes.insert(k.as_str(), (4, vec![], Early::Sequence(q)));
     }
-    for (k, f) in s.functions.iter().filter(|(_, f)| on_tables_only(s, f)) {
+    for (k, f) in s.functions.iter().filter(|(_, f)| !late(s, f)) {
         // Its head names itself (and its overloads): not a dependency.
         let own = format!("{}(", f.name.key());
         let mut deps: Vec<&str> = f.depends_on.iter().map(|d| d.as_str()).collect();
+        let (head, body) = split_definition(&f.definition);
         deps.extend(
-            uses(&[signature(&f.definition)])
+            uses(&[head, body.unwrap_or_default()])
                 .into_iter()
                 .filter(|d| !d.starts_with(&own)),
         );
@@ -116,18 +117,39 @@ pub(super) fn early_order(s: &Snapshot) -> Vec<Early<'_>> {
     ranked(nodes)
 }
 
-/// The head of a function's definition as the server prints it: the lines before its body
-/// (`CREATE OR REPLACE FUNCTION ...(...)`, ` RETURNS ...`, ...).
-fn signature(definition: &str) -> &str {
-    let end = definition
-        .match_indices('\n')
-        .map(|(i, _)| i)
-        .find(|&i| {
-            let rest = &definition[i + 1..];
-            rest.starts_with("AS ") || rest.starts_with("BEGIN") || rest.starts_with("RETURN ")
-        })
-        .unwrap_or(definition.len());
-    &definition[..end]
+/// A function's definition as the server prints it, split into its head (the lines
+/// `CREATE OR REPLACE FUNCTION ...(...)`, ` RETURNS ...`, ...) and, for an SQL-standard body
+/// (`BEGIN ATOMIC ... END`, `RETURN ...`), that body: the server resolves the names in it when
+/// the function is created, unlike a body in a string (`AS $function$...`).
+fn split_definition(definition: &str) -> (&str, Option<&str>) {
+    let Some(end) = definition.match_indices('\n').map(|(i, _)| i).find(|&i| {
+        let rest = &definition[i + 1..];
+        rest.starts_with("AS ") || rest.starts_with("BEGIN") || rest.starts_with("RETURN ")
+    }) else {
+        return (definition, None);
+    };
+    let body = &definition[end + 1..];
+    (
+        &definition[..end],
+        (!body.starts_with("AS ")).then_some(body),
+    )
+}
+
+/// The views an SQL-standard body reads.
+fn body_views<'a>(s: &'a Snapshot, f: &Function) -> Vec<&'a str> {
+    let Some(body) = split_definition(&f.definition).1 else {
+        return vec![];
+    };
+    qualified_names(body)
+        .iter()
+        .filter_map(|n| s.views.get_key_value(n).map(|(k, _)| k.as_str()))
+        .collect()
+}
+
+/// A function created with the views: its signature uses a view's row type, or its
+/// SQL-standard body reads a view.
+fn late(s: &Snapshot, f: &Function) -> bool {
+    !on_tables_only(s, f) || !body_views(s, f).is_empty()
 }
 
 /// Every `schema.name` pair in SQL text as the server prints it, unquoted (`"a""b".c` gives
@@ -213,12 +235,9 @@ pub(super) fn late_order(s: &Snapshot) -> Vec<Late<'_>> {
         let deps = v.depends_on.iter().map(|d| d.as_str()).collect();
         nodes.insert(k.as_str(), (deps, Late::View(v)));
     }
-    for (k, f) in s
-        .functions
-        .iter()
-        .filter(|(_, f)| !f.depends_on.is_empty() && !on_tables_only(s, f))
-    {
-        let deps = f.depends_on.iter().map(|d| d.as_str()).collect();
+    for (k, f) in s.functions.iter().filter(|(_, f)| late(s, f)) {
+        let mut deps: Vec<&str> = f.depends_on.iter().map(|d| d.as_str()).collect();
+        deps.extend(body_views(s, f));
         nodes.insert(k.as_str(), (deps, Late::Function(f)));
     }
     topological(nodes)
@@ -450,6 +469,48 @@ mod tests {
                 "a_made",
             ]
         );
+    }
+
+    #[test]
+    fn sql_standard_bodies_are_dependencies_string_bodies_are_not() {
+        let head = "CREATE OR REPLACE FUNCTION public.f()\n RETURNS bigint\n LANGUAGE sql";
+        let atomic =
+            format!("{head}\nBEGIN ATOMIC\n SELECT count(*) AS count\n    FROM public.v;\nEND");
+        assert_eq!(
+            split_definition(&atomic),
+            (
+                head,
+                Some("BEGIN ATOMIC\n SELECT count(*) AS count\n    FROM public.v;\nEND")
+            )
+        );
+        let string = format!("{head}\nAS $function$ SELECT count(*) FROM public.v $function$");
+        assert_eq!(split_definition(&string), (head, None));
+        let mut s = Snapshot::default();
+        s.views.insert(
+            "public.v".into(),
+            View {
+                name: Name::new("public", "v"),
+                ..View::default()
+            },
+        );
+        for (name, definition) in [("f", &atomic), ("g", &string)] {
+            let f = Function {
+                name: Name::new("public", name),
+                definition: definition.replace("public.f()", &format!("public.{name}()")),
+                ..Function::default()
+            };
+            s.functions.insert(format!("public.{name}()"), f);
+        }
+        // The body in a string is not read: that function is created early.
+        assert_eq!(early_names(&s), ["g"]);
+        let late: Vec<&str> = late_order(&s)
+            .iter()
+            .map(|l| match l {
+                Late::View(v) => v.name.name.as_str(),
+                Late::Function(f) => f.name.name.as_str(),
+            })
+            .collect();
+        assert_eq!(late, ["v", "f"]);
     }
 
     #[test]
