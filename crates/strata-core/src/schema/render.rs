@@ -165,14 +165,19 @@ fn postgres(out: &mut String, s: &Snapshot) {
             .collect()
     };
     let mut keys = constraints(false);
-    // Unlike a column's `NOT NULL`, one not validated is only added to the table as it stands.
+    // A column cannot declare a `NOT NULL` not validated: it is added the way it was made.
     keys.extend(s.tables.values().flat_map(|t| {
+        let only = if parents.contains(t.name.key().as_str()) {
+            ""
+        } else {
+            "ONLY "
+        };
         t.columns
             .iter()
             .filter(|c| c.not_null_not_valid && !c.inherited)
-            .map(|c| {
+            .map(move |c| {
                 format!(
-                    "ALTER TABLE ONLY {} ADD NOT NULL {} NOT VALID",
+                    "ALTER TABLE {only}{} ADD NOT NULL {} NOT VALID",
                     qualified(&t.name),
                     ident(&c.name)
                 )
