@@ -299,6 +299,54 @@ fn dump_keeps_virtual_generated_columns_and_not_valid_not_nulls_on_postgres_18()
 }
 
 #[test]
+fn dump_keeps_view_options_and_check_options() {
+    let pg = pg!();
+    pg.db
+        .client()
+        .batch_execute(
+            "CREATE TABLE t (id integer);
+             CREATE VIEW checked AS SELECT id FROM t WHERE id > 0 WITH LOCAL CHECK OPTION;
+             CREATE VIEW barrier WITH (security_barrier) AS SELECT id FROM t;
+             CREATE MATERIALIZED VIEW packed WITH (fillfactor = 70) AS SELECT id FROM t;",
+        )
+        .unwrap();
+    let first = pg.run(&["dump"]);
+    first.ok();
+    for needle in [
+        "CREATE VIEW \"public\".\"checked\" WITH (\"check_option\" = 'local') AS",
+        "CREATE VIEW \"public\".\"barrier\" WITH (\"security_barrier\" = 'true') AS",
+        "CREATE MATERIALIZED VIEW \"public\".\"packed\" WITH (\"fillfactor\" = '70') AS",
+    ] {
+        assert!(
+            first.stdout.contains(needle),
+            "missing {needle:?} in:\n{}",
+            first.stdout
+        );
+    }
+    let Some(empty) = TestDb::postgres() else {
+        return;
+    };
+    empty.client().batch_execute(&first.stdout).unwrap();
+    let second = pg.p.run_on(&empty.url, &["dump"]);
+    second.ok();
+    assert_eq!(first.stdout, second.stdout);
+    pg.run(&["dump", "--output", "schema.sql"]).ok();
+    pg.db
+        .client()
+        .batch_execute("ALTER VIEW checked SET (check_option = cascaded);")
+        .unwrap();
+    let out = pg.run(&["dump", "--check", "schema.sql"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "view checked has options (check_option 'cascaded') in the database, (check_option 'local') in schema.sql"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn dump_check_names_a_manual_alter_table_and_dump_appends_the_version() {
     let pg = pg!();
     pg.p.pair(

@@ -525,6 +525,12 @@ fn uniqueness(unique: bool) -> String {
 
 fn views(o: &mut Out, s: &str, b: &View, a: &View) {
     o.val(s, "is defined as", &b.definition, &a.definition);
+    o.val(
+        s,
+        "has options",
+        &options_text(&b.options),
+        &options_text(&a.options),
+    );
     map(o, &b.indexes, &a.indexes, |i| format!("index {i}"), indexes);
     o.opt(s, "comment", &b.comment, &a.comment);
 }

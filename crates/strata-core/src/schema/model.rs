@@ -308,6 +308,9 @@ pub struct View {
     pub depends_on: Vec<String>,
     /// Indexes (materialized views).
     pub indexes: BTreeMap<String, Index>,
+    /// `WITH (name = value, ...)`: view options (`check_option`, `security_barrier`,
+    /// `security_invoker`) or a materialized view's storage parameters, in the order stored.
+    pub options: Vec<(String, String)>,
     /// `COMMENT ON VIEW`.
     pub comment: Option<String>,
 }

@@ -200,9 +200,10 @@ fn postgres(out: &mut String, s: &Snapshot) {
             }
         };
         let mut st = format!(
-            "CREATE {}VIEW {} AS\n{}",
+            "CREATE {}VIEW {}{} AS\n{}",
             if v.materialized { "MATERIALIZED " } else { "" },
             qualified(&v.name),
+            with_sql(&v.options),
             v.definition.trim_end().trim_end_matches(';')
         );
         if v.materialized {
@@ -309,6 +310,18 @@ fn server_sql(v: &Server) -> String {
     let _ = write!(st, " FOREIGN DATA WRAPPER {}", ident(&v.wrapper));
     st.push_str(&options_sql(&v.options));
     st
+}
+
+/// ` WITH (name = 'value', ...)`, or nothing.
+fn with_sql(options: &[(String, String)]) -> String {
+    if options.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = options
+        .iter()
+        .map(|(k, v)| format!("{} = {}", ident(k), literal(v)))
+        .collect();
+    format!(" WITH ({})", list.join(", "))
 }
 
 /// ` OPTIONS (name 'value', ...)`, or nothing.

@@ -586,7 +586,8 @@ fn views(
                  FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid \
                  JOIN pg_catalog.pg_proc f ON f.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass \
                  JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace \
-                 WHERE w.ev_class = c.oid ORDER BY 1) \
+                 WHERE w.ev_class = c.oid ORDER BY 1), \
+               c.reloptions::text[] \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {ext} AND {scope}"
         ),
@@ -609,6 +610,7 @@ fn views(
                 comment: r.get(4),
                 depends_on: r.get(5),
                 indexes: BTreeMap::new(),
+                options: options(r.get(6)),
             },
         );
     }
