@@ -299,7 +299,7 @@ fn dump_keeps_virtual_generated_columns_and_not_valid_not_nulls_on_postgres_18()
 }
 
 #[test]
-fn dump_keeps_view_options_and_check_options() {
+fn dump_keeps_storage_parameters_view_options_and_check_options() {
     let pg = pg!();
     pg.db
         .client()
@@ -307,7 +307,8 @@ fn dump_keeps_view_options_and_check_options() {
             "CREATE TABLE t (id integer);
              CREATE VIEW checked AS SELECT id FROM t WHERE id > 0 WITH LOCAL CHECK OPTION;
              CREATE VIEW barrier WITH (security_barrier) AS SELECT id FROM t;
-             CREATE MATERIALIZED VIEW packed WITH (fillfactor = 70) AS SELECT id FROM t;",
+             CREATE MATERIALIZED VIEW packed WITH (fillfactor = 70) AS SELECT id FROM t;
+             CREATE TABLE tuned (id integer) WITH (fillfactor = 70, autovacuum_enabled = false);",
         )
         .unwrap();
     let first = pg.run(&["dump"]);
@@ -316,6 +317,7 @@ fn dump_keeps_view_options_and_check_options() {
         "CREATE VIEW \"public\".\"checked\" WITH (\"check_option\" = 'local') AS",
         "CREATE VIEW \"public\".\"barrier\" WITH (\"security_barrier\" = 'true') AS",
         "CREATE MATERIALIZED VIEW \"public\".\"packed\" WITH (\"fillfactor\" = '70') AS",
+        ") WITH (\"fillfactor\" = '70', \"autovacuum_enabled\" = 'false');",
     ] {
         assert!(
             first.stdout.contains(needle),
@@ -333,13 +335,23 @@ fn dump_keeps_view_options_and_check_options() {
     pg.run(&["dump", "--output", "schema.sql"]).ok();
     pg.db
         .client()
-        .batch_execute("ALTER VIEW checked SET (check_option = cascaded);")
+        .batch_execute(
+            "ALTER VIEW checked SET (check_option = cascaded);
+             ALTER TABLE tuned RESET (autovacuum_enabled);",
+        )
         .unwrap();
     let out = pg.run(&["dump", "--check", "schema.sql"]);
     assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stderr.contains(
             "view checked has options (check_option 'cascaded') in the database, (check_option 'local') in schema.sql"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "table tuned has options (fillfactor '70') in the database, (fillfactor '70', autovacuum_enabled 'false') in schema.sql"
         ),
         "{}",
         out.stderr

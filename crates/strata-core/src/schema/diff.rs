@@ -433,6 +433,12 @@ fn tables(o: &mut Out, s: &str, b: &Table, a: &Table) {
         None => "not a foreign table".into(),
     };
     o.val(s, "is", &foreign(b), &foreign(a));
+    o.val(
+        s,
+        "has options",
+        &options_text(&b.options),
+        &options_text(&a.options),
+    );
     o.opt(s, "comment", &b.comment, &a.comment);
     // The stored statement (SQLite) says again what the columns said; only a difference the
     // model does not see is reported from it.

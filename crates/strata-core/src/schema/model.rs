@@ -136,6 +136,9 @@ pub struct Table {
     pub inherits: Vec<String>,
     /// A foreign table: its server and options.
     pub foreign: Option<ForeignTable>,
+    /// Storage parameters (`WITH (fillfactor = 70, autovacuum_enabled = false)`), in the order
+    /// stored.
+    pub options: Vec<(String, String)>,
 }
 
 /// Where a foreign table's rows live.

@@ -444,6 +444,7 @@ fn table_sql(t: &Table) -> String {
     if let Some(p) = &t.partition_by {
         let _ = write!(st, " PARTITION BY {p}");
     }
+    st.push_str(&with_sql(&t.options));
     if let Some(f) = &t.foreign {
         let _ = write!(
             st,

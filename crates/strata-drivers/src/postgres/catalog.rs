@@ -331,7 +331,8 @@ fn tables(
                  WHERE h.inhrelid = c.oid ORDER BY h.inhseqno), \
                (SELECT v.srvname::text FROM pg_catalog.pg_foreign_table f \
                  JOIN pg_catalog.pg_foreign_server v ON v.oid = f.ftserver WHERE f.ftrelid = c.oid), \
-               (SELECT f.ftoptions::text[] FROM pg_catalog.pg_foreign_table f WHERE f.ftrelid = c.oid) \
+               (SELECT f.ftoptions::text[] FROM pg_catalog.pg_foreign_table f WHERE f.ftrelid = c.oid), \
+               c.reloptions::text[] \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} AND {ext} AND {scope}"
         ),
@@ -362,6 +363,7 @@ fn tables(
                 partition_of,
                 inherits,
                 foreign,
+                options: options(r.get(10)),
                 ..Table::default()
             },
         );
