@@ -4,10 +4,12 @@
 //! row type); views after the views and functions they use, functions using a view's row type
 //! after the view. Pure.
 //!
-//! What a type, a column or a signature uses is read from the names in its text: the catalog
-//! prints every name outside `pg_catalog` qualified (`public.t[]`, `public.f(VALUE)`).
+//! What a type, a column or a signature uses is read from the names in its text
+//! ([`super::names`]): the catalog prints every name outside `pg_catalog` qualified
+//! (`public.t[]`, `public.f(VALUE)`).
 
 use super::model::*;
+use super::names::qualified_names;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Created before the tables' keys and indexes: types, sequences, functions that use no
@@ -152,69 +154,6 @@ fn late(s: &Snapshot, f: &Function) -> bool {
     !on_tables_only(s, f) || !body_views(s, f).is_empty()
 }
 
-/// Every `schema.name` pair in SQL text as the server prints it, unquoted (`"a""b".c` gives
-/// `a"b.c`); string literals skipped.
-pub(super) fn qualified_names(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut chars = text.chars().peekable();
-    // The identifier just read, and whether a dot followed it.
-    let mut last: Option<String> = None;
-    let mut dotted = false;
-    while let Some(c) = chars.next() {
-        let ident = match c {
-            '"' => {
-                let mut id = String::new();
-                while let Some(c) = chars.next() {
-                    if c == '"' {
-                        if chars.peek() == Some(&'"') {
-                            chars.next();
-                        } else {
-                            break;
-                        }
-                    }
-                    id.push(c);
-                }
-                Some(id)
-            }
-            '\'' => {
-                while let Some(c) = chars.next() {
-                    if c == '\'' && chars.next_if_eq(&'\'').is_none() {
-                        break;
-                    }
-                }
-                None
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let mut id = String::from(c);
-                while let Some(c) = chars.next_if(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
-                {
-                    id.push(c);
-                }
-                Some(id)
-            }
-            c if c.is_ascii_digit() => {
-                // A number (`1.5`): not a name.
-                while chars
-                    .next_if(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
-                    .is_some()
-                {}
-                None
-            }
-            '.' if last.is_some() => {
-                dotted = true;
-                continue;
-            }
-            _ => None,
-        };
-        if let (Some(schema), true, Some(name)) = (&last, dotted, &ident) {
-            names.push(format!("{schema}.{name}"));
-        }
-        last = ident;
-        dotted = false;
-    }
-    names
-}
-
 /// A function whose signature uses no view's row type (or no row type at all).
 fn on_tables_only(s: &Snapshot, f: &Function) -> bool {
     f.depends_on.iter().all(|d| s.tables.contains_key(d))
@@ -305,19 +244,6 @@ pub(super) fn view_order(s: &Snapshot) -> Vec<&View> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn qualified_names_are_read_from_printed_types_and_expressions() {
-        assert_eq!(qualified_names("public.t[]"), ["public.t"]);
-        assert_eq!(qualified_names("\"My S\".\"T\"\"x\"[]"), ["My S.T\"x"]);
-        assert!(qualified_names("character varying(20)[]").is_empty());
-        assert!(qualified_names("numeric(10,2)").is_empty());
-        assert_eq!(
-            qualified_names("CHECK ((public.f(VALUE) AND ('a.b'::text <> app.g(1.5))))"),
-            ["public.f", "app.g"]
-        );
-        assert!(qualified_names("CHECK (((VALUE).a > 0))").is_empty());
-    }
 
     fn early_names(s: &Snapshot) -> Vec<String> {
         early_order(s)

@@ -1,7 +1,7 @@
 //! A [`Snapshot`] as SQL: the text `strata dump` writes. Pure and deterministic: the same
 //! snapshot gives the same bytes, objects sorted by name within each kind and the kinds in
 //! dependency order (schemas, extensions, servers, types, sequences, functions, tables
-//! (parents first; any of these four after those of them it uses, see [`super::order`]),
+//! (parents first; any of these four after those of them it uses: the `order` module),
 //! children's own column settings, functions using tables' row types, keys
 //! and checks, indexes, views with the functions using their row types, foreign keys,
 //! triggers, policies, ownership, comments, privileges).
