@@ -165,6 +165,199 @@ fn dump_round_trips_every_object_kind() {
     assert_eq!(first.stdout, second.stdout);
 }
 
+/// Objects of one kind using objects of another: types over tables' row types, tables with
+/// columns of another table's row type, functions called by a domain's check, a table's
+/// default, check or index, functions over such types. Names are chosen so that name order
+/// alone would create the user before what it uses.
+const CROSS_KIND: &str = r#"
+CREATE TABLE t (id integer PRIMARY KEY, v text);
+CREATE TYPE a_pair AS (a t, b integer);
+CREATE DOMAIN a_row AS t;
+CREATE DOMAIN a_rows AS t[];
+CREATE TABLE z_item (id integer);
+CREATE TABLE a_holder (items t[], p a_pair, r a_row, rs a_rows, z z_item);
+CREATE FUNCTION a_pair_b(p a_pair) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT (p).b $$;
+CREATE FUNCTION a_make() RETURNS a_pair LANGUAGE sql AS $$ SELECT NULL::a_pair $$;
+CREATE TYPE z_mood AS ENUM ('sad', 'happy');
+CREATE DOMAIN a_mood AS z_mood;
+CREATE FUNCTION z_is_pos(i integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT i > 0 $$;
+CREATE DOMAIN a_pos AS integer CHECK (z_is_pos(VALUE));
+CREATE FUNCTION z_next() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE DOMAIN a_next AS integer DEFAULT z_next();
+CREATE FUNCTION a_with_default(x integer DEFAULT z_next()) RETURNS integer LANGUAGE sql AS $$ SELECT x $$;
+CREATE TABLE b_uses (x integer DEFAULT z_next() CHECK (z_is_pos(x)), y integer, m a_mood, q a_pos);
+CREATE INDEX b_uses_expr ON b_uses ((z_is_pos(y)));
+CREATE FUNCTION z_label(r t) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT r.v $$;
+CREATE INDEX t_label ON t (z_label(t));
+CREATE DOMAIN a_labelled AS t CHECK (z_label(VALUE) <> '');
+CREATE TABLE b_labelled (r a_labelled);
+CREATE FUNCTION z_make() RETURNS t LANGUAGE sql AS $$ SELECT NULL::t $$;
+CREATE TABLE b_made (r t DEFAULT z_make());
+CREATE VIEW z_view AS SELECT id FROM t;
+CREATE FUNCTION a_view_ids() RETURNS SETOF z_view LANGUAGE sql AS $$ SELECT * FROM z_view $$;
+"#;
+
+/// SQL-standard function bodies (PostgreSQL 14+): the server resolves their names at creation.
+const CROSS_KIND_14: &str = r#"
+CREATE FUNCTION a_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM t; END;
+CREATE FUNCTION a_view_count() RETURNS bigint LANGUAGE sql RETURN (SELECT count(*) FROM z_view);
+"#;
+
+#[test]
+fn dump_orders_objects_using_other_kinds_after_them_and_round_trips() {
+    let pg = pg!();
+    pg.db.client().batch_execute(CROSS_KIND).unwrap();
+    let version: i32 = pg
+        .db
+        .client()
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .unwrap()
+        .get(0);
+    if version >= 140000 {
+        pg.db.client().batch_execute(CROSS_KIND_14).unwrap();
+    }
+    let first = pg.run(&["dump"]);
+    first.ok();
+    let Some(empty) = TestDb::postgres() else {
+        return;
+    };
+    if let Err(e) = empty.client().batch_execute(&first.stdout) {
+        panic!("the dump does not load: {e:?}\n{}", first.stdout);
+    }
+    let second = pg.p.run_on(&empty.url, &["dump"]);
+    second.ok();
+    assert_eq!(first.stdout, second.stdout);
+}
+
+#[test]
+fn dump_keeps_virtual_generated_columns_and_not_valid_not_nulls_on_postgres_18() {
+    let pg = pg!();
+    let version: i32 = pg
+        .db
+        .client()
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .unwrap()
+        .get(0);
+    // Virtual generated columns are new in 18 (`STRATA_TEST_PG_VERSION=18`).
+    if version < 180000 {
+        return;
+    }
+    pg.db
+        .client()
+        .batch_execute(
+            "CREATE TABLE g (a integer, v integer GENERATED ALWAYS AS (a * 2) VIRTUAL,
+                             s integer GENERATED ALWAYS AS (a * 3) STORED, n integer);
+             ALTER TABLE g ADD CONSTRAINT n_set NOT NULL n NOT VALID;",
+        )
+        .unwrap();
+    let first = pg.run(&["dump"]);
+    first.ok();
+    for needle in [
+        "\"v\" integer GENERATED ALWAYS AS ((a * 2)) VIRTUAL",
+        "\"s\" integer GENERATED ALWAYS AS ((a * 3)) STORED",
+        "\"n\" integer\n);",
+        "ALTER TABLE ONLY \"public\".\"g\" ADD NOT NULL \"n\" NOT VALID;",
+    ] {
+        assert!(
+            first.stdout.contains(needle),
+            "missing {needle:?} in:\n{}",
+            first.stdout
+        );
+    }
+    let Some(empty) = TestDb::postgres() else {
+        return;
+    };
+    empty.client().batch_execute(&first.stdout).unwrap();
+    let second = pg.p.run_on(&empty.url, &["dump"]);
+    second.ok();
+    assert_eq!(first.stdout, second.stdout);
+    // Stored where the file says virtual, and a NOT NULL validated since, are differences
+    // in words.
+    pg.run(&["dump", "--output", "schema.sql"]).ok();
+    pg.db
+        .client()
+        .batch_execute(
+            "ALTER TABLE g DROP COLUMN v;
+             ALTER TABLE g ADD COLUMN v integer GENERATED ALWAYS AS (a * 2) STORED;
+             ALTER TABLE g VALIDATE CONSTRAINT n_set;",
+        )
+        .unwrap();
+    let out = pg.run(&["dump", "--check", "schema.sql"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("column g.v is stored in the database, virtual in schema.sql"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("column g.n is NOT NULL in the database, NOT NULL NOT VALID in schema.sql"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn dump_keeps_storage_parameters_view_options_and_check_options() {
+    let pg = pg!();
+    pg.db
+        .client()
+        .batch_execute(
+            "CREATE TABLE t (id integer);
+             CREATE VIEW checked AS SELECT id FROM t WHERE id > 0 WITH LOCAL CHECK OPTION;
+             CREATE VIEW barrier WITH (security_barrier) AS SELECT id FROM t;
+             CREATE MATERIALIZED VIEW packed WITH (fillfactor = 70) AS SELECT id FROM t;
+             CREATE TABLE tuned (id integer) WITH (fillfactor = 70, autovacuum_enabled = false);",
+        )
+        .unwrap();
+    let first = pg.run(&["dump"]);
+    first.ok();
+    for needle in [
+        "CREATE VIEW \"public\".\"checked\" WITH (\"check_option\" = 'local') AS",
+        "CREATE VIEW \"public\".\"barrier\" WITH (\"security_barrier\" = 'true') AS",
+        "CREATE MATERIALIZED VIEW \"public\".\"packed\" WITH (\"fillfactor\" = '70') AS",
+        ") WITH (\"fillfactor\" = '70', \"autovacuum_enabled\" = 'false');",
+    ] {
+        assert!(
+            first.stdout.contains(needle),
+            "missing {needle:?} in:\n{}",
+            first.stdout
+        );
+    }
+    let Some(empty) = TestDb::postgres() else {
+        return;
+    };
+    empty.client().batch_execute(&first.stdout).unwrap();
+    let second = pg.p.run_on(&empty.url, &["dump"]);
+    second.ok();
+    assert_eq!(first.stdout, second.stdout);
+    pg.run(&["dump", "--output", "schema.sql"]).ok();
+    pg.db
+        .client()
+        .batch_execute(
+            "ALTER VIEW checked SET (check_option = cascaded);
+             ALTER TABLE tuned RESET (autovacuum_enabled);",
+        )
+        .unwrap();
+    let out = pg.run(&["dump", "--check", "schema.sql"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "view checked has options (check_option 'cascaded') in the database, (check_option 'local') in schema.sql"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(
+            "table tuned has options (fillfactor '70') in the database, (fillfactor '70', autovacuum_enabled 'false') in schema.sql"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn dump_check_names_a_manual_alter_table_and_dump_appends_the_version() {
     let pg = pg!();

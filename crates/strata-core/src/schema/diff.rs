@@ -433,6 +433,12 @@ fn tables(o: &mut Out, s: &str, b: &Table, a: &Table) {
         None => "not a foreign table".into(),
     };
     o.val(s, "is", &foreign(b), &foreign(a));
+    o.val(
+        s,
+        "has options",
+        &options_text(&b.options),
+        &options_text(&a.options),
+    );
     o.opt(s, "comment", &b.comment, &a.comment);
     // The stored statement (SQLite) says again what the columns said; only a difference the
     // model does not see is reported from it.
@@ -474,9 +480,28 @@ fn columns(o: &mut Out, s: &str, b: &Column, a: &Column) {
     o.val(s, "is of type", &b.data_type, &a.data_type);
     let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "NULL".into());
     o.val(s, "default", &show(&b.default), &show(&a.default));
-    o.val(s, "is", &nullability(b.not_null), &nullability(a.not_null));
+    let null = |c: &Column| {
+        let n = nullability(c.not_null);
+        if c.not_null_not_valid {
+            format!("{n} NOT VALID")
+        } else {
+            n
+        }
+    };
+    o.val(s, "is", &null(b), &null(a));
     o.opt(s, "identity", &b.identity, &a.identity);
     o.opt(s, "is generated as", &b.generated, &a.generated);
+    if b.generated.is_some() && a.generated.is_some() {
+        let kind = |c: &Column| {
+            if c.virtual_generated {
+                "virtual"
+            } else {
+                "stored"
+            }
+            .to_string()
+        };
+        o.val(s, "is", &kind(b), &kind(a));
+    }
     o.opt(s, "collation", &b.collation, &a.collation);
     o.opt(s, "comment", &b.comment, &a.comment);
     o.val(
@@ -506,6 +531,12 @@ fn uniqueness(unique: bool) -> String {
 
 fn views(o: &mut Out, s: &str, b: &View, a: &View) {
     o.val(s, "is defined as", &b.definition, &a.definition);
+    o.val(
+        s,
+        "has options",
+        &options_text(&b.options),
+        &options_text(&a.options),
+    );
     map(o, &b.indexes, &a.indexes, |i| format!("index {i}"), indexes);
     o.opt(s, "comment", &b.comment, &a.comment);
 }
@@ -556,6 +587,54 @@ mod tests {
         );
         let d = diff(&s, &empty);
         assert_eq!(d[0].change, Change::Missing);
+    }
+
+    #[test]
+    fn a_generated_column_stored_instead_of_virtual_is_named() {
+        let generated = |virtual_generated| Column {
+            generated: Some("(a * 2)".into()),
+            virtual_generated,
+            ..col("v", "integer")
+        };
+        let d = diff(
+            &with_table(table("t", vec![generated(true)])),
+            &with_table(table("t", vec![generated(false)])),
+        );
+        assert_eq!(
+            d,
+            vec![Difference {
+                subject: "column t.v".into(),
+                change: Change::Changed {
+                    aspect: "is".into(),
+                    now: "stored".into(),
+                    was: "virtual".into()
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn a_not_null_validated_since_is_named() {
+        let column = |not_null_not_valid| Column {
+            not_null: true,
+            not_null_not_valid,
+            ..col("n", "integer")
+        };
+        let d = diff(
+            &with_table(table("t", vec![column(true)])),
+            &with_table(table("t", vec![column(false)])),
+        );
+        assert_eq!(
+            d,
+            vec![Difference {
+                subject: "column t.n".into(),
+                change: Change::Changed {
+                    aspect: "is".into(),
+                    now: "NOT NULL".into(),
+                    was: "NOT NULL NOT VALID".into()
+                }
+            }]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod diff;
 pub mod entries;
 pub mod model;
+mod names;
 mod order;
 pub mod render;
 pub mod session;

@@ -136,6 +136,9 @@ pub struct Table {
     pub inherits: Vec<String>,
     /// A foreign table: its server and options.
     pub foreign: Option<ForeignTable>,
+    /// Storage parameters (`WITH (fillfactor = 70, autovacuum_enabled = false)`), in the order
+    /// stored.
+    pub options: Vec<(String, String)>,
 }
 
 /// Where a foreign table's rows live.
@@ -158,10 +161,14 @@ pub struct Column {
     pub default: Option<String>,
     /// `NOT NULL`.
     pub not_null: bool,
+    /// That `NOT NULL` was added `NOT VALID` and not validated since (PostgreSQL 18+).
+    pub not_null_not_valid: bool,
     /// `always` or `by default` for an identity column.
     pub identity: Option<String>,
-    /// The expression of a generated (stored) column.
+    /// The expression of a generated column.
     pub generated: Option<String>,
+    /// A generated column computed when read (`VIRTUAL`, PostgreSQL 18+), not stored.
+    pub virtual_generated: bool,
     /// A collation other than the type's default.
     pub collation: Option<String>,
     /// `COMMENT ON COLUMN`.
@@ -304,6 +311,9 @@ pub struct View {
     pub depends_on: Vec<String>,
     /// Indexes (materialized views).
     pub indexes: BTreeMap<String, Index>,
+    /// `WITH (name = value, ...)`: view options (`check_option`, `security_barrier`,
+    /// `security_invoker`) or a materialized view's storage parameters, in the order stored.
+    pub options: Vec<(String, String)>,
     /// `COMMENT ON VIEW`.
     pub comment: Option<String>,
 }

@@ -1,13 +1,14 @@
 //! A [`Snapshot`] as SQL: the text `strata dump` writes. Pure and deterministic: the same
 //! snapshot gives the same bytes, objects sorted by name within each kind and the kinds in
 //! dependency order (schemas, extensions, servers, types, sequences, functions, tables
-//! (parents first), children's own column settings, functions using tables' row types, keys
+//! (parents first; any of these four after those of them it uses: the `order` module),
+//! children's own column settings, functions using tables' row types, keys
 //! and checks, indexes, views with the functions using their row types, foreign keys,
 //! triggers, policies, ownership, comments, privileges).
 
 use super::diff::policy_text;
 use super::model::*;
-use super::order::{late_order, on_tables_only, table_order, view_order, Late};
+use super::order::{early_order, late_order, view_order, Early, Late};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -98,26 +99,32 @@ fn postgres(out: &mut String, s: &Snapshot) {
             .collect(),
     );
     section(out, s.servers.values().map(server_sql).collect());
-    // Enums and ranges first: domains and composites may use them; composites may use domains.
-    let rank = |t: &TypeDef| match t.kind {
-        TypeKind::Enum { .. } => 0,
-        TypeKind::Range { .. } => 1,
-        TypeKind::Domain { .. } => 2,
-        TypeKind::Composite { .. } => 3,
-    };
-    let mut types: Vec<&TypeDef> = s.types.values().collect();
-    types.sort_by_key(|t| (rank(t), t.name.clone()));
-    section(out, types.iter().map(|t| type_sql(t)).collect());
-    section(out, s.sequences.values().map(sequence_sql).collect());
-    // Functions whose signature uses a table's or a view's row type come after it.
-    section(
-        out,
-        s.functions
-            .values()
-            .filter(|f| f.depends_on.is_empty())
-            .map(|f| f.definition.clone())
-            .collect(),
-    );
+    // Types, sequences, functions and tables: consecutive objects of one kind (but tables) in
+    // one section, each table in its own; after the last table, children's own settings.
+    let early = early_order(s);
+    let last_table = early.iter().rposition(|e| matches!(e, Early::Table(_)));
+    let mut run: (u8, Vec<String>) = (0, Vec::new());
+    for (i, item) in early.into_iter().enumerate() {
+        let (kind, st) = match item {
+            Early::Type(t) => (1, type_sql(t)),
+            Early::Sequence(q) => (2, sequence_sql(q)),
+            Early::Function(f) => (3, f.definition.clone()),
+            Early::Table(t) => (4, table_sql(t)),
+        };
+        if kind != run.0 || kind == 4 {
+            section(out, std::mem::take(&mut run.1));
+            run.0 = kind;
+        }
+        run.1.push(st);
+        if Some(i) == last_table {
+            section(out, std::mem::take(&mut run.1));
+            section(
+                out,
+                s.tables.values().flat_map(|t| overrides(s, t)).collect(),
+            );
+        }
+    }
+    section(out, run.1);
     let parents: BTreeSet<&str> = s
         .tables
         .values()
@@ -128,22 +135,6 @@ fn postgres(out: &mut String, s: &Snapshot) {
         })
         .map(|p| p.as_str())
         .collect();
-    for t in table_order(s) {
-        section(out, vec![table_sql(t)]);
-    }
-    section(
-        out,
-        s.tables.values().flat_map(|t| overrides(s, t)).collect(),
-    );
-    // Those using only tables' row types now, so that keys, checks and indexes may call them.
-    section(
-        out,
-        s.functions
-            .values()
-            .filter(|f| !f.depends_on.is_empty() && on_tables_only(s, f))
-            .map(|f| f.definition.clone())
-            .collect(),
-    );
     let constraints = |fk: bool| -> Vec<String> {
         s.tables
             .values()
@@ -173,7 +164,26 @@ fn postgres(out: &mut String, s: &Snapshot) {
             })
             .collect()
     };
-    section(out, constraints(false));
+    let mut keys = constraints(false);
+    // A column cannot declare a `NOT NULL` not validated: it is added the way it was made.
+    keys.extend(s.tables.values().flat_map(|t| {
+        let only = if parents.contains(t.name.key().as_str()) {
+            ""
+        } else {
+            "ONLY "
+        };
+        t.columns
+            .iter()
+            .filter(|c| c.not_null_not_valid && !c.inherited)
+            .map(move |c| {
+                format!(
+                    "ALTER TABLE {only}{} ADD NOT NULL {} NOT VALID",
+                    qualified(&t.name),
+                    ident(&c.name)
+                )
+            })
+    }));
+    section(out, keys);
     section(
         out,
         s.tables
@@ -190,9 +200,10 @@ fn postgres(out: &mut String, s: &Snapshot) {
             }
         };
         let mut st = format!(
-            "CREATE {}VIEW {} AS\n{}",
+            "CREATE {}VIEW {}{} AS\n{}",
             if v.materialized { "MATERIALIZED " } else { "" },
             qualified(&v.name),
+            with_sql(&v.options),
             v.definition.trim_end().trim_end_matches(';')
         );
         if v.materialized {
@@ -301,6 +312,18 @@ fn server_sql(v: &Server) -> String {
     st
 }
 
+/// ` WITH (name = 'value', ...)`, or nothing.
+fn with_sql(options: &[(String, String)]) -> String {
+    if options.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = options
+        .iter()
+        .map(|(k, v)| format!("{} = {}", ident(k), literal(v)))
+        .collect();
+    format!(" WITH ({})", list.join(", "))
+}
+
 /// ` OPTIONS (name 'value', ...)`, or nothing.
 fn options_sql(options: &[(String, String)]) -> String {
     if options.is_empty() {
@@ -380,7 +403,12 @@ fn table_sql(t: &Table) -> String {
                 let _ = write!(l, " COLLATE {coll}");
             }
             if let Some(g) = &c.generated {
-                let _ = write!(l, " GENERATED ALWAYS AS ({g}) STORED");
+                let kind = if c.virtual_generated {
+                    "VIRTUAL"
+                } else {
+                    "STORED"
+                };
+                let _ = write!(l, " GENERATED ALWAYS AS ({g}) {kind}");
             }
             if let Some(i) = &c.identity {
                 let _ = write!(l, " GENERATED {} AS IDENTITY", i.to_uppercase());
@@ -388,7 +416,7 @@ fn table_sql(t: &Table) -> String {
             if let Some(d) = &c.default {
                 let _ = write!(l, " DEFAULT {d}");
             }
-            if c.not_null {
+            if c.not_null && !c.not_null_not_valid {
                 l.push_str(" NOT NULL");
             }
             l
@@ -416,6 +444,7 @@ fn table_sql(t: &Table) -> String {
     if let Some(p) = &t.partition_by {
         let _ = write!(st, " PARTITION BY {p}");
     }
+    st.push_str(&with_sql(&t.options));
     if let Some(f) = &t.foreign {
         let _ = write!(
             st,

@@ -252,7 +252,7 @@ fn types(c: &mut Reader<'_>, s: &mut Snapshot, scope: &Filter) -> Result<(), pos
                ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
                ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
                CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END, \
-               t.typdefault, t.typnotnull, \
+               pg_catalog.pg_get_expr(t.typdefaultbin, 0), t.typnotnull, \
                ARRAY(SELECT k.conname::text FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname), \
                ARRAY(SELECT pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype = 'c' ORDER BY k.conname), \
                (SELECT pg_catalog.format_type(r.rngsubtype, NULL) FROM pg_catalog.pg_range r WHERE r.rngtypid = t.oid) \
@@ -318,7 +318,8 @@ fn tables(
                  WHERE h.inhrelid = c.oid ORDER BY h.inhseqno), \
                (SELECT v.srvname::text FROM pg_catalog.pg_foreign_table f \
                  JOIN pg_catalog.pg_foreign_server v ON v.oid = f.ftserver WHERE f.ftrelid = c.oid), \
-               (SELECT f.ftoptions::text[] FROM pg_catalog.pg_foreign_table f WHERE f.ftrelid = c.oid) \
+               (SELECT f.ftoptions::text[] FROM pg_catalog.pg_foreign_table f WHERE f.ftrelid = c.oid), \
+               c.reloptions::text[] \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'p', 'f') AND {USER_NS} AND {ext} AND {scope}"
         ),
@@ -349,6 +350,7 @@ fn tables(
                 partition_of,
                 inherits,
                 foreign,
+                options: options(r.get(10)),
                 ..Table::default()
             },
         );
@@ -362,7 +364,9 @@ fn tables(
                CASE WHEN a.attcollation <> t.typcollation THEN \
                  pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END, \
                pg_catalog.col_description(a.attrelid, a.attnum), NOT a.attislocal OR c.relispartition, \
-               a.attfdwoptions::text[] \
+               a.attfdwoptions::text[], \
+               EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = a.attrelid \
+                 AND k.contype = 'n' AND k.conkey[1] = a.attnum AND NOT k.convalidated) \
              FROM pg_catalog.pg_attribute a \
              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -377,7 +381,9 @@ fn tables(
     )? {
         let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
         let expr: Option<String> = r.get(3);
-        let generated = r.get::<_, String>(6) == "s";
+        // `s` stored, `v` virtual (18+).
+        let generated_as = r.get::<_, String>(6);
+        let generated = generated_as == "s" || generated_as == "v";
         let identity = match r.get::<_, String>(5).as_str() {
             "a" => Some("always".to_string()),
             "d" => Some("by default".to_string()),
@@ -388,8 +394,11 @@ fn tables(
             data_type: r.get(2),
             default: if generated { None } else { expr.clone() },
             not_null: r.get(4),
+            // Not-null constraints are in pg_constraint from 18 on, where they may be NOT VALID.
+            not_null_not_valid: r.get(11),
             identity,
             generated: if generated { expr } else { None },
+            virtual_generated: generated_as == "v",
             collation: r.get(7),
             comment: r.get(8),
             inherited: r.get(9),
@@ -566,7 +575,8 @@ fn views(
                  FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid \
                  JOIN pg_catalog.pg_proc f ON f.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass \
                  JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace \
-                 WHERE w.ev_class = c.oid ORDER BY 1) \
+                 WHERE w.ev_class = c.oid ORDER BY 1), \
+               c.reloptions::text[] \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('v', 'm') AND {USER_NS} AND {ext} AND {scope}"
         ),
@@ -589,6 +599,7 @@ fn views(
                 comment: r.get(4),
                 depends_on: r.get(5),
                 indexes: BTreeMap::new(),
+                options: options(r.get(6)),
             },
         );
     }

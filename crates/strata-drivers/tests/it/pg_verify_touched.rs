@@ -124,9 +124,11 @@ const FOLDER: &[(&str, Option<&str>)] = &[
         "ALTER TABLE people ALTER COLUMN type TYPE varchar(20);",
         Some("SELECT 1;"),
     ),
+    // A role that is not a superuser and exists on every version (pg_database_owner is 14+).
     (
-        "SET LOCAL ROLE pg_database_owner; CREATE TABLE as_owner (id int); RESET ROLE;",
-        Some("DROP TABLE as_owner;"),
+        "GRANT CREATE ON SCHEMA public TO pg_monitor; SET LOCAL ROLE pg_monitor;
+         CREATE TABLE as_owner (id int); RESET ROLE;",
+        Some("DROP TABLE as_owner; REVOKE CREATE ON SCHEMA public FROM pg_monitor;"),
     ),
     ("CREATE TABLE broken (id int);", Some("DROP TABLE nosuch;")),
 ];
