@@ -22,8 +22,6 @@ pub struct PgSchemaSession {
     tables: strata_core::TableNames,
     /// DDL is being logged (see [`super::touched`]).
     tracking: bool,
-    /// How far the DDL log has been read.
-    log: touched::Log,
     /// The catalog reader's prepared queries.
     prepared: Prepared,
     /// SQL deferred to the next message (see [`SchemaSession::defer`]).
@@ -50,7 +48,6 @@ impl PgSchemaSession {
             schema,
             tables,
             tracking: false,
-            log: touched::Log::default(),
             prepared: Prepared::default(),
             pending: String::new(),
         })
@@ -99,7 +96,7 @@ impl SchemaSession for PgSchemaSession {
         self.flush()?;
         let exclude = self.exclude();
         if self.tracking {
-            touched::clear(&mut self.client, &mut self.log).map_err(|e| db_error(&e))?;
+            touched::clear(&mut self.client).map_err(|e| db_error(&e))?;
         }
         catalog::snapshot(&mut self.client, &exclude).map_err(|e| db_error(&e))
     }
@@ -107,8 +104,7 @@ impl SchemaSession for PgSchemaSession {
     fn track(&mut self, on: bool) -> Result<bool, DriverError> {
         self.flush()?;
         if on {
-            self.tracking =
-                touched::install(&mut self.client, &mut self.log).map_err(|e| db_error(&e))?;
+            self.tracking = touched::install(&mut self.client).map_err(|e| db_error(&e))?;
         } else if std::mem::take(&mut self.tracking) {
             touched::uninstall(&mut self.client).map_err(|e| db_error(&e))?;
         }
@@ -125,20 +121,12 @@ impl SchemaSession for PgSchemaSession {
         }
         self.flush()?;
         let exclude = self.exclude();
-        let (refreshed, path) = touched::refresh(
-            &mut self.client,
-            &mut self.prepared,
-            &mut self.log,
-            &exclude,
-            schema,
-        )
-        .map_err(|e| db_error(&e))?;
-        if let Some(path) = path {
-            // Restored with the next message: nothing before it depends on the path.
-            self.defer(&format!(
-                "SELECT pg_catalog.set_config('search_path', {}, false)",
-                super::sql::quote_literal(&path)
-            ))?;
+        let (refreshed, saved) =
+            touched::refresh(&mut self.client, &mut self.prepared, &exclude, schema)
+                .map_err(|e| db_error(&e))?;
+        if let Some(saved) = saved {
+            // Restored with the next message: nothing before it depends on them.
+            self.defer(&saved.restore_sql())?;
         }
         Ok(refreshed)
     }

@@ -47,21 +47,33 @@ BEGIN
 END $f$;
 "#;
 
-/// What the log holds past the mark `$1`, each logged object (and each object depending on
-/// it) traced to its owner: the table, view, sequence, type or function a snapshot keeps it
-/// under (`rel`, `type`, `func`), `schema`, `full` (cannot be traced), or none (gone since).
-/// One set-based query (no function call per row), prepared once per session; each row also
-/// carries the new mark. Its first row holds the session's `search_path`, which it empties for
-/// the catalog reader (the caller restores it). The log is never deleted from: inside one transaction deleted rows
-/// stay behind as dead rows every later read would scan.
+/// What the log holds past the mark (`strata.verify_mark`, then moved to the end), each logged
+/// object (and each object depending on it) traced to its owner: the table, view, sequence,
+/// type or function a snapshot keeps it under (`rel`, `type`, `func`), `schema`, `full`
+/// (cannot be traced), or none (gone since). One set-based query (no function call per row),
+/// prepared, with no parameter (so never planned per call).
+///
+/// Its first row holds the session's `search_path` and `plan_cache_mode`, which it sets for the
+/// catalog reader (empty, and generic plans: a custom plan would be made on every call); the
+/// caller restores them.
+///
+/// The log is never deleted from (inside one transaction deleted rows stay behind as dead rows
+/// every later read would scan). The mark is a setting, so a rollback to a savepoint takes it
+/// back with the rows logged since; ids come from a sequence, which a rollback does not take
+/// back, so newer rows never reuse those ids.
 const DRAIN: &str = r#"
-WITH path AS MATERIALIZED (SELECT pg_catalog.current_setting('search_path') AS saved),
-cleared AS MATERIALIZED (SELECT pg_catalog.set_config('search_path', '', false) FROM path),
+WITH path AS MATERIALIZED (
+    SELECT pg_catalog.current_setting('search_path') AS saved,
+        pg_catalog.current_setting('plan_cache_mode') AS plans,
+        pg_catalog.current_setting('strata.verify_mark')::int8 AS mark),
+cleared AS MATERIALIZED (
+    SELECT pg_catalog.set_config('search_path', '', false),
+        pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', false) FROM path),
 gone AS (
-    -- Each id past the mark, looked up in the index: a scan with `id > $1` would read the
+    -- Each id past the mark, looked up in the index: a scan with `id > mark` would read the
     -- whole log, since the planner has no statistics to tell how little is new.
-    SELECT l.* FROM pg_catalog.generate_series($1 + 1, (SELECT last_value FROM
-        pg_temp.strata_verify_log_id_seq)) s(i),
+    SELECT l.* FROM pg_catalog.generate_series((SELECT mark FROM path) + 1,
+        (SELECT last_value FROM pg_temp.strata_verify_log_id_seq)) s(i),
     LATERAL (SELECT * FROM pg_temp.strata_verify_log x WHERE x.id = s.i OFFSET 0) l),
 seen AS (
     SELECT 'ddl'::text AS source, g.tag, g.classid, g.objid FROM gone g WHERE NOT g.dropped
@@ -141,8 +153,9 @@ traced AS (
           AND x.relkind <> 't'
         LIMIT 1) r ON true)
 -- First: the session's search path, which it then empties for the catalog reader.
-SELECT 'path', p.saved, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-    (SELECT last_value FROM pg_temp.strata_verify_log_id_seq)
+SELECT 'path', p.saved, false, NULL, NULL, p.plans, NULL, NULL,
+    pg_catalog.set_config('strata.verify_mark',
+        (SELECT last_value FROM pg_temp.strata_verify_log_id_seq)::text, false), NULL, NULL
 FROM path p, cleared
 UNION ALL
 SELECT t.source, t.tag,
@@ -153,17 +166,17 @@ SELECT t.source, t.tag,
     CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.id END,
     CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.nsp END,
     CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.name END,
-    NULL::text, NULL::text, NULL::text[], (SELECT last_value FROM pg_temp.strata_verify_log_id_seq)
+    NULL::text, NULL::text, NULL::text[], NULL::int8
 FROM traced t
 UNION ALL
 SELECT 'drop', NULL, false, NULL, NULL, g.schema_name, g.object_name, g.object_type, NULL,
-    g.address_names, (SELECT last_value FROM pg_temp.strata_verify_log_id_seq)
+    g.address_names, NULL
 FROM gone g WHERE g.dropped
 "#;
 
 /// Start logging DDL (inside the caller's transaction). `false`: the role may not create event
 /// triggers (or they do not fire), nothing was left behind.
-pub(super) fn install(c: &mut Client, log: &mut Log) -> Result<bool, postgres::Error> {
+pub(super) fn install(c: &mut Client) -> Result<bool, postgres::Error> {
     c.batch_execute("SAVEPOINT strata_verify_track")?;
     let pid: i32 = c
         .query_one("SELECT pg_catalog.pg_backend_pid()", &[])?
@@ -184,11 +197,11 @@ pub(super) fn install(c: &mut Client, log: &mut Log) -> Result<bool, postgres::E
     let fired = match made {
         Ok(()) => {
             let row = c.query_one(
-                "SELECT last_value, is_called FROM pg_temp.strata_verify_log_id_seq",
+                "SELECT is_called, pg_catalog.set_config('strata.verify_mark', \
+                   last_value::text, false) FROM pg_temp.strata_verify_log_id_seq",
                 &[],
             )?;
-            log.mark = row.get(0);
-            row.get::<_, bool>(1)
+            row.get::<_, bool>(0)
         }
         Err(_) => false,
     };
@@ -217,42 +230,51 @@ pub(super) fn uninstall(c: &mut Client) -> Result<(), postgres::Error> {
     ))
 }
 
-/// Where the client has read the log to.
-#[derive(Debug, Default)]
-pub(super) struct Log {
-    /// The highest `id` read (the log's sequence then). Ids come from a sequence, which a
-    /// rollback does not take back: rows a savepoint's rollback removed are never confused
-    /// with newer ones.
-    mark: i64,
+/// Forget what the log holds (a full snapshot is about to be taken).
+pub(super) fn clear(c: &mut Client) -> Result<(), postgres::Error> {
+    c.batch_execute(
+        "SELECT pg_catalog.set_config('strata.verify_mark', last_value::text, false) \
+         FROM pg_temp.strata_verify_log_id_seq",
+    )
 }
 
-/// Forget what the log holds (a full snapshot is about to be taken).
-pub(super) fn clear(c: &mut Client, log: &mut Log) -> Result<(), postgres::Error> {
-    log.mark = c
-        .query_one(
-            "SELECT last_value FROM pg_temp.strata_verify_log_id_seq",
-            &[],
-        )?
-        .get(0);
-    Ok(())
+/// The session settings a drain changed for the catalog reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Saved {
+    search_path: String,
+    plan_cache_mode: String,
+}
+
+impl Saved {
+    /// The SQL that puts them back.
+    pub(super) fn restore_sql(&self) -> String {
+        format!(
+            "SELECT pg_catalog.set_config('search_path', {}, false), \
+             pg_catalog.set_config('plan_cache_mode', {}, false)",
+            super::sql::quote_literal(&self.search_path),
+            super::sql::quote_literal(&self.plan_cache_mode)
+        )
+    }
 }
 
 /// Bring `schema` up to date, when it was the schema at the last drain: only the touched
 /// entries are read again, or everything when the log says something that cannot be traced.
-/// Leaves `search_path` empty: the caller restores it to the one returned.
+/// Leaves the settings the drain changed for the reader: the caller restores them.
 pub(super) fn refresh(
     c: &mut Client,
     prepared: &mut Prepared,
-    log: &mut Log,
     exclude: &[(String, String)],
     schema: &mut Snapshot,
-) -> Result<(Refreshed, Option<String>), postgres::Error> {
-    let rows = prepared.query(c, DRAIN, &[Type::INT8], &[&log.mark])?;
+) -> Result<(Refreshed, Option<Saved>), postgres::Error> {
+    let rows = prepared.query(c, DRAIN, &[], &[])?;
     let (path, rows) = match rows.split_first() {
-        Some((first, rest)) => {
-            log.mark = first.get(10);
-            (Some(first.get::<_, String>(1)), rest)
-        }
+        Some((first, rest)) => (
+            Some(Saved {
+                search_path: first.get(1),
+                plan_cache_mode: first.get(5),
+            }),
+            rest,
+        ),
         None => (None, &rows[..]),
     };
     let events: Vec<Event> = rows.iter().map(Event::from_row).collect();
@@ -324,12 +346,8 @@ fn refreshed(
     if scope.schemas || !scope.rels.is_empty() || !scope.types.is_empty() || !scope.procs.is_empty()
     {
         // Else only removals: what was dropped is gone.
-        schema.put(catalog::snapshot_scoped_in_empty_path(
-            c,
-            prepared,
-            exclude,
-            &scope,
-            Snapshot::default(),
+        schema.put(catalog::read_scoped_in_empty_path(
+            c, prepared, exclude, &scope,
         )?);
     }
     Ok(Refreshed { entries, before })

@@ -9,9 +9,12 @@
 //! (inherited columns and constraints, a partition's copies of its parent's indexes, keys and
 //! triggers) is read on the parent only: loading the parent's statements recreates it.
 
+mod reader;
+
 use super::prepared::Prepared;
-use postgres::types::Type;
-use postgres::{Client, Row};
+use postgres::Client;
+pub(super) use reader::Scope;
+use reader::{Filter, Reader};
 use std::collections::BTreeMap;
 use strata_core::schema::{
     Column, Constraint, ConstraintKind, ForeignTable, Function, Index, Name, Policy, Sequence,
@@ -29,112 +32,6 @@ pub(super) fn not_extension(class: &str, oid: &str) -> String {
         "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE e.classid = '{class}'::regclass \
          AND e.objid = {oid} AND e.deptype = 'e')"
     )
-}
-
-/// Which objects a read covers: all of them, or those with the given oids (a table's columns,
-/// constraints, indexes, triggers and policies come with it).
-#[derive(Debug, Clone, Default)]
-pub(super) struct Scope {
-    /// Every object of every kind.
-    pub all: bool,
-    /// Schemas and extensions (always read whole: few rows).
-    pub schemas: bool,
-    /// Tables, views and sequences (`pg_class` oids).
-    pub rels: Vec<u32>,
-    /// Types (`pg_type` oids).
-    pub types: Vec<u32>,
-    /// Functions and procedures (`pg_proc` oids).
-    pub procs: Vec<u32>,
-}
-
-impl Scope {
-    /// Everything.
-    pub fn all() -> Scope {
-        Scope {
-            all: true,
-            schemas: true,
-            ..Scope::default()
-        }
-    }
-
-    fn filter<'s>(&self, column: &str, oids: &'s [u32]) -> Option<Filter<'s>> {
-        if self.all {
-            return Some(Filter {
-                text: "true".into(),
-                oids: None,
-            });
-        }
-        if oids.is_empty() {
-            return None;
-        }
-        Some(Filter {
-            text: format!("{column} = ANY($1::pg_catalog.oid[])"),
-            oids: Some(oids),
-        })
-    }
-
-    fn rels(&self, column: &str) -> Option<Filter<'_>> {
-        self.filter(column, &self.rels)
-    }
-
-    fn types(&self, column: &str) -> Option<Filter<'_>> {
-        self.filter(column, &self.types)
-    }
-
-    fn procs(&self, column: &str) -> Option<Filter<'_>> {
-        self.filter(column, &self.procs)
-    }
-}
-
-/// A query's scope: its SQL condition, and the oids it binds as `$1` (none: everything).
-pub(super) struct Filter<'s> {
-    text: String,
-    oids: Option<&'s [u32]>,
-}
-
-impl std::fmt::Display for Filter<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-/// The connection a read runs on.
-struct Reader<'c> {
-    client: &'c mut Client,
-    prepared: Option<&'c mut Prepared>,
-}
-
-impl Reader<'_> {
-    /// Run `sql`, binding `filter`'s oids as `$1` when it has them.
-    fn rows(&mut self, sql: &str, filter: Option<&Filter>) -> Result<Vec<Row>, postgres::Error> {
-        let Some(oids) = filter.and_then(|f| f.oids) else {
-            return self.client.query_typed(sql, &[]);
-        };
-        let oids: Vec<u32> = oids.to_vec();
-        match self.prepared.as_deref_mut() {
-            Some(p) => p.query(self.client, sql, &[Type::OID_ARRAY], &[&oids]),
-            None => self.client.query_typed(sql, &[(&oids, Type::OID_ARRAY)]),
-        }
-    }
-
-    /// `server_version_num`.
-    fn version(&mut self) -> Result<i32, postgres::Error> {
-        if let Some(v) = self.prepared.as_ref().and_then(|p| p.version) {
-            return Ok(v);
-        }
-        let v = self
-            .client
-            .query_typed(
-                "SELECT pg_catalog.current_setting('server_version_num')::int",
-                &[],
-            )?
-            .first()
-            .map_or(0, |r| r.get(0));
-        if let Some(p) = self.prepared.as_deref_mut() {
-            p.version = Some(v);
-        }
-        Ok(v)
-    }
 }
 
 /// The schema as the catalog has it, without the tables in `exclude` (`(schema, table)`).
@@ -164,9 +61,9 @@ pub(super) fn snapshot_scoped(
         .first()
         .map(|r| r.get(0))
         .unwrap_or_default();
-    let mut reader = Reader { client, prepared };
+    let mut reader = Reader::new(client, prepared, scope);
     let read = read(&mut reader, exclude, scope, base);
-    let client = reader.client;
+    let client = reader.into_client();
     let restored = client.query_typed(
         "SELECT pg_catalog.set_config('search_path', $1, false)",
         &[(&saved, postgres::types::Type::TEXT)],
@@ -176,19 +73,16 @@ pub(super) fn snapshot_scoped(
     Ok(snapshot)
 }
 
-/// [`snapshot_scoped`] for a caller that has emptied `search_path` itself (and restores it).
-pub(super) fn snapshot_scoped_in_empty_path(
+/// The objects in `scope`, read in one round trip, for a caller that has emptied `search_path`
+/// itself (and restores it).
+pub(super) fn read_scoped_in_empty_path(
     client: &mut Client,
     prepared: &mut Prepared,
     exclude: &[(String, String)],
     scope: &Scope,
-    base: Snapshot,
 ) -> Result<Snapshot, postgres::Error> {
-    let mut reader = Reader {
-        client,
-        prepared: Some(prepared),
-    };
-    read(&mut reader, exclude, scope, base)
+    let mut reader = Reader::new(client, Some(prepared), scope);
+    reader.combined(|r| read(r, exclude, scope, Snapshot::default()))
 }
 
 /// Read the objects in `scope` into `s` (which must not hold them already).
@@ -263,8 +157,8 @@ fn types(c: &mut Reader<'_>, s: &mut Snapshot, scope: &Filter) -> Result<(), pos
         Some(scope),
     )?;
     for r in rows {
-        let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
-        let kind = match r.get::<_, String>(2).as_str() {
+        let name = Name::new(r.get::<String>(0), r.get::<String>(1));
+        let kind = match r.get::<String>(2).as_str() {
             "e" => TypeKind::Enum { labels: r.get(4) },
             "c" => {
                 let names: Vec<String> = r.get(5);
@@ -284,7 +178,7 @@ fn types(c: &mut Reader<'_>, s: &mut Snapshot, scope: &Filter) -> Result<(), pos
                 }
             }
             _ => TypeKind::Range {
-                subtype: r.get::<_, Option<String>>(12).unwrap_or_default(),
+                subtype: r.get::<Option<String>>(12).unwrap_or_default(),
             },
         };
         s.types.insert(
@@ -333,9 +227,9 @@ fn tables(
         let name = Name::new(schema, name);
         let mut inherits: Vec<String> = r.get(7);
         let partition_of = r
-            .get::<_, Option<String>>(6)
+            .get::<Option<String>>(6)
             .and_then(|bound| Some((inherits.pop()?, bound)));
-        let foreign = r.get::<_, Option<String>>(8).map(|server| ForeignTable {
+        let foreign = r.get::<Option<String>>(8).map(|server| ForeignTable {
             server,
             options: options(r.get(9)),
         });
@@ -379,12 +273,12 @@ fn tables(
         ),
         Some(scope),
     )? {
-        let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
+        let Some(t) = s.tables.get_mut(&r.get::<String>(0)) else { continue };
         let expr: Option<String> = r.get(3);
         // `s` stored, `v` virtual (18+).
-        let generated_as = r.get::<_, String>(6);
+        let generated_as = r.get::<String>(6);
         let generated = generated_as == "s" || generated_as == "v";
-        let identity = match r.get::<_, String>(5).as_str() {
+        let identity = match r.get::<String>(5).as_str() {
             "a" => Some("always".to_string()),
             "d" => Some("by default".to_string()),
             _ => None,
@@ -416,8 +310,8 @@ fn tables(
         ),
         Some(scope),
     )? {
-        let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
-        let kind = match r.get::<_, String>(2).as_str() {
+        let Some(t) = s.tables.get_mut(&r.get::<String>(0)) else { continue };
+        let kind = match r.get::<String>(2).as_str() {
             "p" => ConstraintKind::PrimaryKey,
             "u" => ConstraintKind::Unique,
             "c" => ConstraintKind::Check,
@@ -446,7 +340,7 @@ fn tables(
         ),
         Some(scope),
     )? {
-        let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else {
+        let Some(t) = s.tables.get_mut(&r.get::<String>(0)) else {
             continue;
         };
         let name: String = r.get(1);
@@ -472,7 +366,7 @@ fn tables(
         ),
         Some(scope),
     )? {
-        let Some(t) = s.tables.get_mut(&r.get::<_, String>(0)) else { continue };
+        let Some(t) = s.tables.get_mut(&r.get::<String>(0)) else { continue };
         let name: String = r.get(1);
         t.policies.insert(
             name.clone(),
@@ -517,10 +411,10 @@ fn sequences(
         Some(scope),
     )? {
         // An identity column's sequence is part of the column.
-        if r.get::<_, bool>(12) {
+        if r.get::<bool>(12) {
             continue;
         }
-        let owned_by = match (r.get::<_, Option<String>>(9), r.get::<_, Option<String>>(10)) {
+        let owned_by = match (r.get::<Option<String>>(9), r.get::<Option<String>>(10)) {
             (Some(t), Some(col)) => Some((t, col)),
             _ => None,
         };
@@ -533,7 +427,7 @@ fn sequences(
         }) {
             continue;
         }
-        let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        let name = Name::new(r.get::<String>(0), r.get::<String>(1));
         s.sequences.insert(
             name.key(),
             Sequence {
@@ -582,7 +476,7 @@ fn views(
         ),
         Some(scope),
     )? {
-        let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        let name = Name::new(r.get::<String>(0), r.get::<String>(1));
         let printed: String = r.get(3);
         let printed = printed.trim_end().trim_end_matches(';');
         let definition = if version < 160000 {
@@ -730,11 +624,11 @@ fn functions(c: &mut Reader<'_>, s: &mut Snapshot, scope: &Filter) -> Result<(),
         ),
         Some(scope),
     )? {
-        let name = Name::new(r.get::<_, String>(0), r.get::<_, String>(1));
+        let name = Name::new(r.get::<String>(0), r.get::<String>(1));
         let arguments: String = r.get(2);
         let mut definition: String = r.get(4);
         if let (Some(printed), Some(rebuilt)) =
-            (r.get::<_, Option<String>>(6), r.get::<_, Option<String>>(7))
+            (r.get::<Option<String>>(6), r.get::<Option<String>>(7))
         {
             definition = definition.replacen(&format!("({printed})"), &format!("({rebuilt})"), 1);
         }
