@@ -163,8 +163,7 @@ SELECT t.source, t.tag,
         'pg_catalog.pg_type'::pg_catalog.regclass, 'pg_catalog.pg_proc'::pg_catalog.regclass)
         AND t.objid = t.id,
     t.kind,
-    -- As a number (JSON has no oid: it would print as a string).
-    CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.id::int8 END,
+    CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.id END,
     CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.nsp END,
     CASE WHEN t.kind IN ('rel', 'type', 'func') THEN t.name END,
     NULL::text, NULL::text, NULL::text[], NULL::int8
