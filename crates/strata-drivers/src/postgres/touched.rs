@@ -16,9 +16,11 @@
 
 use super::catalog::{self, Scope};
 use super::prepared::Prepared;
+use postgres::types::Type;
 use postgres::Client;
 use std::collections::BTreeSet;
 
+const TEXT_ARRAY: Type = Type::TEXT_ARRAY;
 use strata_core::schema::{Entries, Named, Refreshed, Snapshot};
 
 /// The log and the two event trigger functions (all temporary objects).
@@ -403,16 +405,42 @@ fn refreshed(
         schemas,
         ..Scope::default()
     };
-    let pick = |k: Kind| -> (Vec<String>, Vec<String>) {
-        targets
-            .iter()
-            .filter(|t| t.kind == k)
-            .map(|t| (t.schema.clone(), t.name.clone()))
-            .unzip()
-    };
-    // By name: the read looks their oids up itself (no round trip of its own).
-    scope.names = Some([pick(Kind::Rel), pick(Kind::Type), pick(Kind::Func)]);
-    if schemas || !targets.is_empty() {
+    if !targets.is_empty() {
+        let pick = |k: Kind| -> (Vec<&str>, Vec<&str>) {
+            targets
+                .iter()
+                .filter(|t| t.kind == k)
+                .map(|t| (t.schema.as_str(), t.name.as_str()))
+                .unzip()
+        };
+        let (rs, rn) = pick(Kind::Rel);
+        let (ts, tn) = pick(Kind::Type);
+        let (fs, fname) = pick(Kind::Func);
+        for r in prepared.query(
+            c,
+            "SELECT 'r', c.oid FROM unnest($1::text[], $2::text[]) k(s, n) \
+               JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
+               JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = k.n \
+             UNION ALL SELECT 't', t.oid FROM unnest($3::text[], $4::text[]) k(s, n) \
+               JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
+               JOIN pg_catalog.pg_type t ON t.typnamespace = n.oid AND t.typname = k.n \
+             UNION ALL SELECT 'f', p.oid FROM unnest($5::text[], $6::text[]) k(s, n) \
+               JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
+               JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid AND p.proname = k.n",
+            &[TEXT_ARRAY; 6],
+            &[&rs, &rn, &ts, &tn, &fs, &fname],
+        )? {
+            let oid: u32 = r.get(1);
+            match r.get::<_, &str>(0) {
+                "r" => scope.rels.push(oid),
+                "t" => scope.types.push(oid),
+                _ => scope.procs.push(oid),
+            }
+        }
+    }
+    if scope.schemas || !scope.rels.is_empty() || !scope.types.is_empty() || !scope.procs.is_empty()
+    {
+        // Else only removals: what was dropped is gone.
         schema.put(catalog::read_scoped_in_empty_path(
             c, prepared, exclude, &scope,
         )?);

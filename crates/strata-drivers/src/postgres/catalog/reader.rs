@@ -25,33 +25,7 @@ pub(in crate::postgres) struct Scope {
     pub types: Vec<u32>,
     /// Functions and procedures (`pg_proc` oids).
     pub procs: Vec<u32>,
-    /// Instead of oids: relations, types and functions by `(schemas, names)`, looked up by
-    /// the read itself.
-    pub names: Option<[(Vec<String>, Vec<String>); 3]>,
 }
-
-/// Oids of relations (`r`), types (`t`) and functions (`f`) by schema and name.
-const LOOKUP: &str = "SELECT 'r', c.oid FROM unnest($1::text[], $2::text[]) k(s, n) \
-       JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
-       JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = k.n \
-     UNION ALL SELECT 't', t.oid FROM unnest($3::text[], $4::text[]) k(s, n) \
-       JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
-       JOIN pg_catalog.pg_type t ON t.typnamespace = n.oid AND t.typname = k.n \
-     UNION ALL SELECT 'f', p.oid FROM unnest($5::text[], $6::text[]) k(s, n) \
-       JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
-       JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid AND p.proname = k.n";
-
-/// [`LOOKUP`] as the three oid lists a combined read binds in place of `$1`..`$3`.
-const LOOKUP_ARRAYS: &str = "WITH strata_oids AS MATERIALIZED (SELECT \
-    ARRAY(SELECT c.oid FROM unnest($1::text[], $2::text[]) k(s, n) \
-       JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
-       JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = k.n) AS rels, \
-    ARRAY(SELECT t.oid FROM unnest($3::text[], $4::text[]) k(s, n) \
-       JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
-       JOIN pg_catalog.pg_type t ON t.typnamespace = n.oid AND t.typname = k.n) AS types, \
-    ARRAY(SELECT p.oid FROM unnest($5::text[], $6::text[]) k(s, n) \
-       JOIN pg_catalog.pg_namespace n ON n.nspname = k.s \
-       JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid AND p.proname = k.n) AS procs)\n";
 
 /// The oid lists a scoped query binds: `$1` relations, `$2` types, `$3` functions.
 const OID_PARAMS: [Type; 3] = [Type::OID_ARRAY, Type::OID_ARRAY, Type::OID_ARRAY];
@@ -73,11 +47,7 @@ impl Scope {
                 scoped: false,
             });
         }
-        let none = match &self.names {
-            Some(names) => names[usize::from(param) - 1].0.is_empty(),
-            None => oids.is_empty(),
-        };
-        if none {
+        if oids.is_empty() {
             return None;
         }
         Some(Filter {
@@ -150,8 +120,6 @@ pub(super) struct Reader<'c> {
     client: &'c mut Client,
     prepared: Option<&'c mut Prepared>,
     oids: [Vec<u32>; 3],
-    /// The scope's objects by name, until looked up.
-    names: Option<[(Vec<String>, Vec<String>); 3]>,
     mode: Mode,
 }
 
@@ -165,35 +133,8 @@ impl<'c> Reader<'c> {
             client,
             prepared,
             oids: [scope.rels.clone(), scope.types.clone(), scope.procs.clone()],
-            names: scope.names.clone(),
             mode: Mode::Direct,
         }
-    }
-
-    /// Look the scope's names up (oids to bind), when it has names.
-    fn resolve(&mut self) -> Result<(), postgres::Error> {
-        let Some(names) = self.names.take() else {
-            return Ok(());
-        };
-        let [(rs, rn), (ts, tn), (fs, fname)] = &names;
-        let params: [&(dyn postgres::types::ToSql + Sync); 6] = [rs, rn, ts, tn, fs, fname];
-        let types = [Type::TEXT_ARRAY; 6];
-        let rows = match self.prepared.as_deref_mut() {
-            Some(p) => p.query(self.client, LOOKUP, &types, &params)?,
-            None => {
-                let typed: Vec<_> = params.iter().copied().zip(types).collect();
-                self.client.query_typed(LOOKUP, &typed)?
-            }
-        };
-        for r in rows {
-            let oid: u32 = r.get(1);
-            match r.get::<_, &str>(0) {
-                "r" => self.oids[0].push(oid),
-                "t" => self.oids[1].push(oid),
-                _ => self.oids[2].push(oid),
-            }
-        }
-        Ok(())
     }
 
     /// The rows of `sql` (its filter's oids bound).
@@ -208,7 +149,7 @@ impl<'c> Reader<'c> {
                 return Ok(Vec::new());
             }
             Mode::Replay(sets) => return Ok(sets.pop_front().unwrap_or_default()),
-            Mode::Direct => self.resolve()?,
+            Mode::Direct => {}
         }
         let rows = if !filter.is_some_and(|f| f.scoped) {
             self.client.query_typed(sql, &[])?
@@ -266,32 +207,14 @@ impl<'c> Reader<'c> {
         }
         let Some(prepared) = self.prepared.as_deref_mut() else {
             // No session to keep statements in: one query at a time.
-            self.resolve()?;
             return read(self);
         };
-        let by_name = self.names.is_some();
         let mut parts = Vec::with_capacity(queries.len());
         for q in &queries {
             // Prepared alone once, to learn its columns; cached with the session.
             let columns = prepared.columns(self.client, q, &OID_PARAMS)?;
             let names: Vec<String> = (0..columns).map(|i| format!("c{i}")).collect();
             let values: Vec<String> = names.iter().map(|n| format!("x.{n}")).collect();
-            let q = if by_name {
-                q.replace(
-                    "$1::pg_catalog.oid[]",
-                    "(SELECT rels FROM strata_oids)::pg_catalog.oid[]",
-                )
-                .replace(
-                    "$2::pg_catalog.oid[]",
-                    "(SELECT types FROM strata_oids)::pg_catalog.oid[]",
-                )
-                .replace(
-                    "$3::pg_catalog.oid[]",
-                    "(SELECT procs FROM strata_oids)::pg_catalog.oid[]",
-                )
-            } else {
-                q.clone()
-            };
             parts.push(format!(
                 "(SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_array({})), \
                  '[]')::text FROM ({q}) x({}))",
@@ -299,32 +222,16 @@ impl<'c> Reader<'c> {
                 names.join(", ")
             ));
         }
-        let row = match &self.names {
-            Some([(rs, rn), (ts, tn), (fs, fname)]) => {
-                let sql = format!("{LOOKUP_ARRAYS}SELECT {}", parts.join(",\n"));
-                prepared.query(
-                    self.client,
-                    &sql,
-                    &[Type::TEXT_ARRAY; 6],
-                    &[rs, rn, ts, tn, fs, fname],
-                )?
-            }
-            None => {
-                let sql = format!("SELECT {}", parts.join(",\n"));
-                let [r, t, p] = &self.oids;
-                prepared.query(self.client, &sql, &OID_PARAMS, &[r, t, p])?
-            }
-        };
+        let sql = format!("SELECT {}", parts.join(",\n"));
+        let [r, t, p] = &self.oids;
+        let row = prepared.query(self.client, &sql, &OID_PARAMS, &[r, t, p])?;
         let mut sets = VecDeque::with_capacity(queries.len());
         for i in 0..queries.len() {
             let text: Option<String> = row.first().map(|r| r.get(i));
             match text.map(|t| serde_json::from_str::<Vec<Vec<serde_json::Value>>>(&t)) {
                 Some(Ok(rows)) => sets.push_back(rows.into_iter().map(CatalogRow::Json).collect()),
                 // Not what was asked for: read them one at a time instead.
-                _ => {
-                    self.resolve()?;
-                    return read(self);
-                }
+                _ => return read(self),
             }
         }
         self.mode = Mode::Replay(sets);
