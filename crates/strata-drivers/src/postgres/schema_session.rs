@@ -8,7 +8,6 @@ use super::prepared::Prepared;
 use super::touched;
 use crate::url::DatabaseUrl;
 use crate::ConnectOptions;
-use postgres::error::SqlState;
 use postgres::Client;
 use strata_core::schema::render::DumpData;
 use strata_core::schema::{Entries, Refreshed, SchemaSession, Snapshot};
@@ -27,11 +26,6 @@ pub struct PgSchemaSession {
     prepared: Prepared,
     /// SQL deferred to the next message (see [`SchemaSession::defer`]).
     pending: String,
-    /// The DDL log's drain.
-    drain: touched::Drain,
-    /// What the drain returned when it ran at the end of the last message (the next refresh
-    /// uses it, unless another command came between).
-    drained: Option<String>,
 }
 
 impl PgSchemaSession {
@@ -56,8 +50,6 @@ impl PgSchemaSession {
             tracking: false,
             prepared: Prepared::default(),
             pending: String::new(),
-            drain: touched::Drain::default(),
-            drained: None,
         })
     }
 
@@ -75,7 +67,6 @@ impl PgSchemaSession {
 
     /// Send what was deferred, alone (the next call cannot carry it).
     fn flush(&mut self) -> Result<(), DriverError> {
-        self.drained = None;
         if self.pending.is_empty() {
             return Ok(());
         }
@@ -85,7 +76,6 @@ impl PgSchemaSession {
 
     /// `sql` with what was deferred in front.
     fn with_pending(&mut self, sql: &str) -> String {
-        self.drained = None;
         let mut all = std::mem::take(&mut self.pending);
         all.push_str(sql);
         all
@@ -129,22 +119,11 @@ impl SchemaSession for PgSchemaSession {
                 before: std::mem::replace(schema, now),
             });
         }
-        let drained = match self.drained.take() {
-            Some(d) if self.pending.is_empty() => Some(d),
-            _ => {
-                self.flush()?;
-                touched::drain(&mut self.client, &mut self.drain).map_err(|e| db_error(&e))?
-            }
-        };
+        self.flush()?;
         let exclude = self.exclude();
-        let (refreshed, saved) = touched::refresh(
-            &mut self.client,
-            &mut self.prepared,
-            &exclude,
-            schema,
-            drained.as_deref().unwrap_or_default(),
-        )
-        .map_err(|e| db_error(&e))?;
+        let (refreshed, saved) =
+            touched::refresh(&mut self.client, &mut self.prepared, &exclude, schema)
+                .map_err(|e| db_error(&e))?;
         if let Some(saved) = saved {
             // Restored with the next message: nothing before it depends on them.
             self.defer(&saved.restore_sql())?;
@@ -199,31 +178,13 @@ impl SchemaSession for PgSchemaSession {
             self.execute(&format!("RELEASE SAVEPOINT {savepoint}"))?;
             return Ok(result);
         }
-        // The line break ends a trailing `--` comment. When tracking, the drain runs last in
-        // the same message: the refresh that follows uses its answer.
-        let drain = if self.tracking {
-            format!(";\n{}", self.drain.sql())
-        } else {
-            String::new()
-        };
+        // The line break ends a trailing `--` comment.
         let sql = self.with_pending(&format!(
-            "SAVEPOINT {savepoint};\n{}\n;RELEASE SAVEPOINT {savepoint}{drain}",
+            "SAVEPOINT {savepoint};\n{}\n;RELEASE SAVEPOINT {savepoint}",
             script.sql
         ));
-        match self.client.simple_query(&sql) {
-            Ok(messages) => {
-                self.drained = touched::drained(&messages);
-                Ok(Ok(()))
-            }
-            // The script ran; the drain's statement is gone (`DEALLOCATE ALL` in the script):
-            // the refresh prepares it again.
-            Err(e)
-                if e.code() == Some(&SqlState::INVALID_SQL_STATEMENT_NAME)
-                    && e.to_string().contains(touched::DRAIN_NAME) =>
-            {
-                self.drain.forget();
-                Ok(Ok(()))
-            }
+        match self.client.batch_execute(&sql) {
+            Ok(()) => Ok(Ok(())),
             Err(e) => {
                 self.client
                     .batch_execute(&format!(

@@ -31,21 +31,19 @@ CREATE TEMPORARY TABLE strata_verify_log (
 -- A migration may SET ROLE: the log stays writable (only this session sees a temporary table).
 GRANT ALL ON pg_temp.strata_verify_log TO PUBLIC;
 GRANT ALL ON SEQUENCE pg_temp.strata_verify_log_id_seq TO PUBLIC;
--- Every name qualified, so no `SET search_path` clause (which costs a settings save and
--- restore on every DDL command).
 CREATE FUNCTION pg_temp.strata_verify_ddl() RETURNS event_trigger LANGUAGE plpgsql
-SECURITY DEFINER AS $f$
+SECURITY DEFINER SET search_path = pg_catalog AS $f$
 BEGIN
     INSERT INTO pg_temp.strata_verify_log (dropped, classid, objid, tag)
-    SELECT false, classid, objid, command_tag FROM pg_catalog.pg_event_trigger_ddl_commands();
+    SELECT false, classid, objid, command_tag FROM pg_event_trigger_ddl_commands();
 END $f$;
 CREATE FUNCTION pg_temp.strata_verify_drop() RETURNS event_trigger LANGUAGE plpgsql
-SECURITY DEFINER AS $f$
+SECURITY DEFINER SET search_path = pg_catalog AS $f$
 BEGIN
     INSERT INTO pg_temp.strata_verify_log (dropped, classid, objid, tag, object_type,
         schema_name, object_name, address_names)
     SELECT true, classid, objid, NULL, object_type, schema_name, object_name, address_names
-    FROM pg_catalog.pg_event_trigger_dropped_objects();
+    FROM pg_event_trigger_dropped_objects();
 END $f$;
 "#;
 
@@ -259,121 +257,28 @@ impl Saved {
     }
 }
 
-/// The drain as one SQL-level prepared statement returning its rows as one JSON text: it can
-/// be sent at the end of the message that runs a script (one round trip for both).
-#[derive(Debug, Default)]
-pub(super) struct Drain {
-    /// Times run since it was (re)prepared, and when to prepare it again (its plan is made
-    /// for the catalog as it is then; see [`super::prepared`]).
-    uses: u32,
-    replan_at: u32,
-}
-
-/// Its name on the server.
-pub(super) const DRAIN_NAME: &str = "strata_verify_drain";
-
-impl Drain {
-    /// The SQL that runs the drain (preparing it first when new or due).
-    pub(super) fn sql(&mut self) -> String {
-        let columns: Vec<String> = (0..11).map(|i| format!("c{i}")).collect();
-        let values: Vec<String> = columns.iter().map(|c| format!("d.{c}")).collect();
-        let run = format!("EXECUTE {DRAIN_NAME}");
-        if self.uses > 0 && self.uses < self.replan_at {
-            self.uses += 1;
-            return run;
-        }
-        let deallocate = if self.uses > 0 {
-            format!("DEALLOCATE {DRAIN_NAME};\n")
-        } else {
-            String::new()
-        };
-        self.replan_at = if self.uses == 0 {
-            8
-        } else {
-            self.replan_at.saturating_mul(2)
-        };
-        self.uses = 1;
-        format!(
-            "{deallocate}PREPARE {DRAIN_NAME} AS SELECT coalesce(pg_catalog.json_agg(\
-             pg_catalog.json_build_array({})), '[]')::text FROM ({DRAIN}) d({});\n{run}",
-            values.join(", "),
-            columns.join(", ")
-        )
-    }
-
-    /// The prepared statement is gone (the session ran `DEALLOCATE ALL` or `DISCARD ALL`).
-    pub(super) fn forget(&mut self) {
-        self.uses = 0;
-    }
-}
-
-/// The drain's JSON text from the last message's results, if it is there.
-pub(super) fn drained(messages: &[postgres::SimpleQueryMessage]) -> Option<String> {
-    messages.iter().rev().find_map(|m| match m {
-        postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
-        _ => None,
-    })
-}
-
-/// Run the drain alone.
-pub(super) fn drain(c: &mut Client, drain: &mut Drain) -> Result<Option<String>, postgres::Error> {
-    let sql = drain.sql();
-    match c.simple_query(&sql) {
-        Err(e) if e.code() == Some(&postgres::error::SqlState::INVALID_SQL_STATEMENT_NAME) => {
-            drain.forget();
-            let sql = drain.sql();
-            Ok(drained(&c.simple_query(&sql)?))
-        }
-        r => Ok(drained(&r?)),
-    }
-}
-
-/// Bring `schema` up to date, when it was the schema at the last drain, from what the drain
-/// returned (`drained`): only the touched entries are read again, or everything when the log
-/// says something that cannot be traced. Leaves the settings the drain changed for the
-/// reader: the caller restores them.
+/// Bring `schema` up to date, when it was the schema at the last drain: only the touched
+/// entries are read again, or everything when the log says something that cannot be traced.
+/// Leaves the settings the drain changed for the reader: the caller restores them.
 pub(super) fn refresh(
     c: &mut Client,
     prepared: &mut Prepared,
     exclude: &[(String, String)],
     schema: &mut Snapshot,
-    drained: &str,
 ) -> Result<(Refreshed, Option<Saved>), postgres::Error> {
-    let rows: Vec<Vec<serde_json::Value>> = serde_json::from_str(drained).unwrap_or_default();
-    let (saved, rows) = match rows.split_first() {
-        Some((first, rest)) => (Some(Saved::from_json(first)), rest),
+    let rows = prepared.query(c, DRAIN, &[], &[])?;
+    let (path, rows) = match rows.split_first() {
+        Some((first, rest)) => (
+            Some(Saved {
+                search_path: first.get(1),
+                plan_cache_mode: first.get(5),
+            }),
+            rest,
+        ),
         None => (None, &rows[..]),
     };
-    let events: Vec<Event> = rows.iter().map(|r| Event::from_json(r)).collect();
-    if saved.is_none() {
-        // Not the drain's answer: read everything.
-        let now = catalog::snapshot(c, exclude)?;
-        return Ok((
-            Refreshed {
-                entries: Entries::All,
-                before: std::mem::replace(schema, now),
-            },
-            None,
-        ));
-    }
-    refreshed(c, prepared, exclude, schema, &events).map(|r| (r, saved))
-}
-
-/// Column `i` of a JSON row, as `T` (absent or of another type: `T`'s default).
-fn json<T: serde::de::DeserializeOwned + Default>(row: &[serde_json::Value], i: usize) -> T {
-    row.get(i)
-        .cloned()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
-}
-
-impl Saved {
-    fn from_json(row: &[serde_json::Value]) -> Saved {
-        Saved {
-            search_path: json(row, 1),
-            plan_cache_mode: json(row, 5),
-        }
-    }
+    let events: Vec<Event> = rows.iter().map(Event::from_row).collect();
+    refreshed(c, prepared, exclude, schema, &events).map(|r| (r, path))
 }
 
 fn refreshed(
@@ -499,21 +404,21 @@ struct Event {
 }
 
 impl Event {
-    fn from_json(r: &[serde_json::Value]) -> Event {
+    fn from_row(r: &postgres::Row) -> Event {
         Event {
-            source: match json::<String>(r, 0).as_str() {
+            source: match r.get::<_, &str>(0) {
                 "ddl" => Source::Ddl,
                 "dep" => Source::Dependent,
                 _ => Source::Drop,
             },
-            tag: json(r, 1),
-            is_owner: json::<Option<bool>>(r, 2).unwrap_or(false),
-            kind: json(r, 3),
-            id: json(r, 4),
-            schema: json(r, 5),
-            name: json(r, 6),
-            object_type: json(r, 7),
-            address: json::<Option<Vec<String>>>(r, 9).unwrap_or_default(),
+            tag: r.get(1),
+            is_owner: r.get::<_, Option<bool>>(2).unwrap_or(false),
+            kind: r.get(3),
+            id: r.get(4),
+            schema: r.get(5),
+            name: r.get(6),
+            object_type: r.get(7),
+            address: r.get::<_, Option<Vec<String>>>(9).unwrap_or_default(),
         }
     }
 }

@@ -199,17 +199,6 @@ impl SchemaSession for Checked {
     fn run(&mut self, script: &Script) -> Result<(), DriverError> {
         self.inner.run(script)
     }
-    // The session's own way of running a step and deferring SQL (one message with the drain).
-    fn run_guarded(
-        &mut self,
-        script: &Script,
-        savepoint: &str,
-    ) -> Result<Result<(), DriverError>, DriverError> {
-        self.inner.run_guarded(script, savepoint)
-    }
-    fn defer(&mut self, sql: &str) -> Result<(), DriverError> {
-        self.inner.defer(sql)
-    }
     fn execute(&mut self, sql: &str) -> Result<(), DriverError> {
         self.inner.execute(sql)
     }
