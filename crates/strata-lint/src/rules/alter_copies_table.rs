@@ -4,8 +4,9 @@
 //! until the copy ends, minutes to hours on a large table. A table the same migration created
 //! is empty and not flagged; `SET foreign_key_checks = 0` earlier in the script is taken into
 //! account (it makes `ADD FOREIGN KEY` in-place).
+use super::existing_table_ddl::existing_table_ddl;
 use super::Ctx;
-use crate::table_name::{shown_mysql, table_key};
+use crate::table_name::shown_mysql;
 use crate::Raw;
 use strata_sql::Algorithm;
 
@@ -13,23 +14,8 @@ pub(crate) const ID: &str = "alter-copies-table";
 
 pub(crate) fn check(ctx: &Ctx) -> Vec<Raw> {
     let mut out = Vec::new();
-    let mut created: Vec<String> = Vec::new();
-    let mut foreign_key_checks = true;
-    for s in &ctx.statements {
-        if let Some(on) = strata_sql::sets_foreign_key_checks(s.text) {
-            foreign_key_checks = on;
-        }
-        if let Some(l) = strata_sql::table_lock(s.text, ctx.dialect) {
-            if l.verb == "CREATE TABLE" {
-                created.push(table_key(&l.table, ctx.dialect));
-            }
-        }
-        let Some(d) = strata_sql::online_ddl(s.text, None, foreign_key_checks) else {
-            continue;
-        };
-        if d.algorithm != Some(Algorithm::Copy)
-            || created.contains(&table_key(&d.table, ctx.dialect))
-        {
+    for (s, d, _) in existing_table_ddl(ctx) {
+        if d.algorithm != Some(Algorithm::Copy) {
             continue;
         }
         let why = if d.explicit_algorithm {

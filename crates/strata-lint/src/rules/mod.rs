@@ -3,6 +3,7 @@
 //! statements). One file per rule; each is a plain function from a migration to findings.
 
 mod alter_copies_table;
+mod existing_table_ddl;
 mod concurrently_in_transaction;
 mod ddl_and_data;
 mod missing_down;

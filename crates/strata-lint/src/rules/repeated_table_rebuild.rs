@@ -4,32 +4,19 @@
 //! metadata lock again; one `ALTER TABLE` with the changes separated by commas rebuilds it
 //! once. Statements that do not rebuild (instant or in-place metadata changes, secondary
 //! indexes) are not counted: combining those with a rebuild would make them slower.
+use super::existing_table_ddl::existing_table_ddl;
 use super::Ctx;
-use crate::table_name::{shown_mysql, table_key};
+use crate::table_name::shown_mysql;
 use crate::Raw;
 
 pub(crate) const ID: &str = "repeated-table-rebuild";
 
 pub(crate) fn check(ctx: &Ctx) -> Vec<Raw> {
     let mut out = Vec::new();
-    let mut created: Vec<String> = Vec::new();
     // Per table: the line of its first rebuild, and whether it was already reported.
     let mut rebuilt: Vec<(String, usize, bool)> = Vec::new();
-    let mut foreign_key_checks = true;
-    for s in &ctx.statements {
-        if let Some(on) = strata_sql::sets_foreign_key_checks(s.text) {
-            foreign_key_checks = on;
-        }
-        if let Some(l) = strata_sql::table_lock(s.text, ctx.dialect) {
-            if l.verb == "CREATE TABLE" {
-                created.push(table_key(&l.table, ctx.dialect));
-            }
-        }
-        let Some(d) = strata_sql::online_ddl(s.text, None, foreign_key_checks) else {
-            continue;
-        };
-        let key = table_key(&d.table, ctx.dialect);
-        if d.rebuilds != Some(true) || created.contains(&key) {
+    for (s, d, key) in existing_table_ddl(ctx) {
+        if d.rebuilds != Some(true) {
             continue;
         }
         let line =
