@@ -3,9 +3,9 @@
 //! statements). One file per rule; each is a plain function from a migration to findings.
 
 mod alter_copies_table;
-mod existing_table_ddl;
 mod concurrently_in_transaction;
 mod ddl_and_data;
+mod existing_table_ddl;
 mod missing_down;
 mod mixed_no_transaction;
 mod repeated_table_rebuild;

@@ -39,18 +39,6 @@ pub fn snapshot(
     client: &mut Client,
     exclude: &[(String, String)],
 ) -> Result<Snapshot, postgres::Error> {
-    snapshot_scoped(client, None, exclude, &Scope::all(), Snapshot::default())
-}
-
-/// `base` with the objects in `scope` read from the catalog (`base` must not hold them).
-pub(super) fn snapshot_scoped(
-    client: &mut Client,
-    prepared: Option<&mut Prepared>,
-    exclude: &[(String, String)],
-    scope: &Scope,
-    base: Snapshot,
-) -> Result<Snapshot, postgres::Error> {
-    // One round trip each (no separate prepare): a refresh is a handful of small queries.
     // Read, then empty, in one query: the subquery runs first.
     let saved: String = client
         .query_typed(
@@ -61,8 +49,9 @@ pub(super) fn snapshot_scoped(
         .first()
         .map(|r| r.get(0))
         .unwrap_or_default();
-    let mut reader = Reader::new(client, prepared, scope);
-    let read = read(&mut reader, exclude, scope, base);
+    let scope = Scope::all();
+    let mut reader = Reader::new(client, None, &scope);
+    let read = read(&mut reader, exclude, &scope, Snapshot::default());
     let client = reader.into_client();
     let restored = client.query_typed(
         "SELECT pg_catalog.set_config('search_path', $1, false)",

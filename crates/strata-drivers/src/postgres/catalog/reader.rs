@@ -206,7 +206,7 @@ impl<'c> Reader<'c> {
             return Ok(first);
         }
         let Some(prepared) = self.prepared.as_deref_mut() else {
-            // No session to keep statements in: one query at a time.
+            // A reader without prepared statements (a full snapshot): one query at a time.
             return read(self);
         };
         let mut parts = Vec::with_capacity(queries.len());
