@@ -146,47 +146,32 @@ pub enum DriverError {
 impl DriverError {
     /// The same error with its statement range and position moved `by` bytes: from a piece of
     /// SQL to the script it was cut from.
-    pub fn shifted(self, by: usize) -> DriverError {
-        match self {
-            DriverError::Statement {
-                message,
-                code,
-                detail,
-                hint,
-                statement,
-                position,
-            } => DriverError::Statement {
-                message,
-                code,
-                detail,
-                hint,
-                statement: statement.map(|r| r.start + by..r.end + by),
-                position: position.map(|p| p + by),
-            },
-            other => other,
+    pub fn shifted(mut self, by: usize) -> DriverError {
+        if let DriverError::Statement {
+            statement,
+            position,
+            ..
+        } = &mut self
+        {
+            *statement = statement.take().map(|r| r.start + by..r.end + by);
+            *position = position.map(|p| p + by);
         }
+        self
     }
 
     /// A statement error placed on the statement at `statement` of the script (and at byte
     /// `position` of the script, when the server told one); other errors unchanged.
-    pub fn in_statement(self, statement: Range<usize>, position: Option<usize>) -> DriverError {
-        match self {
-            DriverError::Statement {
-                message,
-                code,
-                detail,
-                hint,
-                ..
-            } => DriverError::Statement {
-                message,
-                code,
-                detail,
-                hint,
-                statement: Some(statement),
-                position,
-            },
-            other => other,
+    pub fn in_statement(mut self, range: Range<usize>, at: Option<usize>) -> DriverError {
+        if let DriverError::Statement {
+            statement,
+            position,
+            ..
+        } = &mut self
+        {
+            *statement = Some(range);
+            *position = at;
         }
+        self
     }
 
     /// What the user can do about this error, where the driver knows.

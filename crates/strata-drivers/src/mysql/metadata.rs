@@ -12,7 +12,7 @@ use strata_core::DriverError;
 
 /// `e` (a lock wait timeout) with the blocking sessions as its detail, when they can be
 /// found; `e` unchanged otherwise (the lookup is best effort: the error is what matters).
-pub fn name_blockers(conn: &mut Conn, me: u64, e: DriverError) -> DriverError {
+pub fn name_blockers(conn: &mut Conn, me: u64, mut e: DriverError) -> DriverError {
     let ids = match blockers(conn, me) {
         Ok(ids) if !ids.is_empty() => ids,
         _ => return e,
@@ -21,27 +21,13 @@ pub fn name_blockers(conn: &mut Conn, me: u64, e: DriverError) -> DriverError {
         .into_iter()
         .map(|id| session(conn, id).unwrap_or_else(|_| format!("connection {id}")))
         .collect();
-    match e {
-        DriverError::Statement {
-            message,
-            code,
-            hint,
-            statement,
-            position,
-            ..
-        } => DriverError::Statement {
-            message,
-            code,
-            detail: Some(format!(
-                "blocked by {} (an open transaction on the table holds its metadata lock)",
-                described.join(", ")
-            )),
-            hint,
-            statement,
-            position,
-        },
-        other => other,
+    if let DriverError::Statement { detail, .. } = &mut e {
+        *detail = Some(format!(
+            "blocked by {} (an open transaction on the table holds its metadata lock)",
+            described.join(", ")
+        ));
     }
+    e
 }
 
 fn blockers(conn: &mut Conn, me: u64) -> Result<Vec<u64>, DriverError> {
